@@ -1,0 +1,1 @@
+"""Ticketing: live event ticketing on Reflex, SQLModel, Redis and Stripe."""

@@ -1,0 +1,27 @@
+"""The FastAPI application serving /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from ticketing.api import auth, orgs
+from ticketing.api.problems import install_problem_handlers
+
+PREFIX = "/api/v1"
+
+
+def create_api() -> FastAPI:
+    """JSON API v1; mounted into the Reflex app, or served alone by uvicorn."""
+    api = FastAPI(
+        title="Ticketing API",
+        version="1",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
+    )
+    install_problem_handlers(api)
+    v1 = APIRouter(prefix=PREFIX)
+    for module in (auth, orgs):
+        v1.include_router(module.router)
+    api.include_router(v1)
+    return api

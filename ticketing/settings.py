@@ -1,0 +1,96 @@
+"""One settings object read from the environment, with embedded defaults for local runs.
+
+The embedded default (no environment at all) is: a SQLite file under ./data, the in-process
+event bus, and localstripe on loopback. Production mode (TICKETING_ENV=production) refuses to
+start with any placeholder secret.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Development placeholders: good enough on a laptop, refused in production.
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
+DEV_STRIPE_SECRET_KEY = "sk_test_localstripe_dev"
+DEV_STRIPE_WEBHOOK_SECRET = "whsec_localstripe_dev"
+PLACEHOLDERS = {DEV_JWT_SECRET, DEV_STRIPE_SECRET_KEY, DEV_STRIPE_WEBHOOK_SECRET, "", "changeme", "secret"}
+
+
+class SettingsError(RuntimeError):
+    """The environment describes a configuration we refuse to run with."""
+
+
+def _default_database_url() -> str:
+    data_dir = PROJECT_ROOT / "data"
+    return f"sqlite:///{data_dir / 'ticketing.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = field(default_factory=_default_database_url)
+    redis_url: str | None = None
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_ttl_minutes: int = 60 * 24 * 7
+    stripe_secret_key: str = DEV_STRIPE_SECRET_KEY
+    stripe_api_base: str | None = "http://127.0.0.1:8420"
+    stripe_webhook_secret: str = DEV_STRIPE_WEBHOOK_SECRET
+    app_url: str = "http://localhost:3000"
+    lock_timeout_ms: int = 3000
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def check(self) -> None:
+        """Refuse placeholder secrets in production."""
+        if not self.is_production:
+            return
+        weak = [
+            name
+            for name, value in (
+                ("JWT_SECRET", self.jwt_secret),
+                ("STRIPE_SECRET_KEY", self.stripe_secret_key),
+                ("STRIPE_WEBHOOK_SECRET", self.stripe_webhook_secret),
+            )
+            if value in PLACEHOLDERS
+        ]
+        if len(self.jwt_secret) < 32 and "JWT_SECRET" not in weak:
+            weak.append("JWT_SECRET (shorter than 32 characters)")
+        if weak:
+            raise SettingsError("Production refuses placeholder secrets: set " + ", ".join(weak))
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from an environment mapping (os.environ by default)."""
+    env = os.environ if environ is None else environ
+    defaults = Settings()
+    settings = Settings(
+        env=env.get("TICKETING_ENV", defaults.env),
+        database_url=env.get("DATABASE_URL") or defaults.database_url,
+        redis_url=env.get("REDIS_URL") or None,
+        jwt_secret=env.get("JWT_SECRET") or defaults.jwt_secret,
+        jwt_ttl_minutes=int(env.get("JWT_TTL_MINUTES") or defaults.jwt_ttl_minutes),
+        stripe_secret_key=env.get("STRIPE_SECRET_KEY") or defaults.stripe_secret_key,
+        stripe_api_base=env.get("STRIPE_API_BASE", defaults.stripe_api_base) or None,
+        stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or defaults.stripe_webhook_secret,
+        app_url=env.get("APP_URL") or defaults.app_url,
+        lock_timeout_ms=int(env.get("LOCK_TIMEOUT_MS") or defaults.lock_timeout_ms),
+    )
+    settings.check()
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return load_settings()
