@@ -1,0 +1,56 @@
+"""Find or start the PostgreSQL and Redis the tests need. Never skip: fail loudly instead."""
+
+from __future__ import annotations
+
+import glob
+import os
+import socket
+import subprocess
+import time
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _wait(host: str, port: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if port_open(host, port):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def ensure_postgres(host: str = "127.0.0.1", port: int = 5432) -> None:
+    """PostgreSQL on host:port, started with pg_ctlcluster when it is installed but stopped."""
+    if port_open(host, port):
+        return
+    versions = sorted(os.path.basename(p) for p in glob.glob("/etc/postgresql/*"))
+    if versions:
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"],
+            check=False, capture_output=True,
+        )
+    if not _wait(host, port, 20):
+        raise RuntimeError(
+            f"PostgreSQL is not reachable on {host}:{port} and could not be started. "
+            "Install it (apt-get install postgresql) or set TEST_DATABASE_ADMIN_URL."
+        )
+
+
+def ensure_redis(host: str = "127.0.0.1", port: int = 6379) -> None:
+    """Redis on host:port, started with redis-server when it is installed but stopped."""
+    if port_open(host, port):
+        return
+    subprocess.run(
+        ["redis-server", "--daemonize", "yes", "--bind", host, "--port", str(port), "--save", "",
+         "--appendonly", "no"],
+        check=False, capture_output=True,
+    )
+    if not _wait(host, port, 10):
+        raise RuntimeError(f"Redis is not reachable on {host}:{port} and could not be started.")
