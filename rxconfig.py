@@ -1,0 +1,17 @@
+"""Reflex configuration. Everything deployment-specific comes from the environment:
+REDIS_URL switches the Reflex state manager (and the live-update bus) to Redis, which several
+workers need; REFLEX_* variables override any field (ports, api_url, ...)."""
+
+import os
+
+import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
+
+config = rx.Config(
+    app_name="ticketing",
+    redis_url=os.environ.get("REDIS_URL") or None,
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    default_color_mode="light",
+    disable_plugins=[SitemapPlugin],
+)

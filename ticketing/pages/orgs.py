@@ -1,0 +1,92 @@
+"""Staff pages: organizations and members; creating an organization."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ticketing.components.forms import card, form_error, text_field
+from ticketing.components.layout import guarded, page_shell
+from ticketing.state.auth import AuthState
+from ticketing.state.orgs import OrgState
+
+
+def _member_row(m: rx.Var[dict]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(m["name"], weight="medium"), rx.text(m["email"], size="1", color=rx.color("gray", 11))),
+        rx.table.cell(rx.badge(m["role"], variant="soft")),
+    )
+
+
+def _add_member_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.heading("Add a member", size="4", as_="h2"),
+            form_error(OrgState.member_error),
+            text_field("Their account email", "email", type="email", autocomplete="off"),
+            rx.vstack(
+                rx.el.label("Role", html_for="field-role", class_name="field-label"),
+                rx.select(["organizer", "door", "owner"], name="role", default_value="organizer", id="field-role"),
+                spacing="1",
+            ),
+            rx.button("Add member", type="submit"),
+            spacing="3",
+        ),
+        on_submit=OrgState.add_member,
+        reset_on_submit=True,
+    )
+
+
+def orgs_page() -> rx.Component:
+    content = rx.vstack(
+        rx.hstack(
+            rx.vstack(
+                rx.heading(AuthState.current_org["name"], size="7", as_="h1", id="org-title"),
+                rx.text("Your role: ", rx.badge(AuthState.current_org["role"]), size="2"),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.link(rx.button(rx.icon("plus", size=16), "New organization", variant="soft"), href="/orgs/new"),
+            width="100%",
+            align="center",
+            wrap="wrap",
+            spacing="3",
+        ),
+        card(
+            rx.heading("Members", size="4", as_="h2", margin_bottom="0.5rem"),
+            rx.table.root(
+                rx.table.header(rx.table.row(rx.table.column_header_cell("Person"), rx.table.column_header_cell("Role"))),
+                rx.table.body(rx.foreach(OrgState.members, _member_row)),
+                width="100%",
+            ),
+        ),
+        rx.cond(AuthState.current_org["role"] == "owner", card(_add_member_form())),
+        spacing="5",
+        width="100%",
+    )
+    return page_shell(guarded(content))
+
+
+def new_org_page() -> rx.Component:
+    form = rx.form(
+        rx.vstack(
+            form_error(OrgState.form_error),
+            text_field("Organization name", "name", autocomplete="organization", placeholder="Riverside Arts"),
+            text_field("Short name", "slug", autocomplete="off", placeholder="riverside-arts",
+                       hint="Lowercase letters, digits and dashes; used in links."),
+            rx.button("Create organization", type="submit", size="3", loading=OrgState.busy, id="create-org-submit"),
+            spacing="4",
+        ),
+        on_submit=OrgState.create_org,
+        reset_on_submit=False,
+        aria_label="Create organization",
+    )
+    content = rx.vstack(
+        rx.heading("Start selling tickets", size="7", as_="h1"),
+        rx.text("Create an organization for your venue, festival or classes. You will be its owner.",
+                color=rx.color("gray", 11)),
+        card(form),
+        spacing="4",
+        max_width="32rem",
+        width="100%",
+    )
+    return page_shell(guarded(content))

@@ -1,0 +1,1 @@
+"""Every Stripe call and webhook handling lives here."""

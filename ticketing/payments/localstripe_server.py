@@ -1,0 +1,68 @@
+"""Start localstripe (a local fake of the Stripe API) when settings point Stripe at loopback.
+
+Used by `scripts/run` for the embedded default and by the tests. Real deployments set
+STRIPE_API_BASE empty and talk to Stripe itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+from ticketing.settings import PROJECT_ROOT, get_settings
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_localstripe(api_base: str | None = None, *, log_path: Path | None = None, wait: float = 15.0) -> bool:
+    """Start localstripe on the loopback port of `api_base` unless something listens there.
+
+    Returns True when a local server is (now) listening, False when api_base is not local.
+    """
+    api_base = api_base if api_base is not None else get_settings().stripe_api_base
+    if not api_base:
+        return False
+    url = urlparse(api_base)
+    host, port = url.hostname or "", url.port or 80
+    if host not in LOOPBACK:
+        return False
+    if _open("127.0.0.1", port):
+        return True
+    exe = shutil.which("localstripe") or str(Path(sys.executable).with_name("localstripe"))
+    log_path = log_path or PROJECT_ROOT / "data" / "localstripe.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        subprocess.Popen([exe, "--port", str(port)], stdout=log, stderr=log, start_new_session=True)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if _open("127.0.0.1", port):
+            return True
+        time.sleep(0.2)
+    raise RuntimeError(f"localstripe did not start on port {port}; see {log_path}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--ensure", action="store_true", help="start localstripe if it is not running")
+    args = parser.parse_args()
+    if args.ensure:
+        running = ensure_localstripe()
+        print("localstripe: running" if running else "Stripe: using the configured API (not local)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Reflex state: one module per feature, thin (parse input, call a service, set vars)."""

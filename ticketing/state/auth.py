@@ -1,0 +1,177 @@
+"""Who is signed in: the token in the browser's localStorage, verified on the server.
+
+The token is client-provided like every var, so it is only trusted after its signature, expiry
+and token version are checked here. Every guarded handler calls `current_user_id()`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+import reflex as rx
+
+from ticketing.models.base import utcnow
+from ticketing.services import accounts, organizations
+from ticketing.services.errors import ServiceError
+from ticketing.state.calls import form_text, in_transaction
+
+SAFE_NEXT_PREFIXES = ("/",)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths are allowed as post-sign-in destinations."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+class AuthState(rx.State):
+    token: str = rx.LocalStorage("", name="tk_token", sync=True)
+    current_org_id: str = rx.LocalStorage("", name="tk_org")
+    user_name: str = ""
+    user_email: str = ""
+    signed_in: bool = False
+    checked: bool = False
+    # [{id, name, slug, role}] of the organizations the user works for.
+    memberships: list[dict[str, str]] = []
+    form_error: str = ""
+    busy: bool = False
+
+    _uid: str = ""
+    _verified_token: str = ""
+
+    @rx.var
+    def is_staff(self) -> bool:
+        return len(self.memberships) > 0
+
+    @rx.var
+    def current_org(self) -> dict[str, str]:
+        for m in self.memberships:
+            if m["id"] == self.current_org_id:
+                return m
+        return self.memberships[0] if self.memberships else {"id": "", "name": "", "slug": "", "role": ""}
+
+    @rx.var
+    def initials(self) -> str:
+        parts = self.user_name.split()
+        return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+    async def current_user_id(self) -> uuid.UUID | None:
+        """The verified user behind the browser's token, or None."""
+        if self.token and self.token == self._verified_token and self._uid:
+            return uuid.UUID(self._uid)
+        await self._load_session()
+        return uuid.UUID(self._uid) if self._uid else None
+
+    async def _load_session(self) -> None:
+        token = self.token
+
+        def load(db):
+            user = accounts.user_from_token(db=db, token=token, now=utcnow())
+            orgs = organizations.list_memberships(db=db, user_id=user.id)
+            return user, [{"id": str(o.id), "name": o.name, "slug": o.slug, "role": r.value} for o, r in orgs]
+
+        try:
+            user, memberships = await in_transaction(load, readonly=True)
+        except ServiceError:
+            self._clear()
+            return
+        self._uid, self._verified_token = str(user.id), token
+        self.user_name, self.user_email, self.signed_in = user.name, user.email, True
+        self.memberships = memberships
+        if memberships and self.current_org_id not in {m["id"] for m in memberships}:
+            self.current_org_id = memberships[0]["id"]
+
+    def _clear(self) -> None:
+        self.token = ""
+        self._uid = self._verified_token = ""
+        self.user_name = self.user_email = ""
+        self.signed_in = False
+        self.memberships = []
+
+    async def _refresh(self) -> None:
+        self._verified_token = ""
+        await self._load_session()
+        self.checked = True
+
+    @rx.event
+    async def check_session(self):
+        """on_load of every page: refresh who is signed in."""
+        await self._refresh()
+
+    @rx.event
+    async def require_signed_in(self):
+        """Page guard: send visitors who are not signed in to the sign-in page."""
+        await self._refresh()
+        if not self.signed_in:
+            return rx.redirect(f"/login?next={quote(self.router.url.path)}")
+
+    @rx.event
+    async def require_staff(self):
+        """Page guard: staff of at least one organization (owner, organizer or door)."""
+        await self._refresh()
+        if not self.signed_in:
+            return rx.redirect(f"/login?next={quote(self.router.url.path)}")
+        if not self.memberships:
+            return rx.redirect("/orgs/new")
+
+    @rx.event
+    async def sign_in(self, form: dict):
+        self.form_error, self.busy = "", True
+        yield
+        email, password = form_text(form, "email"), form.get("password", "")
+        if not email or not isinstance(password, str) or not password:
+            self.form_error, self.busy = "Enter your email and password.", False
+            return
+        try:
+            _user, token = await in_transaction(
+                lambda db: accounts.sign_in(db=db, email=email, password=password, now=utcnow())
+            )
+        except ServiceError as exc:
+            self.form_error, self.busy = exc.message, False
+            return
+        self.token = token
+        await self._refresh()
+        self.busy = False
+        yield rx.redirect(safe_next(self.router.url.query_parameters.get("next")))
+
+    @rx.event
+    async def register(self, form: dict):
+        self.form_error, self.busy = "", True
+        yield
+        email, name = form_text(form, "email"), form_text(form, "name")
+        password = form.get("password", "")
+        if not isinstance(password, str):
+            password = ""
+        if password != form.get("password_confirm", ""):
+            self.form_error, self.busy = "The two passwords do not match.", False
+            return
+
+        def work(db):
+            accounts.register_user(db=db, email=email, password=password, name=name, now=utcnow())
+            return accounts.sign_in(db=db, email=email, password=password, now=utcnow())
+
+        try:
+            _user, token = await in_transaction(work)
+        except ServiceError as exc:
+            self.form_error, self.busy = exc.message, False
+            return
+        self.token = token
+        await self._refresh()
+        self.busy = False
+        yield rx.redirect(safe_next(self.router.url.query_parameters.get("next")))
+
+    @rx.event
+    def sign_out(self):
+        self._clear()
+        self.current_org_id = ""
+        return rx.redirect("/")
+
+    @rx.event
+    async def select_org(self, org_id: str):
+        """Switch the organization the staff pages work on (must be one of the user's)."""
+        if await self.current_user_id() is None:
+            return rx.redirect("/login")
+        if org_id in {m["id"] for m in self.memberships}:
+            self.current_org_id = org_id

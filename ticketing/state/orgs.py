@@ -1,0 +1,83 @@
+"""Organizations: create one, see members of the current one, add members (owners)."""
+
+from __future__ import annotations
+
+import uuid
+
+import reflex as rx
+
+from ticketing.models.base import utcnow
+from ticketing.services import organizations
+from ticketing.services.errors import ServiceError
+from ticketing.state.auth import AuthState
+from ticketing.state.calls import form_text, in_transaction
+
+
+class OrgState(rx.State):
+    members: list[dict[str, str]] = []
+    form_error: str = ""
+    member_error: str = ""
+    busy: bool = False
+
+    async def _caller(self) -> tuple[uuid.UUID | None, AuthState]:
+        auth = await self.get_state(AuthState)
+        return await auth.current_user_id(), auth
+
+    @rx.event
+    async def load_members(self):
+        """on_load of /orgs (after the staff guard)."""
+        user_id, auth = await self._caller()
+        if user_id is None or not auth.current_org["id"]:
+            self.members = []
+            return
+        org_id = uuid.UUID(auth.current_org["id"])
+        try:
+            rows = await in_transaction(
+                lambda db: organizations.list_members(db=db, user_id=user_id, organization_id=org_id), readonly=True
+            )
+        except ServiceError as exc:
+            self.member_error, self.members = exc.message, []
+            return
+        self.members = [{"name": u.name, "email": u.email, "role": r.value} for u, r in rows]
+
+    @rx.event
+    async def create_org(self, form: dict):
+        self.form_error, self.busy = "", True
+        yield
+        user_id, auth = await self._caller()
+        if user_id is None:
+            self.busy = False
+            yield rx.redirect("/login?next=/orgs/new")
+            return
+        name, slug = form_text(form, "name"), form_text(form, "slug")
+        try:
+            org = await in_transaction(
+                lambda db: organizations.create_organization(db=db, user_id=user_id, name=name, slug=slug, now=utcnow())
+            )
+        except ServiceError as exc:
+            self.form_error, self.busy = exc.message, False
+            return
+        auth.current_org_id = str(org.id)
+        await auth._refresh()
+        self.busy = False
+        yield rx.toast.success(f"{org.name} is ready.")
+        yield rx.redirect("/orgs")
+
+    @rx.event
+    async def add_member(self, form: dict):
+        self.member_error = ""
+        user_id, auth = await self._caller()
+        if user_id is None or not auth.current_org["id"]:
+            return rx.redirect("/login?next=/orgs")
+        org_id = uuid.UUID(auth.current_org["id"])
+        email, role = form_text(form, "email"), form_text(form, "role") or "organizer"
+        try:
+            await in_transaction(
+                lambda db: organizations.add_member(
+                    db=db, user_id=user_id, organization_id=org_id, email=email, role=role, now=utcnow()
+                )
+            )
+        except ServiceError as exc:
+            self.member_error = exc.message
+            return
+        return [OrgState.load_members, rx.toast.success(f"{email} added as {role}.")]
