@@ -1,0 +1,237 @@
+"""Holds (cart reservations): take places for a few minutes, all or nothing; release them.
+
+A hold's places are PlaceClaims that count only while expires_at > now, so an abandoned cart
+frees its places at that instant without any job.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from ticketing.models import (
+    Event,
+    EventStatus,
+    Hold,
+    HoldItem,
+    HoldStatus,
+    SessionPrerequisite,
+    TicketType,
+    User,
+)
+from ticketing.services.availability import sale_refusal, visible_event
+from ticketing.services.errors import ServiceError, invalid, not_found
+from ticketing.services.places import (
+    bump_version,
+    check_places,
+    delete_claims,
+    live_session_ids,
+    lock_capacity,
+    lock_fresh,
+    session_demand,
+    sessions_of_types,
+    write_claims,
+)
+
+# Far above any real order line, far below anything that could overflow a counter.
+MAX_UNITS_PER_LINE = 1000
+MAX_LINES = 50
+
+
+def normalize_items(items: Sequence[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, int]:
+    """{ticket_type_id: quantity}, lines of the same type merged; 422 `invalid_quantity`."""
+    if not items:
+        raise invalid("invalid_quantity", "Choose at least one ticket.")
+    if len(items) > MAX_LINES:
+        raise invalid("invalid_quantity", f"An order has at most {MAX_LINES} lines.")
+    merged: dict[uuid.UUID, int] = defaultdict(int)
+    for type_id, qty in items:
+        # bool is an int subclass; True is not a quantity.
+        if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0 or qty > MAX_UNITS_PER_LINE:
+            raise invalid(
+                "invalid_quantity",
+                f"Quantities must be whole numbers from 1 to {MAX_UNITS_PER_LINE}.",
+                ticket_type_id=type_id,
+            )
+        merged[type_id] += qty
+    if any(q > MAX_UNITS_PER_LINE for q in merged.values()):
+        raise invalid("invalid_quantity", f"Quantities must be whole numbers from 1 to {MAX_UNITS_PER_LINE}.")
+    return dict(merged)
+
+
+def check_sale_rules(*, event: Event, types: Mapping[uuid.UUID, TicketType], quantities: Mapping[uuid.UUID, int], now: datetime) -> None:
+    """422s of a basket: sale window and active flag, per-type min/max, per-order maximum."""
+    for type_id in sorted(quantities, key=lambda t: (types[t].sort_order, str(t))):
+        t, qty = types[type_id], quantities[type_id]
+        reason = sale_refusal(t, event, now)
+        if reason is not None:
+            raise invalid("not_on_sale", f"'{t.name}' is not on sale ({reason}).", ticket_type_id=type_id, reason=reason)
+        if qty < t.min_per_order or (t.max_per_order is not None and qty > t.max_per_order):
+            raise invalid(
+                "quantity_out_of_range",
+                f"Buy between {t.min_per_order} and {t.max_per_order or MAX_UNITS_PER_LINE} '{t.name}' ticket(s).",
+                ticket_type_id=type_id,
+                min=t.min_per_order,
+                max=t.max_per_order,
+            )
+    total = sum(quantities.values())
+    if total > event.max_tickets_per_order:
+        raise invalid(
+            "max_per_order_exceeded",
+            f"At most {event.max_tickets_per_order} tickets per order.",
+            max=event.max_tickets_per_order,
+        )
+    if len({types[t].currency for t in quantities}) > 1:
+        raise invalid("mixed_currency", "Tickets in different currencies must be bought separately.")
+
+
+def check_attendance_rules(
+    db: Session, *, event: Event, user_id: uuid.UUID, need: Mapping[uuid.UUID, int], now: datetime
+) -> None:
+    """409 `already_attending` (event setting) and `prerequisite_missing`."""
+    live = live_session_ids(db, user_id=user_id, event_id=event.id, now=now)
+    if event.one_ticket_per_attendee:
+        for session_id in sorted(need):
+            if need[session_id] > 1 or session_id in live:
+                raise ServiceError(
+                    "already_attending",
+                    "You can attend each session once: you already have (or are asking for) a place in it.",
+                    session_id=session_id,
+                )
+    prerequisites = db.exec(
+        select(SessionPrerequisite.session_id, SessionPrerequisite.prerequisite_session_id).where(
+            SessionPrerequisite.session_id.in_(list(need))
+        )
+    ).all()
+    for session_id, prerequisite_id in sorted(prerequisites):
+        if prerequisite_id not in need and prerequisite_id not in live:
+            raise ServiceError(
+                "prerequisite_missing",
+                "This session requires attending an earlier session: add a ticket for it too.",
+                session_id=session_id,
+                prerequisite_session_id=prerequisite_id,
+            )
+
+
+def _close_previous_holds(db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> None:
+    """Refuse a second live hold; release the user's expired ones so they cannot be revived."""
+    ids = db.exec(
+        select(Hold.id).where(
+            Hold.user_id == user_id, Hold.event_id == event_id, Hold.status == HoldStatus.active.value
+        )
+    ).all()
+    for hold in lock_fresh(db, Hold, ids).values():
+        if hold.status != HoldStatus.active.value:
+            continue
+        if hold.expires_at > now:
+            raise ServiceError(
+                "active_hold_exists",
+                "You already have tickets on hold for this event: check out or release them first.",
+                hold_id=hold.id,
+            )
+        hold.status = HoldStatus.released.value
+        db.add(hold)
+        delete_claims(db, hold_id=hold.id)
+
+
+def hold_tickets(
+    *,
+    db: Session,
+    event_id: uuid.UUID,
+    user_id: uuid.UUID,
+    items: Sequence[tuple[uuid.UUID, int]],
+    now: datetime,
+    seat_ids: Sequence[uuid.UUID] = (),
+) -> Hold:
+    """Hold places for every item, all or nothing, at today's prices, for event.hold_minutes."""
+    quantities = normalize_items(items)
+    if seat_ids:
+        # No event has a seat map yet (the seating issue adds them): no seat can be held.
+        raise ServiceError("seat_unavailable", "These seats cannot be held.", seat_ids=list(seat_ids))
+    event = visible_event(db=db, event_id=event_id, user_id=user_id)
+    if event.status != EventStatus.published.value:
+        raise invalid("not_on_sale", "This event is not on sale.", reason=f"event_{event.status}")
+    found = dict(db.exec(select(TicketType.id, TicketType.event_id).where(TicketType.id.in_(list(quantities)))).all())
+    for type_id in sorted(quantities):
+        if found.get(type_id) != event_id:  # unknown, or another event's (maybe another tenant's)
+            raise ServiceError("not_found", "No such ticket type.", status=404, ticket_type_id=type_id)
+
+    # Why the user row: the one-live-hold and per-attendee rules read the user's own holds and
+    # tickets, which no session lock covers when two of their requests touch disjoint sessions.
+    lock_fresh(db, User, [user_id])
+    _close_previous_holds(db, event_id=event_id, user_id=user_id, now=now)
+    sessions_of = sessions_of_types(db, quantities)
+    sessions, types = lock_capacity(db, quantities=quantities, sessions_of=sessions_of)
+    check_sale_rules(event=event, types=types, quantities=quantities, now=now)
+    for type_id in sorted(quantities):
+        if not sessions_of[type_id]:
+            raise invalid("not_on_sale", f"'{types[type_id].name}' includes no session.", ticket_type_id=type_id,
+                          reason="no_sessions")
+    check_attendance_rules(db, event=event, user_id=user_id, need=session_demand(quantities, sessions_of), now=now)
+    check_places(db, sessions=sessions, types=types, quantities=quantities, sessions_of=sessions_of, now=now)
+
+    currency = types[next(iter(quantities))].currency
+    hold = Hold(
+        event_id=event_id,
+        user_id=user_id,
+        currency=currency,
+        total_minor=sum(types[t].price_minor * q for t, q in quantities.items()),
+        expires_at=now + timedelta(minutes=event.hold_minutes),
+        created_at=now,
+    )
+    db.add(hold)
+    db.flush()
+    for type_id in sorted(quantities, key=lambda t: (types[t].sort_order, str(t))):
+        db.add(HoldItem(hold_id=hold.id, ticket_type_id=type_id, quantity=quantities[type_id],
+                        unit_price_minor=types[type_id].price_minor))
+    write_claims(db, event_id=event_id, quantities=quantities, sessions_of=sessions_of, types=types,
+                 expires_at=hold.expires_at, hold_id=hold.id)
+    bump_version(db, event_id)
+    return hold
+
+
+def get_hold(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID) -> Hold:
+    """The caller's hold; `not_found` for anyone else's."""
+    hold = db.get(Hold, hold_id)
+    if hold is None or hold.user_id != user_id:
+        raise not_found("hold")
+    return hold
+
+
+def hold_items(*, db: Session, hold_id: uuid.UUID) -> list[HoldItem]:
+    """The lines of a hold, in display order."""
+    return list(
+        db.exec(
+            select(HoldItem)
+            .join(TicketType, TicketType.id == HoldItem.ticket_type_id)
+            .where(HoldItem.hold_id == hold_id)
+            .order_by(TicketType.sort_order, TicketType.name, HoldItem.id)
+        ).all()
+    )
+
+
+def hold_state(hold: Hold, now: datetime) -> str:
+    """active | expired | released | converted, as the customer sees it at `now`."""
+    if hold.status == HoldStatus.active.value and hold.expires_at <= now:
+        return "expired"
+    return hold.status
+
+
+def release_hold(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> Hold:
+    """Give the hold's places back at once. Releasing twice is harmless; a checked-out hold is 409."""
+    hold = lock_fresh(db, Hold, [hold_id]).get(hold_id)
+    if hold is None or hold.user_id != user_id:
+        raise not_found("hold")
+    if hold.status == HoldStatus.converted.value:
+        raise ServiceError("hold_converted", "This hold is already an order.")
+    if hold.status == HoldStatus.released.value:
+        return hold
+    hold.status = HoldStatus.released.value
+    db.add(hold)
+    delete_claims(db, hold_id=hold.id)
+    bump_version(db, hold.event_id)
+    return hold

@@ -1,0 +1,295 @@
+"""Orders: checkout of a hold, confirmation on payment, expiry, reading, ticket transfer.
+
+A pending order keeps its places (claims expiring at its payment deadline); confirmation moves
+them to the `sold` counters. Cancellation lives in services/cancellation.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from ticketing.models import (
+    Event,
+    EventSession,
+    Hold,
+    HoldStatus,
+    Order,
+    OrderItem,
+    OrderNumberCounter,
+    OrderStatus,
+    Ticket,
+    TicketStatus,
+    TicketType,
+    User,
+)
+from ticketing.services.accounts import EMAIL_RE, normalize_email
+from ticketing.services.availability import sale_refusal
+from ticketing.services.errors import ServiceError, invalid, not_found
+from ticketing.services.holds import hold_items
+from ticketing.services.places import (
+    bump_version,
+    check_places,
+    delete_claims,
+    lock_capacity,
+    lock_fresh,
+    order_quantities,
+    session_demand,
+    sessions_of_types,
+    write_claims,
+)
+
+# An expired hold can still be checked out (re-taken at today's price) for this long; after
+# that it is gone for good, whether or not the sweeper has tidied it yet.
+RETAKE_GRACE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Attendee:
+    name: str
+    email: str
+
+
+def new_ticket_code() -> str:
+    """An unguessable ticket code (the door issue replaces it with a signed one)."""
+    return secrets.token_urlsafe(16)
+
+
+def next_order_number(db: Session, now: datetime) -> str:
+    """ORD-YYYYMMDD-NNNN: one atomic upsert on the day's counter, whose row lock serializes
+    concurrent checkouts of the same day until commit (so numbers never repeat or skip)."""
+    day = now.astimezone(timezone.utc).strftime("%Y%m%d")
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(OrderNumberCounter)
+        .values(day=day, last=1)
+        .on_conflict_do_update(index_elements=["day"], set_={"last": OrderNumberCounter.last + 1})
+        .returning(OrderNumberCounter.last)
+    )
+    number = db.exec(stmt).scalar_one()
+    return f"ORD-{day}-{number:04d}"
+
+
+def _holders(attendees: Sequence[Attendee] | None, units: int, buyer: User) -> list[tuple[str, str]]:
+    """(name, email) per unit: the named attendees in order, else the buyer for every unit."""
+    if not attendees:
+        return [(buyer.name, buyer.email)] * units
+    if len(attendees) != units:
+        raise invalid("attendees_mismatch", f"Name one attendee per ticket ({units}).", expected=units)
+    out = []
+    for i, a in enumerate(attendees):
+        name, email = a.name.strip(), normalize_email(a.email)
+        if not name or len(name) > 120:
+            raise invalid("invalid_attendee", "Enter each attendee's name (up to 120 characters).", index=i)
+        if not EMAIL_RE.match(email) or len(email) > 254:
+            raise invalid("invalid_attendee", "Enter a valid email for each attendee.", index=i)
+        out.append((name, email))
+    return out
+
+
+def _confirm_places(
+    db: Session,
+    *,
+    order: Order,
+    sessions: Mapping[uuid.UUID, EventSession],
+    types: Mapping[uuid.UUID, TicketType],
+    quantities: Mapping[uuid.UUID, int],
+    sessions_of: Mapping[uuid.UUID, Sequence[uuid.UUID]],
+    now: datetime,
+) -> None:
+    """Move places to the sold counters (rows locked, claims already gone); tickets valid."""
+    for session_id, qty in session_demand(quantities, sessions_of).items():
+        sessions[session_id].sold += qty
+        db.add(sessions[session_id])
+    for type_id, qty in quantities.items():
+        types[type_id].sold += qty
+        db.add(types[type_id])
+    for ticket in db.exec(
+        select(Ticket).where(Ticket.order_id == order.id, Ticket.status == TicketStatus.pending.value)
+    ).all():
+        ticket.status = TicketStatus.valid.value
+        db.add(ticket)
+    order.status = OrderStatus.confirmed.value
+    order.confirmed_at = now
+    db.add(order)
+    db.flush()
+
+
+def checkout(
+    *, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, attendees: Sequence[Attendee] | None, now: datetime
+) -> Order:
+    """Turn the caller's hold into a pending order (confirmed at once when the total is zero).
+
+    A live hold keeps its locked prices. An expired one is re-taken at today's prices when its
+    places are still free (the order's item prices show it), else 409 `hold_expired`.
+    """
+    hold = lock_fresh(db, Hold, [hold_id]).get(hold_id)
+    if hold is None or hold.user_id != user_id:
+        raise not_found("hold")
+    if hold.status == HoldStatus.converted.value:
+        existing = db.exec(select(Order.id).where(Order.hold_id == hold.id)).first()
+        raise ServiceError("hold_converted", "This hold is already an order.", order_id=existing)
+    live = hold.expires_at > now
+    if hold.status != HoldStatus.active.value or now - hold.expires_at > RETAKE_GRACE:
+        raise ServiceError("hold_expired", "Your hold has expired; please choose your tickets again.")
+    event = db.get(Event, hold.event_id)
+    items = hold_items(db=db, hold_id=hold.id)
+    quantities = {i.ticket_type_id: i.quantity for i in items}
+    holders = _holders(attendees, sum(quantities.values()), db.get(User, user_id))
+
+    sessions_of = sessions_of_types(db, quantities)
+    sessions, types = lock_capacity(db, quantities=quantities, sessions_of=sessions_of)
+    # Recount without our own claims even for a live hold: a transaction whose clock already
+    # passed our expiry may have taken the places meanwhile.
+    delete_claims(db, hold_id=hold.id)
+    if not live:
+        for type_id in quantities:
+            reason = sale_refusal(types[type_id], event, now)
+            if reason is not None:
+                raise ServiceError("hold_expired", "Your hold has expired and these tickets are no longer on sale.",
+                                   ticket_type_id=type_id, reason=reason)
+    check_places(db, sessions=sessions, types=types, quantities=quantities, sessions_of=sessions_of, now=now,
+                 error_code="hold_expired")
+    prices = {i.ticket_type_id: i.unit_price_minor if live else types[i.ticket_type_id].price_minor for i in items}
+
+    order = Order(
+        number=next_order_number(db, now),
+        event_id=hold.event_id,
+        user_id=user_id,
+        hold_id=hold.id,
+        currency=hold.currency if live else types[items[0].ticket_type_id].currency,
+        total_minor=sum(prices[t] * q for t, q in quantities.items()),
+        payment_due_at=now + timedelta(minutes=event.payment_minutes),
+        created_at=now,
+    )
+    db.add(order)
+    db.flush()
+    unit = 0
+    for item in items:
+        order_item = OrderItem(order_id=order.id, ticket_type_id=item.ticket_type_id, quantity=item.quantity,
+                               unit_price_minor=prices[item.ticket_type_id])
+        db.add(order_item)
+        db.flush()
+        for _ in range(item.quantity):
+            name, email = holders[unit]
+            unit += 1
+            db.add(Ticket(order_id=order.id, order_item_id=order_item.id, ticket_type_id=item.ticket_type_id,
+                          event_id=order.event_id, holder_name=name, holder_email=email, code=new_ticket_code(),
+                          created_at=now))
+    db.flush()
+    hold.status = HoldStatus.converted.value
+    db.add(hold)
+    if order.total_minor == 0:
+        _confirm_places(db, order=order, sessions=sessions, types=types, quantities=quantities,
+                        sessions_of=sessions_of, now=now)
+    else:
+        write_claims(db, event_id=order.event_id, quantities=quantities, sessions_of=sessions_of, types=types,
+                     expires_at=order.payment_due_at, order_id=order.id)
+    bump_version(db, order.event_id)
+    return order
+
+
+def confirm_order(*, db: Session, order_id: uuid.UUID, now: datetime, payment_reference: str | None = None) -> Order:
+    """Payment succeeded: pending -> confirmed, places move to the sold counters.
+
+    Idempotent for an already confirmed order. After the payment deadline (status pending or
+    expired) the places are re-checked under lock: 409 `order_expired_places_gone` when they
+    were taken meanwhile (the caller refunds); 409 `order_cancelled` for a cancelled order.
+    """
+    order = lock_fresh(db, Order, [order_id]).get(order_id)
+    if order is None:
+        raise not_found("order")
+    if order.status == OrderStatus.confirmed.value:
+        return order
+    if order.status == OrderStatus.cancelled.value:
+        raise ServiceError("order_cancelled", "This order was cancelled; the payment must be refunded.")
+    quantities = order_quantities(db, order.id, statuses=[TicketStatus.pending.value])
+    sessions_of = sessions_of_types(db, quantities)
+    sessions, types = lock_capacity(db, quantities=quantities, sessions_of=sessions_of)
+    delete_claims(db, order_id=order.id)
+    check_places(db, sessions=sessions, types=types, quantities=quantities, sessions_of=sessions_of, now=now,
+                 error_code="order_expired_places_gone")
+    if payment_reference is not None:
+        order.payment_intent_id = payment_reference
+    _confirm_places(db, order=order, sessions=sessions, types=types, quantities=quantities,
+                    sessions_of=sessions_of, now=now)
+    bump_version(db, order.event_id)
+    return order
+
+
+def expire_orders(*, db: Session, now: datetime) -> list[Order]:
+    """Mark pending orders past their deadline expired and drop their claims (tidying only:
+    their claims stopped counting at the deadline). Orders locked by a running confirmation
+    or cancellation are skipped; the next sweep gets them."""
+    candidates = select(Order.id).where(Order.status == OrderStatus.pending.value, Order.payment_due_at <= now)
+    ids = list(db.exec(candidates).all())
+    if not ids:
+        return []
+    rows = db.exec(
+        select(Order).where(Order.id.in_(sorted(ids))).order_by(Order.id)
+        .with_for_update(skip_locked=True).execution_options(populate_existing=True)
+    ).all()
+    expired = []
+    for order in rows:
+        if order.status != OrderStatus.pending.value or order.payment_due_at > now:
+            continue
+        order.status = OrderStatus.expired.value
+        db.add(order)
+        delete_claims(db, order_id=order.id)
+        expired.append(order)
+    for event_id in sorted({o.event_id for o in expired}):
+        bump_version(db, event_id)
+    return expired
+
+
+def get_order(*, db: Session, order_id: uuid.UUID, user_id: uuid.UUID) -> Order:
+    """The caller's order; `not_found` for anyone else's."""
+    order = db.get(Order, order_id)
+    if order is None or order.user_id != user_id:
+        raise not_found("order")
+    return order
+
+
+def order_items(*, db: Session, order_id: uuid.UUID) -> list[OrderItem]:
+    return list(db.exec(select(OrderItem).where(OrderItem.order_id == order_id).order_by(OrderItem.id)).all())
+
+
+def order_tickets(*, db: Session, order_id: uuid.UUID) -> list[Ticket]:
+    return list(
+        db.exec(select(Ticket).where(Ticket.order_id == order_id).order_by(Ticket.created_at, Ticket.id)).all()
+    )
+
+
+def list_orders_for_user(*, db: Session, user_id: uuid.UUID) -> list[Order]:
+    """The user's orders, newest first."""
+    return list(
+        db.exec(select(Order).where(Order.user_id == user_id).order_by(Order.created_at.desc(), Order.number.desc())).all()
+    )
+
+
+def transfer_ticket(
+    *, db: Session, ticket_id: uuid.UUID, user_id: uuid.UUID, name: str, email: str, now: datetime
+) -> Ticket:
+    """Give a ticket to someone else: new holder, new code (the old one stops working)."""
+    ticket = lock_fresh(db, Ticket, [ticket_id]).get(ticket_id)
+    order = db.get(Order, ticket.order_id) if ticket is not None else None
+    if ticket is None or order is None or order.user_id != user_id:
+        raise not_found("ticket")
+    if ticket.status == TicketStatus.cancelled.value or order.status not in (
+        OrderStatus.pending.value, OrderStatus.confirmed.value
+    ):
+        raise ServiceError("not_transferable", "Only live tickets can be transferred.")
+    (holder_name, holder_email), = _holders([Attendee(name=name, email=email)], 1, db.get(User, user_id))
+    ticket.holder_name, ticket.holder_email = holder_name, holder_email
+    ticket.code = new_ticket_code()
+    ticket.code_version += 1
+    db.add(ticket)
+    db.flush()
+    return ticket
