@@ -14,4 +14,9 @@ config = rx.Config(
     show_built_with_reflex=False,
     default_color_mode="light",
     disable_plugins=[SitemapPlugin],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(appearance="light", accent_color="indigo", gray_color="slate", radius="large")
+        ),
+    ],
 )

@@ -16,9 +16,11 @@ from ticketing.state.orgs import OrgState
 get_settings()  # refuse to start with placeholder secrets in production
 
 app = rx.App(
-    theme=rx.theme(appearance="light", accent_color="indigo", gray_color="slate", radius="large"),
     stylesheets=["/styles.css"],
-    head_components=[rx.el.meta(name="theme-color", content="#4f46e5")],
+    head_components=[
+        rx.el.meta(name="theme-color", content="#4f46e5"),
+        rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+    ],
     api_transformer=api_app,
 )
 

@@ -12,12 +12,7 @@ def event_card(e: rx.Var[dict]) -> rx.Component:
     return rx.link(
         rx.card(
             rx.vstack(
-                rx.hstack(
-                    rx.badge(e["category"], variant="soft", color_scheme="indigo"),
-                    rx.spacer(),
-                    rx.cond(e["sold_out"] == "yes", rx.badge("Sold out", color_scheme="red")),
-                    width="100%",
-                ),
+                rx.badge(e["category"], variant="soft", color_scheme="indigo"),
                 rx.heading(e["title"], size="4", as_="h3"),
                 rx.hstack(rx.icon("calendar", size=14), rx.text(e["when"], size="2"), color=rx.color("gray", 11)),
                 rx.hstack(rx.icon("map-pin", size=14), rx.text(e["location"], size="2"), color=rx.color("gray", 11)),

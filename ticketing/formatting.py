@@ -1,0 +1,37 @@
+"""How money and times read for people (UI only; the API uses ISO formats)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ticketing.services.money import format_minor
+
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "CAD": "CA$", "AUD": "A$"}
+
+
+def money(minor: int, currency: str) -> str:
+    """'€23.00', 'CHF 23.00', '23.00 SEK'."""
+    amount = format_minor(minor, currency)
+    symbol = SYMBOLS.get(currency.upper())
+    return f"{symbol}{amount}" if symbol else f"{amount} {currency.upper()}"
+
+
+def local_time(moment: datetime, timezone: str) -> datetime:
+    try:
+        return moment.astimezone(ZoneInfo(timezone))
+    except (KeyError, ValueError):
+        return moment
+
+
+def date_range(start: datetime | None, end: datetime | None, timezone: str) -> str:
+    """'Sat 5 Dec 2026, 19:00' or 'Sat 5 Dec – Mon 7 Dec 2026' in the event's timezone."""
+    if start is None:
+        return "Dates to be announced"
+    s = local_time(start, timezone)
+    if end is None:
+        return f"{s:%a} {s.day} {s:%b %Y, %H:%M}"
+    e = local_time(end, timezone)
+    if s.date() == e.date():
+        return f"{s:%a} {s.day} {s:%b %Y, %H:%M}–{e:%H:%M}"
+    return f"{s:%a} {s.day} {s:%b} – {e:%a} {e.day} {e:%b %Y}"
