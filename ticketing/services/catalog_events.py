@@ -241,9 +241,10 @@ class EventSummary:
 
 
 def _summaries(
-    db: Session, query: Any, *, now: datetime, limit: int, offset: int, include_past: bool
+    db: Session, conditions: list[Any], *, now: datetime, limit: int, offset: int, include_past: bool
 ) -> list[EventSummary]:
-    """Run an event query with its session dates and lowest prices, soonest next session first."""
+    """Events matching `conditions` with their session dates and lowest prices, soonest next
+    session first, then newest first."""
     scheduled = EventSession.status == "scheduled"
     dates = (
         select(
@@ -255,8 +256,10 @@ def _summaries(
         .group_by(EventSession.event_id)
         .subquery()
     )
-    query = query.add_columns(dates.c.starts_at, dates.c.ends_at, dates.c.next_at).outerjoin(
-        dates, dates.c.event_id == Event.id
+    query = (
+        select(Event, dates.c.starts_at, dates.c.ends_at, dates.c.next_at)
+        .outerjoin(dates, dates.c.event_id == Event.id)
+        .where(*conditions)
     )
     if not include_past:
         query = query.where(dates.c.next_at.is_not(None))
@@ -284,7 +287,7 @@ def _prices_from(db: Session, event_ids: list[uuid.UUID]) -> dict[uuid.UUID, tup
     return {eid: (found[0][0], found[0][1]) if len(found) == 1 else (None, None) for eid, found in seen.items()}
 
 
-def _search_filter(search: str) -> Any:
+def _search_filter(search: str) -> list[Any]:
     words = search.split()[:8]
     conditions = []
     for word in words:
@@ -315,12 +318,12 @@ def list_published_events(
     """
     limit = int_in_range(limit, field="limit", code="invalid_limit", low=1, high=100, label="limit")
     offset = int_in_range(offset, field="offset", code="invalid_offset", low=0, high=1_000_000, label="offset")
-    query = select(Event).where(Event.status == EventStatus.published.value)
+    conditions = [Event.status == EventStatus.published.value]
     if search and search.strip():
-        query = query.where(*_search_filter(search.strip()[:200]))
+        conditions.extend(_search_filter(search.strip()[:200]))
     if category and category.strip():
-        query = query.where(func.lower(Event.category) == category.strip().lower())
-    return _summaries(db, query, now=now, limit=limit, offset=offset, include_past=include_past)
+        conditions.append(func.lower(Event.category) == category.strip().lower())
+    return _summaries(db, conditions, now=now, limit=limit, offset=offset, include_past=include_past)
 
 
 def list_events_for_org(
@@ -338,9 +341,9 @@ def list_events_for_org(
     require_role(db=db, user_id=user_id, organization_id=organization_id, roles=STAFF_ROLES)
     limit = int_in_range(limit, field="limit", code="invalid_limit", low=1, high=500, label="limit")
     offset = int_in_range(offset, field="offset", code="invalid_offset", low=0, high=1_000_000, label="offset")
-    query = select(Event).where(Event.organization_id == organization_id)
+    conditions = [Event.organization_id == organization_id]
     if status is not None:
         if status not in {s.value for s in EventStatus}:
             raise invalid("invalid_status", "Status must be draft, published or cancelled.", field="status")
-        query = query.where(Event.status == status)
-    return _summaries(db, query, now=now, limit=limit, offset=offset, include_past=True)
+        conditions.append(Event.status == status)
+    return _summaries(db, conditions, now=now, limit=limit, offset=offset, include_past=True)
