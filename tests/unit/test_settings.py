@@ -1,0 +1,44 @@
+"""Settings: embedded defaults for local runs; production refuses placeholder secrets."""
+
+from __future__ import annotations
+
+import pytest
+
+from ticketing.settings import DEV_JWT_SECRET, SettingsError, load_settings
+
+STRONG = "x" * 48
+
+
+def test_embedded_defaults_need_no_environment():
+    s = load_settings({})
+    assert s.database_url.startswith("sqlite:///") and s.database_url.endswith("data/ticketing.db")
+    assert s.redis_url is None
+    assert s.stripe_api_base == "http://127.0.0.1:8420"
+    assert s.jwt_secret == DEV_JWT_SECRET and not s.is_production
+
+
+def test_environment_overrides_defaults():
+    s = load_settings({"DATABASE_URL": "postgresql+psycopg://u@h/db", "REDIS_URL": "redis://h:1/0",
+                       "STRIPE_API_BASE": "", "LOCK_TIMEOUT_MS": "1500"})
+    assert s.database_url == "postgresql+psycopg://u@h/db" and s.redis_url == "redis://h:1/0"
+    assert s.stripe_api_base is None and s.lock_timeout_ms == 1500
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},  # every secret a placeholder
+        {"JWT_SECRET": STRONG, "STRIPE_SECRET_KEY": "sk_live_real", "STRIPE_WEBHOOK_SECRET": "secret"},
+        {"JWT_SECRET": "short", "STRIPE_SECRET_KEY": "sk_live_real", "STRIPE_WEBHOOK_SECRET": "whsec_real"},
+        {"JWT_SECRET": DEV_JWT_SECRET, "STRIPE_SECRET_KEY": "sk_live_real", "STRIPE_WEBHOOK_SECRET": "whsec_real"},
+    ],
+)
+def test_production_refuses_placeholder_secrets(env):
+    with pytest.raises(SettingsError):
+        load_settings({"TICKETING_ENV": "production", **env})
+
+
+def test_production_starts_with_real_secrets():
+    s = load_settings({"TICKETING_ENV": "production", "JWT_SECRET": STRONG,
+                       "STRIPE_SECRET_KEY": "sk_live_real", "STRIPE_WEBHOOK_SECRET": "whsec_real"})
+    assert s.is_production
