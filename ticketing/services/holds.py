@@ -21,7 +21,6 @@ from ticketing.models import (
     HoldStatus,
     SessionPrerequisite,
     TicketType,
-    User,
 )
 from ticketing.services.availability import sale_refusal, visible_event
 from ticketing.services.errors import ServiceError, invalid, not_found
@@ -32,6 +31,7 @@ from ticketing.services.places import (
     live_session_ids,
     lock_capacity,
     lock_fresh,
+    lock_user,
     session_demand,
     sessions_of_types,
     write_claims,
@@ -162,7 +162,7 @@ def hold_tickets(
 
     # Why the user row: the one-live-hold and per-attendee rules read the user's own holds and
     # tickets, which no session lock covers when two of their requests touch disjoint sessions.
-    lock_fresh(db, User, [user_id])
+    lock_user(db, user_id)
     _close_previous_holds(db, event_id=event_id, user_id=user_id, now=now)
     sessions_of = sessions_of_types(db, quantities)
     sessions, types = lock_capacity(db, quantities=quantities, sessions_of=sessions_of)

@@ -12,10 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, or_, text, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from ticketing.db import lock_rows
+from ticketing.db import is_lock_error, lock_rows
 from ticketing.models import (
     Event,
     EventSession,
@@ -27,9 +28,11 @@ from ticketing.models import (
     TicketStatus,
     TicketType,
     TicketTypeSession,
+    User,
 )
 from ticketing.services import usage
 from ticketing.services.errors import ServiceError
+from ticketing.settings import get_settings
 
 T = TypeVar("T")
 
@@ -53,14 +56,40 @@ def lock_fresh(db: Session, model: type[T], ids: Iterable[uuid.UUID]) -> dict[uu
     return {row.id: row for row in lock_rows(db, model, sorted(wanted))}
 
 
+def lock_user(db: Session, user_id: uuid.UUID) -> None:
+    """Serialize one user's purchases for the rules that read their own holds and tickets.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: inserting the user's order in a concurrent checkout
+    takes a key-share lock on the user row, which FOR UPDATE would block into a deadlock.
+    """
+    stmt = select(User.id).where(User.id == user_id)
+    if db.get_bind().dialect.name == "postgresql":
+        db.exec(text(f"SET LOCAL lock_timeout = '{int(get_settings().lock_timeout_ms)}ms'"))
+        stmt = stmt.with_for_update(key_share=True)
+    try:
+        db.exec(stmt).first()
+    except OperationalError as exc:
+        if is_lock_error(exc):
+            raise ServiceError("busy", "The system is busy right now; please try again.") from exc
+        raise
+
+
 def bump_version(db: Session, event_id: uuid.UUID) -> int:
-    """usage.bump_event_version, safe when the Event row was loaded earlier in this session."""
+    """Increment the event's version in this transaction (call it last) and return it.
+
+    Why not usage.bump_event_version: its SELECT ... FOR UPDATE conflicts with the FOR KEY
+    SHARE lock PostgreSQL takes on the event row whenever a row referencing it is inserted
+    (holds, claims, orders), so two buyers of disjoint sessions of one event deadlock. A plain
+    UPDATE takes FOR NO KEY UPDATE, which key-share locks do not block; it is also atomic,
+    so a stale Event copy in this session cannot lose a concurrent bump.
+    """
+    version = db.exec(
+        update(Event).where(Event.id == event_id).values(version=Event.version + 1).returning(Event.version)
+    ).scalar_one()
     cached = db.identity_map.get(db.identity_key(Event, event_id))
     if cached is not None:
-        # Why: bump_event_version increments the ORM attribute; a stale copy would lose
-        # concurrent bumps. Expired attributes are re-read from the locked row.
         db.expire(cached, ["version"])
-    return usage.bump_event_version(db=db, event_id=event_id)
+    return version
 
 
 def sessions_of_types(db: Session, ticket_type_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
