@@ -99,7 +99,8 @@ def test_organizer_builds_and_publishes_an_event_the_public_can_see(api, owner, 
                  max_quantity=20, sale_ends_at="2031-06-06T22:00:00Z", max_per_order=4)
     assert r.status_code == 201, r.text
     weekend = r.json()
-    assert (weekend["price"], weekend["currency"], weekend["session_ids"]) == ("45.50", "EUR", [saturday["id"], sunday["id"]])
+    assert (weekend["price"], weekend["currency"]) == ("45.50", "EUR")
+    assert weekend["session_ids"] == [saturday["id"], sunday["id"]]  # by start, whatever the order sent
     assert (weekend["max_quantity"], weekend["max_per_order"], weekend["min_per_order"]) == (20, 4, 1)
     assert weekend["sale_ends_at"] == "2031-06-06T22:00:00+00:00" and weekend["sale_starts_at"] is None
 
@@ -171,8 +172,8 @@ def test_ticket_type_conflicts_and_updates(api, owner, event):
     take_places(day["id"], held=6)
     body = problem(api.patch(path, token=token, json={"max_quantity": 5}), 409, "quota_below_taken")
     assert body["taken"] == 6
-    problem(api.patch(path, token=token, json={"session_ids": [new_session(api, token, event["id"], name="D2").json()["id"]]}),
-            409, "ticket_type_has_sales")
+    other_day = new_session(api, token, event["id"], name="D2").json()
+    problem(api.patch(path, token=token, json={"session_ids": [other_day["id"]]}), 409, "ticket_type_has_sales")
     assert api.patch(path, token=token, json={"max_quantity": None}).json()["max_quantity"] is None  # null: no quota
     problem(api.patch(path, token=token, json={"price": None}), 422, "validation_error")  # price cannot be null
     problem(api.patch(path, token=token, json={"price": "-1"}), 422, "negative_price")

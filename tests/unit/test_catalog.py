@@ -422,8 +422,8 @@ def test_prerequisites_cannot_form_a_cycle(db, owner, event):
     base = {"db": db, "user_id": owner.id, "event_id": event.id, "now": NOW}
     expect("prerequisite_cycle", 422, catalog.update_session, **base, session_id=a.id, prerequisite_session_ids=[c.id])
     expect("prerequisite_cycle", 422, catalog.update_session, **base, session_id=b.id, prerequisite_session_ids=[b.id])
-    assert catalog.update_session(**base, session_id=c.id, prerequisite_session_ids=[a.id, b.id]).prerequisite_session_ids \
-        == sorted([a.id, b.id])
+    view = catalog.update_session(**base, session_id=c.id, prerequisite_session_ids=[a.id, b.id])
+    assert view.prerequisite_session_ids == sorted([a.id, b.id])
     # Dropping B's prerequisite frees A to require C; the graph stays acyclic.
     catalog.update_session(**base, session_id=b.id, prerequisite_session_ids=[])
     assert catalog.update_session(**base, session_id=a.id, prerequisite_session_ids=[]).prerequisite_session_ids == []
@@ -684,3 +684,37 @@ def test_capacity_cut_waits_for_an_in_flight_hold_and_counts_it():
         worker.join(10)
     with session_scope(readonly=True) as db:
         assert db.get(EventSession, session_id).capacity == 10
+
+
+def test_concurrent_duplicate_session_names_lose_to_the_unique_constraint():
+    """Two scopes add "Day 1" at once; the pre-check cannot see the other's uncommitted row, so
+    the loser learns it from the unique index and still gets duplicate_name, not a 500."""
+    with session_scope() as db:
+        owner = make_user(db)
+        event = catalog.create_event(db=db, user_id=owner.id, organization_id=make_org(db, owner=owner).id,
+                                     title="Race", now=NOW)
+        owner_id, event_id = owner.id, event.id
+    created, release = threading.Event(), threading.Event()
+    kwargs = {"user_id": owner_id, "event_id": event_id, "name": "Day 1", "starts_at": at(3), "ends_at": at(3, 1),
+              "capacity": 5, "now": NOW}
+
+    def first_writer():
+        with session_scope() as db:
+            catalog.create_session(db=db, **kwargs)
+            created.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=first_writer)
+    worker.start()
+    try:
+        assert created.wait(10)
+        threading.Timer(0.3, release.set).start()
+        with pytest.raises(ServiceError) as err:
+            with session_scope() as db:
+                catalog.create_session(db=db, **kwargs)
+        assert (err.value.code, err.value.status) == ("duplicate_name", 409)
+    finally:
+        release.set()
+        worker.join(10)
+    with session_scope(readonly=True) as db:
+        assert db.exec(select(EventSession.name).where(EventSession.event_id == event_id)).all() == ["Day 1"]

@@ -43,7 +43,9 @@ def update_session(
 
 
 @router.delete("/sessions/{session_id}", status_code=204, response_class=Response)
-def delete_session(event_id: uuid.UUID, session_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)) -> Response:
+def delete_session(
+    event_id: uuid.UUID, session_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)
+) -> Response:
     with session_scope() as db:
         catalog.delete_session(db=db, user_id=user_id, event_id=event_id, session_id=session_id, now=utcnow())
     return Response(status_code=204)

@@ -72,13 +72,21 @@ def _flush_named(db: Session, name: str) -> None:
         with db.begin_nested():
             db.flush()
     except IntegrityError as exc:
-        raise ServiceError("duplicate_name", f"This event already has a session called {name!r}.", field="name") from exc
+        if "uq_session_event_name" not in str(exc.orig):
+            raise
+        raise ServiceError(
+            "duplicate_name", f"This event already has a session called {name!r}.", field="name"
+        ) from exc
 
 
-def _ensure_acyclic(db: Session, *, event_id: uuid.UUID, session_id: uuid.UUID, prerequisites: Sequence[uuid.UUID]) -> None:
+def _ensure_acyclic(
+    db: Session, *, event_id: uuid.UUID, session_id: uuid.UUID, prerequisites: Sequence[uuid.UUID]
+) -> None:
     """422 prerequisite_cycle when requiring `prerequisites` for `session_id` closes a loop."""
     if session_id in prerequisites:
-        raise invalid("prerequisite_cycle", "A session cannot be its own prerequisite.", field="prerequisite_session_ids")
+        raise invalid(
+            "prerequisite_cycle", "A session cannot be its own prerequisite.", field="prerequisite_session_ids"
+        )
     rows = db.exec(
         select(SessionPrerequisite.session_id, SessionPrerequisite.prerequisite_session_id)
         .join(EventSession, EventSession.id == SessionPrerequisite.session_id)
