@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from ticketing.api import auth, catalog, events, orgs
+from ticketing.api import auth, catalog, events, orgs, sales
 from ticketing.api.problems import install_problem_handlers
 
 PREFIX = "/api/v1"
@@ -21,7 +21,7 @@ def create_api() -> FastAPI:
     )
     install_problem_handlers(api)
     v1 = APIRouter(prefix=PREFIX)
-    for module in (auth, orgs, events, catalog):
+    for module in (auth, orgs, events, catalog, sales):
         v1.include_router(module.router)
     api.include_router(v1)
     return api

@@ -40,6 +40,8 @@ from ticketing.services.places import (
 # Far above any real order line, far below anything that could overflow a counter.
 MAX_UNITS_PER_LINE = 1000
 MAX_LINES = 50
+# Amount columns are 32-bit integers: refuse a basket whose total would not fit.
+MAX_TOTAL_MINOR = 2**31 - 1
 
 
 def normalize_items(items: Sequence[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, int]:
@@ -175,11 +177,14 @@ def hold_tickets(
     check_places(db, sessions=sessions, types=types, quantities=quantities, sessions_of=sessions_of, now=now)
 
     currency = types[next(iter(quantities))].currency
+    total_minor = sum(types[t].price_minor * q for t, q in quantities.items())
+    if total_minor > MAX_TOTAL_MINOR:
+        raise invalid("total_too_large", "This order's total is too large; buy fewer tickets at once.")
     hold = Hold(
         event_id=event_id,
         user_id=user_id,
         currency=currency,
-        total_minor=sum(types[t].price_minor * q for t, q in quantities.items()),
+        total_minor=total_minor,
         expires_at=now + timedelta(minutes=event.hold_minutes),
         created_at=now,
     )

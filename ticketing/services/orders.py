@@ -33,7 +33,7 @@ from ticketing.models import (
 from ticketing.services.accounts import EMAIL_RE, normalize_email
 from ticketing.services.availability import sale_refusal
 from ticketing.services.errors import ServiceError, invalid, not_found
-from ticketing.services.holds import hold_items
+from ticketing.services.holds import MAX_TOTAL_MINOR, hold_items
 from ticketing.services.places import (
     bump_version,
     check_places,
@@ -158,6 +158,9 @@ def checkout(
     check_places(db, sessions=sessions, types=types, quantities=quantities, sessions_of=sessions_of, now=now,
                  error_code="hold_expired")
     prices = {i.ticket_type_id: i.unit_price_minor if live else types[i.ticket_type_id].price_minor for i in items}
+    total_minor = sum(prices[t] * q for t, q in quantities.items())
+    if total_minor > MAX_TOTAL_MINOR:
+        raise invalid("total_too_large", "This order's total is too large; buy fewer tickets at once.")
 
     order = Order(
         number=next_order_number(db, now),
@@ -165,7 +168,7 @@ def checkout(
         user_id=user_id,
         hold_id=hold.id,
         currency=hold.currency if live else types[items[0].ticket_type_id].currency,
-        total_minor=sum(prices[t] * q for t, q in quantities.items()),
+        total_minor=total_minor,
         payment_due_at=now + timedelta(minutes=event.payment_minutes),
         created_at=now,
     )
@@ -255,6 +258,19 @@ def get_order(*, db: Session, order_id: uuid.UUID, user_id: uuid.UUID) -> Order:
     if order is None or order.user_id != user_id:
         raise not_found("order")
     return order
+
+
+def is_buyer(*, db: Session, order_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Whether the order exists and the user placed it."""
+    return db.exec(select(Order.user_id).where(Order.id == order_id)).first() == user_id
+
+
+def order_state(order: Order, now: datetime) -> str:
+    """The status a customer sees at `now`: an unpaid order past its deadline is expired even
+    before the sweeper marks it so."""
+    if order.status == OrderStatus.pending.value and order.payment_due_at is not None and order.payment_due_at <= now:
+        return OrderStatus.expired.value
+    return order.status
 
 
 def order_items(*, db: Session, order_id: uuid.UUID) -> list[OrderItem]:

@@ -1,0 +1,187 @@
+"""Availability and buying: /events/{id}/availability, holds, checkout, orders, cancel, transfer.
+
+Thin: parse, call one service in one transaction, convert. Hold creation and checkout honour an
+`Idempotency-Key` header: the first successful response is stored with the work and replayed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Response
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+
+from ticketing.api.deps import current_user_id
+from ticketing.api.sales_schemas import (
+    AvailabilityOut,
+    CancelIn,
+    CancellationOut,
+    CheckoutIn,
+    CheckoutOut,
+    HoldIn,
+    HoldOut,
+    OrderOut,
+    TicketOut,
+    TransferIn,
+    availability_out,
+    fmt,
+    hold_out,
+    orders_out,
+    ticket_with_sessions,
+)
+from ticketing.db import session_scope
+from ticketing.models.base import utcnow
+from ticketing.services import cancellation, holds, idempotency, orders
+from ticketing.services.availability import event_availability, visible_event
+from ticketing.services.errors import ServiceError
+
+router = APIRouter(tags=["buying"])
+IDEMPOTENCY_RETRIES = 3
+
+
+def optional_user_id(authorization: str | None = Header(default=None)) -> uuid.UUID | None:
+    """The caller when a token is sent (a bad token is still 401); None for the public."""
+    return None if authorization is None else current_user_id(authorization)
+
+
+def run_idempotent(
+    *, user_id: uuid.UUID, scope: str, key: str | None, request: Any, status_code: int,
+    work: Callable[[Session], dict[str, Any]],
+) -> JSONResponse:
+    """Run `work` in one transaction; with a key, store its response there and replay it later."""
+    if key is None:
+        with session_scope() as db:
+            body = work(db)
+        return JSONResponse(body, status_code=status_code)
+    fingerprint = idempotency.request_fingerprint(request)
+    for _ in range(IDEMPOTENCY_RETRIES):
+        try:
+            with session_scope() as db:
+                stored, record = idempotency.begin(
+                    db=db, user_id=user_id, scope=scope, key=key, request_hash=fingerprint, now=utcnow()
+                )
+                if stored is not None:
+                    replay = JSONResponse(stored.body, status_code=stored.status_code)
+                    replay.headers["Idempotent-Replayed"] = "true"
+                    return replay
+                body = work(db)
+                idempotency.finish(db=db, record=record, status_code=status_code, body=body)
+            return JSONResponse(body, status_code=status_code)
+        except idempotency.IdempotencyRace:
+            continue  # a concurrent request with this key committed first: replay it
+    raise ServiceError("busy", "The system is busy right now; please try again.")
+
+
+@router.get("/events/{event_id}/availability", response_model=AvailabilityOut)
+def get_availability(event_id: uuid.UUID, user_id: uuid.UUID | None = Depends(optional_user_id)) -> AvailabilityOut:
+    """Places per session and units per ticket type now (public once published; drafts for staff)."""
+    with session_scope(readonly=True) as db:
+        visible_event(db=db, event_id=event_id, user_id=user_id)
+        return availability_out(event_availability(db=db, event_id=event_id, now=utcnow()))
+
+
+@router.post("/events/{event_id}/holds", status_code=201, response_model=HoldOut)
+def create_hold(
+    event_id: uuid.UUID,
+    body: HoldIn,
+    user_id: uuid.UUID = Depends(current_user_id),
+    idempotency_key: str | None = Header(default=None),
+) -> JSONResponse:
+    """Hold places for every item, all or nothing, until `expires_at`."""
+
+    def work(db: Session) -> dict[str, Any]:
+        now = utcnow()
+        hold = holds.hold_tickets(
+            db=db, event_id=event_id, user_id=user_id, now=now,
+            items=[(i.ticket_type_id, i.quantity) for i in body.items], seat_ids=body.seat_ids or (),
+        )
+        return hold_out(db, hold, now).model_dump(mode="json")
+
+    return run_idempotent(user_id=user_id, scope=f"hold:{event_id}", key=idempotency_key,
+                          request=body.model_dump(mode="json"), status_code=201, work=work)
+
+
+@router.get("/holds/{hold_id}", response_model=HoldOut)
+def get_hold(hold_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)) -> HoldOut:
+    with session_scope(readonly=True) as db:
+        return hold_out(db, holds.get_hold(db=db, hold_id=hold_id, user_id=user_id), utcnow())
+
+
+@router.delete("/holds/{hold_id}", status_code=204, response_class=Response)
+def delete_hold(hold_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)) -> Response:
+    """Release the hold's places at once (204 also when already released)."""
+    with session_scope() as db:
+        holds.release_hold(db=db, hold_id=hold_id, user_id=user_id, now=utcnow())
+    return Response(status_code=204)
+
+
+@router.post("/holds/{hold_id}/checkout", status_code=201, response_model=CheckoutOut)
+def checkout(
+    hold_id: uuid.UUID,
+    body: CheckoutIn | None = None,
+    user_id: uuid.UUID = Depends(current_user_id),
+    idempotency_key: str | None = Header(default=None),
+) -> JSONResponse:
+    """Turn the hold into an order: `pending` until paid, or `confirmed` at once when free.
+
+    `payment` is null for now, also for pending orders: the Stripe issue adds
+    `{provider: "stripe", client_secret}` here and confirms the order from its webhook.
+    """
+    body = body or CheckoutIn()
+
+    def work(db: Session) -> dict[str, Any]:
+        now = utcnow()
+        held_prices = {i.ticket_type_id: i.unit_price_minor for i in holds.hold_items(db=db, hold_id=hold_id)}
+        attendees = [orders.Attendee(name=a.name, email=a.email) for a in body.attendees or []]
+        order = orders.checkout(db=db, hold_id=hold_id, user_id=user_id, attendees=attendees or None, now=now)
+        out = orders_out(db, [order], now)[0]
+        changed = any(i.unit_price != fmt(held_prices[i.ticket_type_id], out.currency) for i in out.items)
+        return CheckoutOut(**out.model_dump(), price_changed=changed).model_dump(mode="json")
+
+    return run_idempotent(user_id=user_id, scope=f"checkout:{hold_id}", key=idempotency_key,
+                          request=body.model_dump(mode="json"), status_code=201, work=work)
+
+
+@router.get("/orders/{order_id}", response_model=OrderOut)
+def get_order(order_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)) -> OrderOut:
+    with session_scope(readonly=True) as db:
+        return orders_out(db, [orders.get_order(db=db, order_id=order_id, user_id=user_id)], utcnow())[0]
+
+
+@router.get("/me/orders", response_model=list[OrderOut])
+def my_orders(user_id: uuid.UUID = Depends(current_user_id)) -> list[OrderOut]:
+    """The caller's orders, newest first."""
+    with session_scope(readonly=True) as db:
+        return orders_out(db, orders.list_orders_for_user(db=db, user_id=user_id), utcnow())
+
+
+@router.post("/orders/{order_id}/cancel", response_model=CancellationOut)
+def cancel_order(
+    order_id: uuid.UUID, body: CancelIn | None = None, user_id: uuid.UUID = Depends(current_user_id)
+) -> CancellationOut:
+    """Cancel the order, or only `ticket_ids`: the buyer under the event's policy; an owner or
+    organizer of the event's organization at any time, with a full refund."""
+    body = body or CancelIn()
+    with session_scope() as db:
+        now = utcnow()
+        by_organizer = not orders.is_buyer(db=db, order_id=order_id, user_id=user_id)
+        done = cancellation.cancel_order(
+            db=db, order_id=order_id, user_id=user_id, ticket_ids=body.ticket_ids, now=now, by_organizer=by_organizer
+        )
+        out = orders_out(db, [done.order], now)[0]
+        return CancellationOut(
+            **out.model_dump(), cancelled_ticket_ids=done.ticket_ids,
+            refund=fmt(done.refund_minor, done.order.currency), cancellation_fee=fmt(done.fee_minor, done.order.currency),
+        )
+
+
+@router.post("/tickets/{ticket_id}/transfer", response_model=TicketOut)
+def transfer_ticket(ticket_id: uuid.UUID, body: TransferIn, user_id: uuid.UUID = Depends(current_user_id)) -> TicketOut:
+    """Give the ticket to someone else: a new code is issued and the old one stops working."""
+    with session_scope() as db:
+        ticket = orders.transfer_ticket(db=db, ticket_id=ticket_id, user_id=user_id, name=body.name,
+                                        email=body.email, now=utcnow())
+        return ticket_with_sessions(db, ticket)
