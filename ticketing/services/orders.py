@@ -174,6 +174,8 @@ def checkout(
     )
     db.add(order)
     db.flush()
+    # Ascending ids: tickets sort by (created_at, id), so they list in attendee order.
+    ticket_ids = iter(sorted(uuid.uuid4() for _ in holders))
     unit = 0
     for item in items:
         order_item = OrderItem(order_id=order.id, ticket_type_id=item.ticket_type_id, quantity=item.quantity,
@@ -183,7 +185,7 @@ def checkout(
         for _ in range(item.quantity):
             name, email = holders[unit]
             unit += 1
-            db.add(Ticket(order_id=order.id, order_item_id=order_item.id, ticket_type_id=item.ticket_type_id,
+            db.add(Ticket(id=next(ticket_ids), order_id=order.id, order_item_id=order_item.id, ticket_type_id=item.ticket_type_id,
                           event_id=order.event_id, holder_name=name, holder_email=email, code=new_ticket_code(),
                           created_at=now))
     db.flush()
