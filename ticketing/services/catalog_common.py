@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from ticketing.db import lock_rows
+from ticketing.db import is_lock_error
 from ticketing.models import (
     Event,
     EventSession,
@@ -30,6 +32,7 @@ from ticketing.models import (
 )
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.organizations import MANAGER_ROLES, STAFF_ROLES, membership_role
+from ticketing.settings import get_settings
 
 
 class Unset:
@@ -109,9 +112,23 @@ def viewer_role(db: Session, *, event: Event, user_id: uuid.UUID | None) -> Role
 
 
 def lock_event(db: Session, event: Event) -> Event:
-    """Lock the event row (SELECT FOR UPDATE, lock timeout -> busy) and reload it, so that the
-    status seen is the one committed by whoever held the lock before us."""
-    lock_rows(db, Event, [event.id])
+    """Serialize changes of one event's status and settings, then reload the row, so that the
+    status seen is the one committed by whoever held the lock before us.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: buyers insert rows referencing the event (a key-share
+    lock on its row) all the time, and FOR UPDATE would queue behind every one of them.
+    A lock timeout becomes the retryable `busy` error.
+    """
+    stmt = select(Event.id).where(Event.id == event.id)
+    if db.get_bind().dialect.name == "postgresql":
+        db.exec(text(f"SET LOCAL lock_timeout = '{int(get_settings().lock_timeout_ms)}ms'"))
+        stmt = stmt.with_for_update(key_share=True)
+    try:
+        db.exec(stmt).first()
+    except OperationalError as exc:
+        if is_lock_error(exc):
+            raise ServiceError("busy", "The system is busy right now; please try again.") from exc
+        raise
     db.refresh(event)
     return event
 

@@ -163,6 +163,8 @@ def update_event(
         setattr(event, name, value)
     db.add(event)
     db.flush()
+    # Settings such as max tickets per order change what can be bought: live pages reload.
+    usage.bump_event_version(db=db, event_id=event.id)
     return event
 
 
