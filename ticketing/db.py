@@ -23,6 +23,8 @@ from ticketing.settings import get_settings
 log = logging.getLogger(__name__)
 _engines: dict[str, Engine] = {}
 _AFTER_COMMIT = "after_commit"
+# db.info key: {table name: ids locked by lock_rows in this transaction} (live-update deltas).
+LOCKED = "locked_rows"
 
 
 def _make_engine(url: str) -> Engine:
@@ -122,8 +124,10 @@ def lock_rows(db: Session, model: type, ids: Sequence[Any]) -> list[Any]:
         db.exec(text(f"SET LOCAL lock_timeout = '{int(get_settings().lock_timeout_ms)}ms'"))
         stmt = stmt.with_for_update()
     try:
-        return list(db.exec(stmt).all())
+        rows = list(db.exec(stmt).all())
     except OperationalError as exc:
         if is_lock_error(exc):
             raise ServiceError("busy", "The system is busy right now; please try again.") from exc
         raise
+    db.info.setdefault(LOCKED, {}).setdefault(model.__tablename__, set()).update(ordered)
+    return rows

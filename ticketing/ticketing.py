@@ -6,11 +6,14 @@ import reflex as rx
 
 from ticketing.api import app as api_app
 from ticketing.pages.auth import login_page, register_page
+from ticketing.pages.event import event_page
 from ticketing.pages.index import index_page
 from ticketing.pages.orgs import new_org_page, orgs_page
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
+from ticketing.state.event_page import EventPageState
 from ticketing.state.events import EventsState
+from ticketing.state.live import bind_app, hub
 from ticketing.state.orgs import OrgState
 
 get_settings()  # refuse to start with placeholder secrets in production
@@ -26,9 +29,14 @@ app = rx.App(
 
 app.add_page(index_page, route="/", title="Ticketing — events and tickets",
              on_load=[AuthState.check_session, EventsState.load_events])
+app.add_page(event_page, route="/events/[event_id]", title="Event — Ticketing",
+             on_load=[AuthState.check_session, EventPageState.load])
 app.add_page(login_page, route="/login", title="Sign in — Ticketing", on_load=AuthState.check_session)
 app.add_page(register_page, route="/register", title="Create account — Ticketing", on_load=AuthState.check_session)
 app.add_page(orgs_page, route="/orgs", title="Organization — Ticketing",
              on_load=[AuthState.require_staff, OrgState.load_members])
 app.add_page(new_org_page, route="/orgs/new", title="New organization — Ticketing",
              on_load=AuthState.require_signed_in)
+
+bind_app(app)
+app.register_lifespan_task(hub.run)

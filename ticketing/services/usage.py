@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, update
 from sqlmodel import Session, select
 
 from ticketing.models import Event, EventSession, PlaceClaim, TicketType
@@ -55,14 +55,28 @@ def ticket_type_usage(*, db: Session, ticket_types: Collection[TicketType], now:
     return {t.id: Usage(t.sold, *live.get(t.id, (0, 0))) for t in ticket_types}
 
 
-def bump_event_version(*, db: Session, event_id: uuid.UUID) -> int:
-    """Increment the event's version inside the current transaction and return it.
+def bump_event_version(*, db: Session, event_id: uuid.UUID, structure: bool = False) -> int:
+    """Increment the event's version in this transaction (call it last) and return it; the
+    live-update delta for that version is composed now and published after commit.
 
-    Call it last in a transaction that changed availability (after the session/ticket-type
-    locks), so the lock order is always sessions -> ticket types -> event.
+    `structure`: the catalog itself changed (sessions, ticket types, settings), so listeners
+    reload the event instead of applying counts.
+
+    A plain UPDATE, not SELECT ... FOR UPDATE: PostgreSQL takes a FOR KEY SHARE lock on the
+    event row whenever a row referencing it is inserted (holds, claims, orders), which FOR UPDATE
+    would wait on, deadlocking two buyers of disjoint sessions; the UPDATE's FOR NO KEY UPDATE
+    does not conflict with it, and it is atomic, so a stale Event copy cannot lose a bump.
     """
-    event = db.exec(select(Event).where(Event.id == event_id).with_for_update()).one()
-    event.version += 1
-    db.add(event)
-    db.flush()
-    return event.version
+    # Imported here: the publisher itself counts with this module.
+    from ticketing.realtime.publisher import mark_structure_changed, stage_delta
+
+    version = db.exec(
+        update(Event).where(Event.id == event_id).values(version=Event.version + 1).returning(Event.version)
+    ).scalar_one()
+    cached = db.identity_map.get(db.identity_key(Event, event_id))
+    if cached is not None:
+        db.expire(cached, ["version"])
+    if structure:
+        mark_structure_changed(db, event_id)
+    stage_delta(db, event_id=event_id, version=version)
+    return version

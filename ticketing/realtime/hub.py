@@ -1,0 +1,200 @@
+"""One hub per backend worker: the bus listener, the registry of tabs watching each event,
+and the fan-out of fresh availability to those tabs.
+
+Tabs register with `watch(token, event_id, view)` from a page's on_load and leave with
+`unwatch(token)` (page unmount) or by disconnecting (pruned at the next fan-out). Each delta
+from the bus is applied once per worker and the result is pushed to every watching tab as a
+frontend-only state update: the same frame for every tab, no per-tab database work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ticketing.realtime.bus import get_bus
+
+log = logging.getLogger(__name__)
+
+GAP_WAIT = 0.2  # seconds to wait for an out-of-order delta before reloading a snapshot
+
+
+@dataclass
+class Watched:
+    """What one worker knows of one watched event."""
+
+    version: int = -1
+    payloads: dict[str, dict[str, Any]] = field(default_factory=dict)  # view -> last pushed vars
+    buffered: dict[int, dict[str, Any]] = field(default_factory=dict)  # version -> early delta
+    reloading: bool = False
+    reload_again: bool = False
+    gap_timer: asyncio.TimerHandle | None = None
+
+
+# (event_id) -> (version, {view: vars}) computed from the database, in a thread.
+SnapshotLoader = Callable[[str, frozenset[str]], Awaitable[tuple[int, dict[str, dict[str, Any]]]]]
+# (event_id, cached vars by view, delta) -> new vars by view, or None when only a reload will do.
+DeltaApplier = Callable[[str, dict[str, dict[str, Any]], dict[str, Any]], dict[str, dict[str, Any]] | None]
+# (token, {view: vars}) -> sent?  False means the tab is gone.
+Emitter = Callable[[str, str, dict[str, Any]], Awaitable[bool]]
+
+
+class LiveHub:
+    def __init__(self, *, load_snapshot: SnapshotLoader, apply_delta: DeltaApplier, emit: Emitter) -> None:
+        self._load_snapshot = load_snapshot
+        self._apply_delta = apply_delta
+        self._emit = emit
+        self.bus_up = True
+        self._tabs: dict[str, dict[str, str]] = defaultdict(dict)  # event_id -> {token: view}
+        self._event_of: dict[str, str] = {}  # token -> event_id
+        self._events: dict[str, Watched] = {}
+        self.delivered = 0  # frames sent (for benchmarks)
+        self.last_fanout_at = 0.0
+
+    # Registry -------------------------------------------------------------------------------
+    def watch(self, token: str, event_id: str, view: str) -> None:
+        self.unwatch(token)
+        self._tabs[event_id][token] = view
+        self._event_of[token] = event_id
+        self._events.setdefault(event_id, Watched())
+
+    def unwatch(self, token: str) -> None:
+        event_id = self._event_of.pop(token, None)
+        if event_id is None:
+            return
+        tabs = self._tabs.get(event_id, {})
+        tabs.pop(token, None)
+        if not tabs:
+            self._forget(event_id)
+
+    def _forget(self, event_id: str) -> None:
+        self._tabs.pop(event_id, None)
+        watched = self._events.pop(event_id, None)
+        if watched and watched.gap_timer:
+            watched.gap_timer.cancel()
+
+    def watchers(self, event_id: str) -> int:
+        return len(self._tabs.get(event_id, {}))
+
+    def remember(self, event_id: str, version: int, payloads: dict[str, dict[str, Any]]) -> None:
+        """A page loaded a snapshot itself: keep it if it is newer than what the hub has."""
+        watched = self._events.setdefault(event_id, Watched())
+        if version > watched.version:
+            watched.version = version
+            watched.payloads.update(payloads)
+
+    # Listener -------------------------------------------------------------------------------
+    async def run(self) -> None:
+        """The worker's one subscription (a lifespan task): never returns while the app runs."""
+        async for message in get_bus().listen():
+            try:
+                await self.handle(message)
+            except Exception:  # one bad message must not stop live updates for everyone
+                log.exception("live update handling failed")
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "bus_down":
+            self.bus_up = False
+            await self._broadcast_status()
+        elif kind == "bus_up":
+            was_down, self.bus_up = not self.bus_up, True
+            if was_down:  # anything may have changed while we were deaf
+                for event_id in list(self._tabs):
+                    await self._reload(event_id)
+            await self._broadcast_status()
+        elif kind == "delta":
+            await self._on_delta(message)
+
+    async def _on_delta(self, delta: dict[str, Any]) -> None:
+        event_id = str(delta.get("event_id"))
+        watched = self._events.get(event_id)
+        if watched is None or not self._tabs.get(event_id):
+            return
+        version = int(delta.get("version", 0))
+        if watched.version < 0 or delta.get("structure") or watched.reloading:
+            await self._reload(event_id)
+            return
+        if version <= watched.version:
+            return  # already reflected (a snapshot was newer)
+        if version > watched.version + 1:
+            watched.buffered[version] = delta
+            if watched.gap_timer is None:
+                loop = asyncio.get_running_loop()
+                watched.gap_timer = loop.call_later(GAP_WAIT, lambda: asyncio.ensure_future(self._gap_expired(event_id)))
+            return
+        applied = self._apply_delta(event_id, watched.payloads, delta)
+        if applied is None:
+            await self._reload(event_id)
+            return
+        watched.version, watched.payloads = version, applied
+        # Deltas that arrived early and now follow on.
+        while watched.version + 1 in watched.buffered:
+            nxt = watched.buffered.pop(watched.version + 1)
+            applied = self._apply_delta(event_id, watched.payloads, nxt)
+            if applied is None:
+                await self._reload(event_id)
+                return
+            watched.version, watched.payloads = watched.version + 1, applied
+        watched.buffered = {v: d for v, d in watched.buffered.items() if v > watched.version}
+        if not watched.buffered and watched.gap_timer:
+            watched.gap_timer.cancel()
+            watched.gap_timer = None
+        await self._fan_out(event_id)
+
+    async def _gap_expired(self, event_id: str) -> None:
+        watched = self._events.get(event_id)
+        if watched is None:
+            return
+        watched.gap_timer = None
+        if watched.buffered:  # the missing delta never came: take a fresh snapshot
+            await self._reload(event_id)
+
+    async def _reload(self, event_id: str) -> None:
+        watched = self._events.get(event_id)
+        if watched is None:
+            return
+        if watched.reloading:
+            watched.reload_again = True
+            return
+        watched.reloading = True
+        try:
+            while True:
+                watched.reload_again = False
+                views = frozenset(self._tabs.get(event_id, {}).values())
+                if not views:
+                    return
+                version, payloads = await self._load_snapshot(event_id, views)
+                watched.version, watched.payloads = version, payloads
+                watched.buffered = {v: d for v, d in watched.buffered.items() if v > version}
+                await self._fan_out(event_id)
+                if not watched.reload_again:
+                    return
+        finally:
+            watched.reloading = False
+
+    # Fan-out --------------------------------------------------------------------------------
+    async def _fan_out(self, event_id: str) -> None:
+        watched = self._events.get(event_id)
+        if watched is None:
+            return
+        for token, view in list(self._tabs.get(event_id, {}).items()):
+            payload = watched.payloads.get(view)
+            if payload is None:
+                continue
+            if not await self._emit(token, view, {**payload, "version": watched.version, "live": self.bus_up}):
+                self.unwatch(token)
+            else:
+                self.delivered += 1
+        self.last_fanout_at = time.time()
+
+    async def _broadcast_status(self) -> None:
+        for event_id, tabs in list(self._tabs.items()):
+            for token, view in list(tabs.items()):
+                if not await self._emit(token, view, {"live": self.bus_up}):
+                    self.unwatch(token)

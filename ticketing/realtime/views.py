@@ -1,0 +1,89 @@
+"""What watching pages show of an event's availability, as plain JSON-able dicts.
+
+The same functions build a page's first snapshot and every live update, so both always agree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from ticketing.db import session_scope
+from ticketing.formatting import date_range, money
+from ticketing.models import Event
+from ticketing.models.base import utcnow
+from ticketing.services.availability import EventAvailability, event_availability
+
+STATUS_LABELS = {
+    "available": "Available",
+    "filling_up": "Filling up",
+    "nearly_full": "Nearly full",
+    "sold_out": "Sold out",
+}
+REASON_LABELS = {
+    "not_on_sale_yet": "Not on sale yet",
+    "sale_ended": "Sale ended",
+    "inactive": "Not available",
+    "quota_reached": "Sold out",
+    "session_full": "Sold out",
+}
+
+
+def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
+    """Sessions with fill bars and bands; ticket types with places left and why not."""
+    names = {s.id: s.name for s in avail.sessions}
+    order = {s.id: i for i, s in enumerate(avail.sessions)}  # by start time
+    left = {s.id: s.available for s in avail.sessions}
+    sessions = []
+    for s in avail.sessions:
+        taken = s.capacity - s.available
+        sessions.append({
+            "id": str(s.id),
+            "name": s.name,
+            "when": date_range(s.starts_at, None, event.timezone),
+            "capacity": s.capacity,
+            "available": s.available,
+            "taken_percent": round(100 * taken / s.capacity) if s.capacity else 100,
+            "status": s.status,
+            "status_label": STATUS_LABELS[s.status],
+        })
+    types = []
+    for t in avail.ticket_types:
+        bottleneck = names.get(t.bottleneck_session_id, "") if t.bottleneck_session_id else ""
+        # Worth saying only when that session, not the quota, is what limits the type.
+        binding = bool(bottleneck) and len(t.session_ids) > 1 and left.get(t.bottleneck_session_id) == t.available
+        types.append({
+            "id": str(t.id),
+            "name": t.name,
+            "price": money(t.price_minor, t.currency),
+            "available": t.available,
+            "is_available": t.is_available,
+            "reason": t.reason or "",
+            "reason_label": REASON_LABELS.get(t.reason or "", ""),
+            "bottleneck": bottleneck,
+            "sessions": ", ".join(names[s] for s in sorted(t.session_ids, key=lambda x: order.get(x, 0)) if s in names),
+            "limited_by": f"Limited by {bottleneck}" if binding and t.is_available else "",
+        })
+    return {"sessions": sessions, "ticket_types": types}
+
+
+VIEWS = {"customer": customer_view}
+
+
+def build_views(event_id: uuid.UUID, views: frozenset[str]) -> tuple[int, dict[str, dict[str, Any]]]:
+    """(version, {view: vars}) of the event, read in one transaction."""
+    with session_scope(readonly=True) as db:
+        avail = event_availability(db=db, event_id=event_id, now=utcnow())
+        event = db.get(Event, event_id)
+        return avail.version, {v: VIEWS[v](avail, event) for v in views if v in VIEWS}
+
+
+async def load_snapshot(event_id: str, views: frozenset[str]) -> tuple[int, dict[str, dict[str, Any]]]:
+    """The hub's loader: the database work runs in a thread."""
+    return await asyncio.to_thread(build_views, uuid.UUID(event_id), views)
+
+
+def apply_delta(event_id: str, payloads: dict[str, dict[str, Any]], delta: dict[str, Any]) -> None:
+    """Deltas are not merged into the views in memory yet: the hub reloads (coalesced)."""
+    return None

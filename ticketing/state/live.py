@@ -1,0 +1,53 @@
+"""Glue between the worker's live hub and Reflex: pushing vars straight to watching tabs.
+
+The hub sends each watching tab a frontend-only state update (the same small frame for every
+tab), without loading or locking that tab's server-side state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from reflex import constants
+from reflex.state import StateUpdate
+
+from ticketing.realtime.hub import LiveHub
+from ticketing.realtime.views import apply_delta, load_snapshot
+
+_app: rx.App | None = None
+_view_states: dict[str, type[rx.State]] = {}
+
+
+def bind_app(app: rx.App) -> None:
+    global _app
+    _app = app
+
+
+def register_view(view: str, state_cls: type[rx.State]) -> None:
+    """Pushes for `view` update these vars of `state_cls` (same names as the view's keys)."""
+    _view_states[view] = state_cls
+
+
+def _delta_for(state_cls: type[rx.State], values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    fields = {}
+    for name, value in values.items():
+        var = getattr(state_cls, name)
+        fields[var._js_expr.rsplit(".", 1)[-1]] = value
+    return {state_cls.get_full_name(): fields}
+
+
+async def emit_to_tab(token: str, view: str, values: dict[str, Any]) -> bool:
+    """Send `values` to one tab; False when the tab is not connected to this worker."""
+    if _app is None or _app.event_namespace is None:
+        return False
+    namespace = _app.event_namespace
+    sid = namespace.token_to_sid.get(token)
+    if sid is None:
+        return False
+    update = StateUpdate(delta=_delta_for(_view_states[view], values))
+    await namespace.emit(str(constants.SocketEvent.EVENT), update, to=sid)
+    return True
+
+
+hub = LiveHub(load_snapshot=load_snapshot, apply_delta=apply_delta, emit=emit_to_tab)
