@@ -4,6 +4,7 @@ ticket types, roles, visibility, listing, and the locked recount behind capacity
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -718,3 +719,85 @@ def test_concurrent_duplicate_session_names_lose_to_the_unique_constraint():
         worker.join(10)
     with session_scope(readonly=True) as db:
         assert db.exec(select(EventSession.name).where(EventSession.event_id == event_id)).all() == ["Day 1"]
+
+
+def test_concurrent_catalog_writes_on_one_event_do_not_deadlock():
+    """Every catalog write inserts rows referencing the event (a key-share lock on its row) and
+    then bumps the event's version. A bump by SELECT ... FOR UPDATE would wait for the other
+    writer's key-share lock while that writer waits for ours: a deadlock. Here writer A has
+    inserted and bumps only after B has started; both must commit, without any retry."""
+    with session_scope() as db:
+        owner = make_user(db)
+        event = catalog.create_event(db=db, user_id=owner.id, organization_id=make_org(db, owner=owner).id,
+                                     title="Busy", now=NOW)
+        owner_id, event_id = owner.id, event.id
+    inserted, b_started = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def writer_a():
+        try:
+            with session_scope() as db:
+                db.add(EventSession(event_id=event_id, name="A", starts_at=at(1), ends_at=at(1, 1), capacity=1))
+                db.flush()
+                inserted.set()
+                b_started.wait(10)
+                threading.Event().wait(0.3)  # let B reach its bump first
+                usage.bump_event_version(db=db, event_id=event_id)  # as every catalog write ends
+        except BaseException as exc:  # reported below; a thread's exception would vanish
+            errors.append(exc)
+
+    worker = threading.Thread(target=writer_a)
+    worker.start()
+    assert inserted.wait(10)
+    b_started.set()
+    started = time.monotonic()
+    with session_scope() as db:
+        catalog.create_session(db=db, user_id=owner_id, event_id=event_id, name="B", starts_at=at(2),
+                               ends_at=at(2, 1), capacity=1, now=NOW)
+    worker.join(10)
+    assert errors == []
+    assert time.monotonic() - started < 0.9  # a deadlock is only detected after deadlock_timeout (1 s)
+    with session_scope(readonly=True) as db:
+        assert db.get(Event, event_id).version == 2
+
+
+class RecordingBus:
+    """Stands in for the live-update bus: keeps what would have been published."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    def publish(self, event_id: str, message: dict) -> bool:
+        self.messages.append(message)
+        return True
+
+    async def listen(self):  # pragma: no cover - never listened to here
+        yield {}
+
+
+def test_catalog_changes_publish_a_structure_delta_after_commit_only():
+    from ticketing.realtime.bus import set_bus
+
+    bus = RecordingBus()
+    set_bus(bus)
+    try:
+        with session_scope() as db:
+            owner = make_user(db)
+            event = catalog.create_event(db=db, user_id=owner.id, organization_id=make_org(db, owner=owner).id,
+                                         title="Live", now=NOW)
+            day = add_session(db, owner, event, capacity=4)
+            assert bus.messages == []  # nothing before the commit
+        assert [(m["version"], m["structure"]) for m in bus.messages] == [(1, True)]
+
+        with session_scope() as db:
+            catalog.update_session(db=db, user_id=owner.id, event_id=event.id, session_id=day.id, capacity=6, now=NOW)
+        last = bus.messages[-1]
+        assert (last["version"], last["structure"], last["sessions"]) == (2, True, {str(day.id): [0, 0, 0]})
+
+        with pytest.raises(ServiceError):
+            with session_scope() as db:
+                catalog.update_session(db=db, user_id=owner.id, event_id=event.id, session_id=day.id, capacity=0,
+                                       now=NOW)
+        assert len(bus.messages) == 2  # a refused change publishes nothing
+    finally:
+        set_bus(None)

@@ -164,7 +164,7 @@ def update_event(
     db.add(event)
     db.flush()
     # Settings such as max tickets per order change what can be bought: live pages reload.
-    usage.bump_event_version(db=db, event_id=event.id)
+    usage.bump_event_version(db=db, event_id=event.id, structure=True)
     return event
 
 
@@ -196,7 +196,7 @@ def publish_event(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: 
     event.status = EventStatus.published.value
     db.add(event)
     db.flush()
-    usage.bump_event_version(db=db, event_id=event.id)
+    usage.bump_event_version(db=db, event_id=event.id, structure=True)
     return event
 
 
@@ -213,7 +213,7 @@ def cancel_event(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: d
     event.status = EventStatus.cancelled.value
     db.add(event)
     db.flush()
-    usage.bump_event_version(db=db, event_id=event.id)
+    usage.bump_event_version(db=db, event_id=event.id, structure=True)
     return event
 
 

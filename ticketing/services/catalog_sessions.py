@@ -150,7 +150,7 @@ def create_session(
     _flush_named(db, name)
     # A new session has no dependents yet, so its prerequisites cannot form a loop.
     _replace_prerequisites(db, session.id, prerequisites)
-    usage.bump_event_version(db=db, event_id=event.id)
+    usage.bump_event_version(db=db, event_id=event.id, structure=True)
     return session_view(db, session)
 
 
@@ -208,7 +208,7 @@ def update_session(
     _flush_named(db, session.name)
     if new_prerequisites is not UNSET:
         _replace_prerequisites(db, session.id, new_prerequisites)
-    usage.bump_event_version(db=db, event_id=event.id)
+    usage.bump_event_version(db=db, event_id=event.id, structure=True)
     return session_view(db, session)
 
 
@@ -248,5 +248,5 @@ def delete_session(
         db.exec(sql_delete(TicketType).where(TicketType.id.in_(orphans)))
     db.delete(session)  # prerequisites and expired claims go with it (ON DELETE CASCADE)
     db.flush()
-    usage.bump_event_version(db=db, event_id=event.id)
+    usage.bump_event_version(db=db, event_id=event.id, structure=True)
 

@@ -190,7 +190,7 @@ def create_ticket_type(
     for session_id in included:
         db.add(TicketTypeSession(ticket_type_id=ticket_type.id, session_id=session_id))
     db.flush()
-    usage.bump_event_version(db=db, event_id=event.id)
+    usage.bump_event_version(db=db, event_id=event.id, structure=True)
     return ticket_type_view(db, ticket_type)
 
 
@@ -289,7 +289,7 @@ def update_ticket_type(
         for session_id in new_sessions:
             db.add(TicketTypeSession(ticket_type_id=ticket_type.id, session_id=session_id))
     db.flush()
-    usage.bump_event_version(db=db, event_id=event.id)
+    usage.bump_event_version(db=db, event_id=event.id, structure=True)
     return ticket_type_view(db, ticket_type)
 
 
