@@ -231,3 +231,37 @@ def test_same_user_checking_out_while_opening_a_new_hold_does_not_deadlock():
             (ca, ta), (cb, tb) = a.result(), b.result()
         assert ca == "ok" and cb in {"ok", "active_hold_exists"}, (ca, cb)
         assert max(ta, tb) < 0.9  # a deadlock would be broken only after deadlock_timeout (1 s)
+
+
+def test_sweeps_racing_checkouts_of_expired_holds_neither_deadlock_nor_lose_places():
+    """The sweeper deletes expired claims while their owners re-take them at checkout: both
+    delete claims only under the sessions' locks, so they queue instead of deadlocking."""
+    from ticketing.services import sweeper
+
+    data = build_race(capacity=30, already_sold=0, buyers=12)
+    held = [in_tx(holds.hold_tickets, event_id=data["event_id"], user_id=u, items=[(data["types"][i % 3], 2)], now=T0)
+            for i, u in enumerate(data["buyers"])]
+    later = T0 + timedelta(minutes=20)  # every hold expired, still within the re-take grace
+    start = threading.Barrier(16)
+
+    def checkout(h):
+        start.wait(timeout=30)
+        try:
+            return in_tx(orders.checkout, hold_id=h.id, user_id=h.user_id, attendees=None, now=later).status
+        except ServiceError as exc:
+            return exc.code
+
+    def sweep(_):
+        start.wait(timeout=30)
+        try:
+            in_tx(sweeper.sweep, now=later)
+            return "swept"
+        except ServiceError as exc:
+            return exc.code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        futures = [pool.submit(checkout, h) for h in held] + [pool.submit(sweep, i) for i in range(4)]
+        outcomes = [f.result() for f in futures]
+    assert outcomes == ["pending"] * 12 + ["swept"] * 4, outcomes
+    _, used = hot_usage(data)
+    assert (used.pending, used.held) == (24, 0)

@@ -119,13 +119,16 @@ def check_attendance_rules(
             )
 
 
-def _close_previous_holds(db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> None:
-    """Refuse a second live hold; release the user's expired ones so they cannot be revived."""
+def _close_previous_holds(db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> list[uuid.UUID]:
+    """Refuse a second live hold; mark the user's expired ones released so they cannot be
+    revived, and return their ids (the caller deletes their claims once it holds the session
+    locks: claims are only ever deleted under those, the sweeper's lock order)."""
     ids = db.exec(
         select(Hold.id).where(
             Hold.user_id == user_id, Hold.event_id == event_id, Hold.status == HoldStatus.active.value
         )
     ).all()
+    closed = []
     for hold in lock_fresh(db, Hold, ids).values():
         if hold.status != HoldStatus.active.value:
             continue
@@ -137,7 +140,8 @@ def _close_previous_holds(db: Session, *, event_id: uuid.UUID, user_id: uuid.UUI
             )
         hold.status = HoldStatus.released.value
         db.add(hold)
-        delete_claims(db, hold_id=hold.id)
+        closed.append(hold.id)
+    return closed
 
 
 def hold_tickets(
@@ -165,9 +169,11 @@ def hold_tickets(
     # Why the user row: the one-live-hold and per-attendee rules read the user's own holds and
     # tickets, which no session lock covers when two of their requests touch disjoint sessions.
     lock_user(db, user_id)
-    _close_previous_holds(db, event_id=event_id, user_id=user_id, now=now)
+    closed = _close_previous_holds(db, event_id=event_id, user_id=user_id, now=now)
     sessions_of = sessions_of_types(db, quantities)
     sessions, types = lock_capacity(db, quantities=quantities, sessions_of=sessions_of)
+    for hold_id in closed:
+        delete_claims(db, hold_id=hold_id)  # expired: they counted for nothing any more
     check_sale_rules(event=event, types=types, quantities=quantities, now=now)
     for type_id in sorted(quantities):
         if not sessions_of[type_id]:
@@ -235,6 +241,10 @@ def release_hold(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: da
         raise ServiceError("hold_converted", "This hold is already an order.")
     if hold.status == HoldStatus.released.value:
         return hold
+    quantities = {i.ticket_type_id: i.quantity for i in hold_items(db=db, hold_id=hold.id)}
+    # Locked although nothing is counted: claims are deleted only under their rows' locks, and
+    # the live-update delta reports the locked sessions' fresh figures.
+    lock_capacity(db, quantities=quantities, sessions_of=sessions_of_types(db, quantities))
     hold.status = HoldStatus.released.value
     db.add(hold)
     delete_claims(db, hold_id=hold.id)

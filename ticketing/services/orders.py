@@ -230,9 +230,10 @@ def confirm_order(*, db: Session, order_id: uuid.UUID, now: datetime, payment_re
 
 
 def expire_orders(*, db: Session, now: datetime) -> list[Order]:
-    """Mark pending orders past their deadline expired and drop their claims (tidying only:
-    their claims stopped counting at the deadline). Orders locked by a running confirmation
-    or cancellation are skipped; the next sweep gets them."""
+    """Mark pending orders past their deadline expired (tidying only: their claims stopped
+    counting at the deadline; the sweeper deletes them under their sessions' locks). Orders
+    locked by a running confirmation or cancellation are skipped; the next sweep gets them.
+    A late payment can still confirm an expired order while its places are free."""
     candidates = select(Order.id).where(Order.status == OrderStatus.pending.value, Order.payment_due_at <= now)
     ids = list(db.exec(candidates).all())
     if not ids:
@@ -247,7 +248,6 @@ def expire_orders(*, db: Session, now: datetime) -> list[Order]:
             continue
         order.status = OrderStatus.expired.value
         db.add(order)
-        delete_claims(db, order_id=order.id)
         expired.append(order)
     for event_id in sorted({o.event_id for o in expired}):
         bump_version(db, event_id)

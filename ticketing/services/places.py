@@ -1,7 +1,9 @@
 """Shared building blocks of every use case that takes or gives back places.
 
-Locks (always in this order: user -> hold/order -> sessions -> ticket types -> order-number
-counter -> event), the locked recount of free places, and writing/deleting place claims.
+Locks (always in this order: user -> hold/order -> sessions -> ticket types -> place claims ->
+order-number counter -> event), the locked recount of free places, and writing/deleting place
+claims. Claims are deleted only while their sessions / ticket types are locked, so the
+sweeper (which locks those first) can never deadlock with a checkout deleting its own claims.
 """
 
 from __future__ import annotations
@@ -12,13 +14,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, or_, text, update
+from sqlalchemy import delete, or_, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from ticketing.db import is_lock_error, lock_rows
 from ticketing.models import (
-    Event,
     EventSession,
     Order,
     OrderItem,
@@ -75,21 +76,8 @@ def lock_user(db: Session, user_id: uuid.UUID) -> None:
 
 
 def bump_version(db: Session, event_id: uuid.UUID) -> int:
-    """Increment the event's version in this transaction (call it last) and return it.
-
-    Why not usage.bump_event_version: its SELECT ... FOR UPDATE conflicts with the FOR KEY
-    SHARE lock PostgreSQL takes on the event row whenever a row referencing it is inserted
-    (holds, claims, orders), so two buyers of disjoint sessions of one event deadlock. A plain
-    UPDATE takes FOR NO KEY UPDATE, which key-share locks do not block; it is also atomic,
-    so a stale Event copy in this session cannot lose a concurrent bump.
-    """
-    version = db.exec(
-        update(Event).where(Event.id == event_id).values(version=Event.version + 1).returning(Event.version)
-    ).scalar_one()
-    cached = db.identity_map.get(db.identity_key(Event, event_id))
-    if cached is not None:
-        db.expire(cached, ["version"])
-    return version
+    """usage.bump_event_version: the event's version +1 and the live-update delta, call it last."""
+    return usage.bump_event_version(db=db, event_id=event_id)
 
 
 def sessions_of_types(db: Session, ticket_type_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:

@@ -8,12 +8,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_
 from sqlmodel import Session, select
 
-from ticketing.models import Event, Hold, HoldStatus, PlaceClaim
+from ticketing.models import Event, EventSession, Hold, HoldStatus, PlaceClaim, TicketType
 from ticketing.services.orders import RETAKE_GRACE, expire_orders
-from ticketing.services.places import bump_version
+from ticketing.services.places import bump_version, lock_fresh
 
 
 @dataclass
@@ -34,19 +34,30 @@ class SweepResult:
 
 
 def sweep(*, db: Session, now: datetime) -> SweepResult:
-    """One tidy-up pass at `now`."""
+    """One tidy-up pass at `now`. A lock timeout raises `busy`: just sweep again later."""
     result = SweepResult()
     touched: set[uuid.UUID] = set()
 
-    # Expired claims (holds and pending orders alike): they no longer count, drop them. Bulk
-    # delete: a checkout or confirmation may be deleting the same rows concurrently.
+    # Expired claims (of holds and pending orders alike) no longer count: drop them. Their
+    # sessions and quotas are locked first, the order every use case follows, so this never
+    # deadlocks with a checkout deleting its own claims; the locks also put those sessions'
+    # fresh figures into the live-update delta.
     gone = db.exec(
-        select(PlaceClaim.event_id, PlaceClaim.session_id).where(PlaceClaim.expires_at <= now)
+        select(PlaceClaim.event_id, PlaceClaim.session_id, PlaceClaim.ticket_type_id).where(PlaceClaim.expires_at <= now)
     ).all()
     if gone:
-        deleted = db.exec(delete(PlaceClaim).where(PlaceClaim.expires_at <= now))
+        session_ids = {s for _, s, _ in gone if s is not None}
+        type_ids = {t for _, _, t in gone if t is not None}
+        lock_fresh(db, EventSession, session_ids)
+        lock_fresh(db, TicketType, type_ids)
+        deleted = db.exec(
+            delete(PlaceClaim).where(
+                PlaceClaim.expires_at <= now,
+                or_(PlaceClaim.session_id.in_(session_ids), PlaceClaim.ticket_type_id.in_(type_ids)),
+            )
+        )
         result.deleted_claims = deleted.rowcount or 0
-        for event_id, session_id in gone:
+        for event_id, session_id, _ in gone:
             touched.add(event_id)
             if session_id is not None:
                 result.session_ids.setdefault(event_id, set()).add(session_id)
