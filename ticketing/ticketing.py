@@ -6,11 +6,13 @@ import reflex as rx
 
 from ticketing.api import app as api_app
 from ticketing.pages.auth import login_page, register_page
+from ticketing.pages.dashboard import dashboard_page
 from ticketing.pages.event import event_page
 from ticketing.pages.index import index_page
 from ticketing.pages.orgs import new_org_page, orgs_page
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
+from ticketing.state.dashboard import DashboardState
 from ticketing.state.event_page import EventPageState
 from ticketing.state.events import EventsState
 from ticketing.state.live import bind_app, hub
@@ -31,6 +33,8 @@ app.add_page(index_page, route="/", title="Ticketing — events and tickets",
              on_load=[AuthState.check_session, EventsState.load_events])
 app.add_page(event_page, route="/events/[event_id]", title="Event — Ticketing",
              on_load=[AuthState.check_session, EventPageState.load])
+app.add_page(dashboard_page, route="/manage/events/[event_id]", title="Live dashboard — Ticketing",
+             on_load=[AuthState.require_staff, DashboardState.load])
 app.add_page(login_page, route="/login", title="Sign in — Ticketing", on_load=AuthState.check_session)
 app.add_page(register_page, route="/register", title="Create account — Ticketing", on_load=AuthState.check_session)
 app.add_page(orgs_page, route="/orgs", title="Organization — Ticketing",

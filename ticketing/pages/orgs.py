@@ -17,6 +17,28 @@ def _member_row(m: rx.Var[dict]) -> rx.Component:
     )
 
 
+def _event_row(e: rx.Var[dict]) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.text(e["title"], weight="medium"),
+            rx.text(e["when"], size="1", color=rx.color("gray", 11)),
+            spacing="0",
+            flex="1",
+            min_width="0",
+        ),
+        rx.badge(e["status"], variant="soft"),
+        rx.cond(
+            AuthState.current_org["role"] != "door",
+            rx.link(rx.button("Live dashboard", size="1", variant="soft"), href=e["dashboard"]),
+        ),
+        align="center",
+        width="100%",
+        padding="0.6rem 0",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        spacing="3",
+    )
+
+
 def _add_member_form() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -50,6 +72,14 @@ def orgs_page() -> rx.Component:
             align="center",
             wrap="wrap",
             spacing="3",
+        ),
+        card(
+            rx.heading("Events", size="4", as_="h2", margin_bottom="0.25rem"),
+            rx.cond(
+                OrgState.events.length() > 0,
+                rx.vstack(rx.foreach(OrgState.events, _event_row), spacing="0", width="100%", id="org-events"),
+                rx.text("No events yet.", color=rx.color("gray", 11), size="2"),
+            ),
         ),
         card(
             rx.heading("Members", size="4", as_="h2", margin_bottom="0.5rem"),

@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ticketing.db import session_scope
 from ticketing.formatting import date_range, money
 from ticketing.models import Event
 from ticketing.models.base import utcnow
 from ticketing.services.availability import EventAvailability, event_availability
+from ticketing.services.reports import SalesSummary, event_sales
 
 STATUS_LABELS = {
     "available": "Available",
@@ -68,15 +70,53 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
     return {"sessions": sessions, "ticket_types": types}
 
 
-VIEWS = {"customer": customer_view}
+def dashboard_view(avail: EventAvailability, event: Event, sales: SalesSummary) -> dict[str, Any]:
+    """The organizer's live figures: counters, fill per session, sales per day, latest orders."""
+    cur = sales.currency or (avail.ticket_types[0].currency if avail.ticket_types else "EUR")
+    sessions = []
+    for s in avail.sessions:
+        taken = s.capacity - s.available
+        sessions.append({
+            "id": str(s.id), "name": s.name, "capacity": s.capacity, "sold": s.sold, "pending": s.pending,
+            "held": s.held, "available": s.available, "status": s.status, "status_label": STATUS_LABELS[s.status],
+            "taken_percent": round(100 * taken / s.capacity) if s.capacity else 100,
+        })
+    return {
+        "stats": {
+            "tickets_sold": str(sales.tickets_sold),
+            "revenue": money(sales.revenue_minor, cur),
+            "holds": str(sales.holds_active),
+            "tickets_held": str(sales.tickets_held),
+            "pending_orders": str(sales.pending_orders),
+            "pending_amount": money(sales.pending_minor, cur),
+        },
+        "sessions": sessions,
+        "chart": [
+            {"day": f"{d.day:%d %b}", "tickets": d.tickets, "revenue": round(d.revenue_minor / 100, 2)}
+            for d in sales.by_day
+        ],
+        "orders": [
+            {
+                "number": o.number, "buyer": o.buyer, "tickets": o.tickets, "total": money(o.total_minor, o.currency),
+                "status": o.status, "at": f"{o.at.astimezone(ZoneInfo(event.timezone)):%d %b %H:%M:%S}",
+            }
+            for o in sales.latest_orders
+        ],
+    }
 
 
 def build_views(event_id: uuid.UUID, views: frozenset[str]) -> tuple[int, dict[str, dict[str, Any]]]:
     """(version, {view: vars}) of the event, read in one transaction."""
     with session_scope(readonly=True) as db:
-        avail = event_availability(db=db, event_id=event_id, now=utcnow())
+        now = utcnow()
+        avail = event_availability(db=db, event_id=event_id, now=now)
         event = db.get(Event, event_id)
-        return avail.version, {v: VIEWS[v](avail, event) for v in views if v in VIEWS}
+        out: dict[str, dict[str, Any]] = {}
+        if "customer" in views:
+            out["customer"] = customer_view(avail, event)
+        if "dashboard" in views:
+            out["dashboard"] = dashboard_view(avail, event, event_sales(db=db, event=event, now=now))
+        return avail.version, out
 
 
 async def load_snapshot(event_id: str, views: frozenset[str]) -> tuple[int, dict[str, dict[str, Any]]]:

@@ -7,7 +7,8 @@ import uuid
 import reflex as rx
 
 from ticketing.models.base import utcnow
-from ticketing.services import organizations
+from ticketing.formatting import date_range
+from ticketing.services import catalog, organizations
 from ticketing.services.errors import ServiceError
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import form_text, in_transaction
@@ -15,6 +16,7 @@ from ticketing.state.calls import form_text, in_transaction
 
 class OrgState(rx.State):
     members: list[dict[str, str]] = []
+    events: list[dict[str, str]] = []
     form_error: str = ""
     member_error: str = ""
     busy: bool = False
@@ -31,14 +33,26 @@ class OrgState(rx.State):
             self.members = []
             return
         org_id = uuid.UUID(auth.current_org["id"])
+
+        def work(db):
+            members = organizations.list_members(db=db, user_id=user_id, organization_id=org_id)
+            events = catalog.list_events_for_org(db=db, user_id=user_id, organization_id=org_id, now=utcnow())
+            return members, events
+
         try:
-            rows = await in_transaction(
-                lambda db: organizations.list_members(db=db, user_id=user_id, organization_id=org_id), readonly=True
-            )
+            members, events = await in_transaction(work, readonly=True)
         except ServiceError as exc:
-            self.member_error, self.members = exc.message, []
+            self.member_error, self.members, self.events = exc.message, [], []
             return
-        self.members = [{"name": u.name, "email": u.email, "role": r.value} for u, r in rows]
+        self.members = [{"name": u.name, "email": u.email, "role": r.value} for u, r in members]
+        self.events = [
+            {
+                "id": str(e.event.id), "title": e.event.title, "status": e.event.status,
+                "when": date_range(e.starts_at, e.ends_at, e.event.timezone),
+                "dashboard": f"/manage/events/{e.event.id}", "public": f"/events/{e.event.id}",
+            }
+            for e in events
+        ]
 
     @rx.event
     async def create_org(self, form: dict):
