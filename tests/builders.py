@@ -32,7 +32,8 @@ T0 = datetime(2030, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
 def make_event(
-    db: Session, *, org: Organization, title: str = "Workshop", status: str = EventStatus.published.value, **settings: Any
+    db: Session, *, org: Organization, title: str = "Workshop", status: str = EventStatus.published.value,
+    **settings: Any,
 ) -> Event:
     event = Event(organization_id=org.id, title=title, status=status, created_at=T0, **settings)
     db.add(event)
@@ -98,13 +99,17 @@ def make_workshop(db: Session, *, owner: User | None = None, **settings: Any) ->
     event = make_event(db, org=org, title="Rope Workshop", **settings)
     start = T0 + timedelta(days=30)
     d1 = make_session(db, event=event, name="Day 1 - Foundations", capacity=20, starts_at=start)
-    d2 = make_session(db, event=event, name="Day 2 - Advanced Techniques", capacity=20, starts_at=start + timedelta(days=1))
-    d3 = make_session(db, event=event, name="Day 3 - Practice & Integration", capacity=18, starts_at=start + timedelta(days=2))
+    d2 = make_session(db, event=event, name="Day 2 - Advanced Techniques", capacity=20,
+                      starts_at=start + timedelta(days=1))
+    d3 = make_session(db, event=event, name="Day 3 - Practice & Integration", capacity=18,
+                      starts_at=start + timedelta(days=2))
     series = make_ticket_type(db, event=event, name="Full Series Pass", sessions=[d1, d2, d3], price_minor=15000,
                               max_quantity=15, sort_order=1)
-    p1 = make_ticket_type(db, event=event, name="Day 1 Only", sessions=[d1], price_minor=6000, max_quantity=10, sort_order=2)
-    p2 = make_ticket_type(db, event=event, name="Day 2 Only", sessions=[d2], price_minor=6000, max_quantity=10, sort_order=3)
-    p3 = make_ticket_type(db, event=event, name="Day 3 Only", sessions=[d3], price_minor=6000, max_quantity=8, sort_order=4)
+    p1, p2, p3 = (
+        make_ticket_type(db, event=event, name=f"Day {i + 1} Only", sessions=[day], price_minor=6000,
+                         max_quantity=quota, sort_order=i + 2)
+        for i, (day, quota) in enumerate([(d1, 10), (d2, 10), (d3, 8)])
+    )
     weekend = make_ticket_type(db, event=event, name="Weekend Combo", sessions=[d2, d3], price_minor=10000,
                                max_quantity=5, sort_order=5)
     return Workshop(org_id=org.id, owner_id=owner.id, event_id=event.id, day1=d1.id, day2=d2.id, day3=d3.id,

@@ -41,7 +41,8 @@ def build_race(*, capacity: int, already_sold: int, buyers: int, price_minor: in
         types = [
             make_ticket_type(db, event=event, name="Hot only", sessions=[hot], price_minor=price_minor),
             make_ticket_type(db, event=event, name="Hot + X", sessions=[hot, x], price_minor=price_minor),
-            make_ticket_type(db, event=event, name="Hot + Y", sessions=[hot, y], price_minor=price_minor, max_quantity=10_000),
+            make_ticket_type(db, event=event, name="Hot + Y", sessions=[hot, y], price_minor=price_minor,
+                             max_quantity=10_000),
         ]
         return {"event_id": event.id, "hot": hot.id, "types": [t.id for t in types],
                 "buyers": [u.id for u in make_buyers(db, buyers)]}
@@ -161,7 +162,8 @@ def test_checkout_and_release_of_the_same_hold_race_to_one_outcome():
                 return exc.code
 
         with ThreadPoolExecutor(max_workers=2) as pool:
-            a = pool.submit(go, orders.checkout, hold_id=h.id, user_id=user, attendees=None, now=T0 + timedelta(seconds=1))
+            a = pool.submit(go, orders.checkout, hold_id=h.id, user_id=user, attendees=None,
+                            now=T0 + timedelta(seconds=1))
             b = pool.submit(go, holds.release_hold, hold_id=h.id, user_id=user, now=T0 + timedelta(seconds=1))
             outcome = (a.result(), b.result())
         assert outcome in {("checkout", "hold_converted"), ("hold_expired", "release_hold")}, outcome

@@ -89,8 +89,9 @@ def test_expiry_sweep_and_cancel_work_on_sqlite(sqlite_url):
     pending = in_tx(orders.checkout, url=sqlite_url, hold_id=h.id, user_id=a, attendees=None, now=T0)
     swept = in_tx(sweeper.sweep, url=sqlite_url, now=T0 + timedelta(minutes=16))
     assert swept.expired_order_ids == [pending.id] and swept.deleted_claims == 2
-    h = in_tx(holds.hold_tickets, url=sqlite_url, event_id=event_id, user_id=b, items=[(t, 2)], now=T0 + timedelta(minutes=16))
-    order = in_tx(orders.checkout, url=sqlite_url, hold_id=h.id, user_id=b, attendees=None, now=T0 + timedelta(minutes=16))
+    later = T0 + timedelta(minutes=16)
+    h = in_tx(holds.hold_tickets, url=sqlite_url, event_id=event_id, user_id=b, items=[(t, 2)], now=later)
+    order = in_tx(orders.checkout, url=sqlite_url, hold_id=h.id, user_id=b, attendees=None, now=later)
     in_tx(orders.confirm_order, url=sqlite_url, order_id=order.id, now=T0 + timedelta(minutes=17))
     err = None
     try:
@@ -98,5 +99,6 @@ def test_expiry_sweep_and_cancel_work_on_sqlite(sqlite_url):
     except ServiceError as exc:
         err = exc.code
     assert err == "order_expired_places_gone"
-    done = in_tx(cancellation.cancel_order, url=sqlite_url, order_id=order.id, user_id=b, now=T0 + timedelta(minutes=19))
+    done = in_tx(cancellation.cancel_order, url=sqlite_url, order_id=order.id, user_id=b,
+                 now=T0 + timedelta(minutes=19))
     assert done.order.status == "cancelled" and done.refund_minor == 2000

@@ -95,7 +95,8 @@ def test_sale_window_and_active_flag_give_not_on_sale_with_reason(ws):
         t3 = db.get(TicketType, ws.day3_pass)
         t3.is_active = False
         db.add_all([t1, t2, t3])
-    for type_id, reason in [(ws.day1_pass, "not_on_sale_yet"), (ws.day2_pass, "sale_ended"), (ws.day3_pass, "inactive")]:
+    expected = [(ws.day1_pass, "not_on_sale_yet"), (ws.day2_pass, "sale_ended"), (ws.day3_pass, "inactive")]
+    for type_id, reason in expected:
         err = hold_error(ws, a, [(type_id, 1)])
         assert (err.code, err.status, err.extra["reason"]) == ("not_on_sale", 422, reason)
     # The window is half-open: on sale from sale_starts_at exactly.
@@ -133,7 +134,8 @@ def test_quota_reached_reports_what_is_left(ws):
     a, b = ws.extra["buyers"][:2]
     hold(ws, a, [(ws.weekend, 4)])
     err = hold_error(ws, b, [(ws.weekend, 2)])
-    assert (err.code, err.status, err.extra["available"], err.extra["ticket_type_id"]) == ("quota_reached", 409, 1, ws.weekend)
+    assert (err.code, err.status) == ("quota_reached", 409)
+    assert err.extra == {"available": 1, "ticket_type_id": ws.weekend}
 
 
 def test_insufficient_capacity_names_the_session_and_is_all_or_nothing(ws):

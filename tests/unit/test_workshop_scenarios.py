@@ -40,7 +40,8 @@ class Shop:
         return user, order
 
     def refusal(self, items):
-        return error_of(holds.hold_tickets, event_id=self.ws.event_id, user_id=next(self.buyers), items=items, now=self.now)
+        return error_of(holds.hold_tickets, event_id=self.ws.event_id, user_id=next(self.buyers), items=items,
+                        now=self.now)
 
     def availability(self):
         with session_scope(readonly=True) as db:

@@ -174,7 +174,8 @@ def cancel_order(
         out = orders_out(db, [done.order], now)[0]
         return CancellationOut(
             **out.model_dump(), cancelled_ticket_ids=done.ticket_ids,
-            refund=fmt(done.refund_minor, done.order.currency), cancellation_fee=fmt(done.fee_minor, done.order.currency),
+            refund=fmt(done.refund_minor, done.order.currency),
+            cancellation_fee=fmt(done.fee_minor, done.order.currency),
         )
 
 

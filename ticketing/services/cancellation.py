@@ -54,7 +54,9 @@ def fee_for(price_minor: int, fee_percent: int) -> int:
 def _first_starts(db: Session, sessions_of: dict[uuid.UUID, list[uuid.UUID]]) -> dict[uuid.UUID, datetime]:
     """{ticket_type_id: start of its earliest session} in one query."""
     all_ids = {sid for ids in sessions_of.values() for sid in ids}
-    starts = dict(db.exec(select(EventSession.id, EventSession.starts_at).where(EventSession.id.in_(list(all_ids)))).all())
+    starts = dict(
+        db.exec(select(EventSession.id, EventSession.starts_at).where(EventSession.id.in_(list(all_ids)))).all()
+    )
     return {tid: min(starts[s] for s in ids) for tid, ids in sessions_of.items() if ids}
 
 
@@ -66,7 +68,10 @@ def _shrink_claims(db: Session, *, order_id: uuid.UUID, column, target: uuid.UUI
     db.exec(update(PlaceClaim).where(owner, PlaceClaim.quantity > by).values(quantity=PlaceClaim.quantity - by))
 
 
-def _check_policy(event: Event, chosen: Sequence[Ticket], first_start: dict[uuid.UUID, datetime], now: datetime) -> None:
+def _check_policy(
+    event: Event, chosen: Sequence[Ticket], first_start: dict[uuid.UUID, datetime], now: datetime
+) -> None:
+    """409 `not_cancellable` when the event forbids it or a ticket's deadline has passed."""
     if not event.allow_cancellation:
         raise ServiceError("not_cancellable", "This event does not allow cancellations.", reason="not_allowed")
     window = timedelta(hours=event.cancellation_deadline_hours)
@@ -106,7 +111,9 @@ def cancel_order(
     if order.status not in (OrderStatus.pending.value, OrderStatus.confirmed.value):
         raise ServiceError("not_cancellable", f"This order is {order.status}.", reason=order.status)
 
-    tickets = list(db.exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.created_at, Ticket.id)).all())
+    tickets = list(
+        db.exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.created_at, Ticket.id)).all()
+    )
     if ticket_ids is None:
         chosen = [t for t in tickets if t.status != TicketStatus.cancelled.value]
     else:

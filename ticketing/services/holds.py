@@ -65,13 +65,17 @@ def normalize_items(items: Sequence[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, i
     return dict(merged)
 
 
-def check_sale_rules(*, event: Event, types: Mapping[uuid.UUID, TicketType], quantities: Mapping[uuid.UUID, int], now: datetime) -> None:
+def check_sale_rules(
+    *, event: Event, types: Mapping[uuid.UUID, TicketType], quantities: Mapping[uuid.UUID, int], now: datetime
+) -> None:
     """422s of a basket: sale window and active flag, per-type min/max, per-order maximum."""
     for type_id in sorted(quantities, key=lambda t: (types[t].sort_order, str(t))):
         t, qty = types[type_id], quantities[type_id]
         reason = sale_refusal(t, event, now)
         if reason is not None:
-            raise invalid("not_on_sale", f"'{t.name}' is not on sale ({reason}).", ticket_type_id=type_id, reason=reason)
+            raise invalid(
+                "not_on_sale", f"'{t.name}' is not on sale ({reason}).", ticket_type_id=type_id, reason=reason
+            )
         if qty < t.min_per_order or (t.max_per_order is not None and qty > t.max_per_order):
             raise invalid(
                 "quantity_out_of_range",

@@ -185,9 +185,11 @@ def checkout(
         for _ in range(item.quantity):
             name, email = holders[unit]
             unit += 1
-            db.add(Ticket(id=next(ticket_ids), order_id=order.id, order_item_id=order_item.id, ticket_type_id=item.ticket_type_id,
-                          event_id=order.event_id, holder_name=name, holder_email=email, code=new_ticket_code(),
-                          created_at=now))
+            db.add(Ticket(
+                id=next(ticket_ids), order_id=order.id, order_item_id=order_item.id,
+                ticket_type_id=item.ticket_type_id, event_id=order.event_id, holder_name=name,
+                holder_email=email, code=new_ticket_code(), created_at=now,
+            ))
     db.flush()
     hold.status = HoldStatus.converted.value
     db.add(hold)
@@ -288,7 +290,9 @@ def order_tickets(*, db: Session, order_id: uuid.UUID) -> list[Ticket]:
 def list_orders_for_user(*, db: Session, user_id: uuid.UUID) -> list[Order]:
     """The user's orders, newest first."""
     return list(
-        db.exec(select(Order).where(Order.user_id == user_id).order_by(Order.created_at.desc(), Order.number.desc())).all()
+        db.exec(
+            select(Order).where(Order.user_id == user_id).order_by(Order.created_at.desc(), Order.number.desc())
+        ).all()
     )
 
 

@@ -98,7 +98,9 @@ def sessions_of_types(db: Session, ticket_type_ids: Iterable[uuid.UUID]) -> dict
     return out
 
 
-def session_demand(quantities: Mapping[uuid.UUID, int], sessions_of: Mapping[uuid.UUID, Sequence[uuid.UUID]]) -> dict[uuid.UUID, int]:
+def session_demand(
+    quantities: Mapping[uuid.UUID, int], sessions_of: Mapping[uuid.UUID, Sequence[uuid.UUID]]
+) -> dict[uuid.UUID, int]:
     """Places needed per session: one per unit of every ticket type including it."""
     need: dict[uuid.UUID, int] = defaultdict(int)
     for type_id, qty in quantities.items():

@@ -43,7 +43,8 @@ def sweep(*, db: Session, now: datetime) -> SweepResult:
     # deadlocks with a checkout deleting its own claims; the locks also put those sessions'
     # fresh figures into the live-update delta.
     gone = db.exec(
-        select(PlaceClaim.event_id, PlaceClaim.session_id, PlaceClaim.ticket_type_id).where(PlaceClaim.expires_at <= now)
+        select(PlaceClaim.event_id, PlaceClaim.session_id, PlaceClaim.ticket_type_id)
+        .where(PlaceClaim.expires_at <= now)
     ).all()
     if gone:
         session_ids = {s for _, s, _ in gone if s is not None}
