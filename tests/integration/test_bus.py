@@ -1,0 +1,114 @@
+"""The event bus against a real Redis (and the in-process one): delivery, and Redis going away
+and coming back while a listener runs."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+import pytest
+
+from ticketing.realtime.bus import InProcessBus, RedisBus
+from tests.services import ensure_redis, port_open
+
+SHARED_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class OwnRedis:
+    """A redis-server of this test's own on a free port (the shared one is never stopped)."""
+
+    def __init__(self) -> None:
+        exe = shutil.which("redis-server")
+        if exe is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        self.exe, self.port, self.dir = exe, _free_port(), tempfile.mkdtemp()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self.dir],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not port_open("127.0.0.1", self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError("own redis-server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+async def _next(gen, timeout: float = 5.0):
+    return await asyncio.wait_for(gen.__anext__(), timeout)
+
+
+def test_redis_bus_delivers_published_deltas():
+    ensure_redis()
+    bus = RedisBus(SHARED_REDIS)
+
+    async def scenario():
+        gen = bus.listen()
+        assert await _next(gen) == {"type": "bus_up"}
+        # Published from another thread, as after-commit hooks do.
+        threading.Thread(target=bus.publish, args=("ev-1", {"type": "delta", "event_id": "ev-1", "version": 3})).start()
+        msg = await _next(gen)
+        assert msg == {"type": "delta", "event_id": "ev-1", "version": 3}
+        await gen.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_in_process_bus_delivers_to_every_listener():
+    bus = InProcessBus()
+
+    async def scenario():
+        first, second = bus.listen(), bus.listen()
+        pending = [asyncio.ensure_future(_next(first)), asyncio.ensure_future(_next(second))]
+        await asyncio.sleep(0.01)
+        threading.Thread(target=bus.publish, args=("ev", {"type": "delta", "version": 1})).start()
+        assert [await p for p in pending] == [{"type": "delta", "version": 1}] * 2
+        await first.aclose()
+        await second.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_redis_outage_pauses_then_recovers_and_publish_never_raises():
+    redis_server = OwnRedis()
+    redis_server.start()
+    bus = RedisBus(redis_server.url, publish_timeout=0.3, retry_max=0.3)
+    try:
+        async def scenario():
+            gen = bus.listen()
+            assert await _next(gen) == {"type": "bus_up"}
+            redis_server.stop()
+            assert await _next(gen, timeout=10) == {"type": "bus_down"}
+            assert bus.publish("ev", {"type": "delta", "version": 1}) is False  # the sale goes on
+            redis_server.start()  # same port
+            assert await _next(gen, timeout=10) == {"type": "bus_up"}
+            assert bus.publish("ev", {"type": "delta", "version": 2}) is True
+            assert await _next(gen) == {"type": "delta", "version": 2}
+            await gen.aclose()
+
+        asyncio.run(scenario())
+    finally:
+        redis_server.stop()
