@@ -182,6 +182,15 @@ def test_a_hold_long_expired_cannot_be_retaken(ws):
     assert err.code == "hold_expired"
 
 
+def test_a_live_hold_cannot_be_checked_out_once_the_event_is_cancelled(ws):
+    a = ws.extra["buyers"][0]
+    h = hold(ws, a, [(ws.series, 1)])
+    with session_scope() as db:
+        db.get(Event, ws.event_id).status = "cancelled"
+    err = error_of(orders.checkout, hold_id=h.id, user_id=a, attendees=None, now=T0 + MIN)
+    assert (err.code, err.status, err.extra["reason"]) == ("not_on_sale", 422, "event_cancelled")
+
+
 def test_confirm_moves_places_to_sold_and_is_idempotent(ws):
     a = ws.extra["buyers"][0]
     order = buy(ws, a, [(ws.series, 2), (ws.day1_pass, 1)], confirm=False)

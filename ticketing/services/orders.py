@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from ticketing.models import (
     Event,
     EventSession,
+    EventStatus,
     Hold,
     HoldStatus,
     Order,
@@ -140,6 +141,9 @@ def checkout(
     if hold.status != HoldStatus.active.value or now - hold.expires_at > RETAKE_GRACE:
         raise ServiceError("hold_expired", "Your hold has expired; please choose your tickets again.")
     event = db.get(Event, hold.event_id)
+    if event.status != EventStatus.published.value:
+        # A price locked in a live hold does not outlive the event being called off.
+        raise invalid("not_on_sale", "This event is not on sale any more.", reason=f"event_{event.status}")
     items = hold_items(db=db, hold_id=hold.id)
     quantities = {i.ticket_type_id: i.quantity for i in items}
     holders = _holders(attendees, sum(quantities.values()), db.get(User, user_id))
