@@ -103,14 +103,21 @@ def test_sale_window_and_active_flag_give_not_on_sale_with_reason(ws):
     assert hold(ws, a, [(ws.day1_pass, 1)], now=T0 + timedelta(days=1)).id
 
 
-def test_draft_event_is_not_found_and_cancelled_event_not_on_sale(ws):
-    a = ws.extra["buyers"][0]
-    for status, code in [(EventStatus.draft.value, "not_found"), (EventStatus.cancelled.value, "not_on_sale")]:
-        with session_scope() as db:
-            e = db.get(Event, ws.event_id)
-            e.status = status
-            db.add(e)
-        assert hold_error(ws, a, [(ws.day1_pass, 1)]).code == code
+def set_event_status(ws, status):
+    with session_scope() as db:
+        db.get(Event, ws.event_id).status = status
+
+
+def test_draft_or_unsold_cancelled_event_is_not_found_a_cancelled_one_that_sold_not_on_sale(ws):
+    a, b = ws.extra["buyers"][:2]
+    for status in (EventStatus.draft.value, EventStatus.cancelled.value):
+        set_event_status(ws, status)
+        assert hold_error(ws, a, [(ws.day1_pass, 1)]).code == "not_found"
+    set_event_status(ws, EventStatus.published.value)
+    in_tx(orders.checkout, hold_id=hold(ws, b, [(ws.day1_pass, 1)]).id, user_id=b, attendees=None, now=T0)
+    set_event_status(ws, EventStatus.cancelled.value)
+    err = hold_error(ws, a, [(ws.day1_pass, 1)])
+    assert (err.code, err.status, err.extra["reason"]) == ("not_on_sale", 422, "event_cancelled")
 
 
 def test_per_type_min_max_and_per_order_maximum(ws):

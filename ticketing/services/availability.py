@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from ticketing.models import Event, EventSession, EventStatus, TicketType
 from ticketing.services import usage
 from ticketing.services.errors import not_found
-from ticketing.services.organizations import STAFF_ROLES, membership_role
+from ticketing.services.catalog_common import is_public, viewer_role
 from ticketing.services.places import places_left, quota_left, sessions_of_types
 
 FILLING_UP = 0.70  # share of capacity taken
@@ -88,16 +88,13 @@ def sale_refusal(ticket_type: TicketType, event: Event, now: datetime) -> str | 
 
 
 def visible_event(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID | None) -> Event:
-    """The event when the caller may see it: drafts only for staff of its organization."""
+    """The event when the caller may see it, by the event page's rule (catalog.get_event):
+    published ones, cancelled ones that sold, and any for the organization's staff."""
     event = db.get(Event, event_id)
     if event is None:
         raise not_found("event")
-    if event.status == EventStatus.draft.value:
-        role = None if user_id is None else membership_role(
-            db=db, user_id=user_id, organization_id=event.organization_id
-        )
-        if role not in STAFF_ROLES:
-            raise not_found("event")
+    if not is_public(db, event) and viewer_role(db, event=event, user_id=user_id) is None:
+        raise not_found("event")
     return event
 
 
