@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ticketing.api import app as api_app
+from ticketing.background import sweep_periodically
 from ticketing.pages.auth import login_page, register_page
 from ticketing.pages.dashboard import dashboard_page
 from ticketing.pages.event import event_page
@@ -44,3 +45,4 @@ app.add_page(new_org_page, route="/orgs/new", title="New organization — Ticket
 
 bind_app(app)
 app.register_lifespan_task(hub.run)
+app.register_lifespan_task(sweep_periodically)

@@ -1,0 +1,34 @@
+"""Periodic work each backend worker runs as a lifespan task."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ticketing.db import session_scope
+from ticketing.models.base import utcnow
+from ticketing.services.errors import ServiceError
+from ticketing.services.sweeper import sweep
+
+log = logging.getLogger(__name__)
+
+SWEEP_EVERY = 5.0  # seconds: how soon pages see an expired cart's places come back
+
+
+def sweep_once() -> int:
+    """Tidy expired holds and orders; their events' deltas are published after commit."""
+    with session_scope() as db:
+        return len(sweep(db=db, now=utcnow()).event_versions)
+
+
+async def sweep_periodically(interval: float = SWEEP_EVERY) -> None:
+    """Never needed for correctness (expired claims stop counting by themselves): it tells
+    watching pages that places came back. Several workers may sweep; the sweep is locked."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await asyncio.to_thread(sweep_once)
+        except ServiceError:  # busy: the next pass will do it
+            continue
+        except Exception:
+            log.exception("sweep failed")
