@@ -5,6 +5,7 @@ from __future__ import annotations
 from logging.config import fileConfig
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
@@ -19,6 +20,15 @@ if config.config_file_name is not None:
 target_metadata = SQLModel.metadata
 
 
+def _compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
+    """SQLite's INTEGER is 64-bit: BIGINT in the models is no change there."""
+    if context.dialect.name == "sqlite" and all(
+        isinstance(t, sa.Integer) for t in (inspected_type, metadata_type)
+    ):
+        return False
+    return None  # the default comparison
+
+
 def _url() -> str:
     url = config.attributes.get("database_url") or get_settings().database_url
     if url.startswith("sqlite:///"):
@@ -29,7 +39,7 @@ def _url() -> str:
 def run_migrations_offline() -> None:
     context.configure(
         url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True,
-        compare_type=True,
+        compare_type=_compare_type,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -42,7 +52,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
+            compare_type=_compare_type,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+import os
+
+from fastapi import APIRouter, FastAPI, Request
 
 from ticketing.api import auth, catalog, events, orgs, sales
 from ticketing.api.problems import install_problem_handlers
@@ -20,6 +22,14 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     install_problem_handlers(api)
+
+    @api.middleware("http")
+    async def worker_header(request: Request, call_next):
+        # Which worker process answered: for operators and the multi-worker tests.
+        response = await call_next(request)
+        response.headers["X-Worker"] = str(os.getpid())
+        return response
+
     v1 = APIRouter(prefix=PREFIX)
     for module in (auth, orgs, events, catalog, sales):
         v1.include_router(module.router)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import CheckConstraint, Column, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ticketing.models.base import UtcDateTime, new_id, utcnow
@@ -86,7 +86,7 @@ class TicketType(SQLModel, table=True):
     event_id: uuid.UUID = Field(foreign_key="events.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=120)
     description: str = Field(default="", max_length=1000)
-    price_minor: int  # integer minor units of `currency`
+    price_minor: int = Field(sa_column=Column(BigInteger, nullable=False))  # minor units of `currency`
     currency: str = Field(max_length=3)
     max_quantity: int | None = None  # quota over the whole sale; None = only sessions limit
     sold: int = Field(default=0)  # confirmed units

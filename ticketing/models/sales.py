@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ticketing.models.base import UtcDateTime, new_id, utcnow
@@ -40,7 +40,7 @@ class Hold(SQLModel, table=True):
     user_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     status: str = Field(default=HoldStatus.active.value, max_length=16)
     currency: str = Field(max_length=3)
-    total_minor: int = Field(default=0)
+    total_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
@@ -53,7 +53,7 @@ class HoldItem(SQLModel, table=True):
     hold_id: uuid.UUID = Field(foreign_key="holds.id", index=True, ondelete="CASCADE")
     ticket_type_id: uuid.UUID = Field(foreign_key="ticket_types.id", ondelete="CASCADE")
     quantity: int
-    unit_price_minor: int  # locked at hold time
+    unit_price_minor: int = Field(sa_column=Column(BigInteger, nullable=False))  # locked at hold time
 
 
 class PlaceClaim(SQLModel, table=True):
@@ -92,7 +92,7 @@ class Order(SQLModel, table=True):
     hold_id: uuid.UUID | None = Field(default=None, foreign_key="holds.id", ondelete="SET NULL")
     status: str = Field(default=OrderStatus.pending.value, max_length=16, index=True)
     currency: str = Field(max_length=3)
-    total_minor: int
+    total_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     payment_due_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     payment_intent_id: str | None = Field(default=None, max_length=255, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
@@ -107,7 +107,7 @@ class OrderItem(SQLModel, table=True):
     order_id: uuid.UUID = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
     ticket_type_id: uuid.UUID = Field(foreign_key="ticket_types.id", ondelete="RESTRICT")
     quantity: int
-    unit_price_minor: int
+    unit_price_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class Ticket(SQLModel, table=True):

@@ -27,7 +27,7 @@ def _details() -> rx.Component:
     e = EventPageState.event
     return rx.vstack(
         rx.hstack(rx.badge(e["category"], variant="soft"), rx.spacer(), live_indicator(EventPageState.live),
-                  width="100%", align="center"),
+                  width="100%", align="center", data_worker=EventPageState.worker, id="event-head"),
         rx.heading(e["title"], size="8", as_="h1", id="event-title"),
         rx.hstack(rx.icon("calendar", size=16), rx.text(e["when"]), color=rx.color("gray", 11), align="center"),
         rx.hstack(rx.icon("map-pin", size=16), rx.text(e["location"]), color=rx.color("gray", 11), align="center"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -24,6 +25,7 @@ class EventPageState(rx.State):
     version: int = 0
     live: bool = True
     missing: bool = False
+    worker: str = ""  # the worker process serving this tab (shown as a data attribute)
 
     def _event_id(self) -> uuid.UUID | None:
         raw = self.router._page.params.get("event_id", "")
@@ -67,6 +69,7 @@ class EventPageState(rx.State):
         view = customer_view(avail, e)
         self.sessions, self.ticket_types = view["sessions"], view["ticket_types"]
         self.version, self.missing, self.live = avail.version, False, hub.bus_up
+        self.worker = str(os.getpid())
         hub.watch(self.router.session.client_token, str(e.id), "customer")
         hub.remember(str(e.id), avail.version, {"customer": view})
 
