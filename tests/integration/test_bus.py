@@ -77,6 +77,28 @@ def test_redis_bus_delivers_published_deltas():
     asyncio.run(scenario())
 
 
+def test_an_idle_redis_listener_takes_its_keepalive_pong_for_no_update(caplog):
+    # An idle listener pings Redis every second; the pong must not be logged as a malformed update.
+    redis_server = OwnRedis()
+    redis_server.start()
+    bus = RedisBus(redis_server.url)
+    try:
+        async def scenario():
+            gen = bus.listen()
+            assert await _next(gen) == {"type": "bus_up"}
+            later = asyncio.ensure_future(_next(gen))
+            await asyncio.sleep(2.5)  # two keepalive pings
+            bus.publish("ev-2", {"type": "delta", "event_id": "ev-2", "version": 1})
+            assert await later == {"type": "delta", "event_id": "ev-2", "version": 1}
+            await gen.aclose()
+
+        with caplog.at_level("WARNING", logger="ticketing.realtime.bus"):
+            asyncio.run(scenario())
+        assert not [r for r in caplog.records if "malformed" in r.getMessage()]
+    finally:
+        redis_server.stop()
+
+
 def test_in_process_bus_delivers_to_every_listener():
     bus = InProcessBus()
 

@@ -102,6 +102,9 @@ class RedisBus:
                     if msg is None:
                         await pubsub.ping()  # notices a dead connection within seconds
                         continue
+                    if msg.get("type") not in ("message", "pmessage"):
+                        continue  # the answer to that ping, not a live update
+
                     try:
                         yield json.loads(msg["data"])
                     except (ValueError, TypeError):

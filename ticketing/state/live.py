@@ -42,12 +42,23 @@ async def emit_to_tab(token: str, view: str, values: dict[str, Any]) -> bool:
     if _app is None or _app.event_namespace is None:
         return False
     namespace = _app.event_namespace
-    sid = namespace.token_to_sid.get(token)
+    sid = _local_sid(namespace, token)
     if sid is None:
         return False
     update = StateUpdate(delta=_delta_for(_view_states[view], values))
     await namespace.emit(str(constants.SocketEvent.EVENT), update, to=sid)
     return True
+
+
+def _local_sid(namespace: Any, token: str) -> str | None:
+    """The socket of `token` if it is connected to this worker, as Reflex's own emit_update
+    finds it. Not `namespace.token_to_sid`: that property copies the whole token table on every
+    call, which made a fan-out quadratic in the number of connected tabs (bench/live.py)."""
+    manager = namespace._token_manager
+    record = manager.token_to_socket.get(token)
+    if record is None or record.instance_id != manager.instance_id:
+        return None  # gone, or a cached record of a socket on another worker
+    return record.sid
 
 
 hub = LiveHub(load_snapshot=load_snapshot, apply_delta=apply_delta, emit=emit_to_tab)
