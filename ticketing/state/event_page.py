@@ -71,7 +71,6 @@ class EventPageState(rx.State):
         self.version, self.missing, self.live = avail.version, False, hub.bus_up
         self.worker = str(os.getpid())
         hub.watch(self.router.session.client_token, str(e.id), "customer")
-        hub.remember(str(e.id), avail.version, {"customer": view})
 
     @rx.event
     def leave(self):
