@@ -40,6 +40,8 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
     names = {s.id: s.name for s in avail.sessions}
     order = {s.id: i for i, s in enumerate(avail.sessions)}  # by start time
     left = {s.id: s.available for s in avail.sessions}
+    # Full only because of carts and unpaid orders: those places may still come back.
+    may_return = {s.id for s in avail.sessions if s.available == 0 and s.held + s.pending > 0}
     sessions = []
     for s in avail.sessions:
         taken = s.capacity - s.available
@@ -52,6 +54,7 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
             "taken_percent": round(100 * taken / s.capacity) if s.capacity else 100,
             "status": s.status,
             "status_label": STATUS_LABELS[s.status],
+            "note": "Places in carts may come back" if s.id in may_return else "",
         })
     types = []
     for t in avail.ticket_types:
@@ -66,6 +69,11 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
             "is_available": t.is_available,
             "reason": t.reason or "",
             "reason_label": REASON_LABELS.get(t.reason or "", ""),
+            "note": (
+                f"{bottleneck} is full for now: places in carts may come back"
+                if t.reason == "session_full" and t.bottleneck_session_id in may_return
+                else f"{bottleneck} is full" if t.reason == "session_full" else ""
+            ),
             "bottleneck": bottleneck,
             "sessions": ", ".join(names[s] for s in sorted(t.session_ids, key=lambda x: order.get(x, 0)) if s in names),
             "limited_by": f"Limited by {bottleneck}" if binding and t.is_available else "",
