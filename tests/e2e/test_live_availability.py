@@ -89,6 +89,7 @@ def test_a_purchase_changes_other_pages_without_reload(browser: Browser, app_url
     for page, viewport in zip(watchers, ["desktop", "phone"]):
         ticket_row = page.locator(f"[data-ticket-type='{ticket_id}']")
         expect(ticket_row.locator(".reason")).to_have_text("Sold out", timeout=5000)
+        expect(ticket_row).to_contain_text("places in carts may come back")  # held, not paid
         expect(page.locator("[data-session] .places-left")).to_have_text("0")
         snapshot(page, f"live-sold-out-{viewport}")
     for page in watchers:
