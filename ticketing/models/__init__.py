@@ -9,6 +9,7 @@ from ticketing.models.catalog import (
     TicketType,
     TicketTypeSession,
 )
+from ticketing.models.payments import Payment, PaymentStatus, Refund, RefundReason, RefundStatus, StripeEvent
 from ticketing.models.sales import (
     Hold,
     HoldItem,
@@ -25,7 +26,7 @@ from ticketing.models.sales import (
 
 __all__ = [
     "Event", "EventSession", "EventStatus", "Hold", "HoldItem", "HoldStatus", "IdempotencyRecord",
-    "Membership", "Order", "OrderItem", "OrderNumberCounter", "OrderStatus", "Organization",
+    "Membership", "Order", "Payment", "PaymentStatus", "Refund", "RefundReason", "RefundStatus", "StripeEvent", "OrderItem", "OrderNumberCounter", "OrderStatus", "Organization",
     "PlaceClaim", "Role", "SessionPrerequisite", "Ticket", "TicketStatus", "TicketType",
     "TicketTypeSession", "User",
 ]
