@@ -81,11 +81,12 @@ def ensure_payment_intent(*, order_id: uuid.UUID, user_id: uuid.UUID) -> Payment
     with session_scope(readonly=True) as db:
         order = payments.payable_order(db=db, order_id=order_id, user_id=user_id, now=utcnow())
         current = payments.current_payment(db, order)
+        # A declined intent is replaced; cancelling it means it can never be charged as well.
+        stale = order.payment_intent_id if current is None else None
         attempt = payments.next_attempt(db, order.id)
         number, total, currency = order.number, order.total_minor, order.currency
     if total <= 0:
         raise ServiceError("nothing_to_pay", "This order is free: there is nothing to pay.")
-    stale = None
     if current is not None:
         facts, secret = stripe_api.retrieve_intent(current.id)
         if facts.status in PAYABLE and facts.amount == total and not facts.error:
