@@ -40,12 +40,16 @@ class Shop:
     other_id: uuid.UUID
 
 
-def make_shop(*, capacity: int = 1, price_minor: int = 2500, **settings) -> Shop:
+def make_shop(*, capacity: int = 1, price_minor: int = 2500, title: str = "Quartet", **settings) -> Shop:
     now = utcnow()
     with session_scope() as db:
         owner, buyer, other = make_buyers(db, 3)
         org = make_org(db, owner=owner)
-        event = make_event(db, org=org, title="Quartet", **settings)
+        settings.setdefault("description", "A string quartet plays Ravel and Debussy.")
+        settings.setdefault("location", "Kesselhaus, Berlin")
+        settings.setdefault("category", "Concert")
+        settings.setdefault("timezone", "Europe/Berlin")
+        event = make_event(db, org=org, title=title, **settings)
         s = make_session(db, event=event, name="Concert", capacity=capacity, starts_at=now + timedelta(days=20))
         t = make_ticket_type(db, event=event, name="Standard", sessions=[s], price_minor=price_minor)
         return Shop(event.id, s.id, t.id, buyer.id, other.id)

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from ticketing.models import (
     Event,
+    Hold,
     EventSession,
     Order,
     OrderItem,
@@ -26,6 +27,7 @@ from ticketing.models import (
 from ticketing.services import payments
 from ticketing.services.cancellation import checked_in_ticket_ids, fee_for
 from ticketing.services.errors import not_found
+from ticketing.services.holds import get_hold, hold_items, hold_state
 from ticketing.services.orders import order_state
 from ticketing.services.ticket_files import CalendarEntry, calendar_ics
 
@@ -143,3 +145,25 @@ def order_calendar(*, db: Session, order_id: uuid.UUID, user_id: uuid.UUID, now:
         for s in sorted(seen.values(), key=lambda s: s.starts_at)
     ]
     return calendar_ics(entries, now=now)
+
+
+@dataclass
+class HoldView:
+    hold: Hold
+    event: Event
+    state: str  # active | expired | released | converted, at `now`
+    lines: list[tuple[str, int, int]]  # (ticket type name, quantity, locked unit price minor)
+    units: int
+    order_id: uuid.UUID | None  # the order it became, once checked out
+
+
+def hold_view(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> HoldView:
+    """The caller's cart: what is held, at which locked prices, until when."""
+    hold = get_hold(db=db, hold_id=hold_id, user_id=user_id)
+    items = hold_items(db=db, hold_id=hold.id)
+    names = dict(db.exec(select(TicketType.id, TicketType.name).where(
+        TicketType.id.in_([i.ticket_type_id for i in items]))).all())
+    order_id = db.exec(select(Order.id).where(Order.hold_id == hold.id)).first()
+    return HoldView(hold=hold, event=db.get(Event, hold.event_id), state=hold_state(hold, now),
+                    lines=[(names.get(i.ticket_type_id, "Ticket"), i.quantity, i.unit_price_minor) for i in items],
+                    units=sum(i.quantity for i in items), order_id=order_id)
