@@ -123,7 +123,8 @@ def pay_with_card(*, order_id: uuid.UUID, user_id: uuid.UUID, token_id: str) -> 
         return CardResult("requires_action", client_secret=start.client_secret)
     if facts.status == "processing":
         return CardResult("processing", "Your bank is processing the payment; we will email you when it is done.")
-    return CardResult("failed", facts.error or "The payment did not go through; please try another card.")
+    reason = facts.error or "The payment did not go through."
+    return CardResult("failed", f"{reason} Nothing was charged: check the details or try another card.")
 
 
 def refund_message(outcome: str) -> str:
