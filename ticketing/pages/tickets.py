@@ -80,7 +80,7 @@ def order_card(o: rx.Var[dict], actions: bool = True) -> rx.Component:
                 rx.cond(o["can_cancel_all"].to(bool) & actions,
                         rx.button("Cancel order", size="2", variant="ghost", color_scheme="red",
                                   on_click=TicketsState.ask_cancel(o["id"].to(str), ""), class_name="cancel-order")),
-                spacing="3", wrap="wrap",
+                spacing="3", wrap="wrap", align="center",
             ),
             rx.text(o["policy"], size="1", color=rx.color("gray", 11)),
             spacing="3",
