@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ticketing.api import app as api_app
-from ticketing.background import sweep_periodically
+from ticketing.background import retry_refunds_periodically, sweep_periodically
 from ticketing.pages.auth import login_page, register_page
 from ticketing.pages.cart import cart_page
 from ticketing.pages.payment import payment_page
@@ -60,3 +60,4 @@ app.add_page(new_org_page, route="/orgs/new", title="New organization — Ticket
 bind_app(app)
 app.register_lifespan_task(hub.run)
 app.register_lifespan_task(sweep_periodically)
+app.register_lifespan_task(retry_refunds_periodically)

@@ -155,3 +155,17 @@ def test_confirmation_mail_goes_out_over_smtp(monkeypatch):
     body = envelope.content.decode()
     assert order.number in body and "text/calendar" in body and "image/png" in body
     assert envelope.rcpt_tos and envelope.rcpt_tos[0].endswith("@example.com")
+
+
+def test_development_outbox_shows_the_confirmation_with_its_qr_codes():
+    from tests.api_client import Api
+
+    shop = make_shop(price_minor=0)
+    order = order_for(shop)
+    order_mail.send_confirmation(order.id)
+    client = Api().client
+    listing = client.get("/dev/outbox")
+    assert listing.status_code == 200 and order.number in listing.text
+    name = listing.text.split("href='/dev/outbox/")[1].split("'")[0]
+    message = client.get(f"/dev/outbox/{name}")
+    assert message.status_code == 200 and "data:image/png;base64," in message.text

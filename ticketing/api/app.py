@@ -6,8 +6,9 @@ import os
 
 from fastapi import APIRouter, FastAPI, Request
 
-from ticketing.api import auth, catalog, events, orgs, sales, webhooks
+from ticketing.api import auth, catalog, dev, events, orgs, sales, webhooks
 from ticketing.api.problems import install_problem_handlers
+from ticketing.settings import get_settings
 
 PREFIX = "/api/v1"
 
@@ -34,4 +35,6 @@ def create_api() -> FastAPI:
     for module in (auth, orgs, events, catalog, sales, webhooks):
         v1.include_router(module.router)
     api.include_router(v1)
+    if not get_settings().is_production:
+        api.include_router(dev.router)
     return api

@@ -73,6 +73,9 @@ def order_card(o: rx.Var[dict], actions: bool = True) -> rx.Component:
                                                                      class_name="refund-note")),
             rx.foreach(tickets, lambda t: ticket_card(t, actions)),
             rx.hstack(
+                rx.cond((o["status"].to(str) == "pending") & actions,
+                        rx.link(rx.button(rx.icon("credit-card", size=14), "Pay now", size="2"),
+                                href="/pay/" + o["id"].to(str), class_name="pay-now")),
                 rx.cond((o["status"].to(str) == "confirmed") | (o["status"].to(str) == "pending"),
                         rx.button(rx.icon("calendar-plus", size=14), "Add to calendar", size="2", variant="soft",
                                   on_click=TicketsState.download_calendar(o["id"].to(str)) if actions
