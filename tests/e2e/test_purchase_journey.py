@@ -19,6 +19,8 @@ def test_discover_hold_pay_and_see_tickets(page: Page, viewport: str):
     customer = customer_with_shop(page)
     page.goto("/")
     page.get_by_placeholder("Search by title or place").fill(customer.title)
+    expect(page.locator("#events-list")).to_contain_text(customer.title)
+    snapshot(page, f"buy-discover-{viewport}")
     page.get_by_text(customer.title).first.click()
     expect(page.locator("#event-title")).to_have_text(customer.title)
 
