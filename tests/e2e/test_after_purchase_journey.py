@@ -3,6 +3,8 @@ sale), and transfer another ticket (new holder, new code)."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
@@ -12,7 +14,7 @@ from ticketing.models import EventSession, Refund, Ticket
 from ticketing.payments import intents
 from tests.e2e.buying import customer_with_shop
 from tests.e2e.conftest import snapshot
-from tests.payments_helpers import order_for, pay_at_stripe_only
+from tests.payments_helpers import order_for, outbox, pay_at_stripe_only
 
 pytestmark = pytest.mark.e2e
 
@@ -52,12 +54,15 @@ def test_transfer_a_ticket(page: Page, viewport: str):
     page.goto("/tickets")
     page.locator(f"[data-ticket='{before.id}'] .transfer-button").click()
     page.get_by_label("New holder's name").fill("Robin Friend")
-    page.get_by_label("New holder's email").fill("robin@example.com")
+    robin = f"robin-{uuid.uuid4().hex[:6]}@example.com"
+    page.get_by_label("New holder's email").fill(robin)
     snapshot(page, f"after-transfer-dialog-{viewport}")
     page.locator("#confirm-transfer").click()
     expect(page.locator("#tickets-message")).to_contain_text("Robin Friend")
-    expect(page.locator(f"[data-ticket='{before.id}'] .ticket-holder")).to_contain_text("robin@example.com")
+    expect(page.locator(f"[data-ticket='{before.id}'] .ticket-holder")).to_contain_text(robin)
     snapshot(page, f"after-transferred-{viewport}")
     with session_scope(readonly=True) as db:
         after = db.get(Ticket, before.id)
     assert (after.holder_name, after.code_version) == ("Robin Friend", 2) and after.code != before.code
+    (mail,) = outbox(robin)  # the new holder gets the ticket with its new code
+    assert after.code in mail.get_body(preferencelist=("plain",)).get_content()

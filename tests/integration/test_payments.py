@@ -4,6 +4,7 @@ a second payment of a paid order, free orders, and the confirmation mail over re
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -169,3 +170,22 @@ def test_development_outbox_shows_the_confirmation_with_its_qr_codes():
     name = listing.text.split("href='/dev/outbox/")[1].split("'")[0]
     message = client.get(f"/dev/outbox/{name}")
     assert message.status_code == 200 and "data:image/png;base64," in message.text
+
+
+def test_a_transferred_ticket_is_mailed_to_its_new_holder(localstripe):
+    from tests.api_client import Api
+    from tests.payments_helpers import outbox
+    from ticketing.models import User
+    from ticketing.services.tokens import issue_token
+
+    shop = make_shop(price_minor=0)
+    order = order_for(shop)
+    robin = f"robin-{uuid.uuid4().hex[:6]}@example.com"
+    with session_scope(readonly=True) as db:
+        (ticket,) = orders.order_tickets(db=db, order_id=order.id)
+        buyer = db.get(User, shop.buyer_id)
+        token = issue_token(user_id=buyer.id, token_version=buyer.token_version, now=utcnow())
+    r = Api().post(f"/tickets/{ticket.id}/transfer", token=token, json={"name": "Robin", "email": robin})
+    assert r.status_code == 200, r.text
+    (mail,) = outbox(robin)
+    assert r.json()["code"] in mail.get_body(preferencelist=("plain",)).get_content()

@@ -32,8 +32,9 @@ from ticketing.api.sales_schemas import (
     orders_out,
     ticket_with_sessions,
 )
-from ticketing.db import session_scope
+from ticketing.db import on_commit, session_scope
 from ticketing.models.base import utcnow
+from ticketing.notifications import order_mail
 from ticketing.payments import intents, refunds
 from ticketing.services import holds, idempotency, orders
 from ticketing.services.availability import event_availability, visible_event
@@ -214,4 +215,5 @@ def transfer_ticket(ticket_id: uuid.UUID, body: TransferIn, user_id: uuid.UUID =
     with session_scope() as db:
         ticket = orders.transfer_ticket(db=db, ticket_id=ticket_id, user_id=user_id, name=body.name,
                                         email=body.email, now=utcnow())
+        on_commit(db, lambda: order_mail.send_transferred_ticket(ticket_id))
         return ticket_with_sessions(db, ticket)

@@ -79,7 +79,8 @@ def top_bar() -> rx.Component:
                 AuthState.signed_in,
                 rx.hstack(
                     rx.link(rx.hstack(rx.icon("ticket", size=16), rx.text("My tickets", size="2"), spacing="1",
-                                      align="center"), href="/tickets", id="nav-my-tickets", underline="none"),
+                                      align="center"), href="/tickets", id="nav-my-tickets", underline="none",
+                            class_name="hide-sm"),  # on phones: in the account menu (the bar is full)
                     org_switcher(), account_menu(), spacing="3", align="center",
                 ),
                 rx.hstack(

@@ -84,3 +84,24 @@ def _buyer(db, order_id: uuid.UUID) -> uuid.UUID:
     from ticketing.models import Order
 
     return db.get(Order, order_id).user_id
+
+
+def send_transferred_ticket(ticket_id: uuid.UUID) -> str:
+    """Give the new holder their ticket: its new code as a QR code and the sessions it admits to."""
+    from ticketing.models import Ticket
+
+    with session_scope(readonly=True) as db:
+        ticket = db.get(Ticket, ticket_id)
+        order = order_view(db=db, order_id=ticket.order_id, user_id=_buyer(db, ticket.order_id), now=utcnow())
+        buyer = db.get(User, order.order.user_id)
+    line = next(t for t in order.tickets if t.ticket.id == ticket_id)
+    e = order.event
+    msg = EmailMessage()
+    msg["To"] = line.ticket.holder_email
+    msg["Subject"] = f"{buyer.name} sent you a ticket for {e.title}"
+    sessions = "; ".join(f"{s.name} ({date_range(s.starts_at, s.ends_at, e.timezone)})" for s in line.sessions)
+    msg.set_content(f"Hello {line.ticket.holder_name},\n\n{buyer.name} transferred a ticket to you.\n\n"
+                    f"{line.type_name}: {sessions}\nLocation: {e.location}\nTicket code: {line.ticket.code}\n\n"
+                    "Show the attached QR code at the door.\n")
+    msg.add_attachment(qr_png(line.ticket.code), maintype="image", subtype="png", filename="ticket.png")
+    return send(msg)

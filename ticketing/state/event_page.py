@@ -96,6 +96,8 @@ class EventPageState(rx.State):
                 yield rx.redirect(f"/cart/{exc.extra['hold_id']}")
                 return
             self.buy_error = exc.message
+            if exc.code in ("insufficient_capacity", "quota_reached"):
+                self.buy_error += " Someone was quicker: choose fewer tickets or another option."
             return
         self.buying, self.quantities = False, {}
         yield rx.redirect(f"/cart/{hold.id}")

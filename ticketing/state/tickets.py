@@ -10,8 +10,10 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from ticketing.db import on_commit
 from ticketing.formatting import date_range, local_time, money
 from ticketing.models.base import utcnow
+from ticketing.notifications import order_mail
 from ticketing.payments import intents, refunds
 from ticketing.services import orders
 from ticketing.services.errors import ServiceError
@@ -155,9 +157,13 @@ class TicketsState(rx.State):
         if user_id is None or not self._transfer:
             return
         ticket_id, name, email = uuid.UUID(self._transfer), form_text(form, "name"), form_text(form, "email")
+
+        def work(db):
+            orders.transfer_ticket(db=db, ticket_id=ticket_id, user_id=user_id, name=name, email=email, now=utcnow())
+            on_commit(db, lambda: order_mail.send_transferred_ticket(ticket_id))
+
         try:
-            await in_transaction(lambda db: orders.transfer_ticket(db=db, ticket_id=ticket_id, user_id=user_id,
-                                                                   name=name, email=email, now=utcnow()))
+            await in_transaction(work)
         except ServiceError as exc:
             self.error = exc.message
             return
