@@ -6,10 +6,10 @@ The environment is set before any `ticketing` module reads its settings.
 from __future__ import annotations
 
 import os
-import uuid
-
 import socket
 import tempfile
+import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -101,7 +101,7 @@ def localstripe():
 
     artifacts = os.path.join(os.path.dirname(os.path.dirname(__file__)), "artifacts")
     os.makedirs(artifacts, exist_ok=True)
-    server = LocalStripe(STRIPE_PORT, log=__import__("pathlib").Path(artifacts) / "localstripe.log")
+    server = LocalStripe(STRIPE_PORT, log=Path(artifacts) / "localstripe.log")
     try:
         yield server
     finally:
@@ -114,3 +114,9 @@ def api(localstripe):
     from tests.api_client import Api
 
     return Api()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser journeys run last: Playwright's sync API keeps an event loop running in the main
+    thread for the session's browser, which later asyncio.run() calls could not start beside."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath).replace("\\", "/"))

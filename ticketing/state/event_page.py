@@ -16,15 +16,13 @@ from ticketing.services import availability, catalog, holds
 from ticketing.services.errors import ServiceError
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
-from ticketing.state.live import hub, register_view
+from ticketing.state.live import LiveEventMixin, register_view
 
 
-class EventPageState(rx.State):
+class EventPageState(LiveEventMixin, rx.State):
     event: dict[str, str] = {}
     sessions: list[dict[str, Any]] = []
     ticket_types: list[dict[str, Any]] = []
-    version: int = 0
-    live: bool = True
     missing: bool = False
     worker: str = ""  # the worker process serving this tab (shown as a data attribute)
     # The buyer's basket on this page: {ticket_type_id: quantity}; prices are shown, never sent.
@@ -45,6 +43,8 @@ class EventPageState(rx.State):
         return money(total, self._currency)
 
     def _limit(self, type_id: str) -> int:
+        # From this tab's last load (live pushes update only the browser): a guide for the
+        # pickers; the hold itself recounts under lock and says when places ran out.
         for t in self.ticket_types:
             if t["id"] == type_id:
                 return int(t["available"]) if t["is_available"] else 0
@@ -70,7 +70,7 @@ class EventPageState(rx.State):
         """Hold the chosen tickets (prices are locked by the server), then go to the cart."""
         auth = await self.get_state(AuthState)
         user_id = await auth.current_user_id()
-        event_id = self._event_id()
+        event_id = self._route_event_id()
         if event_id is None:
             return
         if user_id is None:
@@ -102,17 +102,10 @@ class EventPageState(rx.State):
         self.buying, self.quantities = False, {}
         yield rx.redirect(f"/cart/{hold.id}")
 
-    def _event_id(self) -> uuid.UUID | None:
-        raw = self.router._page.params.get("event_id", "")
-        try:
-            return uuid.UUID(str(raw))
-        except ValueError:
-            return None
-
     @rx.event
     async def load(self):
         """on_load: a fresh snapshot, then live pushes from the hub."""
-        event_id = self._event_id()
+        event_id = self._route_event_id()
         auth = await self.get_state(AuthState)
         user_id = await auth.current_user_id()
         if event_id is None:
@@ -147,21 +140,8 @@ class EventPageState(rx.State):
         self.max_per_order = e.max_tickets_per_order
         self.quantities = {k: v for k, v in self.quantities.items() if k in self._prices}
         self.sessions, self.ticket_types = view["sessions"], view["ticket_types"]
-        self.version, self.missing, self.live = avail.version, False, hub.bus_up
-        self.worker = str(os.getpid())
-        hub.watch(self.router.session.client_token, str(e.id), "customer")
-        hub.remember(str(e.id), avail.version, {"customer": view})
-
-    @rx.event
-    def leave(self):
-        """on_unmount: stop receiving this event's updates."""
-        hub.unwatch(self.router.session.client_token)
-
-    @rx.event
-    async def refresh(self):
-        """Periodic refresh while live updates are paused."""
-        if not self.live:
-            return EventPageState.load
+        self.missing, self.worker = False, str(os.getpid())
+        self._watch(e.id, "customer", avail.version)
 
 
 register_view("customer", EventPageState)
