@@ -122,9 +122,24 @@ def test_a_second_payment_of_a_paid_order_is_refunded():
     assert (refund.payment_id, refund.reason, refund.status) == (facts.id, "duplicate", "succeeded")
 
 
-def test_free_orders_need_no_payment():
-    shop = make_shop(price_minor=0)
-    order = order_for(shop)
+def test_free_orders_need_no_payment_and_are_mailed_at_once(localstripe):
+    from tests.api_client import Api
+    from tests.payments_helpers import outbox
+    from ticketing.models import User
+    from ticketing.services.tokens import issue_token
+
+    shop = make_shop(price_minor=0, capacity=2)
+    with session_scope(readonly=True) as db:
+        buyer = db.get(User, shop.buyer_id)
+        token = issue_token(user_id=buyer.id, token_version=buyer.token_version, now=utcnow())
+    api = Api()
+    hold = api.post(f"/events/{shop.event_id}/holds", token=token,
+                    json={"items": [{"ticket_type_id": str(shop.type_id), "quantity": 1}]}).json()
+    body = api.post(f"/holds/{hold['id']}/checkout", token=token, json={}).json()
+    assert (body["status"], body["payment"]) == ("confirmed", None)
+    (mail,) = outbox(buyer.email)
+    assert body["number"] in mail["Subject"]
+    order = order_for(shop, user_id=shop.other_id)
     assert order.status == "confirmed"
     with pytest.raises(ServiceError) as free:
         intents.ensure_payment_intent(order_id=order.id, user_id=shop.buyer_id)

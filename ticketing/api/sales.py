@@ -146,6 +146,9 @@ def checkout(
         held_prices = {i.ticket_type_id: i.unit_price_minor for i in holds.hold_items(db=db, hold_id=hold_id)}
         attendees = [orders.Attendee(name=a.name, email=a.email) for a in body.attendees or []]
         order = orders.checkout(db=db, hold_id=hold_id, user_id=user_id, attendees=attendees or None, now=now)
+        if order.status == "confirmed":  # free: no payment, so the tickets are mailed now
+            order_id = order.id
+            on_commit(db, lambda: order_mail.send_confirmation(order_id))
         out = orders_out(db, [order], now)[0]
         changed = any(i.unit_price != fmt(held_prices[i.ticket_type_id], out.currency) for i in out.items)
         return CheckoutOut(**out.model_dump(), price_changed=changed).model_dump(mode="json")

@@ -8,8 +8,10 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from ticketing.db import on_commit
 from ticketing.formatting import money
 from ticketing.models.base import utcnow
+from ticketing.notifications import order_mail
 from ticketing.services import holds, orders
 from ticketing.services.errors import ServiceError
 from ticketing.services.order_views import hold_view
@@ -26,6 +28,15 @@ def seconds_left(until: datetime | None, now: datetime) -> int:
 
 def clock(seconds: int) -> str:
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def checkout_and_mail(db, hold_id: uuid.UUID, user_id: uuid.UUID, attendees) -> orders.Order:
+    """Checkout; a free order is confirmed at once, so its tickets are mailed after commit."""
+    order = orders.checkout(db=db, hold_id=hold_id, user_id=user_id, attendees=attendees, now=utcnow())
+    if order.status == "confirmed":
+        order_id = order.id
+        on_commit(db, lambda: order_mail.send_confirmation(order_id))
+    return order
 
 
 class CartState(rx.State):
@@ -117,8 +128,7 @@ class CartState(rx.State):
         self.busy, self.error = True, ""
         yield
         try:
-            order = await in_transaction(lambda db: orders.checkout(db=db, hold_id=hold_id, user_id=user_id,
-                                                                    attendees=attendees, now=utcnow()))
+            order = await in_transaction(lambda db: checkout_and_mail(db, hold_id, user_id, attendees))
         except ServiceError as exc:
             self.busy = False
             if exc.code == "hold_converted" and exc.extra.get("order_id"):
