@@ -142,7 +142,7 @@ def test_free_orders_need_no_payment_and_are_mailed_at_once(localstripe):
     order = order_for(shop, user_id=shop.other_id)
     assert order.status == "confirmed"
     with pytest.raises(ServiceError) as free:
-        intents.ensure_payment_intent(order_id=order.id, user_id=shop.buyer_id)
+        intents.ensure_payment_intent(order_id=order.id, user_id=shop.other_id)
     assert free.value.code == "order_confirmed"
 
 
