@@ -54,7 +54,8 @@ def test_discover_hold_pay_and_see_tickets(page: Page, viewport: str):
     assert order.number in mail["Subject"]
 
     page.locator("#my-tickets-link").click()
-    expect(page.locator(f"[data-order='{order.id}'] img.ticket-qr")).to_have_count(2)
+    expect(page).to_have_url(re.compile(r"/tickets/?$"))
+    expect(page.locator(f"#orders [data-order='{order.id}'] img.ticket-qr")).to_have_count(2)
     expect(page.locator(f"[data-order='{order.id}'] .order-status")).to_have_text("Confirmed")
     snapshot(page, f"buy-my-tickets-{viewport}")
 

@@ -156,7 +156,7 @@ def tickets_page() -> rx.Component:
                 rx.cond(TicketsState.orders.length() > 0,
                         rx.vstack(rx.foreach(TicketsState.orders, lambda o: order_card(o)), spacing="4", width="100%",
                                   id="orders"),
-                        rx.cond(TicketsState.loaded, empty, rx.center(rx.spinner(), padding="3rem"))),
+                        rx.cond(TicketsState.loaded, empty, rx.center(rx.spinner(), padding="3rem", width="100%"))),
                 _dialogs(),
                 spacing="4",
                 width="100%",
