@@ -106,5 +106,6 @@ def stripe_event(event_type: str, obj: dict, event_id: str | None = None) -> dic
 
 def outbox(to: str | None = None) -> list[Message]:
     """Messages written to this run's outbox (to one address when given), oldest first."""
-    out = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(Path(get_settings().outbox_dir).glob("*.eml"))]
+    paths = sorted(Path(get_settings().outbox_dir).glob("*.eml"))
+    out = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in paths]
     return [m for m in out if to is None or m["To"] == to]

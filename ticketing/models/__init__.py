@@ -26,7 +26,8 @@ from ticketing.models.sales import (
 
 __all__ = [
     "Event", "EventSession", "EventStatus", "Hold", "HoldItem", "HoldStatus", "IdempotencyRecord",
-    "Membership", "Order", "Payment", "PaymentStatus", "Refund", "RefundReason", "RefundStatus", "StripeEvent", "OrderItem", "OrderNumberCounter", "OrderStatus", "Organization",
+    "Membership", "Order", "OrderItem", "OrderNumberCounter", "OrderStatus", "Organization", "Payment",
+    "PaymentStatus", "Refund", "RefundReason", "RefundStatus", "StripeEvent",
     "PlaceClaim", "Role", "SessionPrerequisite", "Ticket", "TicketStatus", "TicketType",
     "TicketTypeSession", "User",
 ]

@@ -84,8 +84,10 @@ class CartState(rx.State):
         h = view.hold
         self.status, self.event_title, self.event_id = view.state, view.event.title, str(view.event.id)
         self.total = money(h.total_minor, h.currency)
-        self.lines = [{"name": name, "quantity": str(q), "unit": money(p, h.currency), "amount": money(p * q, h.currency)}
-                      for name, q, p in view.lines]
+        self.lines = [
+            {"name": name, "quantity": str(q), "unit": money(p, h.currency), "amount": money(p * q, h.currency)}
+            for name, q, p in view.lines
+        ]
         self.attendee_slots = (
             [f"Ticket {i + 1} — {name}" for i, name in enumerate(n for n, q, _ in view.lines for _ in range(q))]
             if view.event.one_ticket_per_attendee else []

@@ -89,7 +89,8 @@ class PaymentState(rx.State):
             "(async () => { if (!window.tkCard) { await new Promise((ok, ko) => { const s = "
             "document.createElement('script'); s.src = '/stripe_card.js'; s.onload = ok; s.onerror = ko; "
             "document.head.appendChild(s); }); } return window.tkCard.mount("
-            f"{json.dumps(settings.stripe_js_url)}, {json.dumps(settings.stripe_publishable_key)}, '#card-element'); }})()",
+            f"{json.dumps(settings.stripe_js_url)}, {json.dumps(settings.stripe_publishable_key)}, "
+            "'#card-element'); })()",
             callback=PaymentState.card_mounted,
         )
 

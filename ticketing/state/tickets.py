@@ -34,9 +34,11 @@ def order_fields(view: OrderView) -> dict[str, Any]:
         t = line.ticket
         live = t.status != "cancelled" and view.state in ("confirmed", "pending")
         tickets.append({
-            "id": str(t.id), "order_id": str(o.id), "type": line.type_name, "holder": t.holder_name, "email": t.holder_email,
-            "status": t.status, "code": t.code, "qr": qr_svg_data_uri(t.code) if t.status == "valid" else "",
-            "sessions": "\n".join(f"{s.name} · {date_range(s.starts_at, s.ends_at, e.timezone)}" for s in line.sessions),
+            "id": str(t.id), "order_id": str(o.id), "type": line.type_name, "holder": t.holder_name,
+            "email": t.holder_email, "status": t.status, "code": t.code,
+            "qr": qr_svg_data_uri(t.code) if t.status == "valid" else "",
+            "sessions": "\n".join(f"{s.name} · {date_range(s.starts_at, s.ends_at, e.timezone)}"
+                                  for s in line.sessions),
             "seat": "General admission",
             "cancellable": line.cancellable and live, "transferable": live,
             "refund": money(line.refund_minor, o.currency), "refund_minor": line.refund_minor,
