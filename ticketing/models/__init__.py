@@ -22,10 +22,26 @@ from ticketing.models.sales import (
     Ticket,
     TicketStatus,
 )
+from ticketing.models.seating import (
+    EventSeat,
+    HoldReason,
+    HoldSeat,
+    Ownership,
+    PriceLevel,
+    Seat,
+    SeatedSession,
+    SeatStatus,
+    SeatType,
+    TicketSeat,
+    Venue,
+)
 
 __all__ = [
     "Event", "EventSession", "EventStatus", "Hold", "HoldItem", "HoldStatus", "IdempotencyRecord",
     "Membership", "Order", "OrderItem", "OrderNumberCounter", "OrderStatus", "Organization",
     "PlaceClaim", "Role", "SessionPrerequisite", "Ticket", "TicketStatus", "TicketType",
     "TicketTypeSession", "User",
+    # seating
+    "EventSeat", "HoldReason", "HoldSeat", "Ownership", "PriceLevel", "Seat", "SeatedSession", "SeatStatus",
+    "SeatType", "TicketSeat", "Venue",
 ]
