@@ -17,7 +17,7 @@ from ticketing.db import LOCKED, on_commit
 from ticketing.models import EventSession, TicketType
 from ticketing.models.base import utcnow
 from ticketing.realtime.bus import get_bus
-from ticketing.services import usage
+from ticketing.services import seat_status, usage
 
 STRUCTURE = "realtime_structure_changed"
 ORDERS = "realtime_orders"
@@ -57,6 +57,7 @@ def stage_delta(db: Session, *, event_id: uuid.UUID, version: int) -> dict[str, 
         "quotas": {str(k): [u.sold, u.pending, u.held] for k, u in type_used.items()},
         "structure": event_id in db.info.get(STRUCTURE, set()),
         "orders": db.info.get(ORDERS, {}).pop(event_id, []),
+        "seats": seat_status.pop_changes(db, event_id),  # {session_id: [[seat idx, code], ...]}
     }
     bus_event = str(event_id)
     on_commit(db, lambda: get_bus().publish(bus_event, message))

@@ -31,6 +31,7 @@ from ticketing.models import (
     TicketType,
     User,
 )
+from ticketing.services import seat_claims
 from ticketing.services.accounts import EMAIL_RE, normalize_email
 from ticketing.services.availability import sale_refusal
 from ticketing.services.errors import ServiceError, invalid, not_found
@@ -203,6 +204,7 @@ def checkout(
     else:
         write_claims(db, event_id=order.event_id, quantities=quantities, sessions_of=sessions_of, types=types,
                      expires_at=order.payment_due_at, order_id=order.id)
+    seat_claims.checkout_seats(db, hold=hold, order=order, now=now)
     bump_version(db, order.event_id)
     return order
 
@@ -231,6 +233,7 @@ def confirm_order(*, db: Session, order_id: uuid.UUID, now: datetime, payment_re
         order.payment_intent_id = payment_reference
     _confirm_places(db, order=order, sessions=sessions, types=types, quantities=quantities,
                     sessions_of=sessions_of, now=now)
+    seat_claims.confirm_order_seats(db, order=order, now=now)
     bump_version(db, order.event_id)
     return order
 

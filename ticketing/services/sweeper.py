@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from ticketing.models import Event, EventSession, Hold, HoldStatus, PlaceClaim, TicketType
 from ticketing.services.orders import RETAKE_GRACE, expire_orders
 from ticketing.services.places import bump_version, lock_fresh
+from ticketing.services.seat_claims import tidy_expired_seats
 
 
 @dataclass
@@ -74,6 +75,7 @@ def sweep(*, db: Session, now: datetime) -> SweepResult:
         db.add(hold)
         result.released_hold_ids.append(hold.id)
         touched.add(hold.event_id)
+    touched |= tidy_expired_seats(db=db, now=now)  # seats of expired holds and orders, for live maps
     db.flush()
 
     expired = expire_orders(db=db, now=now)  # bumps the versions of its own events

@@ -1,0 +1,241 @@
+"""What seat maps read: the layout once (compact, cached per layout version), the status of every
+seat as one character each at a version, details of chosen seats, and who has a seat (staff).
+
+The layout encoding is column-wise, with coordinates as differences from the previous seat: a
+20,000-seat hall is a few hundred kilobytes of JSON that gzip shrinks to a few dozen.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import uuid
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from ticketing.models import (
+    Event,
+    EventSeat,
+    EventSession,
+    Hold,
+    Order,
+    PriceLevel,
+    Seat,
+    SeatedSession,
+    Ticket,
+    TicketSeat,
+    TicketType,
+    User,
+    Venue,
+)
+from ticketing.services.best_available import SeatInfo
+from ticketing.services.catalog_common import event_for_role
+from ticketing.services.errors import not_found
+from ticketing.services.money import format_minor
+from ticketing.services.organizations import STAFF_ROLES
+from ticketing.services.seat_status import code_of, codes_string, describe, is_sellable, seat_code
+
+TYPE_CHARS = {"standard": "s", "wheelchair": "w", "companion": "c", "vip": "v", "restricted_view": "r"}
+_CACHE_SIZE = 16
+_cache: OrderedDict[tuple[uuid.UUID, int], tuple[bytes, bytes]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def seated_session(db: Session, *, event_id: uuid.UUID, session_id: uuid.UUID) -> SeatedSession:
+    """The seated session of the event, not_found otherwise (the caller checked visibility)."""
+    seated = db.get(SeatedSession, session_id)
+    if seated is None or seated.event_id != event_id:
+        raise not_found("seat map")
+    return seated
+
+
+def price_levels(db: Session, event_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The event's price levels with their ticket type's price, in display order."""
+    rows = db.exec(
+        select(PriceLevel, TicketType.price_minor, TicketType.currency)
+        .join(TicketType, TicketType.id == PriceLevel.ticket_type_id)
+        .where(PriceLevel.event_id == event_id)
+        .order_by(PriceLevel.sort_order, PriceLevel.name)
+    ).all()
+    return [
+        {"id": str(lv.id), "name": lv.name, "color": lv.color, "ticket_type_id": str(lv.ticket_type_id),
+         "price": format_minor(price, currency), "price_minor": price, "currency": currency}
+        for lv, price, currency in rows
+    ]
+
+
+def _number(label: str) -> int | str:
+    return int(label) if label.isdigit() and not (len(label) > 1 and label[0] == "0") else label
+
+
+def encode_layout(db: Session, seated: SeatedSession) -> dict[str, Any]:
+    """The map's one-time download (see module docstring)."""
+    venue = db.get(Venue, seated.venue_id)
+    levels = price_levels(db, seated.event_id)
+    level_index = {lv["id"]: i for i, lv in enumerate(levels)}
+    rows = db.exec(
+        select(Seat.section, Seat.row, Seat.row_rank, Seat.number, Seat.seat_type, Seat.x, Seat.y, Seat.position,
+               EventSeat.price_level_id)
+        .join(EventSeat, EventSeat.seat_id == Seat.id)
+        .where(EventSeat.session_id == seated.session_id)
+        .order_by(EventSeat.idx)
+    ).all()
+    sections: dict[str, int] = {}
+    row_runs: list[list[Any]] = []
+    dx, dy, pos, num, types, lvl = [], [], [], [], [], []
+    px = py = 0
+    for section, row, rank, number, seat_type, x, y, position, level_id in rows:
+        sec = sections.setdefault(section, len(sections))
+        if row_runs and row_runs[-1][0] == sec and row_runs[-1][1] == row:
+            row_runs[-1][3] += 1
+        else:
+            row_runs.append([sec, row, rank, 1])
+        dx.append(x - px)
+        dy.append(y - py)
+        px, py = x, y
+        pos.append(position)
+        num.append(_number(number))
+        types.append(TYPE_CHARS.get(seat_type, "s"))
+        lvl.append(level_index.get(str(level_id), 0))
+    all_x = [r[5] for r in rows] or [0]
+    all_y = [r[6] for r in rows] or [0]
+    return {
+        "session_id": str(seated.session_id),
+        "layout_version": seated.layout_version,
+        "count": len(rows),
+        "stage": {"x": venue.stage_x, "y": venue.stage_y, "label": venue.stage_label},
+        "bounds": [min(all_x), min(all_y), max(all_x), max(all_y)],
+        "levels": levels,
+        "sections": list(sections),
+        "rows": row_runs,
+        "dx": dx, "dy": dy, "pos": pos, "num": num, "type": "".join(types), "level": lvl,
+    }
+
+
+def layout_bytes(db: Session, seated: SeatedSession) -> tuple[bytes, bytes]:
+    """(JSON, gzipped JSON) of the layout, built once per layout version and worker."""
+    key = (seated.session_id, seated.layout_version)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    body = json.dumps(encode_layout(db, seated), separators=(",", ":")).encode()
+    packed = (body, gzip.compress(body, compresslevel=6))
+    with _cache_lock:
+        _cache[key] = packed
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return packed
+
+
+def status_snapshot(db: Session, *, seated: SeatedSession, now: datetime) -> dict[str, Any]:
+    """{version, statuses}: the event's version and one code character per seat, read in one
+    transaction so that deltas after `version` apply on top exactly."""
+    version = db.exec(select(Event.version).where(Event.id == seated.event_id)
+                      .execution_options(populate_existing=True)).one()
+    rows = db.exec(
+        select(EventSeat.idx, EventSeat.status, EventSeat.ownership, EventSeat.hold_id, EventSeat.expires_at)
+        .where(EventSeat.session_id == seated.session_id)
+    ).all()
+    return {"session_id": str(seated.session_id), "version": version,
+            "statuses": codes_string(list(rows), len(rows), now)}
+
+
+def seat_rows(db: Session, *, session_id: uuid.UUID, idxs: list[int]) -> list[tuple[EventSeat, Seat]]:
+    """Event seats with their venue seats, by map index."""
+    if not idxs:
+        return []
+    return list(db.exec(
+        select(EventSeat, Seat).join(Seat, Seat.id == EventSeat.seat_id)
+        .where(EventSeat.session_id == session_id, EventSeat.idx.in_(sorted(set(idxs))))
+        .order_by(EventSeat.idx)
+    ).all())
+
+
+def label(seat: Seat) -> str:
+    return f"{seat.section} · Row {seat.row} · Seat {seat.number}"
+
+
+def describe_seats(db: Session, *, event_id: uuid.UUID, session_id: uuid.UUID, idxs: list[int],
+                   now: datetime) -> list[dict[str, Any]]:
+    """The chosen seats as a customer reads them: label, price level, price, and status now."""
+    levels = {lv["id"]: lv for lv in price_levels(db, event_id)}
+    out = []
+    for es, seat in seat_rows(db, session_id=session_id, idxs=idxs):
+        lv = levels.get(str(es.price_level_id), {})
+        out.append({
+            "idx": es.idx, "id": str(es.id), "label": label(seat), "section": seat.section, "row": seat.row,
+            "number": seat.number, "type": seat.seat_type, "level": lv.get("name", ""),
+            "color": lv.get("color", "#888888"), "price_minor": lv.get("price_minor", 0),
+            "currency": lv.get("currency", ""), "price": lv.get("price", ""), "ticket_type_id": lv.get("ticket_type_id"),
+            "status": describe(seat_code(es, now)), "sellable": is_sellable(es, now),
+        })
+    return out
+
+
+def seat_infos(db: Session, *, session_id: uuid.UUID, now: datetime) -> list[SeatInfo]:
+    """Every seat of the session as best-available input (one query)."""
+    rows = db.exec(
+        select(EventSeat.idx, Seat.section, Seat.row, Seat.row_rank, Seat.position, Seat.x, Seat.y, Seat.seat_type,
+               EventSeat.price_level_id, EventSeat.status, EventSeat.ownership, EventSeat.hold_id,
+               EventSeat.expires_at)
+        .join(Seat, Seat.id == EventSeat.seat_id)
+        .where(EventSeat.session_id == session_id)
+    ).all()
+    return [
+        SeatInfo(idx, section, row, rank, position, x, y, seat_type, level_id,
+                 code_of(status, ownership, hold_id is not None, expires_at, now) == 0)
+        for idx, section, row, rank, position, x, y, seat_type, level_id, status, ownership, hold_id, expires_at
+        in rows
+    ]
+
+
+def seats_of_tickets(db: Session, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, str]]:
+    """{ticket_id: {session_id, section, row, number}} for tickets issued for a seat (first
+    seated session by start time when a ticket admits to several)."""
+    if not ticket_ids:
+        return {}
+    rows = db.exec(
+        select(TicketSeat.ticket_id, TicketSeat.session_id, Seat.section, Seat.row, Seat.number)
+        .join(EventSeat, EventSeat.id == TicketSeat.event_seat_id)
+        .join(Seat, Seat.id == EventSeat.seat_id)
+        .join(EventSession, EventSession.id == TicketSeat.session_id)
+        .where(TicketSeat.ticket_id.in_(ticket_ids))
+        .order_by(EventSession.starts_at.desc())
+    ).all()
+    return {t: {"session_id": str(s), "section": sec, "row": row, "number": n} for t, s, sec, row, n in rows}
+
+
+def seat_detail(db: Session, *, user_id: uuid.UUID, event_id: uuid.UUID, session_id: uuid.UUID, idx: int,
+                now: datetime) -> dict[str, Any]:
+    """Everything staff may know about one seat: status, ownership, price level, and who has it
+    (holder of a live hold, order and ticket holder, or the organizer's reason and note)."""
+    event = event_for_role(db, event_id=event_id, user_id=user_id, roles=STAFF_ROLES)
+    seated_session(db, event_id=event.id, session_id=session_id)
+    found = seat_rows(db, session_id=session_id, idxs=[idx])
+    if not found:
+        raise not_found("seat")
+    es, seat = found[0]
+    level = db.get(PriceLevel, es.price_level_id)
+    out: dict[str, Any] = {
+        "idx": es.idx, "id": str(es.id), "label": label(seat), "type": seat.seat_type,
+        "status": describe(seat_code(es, now)), "ownership": es.ownership, "level": level.name if level else "",
+        "reason": es.reason or "", "note": es.note, "owner": "", "order": "", "expires_at": "",
+    }
+    code = seat_code(es, now)
+    if es.hold_id is not None and code == 1:
+        hold = db.get(Hold, es.hold_id)
+        user = db.get(User, hold.user_id) if hold else None
+        out["owner"] = f"{user.name} <{user.email}>" if user else ""
+        out["expires_at"] = es.expires_at.isoformat() if es.expires_at else ""
+    elif es.ticket_id is not None and code in (2, 3):
+        ticket = db.get(Ticket, es.ticket_id)
+        order = db.get(Order, es.order_id)
+        out["owner"] = f"{ticket.holder_name} <{ticket.holder_email}>" if ticket else ""
+        out["order"] = order.number if order else ""
+        out["expires_at"] = es.expires_at.isoformat() if es.expires_at else ""
+    return out

@@ -1,0 +1,103 @@
+"""What a seat is at a given instant, as one small code, and the changes a transaction made.
+
+The stored row says who last claimed the seat; a customer hold or a pending order whose
+`expires_at` has passed no longer counts, exactly like place claims, so expiry needs no job.
+Maps draw one code per seat; the live delta of a transaction carries the codes of the seats it
+changed (collected in db.info while it runs, read by the publisher when it bumps the version).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from ticketing.models import EventSeat, Ownership, SeatStatus
+
+# One character per seat in snapshots; the same numbers in deltas.
+AVAILABLE = 0  # owned and free: sellable
+HELD = 1  # in a customer's live hold
+RESERVED = 2  # a pending order's ticket
+SOLD = 3
+BLOCKED = 4
+ORGANIZER_HOLD = 5
+NOT_OWNED = 6
+RETURNED = 7
+CODE_NAMES = ["available", "held", "reserved", "sold", "blocked", "organizer_hold", "not_owned", "returned"]
+
+_CHANGES = "seat_changes"  # db.info key: {event_id: {session_id: {idx: code}}}
+
+
+def is_free(seat: EventSeat, now: datetime) -> bool:
+    """Nobody has the seat at `now`: available, or a customer claim that has expired."""
+    if seat.status == SeatStatus.available.value:
+        return True
+    customer_claim = seat.status == SeatStatus.reserved.value or (
+        seat.status == SeatStatus.held.value and seat.hold_id is not None
+    )
+    return customer_claim and seat.expires_at is not None and seat.expires_at <= now
+
+
+def is_sellable(seat: EventSeat, now: datetime) -> bool:
+    """A customer may take the seat now: owned and free."""
+    return seat.ownership == Ownership.owned.value and is_free(seat, now)
+
+
+def in_inventory(seat: EventSeat) -> bool:
+    """Counts in the session's capacity: owned, not blocked, not held back by the organizer."""
+    if seat.ownership != Ownership.owned.value or seat.status == SeatStatus.blocked.value:
+        return False
+    return not (seat.status == SeatStatus.held.value and seat.hold_id is None)
+
+
+def code_of(status: str, ownership: str, has_hold: bool, expires_at: datetime | None, now: datetime) -> int:
+    """The map code of a seat from its stored columns at `now`."""
+    if status in (SeatStatus.held.value, SeatStatus.reserved.value) and expires_at is not None and expires_at <= now:
+        status = SeatStatus.available.value
+    if status == SeatStatus.available.value:
+        if ownership == Ownership.owned.value:
+            return AVAILABLE
+        return NOT_OWNED if ownership == Ownership.not_owned.value else RETURNED
+    if status == SeatStatus.held.value:
+        return HELD if has_hold else ORGANIZER_HOLD
+    return {SeatStatus.reserved.value: RESERVED, SeatStatus.sold.value: SOLD}.get(status, BLOCKED)
+
+
+def seat_code(seat: EventSeat, now: datetime) -> int:
+    return code_of(seat.status, seat.ownership, seat.hold_id is not None, seat.expires_at, now)
+
+
+def set_free(seat: EventSeat) -> None:
+    """Back to plain available, no owner (ownership and price level unchanged)."""
+    seat.status = SeatStatus.available.value
+    seat.hold_id = seat.order_id = seat.ticket_id = None
+    seat.expires_at = None
+    seat.reason = None
+    seat.note = ""
+
+
+def note_change(db: Session, seat: EventSeat, now: datetime) -> None:
+    """Remember the seat's new code for this transaction's live delta."""
+    events = db.info.setdefault(_CHANGES, {})
+    events.setdefault(seat.event_id, {}).setdefault(seat.session_id, {})[seat.idx] = seat_code(seat, now)
+
+
+def pop_changes(db: Session, event_id: uuid.UUID) -> dict[str, list[list[int]]]:
+    """{session_id: [[idx, code], ...]} changed for the event in this transaction, then forgotten."""
+    sessions: dict[uuid.UUID, dict[int, int]] = db.info.get(_CHANGES, {}).pop(event_id, {})
+    return {str(sid): [[idx, code] for idx, code in sorted(codes.items())] for sid, codes in sessions.items()}
+
+
+def describe(code: int) -> str:
+    return CODE_NAMES[code] if 0 <= code < len(CODE_NAMES) else "unknown"
+
+
+def codes_string(rows: list[tuple[Any, ...]], count: int, now: datetime) -> str:
+    """One character per seat index from (idx, status, ownership, hold_id, expires_at) rows."""
+    out = [str(BLOCKED)] * count
+    for idx, status, ownership, hold_id, expires_at in rows:
+        if 0 <= idx < count:
+            out[idx] = str(code_of(status, ownership, hold_id is not None, expires_at, now))
+    return "".join(out)
