@@ -6,7 +6,7 @@ import os
 
 from fastapi import APIRouter, FastAPI, Request
 
-from ticketing.api import auth, catalog, events, orgs, sales
+from ticketing.api import auth, catalog, events, orgs, sales, seating
 from ticketing.api.problems import install_problem_handlers
 
 PREFIX = "/api/v1"
@@ -31,7 +31,7 @@ def create_api() -> FastAPI:
         return response
 
     v1 = APIRouter(prefix=PREFIX)
-    for module in (auth, orgs, events, catalog, sales):
+    for module in (auth, orgs, events, catalog, sales, seating):
         v1.include_router(module.router)
     api.include_router(v1)
     return api
