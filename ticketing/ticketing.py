@@ -11,6 +11,7 @@ from ticketing.pages.dashboard import dashboard_page
 from ticketing.pages.event import event_page
 from ticketing.pages.index import index_page
 from ticketing.pages.orgs import new_org_page, orgs_page
+from ticketing.pages.seat_map import seat_map_page
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
 from ticketing.state.dashboard import DashboardState
@@ -18,11 +19,14 @@ from ticketing.state.event_page import EventPageState
 from ticketing.state.events import EventsState
 from ticketing.state.live import bind_app, hub
 from ticketing.state.orgs import OrgState
+from ticketing.state.seat_links import SeatLinksState
+from ticketing.state.seat_live import seat_fanout
+from ticketing.state.seat_map import SeatMapState
 
 get_settings()  # refuse to start with placeholder secrets in production
 
 app = rx.App(
-    stylesheets=["/styles.css"],
+    stylesheets=["/styles.css", "/seatmap.css"],
     head_components=[
         rx.el.meta(name="theme-color", content="#4f46e5"),
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
@@ -33,7 +37,9 @@ app = rx.App(
 app.add_page(index_page, route="/", title="Ticketing — events and tickets",
              on_load=[AuthState.check_session, EventsState.load_events])
 app.add_page(event_page, route="/events/[event_id]", title="Event — Ticketing",
-             on_load=[AuthState.check_session, EventPageState.load])
+             on_load=[AuthState.check_session, EventPageState.load, SeatLinksState.load])
+app.add_page(seat_map_page, route="/events/[event_id]/seats/[session_id]", title="Choose seats — Ticketing",
+             on_load=[AuthState.check_session, SeatMapState.load])
 app.add_page(dashboard_page, route="/manage/events/[event_id]", title="Live dashboard — Ticketing",
              on_load=[AuthState.require_staff, DashboardState.load])
 app.add_page(login_page, route="/login", title="Sign in — Ticketing", on_load=AuthState.check_session)
@@ -46,3 +52,4 @@ app.add_page(new_org_page, route="/orgs/new", title="New organization — Ticket
 bind_app(app)
 app.register_lifespan_task(hub.run)
 app.register_lifespan_task(sweep_periodically)
+app.register_lifespan_task(seat_fanout.run)

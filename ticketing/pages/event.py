@@ -7,6 +7,7 @@ import reflex as rx
 from ticketing.components.availability import live_indicator, session_card, ticket_type_row
 from ticketing.components.forms import card
 from ticketing.components.layout import page_shell
+from ticketing.components.seat_links import seating_links
 from ticketing.state.event_page import EventPageState
 
 
@@ -43,6 +44,7 @@ def _details() -> rx.Component:
 def event_page() -> rx.Component:
     content = rx.vstack(
         _details(),
+        seating_links(),
         rx.grid(
             rx.vstack(
                 rx.heading("Sessions", size="5", as_="h2"),

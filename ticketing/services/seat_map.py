@@ -239,3 +239,11 @@ def seat_detail(db: Session, *, user_id: uuid.UUID, event_id: uuid.UUID, session
         out["order"] = order.number if order else ""
         out["expires_at"] = es.expires_at.isoformat() if es.expires_at else ""
     return out
+
+
+def seated_sessions_of_event(db: Session, event_id: uuid.UUID) -> list[EventSession]:
+    """The event's seated sessions by start time (the caller checked visibility)."""
+    return list(db.exec(
+        select(EventSession).join(SeatedSession, SeatedSession.session_id == EventSession.id)
+        .where(SeatedSession.event_id == event_id).order_by(EventSession.starts_at, EventSession.name)
+    ).all())
