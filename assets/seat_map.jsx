@@ -10,7 +10,9 @@ const AVAILABLE = 0, HELD = 1, RESERVED = 2, SOLD = 3, BLOCKED = 4, ORG_HOLD = 5
 const STATUS_TEXT = ["Available", "Held", "Reserved", "Sold", "Blocked", "Held back", "Not owned", "Returned"];
 const TYPE_TEXT = { s: "", w: "Wheelchair space", c: "Companion seat", v: "VIP", r: "Restricted view" };
 const CUSTOMER_COLORS = ["", "#f59e0b", "#cbd5e1", "#cbd5e1", "#e2e8f0", "#e2e8f0", "#e2e8f0", "#e2e8f0"];
-const ORGANIZER_COLORS = ["", "#f59e0b", "#fb923c", "#334155", "#dc2626", "#a855f7", "#e2e8f0", "#fda4af"];
+const ORGANIZER_COLORS = ["", "#f59e0b", "#fb923c", "#334155", "#dc2626", "#9333ea", "#e2e8f0", "#fda4af"];
+// Organizer holds and blocks are drawn as shapes (ring, cross) so no price-level colour hides them.
+const SHAPES = { [ORG_HOLD]: "ring:", [BLOCKED]: "cross:" };
 const MINE = "#3730a3";
 const DIM = "#eef0f3";
 const GAP_WAIT_MS = 200;
@@ -22,6 +24,37 @@ function apiUrl(path) {
   } catch (e) {
     return path;
   }
+}
+
+// The customer page's own route names the map, so the download can start at mount, before the
+// page state (and its URLs) arrive over the websocket.
+function urlsFromPath() {
+  if (typeof window === "undefined") return {};
+  const m = /\/events\/([0-9a-f-]{36})\/seats\/([0-9a-f-]{36})/.exec(window.location.pathname);
+  if (!m) return {};
+  const base = `/api/v1/events/${m[1]}/sessions/${m[2]}`;
+  return { layout: `${base}/seatmap`, status: `${base}/seats/status` };
+}
+
+// Started by a script in the page's head while the HTML is parsed (components/seat_map.py),
+// else when this module loads: either way before React mounts the map.
+const early = (() => {
+  if (typeof window !== "undefined" && window.__seatmapEarly) return window.__seatmapEarly;
+  const urls = urlsFromPath();
+  if (!urls.layout || typeof fetch === "undefined") return null;
+  const get = (u, opts) => fetch(apiUrl(u), opts).then((r) => { if (!r.ok) throw new Error(String(r.status)); return r.json(); });
+  const out = { layoutUrl: urls.layout, statusUrl: urls.status, layout: get(urls.layout, {}),
+                status: get(urls.status, { cache: "no-store" }) };
+  out.layout.catch(() => null);
+  out.status.catch(() => null);
+  return out;
+})();
+
+function takeEarly(kind, url) {
+  if (!early || early[kind + "Url"] !== url || !early[kind]) return null;
+  const p = early[kind];
+  early[kind] = null; // once: later loads must be fresh
+  return p;
 }
 
 function decodeLayout(L) {
@@ -91,6 +124,9 @@ export function SeatMap(props) {
     onSelect, onFocusSeat, onMineChange, id = "seat-map", height = "70vh",
   } = props;
   const organizer = mode === "organizer";
+  const derived = organizer ? {} : urlsFromPath();
+  const layoutSrc = layoutUrl || derived.layout || "";
+  const statusSrc = statusUrl || derived.status || "";
   const wrapRef = useRef(null);
   const canvasRef = useRef(null);
   const S = useRef({
@@ -120,6 +156,7 @@ export function SeatMap(props) {
     if (S.mine.has(i) && code === HELD) return MINE;
     const filtered = S.levelOff.has(L.level[i]) || (S.accessibleOnly && L.type[i] !== "w" && L.type[i] !== "c");
     if (code === AVAILABLE) return filtered ? DIM : (L.levels[L.level[i]] || {}).color || "#6366f1";
+    if (organizer && SHAPES[code]) return SHAPES[code] + ORGANIZER_COLORS[code];
     return (organizer ? ORGANIZER_COLORS : CUSTOMER_COLORS)[code] || "#e2e8f0";
   };
 
@@ -180,7 +217,28 @@ export function SeatMap(props) {
     const round = r >= 2.5;
     const half = Math.max(r, 0.9);
     const types = L.type;
-    for (const [color, list] of S.buckets) {
+    for (const [key, list] of S.buckets) {
+      const shape = round && key.indexOf(":") > 0 ? key.slice(0, key.indexOf(":")) : "";
+      const color = key.slice(key.indexOf(":") + 1);
+      if (shape) {
+        ctx.beginPath();
+        for (let k = 0; k < list.length; k++) {
+          const i = list[k], x = xs[i], y = ys[i];
+          if (x < x0 || x > x1 || y < y0 || y > y1) continue;
+          const px = x * scale + tx, py = y * scale + ty, q = r * 0.75;
+          if (shape === "ring") {
+            ctx.moveTo(px + r * 0.8, py);
+            ctx.arc(px, py, r * 0.8, 0, 6.2832);
+          } else {
+            ctx.moveTo(px - q, py - q); ctx.lineTo(px + q, py + q);
+            ctx.moveTo(px + q, py - q); ctx.lineTo(px - q, py + q);
+          }
+        }
+        ctx.lineWidth = Math.max(1.2, r * 0.35);
+        ctx.strokeStyle = color;
+        ctx.stroke();
+        continue;
+      }
       ctx.beginPath();
       for (let k = 0; k < list.length; k++) {
         const i = list[k], x = xs[i], y = ys[i];
@@ -268,6 +326,12 @@ export function SeatMap(props) {
       ctx.lineWidth = 1;
       ctx.fillRect(Math.min(ax, bx), Math.min(ay, by), Math.abs(bx - ax), Math.abs(by - ay));
       ctx.strokeRect(Math.min(ax, bx), Math.min(ay, by), Math.abs(bx - ax), Math.abs(by - ay));
+    }
+    if (!S.readyAt) {
+      // Interactive: layout and statuses in, first full frame drawn.
+      S.readyAt = performance.now();
+      setReady(true);
+      if (wrapRef.current) wrapRef.current.dataset.ready = "1";
     }
     S.frames.push(performance.now() - t0);
     if (S.frames.length > 600) S.frames.splice(0, S.frames.length - 600);
@@ -430,13 +494,21 @@ export function SeatMap(props) {
     if (wrapRef.current) wrapRef.current.dataset.version = String(S.version);
   };
 
-  const loadStatus = async () => {
-    if (!statusUrl || S.fetching) return;
+  const fetchStatus = async () => {
+    const ahead = takeEarly("status", statusSrc);
+    if (ahead) {
+      try { return await ahead; } catch (e) { /* fetch again below */ }
+    }
+    const res = await fetch(apiUrl(statusSrc), { headers: headers(), cache: "no-store" });
+    if (!res.ok) throw new Error(`status ${res.status}`);
+    return res.json();
+  };
+
+  const loadStatus = async (prefetched) => {
+    if (!statusSrc || S.fetching) return;
     S.fetching = true;
     try {
-      const res = await fetch(apiUrl(statusUrl), { headers: headers(), cache: "no-store" });
-      if (!res.ok) throw new Error(`status ${res.status}`);
-      const snap = await res.json();
+      const snap = prefetched ? await prefetched : await fetchStatus();
       if (!S.L || snap.statuses.length !== S.L.n) return;
       if (snap.version < S.version && S.codes) return; // we are already past it
       const codes = new Uint8Array(S.L.n);
@@ -449,40 +521,53 @@ export function SeatMap(props) {
       }
       rebuild();
       drainPending();
-      if (!S.readyAt) {
-        S.readyAt = performance.now();
-        setReady(true);
-        if (wrapRef.current) wrapRef.current.dataset.ready = "1";
-      }
     } catch (e) {
       setError("Could not load seat availability. Retrying…");
-      setTimeout(loadStatus, 2000);
+      setTimeout(() => loadStatus(), 2000);
     } finally {
       S.fetching = false;
     }
   };
 
   const loadLayout = async () => {
-    if (!layoutUrl) return;
+    if (!layoutSrc) return;
+    // Both downloads at once: the snapshot is applied as soon as the layout is decoded.
+    performance.mark("seatmap-fetch");
+    const status = statusSrc ? fetchStatus() : null;
+    if (status) status.catch(() => null);
     try {
-      const res = await fetch(apiUrl(layoutUrl), { headers: headers() });
-      if (!res.ok) throw new Error(`layout ${res.status}`);
-      S.L = decodeLayout(await res.json());
+      let doc = null;
+      const ahead = takeEarly("layout", layoutSrc);
+      if (ahead) doc = await ahead.catch(() => null);
+      if (!doc) {
+        const res = await fetch(apiUrl(layoutSrc), { headers: headers() });
+        if (!res.ok) throw new Error(`layout ${res.status}`);
+        doc = await res.json();
+      }
+      performance.mark("seatmap-layout");
+      S.L = decodeLayout(doc);
       S.stats.layouts += 1;
       setError("");
       if (!S.fitted && S.size.w) { fitView(); S.fitted = true; }
-      await loadStatus();
+      if (!statusSrc) {
+        // A preview of a venue: every seat drawn as available, nothing live.
+        S.codes = new Uint8Array(S.L.n);
+        S.version = 0;
+        rebuild();
+        return;
+      }
+      await loadStatus(status || undefined);
     } catch (e) {
       setError("Could not load the seat map.");
     }
   };
 
-  // Layout once per URL (and when the organizer re-prices seats).
+  // Layout once per map (and again when the organizer re-prices seats).
   useEffect(() => {
     S.L = null; S.codes = null; S.version = -1; S.fitted = false; S.readyAt = 0;
     setReady(false);
     loadLayout();
-  }, [layoutUrl, statusUrl]);
+  }, [layoutSrc, statusSrc]);
 
   // Live deltas.
   useEffect(() => {
@@ -499,9 +584,9 @@ export function SeatMap(props) {
   // While live updates are paused the map polls its snapshot.
   useEffect(() => {
     if (live) return undefined;
-    const t = setInterval(loadStatus, POLL_MS);
+    const t = setInterval(() => loadStatus(), POLL_MS);
     return () => clearInterval(t);
-  }, [live, statusUrl]);
+  }, [live, statusSrc]);
 
   useEffect(() => {
     S.mine = new Set(mine || []);
@@ -784,7 +869,8 @@ export function SeatMap(props) {
       <div className="seatmap-legend seatmap-statuses" aria-label="Legend">
         {organizer ? STATUS_TEXT.map((t, code) => (
           <span key={t} className="seatmap-key" data-status={t}>
-            <span className="seatmap-dot" style={{ background: code === AVAILABLE ? "#6366f1" : ORGANIZER_COLORS[code] }} />
+            <span className="seatmap-dot" style={SHAPES[code] === "ring:" ? { border: `3px solid ${ORGANIZER_COLORS[code]}`, background: "#fff" }
+              : { background: code === AVAILABLE ? "#6366f1" : ORGANIZER_COLORS[code] }} />
             {t} <span className="seatmap-count">{(counts.status[code] || 0).toLocaleString()}</span>
           </span>
         )) : (

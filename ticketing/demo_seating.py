@@ -3,6 +3,7 @@ a few seats held back for press and blocked for a camera. Used by demo.py and th
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,20 +30,37 @@ THEATRE: dict[str, Any] = {
 }
 
 
+def _ring(prefix: str, angles: list[float], *, radius: int, span: float, rows: int, pitch: int = 52,
+          row_pitch: int = 85) -> list[dict[str, Any]]:
+    """Curved sections around the stage, each `span` degrees wide, rows growing with the radius."""
+    return [
+        {"name": f"{prefix} {i + 1}", "rows": rows, "shape": "curved", "radius": radius, "angle": angle,
+         "seat_pitch": pitch, "row_pitch": row_pitch, "row_labels": "numbers",
+         "seats": [max(4, int(math.radians(span) * (radius + row_pitch * r) / pitch)) for r in range(rows)]}
+        for i, angle in enumerate(angles)
+    ]
+
+
 def arena(seats: int = 20_000) -> dict[str, Any]:
-    """A generated arena of about `seats` seats: a curved lower bowl and straight upper tiers."""
-    bowl = [{"name": f"Lower {i + 1}", "rows": 30, "seats": 48, "shape": "curved", "radius": 1800,
-             "angle": -75 + i * 30, "aisles": [24], "row_labels": "numbers"} for i in range(6)]
-    used = 6 * 30 * 48
-    tiers, i = [], 0
-    while used < seats:
-        count = min(60, seats - used)
-        rows = max(1, min(40, (seats - used) // count))
-        tiers.append({"name": f"Upper {i + 1}", "rows": rows, "seats": count, "x": -9000 + (i % 7) * 3000,
-                      "y": 6200 + (i // 7) * 4200, "aisles": [20, 40]})
-        used += rows * count
-        i += 1
-    return {"name": f"Arena {seats:,}", "stage": {"x": 0, "y": 0, "label": "Stage"}, "sections": bowl + tiers}
+    """A generated arena of exactly `seats` seats: a lower bowl and an upper ring of curved
+    sections around the stage, trimmed from the back rows of the last sections."""
+    lower = _ring("Lower", [-75 + 30 * i for i in range(6)], radius=1500, span=28, rows=30)
+    upper = _ring("Upper", [-126 + 28 * i for i in range(10)], radius=4400, span=26, rows=40)
+    sections = lower + upper
+    extra = sum(sum(s["seats"]) for s in sections) - seats
+    if extra < 0:
+        raise ValueError(f"an arena holds at most {seats - extra:,} seats")
+    while extra > 0:  # back rows of the upper ring, a row per section in turn: it stays symmetric
+        for section in upper:
+            if extra <= 0:
+                break
+            cut = min(extra, section["seats"][-1])
+            section["seats"][-1] -= cut
+            extra -= cut
+            if section["seats"][-1] == 0:
+                section["seats"].pop()
+            section["rows"] = len(section["seats"])
+    return {"name": f"Arena {seats:,}", "stage": {"x": 0, "y": 0, "label": "Stage"}, "sections": sections}
 
 
 def seated_event(db: Session, *, owner: User, org: Organization, title: str, layout: dict[str, Any],

@@ -5,13 +5,16 @@ from __future__ import annotations
 import reflex as rx
 
 from ticketing.api import app as api_app
+from ticketing.components.seat_map import early_fetch
 from ticketing.background import sweep_periodically
 from ticketing.pages.auth import login_page, register_page
 from ticketing.pages.dashboard import dashboard_page
 from ticketing.pages.event import event_page
 from ticketing.pages.index import index_page
 from ticketing.pages.orgs import new_org_page, orgs_page
+from ticketing.pages.seat_admin import seat_admin_page
 from ticketing.pages.seat_map import seat_map_page
+from ticketing.pages.venues import venues_page
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
 from ticketing.state.dashboard import DashboardState
@@ -19,9 +22,11 @@ from ticketing.state.event_page import EventPageState
 from ticketing.state.events import EventsState
 from ticketing.state.live import bind_app, hub
 from ticketing.state.orgs import OrgState
+from ticketing.state.seat_admin import SeatAdminState
 from ticketing.state.seat_links import SeatLinksState
 from ticketing.state.seat_live import seat_fanout
 from ticketing.state.seat_map import SeatMapState
+from ticketing.state.venues import VenueState
 
 get_settings()  # refuse to start with placeholder secrets in production
 
@@ -30,6 +35,7 @@ app = rx.App(
     head_components=[
         rx.el.meta(name="theme-color", content="#4f46e5"),
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+        early_fetch(),
     ],
     api_transformer=api_app,
 )
@@ -41,7 +47,11 @@ app.add_page(event_page, route="/events/[event_id]", title="Event — Ticketing"
 app.add_page(seat_map_page, route="/events/[event_id]/seats/[session_id]", title="Choose seats — Ticketing",
              on_load=[AuthState.check_session, SeatMapState.load])
 app.add_page(dashboard_page, route="/manage/events/[event_id]", title="Live dashboard — Ticketing",
-             on_load=[AuthState.require_staff, DashboardState.load])
+             on_load=[AuthState.require_staff, DashboardState.load, SeatLinksState.load])
+app.add_page(seat_admin_page, route="/manage/events/[event_id]/seats/[session_id]", title="Seats — Ticketing",
+             on_load=[AuthState.require_staff, SeatAdminState.load])
+app.add_page(venues_page, route="/manage/venues", title="Venues — Ticketing",
+             on_load=[AuthState.require_staff, VenueState.load])
 app.add_page(login_page, route="/login", title="Sign in — Ticketing", on_load=AuthState.check_session)
 app.add_page(register_page, route="/register", title="Create account — Ticketing", on_load=AuthState.check_session)
 app.add_page(orgs_page, route="/orgs", title="Organization — Ticketing",

@@ -27,7 +27,7 @@ def hall(plan: str, *, section: str = "S", first_rank: int = 0, y0: int = 100, x
 def numbered(*groups: list[SeatInfo]) -> list[SeatInfo]:
     out = []
     for seat in [s for g in groups for s in g]:
-        out.append(SeatInfo(**{**seat.__dict__, "idx": len(out)}))
+        out.append(seat._replace(idx=len(out)))
     return out
 
 
@@ -121,7 +121,7 @@ def test_restricted_view_counts_as_further_away():
 rr........
 """))
     # Centre seats are nearer anyway; make the restricted ones the nearest and check they lose.
-    off = [SeatInfo(**{**s.__dict__, "x": 0 if s.seat_type == "restricted_view" else s.x}) for s in seats]
+    off = [s._replace(x=0) if s.seat_type == "restricted_view" else s for s in seats]
     found = best_seats(off, count=2, focal=(0, 0))
     assert all(off[i].seat_type != "restricted_view" for i in found.idxs)
 

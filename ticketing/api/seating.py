@@ -72,6 +72,13 @@ def export_layout(venue_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user
     return JSONResponse(doc, headers={"Content-Disposition": f'attachment; filename="{filename}.layout.json"'})
 
 
+@router.get("/venues/{venue_id}/seatmap")
+def venue_map(venue_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)) -> JSONResponse:
+    """The venue in the map's compact encoding (organizer preview: no prices, no statuses)."""
+    with session_scope(readonly=True) as db:
+        return JSONResponse(seat_map.encode_venue(db, venues.get_venue(db=db, user_id=user_id, venue_id=venue_id)))
+
+
 @router.put("/venues/{venue_id}/layout", response_model=VenueOut)
 def replace_layout(venue_id: uuid.UUID, body: VenueIn, user_id: uuid.UUID = Depends(current_user_id)) -> VenueOut:
     plan = venues.layout_from_request(generate=body.generate, layout=body.layout)

@@ -17,7 +17,7 @@ import math
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 MODES = ("best", "adjacent", "same_section")
 STEPS = ("together", "nearby_rows", "same_section", "anywhere")
@@ -26,8 +26,9 @@ EXTRA_BLOCK_PENALTY = 150  # cm per extra block: fewer pieces beat slightly clos
 ACCESSIBLE_TYPES = ("wheelchair", "companion")
 
 
-@dataclass(frozen=True)
-class SeatInfo:
+class SeatInfo(NamedTuple):
+    """One seat as best available sees it (a tuple: maps build 20,000 of them per request)."""
+
     idx: int
     section: str
     row: str
@@ -73,22 +74,33 @@ class _Rows:
             self._memo[memo_key] = self._best_block(key, size, eligible, skip)
         return self._memo[memo_key]
 
+    def _prefixes(self, key, eligible) -> list[tuple[list[int], list[float]]]:
+        """Per run: prefix counts of ineligible seats and prefix sums of distances."""
+        memo_key = (key, eligible)
+        if memo_key not in self._memo:
+            out = []
+            for run in self.runs[key]:
+                bad, dist = [0], [0.0]
+                for s in run:
+                    bad.append(bad[-1] + (0 if eligible(s) else 1))
+                    dist.append(dist[-1] + self.dist[s.idx])
+                out.append((bad, dist))
+            self._memo[memo_key] = out
+        return self._memo[memo_key]
+
     def _best_block(self, key, size, eligible, skip):
         best = None
-        for r, run in enumerate(self.runs[key]):
-            if r in skip:
+        for r, (bad, dist) in enumerate(self._prefixes(key, eligible)):
+            n = len(bad) - 1
+            if r in skip or n < size:
                 continue
-            n = len(run)
             for start in range(0, n - size + 1):
-                left, right = start, n - start - size
-                if left == 1 or right == 1:
-                    continue
-                window = run[start:start + size]
-                if not all(eligible(s) for s in window):
-                    continue
-                score = sum(self.dist[s.idx] for s in window)
+                end = start + size
+                if start == 1 or n - end == 1 or bad[end] != bad[start]:
+                    continue  # strands a single seat, or not all eligible
+                score = dist[end] - dist[start]
                 if best is None or score < best[0]:
-                    best = (score, window, r)
+                    best = (score, self.runs[key][r][start:end], r)
         return best
 
 
@@ -225,7 +237,7 @@ def best_seats(
     if extra == 0:
         return Pick(sorted(s.idx for s in chosen), "accessible")
     taken = {s.idx for s in chosen}
-    rest = [SeatInfo(**{**s.__dict__, "free": s.free and s.idx not in taken}) for s in seats]
+    rest = [s._replace(free=s.free and s.idx not in taken) for s in seats]
     centre = (sum(s.x for s in chosen) / len(chosen), sum(s.y for s in chosen) / len(chosen))
     near = best_seats(rest, count=extra, focal=centre, levels=levels, section=chosen[0].section, mode="same_section")
     if near is None and mode == "best":

@@ -37,7 +37,7 @@ from ticketing.services.catalog_common import event_for_role
 from ticketing.services.errors import not_found
 from ticketing.services.money import format_minor
 from ticketing.services.organizations import STAFF_ROLES
-from ticketing.services.seat_status import code_of, codes_string, describe, is_sellable, seat_code
+from ticketing.services.seat_status import AVAILABLE, BLOCKED, code_sql, describe, is_sellable, seat_code
 
 TYPE_CHARS = {"standard": "s", "wheelchair": "w", "companion": "c", "vip": "v", "restricted_view": "r"}
 _CACHE_SIZE = 16
@@ -76,7 +76,6 @@ def encode_layout(db: Session, seated: SeatedSession) -> dict[str, Any]:
     """The map's one-time download (see module docstring)."""
     venue = db.get(Venue, seated.venue_id)
     levels = price_levels(db, seated.event_id)
-    level_index = {lv["id"]: i for i, lv in enumerate(levels)}
     rows = db.exec(
         select(Seat.section, Seat.row, Seat.row_rank, Seat.number, Seat.seat_type, Seat.x, Seat.y, Seat.position,
                EventSeat.price_level_id)
@@ -84,6 +83,27 @@ def encode_layout(db: Session, seated: SeatedSession) -> dict[str, Any]:
         .where(EventSeat.session_id == seated.session_id)
         .order_by(EventSeat.idx)
     ).all()
+    out = _encode(venue, levels, rows)
+    out.update(session_id=str(seated.session_id), layout_version=seated.layout_version)
+    return out
+
+
+def encode_venue(db: Session, venue: Venue) -> dict[str, Any]:
+    """A venue's seats in the map encoding, without prices or statuses (organizer preview)."""
+    rows = db.exec(
+        select(Seat.section, Seat.row, Seat.row_rank, Seat.number, Seat.seat_type, Seat.x, Seat.y, Seat.position,
+               Seat.venue_id)
+        .where(Seat.venue_id == venue.id).order_by(Seat.idx)
+    ).all()
+    levels = [{"id": str(venue.id), "name": "Seat", "color": "#6366f1", "ticket_type_id": "", "price": "",
+               "price_minor": 0, "currency": ""}]
+    out = _encode(venue, levels, rows)
+    out.update(session_id="", layout_version=0)
+    return out
+
+
+def _encode(venue: Venue, levels: list[dict[str, Any]], rows: list[Any]) -> dict[str, Any]:
+    level_index = {lv["id"]: i for i, lv in enumerate(levels)}
     sections: dict[str, int] = {}
     row_runs: list[list[Any]] = []
     dx, dy, pos, num, types, lvl = [], [], [], [], [], []
@@ -104,8 +124,6 @@ def encode_layout(db: Session, seated: SeatedSession) -> dict[str, Any]:
     all_x = [r[5] for r in rows] or [0]
     all_y = [r[6] for r in rows] or [0]
     return {
-        "session_id": str(seated.session_id),
-        "layout_version": seated.layout_version,
         "count": len(rows),
         "stage": {"x": venue.stage_x, "y": venue.stage_y, "label": venue.stage_label},
         "bounds": [min(all_x), min(all_y), max(all_x), max(all_y)],
@@ -132,17 +150,31 @@ def layout_bytes(db: Session, seated: SeatedSession) -> tuple[bytes, bytes]:
     return packed
 
 
+# Snapshots are shared for a moment between clients asking at the same version (an on-sale
+# rush loads the same map thousands of times); a claim expiring inside that moment shows up
+# with the sweeper's next delta anyway.
+SNAPSHOT_TTL = 2.0
+_snapshots: dict[uuid.UUID, tuple[int, datetime, dict[str, Any]]] = {}
+
+
 def status_snapshot(db: Session, *, seated: SeatedSession, now: datetime) -> dict[str, Any]:
     """{version, statuses}: the event's version and one code character per seat, read in one
     transaction so that deltas after `version` apply on top exactly."""
     version = db.exec(select(Event.version).where(Event.id == seated.event_id)
                       .execution_options(populate_existing=True)).one()
-    rows = db.exec(
-        select(EventSeat.idx, EventSeat.status, EventSeat.ownership, EventSeat.hold_id, EventSeat.expires_at)
-        .where(EventSeat.session_id == seated.session_id)
-    ).all()
-    return {"session_id": str(seated.session_id), "version": version,
-            "statuses": codes_string(list(rows), len(rows), now)}
+    with _cache_lock:
+        cached = _snapshots.get(seated.session_id)
+    if cached and cached[0] == version and 0 <= (now - cached[1]).total_seconds() < SNAPSHOT_TTL:
+        return cached[2]
+    rows = db.exec(select(EventSeat.idx, code_sql(now)).where(EventSeat.session_id == seated.session_id)).all()
+    out = [str(BLOCKED)] * len(rows)
+    for idx, code in rows:
+        if 0 <= idx < len(out):
+            out[idx] = str(code)
+    snapshot = {"session_id": str(seated.session_id), "version": version, "statuses": "".join(out)}
+    with _cache_lock:
+        _snapshots[seated.session_id] = (version, now, snapshot)
+    return snapshot
 
 
 def seat_rows(db: Session, *, session_id: uuid.UUID, idxs: list[int]) -> list[tuple[EventSeat, Seat]]:
@@ -177,21 +209,30 @@ def describe_seats(db: Session, *, event_id: uuid.UUID, session_id: uuid.UUID, i
     return out
 
 
+_static: OrderedDict[tuple[uuid.UUID, int], list[tuple[Any, ...]]] = OrderedDict()
+
+
 def seat_infos(db: Session, *, session_id: uuid.UUID, now: datetime) -> list[SeatInfo]:
-    """Every seat of the session as best-available input (one query)."""
-    rows = db.exec(
-        select(EventSeat.idx, Seat.section, Seat.row, Seat.row_rank, Seat.position, Seat.x, Seat.y, Seat.seat_type,
-               EventSeat.price_level_id, EventSeat.status, EventSeat.ownership, EventSeat.hold_id,
-               EventSeat.expires_at)
-        .join(Seat, Seat.id == EventSeat.seat_id)
-        .where(EventSeat.session_id == session_id)
-    ).all()
-    return [
-        SeatInfo(idx, section, row, rank, position, x, y, seat_type, level_id,
-                 code_of(status, ownership, hold_id is not None, expires_at, now) == 0)
-        for idx, section, row, rank, position, x, y, seat_type, level_id, status, ownership, hold_id, expires_at
-        in rows
-    ]
+    """Every seat of the session as best-available input: the layout part is cached per layout
+    version and worker, only the status codes are read each time (one narrow query)."""
+    seated = db.get(SeatedSession, session_id)
+    key = (session_id, seated.layout_version)
+    with _cache_lock:
+        static = _static.get(key)
+    if static is None:
+        static = list(db.exec(
+            select(EventSeat.idx, Seat.section, Seat.row, Seat.row_rank, Seat.position, Seat.x, Seat.y,
+                   Seat.seat_type, EventSeat.price_level_id)
+            .join(Seat, Seat.id == EventSeat.seat_id)
+            .where(EventSeat.session_id == session_id)
+            .order_by(EventSeat.idx)
+        ).all())
+        with _cache_lock:
+            _static[key] = static
+            while len(_static) > _CACHE_SIZE:
+                _static.popitem(last=False)
+    codes = dict(db.exec(select(EventSeat.idx, code_sql(now)).where(EventSeat.session_id == session_id)).all())
+    return [SeatInfo(*row, codes.get(row[0]) == AVAILABLE) for row in static]
 
 
 def seats_of_tickets(db: Session, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, str]]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
+from sqlalchemy import and_, case
 from sqlmodel import Session
 
 from ticketing.models import EventSeat, Ownership, SeatStatus
@@ -94,10 +94,18 @@ def describe(code: int) -> str:
     return CODE_NAMES[code] if 0 <= code < len(CODE_NAMES) else "unknown"
 
 
-def codes_string(rows: list[tuple[Any, ...]], count: int, now: datetime) -> str:
-    """One character per seat index from (idx, status, ownership, hold_id, expires_at) rows."""
-    out = [str(BLOCKED)] * count
-    for idx, status, ownership, hold_id, expires_at in rows:
-        if 0 <= idx < count:
-            out[idx] = str(code_of(status, ownership, hold_id is not None, expires_at, now))
-    return "".join(out)
+def code_sql(now: datetime):
+    """code_of as a SQL expression over event_seats (maps read 20,000 seats in one query
+    without building a Python object per row). test_seat_status checks the two agree."""
+    owned = case((EventSeat.ownership == Ownership.owned.value, AVAILABLE),
+                 (EventSeat.ownership == Ownership.not_owned.value, NOT_OWNED), else_=RETURNED)
+    expired = and_(EventSeat.status.in_([SeatStatus.held.value, SeatStatus.reserved.value]),
+                   EventSeat.expires_at <= now)
+    return case(
+        (expired, owned),
+        (EventSeat.status == SeatStatus.available.value, owned),
+        (EventSeat.status == SeatStatus.held.value, case((EventSeat.hold_id.is_(None), ORGANIZER_HOLD), else_=HELD)),
+        (EventSeat.status == SeatStatus.reserved.value, RESERVED),
+        (EventSeat.status == SeatStatus.sold.value, SOLD),
+        else_=BLOCKED,
+    )

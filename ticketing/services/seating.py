@@ -225,3 +225,29 @@ def manage_seats(
         db.flush()
         usage.bump_event_version(db=db, event_id=event.id, structure=action == "price")
     return changed
+
+
+PALETTE = ["#2563eb", "#7c3aed", "#0d9488", "#ea580c", "#db2777", "#65a30d", "#0891b2", "#ca8a04"]
+
+
+def seat_with_ticket_types(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, session_id: uuid.UUID,
+                           venue_id: uuid.UUID, default_ticket_type_id: uuid.UUID, now: datetime) -> SeatedSession:
+    """The console's one-step seating: a price level for every ticket type that includes the
+    session (created when missing, named after it), every seat at the chosen type's level; the
+    organizer re-prices sections on the map afterwards."""
+    event = event_for_role(db, event_id=event_id, user_id=user_id)
+    session_of_event(db, event=event, session_id=session_id)
+    type_ids = set(db.exec(select(TicketTypeSession.ticket_type_id).where(TicketTypeSession.session_id == session_id)))
+    if default_ticket_type_id not in type_ids:
+        raise invalid("level_not_in_session", "Choose a ticket type that includes this session.")
+    levels = {lv.ticket_type_id: lv for lv in list_price_levels(db, event.id)}
+    for i, type_id in enumerate(sorted(type_ids - set(levels), key=str)):
+        ticket_type = ticket_type_of_event(db, event=event, ticket_type_id=type_id)
+        name = ticket_type.name[:60]
+        if any(lv.name == name for lv in levels.values()):
+            name = f"{name[:50]} ({i + 1})"
+        levels[type_id] = create_price_level(db=db, user_id=user_id, event_id=event.id, name=name,
+                                             color=PALETTE[(len(levels) + i) % len(PALETTE)], ticket_type_id=type_id,
+                                             sort_order=len(levels))
+    return seat_session(db=db, user_id=user_id, event_id=event.id, session_id=session_id, venue_id=venue_id,
+                        default_level_id=levels[default_ticket_type_id].id, now=now)

@@ -36,4 +36,5 @@ class SeatLinksState(rx.State):
         except ServiceError:
             return
         self.seated = [{"name": s.name, "when": date_range(s.starts_at, None, event.timezone),
-                        "href": f"/events/{event.id}/seats/{s.id}"} for s in sessions]
+                        "href": f"/events/{event.id}/seats/{s.id}",
+                        "manage_href": f"/manage/events/{event.id}/seats/{s.id}"} for s in sessions]
