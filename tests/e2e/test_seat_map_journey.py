@@ -44,8 +44,9 @@ def show(api) -> dict:
             layout=HALL, starts_at=datetime.now(timezone.utc) + timedelta(days=10),
             bands=[("Stalls", "30.00", "#2563eb", None)],
         )
-        return {"event": str(event.id), "session": str(session.id), "customer": customer,
-                "url": f"/events/{event.id}/seats/{session.id}"}
+        return {"event": str(event.id), "session": str(session.id), "customer": customer, "owner": owner,
+                "url": f"/events/{event.id}/seats/{session.id}",
+                "admin_url": f"/manage/events/{event.id}/seats/{session.id}"}
 
 
 def sign_in(page: Page, account: dict, next_url: str) -> None:
@@ -170,3 +171,30 @@ def test_phone_pinch_to_zoom_and_tap_to_choose(browser: Browser, app_url: str, s
     finally:
         context.close()
     assert not errors, errors
+
+
+def test_organizer_holds_back_a_seat_and_releases_it_while_a_customer_watches(browser: Browser, app_url: str,
+                                                                             show: dict):
+    contexts = [browser.new_context(viewport=VIEWPORTS["desktop"], base_url=app_url) for _ in range(2)]
+    org, customer = (c.new_page() for c in contexts)
+    try:
+        sign_in(org, show["owner"], show["admin_url"])
+        customer.goto(show["url"])
+        wait_ready(org)
+        wait_ready(customer)
+        idx = seat(org, "Stalls", "B", 3)
+        p = point(org, idx)
+        org.mouse.click(p["x"], p["y"])
+        expect(org.locator("#selected-count")).to_contain_text("1")
+        expect(org.locator("#seat-detail-label")).to_contain_text("Row B · Seat 3")
+        org.locator("#action-hold").click()
+        expect(org.locator("#seat-admin-message")).to_contain_text("1 seat(s) held back")
+        wait_status(customer, [idx], "Held back", timeout=10_000)
+        expect(org.locator("#seat-detail")).to_contain_text("house")
+        snapshot(org, "seatmap-organizer-desktop")
+        org.locator("#action-release").click()
+        expect(org.locator("#seat-admin-message")).to_contain_text("released to sale")
+        wait_status(customer, [idx], "Available", timeout=10_000)
+    finally:
+        for c in contexts:
+            c.close()

@@ -255,11 +255,17 @@ def layout_version(se) -> int:
         return db.get(SeatedSession, se.session_id).layout_version
 
 
-def test_repricing_seats_bumps_the_layout_version_and_marks_a_structure_change(se, bus):
+def test_repricing_asks_maps_for_the_layout_and_capacity_changes_are_catalog_changes(se, bus):
     before = layout_version(se)
     manage(se, "price", [0, 1], price_level_id=se.levels["Free"])
     assert layout_version(se) == before + 1
-    assert bus.messages[-1]["structure"] is True
+    repriced = bus.messages[-1]
+    assert repriced["layouts"] == [str(se.session_id)] and repriced["structure"] is False
+    manage(se, "block", [2], reason="house")
+    blocked = bus.messages[-1]
+    # Live hubs cache capacities: a seat leaving the inventory makes them reload the event.
+    assert blocked["structure"] is True and blocked["layouts"] == []
+    assert blocked["seats"] == {str(se.session_id): [[2, BLOCKED]]}
 
 
 def test_best_available_is_held_in_one_go(se):

@@ -52,6 +52,7 @@ def stage_delta(db: Session, *, event_id: uuid.UUID, version: int) -> dict[str, 
         "quotas": {str(k): [u.sold, u.pending, u.held] for k, u in type_used.items()},
         "structure": event_id in db.info.get(STRUCTURE, set()),
         "seats": seat_status.pop_changes(db, event_id),  # {session_id: [[seat idx, code], ...]}
+        "layouts": seat_status.pop_layout_changes(db, event_id),  # seated sessions re-priced
     }
     bus_event = str(event_id)
     on_commit(db, lambda: get_bus().publish(bus_event, message))

@@ -5,7 +5,7 @@ A map tab loads the layout and a status snapshot over HTTP, then only receives s
 seats of its own session only, [] for versions that changed none of them), so a tab whose
 browser merged two quick updates into one still sees every version. The map itself detects a
 version gap and fetches a new snapshot; `{"layout": version}` asks it to reload the layout
-(seats re-priced), `{"live": false}` says the bus is down (it then polls the snapshot).
+(its seats were re-priced), `{"live": false}` says the bus is down (it then polls the snapshot).
 No database work here: the delta composed in the committing transaction is all it needs.
 """
 
@@ -79,9 +79,7 @@ class SeatFanout:
         if not tabs:
             return
         version = int(delta.get("version", 0))
-        if delta.get("structure"):
-            await self._send(event_id, lambda _session: {"layout": version})
-            return
+        relayout = set(delta.get("layouts") or [])
         recent = self._recent.setdefault(event_id, [])
         if any(v == version for v, _ in recent):
             return
@@ -90,6 +88,8 @@ class SeatFanout:
         del recent[:-RECENT]
 
         def frame(session_id: str) -> dict[str, Any]:
+            if session_id in relayout:
+                return {"layout": version}
             return {"d": [[v, seats.get(session_id, [])] for v, seats in recent]}
 
         await self._send(event_id, frame)

@@ -28,6 +28,7 @@ RETURNED = 7
 CODE_NAMES = ["available", "held", "reserved", "sold", "blocked", "organizer_hold", "not_owned", "returned"]
 
 _CHANGES = "seat_changes"  # db.info key: {event_id: {session_id: {idx: code}}}
+_LAYOUTS = "seat_layouts_changed"  # db.info key: {event_id: {session_id, ...}}
 
 
 def is_free(seat: EventSeat, now: datetime) -> bool:
@@ -88,6 +89,15 @@ def pop_changes(db: Session, event_id: uuid.UUID) -> dict[str, list[list[int]]]:
     """{session_id: [[idx, code], ...]} changed for the event in this transaction, then forgotten."""
     sessions: dict[uuid.UUID, dict[int, int]] = db.info.get(_CHANGES, {}).pop(event_id, {})
     return {str(sid): [[idx, code] for idx, code in sorted(codes.items())] for sid, codes in sessions.items()}
+
+
+def note_layout_change(db: Session, *, event_id: uuid.UUID, session_id: uuid.UUID) -> None:
+    """What maps draw changed (seats re-priced): they download the layout again."""
+    db.info.setdefault(_LAYOUTS, {}).setdefault(event_id, set()).add(session_id)
+
+
+def pop_layout_changes(db: Session, event_id: uuid.UUID) -> list[str]:
+    return sorted(str(s) for s in db.info.get(_LAYOUTS, {}).pop(event_id, set()))
 
 
 def describe(code: int) -> str:

@@ -39,7 +39,7 @@ from ticketing.services.catalog_common import (
 )
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.places import lock_fresh
-from ticketing.services.seat_status import in_inventory, is_free, note_change, set_free
+from ticketing.services.seat_status import in_inventory, is_free, note_change, note_layout_change, set_free
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_BULK = 25_000
@@ -222,8 +222,10 @@ def manage_seats(
         if action == "price":
             db.exec(update(SeatedSession).where(SeatedSession.session_id == seated.session_id)
                     .values(layout_version=SeatedSession.layout_version + 1))
+            note_layout_change(db, event_id=event.id, session_id=seated.session_id)
         db.flush()
-        usage.bump_event_version(db=db, event_id=event.id, structure=action == "price")
+        # A capacity change is a catalog change for the live hubs (they cache capacities).
+        usage.bump_event_version(db=db, event_id=event.id, structure=delta != 0)
     return changed
 
 

@@ -131,7 +131,8 @@ class SeatAdminState(rx.State):
         except ServiceError as exc:
             self.error = exc.message
             return
-        self.detail = {k: str(v) for k, v in found.items()}
+        self.detail = {k: str(v).replace("_", " ") if k in ("status", "ownership", "type") else str(v)
+                       for k, v in found.items()}
 
     @rx.event
     def set_reason(self, value: str):
