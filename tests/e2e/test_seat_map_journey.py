@@ -122,6 +122,12 @@ def test_a_holds_seats_b_sees_them_held_then_free_again_when_the_hold_expires(br
         wait_status(a, chosen, "Available", timeout=10_000)
         expect(a.locator("#hold-panel")).to_have_count(0, timeout=10_000)
         expect(a.locator("#seat-note")).to_contain_text("expired")
+
+        # Keyboard: arrows move a cursor from seat to seat, Enter chooses the seat under it.
+        b.locator("#seat-map canvas").focus()
+        for key in ("ArrowUp", "ArrowRight", "ArrowRight", "ArrowDown", "Enter"):
+            b.keyboard.press(key)
+        expect(b.locator(".selected-seat")).to_have_count(1)
     finally:
         for c in contexts:
             c.close()
@@ -165,6 +171,9 @@ def test_phone_pinch_to_zoom_and_tap_to_choose(browser: Browser, app_url: str, s
         expect(page.locator(".selected-seat")).to_have_count(1)
         expect(page.locator(".selected-seat")).to_contain_text("Row C · Seat 7")
         snapshot(page, "seatmap-phone-zoomed-selected")
+        page.locator("#find-best").tap()
+        expect(page.locator(".selected-seat")).to_have_count(2)
+        expect(page.locator("#total")).to_have_text("€60.00")
         # The zoom buttons work with a thumb too.
         page.get_by_label("Show the whole venue").tap()
         assert page.evaluate(f"window.__seatmaps['{MAP}'].scale") < after

@@ -65,6 +65,21 @@ def _best_available() -> rx.Component:
             ),
             spacing="2", width="100%",
         ),
+        rx.hstack(
+            rx.box(rx.select.root(
+                rx.select.trigger(aria_label="Price", width="100%"),
+                rx.select.content(rx.select.item("Any price", value="any"),
+                                  rx.foreach(S.level_options, lambda lv: rx.select.item(lv["name"], value=lv["id"]))),
+                value=S.best_level, on_change=S.set_best_level, size="2",
+            ), flex="1", min_width="0"),
+            rx.box(rx.select.root(
+                rx.select.trigger(aria_label="Section", width="100%"),
+                rx.select.content(rx.select.item("Any section", value="any"),
+                                  rx.foreach(S.section_options, lambda s: rx.select.item(s, value=s))),
+                value=S.best_section, on_change=S.set_best_section, size="2",
+            ), flex="1", min_width="0"),
+            spacing="2", width="100%",
+        ),
         rx.checkbox("Include a wheelchair space with a companion seat", checked=S.wheelchair,
                     on_change=S.set_wheelchair, size="2"),
         rx.button(rx.icon("sparkles", size=16), "Find seats", on_click=S.find_best, variant="soft", width="100%",

@@ -282,6 +282,13 @@ def seat_detail(db: Session, *, user_id: uuid.UUID, event_id: uuid.UUID, session
     return out
 
 
+def section_names(db: Session, seated: SeatedSession) -> list[str]:
+    """The venue's sections in layout order."""
+    rows = db.exec(select(Seat.section, Seat.idx).where(Seat.venue_id == seated.venue_id, Seat.row_rank == 0)
+                   .order_by(Seat.idx)).all()
+    return list(dict.fromkeys(section for section, _ in rows))
+
+
 def seated_sessions_of_event(db: Session, event_id: uuid.UUID) -> list[EventSession]:
     """The event's seated sessions by start time (the caller checked visibility)."""
     return list(db.exec(

@@ -73,6 +73,10 @@ class SeatMapState(rx.State):
     best_count: str = "2"
     best_mode: str = "best"
     wheelchair: bool = False
+    best_level: str = "any"
+    best_section: str = "any"
+    level_options: list[dict[str, str]] = []
+    section_options: list[str] = []
 
     _event_id: str = ""
     _session_id: str = ""
@@ -94,14 +98,14 @@ class SeatMapState(rx.State):
 
         def work(db):
             event = visible_event(db=db, event_id=event_id, user_id=user_id)
-            seat_map.seated_session(db, event_id=event_id, session_id=session_id)
+            seated = seat_map.seated_session(db, event_id=event_id, session_id=session_id)
             session = db.get(EventSession, session_id)
             current = seat_sales.current_hold(db=db, event_id=event_id, session_id=session_id, user_id=user_id,
                                               now=utcnow()) if user_id else None
-            return event, session, current
+            return event, session, current, seat_map.price_levels(db, event_id), seat_map.section_names(db, seated)
 
         try:
-            event, session, current = await in_transaction(work, readonly=True)
+            event, session, current, levels, sections = await in_transaction(work, readonly=True)
         except ServiceError:
             self.missing = True
             return
@@ -112,6 +116,9 @@ class SeatMapState(rx.State):
                       "location": event.location or "", "tz": event.timezone}
         self.layout_url, self.status_url = map_urls(self._event_id, self._session_id)
         self.max_select = event.max_tickets_per_order
+        self.level_options = [{"id": lv["id"], "name": f"{lv['name']} · {money(lv['price_minor'], lv['currency'])}"}
+                              for lv in levels]
+        self.section_options = sections
         self.selected, self.total = [], ""
         self._set_hold(current, event.timezone)
         seat_fanout.watch(self.router.session.client_token, self._event_id, self._session_id, "seatmap")
@@ -168,6 +175,14 @@ class SeatMapState(rx.State):
         self.wheelchair = bool(value)
 
     @rx.event
+    def set_best_level(self, value: str):
+        self.best_level = value if value in {lv["id"] for lv in self.level_options} else "any"
+
+    @rx.event
+    def set_best_section(self, value: str):
+        self.best_section = value if value in self.section_options else "any"
+
+    @rx.event
     async def find_best(self):
         """Ask the server for the best available seats and show them selected on the map."""
         if not self._session_id:
@@ -175,10 +190,12 @@ class SeatMapState(rx.State):
         user_id = await (await self.get_state(AuthState)).current_user_id()
         event_id, session_id = uuid.UUID(self._event_id), uuid.UUID(self._session_id)
         count, mode, wheelchair = int(self.best_count), self.best_mode, 1 if self.wheelchair else 0
+        levels = [uuid.UUID(self.best_level)] if self.best_level != "any" else []
+        section = self.best_section if self.best_section != "any" else None
         try:
             pick = await in_transaction(lambda db: seat_sales.find_best(
                 db=db, event_id=event_id, session_id=session_id, user_id=user_id, count=count, now=utcnow(),
-                mode=mode, wheelchair=wheelchair), readonly=True)
+                mode=mode, wheelchair=wheelchair, level_ids=levels, section=section), readonly=True)
         except ServiceError as exc:
             self.error, self.note = exc.message, ""
             return
