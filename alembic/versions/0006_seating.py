@@ -1,12 +1,12 @@
 """seating
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-21 13:49:13.208201
 
 Venues and seats, price levels, seated sessions and the per-session seat rows (event_seats)
 whose check constraints hold the one-owner rule, plus the seats a hold asked for and the seat
-each ticket got. down_revision 0003: the lead chains it after the other branches' migrations.
+each ticket got. Chained after 0004 (payments) when main was merged in; the lead chains it after the others.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ import ticketing.models.base
 
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

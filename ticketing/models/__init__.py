@@ -9,6 +9,7 @@ from ticketing.models.catalog import (
     TicketType,
     TicketTypeSession,
 )
+from ticketing.models.payments import Payment, PaymentStatus, Refund, RefundReason, RefundStatus, StripeEvent
 from ticketing.models.sales import (
     Hold,
     HoldItem,
@@ -38,7 +39,8 @@ from ticketing.models.seating import (
 
 __all__ = [
     "Event", "EventSession", "EventStatus", "Hold", "HoldItem", "HoldStatus", "IdempotencyRecord",
-    "Membership", "Order", "OrderItem", "OrderNumberCounter", "OrderStatus", "Organization",
+    "Membership", "Order", "OrderItem", "OrderNumberCounter", "OrderStatus", "Organization", "Payment",
+    "PaymentStatus", "Refund", "RefundReason", "RefundStatus", "StripeEvent",
     "PlaceClaim", "Role", "SessionPrerequisite", "Ticket", "TicketStatus", "TicketType",
     "TicketTypeSession", "User",
     # seating

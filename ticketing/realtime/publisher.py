@@ -39,10 +39,18 @@ def stage_delta(db: Session, *, event_id: uuid.UUID, version: int) -> dict[str, 
     """Build the delta for `version` of the event and publish it once the transaction commits."""
     now = utcnow()
     locked = db.info.get(LOCKED, {})
-    sessions = _fresh(db, EventSession, locked.get(EventSession.__tablename__, set()), event_id)
-    types = _fresh(db, TicketType, locked.get(TicketType.__tablename__, set()), event_id)
-    session_used = usage.session_usage(db=db, sessions=sessions, now=now)
-    type_used = usage.ticket_type_usage(db=db, ticket_types=types, now=now)
+    session_ids = locked.get(EventSession.__tablename__, set())
+    type_ids = locked.get(TicketType.__tablename__, set())
+    # The transaction usually counted these very rows under its locks already (and noted the
+    # claims it wrote since): reuse those figures rather than reloading and recounting.
+    known = usage.known_usage(db, event_id=event_id, session_ids=session_ids, type_ids=type_ids, now=now)
+    if known is not None:
+        now, session_used, type_used = known
+    else:
+        sessions = _fresh(db, EventSession, session_ids, event_id)
+        types = _fresh(db, TicketType, type_ids, event_id)
+        session_used = usage.session_usage(db=db, sessions=sessions, now=now)
+        type_used = usage.ticket_type_usage(db=db, ticket_types=types, now=now)
     message = {
         "type": "delta",
         "event_id": str(event_id),

@@ -12,6 +12,7 @@ from sqlalchemy import delete, or_
 from sqlmodel import Session, select
 
 from ticketing.models import Event, EventSession, Hold, HoldStatus, PlaceClaim, TicketType
+from ticketing.services import usage
 from ticketing.services.orders import RETAKE_GRACE, expire_orders
 from ticketing.services.places import bump_version, lock_fresh
 from ticketing.services.seat_claims import tidy_expired_seats
@@ -59,6 +60,7 @@ def sweep(*, db: Session, now: datetime) -> SweepResult:
             )
         )
         result.deleted_claims = deleted.rowcount or 0
+        usage.forget_usage(db)
         for event_id, session_id, _ in gone:
             touched.add(event_id)
             if session_id is not None:
