@@ -29,6 +29,7 @@ from ticketing.models import (
     Ticket,
     TicketSeat,
     TicketType,
+    TicketTypeSession,
     User,
     Venue,
 )
@@ -287,6 +288,15 @@ def section_names(db: Session, seated: SeatedSession) -> list[str]:
     rows = db.exec(select(Seat.section, Seat.idx).where(Seat.venue_id == seated.venue_id, Seat.row_rank == 0)
                    .order_by(Seat.idx)).all()
     return list(dict.fromkeys(section for section, _ in rows))
+
+
+def seated_ticket_type_ids(db: Session, event_id: uuid.UUID) -> list[uuid.UUID]:
+    """Ticket types of the event that include a seated session (bought by choosing seats)."""
+    return sorted(set(db.exec(
+        select(TicketTypeSession.ticket_type_id)
+        .join(SeatedSession, SeatedSession.session_id == TicketTypeSession.session_id)
+        .where(SeatedSession.event_id == event_id)
+    ).all()), key=str)
 
 
 def seated_sessions_of_event(db: Session, event_id: uuid.UUID) -> list[EventSession]:
