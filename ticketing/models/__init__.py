@@ -23,6 +23,19 @@ from ticketing.models.sales import (
     Ticket,
     TicketStatus,
 )
+from ticketing.models.seating import (
+    EventSeat,
+    HoldReason,
+    HoldSeat,
+    Ownership,
+    PriceLevel,
+    Seat,
+    SeatedSession,
+    SeatStatus,
+    SeatType,
+    TicketSeat,
+    Venue,
+)
 
 __all__ = [
     "Event", "EventSession", "EventStatus", "Hold", "HoldItem", "HoldStatus", "IdempotencyRecord",
@@ -30,4 +43,7 @@ __all__ = [
     "PaymentStatus", "Refund", "RefundReason", "RefundStatus", "StripeEvent",
     "PlaceClaim", "Role", "SessionPrerequisite", "Ticket", "TicketStatus", "TicketType",
     "TicketTypeSession", "User",
+    # seating
+    "EventSeat", "HoldReason", "HoldSeat", "Ownership", "PriceLevel", "Seat", "SeatedSession", "SeatStatus",
+    "SeatType", "TicketSeat", "Venue",
 ]

@@ -7,6 +7,8 @@ import reflex as rx
 from ticketing.components.availability import live_indicator, session_card, ticket_type_row
 from ticketing.components.forms import card
 from ticketing.components.layout import page_shell
+from ticketing.components.seat_links import seating_links
+from ticketing.state.seat_links import SeatLinksState
 from ticketing.state.event_page import EventPageState
 
 
@@ -41,8 +43,17 @@ def _details() -> rx.Component:
 
 
 def quantity_picker(t: rx.Var[dict]) -> rx.Component:
-    """− n + for one ticket type; hidden when it cannot be bought."""
+    """− n + for one ticket type; hidden when it cannot be bought; seated ones are bought by
+    choosing seats on the map instead."""
     qty = EventPageState.quantities.get(t["id"].to(str), 0).to(int)
+    return rx.cond(
+        SeatLinksState.seated_types.contains(t["id"].to(str)),
+        rx.link(rx.button("Choose seats", size="2", variant="soft"), href="#seated-sessions"),
+        _picker(t, qty),
+    )
+
+
+def _picker(t: rx.Var[dict], qty: rx.Var[int]) -> rx.Component:
     return rx.cond(
         t["is_available"].to(bool),
         rx.hstack(
@@ -98,6 +109,7 @@ def buy_bar() -> rx.Component:
 def event_page() -> rx.Component:
     content = rx.vstack(
         _details(),
+        seating_links(),
         rx.grid(
             rx.vstack(
                 rx.heading("Sessions", size="5", as_="h2"),

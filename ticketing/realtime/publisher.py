@@ -2,7 +2,8 @@
 
 The delta carries the exact usage, at the new version, of every session and ticket-type quota
 the transaction locked (locked rows cannot change under it, so the figures are exact; `sold`
-is the sales counter), and whether the catalog itself changed (`structure`: listeners reload).
+is the sales counter), the new status code of every seat it changed (`seats`), and whether the
+catalog itself changed (`structure`: listeners reload).
 Publishing runs as an after-commit hook and never fails the sale (see bus.publish).
 """
 
@@ -17,7 +18,7 @@ from ticketing.db import LOCKED, on_commit
 from ticketing.models import EventSession, TicketType
 from ticketing.models.base import utcnow
 from ticketing.realtime.bus import get_bus
-from ticketing.services import usage
+from ticketing.services import seat_status, usage
 
 STRUCTURE = "realtime_structure_changed"
 
@@ -58,6 +59,8 @@ def stage_delta(db: Session, *, event_id: uuid.UUID, version: int) -> dict[str, 
         "sessions": {str(k): [u.sold, u.pending, u.held] for k, u in session_used.items()},
         "quotas": {str(k): [u.sold, u.pending, u.held] for k, u in type_used.items()},
         "structure": event_id in db.info.get(STRUCTURE, set()),
+        "seats": seat_status.pop_changes(db, event_id),  # {session_id: [[seat idx, code], ...]}
+        "layouts": seat_status.pop_layout_changes(db, event_id),  # seated sessions re-priced
     }
     bus_event = str(event_id)
     on_commit(db, lambda: get_bus().publish(bus_event, message))

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from ticketing.models import Event, EventSession, Order, OrderStatus, PlaceClaim, Ticket, TicketStatus
-from ticketing.services import usage
+from ticketing.services import seat_claims, usage
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.organizations import MANAGER_ROLES, require_role
 from ticketing.services.places import (
@@ -167,6 +167,7 @@ def cancel_order(
         ticket.status = TicketStatus.cancelled.value
         db.add(ticket)
     db.flush()
+    seat_claims.free_ticket_seats(db, ticket_ids=[t.id for t in chosen], now=now)
     remaining = db.exec(
         select(func.count()).select_from(Ticket).where(
             Ticket.order_id == order.id, Ticket.status != TicketStatus.cancelled.value

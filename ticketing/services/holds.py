@@ -29,6 +29,7 @@ from ticketing.models import (
     TicketTypeSession,
 )
 from ticketing.models.base import new_id
+from ticketing.services import seat_claims
 from ticketing.services.availability import sale_refusal, visible_event
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.places import (
@@ -173,11 +174,10 @@ def hold_tickets(
     now: datetime,
     seat_ids: Sequence[uuid.UUID] = (),
 ) -> Hold:
-    """Hold places for every item, all or nothing, at today's prices, for event.hold_minutes."""
+    """Hold places for every item, all or nothing, at today's prices, for event.hold_minutes.
+
+    Seated sessions need one seat per place (`seat_ids`, held in the same transaction)."""
     quantities = normalize_items(items)
-    if seat_ids:
-        # No event has a seat map yet (the seating issue adds them): no seat can be held.
-        raise ServiceError("seat_unavailable", "These seats cannot be held.", seat_ids=list(seat_ids))
     event = visible_event(db=db, event_id=event_id, user_id=user_id)
     if event.status != EventStatus.published.value:
         raise invalid("not_on_sale", "This event is not on sale.", reason=f"event_{event.status}")
@@ -231,6 +231,8 @@ def hold_tickets(
     db.add(hold)  # known to the session as the persistent row it now is (no second INSERT)
     # The caller usually shows the lines before committing, while the locks are still held.
     db.info[_NEW_LINES] = (db.get_transaction(), hold.id, lines)
+    seat_claims.claim_hold_seats(db, event_id=event_id, hold=hold, quantities=quantities, sessions_of=sessions_of,
+                                 seat_ids=seat_ids, now=now)
     bump_version(db, event_id)
     return hold
 
@@ -313,5 +315,6 @@ def release_hold(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: da
     hold.status = HoldStatus.released.value
     db.add(hold)
     delete_claims(db, hold_id=hold.id)
+    seat_claims.release_hold_seats(db, hold_id=hold.id, now=now)
     bump_version(db, hold.event_id)
     return hold

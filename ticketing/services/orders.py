@@ -36,6 +36,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.models.base import new_id
+from ticketing.services import seat_claims
 from ticketing.services.accounts import EMAIL_RE, normalize_email
 from ticketing.services.availability import sale_refusal
 from ticketing.services.errors import ServiceError, invalid, not_found
@@ -215,6 +216,7 @@ def checkout(
     if order.total_minor == 0:
         _confirm_places(db, order=order, sessions=sessions, types=types, quantities=quantities,
                         sessions_of=sessions_of, now=now)
+    seat_claims.checkout_seats(db, hold=hold, order=order, now=now)
     bump_version(db, order.event_id)
     return order
 
@@ -243,6 +245,7 @@ def confirm_order(*, db: Session, order_id: uuid.UUID, now: datetime, payment_re
         order.payment_intent_id = payment_reference
     _confirm_places(db, order=order, sessions=sessions, types=types, quantities=quantities,
                     sessions_of=sessions_of, now=now)
+    seat_claims.confirm_order_seats(db, order=order, now=now)
     bump_version(db, order.event_id)
     return order
 

@@ -15,6 +15,7 @@ from ticketing.models import Event, EventSession, Hold, HoldStatus, PlaceClaim, 
 from ticketing.services import usage
 from ticketing.services.orders import RETAKE_GRACE, expire_orders
 from ticketing.services.places import bump_version, lock_fresh
+from ticketing.services.seat_claims import tidy_expired_seats
 
 
 @dataclass
@@ -76,6 +77,7 @@ def sweep(*, db: Session, now: datetime) -> SweepResult:
         db.add(hold)
         result.released_hold_ids.append(hold.id)
         touched.add(hold.event_id)
+    touched |= tidy_expired_seats(db=db, now=now)  # seats of expired holds and orders, for live maps
     db.flush()
 
     expired = expire_orders(db=db, now=now)  # bumps the versions of its own events
