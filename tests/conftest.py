@@ -6,7 +6,10 @@ The environment is set before any `ticketing` module reads its settings.
 from __future__ import annotations
 
 import os
+import socket
+import tempfile
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -21,6 +24,22 @@ os.environ["TICKETING_ENV"] = "test"
 os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 os.environ.pop("REDIS_URL", None)
 os.environ.setdefault("JWT_SECRET", "test-secret-" + uuid.uuid4().hex)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# Stripe is this run's own localstripe (started on first use by the `localstripe` fixture), and
+# mail lands in a temporary outbox unless a test starts an SMTP server.
+STRIPE_PORT = _free_port()
+os.environ["STRIPE_API_BASE"] = f"http://127.0.0.1:{STRIPE_PORT}"
+os.environ["STRIPE_SECRET_KEY"] = "sk_test_" + uuid.uuid4().hex
+os.environ["STRIPE_WEBHOOK_SECRET"] = "whsec_" + uuid.uuid4().hex
+os.environ.pop("SMTP_HOST", None)
+os.environ["MAIL_OUTBOX_DIR"] = tempfile.mkdtemp(prefix="tk-outbox-")
 
 
 def _admin(sql: str) -> None:
@@ -75,9 +94,23 @@ def db():
         yield session
 
 
+@pytest.fixture(scope="session")
+def localstripe():
+    """A real localstripe process for this run on STRIPE_API_BASE's port, stopped at the end."""
+    from tests.stripe_server import LocalStripe
+
+    artifacts = os.path.join(os.path.dirname(os.path.dirname(__file__)), "artifacts")
+    os.makedirs(artifacts, exist_ok=True)
+    server = LocalStripe(STRIPE_PORT, log=Path(artifacts) / "localstripe.log")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def api():
-    """The JSON API on the test database."""
+def api(localstripe):
+    """The JSON API on the test database (checkouts create PaymentIntents on localstripe)."""
     from tests.api_client import Api
 
     return Api()

@@ -7,12 +7,14 @@ import logging
 
 from ticketing.db import session_scope
 from ticketing.models.base import utcnow
+from ticketing.payments.refunds import send_pending_refunds
 from ticketing.services.errors import ServiceError
 from ticketing.services.sweeper import sweep
 
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = 5.0  # seconds: how soon pages see an expired cart's places come back
+REFUNDS_EVERY = 60.0  # seconds: refunds Stripe could not take at once are sent again
 
 
 def sweep_once() -> int:
@@ -32,3 +34,15 @@ async def sweep_periodically(interval: float = SWEEP_EVERY) -> None:
             continue
         except Exception:
             log.exception("sweep failed")
+
+
+async def retry_refunds_periodically(interval: float = REFUNDS_EVERY) -> None:
+    """Refunds are recorded with the change that owes them and sent after commit; one that
+    failed to reach Stripe (network, outage) stays pending and is sent again from here, with
+    the same idempotency key, so it is never paid twice."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await asyncio.to_thread(send_pending_refunds)
+        except Exception:
+            log.exception("refund retry failed")

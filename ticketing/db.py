@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 import logging
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import bindparam, event, insert, literal_column, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine, select
@@ -25,6 +26,8 @@ _engines: dict[str, Engine] = {}
 _AFTER_COMMIT = "after_commit"
 # db.info key: {table name: ids locked by lock_rows in this transaction} (live-update deltas).
 LOCKED = "locked_rows"
+_LOCK_TIMEOUT_SET = "lock_timeout_set"  # db.info: the transaction that already ran SET LOCAL
+_MAX_ROWS_PER_STATEMENT = 64  # beyond, executemany per table (a statement per shape is cached)
 
 
 def _make_engine(url: str) -> Engine:
@@ -99,6 +102,40 @@ def session_scope(*, readonly: bool = False, url: str | None = None) -> Iterator
             log.exception("after-commit callback failed")
 
 
+def insert_rows(db: Session, batches: Sequence[tuple[type, Sequence[dict[str, Any]]]]) -> None:
+    """Insert rows (dicts with every column, ids included) of several tables, parents first.
+
+    PostgreSQL: one statement, one round trip: each row is a one-row INSERT, all but the last
+    riding along as data-modifying CTEs (which always run to completion; foreign keys are
+    checked at the end of the statement). The statement is built once per shape (tables and
+    row counts) and cached. Big batches and SQLite: one executemany per table. The ORM
+    identity map is not touched.
+    """
+    batches = [(model, list(rows)) for model, rows in batches if rows]
+    if not batches:
+        return
+    db.flush()  # pending ORM rows (parents) first
+    rows_in_all = sum(len(rows) for _, rows in batches)
+    if db.get_bind().dialect.name != "postgresql" or rows_in_all == 1 or rows_in_all > _MAX_ROWS_PER_STATEMENT:
+        for model, rows in batches:
+            db.execute(insert(model.__table__), rows)  # executemany, batched by the driver
+        return
+    shape = tuple((model, tuple(rows[0]), len(rows)) for model, rows in batches)
+    params = {f"t{t}_{r}_{col}": value
+              for t, (_, rows) in enumerate(batches) for r, row in enumerate(rows) for col, value in row.items()}
+    db.execute(_insert_statement(shape), params)
+
+
+@lru_cache(maxsize=256)
+def _insert_statement(shape: tuple[tuple[type, tuple[str, ...], int], ...]) -> Any:
+    inserts = [
+        insert(model.__table__).values({col: bindparam(f"t{t}_{r}_{col}") for col in columns})
+        for t, (model, columns, count) in enumerate(shape) for r in range(count)
+    ]
+    ctes = [stmt.returning(literal_column("1")).cte(f"insert_{i}") for i, stmt in enumerate(inserts[:-1])]
+    return inserts[-1].add_cte(*ctes)
+
+
 def is_lock_error(exc: OperationalError) -> bool:
     """A lock timeout, deadlock or SQLite busy: the caller may retry."""
     orig = getattr(exc, "orig", None)
@@ -109,22 +146,45 @@ def is_lock_error(exc: OperationalError) -> bool:
     return "database is locked" in message or "lock timeout" in message
 
 
-def lock_rows(db: Session, model: type, ids: Sequence[Any]) -> list[Any]:
+@lru_cache(maxsize=4)
+def _set_lock_timeout_statement(ms: int) -> Any:
+    return text(f"SET LOCAL lock_timeout = '{int(ms)}ms'")
+
+
+def set_lock_timeout(db: Session) -> bool:
+    """PostgreSQL: `SET LOCAL lock_timeout` once per transaction, before its first row lock.
+    Returns whether row locks are taken at all (False on SQLite, whose IMMEDIATE transaction
+    already holds the database's write lock)."""
+    if db.get_bind().dialect.name != "postgresql":
+        return False
+    # Keyed by the transaction and the innermost savepoint: rolling back a savepoint also
+    # undoes a SET LOCAL made inside it.
+    done = db.info.get(_LOCK_TIMEOUT_SET)
+    if done is None or done != (db.get_transaction(), db.get_nested_transaction()):
+        db.exec(_set_lock_timeout_statement(get_settings().lock_timeout_ms))
+        db.info[_LOCK_TIMEOUT_SET] = (db.get_transaction(), db.get_nested_transaction())
+    return True
+
+
+@lru_cache(maxsize=None)
+def _lock_statement(model: type, for_update: bool, nowait: bool) -> Any:
+    stmt = select(model).where(model.id.in_(bindparam("ids", expanding=True))).order_by(model.id)
+    return stmt.with_for_update(nowait=nowait) if for_update else stmt
+
+
+def lock_rows(db: Session, model: type, ids: Sequence[Any], *, nowait: bool = False) -> list[Any]:
     """Lock rows of `model` by id, in sorted id order, and return them (sorted by id).
 
-    PostgreSQL: SELECT ... FOR UPDATE with a lock timeout (a timeout becomes a `busy` error).
+    PostgreSQL: SELECT ... FOR UPDATE with a lock timeout (a timeout becomes a `busy` error);
+    `nowait`: fail at once with `busy` instead of waiting (for a lock taken out of order).
     SQLite: the IMMEDIATE transaction already holds the database's write lock.
     """
     if not ids:
         return []
     ordered = sorted(set(ids))
-    bind = db.get_bind()
-    stmt = select(model).where(model.id.in_(ordered)).order_by(model.id)
-    if bind.dialect.name == "postgresql":
-        db.exec(text(f"SET LOCAL lock_timeout = '{int(get_settings().lock_timeout_ms)}ms'"))
-        stmt = stmt.with_for_update()
+    stmt = _lock_statement(model, set_lock_timeout(db), nowait)
     try:
-        rows = list(db.exec(stmt).all())
+        rows = list(db.exec(stmt, params={"ids": ordered}).all())
     except OperationalError as exc:
         if is_lock_error(exc):
             raise ServiceError("busy", "The system is busy right now; please try again.") from exc

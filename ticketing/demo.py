@@ -1,6 +1,6 @@
 """Demo data for the embedded default: an organizer, a door steward, a customer and three
 published events (a 3-day workshop with series and day passes, a week of daily yoga classes,
-a concert). Safe to run again: it does nothing when the demo organization exists.
+a concert, a seated theatre performance). Safe to run again: it does nothing when the demo organization exists.
 
 Run: python -m ticketing.demo
 """
@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from ticketing.db import session_scope
 from ticketing.models import Organization, User
 from ticketing.models.base import utcnow
+from ticketing.demo_seating import demo_theatre
 from ticketing.services import accounts, catalog, organizations
 
 DEMO_PASSWORD = "demo-password"
@@ -108,6 +109,7 @@ def load_demo_data() -> bool:
         _workshop(db, owner, org, start)
         _yoga(db, owner, org, datetime.now(ZoneInfo(TZ)) + timedelta(days=1))
         _concert(db, owner, org, start + timedelta(days=7))
+        demo_theatre(db, owner, org, _at(start + timedelta(days=3), 19, 30))
     return True
 
 

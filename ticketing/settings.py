@@ -18,7 +18,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
 DEV_STRIPE_SECRET_KEY = "sk_test_localstripe_dev"
 DEV_STRIPE_WEBHOOK_SECRET = "whsec_localstripe_dev"
-PLACEHOLDERS = {DEV_JWT_SECRET, DEV_STRIPE_SECRET_KEY, DEV_STRIPE_WEBHOOK_SECRET, "", "changeme", "secret"}
+DEV_STRIPE_PUBLISHABLE_KEY = "pk_test_localstripe_dev"
+PLACEHOLDERS = {DEV_JWT_SECRET, DEV_STRIPE_SECRET_KEY, DEV_STRIPE_WEBHOOK_SECRET, DEV_STRIPE_PUBLISHABLE_KEY, "",
+                "changeme", "secret"}
 
 
 class SettingsError(RuntimeError):
@@ -40,12 +42,28 @@ class Settings:
     stripe_secret_key: str = DEV_STRIPE_SECRET_KEY
     stripe_api_base: str | None = "http://127.0.0.1:8420"
     stripe_webhook_secret: str = DEV_STRIPE_WEBHOOK_SECRET
+    stripe_publishable_key: str = DEV_STRIPE_PUBLISHABLE_KEY
     app_url: str = "http://localhost:3000"
     lock_timeout_ms: int = 3000
+    # Mail: with no SMTP host, messages are written to `outbox_dir` as .eml files (development).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "Ticketing <tickets@localhost>"
+    outbox_dir: str = str(PROJECT_ROOT / "data" / "outbox")
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def stripe_js_url(self) -> str:
+        """Stripe.js: the real one, or localstripe's mock served by the local fake API."""
+        if self.stripe_api_base:
+            return self.stripe_api_base.rstrip("/") + "/js.stripe.com/v3/"
+        return "https://js.stripe.com/v3/"
 
     @property
     def is_sqlite(self) -> bool:
@@ -61,6 +79,8 @@ class Settings:
                 ("JWT_SECRET", self.jwt_secret),
                 ("STRIPE_SECRET_KEY", self.stripe_secret_key),
                 ("STRIPE_WEBHOOK_SECRET", self.stripe_webhook_secret),
+                # Not a secret, but the card form cannot work with the development one.
+                ("STRIPE_PUBLISHABLE_KEY", self.stripe_publishable_key),
             )
             if value in PLACEHOLDERS
         ]
@@ -83,8 +103,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         stripe_secret_key=env.get("STRIPE_SECRET_KEY") or defaults.stripe_secret_key,
         stripe_api_base=env.get("STRIPE_API_BASE", defaults.stripe_api_base) or None,
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or defaults.stripe_webhook_secret,
+        stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or defaults.stripe_publishable_key,
         app_url=env.get("APP_URL") or defaults.app_url,
         lock_timeout_ms=int(env.get("LOCK_TIMEOUT_MS") or defaults.lock_timeout_ms),
+        smtp_host=env.get("SMTP_HOST") or None,
+        smtp_port=int(env.get("SMTP_PORT") or defaults.smtp_port),
+        smtp_user=env.get("SMTP_USER") or None,
+        smtp_password=env.get("SMTP_PASSWORD") or None,
+        smtp_starttls=(env.get("SMTP_STARTTLS") or "true").lower() not in {"0", "false", "no"},
+        mail_from=env.get("MAIL_FROM") or defaults.mail_from,
+        outbox_dir=env.get("MAIL_OUTBOX_DIR") or defaults.outbox_dir,
     )
     settings.check()
     return settings

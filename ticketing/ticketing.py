@@ -5,27 +5,43 @@ from __future__ import annotations
 import reflex as rx
 
 from ticketing.api import app as api_app
-from ticketing.background import sweep_periodically
+from ticketing.background import retry_refunds_periodically, sweep_periodically
+from ticketing.components.seat_map import early_fetch
 from ticketing.pages.auth import login_page, register_page
+from ticketing.pages.cart import cart_page
+from ticketing.pages.payment import payment_page
+from ticketing.pages.tickets import order_page, tickets_page
 from ticketing.pages.dashboard import dashboard_page
 from ticketing.pages.event import event_page
 from ticketing.pages.index import index_page
 from ticketing.pages.orgs import new_org_page, orgs_page
+from ticketing.pages.seat_admin import seat_admin_page
+from ticketing.pages.seat_map import seat_map_page
+from ticketing.pages.venues import venues_page
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
+from ticketing.state.cart import CartState
 from ticketing.state.dashboard import DashboardState
 from ticketing.state.event_page import EventPageState
 from ticketing.state.events import EventsState
 from ticketing.state.live import bind_app, hub
 from ticketing.state.orgs import OrgState
+from ticketing.state.payment import PaymentState
+from ticketing.state.seat_admin import SeatAdminState
+from ticketing.state.seat_links import SeatLinksState
+from ticketing.state.seat_live import seat_fanout
+from ticketing.state.seat_map import SeatMapState
+from ticketing.state.tickets import OrderState, TicketsState
+from ticketing.state.venues import VenueState
 
 get_settings()  # refuse to start with placeholder secrets in production
 
 app = rx.App(
-    stylesheets=["/styles.css"],
+    stylesheets=["/styles.css", "/seatmap.css"],
     head_components=[
         rx.el.meta(name="theme-color", content="#4f46e5"),
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+        early_fetch(),
     ],
     api_transformer=api_app,
 )
@@ -33,9 +49,23 @@ app = rx.App(
 app.add_page(index_page, route="/", title="Ticketing — events and tickets",
              on_load=[AuthState.check_session, EventsState.load_events])
 app.add_page(event_page, route="/events/[event_id]", title="Event — Ticketing",
-             on_load=[AuthState.check_session, EventPageState.load])
+             on_load=[AuthState.check_session, EventPageState.load, SeatLinksState.load])
+app.add_page(seat_map_page, route="/events/[event_id]/seats/[session_id]", title="Choose seats — Ticketing",
+             on_load=[AuthState.check_session, SeatMapState.load])
 app.add_page(dashboard_page, route="/manage/events/[event_id]", title="Live dashboard — Ticketing",
-             on_load=[AuthState.require_staff, DashboardState.load])
+             on_load=[AuthState.require_staff, DashboardState.load, SeatLinksState.load])
+app.add_page(seat_admin_page, route="/manage/events/[event_id]/seats/[session_id]", title="Seats — Ticketing",
+             on_load=[AuthState.require_staff, SeatAdminState.load])
+app.add_page(venues_page, route="/manage/venues", title="Venues — Ticketing",
+             on_load=[AuthState.require_staff, VenueState.load])
+app.add_page(cart_page, route="/cart/[hold_id]", title="Your tickets — Ticketing",
+             on_load=[AuthState.require_signed_in, CartState.load])
+app.add_page(payment_page, route="/pay/[order_id]", title="Payment — Ticketing",
+             on_load=[AuthState.require_signed_in, PaymentState.load])
+app.add_page(order_page, route="/orders/[order_id]", title="Your order — Ticketing",
+             on_load=[AuthState.require_signed_in, OrderState.load])
+app.add_page(tickets_page, route="/tickets", title="My tickets — Ticketing",
+             on_load=[AuthState.require_signed_in, TicketsState.load])
 app.add_page(login_page, route="/login", title="Sign in — Ticketing", on_load=AuthState.check_session)
 app.add_page(register_page, route="/register", title="Create account — Ticketing", on_load=AuthState.check_session)
 app.add_page(orgs_page, route="/orgs", title="Organization — Ticketing",
@@ -46,3 +76,5 @@ app.add_page(new_org_page, route="/orgs/new", title="New organization — Ticket
 bind_app(app)
 app.register_lifespan_task(hub.run)
 app.register_lifespan_task(sweep_periodically)
+app.register_lifespan_task(retry_refunds_periodically)
+app.register_lifespan_task(seat_fanout.run)

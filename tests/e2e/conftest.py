@@ -95,8 +95,11 @@ class RunningApp:
 
 
 @pytest.fixture(scope="session")
-def app_url(database: str) -> str:
-    """Base URL of the real app running against this run's test database."""
+def app_url(database: str, localstripe) -> str:
+    """Base URL of the real app running against this run's test database and localstripe
+    (STRIPE_* from tests/conftest.py), which delivers its signed webhooks to the app."""
+    from ticketing.settings import get_settings
+
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
     # Production-like: Redis for Reflex state and the live-update bus, two worker processes.
@@ -105,6 +108,7 @@ def app_url(database: str) -> str:
     app = RunningApp(port, env, ARTIFACTS / "e2e-app.log")
     try:
         app.wait_ready(START_TIMEOUT)
+        localstripe.register_webhook(f"{app.url}/api/v1/webhooks/stripe", get_settings().stripe_webhook_secret)
         yield app.url
     finally:
         app.stop()
@@ -149,6 +153,11 @@ def page(request, browser: Browser, app_url: str, viewport: str) -> Page:
         pg.screenshot(path=str(shots / f"FAILED-{request.node.name}.png"), full_page=True)
     context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def sign_in_as(page: Page, token: str) -> None:
+    """Start the browser signed in: the app keeps its (server-verified) token in localStorage."""
+    page.add_init_script(f"window.localStorage.setItem('tk_token', {token!r});")
 
 
 def snapshot(page: Page, name: str) -> Path:

@@ -67,7 +67,7 @@ def shop():
 
 
 @pytest.fixture
-def http():
+def http(localstripe):
     return Api()
 
 
@@ -272,12 +272,14 @@ def test_checkout_order_and_my_orders(http, shop):
                   headers={"Idempotency-Key": "pay-1"})
     assert r.status_code == 201, r.text
     order = r.json()
-    assert order["status"] == "pending" and order["payment"] is None and order["total"] == "39.98"
+    assert order["status"] == "pending" and order["total"] == "39.98"
+    assert order["payment"]["provider"] == "stripe" and order["payment"]["client_secret"].startswith("pi_")
     assert re.match(r"^ORD-\d{8}-0001$", order["number"]) and ISO_WITH_OFFSET.match(order["payment_due_at"])
     assert order["price_changed"] is False
     again = http.post(f"/holds/{h['id']}/checkout", token=shop["a"]["token"], json=attendees,
                       headers={"Idempotency-Key": "pay-1"})
     assert again.status_code == 201 and again.json()["id"] == order["id"]
+    assert again.json()["payment"] == order["payment"]  # the same PaymentIntent, never a second one
     problem(http.post(f"/holds/{h['id']}/checkout", token=shop["a"]["token"], json={}), 409, "hold_converted")
     problem(http.post(f"/holds/{h['id']}/checkout", token=shop["b"]["token"], json={}), 404, "not_found")
     got = http.get(f"/orders/{order['id']}", token=shop["a"]["token"]).json()

@@ -19,9 +19,9 @@ from sqlmodel import select
 
 from ticketing.db import session_scope
 from ticketing.models import EventSession, Order, TicketType
-from ticketing.services import holds, orders, places, usage
+from ticketing.services import catalog, holds, orders, places, usage
 from ticketing.services.errors import ServiceError
-from tests.builders import T0, in_tx, make_buyers, make_event, make_session, make_ticket_type
+from tests.builders import T0, error_of, in_tx, make_buyers, make_event, make_session, make_ticket_type
 from tests.factories import make_org
 
 pytestmark = pytest.mark.postgres
@@ -131,7 +131,7 @@ def test_control_without_row_locks_the_race_oversells(monkeypatch):
     def unlocked(db, model, ids):
         return list(db.exec(select(model).where(model.id.in_(sorted(set(ids)))).order_by(model.id)).all())
 
-    original = usage.session_usage
+    original = usage.locked_usage
 
     def slow_count(**kwargs):
         counted = original(**kwargs)
@@ -139,7 +139,7 @@ def test_control_without_row_locks_the_race_oversells(monkeypatch):
         return counted
 
     monkeypatch.setattr(places, "lock_rows", unlocked)
-    monkeypatch.setattr(usage, "session_usage", slow_count)
+    monkeypatch.setattr(usage, "locked_usage", slow_count)
     data = build_race(capacity=1, already_sold=0, buyers=50)
     winners, _ = race(data, full_flow=False)
     capacity, used = hot_usage(data)
@@ -267,3 +267,88 @@ def test_sweeps_racing_checkouts_of_expired_holds_neither_deadlock_nor_lose_plac
     assert outcomes == ["pending"] * 12 + ["swept"] * 4, outcomes
     _, used = hot_usage(data)
     assert (used.pending, used.held) == (24, 0)
+
+
+def _bundle_moving_race(*, new_capacity: int, new_sold: int) -> dict:
+    """A ticket type on session Old, and a session New the organizer is about to move it to."""
+    with session_scope() as db:
+        owner = make_buyers(db, 1, name="Organizer")[0]
+        org = make_org(db, owner=owner, now=T0)
+        event = make_event(db, org=org, title="Moving bundle")
+        old = make_session(db, event=event, name="Old", capacity=100)
+        new = make_session(db, event=event, name="New", capacity=new_capacity)
+        new.sold = new_sold
+        db.add(new)
+        bundle = make_ticket_type(db, event=event, name="Bundle", sessions=[old], price_minor=1000)
+        return {"owner": owner.id, "event_id": event.id, "old": old.id, "new": new.id, "bundle": bundle.id,
+                "buyer": make_buyers(db, 1)[0].id}
+
+
+def _move_bundle_before_the_hold_locks_sessions(monkeypatch, data: dict, *, then=None) -> None:
+    """The hold has read the bundle's sessions (Old) and is about to lock them when the
+    organizer's change (Old -> New) commits in its own transaction."""
+    original = places.lock_rows
+    moved = threading.Event()
+
+    def lock_rows(db, model, ids, **kwargs):
+        if model is EventSession and not moved.is_set():
+            moved.set()
+            in_tx(catalog.update_ticket_type, user_id=data["owner"], event_id=data["event_id"],
+                  ticket_type_id=data["bundle"], session_ids=[data["new"]], now=T0)
+            if then is not None:
+                then()
+        return original(db, model, ids, **kwargs)
+
+    monkeypatch.setattr(places, "lock_rows", lock_rows)
+
+
+def _claims_by_session(data: dict) -> dict:
+    with session_scope(readonly=True) as db:
+        sessions = [db.get(EventSession, data["old"]), db.get(EventSession, data["new"])]
+        used = usage.session_usage(db=db, sessions=sessions, now=T0)
+    return {"old": used[data["old"]].held, "new": used[data["new"]].held}
+
+
+def test_a_hold_racing_a_move_of_its_ticket_type_counts_the_sessions_it_moved_to(monkeypatch):
+    """The hold read the bundle's sessions before locking; the bundle moved to a full session
+    meanwhile. Counting the sessions read before the locks would hold a place of Old and sell a
+    ticket for New beyond its capacity: under the locks the inclusions are read again."""
+    data = _bundle_moving_race(new_capacity=1, new_sold=1)
+    _move_bundle_before_the_hold_locks_sessions(monkeypatch, data)
+    err = error_of(holds.hold_tickets, event_id=data["event_id"], user_id=data["buyer"], items=[(data["bundle"], 1)],
+                   now=T0)
+    assert err.code == "insufficient_capacity" and err.extra["session_id"] == data["new"]
+    assert _claims_by_session(data) == {"old": 0, "new": 0}
+
+
+def test_a_hold_racing_a_move_of_its_ticket_type_claims_the_sessions_it_moved_to(monkeypatch):
+    data = _bundle_moving_race(new_capacity=5, new_sold=0)
+    _move_bundle_before_the_hold_locks_sessions(monkeypatch, data)
+    in_tx(holds.hold_tickets, event_id=data["event_id"], user_id=data["buyer"], items=[(data["bundle"], 1)], now=T0)
+    assert _claims_by_session(data) == {"old": 0, "new": 1}
+
+
+def test_a_hold_whose_moved_ticket_type_needs_a_session_locked_elsewhere_is_busy_not_deadlocked(monkeypatch):
+    """Sessions added by the move are locked after the ticket types (out of order), so only
+    without waiting: a retryable `busy` rather than a possible deadlock."""
+    data = _bundle_moving_race(new_capacity=5, new_sold=0)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_new_session_lock():
+        with session_scope() as db:
+            places.lock_rows(db, EventSession, [data["new"]])
+            locked.set()
+            release.wait(timeout=30)
+
+    other = threading.Thread(target=hold_new_session_lock)
+    _move_bundle_before_the_hold_locks_sessions(
+        monkeypatch, data, then=lambda: (other.start(), locked.wait(timeout=10)))
+    began = time.monotonic()
+    try:
+        err = error_of(holds.hold_tickets, event_id=data["event_id"], user_id=data["buyer"],
+                       items=[(data["bundle"], 1)], now=T0)
+    finally:
+        release.set()
+        other.join(timeout=10)
+    assert err.code == "busy" and time.monotonic() - began < 2
+    assert _claims_by_session(data) == {"old": 0, "new": 0}

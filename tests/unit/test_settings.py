@@ -40,5 +40,17 @@ def test_production_refuses_placeholder_secrets(env):
 
 def test_production_starts_with_real_secrets():
     s = load_settings({"TICKETING_ENV": "production", "JWT_SECRET": STRONG,
-                       "STRIPE_SECRET_KEY": "sk_live_real", "STRIPE_WEBHOOK_SECRET": "whsec_real"})
+                       "STRIPE_SECRET_KEY": "sk_live_real", "STRIPE_WEBHOOK_SECRET": "whsec_real",
+                       "STRIPE_PUBLISHABLE_KEY": "pk_live_real"})
     assert s.is_production
+
+
+def test_mail_goes_to_the_outbox_unless_an_smtp_host_is_set():
+    assert load_settings({}).smtp_host is None
+    s = load_settings({"SMTP_HOST": "mail.example", "SMTP_PORT": "2525", "SMTP_STARTTLS": "false"})
+    assert (s.smtp_host, s.smtp_port, s.smtp_starttls) == ("mail.example", 2525, False)
+
+
+def test_stripe_js_comes_from_localstripe_when_the_api_is_local():
+    assert load_settings({}).stripe_js_url == "http://127.0.0.1:8420/js.stripe.com/v3/"
+    assert load_settings({"STRIPE_API_BASE": ""}).stripe_js_url == "https://js.stripe.com/v3/"

@@ -6,8 +6,9 @@ import os
 
 from fastapi import APIRouter, FastAPI, Request
 
-from ticketing.api import auth, catalog, events, orgs, sales
+from ticketing.api import auth, catalog, dev, events, orgs, sales, seating, webhooks
 from ticketing.api.problems import install_problem_handlers
+from ticketing.settings import get_settings
 
 PREFIX = "/api/v1"
 
@@ -31,7 +32,9 @@ def create_api() -> FastAPI:
         return response
 
     v1 = APIRouter(prefix=PREFIX)
-    for module in (auth, orgs, events, catalog, sales):
+    for module in (auth, orgs, events, catalog, sales, webhooks, seating):
         v1.include_router(module.router)
     api.include_router(v1)
+    if not get_settings().is_production:
+        api.include_router(dev.router)
     return api

@@ -32,9 +32,11 @@ from ticketing.api.sales_schemas import (
     orders_out,
     ticket_with_sessions,
 )
-from ticketing.db import session_scope
+from ticketing.db import on_commit, session_scope
 from ticketing.models.base import utcnow
-from ticketing.services import cancellation, holds, idempotency, orders
+from ticketing.notifications import order_mail
+from ticketing.payments import intents, refunds
+from ticketing.services import holds, idempotency, orders
 from ticketing.services.availability import event_availability, visible_event
 from ticketing.services.errors import ServiceError
 
@@ -49,13 +51,18 @@ def optional_user_id(authorization: str | None = Header(default=None)) -> uuid.U
 
 def run_idempotent(
     *, user_id: uuid.UUID, scope: str, key: str | None, request: Any, status_code: int,
-    work: Callable[[Session], dict[str, Any]],
+    work: Callable[[Session], dict[str, Any]], after: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> JSONResponse:
-    """Run `work` in one transaction; with a key, store its response there and replay it later."""
+    """Run `work` in one transaction; with a key, store its response there and replay it later.
+
+    `after` completes the body once committed, on the first response and on replays alike
+    (e.g. the payment of an order, which needs Stripe and never runs inside the transaction).
+    """
+    after = after or (lambda body: body)
     if key is None:
         with session_scope() as db:
             body = work(db)
-        return JSONResponse(body, status_code=status_code)
+        return JSONResponse(after(body), status_code=status_code)
     fingerprint = idempotency.request_fingerprint(request)
     for _ in range(IDEMPOTENCY_RETRIES):
         try:
@@ -64,12 +71,13 @@ def run_idempotent(
                     db=db, user_id=user_id, scope=scope, key=key, request_hash=fingerprint, now=utcnow()
                 )
                 if stored is not None:
-                    replay = JSONResponse(stored.body, status_code=stored.status_code)
+                    body = after(stored.body) if 200 <= stored.status_code < 300 else stored.body
+                    replay = JSONResponse(body, status_code=stored.status_code)
                     replay.headers["Idempotent-Replayed"] = "true"
                     return replay
                 body = work(db)
                 idempotency.finish(db=db, record=record, status_code=status_code, body=body)
-            return JSONResponse(body, status_code=status_code)
+            return JSONResponse(after(body), status_code=status_code)
         except idempotency.IdempotencyRace:
             continue  # a concurrent request with this key committed first: replay it
     raise ServiceError("busy", "The system is busy right now; please try again.")
@@ -127,8 +135,9 @@ def checkout(
 ) -> JSONResponse:
     """Turn the hold into an order: `pending` until paid, or `confirmed` at once when free.
 
-    `payment` is null for now, also for pending orders: the Stripe issue adds
-    `{provider: "stripe", client_secret}` here and confirms the order from its webhook.
+    A pending order comes with `payment: {provider: "stripe", client_secret}` of its
+    PaymentIntent; Stripe's webhook confirms it. 503 `payment_unavailable` (with `order_id`)
+    when Stripe cannot be reached: the order keeps its places; retry with the same key.
     """
     body = body or CheckoutIn()
 
@@ -137,18 +146,41 @@ def checkout(
         held_prices = {i.ticket_type_id: i.unit_price_minor for i in holds.hold_items(db=db, hold_id=hold_id)}
         attendees = [orders.Attendee(name=a.name, email=a.email) for a in body.attendees or []]
         order = orders.checkout(db=db, hold_id=hold_id, user_id=user_id, attendees=attendees or None, now=now)
+        if order.status == "confirmed":  # free: no payment, so the tickets are mailed now
+            order_id = order.id
+            on_commit(db, lambda: order_mail.send_confirmation(order_id))
         out = orders_out(db, [order], now)[0]
         changed = any(i.unit_price != fmt(held_prices[i.ticket_type_id], out.currency) for i in out.items)
         return CheckoutOut(**out.model_dump(), price_changed=changed).model_dump(mode="json")
 
     return run_idempotent(user_id=user_id, scope=f"checkout:{hold_id}", key=idempotency_key,
-                          request=body.model_dump(mode="json"), status_code=201, work=work)
+                          request=body.model_dump(mode="json"), status_code=201, work=work,
+                          after=lambda out: with_payment(out, user_id))
+
+
+def with_payment(out: dict[str, Any], user_id: uuid.UUID) -> dict[str, Any]:
+    """The order body with its Stripe payment filled in while it awaits one."""
+    if out.get("status") != "pending":
+        return out
+    order_id = uuid.UUID(out["id"])
+    try:
+        start = intents.ensure_payment_intent(order_id=order_id, user_id=user_id)
+    except ServiceError as exc:
+        if exc.code in ("order_confirmed", "order_expired", "order_cancelled"):
+            with session_scope(readonly=True) as db:  # the order moved on meanwhile: show it as it is
+                fresh = orders_out(db, [orders.get_order(db=db, order_id=order_id, user_id=user_id)], utcnow())[0]
+            return {**out, **fresh.model_dump(mode="json", exclude={"payment"}), "payment": None}
+        exc.extra.setdefault("order_id", str(order_id))
+        raise
+    return {**out, "payment": {"provider": "stripe", "client_secret": start.client_secret}}
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut)
-def get_order(order_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)) -> OrderOut:
+def get_order(order_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)) -> JSONResponse:
+    """The order; while it awaits payment, with the client secret to pay it with."""
     with session_scope(readonly=True) as db:
-        return orders_out(db, [orders.get_order(db=db, order_id=order_id, user_id=user_id)], utcnow())[0]
+        out = orders_out(db, [orders.get_order(db=db, order_id=order_id, user_id=user_id)], utcnow())[0]
+    return JSONResponse(with_payment(out.model_dump(mode="json"), user_id))
 
 
 @router.get("/me/orders", response_model=list[OrderOut])
@@ -163,12 +195,13 @@ def cancel_order(
     order_id: uuid.UUID, body: CancelIn | None = None, user_id: uuid.UUID = Depends(current_user_id)
 ) -> CancellationOut:
     """Cancel the order, or only `ticket_ids`: the buyer under the event's policy; an owner or
-    organizer of the event's organization at any time, with a full refund."""
+    organizer of the event's organization at any time, with a full refund. The refund goes
+    back through Stripe after commit."""
     body = body or CancelIn()
     with session_scope() as db:
         now = utcnow()
         by_organizer = not orders.is_buyer(db=db, order_id=order_id, user_id=user_id)
-        done = cancellation.cancel_order(
+        done, _refund = refunds.cancel_order_with_refund(
             db=db, order_id=order_id, user_id=user_id, ticket_ids=body.ticket_ids, now=now, by_organizer=by_organizer
         )
         out = orders_out(db, [done.order], now)[0]
@@ -185,4 +218,5 @@ def transfer_ticket(ticket_id: uuid.UUID, body: TransferIn, user_id: uuid.UUID =
     with session_scope() as db:
         ticket = orders.transfer_ticket(db=db, ticket_id=ticket_id, user_id=user_id, name=body.name,
                                         email=body.email, now=utcnow())
+        on_commit(db, lambda: order_mail.send_transferred_ticket(ticket_id))
         return ticket_with_sessions(db, ticket)

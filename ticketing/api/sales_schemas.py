@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from ticketing.api.schemas import Strict
 from ticketing.models import Hold, Order, OrderItem, Ticket, TicketTypeSession
-from ticketing.services import holds, money, orders
+from ticketing.services import holds, money, orders, seat_map
 from ticketing.services.availability import EventAvailability
 
 IdIn = Annotated[uuid.UUID, Field(strict=False)]
@@ -113,13 +113,20 @@ class HoldOut(BaseModel):
     currency: str
 
 
+class TicketSeatOut(BaseModel):
+    session_id: uuid.UUID
+    section: str
+    row: str
+    number: str
+
+
 class TicketOut(BaseModel):
     id: uuid.UUID
     code: str
     code_version: int
     ticket_type_id: uuid.UUID
     session_ids: list[uuid.UUID]
-    seat: None = None  # seated events arrive with the seating issue
+    seat: TicketSeatOut | None = None  # the ticket's seat in a seated session
     holder_name: str
     holder_email: str
     status: str
@@ -191,11 +198,11 @@ def hold_out(db: Session, hold: Hold, now: datetime) -> HoldOut:
     )
 
 
-def ticket_out(ticket: Ticket, session_ids: Sequence[uuid.UUID]) -> TicketOut:
+def ticket_out(ticket: Ticket, session_ids: Sequence[uuid.UUID], seat: dict[str, str] | None = None) -> TicketOut:
     return TicketOut(
         id=ticket.id, code=ticket.code, code_version=ticket.code_version, ticket_type_id=ticket.ticket_type_id,
         session_ids=list(session_ids), holder_name=ticket.holder_name, holder_email=ticket.holder_email,
-        status=ticket.status,
+        status=ticket.status, seat=TicketSeatOut(**seat) if seat else None,
     )
 
 
@@ -224,6 +231,7 @@ def orders_out(db: Session, rows: Sequence[Order], now: datetime) -> list[OrderO
         ).all():
             tickets[ticket.order_id].append(ticket)
     sessions_of = _sessions_by_type(db, {t.ticket_type_id for ts in tickets.values() for t in ts})
+    seats = seat_map.seats_of_tickets(db, [t.id for ts in tickets.values() for t in ts])
     return [
         OrderOut(
             id=o.id, number=o.number, event_id=o.event_id, status=orders.order_state(o, now),
@@ -235,11 +243,12 @@ def orders_out(db: Session, rows: Sequence[Order], now: datetime) -> list[OrderO
             created_at=o.created_at, confirmed_at=o.confirmed_at, cancelled_at=o.cancelled_at,
             items=[LineOut(ticket_type_id=i.ticket_type_id, quantity=i.quantity,
                            unit_price=fmt(i.unit_price_minor, o.currency)) for i in items[o.id]],
-            tickets=[ticket_out(t, sessions_of[t.ticket_type_id]) for t in tickets[o.id]],
+            tickets=[ticket_out(t, sessions_of[t.ticket_type_id], seats.get(t.id)) for t in tickets[o.id]],
         )
         for o in rows
     ]
 
 
 def ticket_with_sessions(db: Session, ticket: Ticket) -> TicketOut:
-    return ticket_out(ticket, _sessions_by_type(db, {ticket.ticket_type_id})[ticket.ticket_type_id])
+    return ticket_out(ticket, _sessions_by_type(db, {ticket.ticket_type_id})[ticket.ticket_type_id],
+                      seat_map.seats_of_tickets(db, [ticket.id]).get(ticket.id))

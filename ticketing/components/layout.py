@@ -61,7 +61,9 @@ def account_menu() -> rx.Component:
         rx.menu.content(
             rx.box(rx.text(AuthState.user_email, size="1", color=rx.color("gray", 11)), padding="0.25rem 0.75rem"),
             rx.menu.separator(),
+            rx.menu.item("My tickets", on_click=rx.redirect("/tickets")),
             rx.menu.item("Organizations", on_click=rx.redirect("/orgs")),
+            rx.cond(AuthState.is_staff, rx.menu.item("Venues", on_click=rx.redirect("/manage/venues"))),
             rx.menu.item("New organization", on_click=rx.redirect("/orgs/new")),
             rx.menu.separator(),
             rx.menu.item("Sign out", on_click=AuthState.sign_out, color="red", id="sign-out"),
@@ -76,7 +78,12 @@ def top_bar() -> rx.Component:
             rx.spacer(),
             rx.cond(
                 AuthState.signed_in,
-                rx.hstack(org_switcher(), account_menu(), spacing="3", align="center"),
+                rx.hstack(
+                    rx.link(rx.hstack(rx.icon("ticket", size=16), rx.text("My tickets", size="2"), spacing="1",
+                                      align="center"), href="/tickets", id="nav-my-tickets", underline="none",
+                            class_name="hide-sm"),  # on phones: in the account menu (the bar is full)
+                    org_switcher(), account_menu(), spacing="3", align="center",
+                ),
                 rx.hstack(
                     rx.link(rx.button("Sign in", variant="soft", size="2"), href="/login", id="nav-sign-in"),
                     rx.link(rx.button("Create account", size="2"), href="/register", class_name="hide-sm"),

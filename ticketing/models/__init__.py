@@ -9,6 +9,7 @@ from ticketing.models.catalog import (
     TicketType,
     TicketTypeSession,
 )
+from ticketing.models.payments import Payment, PaymentStatus, Refund, RefundReason, RefundStatus, StripeEvent
 from ticketing.models.sales import (
     Hold,
     HoldItem,
@@ -22,10 +23,27 @@ from ticketing.models.sales import (
     Ticket,
     TicketStatus,
 )
+from ticketing.models.seating import (
+    EventSeat,
+    HoldReason,
+    HoldSeat,
+    Ownership,
+    PriceLevel,
+    Seat,
+    SeatedSession,
+    SeatStatus,
+    SeatType,
+    TicketSeat,
+    Venue,
+)
 
 __all__ = [
     "Event", "EventSession", "EventStatus", "Hold", "HoldItem", "HoldStatus", "IdempotencyRecord",
-    "Membership", "Order", "OrderItem", "OrderNumberCounter", "OrderStatus", "Organization",
+    "Membership", "Order", "OrderItem", "OrderNumberCounter", "OrderStatus", "Organization", "Payment",
+    "PaymentStatus", "Refund", "RefundReason", "RefundStatus", "StripeEvent",
     "PlaceClaim", "Role", "SessionPrerequisite", "Ticket", "TicketStatus", "TicketType",
     "TicketTypeSession", "User",
+    # seating
+    "EventSeat", "HoldReason", "HoldSeat", "Ownership", "PriceLevel", "Seat", "SeatedSession", "SeatStatus",
+    "SeatType", "TicketSeat", "Venue",
 ]

@@ -7,6 +7,7 @@ import reflex as rx
 from ticketing.components.availability import fill_bar, live_indicator, status_badge
 from ticketing.components.forms import card
 from ticketing.components.layout import guarded, page_shell
+from ticketing.components.seat_links import seating_links
 from ticketing.state.dashboard import DashboardState
 
 
@@ -97,6 +98,7 @@ def dashboard_page() -> rx.Component:
             spacing="3",
             width="100%",
         ),
+        seating_links(manage=True),
         rx.grid(
             card(rx.heading("Sessions", size="4", as_="h2"),
                  rx.vstack(rx.foreach(DashboardState.sessions, _session_row), spacing="4", width="100%",

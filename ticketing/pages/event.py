@@ -7,6 +7,8 @@ import reflex as rx
 from ticketing.components.availability import live_indicator, session_card, ticket_type_row
 from ticketing.components.forms import card
 from ticketing.components.layout import page_shell
+from ticketing.components.seat_links import seating_links
+from ticketing.state.seat_links import SeatLinksState
 from ticketing.state.event_page import EventPageState
 
 
@@ -40,9 +42,74 @@ def _details() -> rx.Component:
     )
 
 
+def quantity_picker(t: rx.Var[dict]) -> rx.Component:
+    """− n + for one ticket type; hidden when it cannot be bought; seated ones are bought by
+    choosing seats on the map instead."""
+    qty = EventPageState.quantities.get(t["id"].to(str), 0).to(int)
+    return rx.cond(
+        SeatLinksState.seated_types.contains(t["id"].to(str)),
+        rx.link(rx.button("Choose seats", size="2", variant="soft"), href="#seated-sessions"),
+        _picker(t, qty),
+    )
+
+
+def _picker(t: rx.Var[dict], qty: rx.Var[int]) -> rx.Component:
+    return rx.cond(
+        t["is_available"].to(bool),
+        rx.hstack(
+            rx.icon_button(rx.icon("minus", size=16), on_click=EventPageState.change_quantity(t["id"].to(str), -1),
+                           variant="soft", size="2", disabled=qty == 0, aria_label="One ticket less",
+                           class_name="qty-minus"),
+            rx.text(qty.to(str), weight="bold", min_width="1.5rem", text_align="center", class_name="qty-value",
+                    aria_live="polite"),
+            rx.icon_button(rx.icon("plus", size=16), on_click=EventPageState.change_quantity(t["id"].to(str), 1),
+                           variant="soft", size="2", aria_label="One ticket more", class_name="qty-plus"),
+            spacing="2",
+            align="center",
+            class_name="qty",
+        ),
+    )
+
+
+def buy_bar() -> rx.Component:
+    """Total of the chosen tickets and the button that holds them."""
+    return rx.vstack(
+        rx.cond(
+            EventPageState.buy_error != "",
+            rx.callout(EventPageState.buy_error, icon="triangle-alert", color_scheme="red", role="alert",
+                       id="buy-error", width="100%"),
+        ),
+        rx.hstack(
+            rx.vstack(
+                rx.text(EventPageState.basket_count.to(str), " ticket(s)", size="2", color=rx.color("gray", 11)),
+                rx.text(EventPageState.basket_total, size="5", weight="bold", id="basket-total"),
+                spacing="0",
+            ),
+            rx.spacer(),
+            rx.button(
+                rx.cond(EventPageState.buying, rx.spinner(size="2"), rx.icon("shopping-cart", size=18)),
+                "Reserve tickets",
+                on_click=EventPageState.buy,
+                size="3",
+                disabled=(EventPageState.basket_count == 0) | EventPageState.buying,
+                id="buy-button",
+            ),
+            width="100%",
+            align="center",
+        ),
+        rx.text("Your tickets are held for a few minutes while you check out.", size="1",
+                color=rx.color("gray", 11)),
+        spacing="3",
+        width="100%",
+        padding_top="1rem",
+        class_name="buy-bar",
+    )
+
+
 def event_page() -> rx.Component:
     content = rx.vstack(
         _details(),
+        seating_links(),
         rx.grid(
             rx.vstack(
                 rx.heading("Sessions", size="5", as_="h2"),
@@ -53,7 +120,9 @@ def event_page() -> rx.Component:
             ),
             card(
                 rx.heading("Tickets", size="5", as_="h2"),
-                rx.box(rx.foreach(EventPageState.ticket_types, lambda t: ticket_type_row(t)), width="100%", id="ticket-types"),
+                rx.box(rx.foreach(EventPageState.ticket_types, lambda t: ticket_type_row(t, quantity_picker(t))),
+                       width="100%", id="ticket-types"),
+                rx.cond(EventPageState.event["status"] == "published", buy_bar()),
             ),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="5",

@@ -13,7 +13,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
+from urllib.request import Request, urlopen
 
 from ticketing.settings import PROJECT_ROOT, get_settings
 
@@ -55,13 +56,27 @@ def ensure_localstripe(api_base: str | None = None, *, log_path: Path | None = N
     raise RuntimeError(f"localstripe did not start on port {port}; see {log_path}")
 
 
+def register_webhook(url: str, api_base: str | None = None, secret: str | None = None) -> None:
+    """Have localstripe sign its events with our webhook secret and POST them to `url` (it keeps
+    this in memory only: register again after each start)."""
+    settings = get_settings()
+    api_base = (api_base or settings.stripe_api_base or "").rstrip("/")
+    data = urlencode({"url": url, "secret": secret or settings.stripe_webhook_secret}).encode()
+    with urlopen(Request(f"{api_base}/_config/webhooks/ticketing", data=data, method="POST"), timeout=5):
+        pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ensure", action="store_true", help="start localstripe if it is not running")
+    parser.add_argument("--webhook-url", help="where localstripe should deliver its signed events")
     args = parser.parse_args()
     if args.ensure:
         running = ensure_localstripe()
         print("localstripe: running" if running else "Stripe: using the configured API (not local)")
+        if running and args.webhook_url:
+            register_webhook(args.webhook_url)
+            print(f"localstripe: webhooks go to {args.webhook_url}")
 
 
 if __name__ == "__main__":

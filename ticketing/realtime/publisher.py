@@ -2,7 +2,8 @@
 
 The delta carries the exact usage, at the new version, of every session and ticket-type quota
 the transaction locked (locked rows cannot change under it, so the figures are exact; `sold`
-is the sales counter), and whether the catalog itself changed (`structure`: listeners reload).
+is the sales counter), the new status code of every seat it changed (`seats`), and whether the
+catalog itself changed (`structure`: listeners reload).
 Publishing runs as an after-commit hook and never fails the sale (see bus.publish).
 """
 
@@ -17,7 +18,7 @@ from ticketing.db import LOCKED, on_commit
 from ticketing.models import EventSession, TicketType
 from ticketing.models.base import utcnow
 from ticketing.realtime.bus import get_bus
-from ticketing.services import usage
+from ticketing.services import seat_status, usage
 
 STRUCTURE = "realtime_structure_changed"
 
@@ -38,10 +39,18 @@ def stage_delta(db: Session, *, event_id: uuid.UUID, version: int) -> dict[str, 
     """Build the delta for `version` of the event and publish it once the transaction commits."""
     now = utcnow()
     locked = db.info.get(LOCKED, {})
-    sessions = _fresh(db, EventSession, locked.get(EventSession.__tablename__, set()), event_id)
-    types = _fresh(db, TicketType, locked.get(TicketType.__tablename__, set()), event_id)
-    session_used = usage.session_usage(db=db, sessions=sessions, now=now)
-    type_used = usage.ticket_type_usage(db=db, ticket_types=types, now=now)
+    session_ids = locked.get(EventSession.__tablename__, set())
+    type_ids = locked.get(TicketType.__tablename__, set())
+    # The transaction usually counted these very rows under its locks already (and noted the
+    # claims it wrote since): reuse those figures rather than reloading and recounting.
+    known = usage.known_usage(db, event_id=event_id, session_ids=session_ids, type_ids=type_ids, now=now)
+    if known is not None:
+        now, session_used, type_used = known
+    else:
+        sessions = _fresh(db, EventSession, session_ids, event_id)
+        types = _fresh(db, TicketType, type_ids, event_id)
+        session_used = usage.session_usage(db=db, sessions=sessions, now=now)
+        type_used = usage.ticket_type_usage(db=db, ticket_types=types, now=now)
     message = {
         "type": "delta",
         "event_id": str(event_id),
@@ -50,6 +59,8 @@ def stage_delta(db: Session, *, event_id: uuid.UUID, version: int) -> dict[str, 
         "sessions": {str(k): [u.sold, u.pending, u.held] for k, u in session_used.items()},
         "quotas": {str(k): [u.sold, u.pending, u.held] for k, u in type_used.items()},
         "structure": event_id in db.info.get(STRUCTURE, set()),
+        "seats": seat_status.pop_changes(db, event_id),  # {session_id: [[seat idx, code], ...]}
+        "layouts": seat_status.pop_layout_changes(db, event_id),  # seated sessions re-priced
     }
     bus_event = str(event_id)
     on_commit(db, lambda: get_bus().publish(bus_event, message))

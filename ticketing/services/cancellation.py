@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from ticketing.models import Event, EventSession, Order, OrderStatus, PlaceClaim, Ticket, TicketStatus
+from ticketing.services import seat_claims, usage
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.organizations import MANAGER_ROLES, require_role
 from ticketing.services.places import (
@@ -66,6 +67,7 @@ def _shrink_claims(db: Session, *, order_id: uuid.UUID, column, target: uuid.UUI
     owner = (PlaceClaim.order_id == order_id) & (column == target)
     db.exec(delete(PlaceClaim).where(owner, PlaceClaim.quantity <= by))
     db.exec(update(PlaceClaim).where(owner, PlaceClaim.quantity > by).values(quantity=PlaceClaim.quantity - by))
+    usage.forget_usage(db)  # figures counted earlier in this transaction no longer hold
 
 
 def _check_policy(
@@ -165,6 +167,7 @@ def cancel_order(
         ticket.status = TicketStatus.cancelled.value
         db.add(ticket)
     db.flush()
+    seat_claims.free_ticket_seats(db, ticket_ids=[t.id for t in chosen], now=now)
     remaining = db.exec(
         select(func.count()).select_from(Ticket).where(
             Ticket.order_id == order.id, Ticket.status != TicketStatus.cancelled.value

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from ticketing.db import is_lock_error
+from ticketing.db import is_lock_error, set_lock_timeout
 from ticketing.models import (
     Event,
     EventSession,
@@ -32,7 +31,6 @@ from ticketing.models import (
 )
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.organizations import MANAGER_ROLES, STAFF_ROLES, membership_role
-from ticketing.settings import get_settings
 
 
 class Unset:
@@ -120,8 +118,7 @@ def lock_event(db: Session, event: Event) -> Event:
     A lock timeout becomes the retryable `busy` error.
     """
     stmt = select(Event.id).where(Event.id == event.id)
-    if db.get_bind().dialect.name == "postgresql":
-        db.exec(text(f"SET LOCAL lock_timeout = '{int(get_settings().lock_timeout_ms)}ms'"))
+    if set_lock_timeout(db):
         stmt = stmt.with_for_update(key_share=True)
     try:
         db.exec(stmt).first()

@@ -35,6 +35,7 @@ from ticketing.services.catalog_common import (
     sessions_of_event,
 )
 from ticketing.services.errors import ServiceError, invalid
+from ticketing.services.seat_claims import refuse_capacity_edit
 
 MAX_CAPACITY = 1_000_000
 
@@ -191,6 +192,7 @@ def update_session(
         session.starts_at if starts_at is UNSET else starts_at, session.ends_at if ends_at is UNSET else ends_at
     )
     if new_capacity is not UNSET:
+        refuse_capacity_edit(db, session.id)
         taken = usage.session_usage(db=db, sessions=[session], now=now)[session.id].taken
         if new_capacity < taken:
             raise ServiceError(

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
+
+from ticketing.db import insert_rows
 
 from ticketing.models import (
     Event,
@@ -19,22 +23,27 @@ from ticketing.models import (
     Hold,
     HoldItem,
     HoldStatus,
+    PlaceClaim,
     SessionPrerequisite,
     TicketType,
+    TicketTypeSession,
 )
+from ticketing.models.base import new_id
+from ticketing.services import seat_claims
 from ticketing.services.availability import sale_refusal, visible_event
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.places import (
     bump_version,
     check_places,
+    claim_rows,
     delete_claims,
     live_session_ids,
     lock_capacity,
+    lock_bundles,
     lock_fresh,
     lock_user,
     session_demand,
     sessions_of_types,
-    write_claims,
 )
 
 # Far above any real order line, far below anything that could overflow a counter.
@@ -96,9 +105,21 @@ def check_sale_rules(
 
 
 def check_attendance_rules(
-    db: Session, *, event: Event, user_id: uuid.UUID, need: Mapping[uuid.UUID, int], now: datetime
+    db: Session, *, event: Event, user_id: uuid.UUID, need: Mapping[uuid.UUID, int], now: datetime,
+    prerequisites: Sequence[tuple[uuid.UUID, uuid.UUID]] | None = None,
 ) -> None:
-    """409 `already_attending` (event setting) and `prerequisite_missing`."""
+    """409 `already_attending` (event setting) and `prerequisite_missing`.
+
+    `prerequisites`: (session, prerequisite) pairs of the needed sessions when the caller has
+    read them already (lock_bundles does), else they are read here."""
+    if prerequisites is None:
+        prerequisites = db.exec(
+            select(SessionPrerequisite.session_id, SessionPrerequisite.prerequisite_session_id).where(
+                SessionPrerequisite.session_id.in_(list(need))
+            )
+        ).all()
+    if not event.one_ticket_per_attendee and not prerequisites:
+        return  # nothing to check against the user's tickets: spare the query
     live = live_session_ids(db, user_id=user_id, event_id=event.id, now=now)
     if event.one_ticket_per_attendee:
         for session_id in sorted(need):
@@ -108,13 +129,8 @@ def check_attendance_rules(
                     "You can attend each session once: you already have (or are asking for) a place in it.",
                     session_id=session_id,
                 )
-    prerequisites = db.exec(
-        select(SessionPrerequisite.session_id, SessionPrerequisite.prerequisite_session_id).where(
-            SessionPrerequisite.session_id.in_(list(need))
-        )
-    ).all()
     for session_id, prerequisite_id in sorted(prerequisites):
-        if prerequisite_id not in need and prerequisite_id not in live:
+        if session_id in need and prerequisite_id not in need and prerequisite_id not in live:
             raise ServiceError(
                 "prerequisite_missing",
                 "This session requires attending an earlier session: add a ticket for it too.",
@@ -123,15 +139,16 @@ def check_attendance_rules(
             )
 
 
+_ACTIVE_HOLDS = select(Hold.id).where(
+    Hold.user_id == bindparam("user_id"), Hold.event_id == bindparam("event_id"), Hold.status == HoldStatus.active.value
+)
+
+
 def _close_previous_holds(db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> list[uuid.UUID]:
     """Refuse a second live hold; mark the user's expired ones released so they cannot be
     revived, and return their ids (the caller deletes their claims once it holds the session
     locks: claims are only ever deleted under those, the sweeper's lock order)."""
-    ids = db.exec(
-        select(Hold.id).where(
-            Hold.user_id == user_id, Hold.event_id == event_id, Hold.status == HoldStatus.active.value
-        )
-    ).all()
+    ids = db.exec(_ACTIVE_HOLDS, params={"user_id": user_id, "event_id": event_id}).all()
     closed = []
     for hold in lock_fresh(db, Hold, ids).values():
         if hold.status != HoldStatus.active.value:
@@ -157,25 +174,23 @@ def hold_tickets(
     now: datetime,
     seat_ids: Sequence[uuid.UUID] = (),
 ) -> Hold:
-    """Hold places for every item, all or nothing, at today's prices, for event.hold_minutes."""
+    """Hold places for every item, all or nothing, at today's prices, for event.hold_minutes.
+
+    Seated sessions need one seat per place (`seat_ids`, held in the same transaction)."""
     quantities = normalize_items(items)
-    if seat_ids:
-        # No event has a seat map yet (the seating issue adds them): no seat can be held.
-        raise ServiceError("seat_unavailable", "These seats cannot be held.", seat_ids=list(seat_ids))
     event = visible_event(db=db, event_id=event_id, user_id=user_id)
     if event.status != EventStatus.published.value:
         raise invalid("not_on_sale", "This event is not on sale.", reason=f"event_{event.status}")
-    found = dict(db.exec(select(TicketType.id, TicketType.event_id).where(TicketType.id.in_(list(quantities)))).all())
-    for type_id in sorted(quantities):
-        if found.get(type_id) != event_id:  # unknown, or another event's (maybe another tenant's)
-            raise ServiceError("not_found", "No such ticket type.", status=404, ticket_type_id=type_id)
+    sessions_of = _sessions_of_event_types(db, event_id=event_id, type_ids=quantities)
 
     # Why the user row: the one-live-hold and per-attendee rules read the user's own holds and
     # tickets, which no session lock covers when two of their requests touch disjoint sessions.
     lock_user(db, user_id)
     closed = _close_previous_holds(db, event_id=event_id, user_id=user_id, now=now)
-    sessions_of = sessions_of_types(db, quantities)
-    sessions, types = lock_capacity(db, quantities=quantities, sessions_of=sessions_of)
+    # Everything above runs before the session locks: from here to commit, every other buyer of
+    # these sessions waits, so this stretch is kept to a few statements.
+    locked = lock_bundles(db, quantities=quantities, sessions_of=sessions_of, now=now)
+    sessions_of, sessions, types = locked.sessions_of, locked.sessions, locked.types
     for hold_id in closed:
         delete_claims(db, hold_id=hold_id)  # expired: they counted for nothing any more
     check_sale_rules(event=event, types=types, quantities=quantities, now=now)
@@ -183,7 +198,8 @@ def hold_tickets(
         if not sessions_of[type_id]:
             raise invalid("not_on_sale", f"'{types[type_id].name}' includes no session.", ticket_type_id=type_id,
                           reason="no_sessions")
-    check_attendance_rules(db, event=event, user_id=user_id, need=session_demand(quantities, sessions_of), now=now)
+    check_attendance_rules(db, event=event, user_id=user_id, need=session_demand(quantities, sessions_of), now=now,
+                           prerequisites=locked.prerequisites)
     check_places(db, sessions=sessions, types=types, quantities=quantities, sessions_of=sessions_of, now=now)
 
     currency = types[next(iter(quantities))].currency
@@ -191,22 +207,62 @@ def hold_tickets(
     if total_minor > MAX_TOTAL_MINOR:
         raise invalid("total_too_large", "This order's total is too large; buy fewer tickets at once.")
     hold = Hold(
+        id=new_id(),
         event_id=event_id,
         user_id=user_id,
+        status=HoldStatus.active.value,
         currency=currency,
         total_minor=total_minor,
         expires_at=now + timedelta(minutes=event.hold_minutes),
         created_at=now,
     )
-    db.add(hold)
-    db.flush()
-    for type_id in sorted(quantities, key=lambda t: (types[t].sort_order, str(t))):
-        db.add(HoldItem(hold_id=hold.id, ticket_type_id=type_id, quantity=quantities[type_id],
-                        unit_price_minor=types[type_id].price_minor))
-    write_claims(db, event_id=event_id, quantities=quantities, sessions_of=sessions_of, types=types,
-                 expires_at=hold.expires_at, hold_id=hold.id)
+    lines = [
+        HoldItem(id=new_id(), hold_id=hold.id, ticket_type_id=type_id, quantity=quantities[type_id],
+                 unit_price_minor=types[type_id].price_minor)
+        for type_id in sorted(quantities, key=lambda t: (types[t].sort_order, types[t].name))
+    ]
+    claims = claim_rows(db, event_id=event_id, quantities=quantities, sessions_of=sessions_of, types=types,
+                        expires_at=hold.expires_at, hold_id=hold.id)
+    # The hold, its lines and its claims in one statement (PostgreSQL): fewer round trips
+    # while the session locks are held.
+    insert_rows(db, [(Hold, [hold.model_dump()]), (HoldItem, [line.model_dump() for line in lines]),
+                     (PlaceClaim, claims)])
+    make_transient_to_detached(hold)
+    db.add(hold)  # known to the session as the persistent row it now is (no second INSERT)
+    # The caller usually shows the lines before committing, while the locks are still held.
+    db.info[_NEW_LINES] = (db.get_transaction(), hold.id, lines)
+    seat_claims.claim_hold_seats(db, event_id=event_id, hold=hold, quantities=quantities, sessions_of=sessions_of,
+                                 seat_ids=seat_ids, now=now)
     bump_version(db, event_id)
     return hold
+
+
+_TYPES_WITH_SESSIONS = (
+    select(TicketType.id, TicketType.event_id, TicketTypeSession.session_id)
+    .outerjoin(TicketTypeSession, TicketTypeSession.ticket_type_id == TicketType.id)
+    .where(TicketType.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def _sessions_of_event_types(
+    db: Session, *, event_id: uuid.UUID, type_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """{ticket_type_id: [session ids]} of the event's ticket types, one query, read before any
+    lock (lock_bundles re-reads them under the locks); 404 for an unknown ticket type or one of
+    another event (maybe another tenant's)."""
+    wanted = sorted(set(type_ids))
+    rows = db.exec(_TYPES_WITH_SESSIONS, params={"ids": wanted}).all()
+    out: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for type_id, type_event_id, session_id in rows:
+        if type_event_id == event_id:
+            out.setdefault(type_id, [])
+            if session_id is not None:
+                out[type_id].append(session_id)
+    for type_id in wanted:
+        if type_id not in out:
+            raise ServiceError("not_found", "No such ticket type.", status=404, ticket_type_id=type_id)
+        out[type_id].sort()
+    return out
 
 
 def get_hold(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID) -> Hold:
@@ -217,8 +273,15 @@ def get_hold(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID) -> Hold:
     return hold
 
 
+# db.info: (transaction, hold id, lines) of the hold this transaction created (lines never change).
+_NEW_LINES = "new_hold_lines"
+
+
 def hold_items(*, db: Session, hold_id: uuid.UUID) -> list[HoldItem]:
     """The lines of a hold, in display order."""
+    created = db.info.get(_NEW_LINES)
+    if created is not None and created[0] is db.get_transaction() and created[1] == hold_id:
+        return list(created[2])
     return list(
         db.exec(
             select(HoldItem)
@@ -252,5 +315,6 @@ def release_hold(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: da
     hold.status = HoldStatus.released.value
     db.add(hold)
     delete_claims(db, hold_id=hold.id)
+    seat_claims.release_hold_seats(db, hold_id=hold.id, now=now)
     bump_version(db, hold.event_id)
     return hold

@@ -14,7 +14,10 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
+
+from ticketing.db import insert_rows
 
 from ticketing.models import (
     Event,
@@ -26,11 +29,14 @@ from ticketing.models import (
     OrderItem,
     OrderNumberCounter,
     OrderStatus,
+    PlaceClaim,
     Ticket,
     TicketStatus,
     TicketType,
     User,
 )
+from ticketing.models.base import new_id
+from ticketing.services import seat_claims
 from ticketing.services.accounts import EMAIL_RE, normalize_email
 from ticketing.services.availability import sale_refusal
 from ticketing.services.errors import ServiceError, invalid, not_found
@@ -38,13 +44,14 @@ from ticketing.services.holds import MAX_TOTAL_MINOR, hold_items
 from ticketing.services.places import (
     bump_version,
     check_places,
+    claim_rows,
     delete_claims,
+    lock_bundles,
     lock_capacity,
     lock_fresh,
     order_quantities,
     session_demand,
     sessions_of_types,
-    write_claims,
 )
 
 # An expired hold can still be checked out (re-taken at today's price) for this long; after
@@ -148,8 +155,13 @@ def checkout(
     quantities = {i.ticket_type_id: i.quantity for i in items}
     holders = _holders(attendees, sum(quantities.values()), db.get(User, user_id))
 
-    sessions_of = sessions_of_types(db, quantities)
-    sessions, types = lock_capacity(db, quantities=quantities, sessions_of=sessions_of)
+    hold.status = HoldStatus.converted.value  # written now, before the session locks are taken
+    db.add(hold)
+    db.flush()
+    # Under the locks, the inclusions as they are now: an expired hold's ticket type may have
+    # moved to other sessions since (allowed while it has nothing live), and we claim anew.
+    locked = lock_bundles(db, quantities=quantities, sessions_of=sessions_of_types(db, quantities))
+    sessions_of, sessions, types = locked.sessions_of, locked.sessions, locked.types
     # Recount without our own claims even for a live hold: a transaction whose clock already
     # passed our expiry may have taken the places meanwhile.
     delete_claims(db, hold_id=hold.id)
@@ -167,42 +179,44 @@ def checkout(
         raise invalid("total_too_large", "This order's total is too large; buy fewer tickets at once.")
 
     order = Order(
+        id=new_id(),
         number=next_order_number(db, now),
         event_id=hold.event_id,
         user_id=user_id,
         hold_id=hold.id,
+        status=OrderStatus.pending.value,
         currency=hold.currency if live else types[items[0].ticket_type_id].currency,
         total_minor=total_minor,
         payment_due_at=now + timedelta(minutes=event.payment_minutes),
         created_at=now,
     )
-    db.add(order)
-    db.flush()
+    lines, tickets = [], []
     # Ascending ids: tickets sort by (created_at, id), so they list in attendee order.
     ticket_ids = iter(sorted(uuid.uuid4() for _ in holders))
     unit = 0
     for item in items:
-        order_item = OrderItem(order_id=order.id, ticket_type_id=item.ticket_type_id, quantity=item.quantity,
-                               unit_price_minor=prices[item.ticket_type_id])
-        db.add(order_item)
-        db.flush()
+        line = {"id": new_id(), "order_id": order.id, "ticket_type_id": item.ticket_type_id,
+                "quantity": item.quantity, "unit_price_minor": prices[item.ticket_type_id]}
+        lines.append(line)
         for _ in range(item.quantity):
             name, email = holders[unit]
             unit += 1
-            db.add(Ticket(
-                id=next(ticket_ids), order_id=order.id, order_item_id=order_item.id,
+            tickets.append(Ticket(
+                id=next(ticket_ids), order_id=order.id, order_item_id=line["id"],
                 ticket_type_id=item.ticket_type_id, event_id=order.event_id, holder_name=name,
                 holder_email=email, code=new_ticket_code(), created_at=now,
-            ))
-    db.flush()
-    hold.status = HoldStatus.converted.value
-    db.add(hold)
+            ).model_dump())
+    claims = [] if order.total_minor == 0 else claim_rows(
+        db, event_id=order.event_id, quantities=quantities, sessions_of=sessions_of, types=types,
+        expires_at=order.payment_due_at, order_id=order.id)
+    # The order with its lines, tickets and claims in one statement on PostgreSQL.
+    insert_rows(db, [(Order, [order.model_dump()]), (OrderItem, lines), (Ticket, tickets), (PlaceClaim, claims)])
+    make_transient_to_detached(order)
+    db.add(order)  # the persistent row it now is (no second INSERT)
     if order.total_minor == 0:
         _confirm_places(db, order=order, sessions=sessions, types=types, quantities=quantities,
                         sessions_of=sessions_of, now=now)
-    else:
-        write_claims(db, event_id=order.event_id, quantities=quantities, sessions_of=sessions_of, types=types,
-                     expires_at=order.payment_due_at, order_id=order.id)
+    seat_claims.checkout_seats(db, hold=hold, order=order, now=now)
     bump_version(db, order.event_id)
     return order
 
@@ -231,6 +245,7 @@ def confirm_order(*, db: Session, order_id: uuid.UUID, now: datetime, payment_re
         order.payment_intent_id = payment_reference
     _confirm_places(db, order=order, sessions=sessions, types=types, quantities=quantities,
                     sessions_of=sessions_of, now=now)
+    seat_claims.confirm_order_seats(db, order=order, now=now)
     bump_version(db, order.event_id)
     return order
 

@@ -11,29 +11,31 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, or_, text
+from sqlalchemy import bindparam, delete, literal_column, null, or_, union_all
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from ticketing.db import is_lock_error, lock_rows
+from ticketing.db import insert_rows, is_lock_error, lock_rows, set_lock_timeout
 from ticketing.models import (
     EventSession,
     Order,
     OrderItem,
     OrderStatus,
     PlaceClaim,
+    SessionPrerequisite,
     Ticket,
     TicketStatus,
     TicketType,
     TicketTypeSession,
     User,
 )
+from ticketing.models.base import new_id
 from ticketing.services import usage
 from ticketing.services.errors import ServiceError
-from ticketing.settings import get_settings
 
 T = TypeVar("T")
 
@@ -41,7 +43,7 @@ T = TypeVar("T")
 CANCELLED_SESSION = "cancelled"
 
 
-def lock_fresh(db: Session, model: type[T], ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, T]:
+def lock_fresh(db: Session, model: type[T], ids: Iterable[uuid.UUID], *, nowait: bool = False) -> dict[uuid.UUID, T]:
     """Lock rows by id (sorted) and return them by id with values read under the lock.
 
     Copies already in the session's identity map are expired first: a plain SELECT ... FOR
@@ -54,7 +56,12 @@ def lock_fresh(db: Session, model: type[T], ids: Iterable[uuid.UUID]) -> dict[uu
         cached = db.identity_map.get(db.identity_key(model, row_id))
         if cached is not None:
             db.expire(cached)
-    return {row.id: row for row in lock_rows(db, model, sorted(wanted))}
+    rows = lock_rows(db, model, sorted(wanted), nowait=True) if nowait else lock_rows(db, model, sorted(wanted))
+    return {row.id: row for row in rows}
+
+
+_READ_USER = select(User.id).where(User.id == bindparam("user_id"))
+_LOCK_USER = _READ_USER.with_for_update(key_share=True)
 
 
 def lock_user(db: Session, user_id: uuid.UUID) -> None:
@@ -63,12 +70,9 @@ def lock_user(db: Session, user_id: uuid.UUID) -> None:
     FOR NO KEY UPDATE, not FOR UPDATE: inserting the user's order in a concurrent checkout
     takes a key-share lock on the user row, which FOR UPDATE would block into a deadlock.
     """
-    stmt = select(User.id).where(User.id == user_id)
-    if db.get_bind().dialect.name == "postgresql":
-        db.exec(text(f"SET LOCAL lock_timeout = '{int(get_settings().lock_timeout_ms)}ms'"))
-        stmt = stmt.with_for_update(key_share=True)
+    stmt = _LOCK_USER if set_lock_timeout(db) else _READ_USER
     try:
-        db.exec(stmt).first()
+        db.exec(stmt, params={"user_id": user_id}).first()
     except OperationalError as exc:
         if is_lock_error(exc):
             raise ServiceError("busy", "The system is busy right now; please try again.") from exc
@@ -135,6 +139,80 @@ def lock_capacity(
     return sessions, types
 
 
+@dataclass(frozen=True)
+class Bundles:
+    """Ticket types and their sessions, locked, with the inclusions read under those locks."""
+
+    sessions_of: dict[uuid.UUID, list[uuid.UUID]]
+    sessions: dict[uuid.UUID, EventSession]
+    types: dict[uuid.UUID, TicketType]
+    prerequisites: list[tuple[uuid.UUID, uuid.UUID]]  # (session, its prerequisite) of the included sessions
+
+
+def lock_bundles(
+    db: Session,
+    *,
+    quantities: Mapping[uuid.UUID, int],
+    sessions_of: Mapping[uuid.UUID, Sequence[uuid.UUID]],
+    now: datetime | None = None,
+) -> Bundles:
+    """Lock the sessions the ticket types include, then the types, and re-read the inclusions.
+
+    `sessions_of` was read before any lock, so a concurrent catalog change may have moved a
+    type to other sessions meanwhile: counting and claiming the old ones would oversell the
+    new. Every writer of inclusions locks the ticket type first, so what is read once the
+    types are locked is final. Sessions it adds are locked NOWAIT: waiting for a session
+    while holding ticket-type locks would invert the lock order (sessions -> ticket types)
+    and could deadlock; if one is taken right now, the caller gets the retryable `busy`.
+
+    The same query brings the included sessions' prerequisites and, given `now`, the usage of
+    the locked rows (remembered for check_places and the live-update delta): every statement
+    here runs while other buyers of these sessions wait.
+    """
+    sessions, types = lock_capacity(db, quantities=quantities, sessions_of=sessions_of)
+    for type_id in sorted(quantities):
+        if type_id not in types:  # deleted meanwhile (with its last session)
+            raise ServiceError("not_found", "No such ticket type.", status=404, ticket_type_id=type_id)
+    current: dict[uuid.UUID, list[uuid.UUID]] = {tid: [] for tid in quantities}
+    prerequisites: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    live: dict[uuid.UUID, tuple[int, int]] = {}
+    params = {"ids": sorted(quantities), "session_ids": sorted(sessions) if now else [],
+              "ticket_type_ids": sorted(types) if now else [], "now": now or datetime.now(timezone.utc)}
+    for kind, a, b, c, pending, held in db.exec(_INCLUSIONS_AND_USAGE, params=params).all():
+        if kind == "i":
+            if b not in current[a]:
+                current[a].append(b)
+            if c is not None:
+                prerequisites.add((b, c))
+        else:
+            live[a] = (int(pending or 0), int(held or 0))
+    for session_ids in current.values():
+        session_ids.sort()
+    if now is not None:
+        usage.remember(db, rows=[*sessions.values(), *types.values()], live=live, now=now)
+    added = set(session_demand(quantities, current)) - set(sessions)
+    if added:
+        sessions.update(lock_fresh(db, EventSession, added, nowait=True))
+    return Bundles(sessions_of=current, sessions=sessions, types=types, prerequisites=sorted(prerequisites))
+
+
+def _usage_rows(kind: str, column_name: str):
+    sums = usage.claim_sums(column_name).subquery()
+    return select(literal_column(f"'{kind}'"), sums.c.row_id, null(), null(), sums.c.pending, sums.c.held)
+
+
+# One round trip under the locks: inclusions with their sessions' prerequisites ('i' rows:
+# type, session, prerequisite) and the usage of the locked sessions ('s') and ticket types ('t').
+_INCLUSIONS_AND_USAGE = union_all(
+    select(literal_column("'i'").label("kind"), TicketTypeSession.ticket_type_id, TicketTypeSession.session_id,
+           SessionPrerequisite.prerequisite_session_id, literal_column("0"), literal_column("0"))
+    .outerjoin(SessionPrerequisite, SessionPrerequisite.session_id == TicketTypeSession.session_id)
+    .where(TicketTypeSession.ticket_type_id.in_(bindparam("ids", expanding=True))),
+    _usage_rows("s", "session_id"),
+    _usage_rows("t", "ticket_type_id"),
+)
+
+
 def check_places(
     db: Session,
     *,
@@ -151,7 +229,10 @@ def check_places(
     `insufficient_capacity` (or `error_code` for both, e.g. `hold_expired`) with the short
     `ticket_type_id` / `session_id` and what is `available`.
     """
-    type_used = usage.ticket_type_usage(db=db, ticket_types=[types[t] for t in quantities], now=now)
+    need = session_demand(quantities, sessions_of)
+    session_used, type_used = usage.locked_usage(
+        db=db, sessions=[sessions[s] for s in need], ticket_types=[types[t] for t in quantities], now=now
+    )
     for type_id in sorted(quantities):
         left = quota_left(types[type_id], type_used[type_id])
         if left is not None and quantities[type_id] > left:
@@ -161,8 +242,6 @@ def check_places(
                 ticket_type_id=type_id,
                 available=left,
             )
-    need = session_demand(quantities, sessions_of)
-    session_used = usage.session_usage(db=db, sessions=[sessions[s] for s in need], now=now)
     for session_id in sorted(need):
         left = places_left(sessions[session_id], session_used[session_id])
         if need[session_id] > left:
@@ -186,13 +265,38 @@ def write_claims(
     order_id: uuid.UUID | None = None,
 ) -> None:
     """One claim per session, and one per quota-limited ticket type, owned by a hold or order."""
-    owner: dict[str, Any] = {"hold_id": hold_id, "order_id": order_id}
+    insert_rows(db, [(PlaceClaim, claim_rows(db, event_id=event_id, quantities=quantities, sessions_of=sessions_of,
+                                             types=types, expires_at=expires_at, hold_id=hold_id,
+                                             order_id=order_id))])
+
+
+def claim_rows(
+    db: Session,
+    *,
+    event_id: uuid.UUID,
+    quantities: Mapping[uuid.UUID, int],
+    sessions_of: Mapping[uuid.UUID, Sequence[uuid.UUID]],
+    types: Mapping[uuid.UUID, TicketType],
+    expires_at: datetime,
+    hold_id: uuid.UUID | None = None,
+    order_id: uuid.UUID | None = None,
+) -> list[dict[str, Any]]:
+    """The place_claims rows of write_claims, for the caller to insert with its other rows;
+    the usage the transaction counted (for its live-update delta) already includes them."""
+    base: dict[str, Any] = {"event_id": event_id, "session_id": None, "ticket_type_id": None, "hold_id": hold_id,
+                            "order_id": order_id, "expires_at": expires_at}
+    pending = order_id is not None
+    rows = []
     for session_id, qty in sorted(session_demand(quantities, sessions_of).items()):
-        db.add(PlaceClaim(event_id=event_id, session_id=session_id, quantity=qty, expires_at=expires_at, **owner))
+        rows.append({**base, "id": new_id(), "session_id": session_id, "quantity": qty})
+        usage.note_claims(db, table=EventSession.__tablename__, row_id=session_id, quantity=qty, pending=pending,
+                          expires_at=expires_at)
     for type_id, qty in sorted(quantities.items()):
         if types[type_id].max_quantity is not None:
-            db.add(PlaceClaim(event_id=event_id, ticket_type_id=type_id, quantity=qty, expires_at=expires_at, **owner))
-    db.flush()
+            rows.append({**base, "id": new_id(), "ticket_type_id": type_id, "quantity": qty})
+            usage.note_claims(db, table=TicketType.__tablename__, row_id=type_id, quantity=qty, pending=pending,
+                              expires_at=expires_at)
+    return rows
 
 
 def delete_claims(db: Session, *, hold_id: uuid.UUID | None = None, order_id: uuid.UUID | None = None) -> None:
@@ -201,6 +305,7 @@ def delete_claims(db: Session, *, hold_id: uuid.UUID | None = None, order_id: uu
         raise ValueError("delete_claims needs a hold or an order")
     owner = PlaceClaim.hold_id == hold_id if hold_id is not None else PlaceClaim.order_id == order_id
     db.exec(delete(PlaceClaim).where(owner))
+    usage.forget_usage(db)
     db.flush()
 
 

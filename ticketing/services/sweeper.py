@@ -12,8 +12,10 @@ from sqlalchemy import delete, or_
 from sqlmodel import Session, select
 
 from ticketing.models import Event, EventSession, Hold, HoldStatus, PlaceClaim, TicketType
+from ticketing.services import usage
 from ticketing.services.orders import RETAKE_GRACE, expire_orders
 from ticketing.services.places import bump_version, lock_fresh
+from ticketing.services.seat_claims import tidy_expired_seats
 
 
 @dataclass
@@ -58,6 +60,7 @@ def sweep(*, db: Session, now: datetime) -> SweepResult:
             )
         )
         result.deleted_claims = deleted.rowcount or 0
+        usage.forget_usage(db)
         for event_id, session_id, _ in gone:
             touched.add(event_id)
             if session_id is not None:
@@ -74,6 +77,7 @@ def sweep(*, db: Session, now: datetime) -> SweepResult:
         db.add(hold)
         result.released_hold_ids.append(hold.id)
         touched.add(hold.event_id)
+    touched |= tidy_expired_seats(db=db, now=now)  # seats of expired holds and orders, for live maps
     db.flush()
 
     expired = expire_orders(db=db, now=now)  # bumps the versions of its own events

@@ -6,11 +6,11 @@ import reflex as rx
 
 from ticketing.formatting import date_range, money
 from ticketing.models.base import utcnow
-from ticketing.services import catalog
+from ticketing.services import catalog, discovery
 from ticketing.state.calls import in_transaction
 
 
-def event_card_fields(summary: catalog.EventSummary) -> dict[str, str]:
+def event_card_fields(summary: catalog.EventSummary, sold_out: bool = False) -> dict[str, str]:
     e = summary.event
     price = (
         f"From {money(summary.price_from_minor, summary.currency)}"
@@ -25,22 +25,49 @@ def event_card_fields(summary: catalog.EventSummary) -> dict[str, str]:
         "when": date_range(summary.next_starts_at or summary.starts_at, summary.ends_at, e.timezone),
         "price_from": price,
         "url": f"/events/{e.id}",
+        "sold_out": "yes" if sold_out else "",
     }
 
 
 class EventsState(rx.State):
     events: list[dict[str, str]] = []
     search: str = ""
+    category: str = ""  # "" = every category
+    within: str = "any"  # any | week | month | quarter
+    categories: list[str] = []
     loaded: bool = False
+
+    @rx.var
+    def filtered(self) -> bool:
+        return bool(self.search.strip() or self.category or self.within != "any")
 
     @rx.event
     async def load_events(self):
-        query = self.search.strip()
-        rows = await in_transaction(
-            lambda db: catalog.list_published_events(db=db, now=utcnow(), search=query or None), readonly=True
-        )
-        self.events = [event_card_fields(row) for row in rows]
+        query, category, within = self.search.strip(), self.category, self.within
+
+        def work(db):
+            found = discovery.discover_events(db=db, now=utcnow(), search=query or None, category=category or None,
+                                              within=within)
+            return found, discovery.categories(db=db)
+
+        found, self.categories = await in_transaction(work, readonly=True)
+        self.events = [event_card_fields(d.summary, d.sold_out) for d in found]
         self.loaded = True
+
+    @rx.event
+    async def set_category(self, value: str):
+        self.category = "" if value == "all" else value[:60]
+        return EventsState.load_events
+
+    @rx.event
+    async def set_within(self, value: str):
+        self.within = value if value in discovery.WITHIN_DAYS else "any"
+        return EventsState.load_events
+
+    @rx.event
+    async def clear_filters(self):
+        self.search, self.category, self.within = "", "", "any"
+        return EventsState.load_events
 
     @rx.event
     async def set_search(self, value: str):

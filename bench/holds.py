@@ -1,0 +1,462 @@
+"""Holds benchmark on PostgreSQL (issue 3): how many holds per second one event takes.
+
+N client processes hammer holds (and hold + checkout) on one hot session and on a spread of
+sessions of one event, through three layers measured side by side in the same run:
+
+  raw-sql  the floor: one conditional UPDATE on a scratch table per hold
+           (UPDATE bench_places SET held = held + 1 WHERE id = $1 AND sold + held + 1 <= capacity)
+  service  holds.hold_tickets / orders.checkout, one session_scope() per call, as the API does
+  api      POST /api/v1/events/{id}/holds (+ /holds/{id}/checkout) over loopback HTTP to
+           `uvicorn ticketing.api:app` started here in a subprocess
+
+Every round runs the three layers back to back (machines are noisy: compare within a run);
+figures are medians over the rounds. After every round the database is checked: places taken
+never above capacity (oversold must be 0) and the holds/orders in the database match what the
+clients were told. A short sell-out round per layer then races for a small capacity.
+
+It creates a fresh database (tk_bench_*), drops it at the end, and stops by itself.
+Run: `python bench/holds.py` (see bench/README.md for the options).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing as mp
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the app; bench/ itself is on the path as the script's folder
+
+ADMIN_URL = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+LAYERS = ("raw-sql", "service", "api")
+WORKLOADS = (("hot", "hold"), ("spread", "hold"), ("hot", "hold+checkout"), ("spread", "hold+checkout"))
+PRICE_MINOR = 2500  # a paid ticket: checkout leaves a pending order holding its places
+HOT_CAPACITY = 10_000_000  # the measured rounds never run out of places
+SELLOUT_SECONDS = 15.0  # at most; each client stops at its first `insufficient_capacity`
+
+
+def admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def migrate(url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.attributes["database_url"] = url
+    command.upgrade(cfg, "head")
+
+
+def insert_users(n: int) -> list[str]:
+    """Buyers by direct COPY (argon2 hashing would take minutes): one per hold and event."""
+    import psycopg
+
+    ids = [str(uuid.uuid4()) for _ in range(n)]
+    with psycopg.connect(os.environ["BENCH_PSYCOPG_URL"]) as conn, conn.cursor() as cur:
+        with cur.copy("COPY users (id, email, name, password_hash, token_version, created_at) FROM STDIN") as copy:
+            for i, uid in enumerate(ids):
+                copy.write_row((uid, f"bench-{uid}@example.com", f"Bench {i}", "!unusable", 1, "2030-01-01Z"))
+    return ids
+
+
+def make_event(owner_id: uuid.UUID, org_id: uuid.UUID, *, hot_capacity: int, spread: int) -> dict[str, Any]:
+    """A published event: one hot session with its ticket type, `spread` more with one each."""
+    from datetime import timedelta
+
+    from ticketing.db import session_scope
+    from ticketing.models import Event, EventSession, TicketType, TicketTypeSession
+    from ticketing.models.base import utcnow
+
+    now = utcnow()
+    with session_scope() as db:
+        event = Event(organization_id=org_id, title="Bench", status="published", created_at=now)
+        db.add(event)
+        db.flush()
+        type_ids = []
+        for i in range(1 + spread):
+            s = EventSession(event_id=event.id, name=f"S{i}", starts_at=now + timedelta(days=30 + i),
+                             ends_at=now + timedelta(days=30 + i, hours=2),
+                             capacity=hot_capacity if i == 0 else 1_000_000, created_at=now)
+            t = TicketType(event_id=event.id, name=f"T{i}", price_minor=PRICE_MINOR, currency="EUR", created_at=now)
+            db.add_all([s, t])
+            db.flush()
+            db.add(TicketTypeSession(ticket_type_id=t.id, session_id=s.id))
+            type_ids.append(str(t.id))
+        return {"event_id": str(event.id), "hot": type_ids[:1], "spread": type_ids[1:]}
+
+
+def make_places(conn: Any, base: int, *, hot_capacity: int, spread: int) -> dict[str, list[int]]:
+    """The raw-SQL scratch rows of one round."""
+    rows = [(base, hot_capacity)] + [(base + i, 1_000_000) for i in range(1, spread + 1)]
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO bench_places (id, capacity) VALUES (%s, %s)", rows)
+    conn.commit()
+    return {"hot": [base], "spread": [r[0] for r in rows[1:]]}
+
+
+def check_event(conn: Any, event_id: str, flow: str, ok: int) -> dict[str, Any]:
+    """Oversold places (taken above capacity, per session) and whether the DB matches the clients."""
+    oversold = conn.execute(
+        """SELECT COALESCE(SUM(GREATEST(s.sold + COALESCE(c.live, 0) - s.capacity, 0)), 0)
+           FROM sessions s LEFT JOIN (SELECT session_id, SUM(quantity) AS live FROM place_claims
+                                      WHERE expires_at > now() GROUP BY session_id) c ON c.session_id = s.id
+           WHERE s.event_id = %s""", (event_id,)).fetchone()[0]
+    if flow == "hold":
+        stored = conn.execute("SELECT count(*) FROM holds WHERE event_id = %s AND status = 'active'",
+                              (event_id,)).fetchone()[0]
+    else:
+        stored = conn.execute("SELECT count(*) FROM orders WHERE event_id = %s", (event_id,)).fetchone()[0]
+    conn.commit()
+    return {"oversold": int(oversold), "db_matches": stored == ok}
+
+
+def check_places(conn: Any, ids: list[int], flow: str, ok: int) -> dict[str, Any]:
+    oversold, held, pending = conn.execute(
+        "SELECT COALESCE(SUM(GREATEST(sold + held + pending - capacity, 0)), 0), SUM(held), SUM(pending)"
+        " FROM bench_places WHERE id = ANY(%s)", (ids,)).fetchone()
+    conn.commit()
+    return {"oversold": int(oversold), "db_matches": (held if flow == "hold" else pending) == ok}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(name: str, cmd: list[str], port: int, path: str | None, env: dict[str, str] | None = None
+                 ) -> subprocess.Popen:
+    """A server in its own process group (stopped with everything it spawned), once it answers."""
+    quiet = subprocess.DEVNULL if path is None else None  # localstripe logs every request
+    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, env={**os.environ, **(env or {})},
+                            stdout=quiet, stderr=quiet)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode}")
+        try:
+            if path is None:
+                socket.create_connection(("127.0.0.1", port), timeout=2).close()
+                return proc
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop_process(proc)
+    raise RuntimeError(f"{name} did not answer within 60 s")
+
+
+def start_api(port: int, workers: int, stripe_port: int) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "uvicorn", "ticketing.api:app", "--host", "127.0.0.1", "--port", str(port),
+           "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    return start_server("uvicorn", cmd, port, "/api/v1/openapi.json",
+                        env={"STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}"})
+
+
+def start_localstripe(port: int) -> subprocess.Popen:
+    """Checkout through the API asks Stripe for a payment intent: localstripe stands in for it."""
+    exe = str(Path(sys.executable).with_name("localstripe"))
+    return start_server("localstripe", [exe, "--port", str(port), "--from-scratch"], port, None)
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)  # our own session: uvicorn and its worker processes
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def cpu_seconds(pids: set[int]) -> float:
+    """User + system CPU of these processes so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int | None) -> set[int]:
+    out: set[int] = set()
+    if pid is None:
+        return out
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.add(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
+@dataclass
+class Bench:
+    """What a run set up: the check connection, the client pipes and the processes to meter."""
+
+    db_name: str
+    raw: Any  # psycopg connection for setup and checks
+    owner_id: uuid.UUID
+    org_id: uuid.UUID
+    spread: int
+    pipes: list[Any] = field(default_factory=list)
+    client_pids: list[int] = field(default_factory=list)
+    api_pid: int | None = None
+    next_place: int = 0
+
+    def db_pids(self) -> set[int]:
+        rows = self.raw.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                                (self.db_name,)).fetchall()
+        self.raw.commit()
+        return {r[0] for r in rows}
+
+    def app_pids(self) -> set[int]:
+        return set(self.client_pids) | ({self.api_pid} | children(self.api_pid) if self.api_pid else set())
+
+    def job(self, layer: str, flow: str, shape: str, capacity: int, spread: int | None = None,
+            live_holds: int = 0) -> dict[str, Any]:
+        """A fresh target of one round: scratch rows for raw SQL, an event for the others (each
+        buyer can hold once per event, so every round gets its own). `live_holds`: places of the
+        hot session already held by others when the round starts."""
+        spread = self.spread if spread is None else spread
+        if layer == "raw-sql":
+            self.next_place += 1000
+            targets = make_places(self.raw, self.next_place, hot_capacity=capacity, spread=spread)
+            self.raw.execute("UPDATE bench_places SET held = %s WHERE id = %s", (live_holds, targets["hot"][0]))
+            self.raw.commit()
+            return {"layer": layer, "flow": flow, "event_id": None, "targets": targets[shape], "check": targets[shape],
+                    "live_holds": live_holds}
+        ev = make_event(self.owner_id, self.org_id, hot_capacity=capacity, spread=spread)
+        if live_holds:
+            # One claim per other buyer's hold (their hold rows are left out: only claims count).
+            self.raw.execute(
+                """INSERT INTO place_claims (id, event_id, session_id, quantity, expires_at)
+                   SELECT gen_random_uuid(), e.event_id, tts.session_id, 1, now() + interval '1 hour'
+                   FROM (SELECT %s::uuid AS event_id) e, ticket_type_sessions tts, generate_series(1, %s)
+                   WHERE tts.ticket_type_id = %s""", (ev["event_id"], live_holds, ev["hot"][0]))
+            self.raw.execute("ANALYZE place_claims")
+            self.raw.commit()
+        return {"layer": layer, "flow": flow, "event_id": ev["event_id"], "targets": ev[shape],
+                "check": ev["event_id"], "live_holds": live_holds}
+
+    def run_round(self, job: dict[str, Any], *, seconds: float, seed: Any, until_sold_out: bool = False
+                  ) -> dict[str, Any]:
+        """All clients run `job` from the same instant; then the database is checked."""
+        app, db = self.app_pids(), self.db_pids()
+        app_cpu, db_cpu = cpu_seconds(app), cpu_seconds(db)
+        start_at = time.time() + 0.3
+        for i, pipe in enumerate(self.pipes):
+            pipe.send({**job, "start_at": start_at, "seconds": seconds, "seed": f"{seed}/{i}",
+                       "until_sold_out": until_sold_out})
+        results = []
+        for pipe in self.pipes:
+            if not pipe.poll(seconds + 120):
+                raise RuntimeError("a client did not finish in time")
+            results.append(pipe.recv())
+        out = summarize(results, start_at)
+        db |= self.db_pids()
+        per_op = 1000 / out["attempts"] if out["attempts"] else float("nan")
+        out["db_cpu"] = (cpu_seconds(db) - db_cpu) * per_op
+        out["cpu"] = (cpu_seconds(app) - app_cpu) * per_op + out["db_cpu"]
+        if job["layer"] == "raw-sql":
+            held_before = job["live_holds"] if job["flow"] == "hold" else 0  # checkout counts pending
+            out.update(check_places(self.raw, job["check"], job["flow"], out["ok"] + held_before))
+        else:
+            out.update(check_event(self.raw, job["check"], job["flow"], out["ok"]))
+        return out
+
+
+def summarize(results: list[dict[str, Any]], start_at: float) -> dict[str, Any]:
+    errors = [r["error"] for r in results if "error" in r]
+    if errors:
+        raise RuntimeError("client failed: " + errors[0])
+    lat = sorted(x for r in results for x in r["latencies"])
+    outcomes: Counter = Counter()
+    for r in results:
+        outcomes.update(r["outcomes"])
+    elapsed = max(r["ended"] for r in results) - start_at
+    ok = outcomes.pop("ok", 0)
+
+    def pct(p: float) -> float:
+        return lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else float("nan")
+
+    return {"ok": ok, "attempts": ok + sum(outcomes.values()), "rate": ok / elapsed, "p50": pct(0.50),
+            "p99": pct(0.99), "other": outcomes}
+
+
+HEADER = (f"{'workload':<22} {'layer':<8} {'holds/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'cpu ms':>7} {'db ms':>6}  checks  other")
+
+
+def fmt_row(name: str, layer: str, rows: list[dict[str, Any]], base: float | None) -> str:
+    """Medians over the rounds; the ratio is to the raw-SQL median of the same workload."""
+    med = {k: statistics.median(r[k] for r in rows) for k in ("rate", "p50", "p99", "cpu", "db_cpu")}
+    other: Counter = Counter()
+    for r in rows:
+        other.update(r["other"])
+    ratio = f"{med['rate'] / base:5.2f}x" if base else "     -"
+    matches = "ok" if all(r["db_matches"] for r in rows) else "MISMATCH"
+    checks = f"oversold={sum(r['oversold'] for r in rows)} db={matches}"
+    extra = " ".join(f"{k}={v}" for k, v in sorted(other.items())) or "-"
+    return (f"{name:<22} {layer:<8} {med['rate']:8.0f} {ratio} {med['p50']:7.1f} {med['p99']:7.1f} "
+            f"{med['cpu']:7.2f} {med['db_cpu']:6.2f}  {checks}  {extra}")
+
+
+def run(bench: Bench, args: argparse.Namespace, layers: list[str]) -> None:
+    # Warm-up, not reported: lazy imports, statement caches, prepared statements of every layer
+    # and flow (the first sale of a fresh process would import modules under its locks).
+    for layer in layers:
+        for flow in ("hold", "hold+checkout"):
+            bench.run_round(bench.job(layer, flow, "hot", HOT_CAPACITY, spread=0), seconds=0.5, seed="warm-up")
+    print(f"\n{args.clients} clients, {args.rounds} round(s) of {args.seconds:g} s per workload and layer, "
+          "layers interleaved; medians over rounds; ratio = holds/s of the layer / raw-sql; cpu ms = CPU of "
+          "clients + API server + database per attempt, db ms = the database's share", flush=True)
+    print(HEADER)
+    wanted = args.workloads.split(",")
+    for shape, flow in WORKLOADS:
+        if args.workloads != "all" and f"{shape}-{flow.replace('hold+', '')}" not in wanted:
+            continue
+        rows: dict[str, list[dict[str, Any]]] = {layer: [] for layer in layers}
+        for rnd in range(args.rounds):
+            for layer in layers:
+                live = args.live_holds if shape == "hot" else 0
+                job = bench.job(layer, flow, shape, HOT_CAPACITY, live_holds=live)
+                rows[layer].append(bench.run_round(job, seconds=args.seconds, seed=f"{shape}/{flow}/{rnd}"))
+        print_rows(f"{shape} {flow}", rows)
+    if args.sellout:
+        # Everyone races for a small capacity until refused: exactly `capacity` winners.
+        rows = {layer: [] for layer in layers}
+        for layer in layers:
+            out = bench.run_round(bench.job(layer, "hold", "hot", args.sellout), seconds=SELLOUT_SECONDS,
+                                  seed="sell-out", until_sold_out=True)
+            out["other"]["winners"] = out["ok"]
+            rows[layer].append(out)
+        print_rows(f"sell-out {args.sellout}", rows)
+
+
+def print_rows(name: str, rows: dict[str, list[dict[str, Any]]]) -> None:
+    base = statistics.median(r["rate"] for r in rows["raw-sql"]) if "raw-sql" in rows else None
+    for layer, layer_rows in rows.items():
+        print(fmt_row(name, layer, layer_rows, None if layer == "raw-sql" else base), flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--clients", type=int, default=8, help="concurrent client processes (default 8)")
+    ap.add_argument("--seconds", type=float, default=3.0, help="length of one round (default 3)")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds per workload and layer (default 3)")
+    ap.add_argument("--spread", type=int, default=50, help="sessions in the spread workload (default 50)")
+    ap.add_argument("--api-workers", type=int, default=2, help="uvicorn worker processes (default 2)")
+    ap.add_argument("--layers", default=",".join(LAYERS), help="subset of " + ",".join(LAYERS))
+    ap.add_argument("--workloads", default="all", help="all, or a subset of hot-hold,spread-hold,hot-checkout,"
+                                                       "spread-checkout")
+    ap.add_argument("--sellout", type=int, default=200, help="capacity of the sell-out round, 0 to skip")
+    ap.add_argument("--live-holds", type=int, default=0,
+                    help="places of the hot session already held by others at the start of each round")
+    args = ap.parse_args()
+    layers = [x for x in LAYERS if x in args.layers.split(",")]
+    if not (1 <= args.clients <= 32 and 0.5 <= args.seconds <= 30 and 1 <= args.rounds <= 9
+            and 0 <= args.live_holds <= 200_000):
+        ap.error("keep it bounded: 1-32 clients, 0.5-30 s rounds, 1-9 rounds, at most 200,000 live holds")
+
+    db_name = f"tk_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    server = ADMIN_URL.rsplit("/", 1)[0]
+    os.environ["BENCH_PSYCOPG_URL"] = f"{server}/{db_name}"
+    os.environ["DATABASE_URL"] = f"{server.replace('postgresql://', 'postgresql+psycopg://')}/{db_name}"
+    os.environ.setdefault("JWT_SECRET", "bench-" + uuid.uuid4().hex)
+    os.environ.pop("REDIS_URL", None)  # in-process bus: the publish step still runs, no Redis needed
+    os.environ.pop("TICKETING_ENV", None)
+
+    import psycopg
+
+    from holds_clients import client_main
+
+    admin(f'CREATE DATABASE "{db_name}"')
+    api_proc = stripe_proc = None
+    procs, pipes = [], []
+    try:
+        migrate(os.environ["DATABASE_URL"])
+        from ticketing.db import dispose_engines, session_scope
+        from ticketing.models.base import utcnow
+        from ticketing.services.organizations import create_organization
+
+        # Every hold needs its own buyer per event; enough for the fastest conceivable round.
+        per_client = int(max(args.seconds, SELLOUT_SECONDS / 3) * 6000 / args.clients) + 200
+        started = time.monotonic()
+        user_ids = insert_users(per_client * args.clients + 1)
+        owner_id = uuid.UUID(user_ids.pop())
+        with session_scope() as db:
+            org_id = create_organization(db=db, user_id=owner_id, name="Bench", slug=f"bench-{db_name[-6:]}",
+                                         now=utcnow()).id
+        dispose_engines()  # the clients and the server have their own
+        raw = psycopg.connect(os.environ["BENCH_PSYCOPG_URL"])
+        raw.execute("CREATE TABLE bench_places (id int PRIMARY KEY, capacity int NOT NULL,"
+                    " sold int NOT NULL DEFAULT 0, held int NOT NULL DEFAULT 0, pending int NOT NULL DEFAULT 0)")
+        raw.commit()
+        print(f"setup: database {db_name}, {len(user_ids)} buyers in {time.monotonic() - started:.1f} s", flush=True)
+        port = None
+        if "api" in layers:
+            port, stripe_port = free_port(), free_port()
+            stripe_proc = start_localstripe(stripe_port)
+            api_proc = start_api(port, args.api_workers, stripe_port)
+            print(f"api: uvicorn ticketing.api:app on 127.0.0.1:{port}, {args.api_workers} worker(s); "
+                  f"localstripe on 127.0.0.1:{stripe_port}", flush=True)
+        ctx = mp.get_context("spawn")
+        for i in range(args.clients):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=client_main, args=(child, user_ids[i::args.clients], port), daemon=True)
+            proc.start()
+            procs.append(proc)
+            pipes.append(parent)
+        for pipe in pipes:  # spawned clients import the app first: start once all are up
+            if not pipe.poll(120) or pipe.recv() != "ready":
+                raise RuntimeError("a client did not start")
+        bench = Bench(db_name=db_name, raw=raw, owner_id=owner_id, org_id=org_id, spread=args.spread, pipes=pipes,
+                      client_pids=[p.pid for p in procs], api_pid=api_proc.pid if api_proc else None)
+        run(bench, args, layers)
+        raw.close()
+        return 0
+    finally:
+        for pipe in pipes:
+            try:
+                pipe.send(None)
+            except OSError:
+                pass
+        for proc in procs:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.terminate()
+        for server_proc in (api_proc, stripe_proc):
+            if server_proc is not None:
+                stop_process(server_proc)
+        admin(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""The client processes of bench/holds.py: each runs rounds of one layer on its own slice of
+buyers, with its own connections, and reports latencies and outcomes through a pipe."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import signal
+import time
+import uuid
+from collections import Counter
+from typing import Any
+
+
+class Client:
+    """One client process: a connection per layer, its own slice of users."""
+
+    def __init__(self, user_ids: list[str], port: int | None) -> None:
+        self.user_ids = [uuid.UUID(u) for u in user_ids]
+        self.port = port
+        self.raw = None
+        self.http: http.client.HTTPConnection | None = None
+        self.tokens: dict[uuid.UUID, str] = {}
+        # Imports and the first connection outside the timed loop (a warm-up round follows).
+        from ticketing.db import get_engine
+        from ticketing.realtime import publisher  # noqa: F401  (imported lazily by the first sale)
+        from ticketing.services import holds, orders  # noqa: F401
+
+        get_engine().connect().close()
+
+    # raw SQL: the same workload as one conditional update per step
+    def raw_op(self, place_id: int, flow: str) -> str:
+        import psycopg
+
+        if self.raw is None:
+            self.raw = psycopg.connect(os.environ["BENCH_PSYCOPG_URL"])
+        with self.raw.transaction():
+            cur = self.raw.execute(
+                "UPDATE bench_places SET held = held + 1 WHERE id = %s AND sold + held + 1 <= capacity",
+                (place_id,),
+            )
+            if cur.rowcount != 1:
+                return "insufficient_capacity"
+        if flow == "hold+checkout":
+            with self.raw.transaction():
+                self.raw.execute(
+                    "UPDATE bench_places SET held = held - 1, pending = pending + 1 WHERE id = %s", (place_id,)
+                )
+        return "ok"
+
+    def service_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str) -> str:
+        from ticketing.db import session_scope
+        from ticketing.models.base import utcnow
+        from ticketing.services import holds, orders
+        from ticketing.services.errors import ServiceError
+
+        try:
+            with session_scope() as db:
+                hold = holds.hold_tickets(db=db, event_id=event_id, user_id=user_id, items=[(type_id, 1)],
+                                          now=utcnow())
+            if flow == "hold+checkout":
+                with session_scope() as db:
+                    orders.checkout(db=db, hold_id=hold.id, user_id=user_id, attendees=None, now=utcnow())
+        except ServiceError as exc:
+            return exc.code
+        return "ok"
+
+    def _post(self, path: str, body: dict[str, Any], token: str) -> tuple[int, dict[str, Any]]:
+        for attempt in (1, 2):
+            if self.http is None:
+                self.http = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                self.http.request("POST", path, body=json.dumps(body),
+                                  headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+                resp = self.http.getresponse()
+                return resp.status, json.loads(resp.read() or b"{}")
+            except (http.client.HTTPException, OSError):
+                self.http.close()
+                self.http = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def api_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str) -> str:
+        from ticketing.models.base import utcnow
+        from ticketing.services.tokens import issue_token
+
+        token = self.tokens.get(user_id)
+        if token is None:
+            token = self.tokens[user_id] = issue_token(user_id=user_id, token_version=1, now=utcnow())
+        status, body = self._post(f"/api/v1/events/{event_id}/holds",
+                                  {"items": [{"ticket_type_id": str(type_id), "quantity": 1}]}, token)
+        if status != 201:
+            return body.get("code", f"http_{status}")
+        if flow == "hold+checkout":
+            status, body = self._post(f"/api/v1/holds/{body['id']}/checkout", {}, token)
+            if status != 201:
+                return body.get("code", f"http_{status}")
+        return "ok"
+
+    def run(self, job: dict[str, Any]) -> dict[str, Any]:
+        """Run one round until its deadline; latencies of successful operations in seconds."""
+        rng = random.Random(job["seed"])
+        layer, flow, targets = job["layer"], job["flow"], job["targets"]
+        event_id = uuid.UUID(job["event_id"]) if job["event_id"] else None
+        latencies: list[float] = []
+        outcomes: Counter = Counter()
+        users = iter(self.user_ids)
+        time.sleep(max(0.0, job["start_at"] - time.time()))
+        deadline = job["start_at"] + job["seconds"]
+        while time.time() < deadline:
+            target = targets[rng.randrange(len(targets))]
+            began = time.perf_counter()
+            if layer == "raw-sql":
+                outcome = self.raw_op(target, flow)
+            else:
+                user_id = next(users, None)
+                if user_id is None:
+                    outcomes["users_exhausted"] += 1
+                    break
+                op = self.service_op if layer == "service" else self.api_op
+                outcome = op(event_id, uuid.UUID(target), user_id, flow)
+            elapsed = time.perf_counter() - began
+            outcomes[outcome] += 1
+            if outcome == "ok":
+                latencies.append(elapsed)
+            elif outcome == "insufficient_capacity" and job.get("until_sold_out"):
+                break
+        return {"latencies": latencies, "outcomes": dict(outcomes), "ended": time.time()}
+
+
+def client_main(pipe: Any, user_ids: list[str], port: int | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us through the pipe
+    client = Client(user_ids, port)
+    pipe.send("ready")
+    while True:
+        job = pipe.recv()
+        if job is None:
+            break
+        try:
+            pipe.send(client.run(job))
+        except Exception as exc:  # report and stay alive: the parent prints it
+            pipe.send({"error": f"{type(exc).__name__}: {exc}"})

@@ -1,0 +1,86 @@
+"""The per-worker seat fan-out: small frames per watching tab, the last versions repeated, only
+the tab's own session's seats, layout reloads, bus outages, and tabs that went away."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ticketing.realtime.seat_fanout import RECENT, SeatFanout
+
+
+class Tabs:
+    def __init__(self, gone: set[str] = frozenset()) -> None:
+        self.sent: list[tuple[str, str, dict]] = []
+        self.gone = set(gone)
+
+    async def emit(self, token: str, view: str, values: dict) -> bool:
+        if token in self.gone:
+            return False
+        self.sent.append((token, view, values["seat_delta"]))
+        return True
+
+    def frames(self, token: str) -> list[dict]:
+        return [f for t, _, f in self.sent if t == token]
+
+
+def delta(version: int, seats: dict | None = None, **extra) -> dict:
+    return {"type": "delta", "event_id": "E", "version": version, "seats": seats or {}, **extra}
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_each_tab_gets_its_sessions_seats_with_the_last_versions_repeated():
+    tabs = Tabs()
+    fan = SeatFanout(emit=tabs.emit)
+    fan.watch("a", "E", "S1", "seatmap")
+    fan.watch("b", "E", "S2", "seatmap_admin")
+
+    async def go():
+        for v in range(1, 7):
+            await fan.handle(delta(v, {"S1": [[v, 1]]} if v % 2 else {"S2": [[v, 3]]}))
+
+    run(go())
+    last_a, last_b = tabs.frames("a")[-1], tabs.frames("b")[-1]
+    assert [v for v, _ in last_a["d"]] == list(range(7 - RECENT, 7))
+    assert last_a["d"][-1] == [6, []] and last_a["d"][-2] == [5, [[5, 1]]]
+    assert last_b["d"][-1] == [6, [[6, 3]]]
+    assert [view for t, view, _ in tabs.sent if t == "b"] == ["seatmap_admin"] * 6
+
+
+def test_out_of_order_and_repeated_deltas_stay_in_version_order_once():
+    tabs = Tabs()
+    fan = SeatFanout(emit=tabs.emit)
+    fan.watch("a", "E", "S1", "seatmap")
+    run(fan.handle(delta(2, {"S1": [[2, 1]]})))
+    run(fan.handle(delta(1, {"S1": [[1, 1]]})))
+    run(fan.handle(delta(2, {"S1": [[2, 1]]})))
+    assert len(tabs.frames("a")) == 2
+    assert [v for v, _ in tabs.frames("a")[-1]["d"]] == [1, 2]
+
+
+def test_repriced_seats_ask_for_the_layout_and_other_events_are_ignored():
+    tabs = Tabs()
+    fan = SeatFanout(emit=tabs.emit)
+    fan.watch("a", "E", "S1", "seatmap")
+    fan.watch("b", "E", "S2", "seatmap")
+    run(fan.handle(delta(3, layouts=["S1"])))
+    run(fan.handle({**delta(4), "event_id": "OTHER"}))
+    assert tabs.frames("a") == [{"layout": 3}]
+    assert tabs.frames("b")[0]["d"] == [[3, []]]
+
+
+def test_bus_outage_and_recovery_and_tabs_that_left():
+    tabs = Tabs(gone={"gone"})
+    fan = SeatFanout(emit=tabs.emit)
+    fan.watch("a", "E", "S1", "seatmap")
+    fan.watch("gone", "E", "S1", "seatmap")
+    run(fan.handle({"type": "bus_down"}))
+    run(fan.handle({"type": "bus_up"}))
+    assert tabs.frames("a") == [{"live": False}, {"live": True, "reload": True}]
+    assert fan.watchers("E") == 1
+    fan.unwatch("a")
+    assert fan.watchers("E") == 0
+    run(fan.handle(delta(9, {"S1": [[1, 1]]})))
+    assert len(tabs.sent) == 2

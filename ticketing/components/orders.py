@@ -1,0 +1,73 @@
+"""Pieces of the buying pages: order lines, the time-left badge, notices, order status."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+STATUS_COLORS = {"confirmed": "green", "pending": "amber", "cancelled": "gray", "expired": "red"}
+STATUS_LABELS = {"confirmed": "Confirmed", "pending": "Awaiting payment", "cancelled": "Cancelled",
+                 "expired": "Expired"}
+
+
+def line_table(lines: rx.Var[list[dict]], total: rx.Var[str]) -> rx.Component:
+    """Ticket lines (name, quantity × unit price, amount) and the total."""
+    return rx.vstack(
+        rx.foreach(
+            lines,
+            lambda line: rx.hstack(
+                rx.vstack(
+                    rx.text(line["name"], weight="medium"),
+                    rx.text(line["quantity"], " × ", line["unit"], size="2", color=rx.color("gray", 11)),
+                    spacing="0",
+                    flex="1",
+                    min_width="0",
+                ),
+                rx.text(line["amount"], weight="medium"),
+                width="100%",
+                align="center",
+                class_name="order-line",
+            ),
+        ),
+        rx.separator(size="4"),
+        rx.hstack(rx.text("Total", weight="bold", size="4"), rx.spacer(),
+                  rx.text(total, weight="bold", size="5", id="order-total"), width="100%", align="center"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def countdown_badge(text: rx.Var[str], seconds: rx.Var[int], label: str = "left") -> rx.Component:
+    """mm:ss left, turning red in the last minute."""
+    return rx.badge(
+        rx.icon("timer", size=14),
+        text,
+        " ",
+        label,
+        color_scheme=rx.cond(seconds < 60, "red", "indigo"),
+        variant="soft",
+        size="3",
+        id="countdown",
+        role="timer",
+        aria_live="off",
+    )
+
+
+def notice(title: str | rx.Var, body: str | rx.Var, color: str, icon: str, **props) -> rx.Component:
+    """A callout with a bold title and a sentence that says what to do next."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon(icon, size=18)),
+        rx.callout.text(rx.text.strong(title), rx.el.br(), body),
+        color_scheme=color,
+        width="100%",
+        role="status",
+        **props,
+    )
+
+
+def order_status_badge(status: rx.Var[str]) -> rx.Component:
+    return rx.match(
+        status,
+        *[(key, rx.badge(STATUS_LABELS[key], color_scheme=color, variant="soft", class_name="order-status"))
+          for key, color in STATUS_COLORS.items()],
+        rx.badge(status, class_name="order-status"),
+    )

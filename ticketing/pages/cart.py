@@ -1,0 +1,127 @@
+"""The cart page: held tickets, locked prices, total, the time left, check out or release."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ticketing.components.forms import card, form_error
+from ticketing.components.layout import guarded, page_shell
+from ticketing.components.orders import countdown_badge, line_table, notice
+from ticketing.state.cart import CartState
+
+
+def _attendees() -> rx.Component:
+    return rx.cond(
+        CartState.attendee_slots.length() > 0,
+        rx.vstack(
+            rx.heading("Who is coming?", size="4", as_="h2"),
+            rx.text("Each ticket is issued in its attendee's name.", size="2", color=rx.color("gray", 11)),
+            rx.foreach(
+                CartState.attendee_slots,
+                lambda label, i: rx.vstack(
+                    rx.text(label, weight="medium", size="2"),
+                    rx.grid(
+                        rx.input(name=f"name_{i}", placeholder="Full name", required=True, size="3",
+                                 aria_label=label + " name"),
+                        rx.input(name=f"email_{i}", placeholder="Email", type="email", required=True, size="3",
+                                 aria_label=label + " email"),
+                        columns=rx.breakpoints(initial="1", sm="2"), spacing="2", width="100%",
+                    ),
+                    width="100%", spacing="1",
+                ),
+            ),
+            width="100%",
+            spacing="3",
+        ),
+    )
+
+
+def _active() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            _attendees(),
+            form_error(CartState.error),
+            rx.button(rx.cond(CartState.busy, rx.spinner(size="2"), rx.icon("credit-card", size=18)),
+                      "Continue to payment", type="submit", size="3", width="100%", disabled=CartState.busy,
+                      id="checkout-button"),
+            rx.button("Release these tickets", type="button", variant="ghost", color_scheme="gray", width="100%",
+                      on_click=CartState.release, id="release-button"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=CartState.checkout,
+        width="100%",
+    )
+
+
+def _expired() -> rx.Component:
+    return rx.vstack(
+        notice("Your hold has expired", "The tickets were held for you for a limited time. If they are still "
+               "free you can get them again — today's prices apply.", "amber", "timer-off", id="hold-expired"),
+        form_error(CartState.error),
+        rx.form(rx.button("Try to get them again", type="submit", size="3", width="100%", id="retake-button"),
+                on_submit=CartState.checkout, width="100%"),
+        rx.link(rx.button("Back to the event", variant="soft", size="3", width="100%"),
+                href="/events/" + CartState.event_id, width="100%"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _gone() -> rx.Component:
+    return rx.vstack(
+        notice("These tickets are gone", CartState.error, "red", "circle-x", id="hold-gone"),
+        rx.link(rx.button("Choose other tickets", size="3", width="100%"), href="/events/" + CartState.event_id,
+                width="100%"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _cart() -> rx.Component:
+    return card(
+        rx.vstack(
+            rx.hstack(
+                rx.vstack(rx.text("Your tickets", size="2", color=rx.color("gray", 11)),
+                          rx.heading(CartState.event_title, size="5", as_="h1", id="cart-title"), spacing="1"),
+                rx.spacer(),
+                rx.cond(CartState.status == "active", countdown_badge(CartState.countdown, CartState.remaining)),
+                width="100%",
+                align="start",
+                wrap="wrap",
+                spacing="3",
+            ),
+            line_table(CartState.lines, CartState.total),
+            rx.cond(CartState.status == "active",
+                    rx.text("Prices are locked while your tickets are held.", size="1", color=rx.color("gray", 11))),
+            rx.match(
+                CartState.status,
+                ("active", _active()),
+                ("expired", _expired()),
+                ("gone", _gone()),
+                notice("This cart is closed", "These tickets were released.", "gray", "info"),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+    )
+
+
+def cart_page() -> rx.Component:
+    missing = rx.center(
+        rx.vstack(rx.heading("Cart not found", size="5"), rx.link(rx.button("See events"), href="/"),
+                  align="center", spacing="3"),
+        padding="4rem 1rem",
+    )
+    return page_shell(
+        guarded(
+            rx.box(
+                rx.cond(CartState.status == "missing", missing, _cart()),
+                rx.cond(CartState.status == "active",
+                        rx.moment(interval=1000, on_change=CartState.tick, display="none")),
+                max_width="36rem",
+                margin_x="auto",
+                width="100%",
+            )
+        )
+    )

@@ -1,0 +1,79 @@
+"""Money back through Stripe: cancellations with their refund, refunds sent after commit and
+retried until Stripe confirms them."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import stripe
+from sqlmodel import Session
+
+from ticketing.db import on_commit, session_scope
+from ticketing.models import OrderStatus, Payment, Refund, RefundReason, RefundStatus
+from ticketing.models.base import utcnow
+from ticketing.payments import stripe_api
+from ticketing.services import cancellation, payments
+
+log = logging.getLogger(__name__)
+# The after-commit send goes first; the periodic retry only picks up refunds older than this,
+# so both never ask Stripe at the same moment.
+RETRY_AFTER = timedelta(seconds=60)
+
+
+def cancel_order_with_refund(
+    *, db: Session, order_id: uuid.UUID, user_id: uuid.UUID, ticket_ids: Sequence[uuid.UUID] | None,
+    now: datetime, by_organizer: bool = False,
+) -> tuple[cancellation.Cancellation, Refund | None]:
+    """cancellation.cancel_order, plus the refund it owes recorded in the same transaction and
+    sent to Stripe after commit; a cancelled unpaid order's intent is made unpayable."""
+    done = cancellation.cancel_order(db=db, order_id=order_id, user_id=user_id, ticket_ids=ticket_ids, now=now,
+                                     by_organizer=by_organizer)
+    refund = None
+    if done.refund_minor > 0:
+        payment = payments.paid_payment(db, done.order.id)
+        if payment is None:
+            log.error("order %s was confirmed without a recorded payment; refund needs a person", done.order.id)
+        else:
+            refund = payments.owe_refund(db=db, order=done.order, payment=payment, amount_minor=done.refund_minor,
+                                         reason=RefundReason.cancellation, now=now)
+    if refund is not None:
+        refund_id = refund.id
+        on_commit(db, lambda: send_refund(refund_id))
+    elif done.order.status == OrderStatus.cancelled.value and done.order.payment_intent_id:
+        intent_id = done.order.payment_intent_id
+        on_commit(db, lambda: stripe_api.cancel_intent(intent_id))
+    return done, refund
+
+
+def send_refund(refund_id: uuid.UUID) -> str:
+    """Ask Stripe for one recorded refund; returns its status afterwards. Network trouble leaves
+    it pending (retried later, same idempotency key); a refusal marks it failed for a person."""
+    with session_scope(readonly=True) as db:
+        refund = db.get(Refund, refund_id)
+        if refund is None or refund.status != RefundStatus.pending.value:
+            return refund.status if refund else "missing"
+        payment = db.get(Payment, refund.payment_id)
+        intent_id, amount = payment.id, refund.amount_minor
+    try:
+        stripe_id = stripe_api.create_refund(payment_intent_id=intent_id, amount_minor=amount, refund_id=refund_id)
+        error = ""
+    except stripe.InvalidRequestError as exc:
+        stripe_id, error = None, str(exc.user_message or exc)
+        log.error("Stripe refused refund %s: %s", refund_id, error)
+    except stripe.StripeError as exc:
+        log.warning("refund %s not sent yet: %s", refund_id, exc)
+        return RefundStatus.pending.value
+    with session_scope() as db:
+        return payments.complete_refund(db=db, refund_id=refund_id, now=utcnow(), stripe_refund_id=stripe_id,
+                                        error=error).status
+
+
+def send_pending_refunds(now: datetime | None = None) -> int:
+    """Send again every refund still pending a while after it was recorded; how many were sent."""
+    now = now or utcnow()
+    with session_scope(readonly=True) as db:
+        ids = [r for r in payments.pending_refund_ids(db=db) if db.get(Refund, r).created_at <= now - RETRY_AFTER]
+    return sum(send_refund(rid) == RefundStatus.succeeded.value for rid in ids)

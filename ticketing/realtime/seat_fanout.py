@@ -1,0 +1,109 @@
+"""Live seat maps: one listener per worker forwarding seat-status deltas to the tabs showing a map.
+
+A map tab loads the layout and a status snapshot over HTTP, then only receives small frames:
+`{"d": [[version, [[seat idx, code], ...]], ...]}` with the last few versions of its event (the
+seats of its own session only, [] for versions that changed none of them), so a tab whose
+browser merged two quick updates into one still sees every version. The map itself detects a
+version gap and fetches a new snapshot; `{"layout": version}` asks it to reload the layout
+(its seats were re-priced), `{"live": false}` says the bus is down (it then polls the snapshot).
+No database work here: the delta composed in the committing transaction is all it needs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ticketing.realtime.bus import get_bus
+
+log = logging.getLogger(__name__)
+
+RECENT = 4  # versions repeated in each frame
+# (token, view, {var: value}) -> sent?  False: the tab is gone.
+Emitter = Callable[[str, str, dict[str, Any]], Awaitable[bool]]
+
+
+class SeatFanout:
+    def __init__(self, *, emit: Emitter, var: str = "seat_delta") -> None:
+        self._emit = emit
+        self._var = var
+        self._tabs: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)  # event -> token -> (session, view)
+        self._event_of: dict[str, str] = {}
+        self._recent: dict[str, list[tuple[int, dict[str, list[list[int]]]]]] = {}
+        self.bus_up = True
+        self.frames = 0  # frames sent (benchmarks)
+
+    def watch(self, token: str, event_id: str, session_id: str, view: str) -> None:
+        self.unwatch(token)
+        self._tabs[event_id][token] = (session_id, view)
+        self._event_of[token] = event_id
+
+    def unwatch(self, token: str) -> None:
+        event_id = self._event_of.pop(token, None)
+        if event_id is None:
+            return
+        tabs = self._tabs.get(event_id, {})
+        tabs.pop(token, None)
+        if not tabs:
+            self._tabs.pop(event_id, None)
+            self._recent.pop(event_id, None)
+
+    def watchers(self, event_id: str) -> int:
+        return len(self._tabs.get(event_id, {}))
+
+    async def run(self) -> None:
+        """The worker's subscription (a lifespan task)."""
+        async for message in get_bus().listen():
+            try:
+                await self.handle(message)
+            except Exception:  # one bad message must not stop the maps
+                log.exception("seat map update failed")
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "bus_down":
+            self.bus_up = False
+            await self._broadcast({"live": False})
+        elif kind == "bus_up":
+            was_down, self.bus_up = not self.bus_up, True
+            if was_down:  # deltas may have been lost meanwhile: maps take a fresh snapshot
+                await self._broadcast({"live": True, "reload": True})
+        elif kind == "delta":
+            await self._on_delta(message)
+
+    async def _on_delta(self, delta: dict[str, Any]) -> None:
+        event_id = str(delta.get("event_id"))
+        tabs = self._tabs.get(event_id)
+        if not tabs:
+            return
+        version = int(delta.get("version", 0))
+        relayout = set(delta.get("layouts") or [])
+        recent = self._recent.setdefault(event_id, [])
+        if any(v == version for v, _ in recent):
+            return
+        recent.append((version, delta.get("seats") or {}))
+        recent.sort(key=lambda item: item[0])
+        del recent[:-RECENT]
+
+        def frame(session_id: str) -> dict[str, Any]:
+            if session_id in relayout:
+                return {"layout": version}
+            return {"d": [[v, seats.get(session_id, [])] for v, seats in recent]}
+
+        await self._send(event_id, frame)
+
+    async def _send(self, event_id: str, frame_for: Callable[[str], dict[str, Any]]) -> None:
+        frames: dict[str, dict[str, Any]] = {}
+        for token, (session_id, view) in list(self._tabs.get(event_id, {}).items()):
+            if session_id not in frames:
+                frames[session_id] = frame_for(session_id)
+            if await self._emit(token, view, {self._var: frames[session_id]}):
+                self.frames += 1
+            else:
+                self.unwatch(token)
+
+    async def _broadcast(self, frame: dict[str, Any]) -> None:
+        for event_id in list(self._tabs):
+            await self._send(event_id, lambda _session: frame)

@@ -1,0 +1,144 @@
+"""The cart: what the buyer holds, at locked prices, with a countdown from the server's clock."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from urllib.parse import quote
+
+import reflex as rx
+
+from ticketing.db import on_commit
+from ticketing.formatting import money
+from ticketing.models.base import utcnow
+from ticketing.notifications import order_mail
+from ticketing.services import holds, orders
+from ticketing.services.errors import ServiceError
+from ticketing.services.order_views import hold_view
+from ticketing.state.auth import AuthState
+from ticketing.state.calls import form_text, in_transaction
+
+
+def seconds_left(until: datetime | None, now: datetime) -> int:
+    """Whole seconds from `now` (the server's clock) to `until`, never negative."""
+    if until is None:
+        return 0
+    return max(0, int((until - now).total_seconds()))
+
+
+def clock(seconds: int) -> str:
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def checkout_and_mail(db, hold_id: uuid.UUID, user_id: uuid.UUID, attendees) -> orders.Order:
+    """Checkout; a free order is confirmed at once, so its tickets are mailed after commit."""
+    order = orders.checkout(db=db, hold_id=hold_id, user_id=user_id, attendees=attendees, now=utcnow())
+    if order.status == "confirmed":
+        order_id = order.id
+        on_commit(db, lambda: order_mail.send_confirmation(order_id))
+    return order
+
+
+class CartState(rx.State):
+    status: str = ""  # active | expired | released | converted | missing
+    event_title: str = ""
+    event_id: str = ""
+    total: str = ""
+    lines: list[dict[str, str]] = []
+    attendee_slots: list[str] = []  # one label per ticket when the event names attendees
+    remaining: int = 0  # seconds, from the server's clock at the last tick
+    error: str = ""
+    busy: bool = False
+    _expires_at: datetime | None = None
+
+    @rx.var
+    def countdown(self) -> str:
+        return clock(self.remaining)
+
+    def _hold_id(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(str(self.router._page.params.get("hold_id", "")))
+        except ValueError:
+            return None
+
+    async def _user(self) -> uuid.UUID | None:
+        return await (await self.get_state(AuthState)).current_user_id()
+
+    @rx.event
+    async def load(self):
+        user_id, hold_id = await self._user(), self._hold_id()
+        if user_id is None:
+            return rx.redirect(f"/login?next={quote(self.router.url.path)}")
+        self.error, self.busy = "", False
+        if hold_id is None:
+            self.status = "missing"
+            return
+        try:
+            view = await in_transaction(lambda db: hold_view(db=db, hold_id=hold_id, user_id=user_id, now=utcnow()),
+                                        readonly=True)
+        except ServiceError:
+            self.status = "missing"
+            return
+        if view.state == "converted" and view.order_id is not None:
+            return rx.redirect(f"/pay/{view.order_id}")
+        h = view.hold
+        self.status, self.event_title, self.event_id = view.state, view.event.title, str(view.event.id)
+        self.total = money(h.total_minor, h.currency)
+        self.lines = [
+            {"name": name, "quantity": str(q), "unit": money(p, h.currency), "amount": money(p * q, h.currency)}
+            for name, q, p in view.lines
+        ]
+        self.attendee_slots = (
+            [f"Ticket {i + 1} — {name}" for i, name in enumerate(n for n, q, _ in view.lines for _ in range(q))]
+            if view.event.one_ticket_per_attendee else []
+        )
+        self._expires_at = h.expires_at
+        self.remaining = seconds_left(h.expires_at, utcnow())
+
+    @rx.event
+    def tick(self):
+        """Once a second while the hold is live: the time left by the server's clock."""
+        if self.status != "active":
+            return
+        self.remaining = seconds_left(self._expires_at, utcnow())
+        if self.remaining == 0:
+            self.status = "expired"
+
+    @rx.event
+    async def release(self):
+        user_id, hold_id = await self._user(), self._hold_id()
+        if user_id is None or hold_id is None:
+            return
+        try:
+            await in_transaction(lambda db: holds.release_hold(db=db, hold_id=hold_id, user_id=user_id, now=utcnow()))
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        self.status = "released"
+        return rx.redirect(f"/events/{self.event_id}")
+
+    @rx.event
+    async def checkout(self, form: dict):
+        """Turn the hold into an order (an expired one is re-taken if its places are still free)."""
+        user_id, hold_id = await self._user(), self._hold_id()
+        if user_id is None or hold_id is None:
+            return
+        attendees = None
+        if self.attendee_slots:
+            attendees = [orders.Attendee(name=form_text(form, f"name_{i}"), email=form_text(form, f"email_{i}"))
+                         for i in range(len(self.attendee_slots))]
+        self.busy, self.error = True, ""
+        yield
+        try:
+            order = await in_transaction(lambda db: checkout_and_mail(db, hold_id, user_id, attendees))
+        except ServiceError as exc:
+            self.busy = False
+            if exc.code == "hold_converted" and exc.extra.get("order_id"):
+                yield rx.redirect(f"/pay/{exc.extra['order_id']}")
+                return
+            if exc.code == "hold_expired":
+                self.status = "gone"
+            self.error = exc.message
+            return
+        self.busy = False
+        yield rx.redirect(f"/orders/{order.id}" if order.status == "confirmed" else f"/pay/{order.id}")
