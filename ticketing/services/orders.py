@@ -160,7 +160,7 @@ def checkout(
     db.flush()
     # Under the locks, the inclusions as they are now: an expired hold's ticket type may have
     # moved to other sessions since (allowed while it has nothing live), and we claim anew.
-    locked = lock_bundles(db, quantities=quantities, sessions_of=sessions_of_types(db, quantities))
+    locked = lock_bundles(db, quantities=quantities, sessions_of=sessions_of_types(db, quantities), now=now)
     sessions_of, sessions, types = locked.sessions_of, locked.sessions, locked.types
     # Recount without our own claims even for a live hold: a transaction whose clock already
     # passed our expiry may have taken the places meanwhile.

@@ -304,8 +304,14 @@ def delete_claims(db: Session, *, hold_id: uuid.UUID | None = None, order_id: uu
     if hold_id is None and order_id is None:
         raise ValueError("delete_claims needs a hold or an order")
     owner = PlaceClaim.hold_id == hold_id if hold_id is not None else PlaceClaim.order_id == order_id
-    db.exec(delete(PlaceClaim).where(owner))
-    usage.forget_usage(db)
+    gone = db.exec(delete(PlaceClaim).where(owner).returning(
+        PlaceClaim.session_id, PlaceClaim.ticket_type_id, PlaceClaim.quantity, PlaceClaim.order_id,
+        PlaceClaim.expires_at)).all()
+    for session_id, type_id, quantity, claim_order_id, expires_at in gone:
+        # Figures this transaction counted under its locks stay exact without a recount.
+        table, row_id = (EventSession.__tablename__, session_id) if session_id else (TicketType.__tablename__, type_id)
+        usage.note_claims(db, table=table, row_id=row_id, quantity=-quantity, pending=claim_order_id is not None,
+                          expires_at=expires_at)
     db.flush()
 
 

@@ -148,7 +148,8 @@ def _ledger(db: Session) -> _Ledger | None:
 
 def note_claims(db: Session, *, table: str, row_id: uuid.UUID, quantity: int, pending: bool,
                 expires_at: datetime) -> None:
-    """A claim was written on a counted row: keep the remembered usage exact."""
+    """A claim was written (or deleted: negative `quantity`) on a counted row: keep the
+    remembered usage exact."""
     ledger = _ledger(db)
     entry = ledger.rows.get((table, row_id)) if ledger is not None else None
     if entry is not None and expires_at > ledger.now:
