@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ticketing.settings import DEV_JWT_SECRET, SettingsError, load_settings
+from ticketing.settings import DEV_JWT_SECRET, DEV_TICKET_SIGNING_KEY, SettingsError, load_settings
 
 STRONG = "x" * 48
+REAL_SIGNING_KEY = "q1sVnq4Yl0Y1b8mR1nqFQm0bbE8V0Qb3G5o8s2b7dZw"  # 32 bytes, base64url
 
 
 def test_embedded_defaults_need_no_environment():
@@ -39,6 +40,18 @@ def test_production_refuses_placeholder_secrets(env):
 
 
 def test_production_starts_with_real_secrets():
-    s = load_settings({"TICKETING_ENV": "production", "JWT_SECRET": STRONG,
-                       "STRIPE_SECRET_KEY": "sk_live_real", "STRIPE_WEBHOOK_SECRET": "whsec_real"})
+    s = load_settings({"TICKETING_ENV": "production", "JWT_SECRET": STRONG, "STRIPE_SECRET_KEY": "sk_live_real",
+                       "STRIPE_WEBHOOK_SECRET": "whsec_real", "TICKET_SIGNING_KEY": REAL_SIGNING_KEY})
     assert s.is_production
+
+
+def test_production_refuses_the_development_ticket_signing_key():
+    with pytest.raises(SettingsError, match="TICKET_SIGNING_KEY"):
+        load_settings({"TICKETING_ENV": "production", "JWT_SECRET": STRONG, "STRIPE_SECRET_KEY": "sk_live_real",
+                       "STRIPE_WEBHOOK_SECRET": "whsec_real", "TICKET_SIGNING_KEY": DEV_TICKET_SIGNING_KEY})
+
+
+@pytest.mark.parametrize("key", ["too-short", "x" * 43 + "!", "A" * 60])
+def test_a_malformed_ticket_signing_key_is_refused_in_every_mode(key):
+    with pytest.raises(SettingsError, match="TICKET_SIGNING_KEY"):
+        load_settings({"TICKET_SIGNING_KEY": key})

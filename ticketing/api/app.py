@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 
-from ticketing.api import auth, catalog, events, orgs, sales
+from ticketing.api import auth, catalog, door, events, orgs, sales
 from ticketing.api.problems import install_problem_handlers
 
 PREFIX = "/api/v1"
@@ -22,6 +23,8 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     install_problem_handlers(api)
+    # Only big bodies (a scanner's offline ticket list) are worth compressing.
+    api.add_middleware(GZipMiddleware, minimum_size=50_000)
 
     @api.middleware("http")
     async def worker_header(request: Request, call_next):
@@ -31,7 +34,7 @@ def create_api() -> FastAPI:
         return response
 
     v1 = APIRouter(prefix=PREFIX)
-    for module in (auth, orgs, events, catalog, sales):
+    for module in (auth, orgs, events, catalog, sales, door):
         v1.include_router(module.router)
     api.include_router(v1)
     return api
