@@ -19,8 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from ticketing.db import session_scope
-from ticketing.models import CheckIn, Order, Scan, Ticket, TicketType
+from ticketing.models import CheckIn, Order, Scan, Ticket
 from ticketing.services import admission
+from ticketing.services import admission_store as store
 from ticketing.services.admission import NonceRace
 from ticketing.services.errors import ServiceError
 from tests.builders import in_tx
@@ -118,18 +119,11 @@ def _buyer_of(ticket: Ticket) -> uuid.UUID:
 
 # --- controls: take the lock away ----------------------------------------------------------
 
-
-def _unlocked_lock_ticket(db, scan, ticket_id):
-    row = db.exec(
-        select(Ticket, TicketType.name, Order.number)
-        .join(TicketType, TicketType.id == Ticket.ticket_type_id)
-        .join(Order, Order.id == Ticket.order_id)
-        .where(Ticket.id == ticket_id)
-    ).first()
-    if row is None:
-        return False
-    scan.ticket, scan.type_name, scan.order_number = row
-    return True
+def _unlocked_lock_ticket(db, ticket_id):
+    """store.lock_ticket with the FOR UPDATE taken off its statement."""
+    unlocked = store._conn(db)[1]["ticket"]._generate()
+    unlocked._for_update_arg = None
+    return store.ticket_row(db.connection().execute(unlocked, {"ticket_id": ticket_id}).all())
 
 
 def _naive_admit(seen_free: list):
@@ -142,10 +136,10 @@ def _naive_admit(seen_free: list):
             return admission._refuse("already_checked_in", "Already checked in.", scan)
         seen_free.append(scan.gate)
         time.sleep(0.1)
-        db.add(CheckIn(event_id=scan.event.id, session_id=scan.target.id, ticket_id=scan.ticket.id, scan_id=scan_id,
+        db.add(CheckIn(event_id=scan.ctx.event_id, session_id=scan.target.id, ticket_id=scan.ticket.id, scan_id=scan_id,
                        user_id=scan.user_id, gate=scan.gate, checked_in_at=scan.at))
         db.flush()
-        return admission._admitted(scan, scan.at, scan.gate)
+        return admission._admitted(scan)
 
     return admit
 
@@ -153,7 +147,7 @@ def _naive_admit(seen_free: list):
 def test_control_without_the_row_lock_gates_race_and_only_the_unique_constraint_stops_them(door, monkeypatch):
     (t,) = buy_tickets(door, door.buyers[0], door.ws.day1_pass)
     seen_free: list[str] = []
-    monkeypatch.setattr(admission, "_lock_ticket", _unlocked_lock_ticket)
+    monkeypatch.setattr(store, "lock_ticket", _unlocked_lock_ticket)
     monkeypatch.setattr(admission, "_admit", _naive_admit(seen_free))
     answers = at_once(GATES, lambda g: scan_from_gate(door, t.code, g))
     assert len(seen_free) > 1  # several gates saw the ticket not yet admitted: the race is real

@@ -5,7 +5,7 @@ is recorded in the scan log with the green ones, so the door history shows it an
 nonce gets it back unchanged. Only requests that are not scans at all (unknown event, no
 access, malformed input, busy) raise ServiceError.
 
-Exactly once: the ticket's row is locked (FOR UPDATE) before its check-ins are read, so gates
+Exactly once: the ticket's row is locked (FOR UPDATE) before its check-in is written, so gates
 scanning the same ticket queue behind each other; the insert itself is ON CONFLICT DO NOTHING
 on the unique (ticket, session) constraint, the last word should a path ever skip the lock.
 
@@ -21,32 +21,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import update
 from sqlmodel import Session, select
 
-from ticketing.db import is_lock_error
-from ticketing.models import (
-    CheckIn,
-    CheckInConflict,
-    Event,
-    EventSession,
-    Membership,
-    Order,
-    Scan,
-    Ticket,
-    TicketStatus,
-    TicketType,
-    TicketTypeSession,
-    User,
-)
+from ticketing.models import CheckIn, CheckInConflict, Event, EventSession, TicketStatus
 from ticketing.models.accounts import Role
+from ticketing.services import admission_store as store
 from ticketing.services import ticket_codes, usage
+from ticketing.services.admission_store import ScanContext, SessionWindow, TicketRow
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.organizations import STAFF_ROLES
-from ticketing.settings import get_settings
 
 ADMITTED = "admitted"
 # HTTP status of each red answer (the API contract).
@@ -62,6 +46,8 @@ REFUSALS: dict[str, int] = {
 MAX_NONCE = 100
 MAX_GATE = 60
 OLDEST_SCAN = timedelta(days=30)  # an offline queue older than this is not believed
+
+__all__ = ["ScanAnswer", "NonceRace", "SessionWindow", "scan_ticket", "door_event", "current_session"]
 
 
 @dataclass(frozen=True)
@@ -86,31 +72,18 @@ class NonceRace(ServiceError):
         super().__init__("busy", "This scan is being processed; please retry.", status=503)
 
 
-@dataclass(frozen=True)
-class SessionWindow:
-    """The times and state of one session, as admission decides with them."""
-
-    id: uuid.UUID
-    name: str
-    starts_at: datetime
-    ends_at: datetime
-    status: str
-
-
 @dataclass
 class _Scan:
     """One scan being decided (what is known so far)."""
 
-    event: Event
+    ctx: ScanContext
     user_id: uuid.UUID
     gate: str
     at: datetime  # when the scan happened (now, or the offline gate's scanned_at)
     now: datetime
     offline: bool
     method: str
-    ticket: Ticket | None = None
-    type_name: str = ""
-    order_number: str = ""
+    ticket: TicketRow | None = None
     target: SessionWindow | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -121,20 +94,19 @@ class _Scan:
 def door_event(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> tuple[Event, str]:
     """The event and the caller's name when the caller is staff of its organization.
 
-    One query. Unknown events and strangers alike get `not_found` (tenant isolation).
+    Unknown events and strangers alike get `not_found` (tenant isolation).
     """
-    row = db.exec(
-        select(Event, Membership.role, User.name)
-        .join(Membership, (Membership.organization_id == Event.organization_id) & (Membership.user_id == user_id))
-        .join(User, User.id == Membership.user_id)
-        .where(Event.id == event_id)
-    ).first()
-    if row is None:
+    ctx = _context(db, event_id=event_id, user_id=user_id, nonce=None)
+    return db.get(Event, event_id), ctx.staff_name
+
+
+def _context(db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, nonce: str | None) -> ScanContext:
+    ctx = store.load_context(db, event_id=event_id, user_id=user_id, nonce=nonce)
+    if ctx is None:
         raise not_found("event")
-    event, role, name = row
-    if Role(role) not in STAFF_ROLES:
+    if Role(ctx.role) not in STAFF_ROLES:
         raise ServiceError("forbidden", "Your role in this organization does not allow this.", status=403)
-    return event, name
+    return ctx
 
 
 def _clean_nonce(nonce: str | None) -> str | None:
@@ -187,13 +159,11 @@ def scan_ticket(
     if (code is None) == (ticket_id is None):
         raise invalid("invalid_input", "Send either a ticket code or a ticket id.", field="code")
     nonce = _clean_nonce(nonce)
-    event, staff_name = door_event(db=db, event_id=event_id, user_id=user_id)
-    if nonce is not None:
-        prior = _answer_for_nonce(db, event_id, nonce)
-        if prior is not None:
-            return prior
+    ctx = _context(db, event_id=event_id, user_id=user_id, nonce=nonce)
+    if ctx.prior is not None:
+        return ScanAnswer(*ctx.prior, replayed=True)
     scan = _Scan(
-        event=event, user_id=user_id, gate=(gate or "").strip()[:MAX_GATE] or staff_name[:MAX_GATE],
+        ctx=ctx, user_id=user_id, gate=(gate or "").strip()[:MAX_GATE] or ctx.staff_name[:MAX_GATE],
         at=_scan_time(scanned_at, now), now=now, offline=scanned_at is not None,
         method="code" if code is not None else "search",
     )
@@ -204,7 +174,7 @@ def scan_ticket(
         kind = "duplicate" if answer.result == "already_checked_in" else answer.result
         _record_conflict(db, scan, kind=kind, first=answer.data)
     _record_scan(db, scan, scan_id, nonce, answer)
-    usage.bump_event_version(db=db, event_id=event.id)  # last: door counters and history go live
+    usage.bump_event_version(db=db, event_id=event_id)  # last: door counters and history go live
     return answer
 
 
@@ -219,14 +189,14 @@ def _decide(
         except ServiceError:
             return _refuse("unknown_code", "Not a valid ticket code.")
         ticket_id, version = claims.ticket_id, claims.version
-    if not _lock_ticket(db, scan, ticket_id):
+    ticket = scan.ticket = store.lock_ticket(db, ticket_id)
+    if ticket is None:
         return _refuse("unknown_code", "Not a valid ticket code.")
-    ticket = scan.ticket
-    if ticket.event_id != scan.event.id:
+    if ticket.event_id != scan.ctx.event_id:
         return _wrong_event(db, scan)
     scan.details = {
-        "ticket_id": str(ticket.id), "holder_name": ticket.holder_name, "ticket_type": scan.type_name,
-        "order_number": scan.order_number, "seat": None,  # seated tickets arrive with the seating issue
+        "ticket_id": str(ticket.id), "holder_name": ticket.holder_name, "ticket_type": ticket.type_name,
+        "order_number": ticket.order_number, "seat": None,  # seated tickets arrive with the seating issue
     }
     if ticket.status == TicketStatus.cancelled.value:
         return _refuse("cancelled", "This ticket was cancelled.", scan)
@@ -250,47 +220,12 @@ def _refuse(code: str, message: str, scan: _Scan | None = None, **extra: Any) ->
     return ScanAnswer(code, REFUSALS[code], message, data)
 
 
-def _lock_ticket(db: Session, scan: _Scan, ticket_id: uuid.UUID) -> bool:
-    """Lock the ticket row (its type name and order number come along); False when unknown."""
-    if db.get_bind().dialect.name == "postgresql" and not db.info.get("door_lock_timeout"):
-        db.exec(text(f"SET LOCAL lock_timeout = '{int(get_settings().lock_timeout_ms)}ms'"))
-        db.info["door_lock_timeout"] = True
-    stmt = (
-        select(Ticket, TicketType.name, Order.number)
-        .join(TicketType, TicketType.id == Ticket.ticket_type_id)
-        .join(Order, Order.id == Ticket.order_id)
-        .where(Ticket.id == ticket_id)
-        .with_for_update(of=Ticket)
-        .execution_options(populate_existing=True)
-    )
-    try:
-        row = db.exec(stmt).first()
-    except OperationalError as exc:
-        if is_lock_error(exc):
-            raise ServiceError("busy", "The system is busy right now; please try again.") from exc
-        raise
-    if row is None:
-        return False
-    scan.ticket, scan.type_name, scan.order_number = row
-    return True
-
-
 def _wrong_event(db: Session, scan: _Scan) -> ScanAnswer:
     other = db.get(Event, scan.ticket.event_id)
-    if other is not None and other.organization_id == scan.event.organization_id:
+    if other is not None and other.organization_id == scan.ctx.organization_id:
         # Same organizer: naming the right event helps the guest; another tenant's stays unnamed.
         return _refuse("wrong_event", f"This ticket is for “{other.title}”.", ticket_event_title=other.title)
     return _refuse("wrong_event", "This ticket is for another event.")
-
-
-def _ticket_sessions(db: Session, ticket_type_id: uuid.UUID) -> list[SessionWindow]:
-    rows = db.exec(
-        select(EventSession.id, EventSession.name, EventSession.starts_at, EventSession.ends_at, EventSession.status)
-        .join(TicketTypeSession, TicketTypeSession.session_id == EventSession.id)
-        .where(TicketTypeSession.ticket_type_id == ticket_type_id)
-        .order_by(EventSession.starts_at)
-    ).all()
-    return [SessionWindow(*row) for row in rows]
 
 
 def current_session(sessions: list[SessionWindow], *, now: datetime, timezone: str) -> SessionWindow | None:
@@ -310,11 +245,11 @@ def current_session(sessions: list[SessionWindow], *, now: datetime, timezone: s
 
 def _choose_session(db: Session, scan: _Scan, session_id: uuid.UUID | None) -> ScanAnswer | None:
     """Set scan.target; a `wrong_session` answer when the ticket is not for that session."""
-    sessions = _ticket_sessions(db, scan.ticket.ticket_type_id)
+    sessions = list(scan.ticket.sessions)
     valid_for = ", ".join(s.name for s in sessions)
     extra = {"valid_session_ids": [str(s.id) for s in sessions], "valid_sessions": valid_for}
     if session_id is None:
-        scan.target = current_session(sessions, now=scan.at, timezone=scan.event.timezone)
+        scan.target = current_session(sessions, now=scan.at, timezone=scan.ctx.timezone)
         if scan.target is None:
             return _refuse("wrong_session", f"Not valid today. Valid for: {valid_for}.", scan, **extra)
         return None
@@ -322,7 +257,7 @@ def _choose_session(db: Session, scan: _Scan, session_id: uuid.UUID | None) -> S
     if chosen is None:
         other = db.exec(
             select(EventSession.id, EventSession.name, EventSession.starts_at, EventSession.ends_at,
-                   EventSession.status).where(EventSession.id == session_id, EventSession.event_id == scan.event.id)
+                   EventSession.status).where(EventSession.id == session_id, EventSession.event_id == scan.ctx.event_id)
         ).first()
         if other is None:
             raise not_found("session")
@@ -334,44 +269,33 @@ def _choose_session(db: Session, scan: _Scan, session_id: uuid.UUID | None) -> S
     return None
 
 
-def _insert(db: Session):
-    return pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def _admit(db: Session, scan: _Scan, scan_id: uuid.UUID) -> ScanAnswer:
     ticket, target = scan.ticket, scan.target
-    inserted = db.exec(
-        _insert(db)(CheckIn)
-        .values(id=uuid.uuid4(), event_id=scan.event.id, session_id=target.id, ticket_id=ticket.id, scan_id=scan_id,
-                user_id=scan.user_id, gate=scan.gate, offline=scan.offline, checked_in_at=scan.at)
-        .on_conflict_do_nothing(index_elements=["ticket_id", "session_id"])
-        .returning(CheckIn.id)
-    ).first()
-    if inserted is not None:
-        return _admitted(scan, scan.at, scan.gate)
-    first = db.exec(
-        select(CheckIn).where(CheckIn.ticket_id == ticket.id, CheckIn.session_id == target.id)
-        .execution_options(populate_existing=True)
-    ).one()
-    if scan.offline and scan.at < first.checked_in_at:
+    if store.insert_checkin(
+        db, id=uuid.uuid4(), event_id=scan.ctx.event_id, session_id=target.id, ticket_id=ticket.id, scan_id=scan_id,
+        user_id=scan.user_id, gate=scan.gate, offline=scan.offline, checked_in_at=scan.at,
+    ):
+        return _admitted(scan)
+    first_id, first_at, first_gate = store.first_checkin(db, ticket_id=ticket.id, session_id=target.id)
+    if scan.offline and scan.at < first_at:
         # This gate let the guest in earlier while offline: its admission becomes the first one,
         # and the later one is the conflict the organizer sees.
         _record_conflict(db, scan, kind="duplicate", first={"checked_in_at": scan.at, "gate": scan.gate},
-                         second=(first.gate, first.checked_in_at))
-        db.exec(update(CheckIn).where(CheckIn.id == first.id).values(
+                         second=(first_gate, first_at))
+        db.exec(update(CheckIn).where(CheckIn.id == first_id).values(
             checked_in_at=scan.at, gate=scan.gate, user_id=scan.user_id, offline=True, scan_id=scan_id))
-        return _admitted(scan, scan.at, scan.gate, conflict=True)
-    when = local_hhmm(first.checked_in_at, scan.event.timezone)
+        return _admitted(scan, conflict=True)
+    when = local_hhmm(first_at, scan.ctx.timezone)
     return _refuse(
-        "already_checked_in", f"Already checked in at {when} by {first.gate or 'another gate'}.", scan,
-        checked_in_at=first.checked_in_at.isoformat(), gate=first.gate,
+        "already_checked_in", f"Already checked in at {when} by {first_gate or 'another gate'}.", scan,
+        checked_in_at=first_at.isoformat(), gate=first_gate,
     )
 
 
-def _admitted(scan: _Scan, at: datetime, gate: str, *, conflict: bool = False) -> ScanAnswer:
+def _admitted(scan: _Scan, *, conflict: bool = False) -> ScanAnswer:
     data = {
         **scan.details, "session_id": str(scan.target.id), "session_name": scan.target.name,
-        "checked_in_at": at.isoformat(), "gate": gate,
+        "checked_in_at": scan.at.isoformat(), "gate": scan.gate,
     }
     if conflict:
         data["conflict"] = "duplicate"
@@ -381,41 +305,30 @@ def _admitted(scan: _Scan, at: datetime, gate: str, *, conflict: bool = False) -
 # --- records -------------------------------------------------------------------------------
 
 
-def _answer_for_nonce(db: Session, event_id: uuid.UUID, nonce: str) -> ScanAnswer | None:
-    row = db.exec(
-        select(Scan.result, Scan.status, Scan.message, Scan.data).where(Scan.event_id == event_id, Scan.nonce == nonce)
-    ).first()
-    return None if row is None else ScanAnswer(row[0], row[1], row[2], dict(row[3]), replayed=True)
-
-
 def _record_scan(db: Session, scan: _Scan, scan_id: uuid.UUID, nonce: str | None, answer: ScanAnswer) -> None:
     ticket = scan.ticket
-    own_ticket = ticket is not None and ticket.event_id == scan.event.id
-    values = dict(
-        id=scan_id, event_id=scan.event.id, nonce=nonce, user_id=scan.user_id, gate=scan.gate, method=scan.method,
-        ticket_id=ticket.id if own_ticket else None,
+    own_ticket = ticket is not None and ticket.event_id == scan.ctx.event_id
+    stored = store.insert_scan(
+        db, id=scan_id, event_id=scan.ctx.event_id, nonce=nonce, user_id=scan.user_id, gate=scan.gate,
+        method=scan.method, ticket_id=ticket.id if own_ticket else None,
         session_id=scan.target.id if scan.target is not None else None,
         result=answer.result, status=answer.status, message=answer.message[:300], data=answer.data,
         offline=scan.offline, scanned_at=scan.at, created_at=scan.now,
     )
-    stored = db.exec(
-        _insert(db)(Scan).values(**values).on_conflict_do_nothing(index_elements=["event_id", "nonce"])
-        .returning(Scan.id)
-    ).first()
-    if stored is None:  # the same nonce committed meanwhile: roll back, the retry replays it
+    if not stored:  # the same nonce committed meanwhile: roll back, the retry replays it
         raise NonceRace()
 
 
 def _record_conflict(db: Session, scan: _Scan, *, kind: str, first: dict[str, Any],
                      second: tuple[str, datetime] | None = None) -> None:
     """An offline gate admitted someone the server would not have (see CheckInConflict)."""
-    ticket = scan.ticket if scan.ticket is not None and scan.ticket.event_id == scan.event.id else None
+    ticket = scan.ticket if scan.ticket is not None and scan.ticket.event_id == scan.ctx.event_id else None
     first_at = first.get("checked_in_at")
     if isinstance(first_at, str):
         first_at = datetime.fromisoformat(first_at)
     second_gate, second_at = second if second is not None else (scan.gate, scan.at)
     db.add(CheckInConflict(
-        event_id=scan.event.id, session_id=scan.target.id if scan.target else None,
+        event_id=scan.ctx.event_id, session_id=scan.target.id if scan.target else None,
         ticket_id=ticket.id if ticket else None, kind=kind, holder_name=ticket.holder_name if ticket else "",
         first_gate=str(first.get("gate") or "") if kind == "duplicate" else "",
         first_at=first_at if kind == "duplicate" else None,
