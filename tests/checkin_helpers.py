@@ -76,9 +76,9 @@ class LiveEvent:
 
 
 def make_live_event(*, title: str = "Harbour Jazz Night", steward_email: str | None = None,
-                    steward_password: str | None = None) -> LiveEvent:
-    """A published event whose first session runs now, with a door steward (optionally with a
-    real password, for browser sign-in) and a buyer."""
+                    steward_password: str | None = None, owner_email: str | None = None) -> LiveEvent:
+    """A published event whose first session runs now, with a door steward and an owner
+    (optionally with real passwords, for browser sign-in) and a buyer."""
     from ticketing.models.base import utcnow
     from ticketing.services import accounts
     from tests.builders import make_event, make_session, make_ticket_type
@@ -87,6 +87,9 @@ def make_live_event(*, title: str = "Harbour Jazz Night", steward_email: str | N
     now = utcnow().replace(microsecond=0)
     with session_scope() as db:
         owner, buyer = make_buyers(db, 2, name="Person")
+        if owner_email:
+            owner = accounts.register_user(db=db, email=owner_email, password=steward_password or "door-password",
+                                           name="Olive Owner", now=now)
         if steward_email:
             steward = accounts.register_user(db=db, email=steward_email, password=steward_password or "door-password",
                                              name="Dana Door", now=now)

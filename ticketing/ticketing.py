@@ -8,12 +8,14 @@ from ticketing.api import app as api_app
 from ticketing.background import sweep_periodically
 from ticketing.pages.auth import login_page, register_page
 from ticketing.pages.dashboard import dashboard_page
+from ticketing.pages.door import door_events_page, door_page
 from ticketing.pages.event import event_page
 from ticketing.pages.index import index_page
 from ticketing.pages.orgs import new_org_page, orgs_page
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
 from ticketing.state.dashboard import DashboardState
+from ticketing.state.door import DoorEventsState, DoorState
 from ticketing.state.event_page import EventPageState
 from ticketing.state.events import EventsState
 from ticketing.state.live import bind_app, hub
@@ -22,7 +24,7 @@ from ticketing.state.orgs import OrgState
 get_settings()  # refuse to start with placeholder secrets in production
 
 app = rx.App(
-    stylesheets=["/styles.css"],
+    stylesheets=["/styles.css", "/door.css"],
     head_components=[
         rx.el.meta(name="theme-color", content="#4f46e5"),
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
@@ -36,6 +38,10 @@ app.add_page(event_page, route="/events/[event_id]", title="Event — Ticketing"
              on_load=[AuthState.check_session, EventPageState.load])
 app.add_page(dashboard_page, route="/manage/events/[event_id]", title="Live dashboard — Ticketing",
              on_load=[AuthState.require_staff, DashboardState.load])
+app.add_page(door_events_page, route="/door", title="Door check-in — Ticketing",
+             on_load=[AuthState.require_staff, DoorEventsState.load])
+app.add_page(door_page, route="/door/[event_id]", title="Scan tickets — Ticketing",
+             on_load=[AuthState.require_staff, DoorState.load])
 app.add_page(login_page, route="/login", title="Sign in — Ticketing", on_load=AuthState.check_session)
 app.add_page(register_page, route="/register", title="Create account — Ticketing", on_load=AuthState.check_session)
 app.add_page(orgs_page, route="/orgs", title="Organization — Ticketing",

@@ -62,6 +62,7 @@ def account_menu() -> rx.Component:
             rx.box(rx.text(AuthState.user_email, size="1", color=rx.color("gray", 11)), padding="0.25rem 0.75rem"),
             rx.menu.separator(),
             rx.menu.item("Organizations", on_click=rx.redirect("/orgs")),
+            rx.cond(AuthState.is_staff, rx.menu.item("Door check-in", on_click=rx.redirect("/door"), id="nav-door")),
             rx.menu.item("New organization", on_click=rx.redirect("/orgs/new")),
             rx.menu.separator(),
             rx.menu.item("Sign out", on_click=AuthState.sign_out, color="red", id="sign-out"),
