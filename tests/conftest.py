@@ -81,3 +81,9 @@ def api():
     from tests.api_client import Api
 
     return Api()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser journeys run last: Playwright's sync API keeps an event loop running in the main
+    thread for the session's browser, which later asyncio.run() calls could not start beside."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath).replace("\\", "/"))

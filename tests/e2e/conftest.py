@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.services import ensure_redis
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -24,6 +26,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 START_TIMEOUT = float(os.environ.get("E2E_START_TIMEOUT", "420"))
+E2E_REDIS_URL = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379/3")
 
 
 def free_port() -> int:
@@ -96,7 +99,10 @@ def app_url(database: str) -> str:
     """Base URL of the real app running against this run's test database."""
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
-    app = RunningApp(port, app_env(port, DATABASE_URL=database), ARTIFACTS / "e2e-app.log")
+    # Production-like: Redis for Reflex state and the live-update bus, two worker processes.
+    ensure_redis()
+    env = app_env(port, DATABASE_URL=database, REDIS_URL=E2E_REDIS_URL, GRANIAN_WORKERS="2")
+    app = RunningApp(port, env, ARTIFACTS / "e2e-app.log")
     try:
         app.wait_ready(START_TIMEOUT)
         yield app.url

@@ -23,12 +23,12 @@ class World:
 
     async def load_snapshot(self, event_id: str, views: frozenset[str]):
         self.loads += 1
-        return self.version, {v: {"count": self.count} for v in views}
+        return self.version, {"count": self.count}, {v: {"count": self.count} for v in views}
 
-    def apply_delta(self, event_id: str, payloads: dict[str, dict[str, Any]], delta: dict[str, Any]):
+    def apply_delta(self, model: dict[str, Any], delta: dict[str, Any], views: frozenset[str]):
         if "count" not in delta:
-            return None
-        return {view: {**p, "count": delta["count"]} for view, p in payloads.items()}
+            return None  # e.g. figures for a session the model does not know
+        return {"count": delta["count"]}, {view: {"count": delta["count"]} for view in views}
 
     async def emit(self, token: str, view: str, values: dict[str, Any]) -> bool:
         if token not in self.connected:
@@ -46,6 +46,13 @@ def delta(version: int, count: int, **extra: Any) -> dict[str, Any]:
 
 def last(world: World, token: str) -> dict[str, Any]:
     return [v for t, _, v in world.frames if t == token][-1]
+
+
+async def known_at(hub: LiveHub, world: World, version: int, count: int) -> None:
+    """Bring the hub to `version` through a first delta (which loads a snapshot)."""
+    world.version, world.count = version, count
+    await hub.handle(delta(version, count))
+    world.loads, world.frames = 0, []
 
 
 @pytest.fixture
@@ -91,7 +98,7 @@ def test_out_of_order_deltas_wait_for_the_missing_one(world):
     async def scenario():
         hub = world.hub()
         hub.watch("tab-a", "e1", "customer")
-        hub.remember("e1", 5, {"customer": {"count": 50}})
+        await known_at(hub, world, 5, 50)
         await hub.handle(delta(7, 52))  # 6 is missing: buffered
         assert world.frames == []
         await hub.handle(delta(6, 51))  # fills the gap: 6 then 7 applied
@@ -107,7 +114,7 @@ def test_a_gap_that_never_fills_reloads_a_snapshot(world, monkeypatch):
     async def scenario():
         hub = world.hub()
         hub.watch("tab-a", "e1", "customer")
-        hub.remember("e1", 5, {"customer": {"count": 50}})
+        await known_at(hub, world, 5, 50)
         world.version, world.count = 8, 53
         await hub.handle(delta(8, 53))  # 6 and 7 never come
         assert world.loads == 0
@@ -122,7 +129,7 @@ def test_structure_changes_and_unknown_deltas_reload(world):
     async def scenario():
         hub = world.hub()
         hub.watch("tab-a", "e1", "customer")
-        hub.remember("e1", 1, {"customer": {"count": 1}})
+        await known_at(hub, world, 1, 1)
         world.version, world.count = 2, 7
         await hub.handle({"type": "delta", "event_id": "e1", "version": 2, "structure": True})
         assert world.loads == 1 and last(world, "tab-a")["count"] == 7
@@ -138,7 +145,7 @@ def test_disconnected_and_departed_tabs_stop_receiving(world):
         hub = world.hub()
         for tab in ("tab-a", "tab-b", "tab-gone"):
             hub.watch(tab, "e1", "customer")
-        hub.remember("e1", 1, {"customer": {"count": 1}})
+        await known_at(hub, world, 1, 1)
         await hub.handle(delta(2, 2))
         assert hub.watchers("e1") == 2  # tab-gone was not connected: pruned
         hub.unwatch("tab-b")
@@ -154,7 +161,7 @@ def test_bus_down_pauses_and_bus_up_catches_up(world):
     async def scenario():
         hub = world.hub()
         hub.watch("tab-a", "e1", "customer")
-        hub.remember("e1", 1, {"customer": {"count": 1}})
+        await known_at(hub, world, 1, 1)
         await hub.handle({"type": "bus_down"})
         assert last(world, "tab-a") == {"live": False}
         world.version, world.count = 9, 42  # sales went on meanwhile
@@ -162,5 +169,21 @@ def test_bus_down_pauses_and_bus_up_catches_up(world):
         assert world.loads == 1
         frames = [v for t, _, v in world.frames if t == "tab-a"]
         assert {"count": 42, "version": 9, "live": True} in frames and frames[-1]["live"] is True
+
+    run(scenario())
+
+
+def test_a_new_kind_of_view_joining_makes_the_next_delta_reload(world):
+    async def scenario():
+        hub = world.hub()
+        hub.watch("tab-a", "e1", "customer")
+        await known_at(hub, world, 1, 1)
+        await hub.handle(delta(2, 2))
+        assert world.loads == 0  # applied in memory
+        hub.watch("tab-b", "e1", "dashboard")  # nobody computed this view yet
+        world.version, world.count = 3, 3
+        await hub.handle(delta(3, 3))
+        assert world.loads == 1
+        assert last(world, "tab-b") == {"count": 3, "version": 3, "live": True}
 
     run(scenario())

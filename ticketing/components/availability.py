@@ -39,6 +39,7 @@ def session_card(s: rx.Var[dict]) -> rx.Component:
                 rx.text.strong(s["available"].to(str), class_name="places-left"), " of ", s["capacity"].to(str),
                 " places left", size="2",
             ),
+            rx.cond(s["note"].to(str) != "", rx.text(s["note"], size="1", color=rx.color("amber", 11))),
             spacing="2",
             width="100%",
         ),
@@ -59,8 +60,8 @@ def ticket_type_row(t: rx.Var[dict], action: rx.Component | None = None) -> rx.C
         rx.vstack(
             rx.badge(t["reason_label"], color_scheme="gray", variant="surface", class_name="reason"),
             rx.cond(
-                t["reason"].to(str) == "session_full",
-                rx.text(t["bottleneck"], " is full", size="1", color=rx.color("gray", 11)),
+                t["note"].to(str) != "",
+                rx.text(t["note"], size="1", color=rx.color("gray", 11), text_align="right", max_width="12rem"),
             ),
             spacing="1",
             align="end",

@@ -164,7 +164,7 @@ def door_page() -> rx.Component:
                     token=AuthState.token,
                     default_session_id=DoorState.default_session_id,
                     on_session_change=DoorState.choose_session,
-                    on_synced=DoorState.refresh,
+                    on_synced=DoorState.reload,
                 ),
             ),
             _side(),

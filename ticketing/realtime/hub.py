@@ -29,6 +29,7 @@ class Watched:
     """What one worker knows of one watched event."""
 
     version: int = -1
+    model: Any = None  # what the loader built and deltas update (None: reload on the next delta)
     payloads: dict[str, dict[str, Any]] = field(default_factory=dict)  # view -> last pushed vars
     buffered: dict[int, dict[str, Any]] = field(default_factory=dict)  # version -> early delta
     reloading: bool = False
@@ -36,10 +37,11 @@ class Watched:
     gap_timer: asyncio.TimerHandle | None = None
 
 
-# (event_id) -> (version, {view: vars}) computed from the database, in a thread.
-SnapshotLoader = Callable[[str, frozenset[str]], Awaitable[tuple[int, dict[str, dict[str, Any]]]]]
-# (event_id, cached vars by view, delta) -> new vars by view, or None when only a reload will do.
-DeltaApplier = Callable[[str, dict[str, dict[str, Any]], dict[str, Any]], dict[str, dict[str, Any]] | None]
+Views = dict[str, dict[str, Any]]  # view name -> the vars its tabs show
+# (event_id, views) -> (version, model, views) read from the database.
+SnapshotLoader = Callable[[str, frozenset[str]], Awaitable[tuple[int, Any, Views]]]
+# (model, delta, views) -> (new model, views), or None when only a reload will do.
+DeltaApplier = Callable[[Any, dict[str, Any], frozenset[str]], tuple[Any, Views] | None]
 # (token, {view: vars}) -> sent?  False means the tab is gone.
 Emitter = Callable[[str, str, dict[str, Any]], Awaitable[bool]]
 
@@ -61,7 +63,9 @@ class LiveHub:
         self.unwatch(token)
         self._tabs[event_id][token] = view
         self._event_of[token] = event_id
-        self._events.setdefault(event_id, Watched())
+        watched = self._events.setdefault(event_id, Watched())
+        if view not in watched.payloads:
+            watched.model = None  # a view we do not compute yet: the next delta reloads
 
     def unwatch(self, token: str) -> None:
         event_id = self._event_of.pop(token, None)
@@ -78,15 +82,11 @@ class LiveHub:
         if watched and watched.gap_timer:
             watched.gap_timer.cancel()
 
+    def _views(self, event_id: str) -> frozenset[str]:
+        return frozenset(self._tabs.get(event_id, {}).values())
+
     def watchers(self, event_id: str) -> int:
         return len(self._tabs.get(event_id, {}))
-
-    def remember(self, event_id: str, version: int, payloads: dict[str, dict[str, Any]]) -> None:
-        """A page loaded a snapshot itself: keep it if it is newer than what the hub has."""
-        watched = self._events.setdefault(event_id, Watched())
-        if version > watched.version:
-            watched.version = version
-            watched.payloads.update(payloads)
 
     # Listener -------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -117,7 +117,7 @@ class LiveHub:
         if watched is None or not self._tabs.get(event_id):
             return
         version = int(delta.get("version", 0))
-        if watched.version < 0 or delta.get("structure") or watched.reloading:
+        if watched.model is None or delta.get("structure") or watched.reloading:
             await self._reload(event_id)
             return
         if version <= watched.version:
@@ -128,19 +128,20 @@ class LiveHub:
                 loop = asyncio.get_running_loop()
                 watched.gap_timer = loop.call_later(GAP_WAIT, lambda: asyncio.ensure_future(self._gap_expired(event_id)))
             return
-        applied = self._apply_delta(event_id, watched.payloads, delta)
+        views = self._views(event_id)
+        applied = self._apply_delta(watched.model, delta, views)
         if applied is None:
             await self._reload(event_id)
             return
-        watched.version, watched.payloads = version, applied
+        watched.version, (watched.model, watched.payloads) = version, applied
         # Deltas that arrived early and now follow on.
         while watched.version + 1 in watched.buffered:
             nxt = watched.buffered.pop(watched.version + 1)
-            applied = self._apply_delta(event_id, watched.payloads, nxt)
+            applied = self._apply_delta(watched.model, nxt, views)
             if applied is None:
                 await self._reload(event_id)
                 return
-            watched.version, watched.payloads = watched.version + 1, applied
+            watched.version, (watched.model, watched.payloads) = watched.version + 1, applied
         watched.buffered = {v: d for v, d in watched.buffered.items() if v > watched.version}
         if not watched.buffered and watched.gap_timer:
             watched.gap_timer.cancel()
@@ -166,11 +167,11 @@ class LiveHub:
         try:
             while True:
                 watched.reload_again = False
-                views = frozenset(self._tabs.get(event_id, {}).values())
+                views = self._views(event_id)
                 if not views:
                     return
-                version, payloads = await self._load_snapshot(event_id, views)
-                watched.version, watched.payloads = version, payloads
+                version, model, payloads = await self._load_snapshot(event_id, views)
+                watched.version, watched.model, watched.payloads = version, model, payloads
                 watched.buffered = {v: d for v, d in watched.buffered.items() if v > version}
                 await self._fan_out(event_id)
                 if not watched.reload_again:

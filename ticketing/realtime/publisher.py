@@ -1,8 +1,8 @@
 """Compose an event's delta inside the transaction that changed it; publish it after commit.
 
 The delta carries the exact usage, at the new version, of every session and ticket-type quota
-the transaction locked (locked rows cannot change under it, so the figures are exact), the
-orders it touched, and whether the catalog itself changed (`structure`: listeners reload).
+the transaction locked (locked rows cannot change under it, so the figures are exact; `sold`
+is the sales counter), and whether the catalog itself changed (`structure`: listeners reload).
 Publishing runs as an after-commit hook and never fails the sale (see bus.publish).
 """
 
@@ -20,17 +20,11 @@ from ticketing.realtime.bus import get_bus
 from ticketing.services import usage
 
 STRUCTURE = "realtime_structure_changed"
-ORDERS = "realtime_orders"
 
 
 def mark_structure_changed(db: Session, event_id: uuid.UUID) -> None:
     """The event's sessions, ticket types or settings changed: listeners must reload it."""
     db.info.setdefault(STRUCTURE, set()).add(event_id)
-
-
-def note_order(db: Session, *, event_id: uuid.UUID, order: dict[str, Any]) -> None:
-    """An order of the event changed (for the organizers' live feed)."""
-    db.info.setdefault(ORDERS, {}).setdefault(event_id, []).append(order)
 
 
 def _fresh(db: Session, model: type, ids: set[uuid.UUID], event_id: uuid.UUID) -> list[Any]:
@@ -56,7 +50,6 @@ def stage_delta(db: Session, *, event_id: uuid.UUID, version: int) -> dict[str, 
         "sessions": {str(k): [u.sold, u.pending, u.held] for k, u in session_used.items()},
         "quotas": {str(k): [u.sold, u.pending, u.held] for k, u in type_used.items()},
         "structure": event_id in db.info.get(STRUCTURE, set()),
-        "orders": db.info.get(ORDERS, {}).pop(event_id, []),
     }
     bus_event = str(event_id)
     on_commit(db, lambda: get_bus().publish(bus_event, message))

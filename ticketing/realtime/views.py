@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,8 +17,9 @@ from ticketing.db import session_scope
 from ticketing.formatting import date_range, local_time, money
 from ticketing.models import Event
 from ticketing.models.base import utcnow
-from ticketing.services.availability import EventAvailability, event_availability
-from ticketing.services import door
+from ticketing.services import door, usage
+from ticketing.services.availability import EventAvailability, EventInputs, compute_availability, load_inputs
+from ticketing.services.usage import Usage
 from ticketing.services.reports import SalesSummary, event_sales
 
 STATUS_LABELS = {
@@ -40,6 +42,8 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
     names = {s.id: s.name for s in avail.sessions}
     order = {s.id: i for i, s in enumerate(avail.sessions)}  # by start time
     left = {s.id: s.available for s in avail.sessions}
+    # Full only because of carts and unpaid orders: those places may still come back.
+    may_return = {s.id for s in avail.sessions if s.available == 0 and s.held + s.pending > 0}
     sessions = []
     for s in avail.sessions:
         taken = s.capacity - s.available
@@ -52,6 +56,7 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
             "taken_percent": round(100 * taken / s.capacity) if s.capacity else 100,
             "status": s.status,
             "status_label": STATUS_LABELS[s.status],
+            "note": "Places in carts may come back" if s.id in may_return else "",
         })
     types = []
     for t in avail.ticket_types:
@@ -66,6 +71,11 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
             "is_available": t.is_available,
             "reason": t.reason or "",
             "reason_label": REASON_LABELS.get(t.reason or "", ""),
+            "note": (
+                f"{bottleneck} is full for now: places in carts may come back"
+                if t.reason == "session_full" and t.bottleneck_session_id in may_return
+                else f"{bottleneck} is full" if t.reason == "session_full" else ""
+            ),
             "bottleneck": bottleneck,
             "sessions": ", ".join(names[s] for s in sorted(t.session_ids, key=lambda x: order.get(x, 0)) if s in names),
             "limited_by": f"Limited by {bottleneck}" if binding and t.is_available else "",
@@ -174,28 +184,65 @@ def conflict_lines(db: Session, event: Event) -> list[dict[str, str]]:
     return out
 
 
-def build_views(event_id: uuid.UUID, views: frozenset[str]) -> tuple[int, dict[str, dict[str, Any]]]:
-    """(version, {view: vars}) of the event, read in one transaction."""
+@dataclass(frozen=True)
+class LiveModel:
+    """What a worker keeps per watched event: the catalog and the latest usage figures."""
+
+    inputs: EventInputs
+    session_used: dict[uuid.UUID, Usage]
+    type_used: dict[uuid.UUID, Usage]
+
+
+def build_snapshot(event_id: uuid.UUID, views: frozenset[str]) -> tuple[int, LiveModel, dict[str, dict[str, Any]]]:
+    """(version, model, {view: vars}) of the event, read in one transaction."""
     with session_scope(readonly=True) as db:
         now = utcnow()
-        avail = event_availability(db=db, event_id=event_id, now=now)
-        event = db.get(Event, event_id)
+        inputs = load_inputs(db=db, event_id=event_id)
+        model = LiveModel(
+            inputs,
+            usage.session_usage(db=db, sessions=inputs.sessions, now=now),
+            usage.ticket_type_usage(db=db, ticket_types=inputs.types, now=now),
+        )
+        version = inputs.event.version
+        avail = compute_availability(inputs, model.session_used, model.type_used, version=version, now=now)
         out: dict[str, dict[str, Any]] = {}
         if "customer" in views:
-            out["customer"] = customer_view(avail, event)
+            out["customer"] = customer_view(avail, inputs.event)
         if "dashboard" in views:
-            out["dashboard"] = dashboard_view(avail, event, event_sales(db=db, event=event, now=now),
-                                              door.checkin_stats(db=db, event_id=event.id), conflict_lines(db, event))
+            out["dashboard"] = dashboard_view(avail, inputs.event, event_sales(db=db, event=inputs.event, now=now),
+                                              door.checkin_stats(db=db, event_id=event_id),
+                                              conflict_lines(db, inputs.event))
         if "door" in views:
-            out["door"] = door_view(db, event)
-        return avail.version, out
+            out["door"] = door_view(db, inputs.event)
+        return version, model, out
 
 
-async def load_snapshot(event_id: str, views: frozenset[str]) -> tuple[int, dict[str, dict[str, Any]]]:
+async def load_snapshot(event_id: str, views: frozenset[str]) -> tuple[int, LiveModel, dict[str, dict[str, Any]]]:
     """The hub's loader: the database work runs in a thread."""
-    return await asyncio.to_thread(build_views, uuid.UUID(event_id), views)
+    return await asyncio.to_thread(build_snapshot, uuid.UUID(event_id), views)
 
 
-def apply_delta(event_id: str, payloads: dict[str, dict[str, Any]], delta: dict[str, Any]) -> None:
-    """Deltas are not merged into the views in memory yet: the hub reloads (coalesced)."""
-    return None
+def _usage_update(known: dict[uuid.UUID, Usage], figures: dict[str, list[int]]) -> dict[uuid.UUID, Usage] | None:
+    updated = dict(known)
+    for key, (sold, pending, held) in figures.items():
+        target = uuid.UUID(key)
+        if target not in known:
+            return None  # a session or quota we have never seen: the catalog moved on
+        updated[target] = Usage(sold, pending, held)
+    return updated
+
+
+def apply_delta(
+    model: LiveModel, delta: dict[str, Any], views: frozenset[str]
+) -> tuple[LiveModel, dict[str, dict[str, Any]]] | None:
+    """Apply a delta's exact usage figures to the model and re-render the views, with no
+    database work; None when a reload is needed (organizer figures come from the database)."""
+    if not views <= {"customer"}:
+        return None
+    sessions = _usage_update(model.session_used, delta.get("sessions", {}))
+    quotas = _usage_update(model.type_used, delta.get("quotas", {}))
+    if sessions is None or quotas is None:
+        return None
+    updated = LiveModel(model.inputs, sessions, quotas)
+    avail = compute_availability(model.inputs, sessions, quotas, version=int(delta["version"]), now=utcnow())
+    return updated, {"customer": customer_view(avail, model.inputs.event)}

@@ -98,8 +98,18 @@ def visible_event(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID | None
     return event
 
 
-def event_availability(*, db: Session, event_id: uuid.UUID, now: datetime) -> EventAvailability:
-    """Availability of every session and ticket type of the event at `now` (no access check)."""
+@dataclass(frozen=True)
+class EventInputs:
+    """The catalog side of an event's availability: what changes only when the catalog does."""
+
+    event: Event
+    sessions: list[EventSession]  # by start
+    types: list[TicketType]  # by sort order
+    sessions_of: dict[uuid.UUID, list[uuid.UUID]]
+
+
+def load_inputs(*, db: Session, event_id: uuid.UUID) -> EventInputs:
+    """Event, sessions, ticket types and inclusions (4 queries)."""
     # populate_existing: a long-lived session must not report counters it loaded earlier.
     fresh = {"populate_existing": True}
     event = db.exec(select(Event).where(Event.id == event_id).execution_options(**fresh)).first()
@@ -121,10 +131,28 @@ def event_availability(*, db: Session, event_id: uuid.UUID, now: datetime) -> Ev
             .execution_options(**fresh)
         ).all()
     )
-    sessions_of = sessions_of_types(db, [t.id for t in types])
-    session_used = usage.session_usage(db=db, sessions=sessions, now=now)
-    type_used = usage.ticket_type_usage(db=db, ticket_types=types, now=now)
+    return EventInputs(event, sessions, types, sessions_of_types(db, [t.id for t in types]))
 
+
+def event_availability(*, db: Session, event_id: uuid.UUID, now: datetime) -> EventAvailability:
+    """Availability of every session and ticket type of the event at `now` (no access check)."""
+    inputs = load_inputs(db=db, event_id=event_id)
+    session_used = usage.session_usage(db=db, sessions=inputs.sessions, now=now)
+    type_used = usage.ticket_type_usage(db=db, ticket_types=inputs.types, now=now)
+    return compute_availability(inputs, session_used, type_used, version=inputs.event.version, now=now)
+
+
+def compute_availability(
+    inputs: EventInputs,
+    session_used: dict[uuid.UUID, usage.Usage],
+    type_used: dict[uuid.UUID, usage.Usage],
+    *,
+    version: int,
+    now: datetime,
+) -> EventAvailability:
+    """Availability from the catalog and the usage figures alone (no database): live listeners
+    recompute it from the usage a delta carries."""
+    event, sessions, types, sessions_of = inputs.event, inputs.sessions, inputs.types, inputs.sessions_of
     session_rows: list[SessionAvailability] = []
     left_by_session: dict[uuid.UUID, int] = {}
     for s in sessions:
@@ -155,11 +183,11 @@ def event_availability(*, db: Session, event_id: uuid.UUID, now: datetime) -> Ev
             reason = "session_full"
         type_rows.append(
             TicketTypeAvailability(
-                id=t.id, name=t.name, price_minor=t.price_minor, currency=t.currency, sold=t.sold,
+                id=t.id, name=t.name, price_minor=t.price_minor, currency=t.currency, sold=type_used[t.id].sold,
                 available=available, is_available=reason is None, reason=reason,
                 bottleneck_session_id=bottleneck, session_ids=tuple(included),
             )
         )
     return EventAvailability(
-        event_id=event.id, version=event.version, as_of=now, sessions=session_rows, ticket_types=type_rows
+        event_id=event.id, version=version, as_of=now, sessions=session_rows, ticket_types=type_rows
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import reflex as rx
@@ -13,10 +12,10 @@ from ticketing.services import availability, door, reports
 from ticketing.services.errors import ServiceError
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
-from ticketing.state.live import hub, register_view
+from ticketing.state.live import LiveEventMixin, register_view
 
 
-class DashboardState(rx.State):
+class DashboardState(LiveEventMixin, rx.State):
     title: str = ""
     public_url: str = ""
     stats: dict[str, str] = {}
@@ -24,8 +23,6 @@ class DashboardState(rx.State):
     chart: list[dict[str, Any]] = []
     orders: list[dict[str, Any]] = []
     conflicts: list[dict[str, Any]] = []  # offline admissions the door could not have made online
-    version: int = 0
-    live: bool = True
     error: str = ""
 
     @rx.event
@@ -33,9 +30,8 @@ class DashboardState(rx.State):
         """on_load (after the staff guard): figures now, then live pushes."""
         auth = await self.get_state(AuthState)
         user_id = await auth.current_user_id()
-        try:
-            event_id = uuid.UUID(str(self.router._page.params.get("event_id", "")))
-        except ValueError:
+        event_id = self._route_event_id()
+        if event_id is None:
             self.error = "No such event."
             return
         if user_id is None:
@@ -57,17 +53,7 @@ class DashboardState(rx.State):
         self.error, self.title, self.public_url = "", event.title, f"/events/{event.id}"
         self.stats, self.sessions, self.chart, self.orders = view["stats"], view["sessions"], view["chart"], view["orders"]
         self.conflicts = view["conflicts"]
-        self.version, self.live = avail.version, hub.bus_up
-        hub.watch(self.router.session.client_token, str(event.id), "dashboard")
-
-    @rx.event
-    def leave(self):
-        hub.unwatch(self.router.session.client_token)
-
-    @rx.event
-    async def refresh(self):
-        if not self.live:
-            return DashboardState.load
+        self._watch(event.id, "dashboard", avail.version)
 
 
 register_view("dashboard", DashboardState)

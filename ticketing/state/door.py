@@ -16,7 +16,7 @@ from ticketing.services import admission, catalog, door
 from ticketing.services.errors import ServiceError
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
-from ticketing.state.live import hub, register_view
+from ticketing.state.live import LiveEventMixin, register_view
 
 
 def api_base() -> str:
@@ -59,7 +59,7 @@ class DoorEventsState(rx.State):
         self.loaded = True
 
 
-class DoorState(rx.State):
+class DoorState(LiveEventMixin, rx.State):
     """/door/[event_id]: counters and history arrive as live pushes (view "door")."""
 
     event_id: str = ""
@@ -70,8 +70,6 @@ class DoorState(rx.State):
     counters: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
     conflicts: int = 0
-    version: int = 0
-    live: bool = True
     error: str = ""
 
     @rx.event
@@ -81,9 +79,8 @@ class DoorState(rx.State):
         user_id = await auth.current_user_id()
         if user_id is None:
             return
-        try:
-            event_id = uuid.UUID(str(self.router._page.params.get("event_id", "")))
-        except ValueError:
+        event_id = self._route_event_id()
+        if event_id is None:
             self.error = "No such event."
             return
 
@@ -103,8 +100,7 @@ class DoorState(rx.State):
         if not self.selected_session_id or self.selected_session_id not in {c["id"] for c in view["counters"]}:
             self.selected_session_id = self.default_session_id
         self.counters, self.history, self.conflicts = view["counters"], view["history"], view["conflicts"]
-        self.version, self.live = event.version, hub.bus_up
-        hub.watch(self.router.session.client_token, str(event.id), "door")
+        self._watch(event.id, "door", event.version)
 
     @rx.event
     def choose_session(self, session_id: str):
@@ -113,12 +109,8 @@ class DoorState(rx.State):
             self.selected_session_id = session_id
 
     @rx.event
-    def leave(self):
-        hub.unwatch(self.router.session.client_token)
-
-    @rx.event
-    async def refresh(self):
-        """After offline scans synced, or every few seconds while live updates are paused."""
+    async def reload(self):
+        """The scanner synced offline scans or came back online: figures now."""
         return DoorState.load
 
 

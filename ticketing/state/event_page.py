@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from typing import Any
 
 import reflex as rx
@@ -15,29 +14,20 @@ from ticketing.services import availability, catalog
 from ticketing.services.errors import ServiceError
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
-from ticketing.state.live import hub, register_view
+from ticketing.state.live import LiveEventMixin, register_view
 
 
-class EventPageState(rx.State):
+class EventPageState(LiveEventMixin, rx.State):
     event: dict[str, str] = {}
     sessions: list[dict[str, Any]] = []
     ticket_types: list[dict[str, Any]] = []
-    version: int = 0
-    live: bool = True
     missing: bool = False
     worker: str = ""  # the worker process serving this tab (shown as a data attribute)
-
-    def _event_id(self) -> uuid.UUID | None:
-        raw = self.router._page.params.get("event_id", "")
-        try:
-            return uuid.UUID(str(raw))
-        except ValueError:
-            return None
 
     @rx.event
     async def load(self):
         """on_load: a fresh snapshot, then live pushes from the hub."""
-        event_id = self._event_id()
+        event_id = self._route_event_id()
         auth = await self.get_state(AuthState)
         user_id = await auth.current_user_id()
         if event_id is None:
@@ -68,21 +58,8 @@ class EventPageState(rx.State):
         }
         view = customer_view(avail, e)
         self.sessions, self.ticket_types = view["sessions"], view["ticket_types"]
-        self.version, self.missing, self.live = avail.version, False, hub.bus_up
-        self.worker = str(os.getpid())
-        hub.watch(self.router.session.client_token, str(e.id), "customer")
-        hub.remember(str(e.id), avail.version, {"customer": view})
-
-    @rx.event
-    def leave(self):
-        """on_unmount: stop receiving this event's updates."""
-        hub.unwatch(self.router.session.client_token)
-
-    @rx.event
-    async def refresh(self):
-        """Periodic refresh while live updates are paused."""
-        if not self.live:
-            return EventPageState.load
+        self.missing, self.worker = False, str(os.getpid())
+        self._watch(e.id, "customer", avail.version)
 
 
 register_view("customer", EventPageState)

@@ -6,6 +6,7 @@ tab), without loading or locking that tab's server-side state.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import reflex as rx
@@ -51,3 +52,32 @@ async def emit_to_tab(token: str, view: str, values: dict[str, Any]) -> bool:
 
 
 hub = LiveHub(load_snapshot=load_snapshot, apply_delta=apply_delta, emit=emit_to_tab)
+
+
+class LiveEventMixin(rx.State, mixin=True):
+    """What every page watching one event live shares: the route's event id, registering the tab
+    with this worker's hub, leaving on unmount, and polling while live updates are paused."""
+
+    version: int = 0
+    live: bool = True
+
+    def _route_event_id(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(str(self.router._page.params.get("event_id", "")))
+        except ValueError:
+            return None
+
+    def _watch(self, event_id: uuid.UUID, view: str, version: int) -> None:
+        self.version, self.live = version, hub.bus_up
+        hub.watch(self.router.session.client_token, str(event_id), view)
+
+    @rx.event
+    def leave(self):
+        """on_unmount: stop receiving this event's updates."""
+        hub.unwatch(self.router.session.client_token)
+
+    @rx.event
+    async def refresh(self):
+        """Polled every 10 s while live updates are paused: reload the page's data."""
+        if not self.live:
+            return type(self).load
