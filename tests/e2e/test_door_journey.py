@@ -178,6 +178,37 @@ def test_offline_scans_are_judged_on_the_phone_queued_and_synced(page: Page, vie
     assert (conflict.ticket_id, conflict.first_gate, conflict.second_gate) == (alan.id, "Side door", "Main door")
 
 
+@phone_only
+def test_the_live_camera_scans_a_ticket(browser, app_url: str, viewport: str, live, tmp_path):
+    """Chromium's fake camera plays a QR code as video: the real getUserMedia + zxing path."""
+    event, steward, _owner = live
+    (guest,) = buy_live(event, event.today_only, ["Barbara Liskov"])
+    video = tmp_path / "camera.y4m"
+    video.write_bytes(_qr_video(guest.code))
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS
+
+    camera_browser = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
+        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ])
+    try:
+        context = camera_browser.new_context(viewport=VIEWPORTS[viewport], base_url=app_url, is_mobile=True,
+                                             has_touch=True)
+        context.grant_permissions(["camera"])
+        page = context.new_page()
+        sign_in(page, steward)
+        open_scanner(page, event)
+        page.locator("#door-camera-start").click()
+        expect(answer(page, "admitted")).to_contain_text("Barbara Liskov", timeout=20_000)
+        snapshot(page, f"door-camera-admitted-{viewport}")
+        dismiss(page)
+        # The same ticket still in front of the camera is not sent again and again.
+        page.wait_for_timeout(1500)
+        assert len(checkins(event)) == 1
+    finally:
+        camera_browser.close()
+
+
 def test_door_pages_and_the_organizers_conflicts(page: Page, viewport: str, live):
     event, steward, owner = live
     (ada,) = buy_live(event, event.today_only, ["Ada Lovelace"])
@@ -215,3 +246,21 @@ def _white_png() -> bytes:
     rows = b"".join(b"\x00" + b"\xff" * 64 for _ in range(64))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 64, 64, 8, 0, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def _qr_video(text: str, size: int = 480, frames: int = 10) -> bytes:
+    """A Y4M video (what Chromium's fake camera plays) showing a QR code of `text`."""
+    qr = segno.make(text, error="m")
+    modules = list(qr.matrix_iter(scale=1, border=4))
+    scale = (size - 40) // len(modules)
+    offset = (size - scale * len(modules)) // 2
+    luma = bytearray([235]) * (size * size)
+    for y, row in enumerate(modules):
+        for x, dark in enumerate(row):
+            if dark:
+                for dy in range(scale):
+                    start = (offset + y * scale + dy) * size + offset + x * scale
+                    luma[start:start + scale] = bytes([16]) * scale
+    chroma = bytes([128]) * (size * size // 2)
+    header = f"YUV4MPEG2 W{size} H{size} F10:1 Ip A1:1 C420jpeg\n".encode()
+    return header + b"".join(b"FRAME\n" + bytes(luma) + chroma for _ in range(frames))
