@@ -67,7 +67,13 @@ function hhmm(iso) {
 }
 
 function details(ticket) {
-  return { ticket_id: ticket.id, holder_name: ticket.holder, ticket_type: ticket.type.name, order_number: ticket.order, seat: null };
+  return {
+    ticket_id: ticket.id,
+    holder_name: ticket.holder,
+    ticket_type: ticket.type.name,
+    order_number: ticket.order,
+    seat: null,
+  };
 }
 
 // Judge a scan with no server: the same answers, in the same order, as admission.py.
@@ -77,7 +83,8 @@ export function decideOffline(index, claims, sessionId, local) {
   const ticket = index.tickets.get(claims.ticketId);
   if (!ticket) {
     // Another event's ticket, or one sold after the list was fetched: without the server we cannot tell.
-    return { result: "unknown_code", message: `Not on this phone's ticket list (from ${hhmm(index.loadedAt.toISOString())}).` };
+    const since = hhmm(index.loadedAt.toISOString());
+    return { result: "unknown_code", message: `Not on this phone's ticket list (from ${since}).` };
   }
   const data = details(ticket);
   if (ticket.status === "cancelled") return { result: "cancelled", message: "This ticket was cancelled.", data };

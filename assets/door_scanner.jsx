@@ -8,20 +8,10 @@
 // sends them with their scan time when the network is back.
 import React, { useCallback, useEffect, useRef, useState } from "react";
 import { BrowserQRCodeReader } from "@zxing/browser";
-import { decideOffline, indexList, newNonce, readCode, searchTickets, storage } from "./door_offline.js";
+import { ResultScreen, feedback, fromServer } from "./door_answer.jsx";
+import { decideOffline, indexList, newNonce, readCode, storage } from "./door_offline.js";
+import { SearchPanel } from "./door_search.jsx";
 
-const TITLES = {
-  admitted: "Admitted",
-  already_checked_in: "Already checked in",
-  unknown_code: "Unknown ticket",
-  wrong_event: "Wrong event",
-  wrong_session: "Wrong session",
-  not_paid: "Not paid",
-  cancelled: "Cancelled ticket",
-  revoked: "Old code",
-  no_code: "No QR code found",
-  no_list: "Not ready",
-};
 const REQUEST_TIMEOUT_MS = 5000;
 const LIST_EVERY_MS = 60000;
 const SYNC_EVERY_MS = 10000;
@@ -49,58 +39,6 @@ async function request(url, { token, method = "GET", body, timeout = REQUEST_TIM
   } finally {
     clearTimeout(timer);
   }
-}
-
-let audio = null;
-function feedback(ok) {
-  try {
-    if (navigator.vibrate) navigator.vibrate(ok ? 90 : [200, 90, 200]);
-  } catch {
-    /* vibration is a bonus */
-  }
-  try {
-    audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-    const osc = audio.createOscillator();
-    const gain = audio.createGain();
-    osc.type = ok ? "sine" : "square";
-    osc.frequency.value = ok ? 880 : 196;
-    gain.gain.value = 0.08;
-    osc.connect(gain).connect(audio.destination);
-    osc.start();
-    osc.stop(audio.currentTime + (ok ? 0.15 : 0.45));
-  } catch {
-    /* no audio device: the colour and vibration remain */
-  }
-}
-
-function fromServer(status, json) {
-  if (status === 201) return { result: "admitted", message: "Admitted", data: json };
-  return { result: json.code || "error", message: json.detail || `Error ${status}`, data: json };
-}
-
-function ResultScreen({ shown, onClose }) {
-  const ok = shown.result === "admitted";
-  const d = shown.data || {};
-  const meta = [d.ticket_type, d.session_name, d.seat ? `Seat ${d.seat}` : null].filter(Boolean).join(" · ");
-  return (
-    <div
-      className={`door-result ${ok ? "door-result--ok" : "door-result--no"}`}
-      role="alert"
-      id="door-result"
-      data-result={shown.result}
-      onClick={onClose}
-    >
-      <div className="door-result__icon" aria-hidden="true">{ok ? "✓" : "✕"}</div>
-      <div className="door-result__title">{TITLES[shown.result] || "Not admitted"}</div>
-      {d.holder_name ? <div className="door-result__holder">{d.holder_name}</div> : null}
-      {meta ? <div className="door-result__meta">{meta}</div> : null}
-      {!ok || d.conflict ? <div className="door-result__detail">{shown.message}</div> : null}
-      {shown.offline ? (
-        <div className="door-result__offline">Offline — decided on this phone{ok ? ", syncs when the network is back" : ""}</div>
-      ) : null}
-      <button className="door-result__next" type="button" onClick={onClose}>Scan next</button>
-    </div>
-  );
 }
 
 export function DoorScanner({ eventId, apiUrl, token, defaultSessionId, onSessionChange, onSynced }) {
@@ -220,7 +158,8 @@ export function DoorScanner({ eventId, apiUrl, token, defaultSessionId, onSessio
             setReachable(true);
             answer = fromServer(r.status, r.json);
             const d = answer.data;
-            if (d.ticket_id && d.session_id && (answer.result === "admitted" || answer.result === "already_checked_in")) {
+            const known = answer.result === "admitted" || answer.result === "already_checked_in";
+            if (known && d.ticket_id && d.session_id) {
               remember(d.ticket_id, d.session_id, d.checked_in_at, d.gate);
             }
           }
@@ -230,7 +169,8 @@ export function DoorScanner({ eventId, apiUrl, token, defaultSessionId, onSessio
       }
       if (!answer) {
         if (!idx) {
-          answer = { result: "no_list", message: "This phone has no ticket list yet: connect once to load it.", offline: true };
+          const message = "This phone has no ticket list yet: connect once to load it.";
+          answer = { result: "no_list", message, offline: true };
         } else {
           const claims = text ? await readCode(body.code, idx.list.key) : { ticketId, version: null };
           answer = { ...decideOffline(idx, claims, session, local.current), offline: true };
@@ -348,12 +288,16 @@ export function DoorScanner({ eventId, apiUrl, token, defaultSessionId, onSessio
   };
 
   const sessions = index ? index.list.sessions : [];
-  const results = index && mode === "search" ? searchTickets(index, query) : [];
-  const listTime = index ? index.loadedAt.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false }) : "";
+  const clock = { hour: "2-digit", minute: "2-digit", hour12: false };
+  const listTime = index ? index.loadedAt.toLocaleTimeString([], clock) : "";
 
   return (
-    <div className="door" id="door-scanner" data-online={online ? "true" : "false"} data-ready={index ? "true" : "false"}>
-      <div className={`door-status ${online ? "door-status--online" : "door-status--offline"}`} id="door-status" role="status">
+    <div className="door" id="door-scanner" data-online={String(online)} data-ready={String(Boolean(index))}>
+      <div
+        className={`door-status ${online ? "door-status--online" : "door-status--offline"}`}
+        id="door-status"
+        role="status"
+      >
         <span className="door-status__dot" aria-hidden="true" />
         <span className="door-status__text">
           {online ? "Online" : "OFFLINE — scans are saved on this phone"}
@@ -431,7 +375,14 @@ export function DoorScanner({ eventId, apiUrl, token, defaultSessionId, onSessio
           <label className="door-button door-button--quiet" htmlFor="door-photo">
             Scan a photo
           </label>
-          <input id="door-photo" className="door-hidden" type="file" accept="image/*" capture="environment" onChange={onPhoto} />
+          <input
+            id="door-photo"
+            className="door-hidden"
+            type="file"
+            accept="image/*"
+            capture="environment"
+            onChange={onPhoto}
+          />
         </div>
       </div>
 
@@ -462,34 +413,17 @@ export function DoorScanner({ eventId, apiUrl, token, defaultSessionId, onSessio
         </button>
       </form>
 
-      <div className="door-panel" hidden={mode !== "search"}>
-        <label className="door-field">
-          <span>Name or order number</span>
-          <input id="door-search" value={query} autoComplete="off" placeholder="e.g. Lovelace or ORD-2026" onChange={(e) => setQuery(e.target.value)} />
-        </label>
-        <ul className="door-results" id="door-search-results">
-          {results.map((t) => {
-            const key = `${t.id}|${sessionId}`;
-            const inAlready = local.current.has(key) || (index && index.checkins.has(key));
-            return (
-              <li key={t.id} className="door-results__row" data-ticket={t.id}>
-                <div className="door-results__who">
-                  <strong>{t.holder}</strong>
-                  <span>
-                    {t.type.name} · <span className="door-nowrap">{t.order}</span>
-                    {t.status !== "valid" ? ` · ${t.status === "pending" ? "not paid" : "cancelled"}` : ""}
-                  </span>
-                  {inAlready ? <span className="door-results__in">✓ Checked in</span> : null}
-                </div>
-                <button type="button" className="door-button" onClick={() => submit({ ticketId: t.id })}>
-                  Check in
-                </button>
-              </li>
-            );
-          })}
-          {query.trim().length >= 2 && index && !results.length ? <li className="door-results__none">No ticket matches.</li> : null}
-        </ul>
-      </div>
+      <SearchPanel
+        hidden={mode !== "search"}
+        index={index}
+        query={query}
+        onQuery={setQuery}
+        isIn={(ticketId) => {
+          const key = `${ticketId}|${sessionId}`;
+          return local.current.has(key) || Boolean(index && index.checkins.has(key));
+        }}
+        onAdmit={(ticketId) => submit({ ticketId })}
+      />
 
       <div className="door-foot" id="door-device">
         This phone: {admittedHere} admitted

@@ -103,7 +103,8 @@ def make_live_event(*, title: str = "Harbour Jazz Night", steward_email: str | N
         tomorrow = make_session(db, event=event, name="Saturday night", capacity=500, starts_at=now + timedelta(days=1))
         today_only = make_ticket_type(db, event=event, name="Friday ticket", sessions=[today])
         both = make_ticket_type(db, event=event, name="Weekend pass", sessions=[today, tomorrow])
-        return LiveEvent(org.id, event.id, owner.id, steward.id, buyer.id, today.id, tomorrow.id, today_only.id, both.id)
+        return LiveEvent(org.id, event.id, owner.id, steward.id, buyer.id, today.id, tomorrow.id, today_only.id,
+                         both.id)
 
 
 def buy_live(live: LiveEvent, type_id: uuid.UUID, names: list[str], *, pay: bool = True) -> list[Ticket]:

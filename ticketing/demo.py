@@ -1,6 +1,7 @@
 """Demo data for the embedded default: an organizer, a door steward, a customer and four
 published events (a 3-day workshop with series and day passes, a week of daily yoga classes,
-a concert, and an open evening running today with a dozen guests for the door pages). Safe to run again: it does nothing when the demo organization exists.
+a concert, and an open evening running today with a dozen guests for the door pages).
+Safe to run again: it does nothing when the demo organization exists.
 
 Run: python -m ticketing.demo
 """

@@ -83,7 +83,8 @@ def _counter(c: rx.Var[dict]) -> rx.Component:
 
 def _history_row(h: rx.Var[dict]) -> rx.Component:
     return rx.box(
-        rx.text(h["at"], size="1", color=rx.color("gray", 11), white_space="nowrap", font_variant_numeric="tabular-nums"),
+        rx.text(h["at"], size="1", color=rx.color("gray", 11), white_space="nowrap",
+                font_variant_numeric="tabular-nums"),
         rx.box(
             rx.hstack(
                 rx.el.span(h["title"], class_name=rx.cond(h["ok"].to(bool), "door-badge door-badge--ok",
@@ -149,7 +150,8 @@ def _side() -> rx.Component:
 def door_page() -> rx.Component:
     content = rx.vstack(
         rx.hstack(
-            rx.link(rx.icon("chevron-left", size=20), href="/door", aria_label="All events", color=rx.color("gray", 11)),
+            rx.link(rx.icon("chevron-left", size=20), href="/door", aria_label="All events",
+                    color=rx.color("gray", 11)),
             rx.heading(DoorState.title, size="5", as_="h1", trim="both", id="door-title"),
             align="center",
             spacing="2",

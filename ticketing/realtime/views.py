@@ -176,7 +176,8 @@ def conflict_lines(db: Session, event: Event) -> list[dict[str, str]]:
         when = f"{local_time(c.second_at, zone):%d %b %H:%M}"
         if c.kind == "duplicate":
             first = f"{local_time(c.first_at, zone):%H:%M}" if c.first_at else "?"
-            what = f"Admitted twice: {c.first_gate} at {first}, {c.second_gate} at {local_time(c.second_at, zone):%H:%M}"
+            second = f"{local_time(c.second_at, zone):%H:%M}"
+            what = f"Admitted twice: {c.first_gate} at {first}, {c.second_gate} at {second}"
         else:
             what = f"Admitted offline by {c.second_gate} although {RESULT_TITLES.get(c.kind, c.kind).lower()}"
         out.append({"id": str(c.id), "holder": c.holder_name or "Unknown ticket", "session": session_name,
