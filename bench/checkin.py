@@ -8,6 +8,8 @@ with its own nonce, in two layers measured in the same run:
   service  admission.scan_ticket in one session_scope() per scan (what the API route runs)
   api      POST /api/v1/events/{id}/checkins over loopback HTTP to `uvicorn ticketing.api:app`
            started here in a subprocess (keep-alive connection per gate)
+  service-nobump  (only with --layers) an ablation: the service layer without the event-version
+           bump that makes door pages live, to measure what the one hot event row costs
 
 Between the layers the check-ins and the scan log are emptied. After each layer the database is
 checked: exactly one check-in per ticket, every duplicate answered `already_checked_in`.
@@ -52,7 +54,13 @@ def gate_main(gate: int, scans: list[tuple[str, str]], event_id: str, user_id: s
               token: str, deadline: float, start_at: float, out: Any) -> None:
     """Scan `scans` [(code, nonce)] one after the other; report latencies and answers."""
     event, user = uuid.UUID(event_id), uuid.UUID(user_id)
-    if layer == "service":
+    if layer == "service-nobump":
+        # Ablation, not the product: the same scans without the event-version bump, to show what
+        # serializing every gate on the event row costs. Door pages would not update live.
+        from ticketing.services import usage
+
+        usage.bump_event_version = lambda **_: 0
+    if layer.startswith("service"):
         from ticketing.db import get_engine, session_scope
         from ticketing.models.base import utcnow
         from ticketing.services.admission import NonceRace, scan_ticket

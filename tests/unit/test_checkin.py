@@ -353,3 +353,24 @@ def test_codes_are_compact_and_carry_the_ticket_and_version():
         ticket_codes.issue_code(ticket_id, 0)
     with pytest.raises(ServiceError):
         ticket_codes.read_code(code.replace(code[30], "A" if code[30] != "A" else "B", 1))
+
+
+def test_the_door_view_and_the_dashboards_conflict_lines(door):
+    from ticketing.realtime.views import conflict_lines, door_view
+
+    (t,) = buy_tickets(door, door.buyers[0], door.ws.day1_pass)
+    scan(door, code=t.code, gate="Main", now=DAY1 + MIN)
+    scan(door, code=t.code, gate="Side", scanned_at=DAY1 + 2 * MIN, now=DAY1 + 5 * MIN)  # offline, later
+    scan(door, code="junk", gate="Main", now=DAY1 + 6 * MIN)
+    with session_scope(readonly=True) as db:
+        event = db.get(Event, door.ws.event_id)
+        view = door_view(db, event)
+        lines = conflict_lines(db, event)
+    day1 = next(c for c in view["counters"] if c["id"] == str(door.ws.day1))
+    assert (day1["admitted"], day1["expected"], day1["percent"]) == (1, 1, 100)
+    assert [(h["result"], h["holder"]) for h in view["history"]] == [
+        ("unknown_code", "Not a valid ticket code."), ("already_checked_in", t.holder_name),
+        ("admitted", t.holder_name)]
+    assert view["history"][1]["detail"] == "Day 1 Only · Day 1 - Foundations · Side · offline"
+    assert view["conflicts"] == 1
+    assert [line["what"] for line in lines] == ["Admitted twice: Main at 12:01, Side at 12:02"]

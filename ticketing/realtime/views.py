@@ -159,8 +159,9 @@ def door_view(db: Session, event: Event) -> dict[str, Any]:
             {
                 "id": str(line.id), "at": f"{local_time(line.at, zone):%H:%M:%S}", "result": line.result,
                 "ok": line.result == "admitted", "title": RESULT_TITLES.get(line.result, line.result),
-                "holder": line.holder_name or "—", "ticket_type": line.ticket_type, "session": line.session_name,
-                "gate": line.gate, "offline": line.offline,
+                "holder": line.holder_name or line.message,
+                "detail": " · ".join(part for part in (line.ticket_type, line.session_name, line.gate,
+                                                       "offline" if line.offline else "") if part),
             }
             for line in door.recent_scans(db=db, event_id=event.id, limit=15)
         ],
