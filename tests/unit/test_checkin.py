@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -137,10 +138,39 @@ def test_wrong_session_explicit_and_when_nothing_runs_today(door):
     assert explicit.data["session_id"] == str(door.ws.day2)
     assert explicit.data["valid_session_ids"] == [str(door.ws.day1)]
     assert explicit.message == "Not valid for Day 2 - Advanced Techniques. Valid for: Day 1 - Foundations."
-    today = scan(door, code=t.code, now=DAY1 + DAY)  # Day 2: the ticket's only session was yesterday
-    assert today.result == "wrong_session" and today.message == "Not valid today. Valid for: Day 1 - Foundations."
-    assert scan(door, code=t.code, now=DAY1 - DAY).result == "wrong_session"  # the day before
+    today = scan(door, code=t.code, now=DAY1 + DAY)  # Day 2 is on; the ticket's only session was yesterday
+    assert today.result == "wrong_session" and today.data["session_id"] == str(door.ws.day2)
+    assert today.message == "Not valid for Day 2 - Advanced Techniques. Valid for: Day 1 - Foundations."
+    before = scan(door, code=t.code, now=DAY1 - DAY)  # the day before: nothing runs
+    assert before.message == "No session of this event runs today. Valid for: Day 1 - Foundations."
     assert count(CheckIn) == 0
+
+
+def test_without_a_session_the_door_admits_to_what_is_on_now(door):
+    """Several sessions a day: a ticket for tonight waits while the matinee runs; parallel rooms
+    each admit their own tickets."""
+    with session_scope() as db:
+        from ticketing.models import Organization
+        org = db.get(Organization, door.ws.org_id)
+        event = make_event(db, org=org, title="Festival day")
+        matinee = make_session(db, event=event, name="Matinee", capacity=9, starts_at=DAY1)  # 12:00-15:00
+        evening = make_session(db, event=event, name="Evening", capacity=9, starts_at=DAY1 + 6 * 60 * MIN)
+        room_a = make_session(db, event=event, name="Room A", capacity=9, starts_at=DAY1 + DAY)
+        room_b = make_session(db, event=event, name="Room B", capacity=9, starts_at=DAY1 + DAY)
+        types = {name: make_ticket_type(db, event=event, name=name, sessions=[s]).id
+                 for name, s in [("Evening", evening), ("Room B", room_b), ("Matinee", matinee)]}
+        event_id, ids = event.id, {s.name: s.id for s in (matinee, evening, room_a, room_b)}
+    live = replace(door, ws=replace(door.ws, event_id=event_id))  # the same steward, another event
+    evening_t, room_b_t, matinee_t = (buy_tickets(live, door.buyers[0], types[n])[0]
+                                      for n in ("Evening", "Room B", "Matinee"))
+    early = scan(live, code=evening_t.code, now=DAY1 + 60 * MIN)  # 13:00, the matinee is on
+    assert (early.result, early.data["session_name"]) == ("wrong_session", "Matinee")
+    assert early.message == "Not valid for Matinee. Valid for: Evening."
+    between = scan(live, code=evening_t.code, now=DAY1 + 4 * 60 * MIN)  # 16:00: the evening is next today
+    assert between.admitted and between.data["session_id"] == str(ids["Evening"])
+    assert scan(live, code=matinee_t.code, now=DAY1 + 60 * MIN).admitted
+    parallel = scan(live, code=room_b_t.code, now=DAY1 + DAY + MIN)
+    assert parallel.admitted and parallel.data["session_name"] == "Room B"
 
 
 def test_a_session_of_another_event_is_not_found(door):

@@ -47,7 +47,7 @@ MAX_NONCE = 100
 MAX_GATE = 60
 OLDEST_SCAN = timedelta(days=30)  # an offline queue older than this is not believed
 
-__all__ = ["ScanAnswer", "NonceRace", "SessionWindow", "scan_ticket", "door_event", "current_session"]
+__all__ = ["ScanAnswer", "NonceRace", "SessionWindow", "scan_ticket", "door_event", "current_sessions"]
 
 
 @dataclass(frozen=True)
@@ -228,19 +228,20 @@ def _wrong_event(db: Session, scan: _Scan) -> ScanAnswer:
     return _refuse("wrong_event", "This ticket is for another event.")
 
 
-def current_session(sessions: list[SessionWindow], *, now: datetime, timezone: str) -> SessionWindow | None:
-    """The session running now, else the next one starting later today (event's timezone)."""
-    live = [s for s in sessions if s.status != "cancelled"]
+def current_sessions(sessions: list[SessionWindow], *, now: datetime, timezone: str) -> list[SessionWindow]:
+    """The event's sessions the door admits to now: those running now (several when they run in
+    parallel), else those starting next later today (event's timezone); [] when none."""
+    live = sorted((s for s in sessions if s.status != "cancelled"), key=lambda s: (s.starts_at, s.name))
     running = [s for s in live if s.starts_at <= now < s.ends_at]
     if running:
-        return running[0]
+        return running
     try:
         zone = ZoneInfo(timezone)
     except (KeyError, ValueError):
         zone = ZoneInfo("UTC")
     today = now.astimezone(zone).date()
     later = [s for s in live if s.starts_at > now and s.starts_at.astimezone(zone).date() == today]
-    return later[0] if later else None
+    return [s for s in later if s.starts_at == later[0].starts_at]
 
 
 def _choose_session(db: Session, scan: _Scan, session_id: uuid.UUID | None) -> ScanAnswer | None:
@@ -249,9 +250,18 @@ def _choose_session(db: Session, scan: _Scan, session_id: uuid.UUID | None) -> S
     valid_for = ", ".join(s.name for s in sessions)
     extra = {"valid_session_ids": [str(s.id) for s in sessions], "valid_sessions": valid_for}
     if session_id is None:
-        scan.target = current_session(sessions, now=scan.at, timezone=scan.ctx.timezone)
+        # The door admits to what is on now: a ticket for a later session of the same day waits.
+        window = current_sessions(store.event_sessions(db, scan.ctx.event_id), now=scan.at,
+                                  timezone=scan.ctx.timezone)
+        if not window:
+            return _refuse("wrong_session", f"No session of this event runs today. Valid for: {valid_for}.", scan,
+                           **extra)
+        mine = {s.id for s in sessions}
+        scan.target = next((s for s in window if s.id in mine), None)
         if scan.target is None:
-            return _refuse("wrong_session", f"Not valid today. Valid for: {valid_for}.", scan, **extra)
+            scan.target = window[0]
+            now_on = ", ".join(s.name for s in window)
+            return _refuse("wrong_session", f"Not valid for {now_on}. Valid for: {valid_for}.", scan, **extra)
         return None
     chosen = next((s for s in sessions if s.id == session_id), None)
     if chosen is None:

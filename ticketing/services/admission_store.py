@@ -118,6 +118,8 @@ def _build(dialect: str) -> dict[str, Any]:
         .returning(_CHECKINS.c.id),
         "first": select(_CHECKINS.c.id, _CHECKINS.c.checked_in_at, _CHECKINS.c.gate)
         .where(_CHECKINS.c.ticket_id == bindparam("ticket_id"), _CHECKINS.c.session_id == bindparam("session_id")),
+        "sessions": select(EventSession.id, EventSession.name, EventSession.starts_at, EventSession.ends_at,
+                           EventSession.status).where(EventSession.event_id == bindparam("event_id")),
         "scan": insert(_SCANS).on_conflict_do_nothing(index_elements=["event_id", "nonce"]).returning(literal(1)),
     }
 
@@ -162,6 +164,12 @@ def ticket_row(rows: list[Any]) -> TicketRow | None:
         return None
     sessions = tuple(SessionWindow(*r[8:13]) for r in rows if r[8] is not None)
     return TicketRow(*rows[0][:8], sessions=sessions)
+
+
+def event_sessions(db: Session, event_id: uuid.UUID) -> list[SessionWindow]:
+    """Every session of the event (to find what runs now when a scan names none)."""
+    conn, stmts = _conn(db)
+    return [SessionWindow(*row) for row in conn.execute(stmts["sessions"], {"event_id": event_id}).all()]
 
 
 def insert_checkin(db: Session, **values: Any) -> bool:

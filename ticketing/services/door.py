@@ -27,7 +27,7 @@ from ticketing.models import (
     TicketTypeSession,
 )
 from ticketing.services import ticket_codes
-from ticketing.services.admission import SessionWindow, current_session
+from ticketing.services.admission import SessionWindow, current_sessions
 
 # One letter per ticket status in the offline list (20,000 tickets: every byte counts).
 STATUS_LETTERS = {TicketStatus.valid.value: "v", TicketStatus.pending.value: "p", TicketStatus.cancelled.value: "c"}
@@ -65,9 +65,9 @@ def default_session_id(sessions: list[EventSession], *, now: datetime, timezone:
     """The session a door page opens on: running now, else next today, else the next upcoming,
     else the last one (a page opened after the event still shows something)."""
     targets = [SessionWindow(s.id, s.name, s.starts_at, s.ends_at, s.status) for s in sessions]
-    chosen = current_session(targets, now=now, timezone=timezone)
-    if chosen is not None:
-        return chosen.id
+    now_on = current_sessions(targets, now=now, timezone=timezone)
+    if now_on:
+        return now_on[0].id
     upcoming = [s for s in sessions if s.starts_at > now and s.status != "cancelled"]
     if upcoming:
         return upcoming[0].id
