@@ -1,6 +1,7 @@
-"""Demo data for the embedded default: an organizer, a door steward, a customer and three
+"""Demo data for the embedded default: an organizer, a door steward, a customer and four
 published events (a 3-day workshop with series and day passes, a week of daily yoga classes,
-a concert, a seated theatre performance). Safe to run again: it does nothing when the demo organization exists.
+a concert, a seated theatre performance, and an open evening running today with a dozen guests for
+the door pages). Safe to run again: it does nothing when the demo organization exists.
 
 Run: python -m ticketing.demo
 """
@@ -16,7 +17,7 @@ from ticketing.db import session_scope
 from ticketing.models import Organization, User
 from ticketing.models.base import utcnow
 from ticketing.demo_seating import demo_theatre
-from ticketing.services import accounts, catalog, organizations
+from ticketing.services import accounts, catalog, holds, orders, organizations
 
 DEMO_PASSWORD = "demo-password"
 DEMO_SLUG = "demo-events"
@@ -93,6 +94,32 @@ def _concert(db: Session, owner: User, org: Organization, start: datetime) -> No
     catalog.publish_event(db=db, user_id=owner.id, event_id=event.id, now=now)
 
 
+def _tonight(db: Session, owner: User, org: Organization, customer: User) -> None:
+    """An event running today with a dozen paid guests, so the door pages have tickets to scan."""
+    now = utcnow()
+    local_now = datetime.now(ZoneInfo(TZ))
+    event = catalog.create_event(
+        db=db, user_id=owner.id, organization_id=org.id, now=now, title="Open Studio Evening",
+        description="Drop in, meet the artists, see work in progress.", location="Studio Nord, Berlin",
+        category="Open house", timezone=TZ,
+    )
+    session = catalog.create_session(db=db, user_id=owner.id, event_id=event.id, name="Tonight",
+                                     starts_at=local_now - timedelta(minutes=30),
+                                     ends_at=local_now + timedelta(hours=4), capacity=80, now=now)
+    entry = catalog.create_ticket_type(db=db, user_id=owner.id, event_id=event.id, name="Free entry", price="0.00",
+                                       currency="EUR", session_ids=[session.session.id], now=now)
+    catalog.publish_event(db=db, user_id=owner.id, event_id=event.id, now=now)
+    guests = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Margaret Hamilton",
+              "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth", "Frances Allen", "Tim Berners-Lee",
+              "Radia Perlman", "Ken Thompson"]
+    for i in range(0, len(guests), 4):
+        names = guests[i:i + 4]
+        hold = holds.hold_tickets(db=db, event_id=event.id, user_id=customer.id,
+                                  items=[(entry.ticket_type.id, len(names))], now=now)
+        attendees = [orders.Attendee(name=n, email=f"{n.split()[0].lower()}@demo.test") for n in names]
+        orders.checkout(db=db, hold_id=hold.id, user_id=customer.id, attendees=attendees, now=now)
+
+
 def load_demo_data() -> bool:
     """Create the demo data; False when it was there already."""
     with session_scope() as db:
@@ -100,7 +127,7 @@ def load_demo_data() -> bool:
             return False
         owner = _user(db, "organizer@demo.test", "Olivia Organizer")
         door = _user(db, "door@demo.test", "Dario Door")
-        _user(db, "customer@demo.test", "Casey Customer")
+        customer = _user(db, "customer@demo.test", "Casey Customer")
         org = organizations.create_organization(db=db, user_id=owner.id, name="Demo Events", slug=DEMO_SLUG,
                                                 now=utcnow())
         organizations.add_member(db=db, user_id=owner.id, organization_id=org.id, email=door.email, role="door",
@@ -110,6 +137,7 @@ def load_demo_data() -> bool:
         _yoga(db, owner, org, datetime.now(ZoneInfo(TZ)) + timedelta(days=1))
         _concert(db, owner, org, start + timedelta(days=7))
         demo_theatre(db, owner, org, _at(start + timedelta(days=3), 19, 30))
+        _tonight(db, owner, org, customer)
     return True
 
 

@@ -7,6 +7,8 @@ start with any placeholder secret.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,12 +21,26 @@ DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
 DEV_STRIPE_SECRET_KEY = "sk_test_localstripe_dev"
 DEV_STRIPE_WEBHOOK_SECRET = "whsec_localstripe_dev"
 DEV_STRIPE_PUBLISHABLE_KEY = "pk_test_localstripe_dev"
-PLACEHOLDERS = {DEV_JWT_SECRET, DEV_STRIPE_SECRET_KEY, DEV_STRIPE_WEBHOOK_SECRET, DEV_STRIPE_PUBLISHABLE_KEY, "",
-                "changeme", "secret"}
+# The Ed25519 seed (32 bytes, base64url) that signs ticket codes on a laptop. Anyone can read it
+# here, so anyone could forge tickets with it: production refuses it.
+DEV_TICKET_SIGNING_KEY = "ZGV2LW9ubHktdGlja2V0LXNpZ25pbmcta2V5LTAwMDA"
+PLACEHOLDERS = {
+    DEV_JWT_SECRET, DEV_STRIPE_SECRET_KEY, DEV_STRIPE_WEBHOOK_SECRET, DEV_STRIPE_PUBLISHABLE_KEY,
+    DEV_TICKET_SIGNING_KEY, "", "changeme", "secret",
+}
 
 
 class SettingsError(RuntimeError):
     """The environment describes a configuration we refuse to run with."""
+
+
+def is_signing_key(value: str) -> bool:
+    """Whether `value` is a base64url Ed25519 seed (32 bytes)."""
+    try:
+        raw = base64.b64decode(value.replace("-", "+").replace("_", "/") + "=" * (-len(value) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return len(raw) == 32
 
 
 def _default_database_url() -> str:
@@ -43,6 +59,7 @@ class Settings:
     stripe_api_base: str | None = "http://127.0.0.1:8420"
     stripe_webhook_secret: str = DEV_STRIPE_WEBHOOK_SECRET
     stripe_publishable_key: str = DEV_STRIPE_PUBLISHABLE_KEY
+    ticket_signing_key: str = DEV_TICKET_SIGNING_KEY
     app_url: str = "http://localhost:3000"
     lock_timeout_ms: int = 3000
     # Mail: with no SMTP host, messages are written to `outbox_dir` as .eml files (development).
@@ -70,7 +87,9 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     def check(self) -> None:
-        """Refuse placeholder secrets in production."""
+        """Refuse a malformed ticket signing key anywhere, placeholder secrets in production."""
+        if not is_signing_key(self.ticket_signing_key):
+            raise SettingsError("TICKET_SIGNING_KEY must be 32 random bytes in base64url (43 characters)")
         if not self.is_production:
             return
         weak = [
@@ -81,6 +100,7 @@ class Settings:
                 ("STRIPE_WEBHOOK_SECRET", self.stripe_webhook_secret),
                 # Not a secret, but the card form cannot work with the development one.
                 ("STRIPE_PUBLISHABLE_KEY", self.stripe_publishable_key),
+                ("TICKET_SIGNING_KEY", self.ticket_signing_key),
             )
             if value in PLACEHOLDERS
         ]
@@ -104,6 +124,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         stripe_api_base=env.get("STRIPE_API_BASE", defaults.stripe_api_base) or None,
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or defaults.stripe_webhook_secret,
         stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or defaults.stripe_publishable_key,
+        ticket_signing_key=env.get("TICKET_SIGNING_KEY") or defaults.ticket_signing_key,
         app_url=env.get("APP_URL") or defaults.app_url,
         lock_timeout_ms=int(env.get("LOCK_TIMEOUT_MS") or defaults.lock_timeout_ms),
         smtp_host=env.get("SMTP_HOST") or None,

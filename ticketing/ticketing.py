@@ -12,6 +12,7 @@ from ticketing.pages.cart import cart_page
 from ticketing.pages.payment import payment_page
 from ticketing.pages.tickets import order_page, tickets_page
 from ticketing.pages.dashboard import dashboard_page
+from ticketing.pages.door import door_events_page, door_page
 from ticketing.pages.event import event_page
 from ticketing.pages.index import index_page
 from ticketing.pages.orgs import new_org_page, orgs_page
@@ -22,6 +23,7 @@ from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
 from ticketing.state.cart import CartState
 from ticketing.state.dashboard import DashboardState
+from ticketing.state.door import DoorEventsState, DoorState
 from ticketing.state.event_page import EventPageState
 from ticketing.state.events import EventsState
 from ticketing.state.live import bind_app, hub
@@ -37,7 +39,7 @@ from ticketing.state.venues import VenueState
 get_settings()  # refuse to start with placeholder secrets in production
 
 app = rx.App(
-    stylesheets=["/styles.css", "/seatmap.css"],
+    stylesheets=["/styles.css", "/seatmap.css", "/door.css"],
     head_components=[
         rx.el.meta(name="theme-color", content="#4f46e5"),
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
@@ -66,6 +68,10 @@ app.add_page(order_page, route="/orders/[order_id]", title="Your order — Ticke
              on_load=[AuthState.require_signed_in, OrderState.load])
 app.add_page(tickets_page, route="/tickets", title="My tickets — Ticketing",
              on_load=[AuthState.require_signed_in, TicketsState.load])
+app.add_page(door_events_page, route="/door", title="Door check-in — Ticketing",
+             on_load=[AuthState.require_staff, DoorEventsState.load])
+app.add_page(door_page, route="/door/[event_id]", title="Scan tickets — Ticketing",
+             on_load=[AuthState.require_staff, DoorState.load])
 app.add_page(login_page, route="/login", title="Sign in — Ticketing", on_load=AuthState.check_session)
 app.add_page(register_page, route="/register", title="Create account — Ticketing", on_load=AuthState.check_session)
 app.add_page(orgs_page, route="/orgs", title="Organization — Ticketing",

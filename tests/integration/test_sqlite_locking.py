@@ -102,3 +102,39 @@ def test_expiry_sweep_and_cancel_work_on_sqlite(sqlite_url):
     done = in_tx(cancellation.cancel_order, url=sqlite_url, order_id=order.id, user_id=b,
                  now=T0 + timedelta(minutes=19))
     assert done.order.status == "cancelled" and done.refund_minor == 2000
+
+
+def test_gates_racing_on_sqlite_admit_each_ticket_once(sqlite_url):
+    """The door on the embedded default: no row locks, the IMMEDIATE write lock serializes gates."""
+    from collections import Counter
+    from datetime import timedelta
+
+    from ticketing.models import CheckIn
+    from ticketing.services import admission, organizations
+
+    with session_scope(url=sqlite_url) as db:
+        owner, steward, buyer = make_buyers(db, 3)
+        org = make_org(db, owner=owner, now=T0)
+        organizations.add_member(db=db, user_id=owner.id, organization_id=org.id, email=steward.email, role="door",
+                                 now=T0)
+        event = make_event(db, org=org, title="Embedded door")
+        show = make_session(db, event=event, name="Show", capacity=50, starts_at=T0 - timedelta(hours=1))
+        entry = make_ticket_type(db, event=event, name="Entry", sessions=[show]).id
+        event_id, steward_id, buyer_id = event.id, steward.id, buyer.id
+    h = in_tx(holds.hold_tickets, url=sqlite_url, event_id=event_id, user_id=buyer_id, items=[(entry, 5)], now=T0)
+    order = in_tx(orders.checkout, url=sqlite_url, hold_id=h.id, user_id=buyer_id, attendees=None, now=T0)
+    with session_scope(url=sqlite_url, readonly=True) as db:
+        codes = [t.code for t in orders.order_tickets(db=db, order_id=order.id)]
+
+    def gate(i: int):
+        return retrying(admission.scan_ticket, url=sqlite_url, event_id=event_id, user_id=steward_id,
+                        code=codes[i % 5], nonce=f"n{i}", gate=f"Gate {i % 4}", now=T0).result
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = Counter(pool.map(gate, range(20)))
+    assert results == Counter({"admitted": 5, "already_checked_in": 15})
+    replay = in_tx(admission.scan_ticket, url=sqlite_url, event_id=event_id, user_id=steward_id, code=codes[0],
+                   nonce="n0", now=T0)
+    assert replay.replayed and replay.result in {"admitted", "already_checked_in"}
+    with session_scope(url=sqlite_url, readonly=True) as db:
+        assert len(db.exec(select(CheckIn)).all()) == 5

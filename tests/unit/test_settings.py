@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ticketing.settings import DEV_JWT_SECRET, SettingsError, load_settings
+from ticketing.settings import DEV_JWT_SECRET, DEV_TICKET_SIGNING_KEY, SettingsError, load_settings
 
 STRONG = "x" * 48
+REAL_SIGNING_KEY = "q1sVnq4Yl0Y1b8mR1nqFQm0bbE8V0Qb3G5o8s2b7dZw"  # 32 bytes, base64url
 
 
 def test_embedded_defaults_need_no_environment():
@@ -41,7 +42,7 @@ def test_production_refuses_placeholder_secrets(env):
 def test_production_starts_with_real_secrets():
     s = load_settings({"TICKETING_ENV": "production", "JWT_SECRET": STRONG,
                        "STRIPE_SECRET_KEY": "sk_live_real", "STRIPE_WEBHOOK_SECRET": "whsec_real",
-                       "STRIPE_PUBLISHABLE_KEY": "pk_live_real"})
+                       "STRIPE_PUBLISHABLE_KEY": "pk_live_real", "TICKET_SIGNING_KEY": REAL_SIGNING_KEY})
     assert s.is_production
 
 
@@ -54,3 +55,16 @@ def test_mail_goes_to_the_outbox_unless_an_smtp_host_is_set():
 def test_stripe_js_comes_from_localstripe_when_the_api_is_local():
     assert load_settings({}).stripe_js_url == "http://127.0.0.1:8420/js.stripe.com/v3/"
     assert load_settings({"STRIPE_API_BASE": ""}).stripe_js_url == "https://js.stripe.com/v3/"
+
+
+def test_production_refuses_the_development_ticket_signing_key():
+    with pytest.raises(SettingsError, match="TICKET_SIGNING_KEY"):
+        load_settings({"TICKETING_ENV": "production", "JWT_SECRET": STRONG, "STRIPE_SECRET_KEY": "sk_live_real",
+                       "STRIPE_WEBHOOK_SECRET": "whsec_real", "STRIPE_PUBLISHABLE_KEY": "pk_live_real",
+                       "TICKET_SIGNING_KEY": DEV_TICKET_SIGNING_KEY})
+
+
+@pytest.mark.parametrize("key", ["too-short", "x" * 43 + "!", "A" * 60])
+def test_a_malformed_ticket_signing_key_is_refused_in_every_mode(key):
+    with pytest.raises(SettingsError, match="TICKET_SIGNING_KEY"):
+        load_settings({"TICKET_SIGNING_KEY": key})

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 
-from ticketing.api import auth, catalog, dev, events, orgs, sales, seating, webhooks
+from ticketing.api import auth, catalog, dev, door, events, orgs, sales, seating, webhooks
 from ticketing.api.problems import install_problem_handlers
 from ticketing.settings import get_settings
 
@@ -23,6 +24,8 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     install_problem_handlers(api)
+    # Only big bodies (a scanner's offline ticket list) are worth compressing.
+    api.add_middleware(GZipMiddleware, minimum_size=50_000)
 
     @api.middleware("http")
     async def worker_header(request: Request, call_next):
@@ -32,7 +35,7 @@ def create_api() -> FastAPI:
         return response
 
     v1 = APIRouter(prefix=PREFIX)
-    for module in (auth, orgs, events, catalog, sales, webhooks, seating):
+    for module in (auth, orgs, events, catalog, sales, webhooks, seating, door):
         v1.include_router(module.router)
     api.include_router(v1)
     if not get_settings().is_production:

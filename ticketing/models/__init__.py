@@ -1,6 +1,7 @@
 """SQLModel tables only. Importing this package registers every table on SQLModel.metadata."""
 
 from ticketing.models.accounts import Membership, Organization, Role, User
+from ticketing.models.checkins import CheckIn, CheckInConflict, Scan
 from ticketing.models.catalog import (
     Event,
     EventSession,
@@ -38,6 +39,7 @@ from ticketing.models.seating import (
 )
 
 __all__ = [
+    "CheckIn", "CheckInConflict", "Scan",
     "Event", "EventSession", "EventStatus", "Hold", "HoldItem", "HoldStatus", "IdempotencyRecord",
     "Membership", "Order", "OrderItem", "OrderNumberCounter", "OrderStatus", "Organization", "Payment",
     "PaymentStatus", "Refund", "RefundReason", "RefundStatus", "StripeEvent",

@@ -37,6 +37,13 @@ def _session_row(s: rx.Var[dict]) -> rx.Component:
             " in carts · ", s["available"].to(str), " of ", s["capacity"].to(str), " free",
             size="1", color=rx.color("gray", 11),
         ),
+        rx.hstack(
+            rx.icon("scan-line", size=14, color=rx.color("green", 10)),
+            rx.text(rx.text.strong(s["checked_in"].to(str), class_name="checked-in"), " of ", s["expected"].to(str),
+                    " checked in at the door", size="1"),
+            align="center",
+            spacing="1",
+        ),
         spacing="1",
         width="100%",
         data_session=s["id"],
@@ -52,6 +59,25 @@ def _order_row(o: rx.Var[dict]) -> rx.Component:
         rx.table.cell(o["buyer"], class_name="hide-sm"),
         rx.table.cell(o["total"]),
         rx.table.cell(rx.badge(o["status"], variant="soft")),
+    )
+
+
+def _conflict_row(c: rx.Var[dict]) -> rx.Component:
+    return rx.hstack(
+        rx.icon("triangle-alert", size=16, color=rx.color("amber", 10)),
+        rx.vstack(
+            rx.text(c["holder"], weight="medium", size="2"),
+            rx.text(c["what"], " · ", c["session"], size="1", color=rx.color("gray", 11)),
+            spacing="0",
+            flex="1",
+            min_width="0",
+        ),
+        rx.text(c["when"], size="1", color=rx.color("gray", 11), white_space="nowrap"),
+        align="center",
+        width="100%",
+        padding="0.5rem 0",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        data_kind=c["kind"],
     )
 
 
@@ -107,6 +133,16 @@ def dashboard_page() -> rx.Component:
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="4",
             width="100%",
+        ),
+        rx.cond(
+            DashboardState.conflicts.length() > 0,
+            card(
+                rx.heading("Door conflicts", size="4", as_="h2"),
+                rx.text("Offline gates admitted these tickets although the server would have refused them.",
+                        size="2", color=rx.color("gray", 11)),
+                rx.vstack(rx.foreach(DashboardState.conflicts, _conflict_row), spacing="0", width="100%",
+                          margin_top="0.5rem", id="door-conflicts"),
+            ),
         ),
         card(
             rx.heading("Latest orders", size="4", as_="h2"),

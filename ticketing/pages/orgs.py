@@ -28,6 +28,11 @@ def _event_row(e: rx.Var[dict]) -> rx.Component:
         ),
         rx.badge(e["status"], variant="soft"),
         rx.cond(
+            e["status"] == "published",
+            rx.link(rx.button(rx.icon("scan-line", size=14), "Door", size="1", variant="soft", color_scheme="green"),
+                    href=e["door"]),
+        ),
+        rx.cond(
             AuthState.current_org["role"] != "door",
             rx.link(rx.button("Live dashboard", size="1", variant="soft"), href=e["dashboard"]),
         ),

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
 from ticketing.db import session_scope
-from ticketing.formatting import date_range, money
+from ticketing.formatting import date_range, local_time, money
 from ticketing.models import Event
 from ticketing.models.base import utcnow
-from ticketing.services import usage
+from ticketing.services import door, usage
 from ticketing.services.availability import EventAvailability, EventInputs, compute_availability, load_inputs
 from ticketing.services.usage import Usage
 from ticketing.services.reports import SalesSummary, event_sales
@@ -81,16 +83,22 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
     return {"sessions": sessions, "ticket_types": types}
 
 
-def dashboard_view(avail: EventAvailability, event: Event, sales: SalesSummary) -> dict[str, Any]:
-    """The organizer's live figures: counters, fill per session, sales per day, latest orders."""
+def dashboard_view(avail: EventAvailability, event: Event, sales: SalesSummary,
+                   checkins: list[door.SessionCheckins] | None = None,
+                   conflicts: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The organizer's live figures: counters, fill per session, sales per day, latest orders,
+    check-ins per session and offline conflicts from the door."""
     cur = sales.currency or (avail.ticket_types[0].currency if avail.ticket_types else "EUR")
+    admitted = {c.session_id: (c.admitted, c.expected) for c in checkins or []}
     sessions = []
     for s in avail.sessions:
         taken = s.capacity - s.available
+        checked_in, expected = admitted.get(s.id, (0, 0))
         sessions.append({
             "id": str(s.id), "name": s.name, "capacity": s.capacity, "sold": s.sold, "pending": s.pending,
             "held": s.held, "available": s.available, "status": s.status, "status_label": STATUS_LABELS[s.status],
             "taken_percent": round(100 * taken / s.capacity) if s.capacity else 100,
+            "checked_in": checked_in, "expected": expected,
         })
     return {
         "stats": {
@@ -113,7 +121,69 @@ def dashboard_view(avail: EventAvailability, event: Event, sales: SalesSummary) 
             }
             for o in sales.latest_orders
         ],
+        "conflicts": conflicts or [],
     }
+
+
+RESULT_TITLES = {
+    "admitted": "Admitted",
+    "already_checked_in": "Already checked in",
+    "unknown_code": "Unknown ticket",
+    "wrong_event": "Wrong event",
+    "wrong_session": "Wrong session",
+    "not_paid": "Not paid",
+    "cancelled": "Cancelled",
+    "revoked": "Old code",
+}
+
+
+def checkin_counters(stats: list[door.SessionCheckins], timezone: str) -> list[dict[str, Any]]:
+    """Admitted / expected per session, with a fill percentage for the bars."""
+    return [
+        {
+            "id": str(s.session_id), "name": s.name, "when": date_range(s.starts_at, s.ends_at, timezone),
+            "admitted": s.admitted, "expected": s.expected,
+            "percent": min(100, round(100 * s.admitted / s.expected)) if s.expected else 0,
+        }
+        for s in stats
+    ]
+
+
+def door_view(db: Session, event: Event) -> dict[str, Any]:
+    """The door pages' live figures: counters per session, the latest scans at every gate,
+    and how many offline conflicts the organizer has to look at."""
+    zone = event.timezone
+    return {
+        "counters": checkin_counters(door.checkin_stats(db=db, event_id=event.id), zone),
+        "history": [
+            {
+                "id": str(line.id), "at": f"{local_time(line.at, zone):%H:%M:%S}", "result": line.result,
+                "ok": line.result == "admitted", "title": RESULT_TITLES.get(line.result, line.result),
+                "holder": line.holder_name or line.message,
+                "detail": " · ".join(part for part in (line.ticket_type, line.session_name, line.gate,
+                                                       "offline" if line.offline else "") if part),
+            }
+            for line in door.recent_scans(db=db, event_id=event.id, limit=15)
+        ],
+        "conflicts": door.count_conflicts(db=db, event_id=event.id),
+    }
+
+
+def conflict_lines(db: Session, event: Event) -> list[dict[str, str]]:
+    """Offline admissions the server would have refused, for the organizer."""
+    zone = event.timezone
+    out = []
+    for c, session_name in door.list_conflicts(db=db, event_id=event.id, limit=20):
+        when = f"{local_time(c.second_at, zone):%d %b %H:%M}"
+        if c.kind == "duplicate":
+            first = f"{local_time(c.first_at, zone):%H:%M}" if c.first_at else "?"
+            second = f"{local_time(c.second_at, zone):%H:%M}"
+            what = f"Admitted twice: {c.first_gate} at {first}, {c.second_gate} at {second}"
+        else:
+            what = f"Admitted offline by {c.second_gate} although {RESULT_TITLES.get(c.kind, c.kind).lower()}"
+        out.append({"id": str(c.id), "holder": c.holder_name or "Unknown ticket", "session": session_name,
+                    "what": what, "when": when, "kind": c.kind})
+    return out
 
 
 @dataclass(frozen=True)
@@ -141,7 +211,11 @@ def build_snapshot(event_id: uuid.UUID, views: frozenset[str]) -> tuple[int, Liv
         if "customer" in views:
             out["customer"] = customer_view(avail, inputs.event)
         if "dashboard" in views:
-            out["dashboard"] = dashboard_view(avail, inputs.event, event_sales(db=db, event=inputs.event, now=now))
+            out["dashboard"] = dashboard_view(avail, inputs.event, event_sales(db=db, event=inputs.event, now=now),
+                                              door.checkin_stats(db=db, event_id=event_id),
+                                              conflict_lines(db, inputs.event))
+        if "door" in views:
+            out["door"] = door_view(db, inputs.event)
         return version, model, out
 
 

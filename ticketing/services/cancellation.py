@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
-from ticketing.models import Event, EventSession, Order, OrderStatus, PlaceClaim, Ticket, TicketStatus
+from ticketing.models import CheckIn, Event, EventSession, Order, OrderStatus, PlaceClaim, Ticket, TicketStatus
 from ticketing.services import seat_claims, usage
 from ticketing.services.errors import ServiceError, invalid, not_found
+from ticketing.services.orders import reissue_code
 from ticketing.services.organizations import MANAGER_ROLES, require_role
 from ticketing.services.places import (
     bump_version,
@@ -37,14 +38,13 @@ class Cancellation:
 
 
 def checked_in_ticket_ids(db: Session, ticket_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
-    """Tickets among `ticket_ids` already admitted at the door.
+    """Tickets among `ticket_ids` already admitted at the door (to any of their sessions).
 
-    There is no check-in table yet (the door issue adds it): until then nothing has been
-    admitted. The door issue replaces this body with a query; cancel_order already refuses
-    with `already_checked_in` on whatever it returns.
+    Exact when the caller holds the tickets' row locks: admission locks the ticket too.
     """
-    del db, ticket_ids
-    return set()
+    if not ticket_ids:
+        return set()
+    return set(db.exec(select(CheckIn.ticket_id).where(CheckIn.ticket_id.in_(sorted(set(ticket_ids))))).all())
 
 
 def fee_for(price_minor: int, fee_percent: int) -> int:
@@ -130,6 +130,10 @@ def cancel_order(
             if ticket.status == TicketStatus.cancelled.value:
                 raise ServiceError("not_cancellable", "This ticket is already cancelled.", reason="cancelled",
                                    ticket_id=ticket.id)
+    # Lock the tickets before reading their check-ins: a gate admitting one of them right now
+    # holds its lock, so either we see its check-in or it sees the ticket cancelled.
+    locked = lock_fresh(db, Ticket, [t.id for t in chosen])
+    chosen = [locked[t.id] for t in chosen]
     admitted = checked_in_ticket_ids(db, [t.id for t in chosen])
     if admitted:
         raise ServiceError("already_checked_in", "A ticket already used at the door cannot be cancelled.",
@@ -165,6 +169,7 @@ def cancel_order(
 
     for ticket in chosen:
         ticket.status = TicketStatus.cancelled.value
+        reissue_code(ticket)  # the code in the guest's hands is now refused at the door
         db.add(ticket)
     db.flush()
     seat_claims.free_ticket_seats(db, ticket_ids=[t.id for t in chosen], now=now)

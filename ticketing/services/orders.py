@@ -6,7 +6,6 @@ them to the `sold` counters. Cancellation lives in services/cancellation.py.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from ticketing.models import (
 from ticketing.models.base import new_id
 from ticketing.services import seat_claims
 from ticketing.services.accounts import EMAIL_RE, normalize_email
+from ticketing.services import ticket_codes
 from ticketing.services.availability import sale_refusal
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.holds import MAX_TOTAL_MINOR, hold_items
@@ -65,9 +65,16 @@ class Attendee:
     email: str
 
 
-def new_ticket_code() -> str:
-    """An unguessable ticket code (the door issue replaces it with a signed one)."""
-    return secrets.token_urlsafe(16)
+def new_ticket_code(ticket_id: uuid.UUID, version: int = 1) -> str:
+    """The signed code (ticket id + code version) printed as the ticket's QR code."""
+    return ticket_codes.issue_code(ticket_id, version)
+
+
+def reissue_code(ticket: Ticket) -> None:
+    """Bump the ticket's code version and sign a new code: every older code is now `revoked`
+    at the door (the caller holds the ticket's row lock)."""
+    ticket.code_version += 1
+    ticket.code = new_ticket_code(ticket.id, ticket.code_version)
 
 
 def next_order_number(db: Session, now: datetime) -> str:
@@ -201,10 +208,11 @@ def checkout(
         for _ in range(item.quantity):
             name, email = holders[unit]
             unit += 1
+            ticket_id = next(ticket_ids)
             tickets.append(Ticket(
-                id=next(ticket_ids), order_id=order.id, order_item_id=line["id"],
+                id=ticket_id, order_id=order.id, order_item_id=line["id"],
                 ticket_type_id=item.ticket_type_id, event_id=order.event_id, holder_name=name,
-                holder_email=email, code=new_ticket_code(), created_at=now,
+                holder_email=email, code=new_ticket_code(ticket_id), code_version=1, created_at=now,
             ).model_dump())
     claims = [] if order.total_minor == 0 else claim_rows(
         db, event_id=order.event_id, quantities=quantities, sessions_of=sessions_of, types=types,
@@ -329,8 +337,7 @@ def transfer_ticket(
         raise ServiceError("not_transferable", "Only live tickets can be transferred.")
     (holder_name, holder_email), = _holders([Attendee(name=name, email=email)], 1, db.get(User, user_id))
     ticket.holder_name, ticket.holder_email = holder_name, holder_email
-    ticket.code = new_ticket_code()
-    ticket.code_version += 1
+    reissue_code(ticket)
     db.add(ticket)
     db.flush()
     return ticket

@@ -7,8 +7,8 @@ from typing import Any
 import reflex as rx
 
 from ticketing.models.base import utcnow
-from ticketing.realtime.views import dashboard_view
-from ticketing.services import availability, reports
+from ticketing.realtime.views import conflict_lines, dashboard_view
+from ticketing.services import availability, door, reports
 from ticketing.services.errors import ServiceError
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
@@ -22,6 +22,7 @@ class DashboardState(LiveEventMixin, rx.State):
     sessions: list[dict[str, Any]] = []
     chart: list[dict[str, Any]] = []
     orders: list[dict[str, Any]] = []
+    conflicts: list[dict[str, Any]] = []  # offline admissions the door could not have made online
     error: str = ""
 
     @rx.event
@@ -40,7 +41,9 @@ class DashboardState(LiveEventMixin, rx.State):
             event = reports.managed_event(db=db, user_id=user_id, event_id=event_id)
             now = utcnow()
             avail = availability.event_availability(db=db, event_id=event_id, now=now)
-            return event, avail, dashboard_view(avail, event, reports.event_sales(db=db, event=event, now=now))
+            sales = reports.event_sales(db=db, event=event, now=now)
+            stats = door.checkin_stats(db=db, event_id=event.id)
+            return event, avail, dashboard_view(avail, event, sales, stats, conflict_lines(db, event))
 
         try:
             event, avail, view = await in_transaction(work, readonly=True)
@@ -49,6 +52,7 @@ class DashboardState(LiveEventMixin, rx.State):
             return
         self.error, self.title, self.public_url = "", event.title, f"/events/{event.id}"
         self.stats, self.sessions, self.chart, self.orders = view["stats"], view["sessions"], view["chart"], view["orders"]
+        self.conflicts = view["conflicts"]
         self._watch(event.id, "dashboard", avail.version)
 
 

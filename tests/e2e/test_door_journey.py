@@ -1,0 +1,266 @@
+"""Journey: a door steward checks guests in on a phone — by typed code, by a QR photo decoded in
+the browser, and offline (network cut by Playwright, then restored: the queue syncs)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import segno
+from playwright.sync_api import Page, expect
+from sqlmodel import select
+
+from ticketing.db import session_scope
+from ticketing.models import CheckIn, CheckInConflict
+from ticketing.models.base import utcnow
+from ticketing.services import admission
+from tests.builders import in_tx
+from tests.checkin_helpers import LiveEvent, buy_live, cancel, make_live_event
+from tests.e2e.conftest import snapshot
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "door-password"
+phone_only = pytest.mark.parametrize("viewport", ["phone"])
+
+
+@pytest.fixture
+def live() -> tuple[LiveEvent, str, str]:
+    steward, owner = (f"{who}-{uuid.uuid4().hex[:8]}@example.com" for who in ("door", "owner"))
+    return make_live_event(steward_email=steward, steward_password=PASSWORD, owner_email=owner), steward, owner
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("#sign-in-submit").click()
+    expect(page.locator("#account-menu")).to_be_visible()
+
+
+def open_scanner(page: Page, event: LiveEvent) -> None:
+    page.goto(f"/door/{event.event_id}")
+    expect(page.locator("#door-scanner")).to_have_attribute("data-ready", "true", timeout=30_000)
+
+
+def type_code(page: Page, code: str) -> None:
+    if page.locator("#door-tab-code").get_attribute("aria-selected") != "true":
+        page.locator("#door-tab-code").click()
+    page.locator("#door-code").fill(code)
+    page.locator("#door-code-submit").click()
+
+
+def answer(page: Page, result: str):
+    shown = page.locator(f"#door-result[data-result={result}]")
+    expect(shown).to_be_visible()
+    return shown
+
+
+def dismiss(page: Page) -> None:
+    page.locator("#door-result").click()
+    expect(page.locator("#door-result")).to_have_count(0)
+
+
+def checkins(event: LiveEvent) -> list[CheckIn]:
+    with session_scope(readonly=True) as db:
+        return list(db.exec(select(CheckIn).where(CheckIn.event_id == event.event_id)).all())
+
+
+def counter(page: Page, session_id: uuid.UUID):
+    return page.locator(f"#door-counters [data-session='{session_id}'] .door-admitted")
+
+
+@phone_only
+def test_typed_code_is_admitted_once_and_counters_go_live(page: Page, viewport: str, live):
+    event, steward, _owner = live
+    ada, grace = buy_live(event, event.today_only, ["Ada Lovelace", "Grace Hopper"])
+    sign_in(page, steward)
+    open_scanner(page, event)
+    page.locator("#door-gate").fill("North door")
+    snapshot(page, f"door-scanner-{viewport}")
+
+    type_code(page, ada.code)
+    green = answer(page, "admitted")
+    expect(green).to_contain_text("Ada Lovelace")
+    expect(green).to_contain_text("Friday ticket · Friday night")
+    snapshot(page, f"door-admitted-{viewport}")
+    dismiss(page)
+    expect(counter(page, event.today)).to_have_text("1")  # pushed live after the commit
+
+    type_code(page, ada.code)
+    red = answer(page, "already_checked_in")
+    expect(red).to_contain_text(re.compile(r"Already checked in at \d\d:\d\d by North door"))
+    snapshot(page, f"door-already-in-{viewport}")
+    dismiss(page)
+
+    type_code(page, "not-a-ticket")
+    expect(answer(page, "unknown_code")).to_contain_text("Unknown ticket")
+    dismiss(page)
+    expect(page.locator("#door-history [data-result]")).to_have_count(3)
+    snapshot(page, f"door-history-{viewport}")
+    assert [c.ticket_id for c in checkins(event)] == [ada.id]
+    assert grace.id not in {c.ticket_id for c in checkins(event)}
+
+
+@phone_only
+def test_a_qr_photo_is_decoded_in_the_browser(page: Page, viewport: str, live, tmp_path):
+    event, steward, _owner = live
+    (pass_holder,) = buy_live(event, event.both_days, ["Katherine Johnson"])
+    qr = tmp_path / "ticket.png"
+    segno.make(pass_holder.code, error="m").save(str(qr), scale=6, border=4)
+    blank = tmp_path / "blank.png"
+    blank.write_bytes(_white_png())
+    sign_in(page, steward)
+    open_scanner(page, event)
+
+    page.set_input_files("#door-photo", str(qr))
+    expect(answer(page, "admitted")).to_contain_text("Katherine Johnson")
+    dismiss(page)
+    page.set_input_files("#door-photo", str(blank))
+    expect(answer(page, "no_code")).to_contain_text("No QR code found")
+    dismiss(page)
+    assert [(c.ticket_id, c.session_id) for c in checkins(event)] == [(pass_holder.id, event.today)]
+
+
+@phone_only
+def test_offline_scans_are_judged_on_the_phone_queued_and_synced(page: Page, viewport: str, live):
+    event, steward, _owner = live
+    context = page.context
+    ada, grace, alan, gone = buy_live(event, event.today_only, ["Ada Lovelace", "Grace Hopper", "Alan Turing",
+                                                                 "Cancelled Carl"])
+    cancel(gone.order_id, event.owner, now=utcnow(), by_organizer=True, ticket_ids=[gone.id])
+    sign_in(page, steward)
+    open_scanner(page, event)
+    page.locator("#door-gate").fill("Side door")
+
+    context.set_offline(True)
+    expect(page.locator("#door-scanner")).to_have_attribute("data-online", "false")
+    expect(page.locator("#door-status")).to_contain_text("OFFLINE")
+    type_code(page, ada.code)
+    expect(answer(page, "admitted")).to_contain_text("Offline — decided on this phone")
+    snapshot(page, f"door-offline-admitted-{viewport}")
+    dismiss(page)
+    type_code(page, ada.code)
+    expect(answer(page, "already_checked_in")).to_contain_text("by Side door")
+    dismiss(page)
+    type_code(page, gone.code)  # its cancellation reached the phone with the ticket list
+    answer(page, "cancelled")
+    dismiss(page)
+    page.locator("#door-tab-search").click()
+    page.locator("#door-search").fill("grace")
+    page.locator("#door-search-results li", has_text="Grace Hopper").get_by_role("button").click()
+    answer(page, "admitted")
+    dismiss(page)
+    type_code(page, alan.code)
+    answer(page, "admitted")
+    dismiss(page)
+    expect(page.locator("#door-queue")).to_have_text("3 to sync")
+    snapshot(page, f"door-offline-queue-{viewport}")
+    assert checkins(event) == []  # nothing reached the server
+
+    # Meanwhile another gate, online, lets Alan in too: the server will see two admissions.
+    later = in_tx(admission.scan_ticket, event_id=event.event_id, user_id=event.owner, code=alan.code,
+                  gate="Main door", now=utcnow())
+    assert later.admitted
+
+    context.set_offline(False)
+    expect(page.locator("#door-sync-note")).to_contain_text("Synced 3 offline scans · 1 conflict", timeout=30_000)
+    expect(page.locator("#door-queue")).to_have_count(0)
+    expect(page.locator("#door-scanner")).to_have_attribute("data-online", "true")
+    expect(counter(page, event.today)).to_have_text("3", timeout=30_000)  # the page reloads once reconnected
+    snapshot(page, f"door-synced-{viewport}")
+    rows = {c.ticket_id: c for c in checkins(event)}
+    assert set(rows) == {ada.id, grace.id, alan.id}
+    assert rows[ada.id].offline and rows[ada.id].gate == "Side door"
+    assert rows[alan.id].gate == "Side door"  # scanned first, offline: it stands as the first admission
+    with session_scope(readonly=True) as db:
+        (conflict,) = db.exec(select(CheckInConflict)).all()
+    assert (conflict.ticket_id, conflict.first_gate, conflict.second_gate) == (alan.id, "Side door", "Main door")
+
+
+@phone_only
+def test_the_live_camera_scans_a_ticket(browser, app_url: str, viewport: str, live, tmp_path):
+    """Chromium's fake camera plays a QR code as video: the real getUserMedia + zxing path."""
+    event, steward, _owner = live
+    (guest,) = buy_live(event, event.today_only, ["Barbara Liskov"])
+    video = tmp_path / "camera.y4m"
+    video.write_bytes(_qr_video(guest.code))
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS
+
+    camera_browser = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
+        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ])
+    try:
+        context = camera_browser.new_context(viewport=VIEWPORTS[viewport], base_url=app_url, is_mobile=True,
+                                             has_touch=True)
+        context.grant_permissions(["camera"])
+        page = context.new_page()
+        sign_in(page, steward)
+        open_scanner(page, event)
+        page.locator("#door-camera-start").click()
+        expect(answer(page, "admitted")).to_contain_text("Barbara Liskov", timeout=20_000)
+        snapshot(page, f"door-camera-admitted-{viewport}")
+        dismiss(page)
+        # The same ticket still in front of the camera is not sent again and again.
+        page.wait_for_timeout(1500)
+        assert len(checkins(event)) == 1
+    finally:
+        camera_browser.close()
+
+
+def test_door_pages_and_the_organizers_conflicts(page: Page, viewport: str, live):
+    event, steward, owner = live
+    (ada,) = buy_live(event, event.today_only, ["Ada Lovelace"])
+    now = utcnow()
+    in_tx(admission.scan_ticket, event_id=event.event_id, user_id=event.steward, code=ada.code, gate="Main",
+          now=now)
+    in_tx(admission.scan_ticket, event_id=event.event_id, user_id=event.steward, code=ada.code, gate="Side",
+          scanned_at=now, now=utcnow())  # a second, offline admission synced later
+    sign_in(page, steward)
+    page.goto("/door")
+    expect(page.locator("#door-events")).to_contain_text("Harbour Jazz Night")
+    snapshot(page, f"door-events-{viewport}")
+    page.locator("#door-events a").first.click()
+    expect(page.locator("#door-scanner")).to_have_attribute("data-ready", "true", timeout=30_000)
+    expect(page.locator("#door-history [data-result]")).to_have_count(2)
+    snapshot(page, f"door-page-{viewport}")
+
+    page.context.clear_cookies()
+    page.evaluate("localStorage.clear()")
+    sign_in(page, owner)
+    page.goto(f"/manage/events/{event.event_id}")
+    expect(page.locator("#door-conflicts")).to_contain_text("Admitted twice: Main at")
+    expect(page.locator(f"[data-session='{event.today}'] .checked-in")).to_have_text("1")
+    snapshot(page, f"dashboard-door-{viewport}")
+
+
+def _white_png() -> bytes:
+    """A 64x64 white PNG (no QR code in it), made without an imaging library."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + b"\xff" * 64 for _ in range(64))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 64, 64, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def _qr_video(text: str, size: int = 480, frames: int = 10) -> bytes:
+    """A Y4M video (what Chromium's fake camera plays) showing a QR code of `text`."""
+    qr = segno.make(text, error="m")
+    modules = list(qr.matrix_iter(scale=1, border=4))
+    scale = (size - 40) // len(modules)
+    offset = (size - scale * len(modules)) // 2
+    luma = bytearray([235]) * (size * size)
+    for y, row in enumerate(modules):
+        for x, dark in enumerate(row):
+            if dark:
+                for dy in range(scale):
+                    start = (offset + y * scale + dy) * size + offset + x * scale
+                    luma[start:start + scale] = bytes([16]) * scale
+    chroma = bytes([128]) * (size * size // 2)
+    header = f"YUV4MPEG2 W{size} H{size} F10:1 Ip A1:1 C420jpeg\n".encode()
+    return header + b"".join(b"FRAME\n" + bytes(luma) + chroma for _ in range(frames))

@@ -1,0 +1,346 @@
+"""Admission at the door: one scan in, one answer out, a ticket admitted at most once per session.
+
+A red answer (unknown code, wrong event, already checked in, ...) is a result, not an error: it
+is recorded in the scan log with the green ones, so the door history shows it and a re-sent
+nonce gets it back unchanged. Only requests that are not scans at all (unknown event, no
+access, malformed input, busy) raise ServiceError.
+
+Exactly once: the ticket's row is locked (FOR UPDATE) before its check-in is written, so gates
+scanning the same ticket queue behind each other; the insert itself is ON CONFLICT DO NOTHING
+on the unique (ticket, session) constraint, the last word should a path ever skip the lock.
+
+Offline scans (sent later with their `scanned_at`) were already let in by a gate without the
+server: the server resolves them by scan time and records a conflict when it would have refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from ticketing.models import CheckIn, CheckInConflict, Event, EventSession, TicketStatus
+from ticketing.models.accounts import Role
+from ticketing.services import admission_store as store
+from ticketing.services import ticket_codes, usage
+from ticketing.services.admission_store import ScanContext, SessionWindow, TicketRow
+from ticketing.services.errors import ServiceError, invalid, not_found
+from ticketing.services.organizations import STAFF_ROLES
+
+ADMITTED = "admitted"
+# HTTP status of each red answer (the API contract).
+REFUSALS: dict[str, int] = {
+    "unknown_code": 404,
+    "already_checked_in": 409,
+    "wrong_event": 422,
+    "wrong_session": 422,
+    "not_paid": 422,
+    "cancelled": 422,
+    "revoked": 422,
+}
+MAX_NONCE = 100
+MAX_GATE = 60
+OLDEST_SCAN = timedelta(days=30)  # an offline queue older than this is not believed
+
+__all__ = ["ScanAnswer", "NonceRace", "SessionWindow", "scan_ticket", "door_event", "current_sessions"]
+
+
+@dataclass(frozen=True)
+class ScanAnswer:
+    """What the door shows: `result` is "admitted" or a refusal code; `data` JSON-able details."""
+
+    result: str
+    status: int
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+    replayed: bool = False
+
+    @property
+    def admitted(self) -> bool:
+        return self.result == ADMITTED
+
+
+class NonceRace(ServiceError):
+    """A concurrent request with the same nonce committed first: retry to get its answer."""
+
+    def __init__(self) -> None:
+        super().__init__("busy", "This scan is being processed; please retry.", status=503)
+
+
+@dataclass
+class _Scan:
+    """One scan being decided (what is known so far)."""
+
+    ctx: ScanContext
+    user_id: uuid.UUID
+    gate: str
+    at: datetime  # when the scan happened (now, or the offline gate's scanned_at)
+    now: datetime
+    offline: bool
+    method: str
+    ticket: TicketRow | None = None
+    target: SessionWindow | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+# --- access and input ----------------------------------------------------------------------
+
+
+def door_event(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> tuple[Event, str]:
+    """The event and the caller's name when the caller is staff of its organization.
+
+    Unknown events and strangers alike get `not_found` (tenant isolation).
+    """
+    ctx = _context(db, event_id=event_id, user_id=user_id, nonce=None)
+    return db.get(Event, event_id), ctx.staff_name
+
+
+def _context(db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, nonce: str | None) -> ScanContext:
+    ctx = store.load_context(db, event_id=event_id, user_id=user_id, nonce=nonce)
+    if ctx is None:
+        raise not_found("event")
+    if Role(ctx.role) not in STAFF_ROLES:
+        raise ServiceError("forbidden", "Your role in this organization does not allow this.", status=403)
+    return ctx
+
+
+def _clean_nonce(nonce: str | None) -> str | None:
+    if nonce is None:
+        return None
+    if not nonce or len(nonce) > MAX_NONCE or not nonce.isprintable():
+        raise invalid("invalid_nonce", f"A nonce is 1-{MAX_NONCE} printable characters.", field="nonce")
+    return nonce
+
+
+def _scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
+    if scanned_at is None:
+        return now
+    if scanned_at.tzinfo is None:
+        raise invalid("invalid_scanned_at", "scanned_at needs a UTC offset.", field="scanned_at")
+    if scanned_at < now - OLDEST_SCAN:
+        raise invalid("invalid_scanned_at", "This scan is too old to be synced.", field="scanned_at")
+    return min(scanned_at, now)  # a phone whose clock runs ahead cannot scan in the future
+
+
+def local_hhmm(moment: datetime, timezone: str) -> str:
+    try:
+        return moment.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+    except (KeyError, ValueError):
+        return moment.strftime("%H:%M")
+
+
+# --- the use case --------------------------------------------------------------------------
+
+
+def scan_ticket(
+    *,
+    db: Session,
+    event_id: uuid.UUID,
+    user_id: uuid.UUID,
+    code: str | None = None,
+    ticket_id: uuid.UUID | None = None,
+    session_id: uuid.UUID | None = None,
+    nonce: str | None = None,
+    scanned_at: datetime | None = None,
+    gate: str | None = None,
+    now: datetime,
+) -> ScanAnswer:
+    """Admit the ticket behind `code` (or `ticket_id`, found by a search) to a session.
+
+    Without `session_id` the session of the ticket running now, else the next one today (in
+    the event's timezone). Same `nonce` again -> the first answer, changing nothing.
+    `scanned_at` marks a scan queued by a gate that was offline and already let the person in.
+    """
+    if (code is None) == (ticket_id is None):
+        raise invalid("invalid_input", "Send either a ticket code or a ticket id.", field="code")
+    nonce = _clean_nonce(nonce)
+    ctx = _context(db, event_id=event_id, user_id=user_id, nonce=nonce)
+    if ctx.prior is not None:
+        return ScanAnswer(*ctx.prior, replayed=True)
+    scan = _Scan(
+        ctx=ctx, user_id=user_id, gate=(gate or "").strip()[:MAX_GATE] or ctx.staff_name[:MAX_GATE],
+        at=_scan_time(scanned_at, now), now=now, offline=scanned_at is not None,
+        method="code" if code is not None else "search",
+    )
+    scan_id = uuid.uuid4()
+    answer = _decide(db, scan, scan_id, code=code, ticket_id=ticket_id, session_id=session_id)
+    if scan.offline and not answer.admitted:
+        # The offline gate already let this guest in: the organizer must hear of it.
+        kind = "duplicate" if answer.result == "already_checked_in" else answer.result
+        _record_conflict(db, scan, kind=kind, first=answer.data)
+    _record_scan(db, scan, scan_id, nonce, answer)
+    usage.bump_event_version(db=db, event_id=event_id)  # last: door counters and history go live
+    return answer
+
+
+def _decide(
+    db: Session, scan: _Scan, scan_id: uuid.UUID, *, code: str | None, ticket_id: uuid.UUID | None,
+    session_id: uuid.UUID | None,
+) -> ScanAnswer:
+    version = None
+    if code is not None:
+        try:
+            claims = ticket_codes.read_code(code)
+        except ServiceError:
+            return _refuse("unknown_code", "Not a valid ticket code.")
+        ticket_id, version = claims.ticket_id, claims.version
+    ticket = scan.ticket = store.lock_ticket(db, ticket_id)
+    if ticket is None:
+        return _refuse("unknown_code", "Not a valid ticket code.")
+    if ticket.event_id != scan.ctx.event_id:
+        return _wrong_event(db, scan)
+    scan.details = {
+        "ticket_id": str(ticket.id), "holder_name": ticket.holder_name, "ticket_type": ticket.type_name,
+        "order_number": ticket.order_number, "seat": None,  # seated tickets arrive with the seating issue
+    }
+    if ticket.status == TicketStatus.cancelled.value:
+        return _refuse("cancelled", "This ticket was cancelled.", scan)
+    if version is not None and version != ticket.code_version:
+        if version > ticket.code_version:  # only a leaked signing key could make one
+            return _refuse("unknown_code", "Not a valid ticket code.")
+        return _refuse("revoked", "This code was replaced by a newer one (the ticket was transferred).", scan)
+    if ticket.status != TicketStatus.valid.value:
+        return _refuse("not_paid", "This ticket's order is not paid.", scan)
+    refusal = _choose_session(db, scan, session_id)
+    if refusal is not None:
+        return refusal
+    return _admit(db, scan, scan_id)
+
+
+def _refuse(code: str, message: str, scan: _Scan | None = None, **extra: Any) -> ScanAnswer:
+    data = dict(scan.details) if scan is not None else {}
+    if scan is not None and scan.target is not None:
+        data.update(session_id=str(scan.target.id), session_name=scan.target.name)
+    data.update(extra)
+    return ScanAnswer(code, REFUSALS[code], message, data)
+
+
+def _wrong_event(db: Session, scan: _Scan) -> ScanAnswer:
+    other = db.get(Event, scan.ticket.event_id)
+    if other is not None and other.organization_id == scan.ctx.organization_id:
+        # Same organizer: naming the right event helps the guest; another tenant's stays unnamed.
+        return _refuse("wrong_event", f"This ticket is for “{other.title}”.", ticket_event_title=other.title)
+    return _refuse("wrong_event", "This ticket is for another event.")
+
+
+def current_sessions(sessions: list[SessionWindow], *, now: datetime, timezone: str) -> list[SessionWindow]:
+    """The event's sessions the door admits to now: those running now (several when they run in
+    parallel), else those starting next later today (event's timezone); [] when none."""
+    live = sorted((s for s in sessions if s.status != "cancelled"), key=lambda s: (s.starts_at, s.name))
+    running = [s for s in live if s.starts_at <= now < s.ends_at]
+    if running:
+        return running
+    try:
+        zone = ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    today = now.astimezone(zone).date()
+    later = [s for s in live if s.starts_at > now and s.starts_at.astimezone(zone).date() == today]
+    return [s for s in later if s.starts_at == later[0].starts_at]
+
+
+def _choose_session(db: Session, scan: _Scan, session_id: uuid.UUID | None) -> ScanAnswer | None:
+    """Set scan.target; a `wrong_session` answer when the ticket is not for that session."""
+    sessions = list(scan.ticket.sessions)
+    valid_for = ", ".join(s.name for s in sessions)
+    extra = {"valid_session_ids": [str(s.id) for s in sessions], "valid_sessions": valid_for}
+    if session_id is None:
+        # The door admits to what is on now: a ticket for a later session of the same day waits.
+        window = current_sessions(store.event_sessions(db, scan.ctx.event_id), now=scan.at,
+                                  timezone=scan.ctx.timezone)
+        if not window:
+            return _refuse("wrong_session", f"No session of this event runs today. Valid for: {valid_for}.", scan,
+                           **extra)
+        mine = {s.id for s in sessions}
+        scan.target = next((s for s in window if s.id in mine), None)
+        if scan.target is None:
+            scan.target = window[0]
+            now_on = ", ".join(s.name for s in window)
+            return _refuse("wrong_session", f"Not valid for {now_on}. Valid for: {valid_for}.", scan, **extra)
+        return None
+    chosen = next((s for s in sessions if s.id == session_id), None)
+    if chosen is None:
+        other = db.exec(
+            select(EventSession.id, EventSession.name, EventSession.starts_at, EventSession.ends_at,
+                   EventSession.status).where(EventSession.id == session_id, EventSession.event_id == scan.ctx.event_id)
+        ).first()
+        if other is None:
+            raise not_found("session")
+        scan.target = SessionWindow(*other)
+        return _refuse("wrong_session", f"Not valid for {scan.target.name}. Valid for: {valid_for}.", scan, **extra)
+    scan.target = chosen
+    if chosen.status == "cancelled":
+        return _refuse("wrong_session", f"{chosen.name} was cancelled.", scan, **extra)
+    return None
+
+
+def _admit(db: Session, scan: _Scan, scan_id: uuid.UUID) -> ScanAnswer:
+    ticket, target = scan.ticket, scan.target
+    if store.insert_checkin(
+        db, id=uuid.uuid4(), event_id=scan.ctx.event_id, session_id=target.id, ticket_id=ticket.id, scan_id=scan_id,
+        user_id=scan.user_id, gate=scan.gate, offline=scan.offline, checked_in_at=scan.at,
+    ):
+        return _admitted(scan)
+    first_id, first_at, first_gate = store.first_checkin(db, ticket_id=ticket.id, session_id=target.id)
+    if scan.offline and scan.at < first_at:
+        # This gate let the guest in earlier while offline: its admission becomes the first one,
+        # and the later one is the conflict the organizer sees.
+        _record_conflict(db, scan, kind="duplicate", first={"checked_in_at": scan.at, "gate": scan.gate},
+                         second=(first_gate, first_at))
+        db.exec(update(CheckIn).where(CheckIn.id == first_id).values(
+            checked_in_at=scan.at, gate=scan.gate, user_id=scan.user_id, offline=True, scan_id=scan_id))
+        return _admitted(scan, conflict=True)
+    when = local_hhmm(first_at, scan.ctx.timezone)
+    return _refuse(
+        "already_checked_in", f"Already checked in at {when} by {first_gate or 'another gate'}.", scan,
+        checked_in_at=first_at.isoformat(), gate=first_gate,
+    )
+
+
+def _admitted(scan: _Scan, *, conflict: bool = False) -> ScanAnswer:
+    data = {
+        **scan.details, "session_id": str(scan.target.id), "session_name": scan.target.name,
+        "checked_in_at": scan.at.isoformat(), "gate": scan.gate,
+    }
+    if conflict:
+        data["conflict"] = "duplicate"
+    return ScanAnswer(ADMITTED, 201, "Admitted", data)
+
+
+# --- records -------------------------------------------------------------------------------
+
+
+def _record_scan(db: Session, scan: _Scan, scan_id: uuid.UUID, nonce: str | None, answer: ScanAnswer) -> None:
+    ticket = scan.ticket
+    own_ticket = ticket is not None and ticket.event_id == scan.ctx.event_id
+    stored = store.insert_scan(
+        db, id=scan_id, event_id=scan.ctx.event_id, nonce=nonce, user_id=scan.user_id, gate=scan.gate,
+        method=scan.method, ticket_id=ticket.id if own_ticket else None,
+        session_id=scan.target.id if scan.target is not None else None,
+        result=answer.result, status=answer.status, message=answer.message[:300], data=answer.data,
+        offline=scan.offline, scanned_at=scan.at, created_at=scan.now,
+    )
+    if not stored:  # the same nonce committed meanwhile: roll back, the retry replays it
+        raise NonceRace()
+
+
+def _record_conflict(db: Session, scan: _Scan, *, kind: str, first: dict[str, Any],
+                     second: tuple[str, datetime] | None = None) -> None:
+    """An offline gate admitted someone the server would not have (see CheckInConflict)."""
+    ticket = scan.ticket if scan.ticket is not None and scan.ticket.event_id == scan.ctx.event_id else None
+    first_at = first.get("checked_in_at")
+    if isinstance(first_at, str):
+        first_at = datetime.fromisoformat(first_at)
+    second_gate, second_at = second if second is not None else (scan.gate, scan.at)
+    db.add(CheckInConflict(
+        event_id=scan.ctx.event_id, session_id=scan.target.id if scan.target else None,
+        ticket_id=ticket.id if ticket else None, kind=kind, holder_name=ticket.holder_name if ticket else "",
+        first_gate=str(first.get("gate") or "") if kind == "duplicate" else "",
+        first_at=first_at if kind == "duplicate" else None,
+        second_gate=second_gate, second_at=second_at, created_at=scan.now,
+    ))
