@@ -9,6 +9,7 @@ from ticketing.models.catalog import (
     TicketType,
     TicketTypeSession,
 )
+from ticketing.models.scheduling import Room, Schedule, ScheduleOccurrence
 from ticketing.models.sales import (
     Hold,
     HoldItem,
@@ -26,6 +27,6 @@ from ticketing.models.sales import (
 __all__ = [
     "Event", "EventSession", "EventStatus", "Hold", "HoldItem", "HoldStatus", "IdempotencyRecord",
     "Membership", "Order", "OrderItem", "OrderNumberCounter", "OrderStatus", "Organization",
-    "PlaceClaim", "Role", "SessionPrerequisite", "Ticket", "TicketStatus", "TicketType",
-    "TicketTypeSession", "User",
+    "PlaceClaim", "Role", "Room", "Schedule", "ScheduleOccurrence", "SessionPrerequisite", "Ticket",
+    "TicketStatus", "TicketType", "TicketTypeSession", "User",
 ]

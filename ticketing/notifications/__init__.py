@@ -1,0 +1,1 @@
+"""Messages to customers (email), sent after the transaction that caused them commits."""
