@@ -7,12 +7,19 @@ import reflex as rx
 from ticketing.api import app as api_app
 from ticketing.background import sweep_periodically
 from ticketing.pages.auth import login_page, register_page
+from ticketing.pages.console_matrix import matrix_page
+from ticketing.pages.console_new import new_event_page
+from ticketing.pages.console_sessions import sessions_page
+from ticketing.pages.console_setup import setup_page
 from ticketing.pages.dashboard import dashboard_page
 from ticketing.pages.event import event_page
 from ticketing.pages.index import index_page
 from ticketing.pages.orgs import new_org_page, orgs_page
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
+from ticketing.state.console_matrix import MatrixState
+from ticketing.state.console_sessions import SessionsState
+from ticketing.state.console_setup import SetupState
 from ticketing.state.dashboard import DashboardState
 from ticketing.state.event_page import EventPageState
 from ticketing.state.events import EventsState
@@ -36,6 +43,16 @@ app.add_page(event_page, route="/events/[event_id]", title="Event — Ticketing"
              on_load=[AuthState.check_session, EventPageState.load])
 app.add_page(dashboard_page, route="/manage/events/[event_id]", title="Live dashboard — Ticketing",
              on_load=[AuthState.require_staff, DashboardState.load])
+# The organizer console: one page per part of an event (staff guard; services check the role).
+app.add_page(new_event_page, route="/manage/new-event", title="New event — Ticketing",
+             on_load=AuthState.require_staff)
+for _page, _suffix, _title, _state in (
+    (setup_page, "setup", "Event setup", SetupState),
+    (sessions_page, "sessions", "Sessions", SessionsState),
+    (matrix_page, "tickets", "Tickets", MatrixState),
+):
+    app.add_page(_page, route=f"/manage/events/[event_id]/{_suffix}", title=f"{_title} — Ticketing",
+                 on_load=[AuthState.require_staff, _state.load])
 app.add_page(login_page, route="/login", title="Sign in — Ticketing", on_load=AuthState.check_session)
 app.add_page(register_page, route="/register", title="Create account — Ticketing", on_load=AuthState.check_session)
 app.add_page(orgs_page, route="/orgs", title="Organization — Ticketing",

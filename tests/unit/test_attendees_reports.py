@@ -120,3 +120,18 @@ def test_report_figures(sold):
         stranger = make_buyers(db, 1)[0]
     assert error_of(sales_report.event_report, user_id=stranger.id, event_id=sold.event_id,
                     now=T0).code == "not_found"
+
+
+def test_cancelling_the_event_cancels_and_refunds_every_order(sold):
+    from ticketing.models import Event
+    from ticketing.notifications.console_mail import cancellation_messages
+    from ticketing.services.event_cancellation import cancel_event_with_orders
+
+    done = in_tx(cancel_event_with_orders, user_id=sold.owner_id, event_id=sold.event_id, now=T0)
+    assert (done.orders_cancelled, done.tickets_cancelled, done.refund_minor) == (3, 4, 36000)
+    assert load(Event, sold.event_id).status == "cancelled"
+    assert {load(Order, sold.extra[k].id).status for k in ("series", "day1", "unpaid")} == {"cancelled"}
+    messages = cancellation_messages(done)
+    assert len(messages) == 4  # Ana, her guest, Ben, Cy
+    assert all("has been cancelled" in m.get_content() for m in messages)
+    assert listing(sold).total == 0

@@ -46,10 +46,10 @@ def ticket_message(mail: TicketMail) -> EmailMessage:
 
 
 def cancellation_messages(done: SessionCancellation) -> list[EmailMessage]:
-    """One message per holder of the called-off session (and to the buyer about the refund
-    when someone else holds the ticket)."""
+    """One message per holder of the called-off session or event (and to the buyer about the
+    refund when someone else holds the ticket)."""
     event, session = done.event, done.session
-    when = date_range(session.starts_at, session.ends_at, event.timezone)
+    what = f"{session.name} ({date_range(session.starts_at, session.ends_at, event.timezone)})" if session else ""
     by_person: dict[str, list[str]] = defaultdict(list)
     names: dict[str, str] = {}
     for a in done.affected:
@@ -69,9 +69,10 @@ def cancellation_messages(done: SessionCancellation) -> list[EmailMessage]:
     for email, lines in by_person.items():
         msg = EmailMessage()
         msg["To"] = email
-        msg["Subject"] = f"Called off: {event.title} — {session.name}"
-        body = [f"Hello {names[email]},", "", f"{event.title}: {session.name} ({when}) has been called off by the "
-                "organizer. We are sorry for the change of plans.", "", *lines, "",
+        msg["Subject"] = f"Called off: {event.title}" + (f" — {session.name}" if session else "")
+        headline = f"{event.title}: {what} has been called off" if session else f"{event.title} has been cancelled"
+        body = [f"Hello {names[email]},", "", f"{headline} by the organizer. We are sorry for the change of plans.",
+                "", *lines, "",
                 "Refunds reach your card within a few days.", f"{get_settings().app_url}/events/{event.id}"]
         msg.set_content("\n".join(body))
         messages.append(msg)

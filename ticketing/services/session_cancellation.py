@@ -57,7 +57,7 @@ class Affected:
 @dataclass
 class SessionCancellation:
     event: Event
-    session: EventSession
+    session: EventSession | None  # None when the whole event is cancelled
     affected: list[Affected] = field(default_factory=list)
     orders_cancelled: int = 0  # orders touched
     tickets_cancelled: int = 0
