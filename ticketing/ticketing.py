@@ -7,8 +7,11 @@ import reflex as rx
 from ticketing.api import app as api_app
 from ticketing.background import sweep_periodically
 from ticketing.pages.auth import login_page, register_page
+from ticketing.pages.console_attendees import attendees_page
 from ticketing.pages.console_matrix import matrix_page
 from ticketing.pages.console_new import new_event_page
+from ticketing.pages.console_reports import reports_page
+from ticketing.pages.console_schedules import schedules_page
 from ticketing.pages.console_sessions import sessions_page
 from ticketing.pages.console_setup import setup_page
 from ticketing.pages.dashboard import dashboard_page
@@ -17,7 +20,10 @@ from ticketing.pages.index import index_page
 from ticketing.pages.orgs import new_org_page, orgs_page
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
+from ticketing.state.console_attendees import AttendeesState
 from ticketing.state.console_matrix import MatrixState
+from ticketing.state.console_reports import ReportsState
+from ticketing.state.console_schedules import SchedulesState
 from ticketing.state.console_sessions import SessionsState
 from ticketing.state.console_setup import SetupState
 from ticketing.state.dashboard import DashboardState
@@ -50,6 +56,9 @@ for _page, _suffix, _title, _state in (
     (setup_page, "setup", "Event setup", SetupState),
     (sessions_page, "sessions", "Sessions", SessionsState),
     (matrix_page, "tickets", "Tickets", MatrixState),
+    (schedules_page, "schedules", "Recurring schedules", SchedulesState),
+    (attendees_page, "attendees", "Attendees", AttendeesState),
+    (reports_page, "reports", "Reports", ReportsState),
 ):
     app.add_page(_page, route=f"/manage/events/[event_id]/{_suffix}", title=f"{_title} — Ticketing",
                  on_load=[AuthState.require_staff, _state.load])

@@ -88,14 +88,22 @@ def _header() -> rx.Component:
     )
 
 
-def _tab(key: str, label: str, icon: str, suffix: str, active: str) -> rx.Component:
+def _tab(key: str, label: str, icon: str, suffix: str, active: str, base_url: rx.Var[str]) -> rx.Component:
     return rx.link(
         rx.hstack(rx.icon(icon, size=15), rx.text(label, size="2", weight="medium"), align="center", spacing="1"),
-        href=ConsoleState.base_url + suffix,
+        href=base_url + suffix,
         class_name="console-tab active" if key == active else "console-tab",
         underline="none",
         id=f"tab-{key}",
         aria_current="page" if key == active else None,
+    )
+
+
+def console_tabs(active: str, base_url: rx.Var[str]) -> rx.Component:
+    """The console's sections as tabs; `base_url` is /manage/events/<id>."""
+    return rx.el.nav(
+        *[_tab(key, label, icon, suffix, active, base_url) for key, label, icon, suffix in TABS],
+        class_name="console-tabs", aria_label="Event console",
     )
 
 
@@ -129,10 +137,7 @@ def console_page(active: str, *content: rx.Component, on_unmount=None) -> rx.Com
     """A console page: header, tabs, then `content` once the page's data has loaded."""
     body = rx.vstack(
         _header(),
-        rx.el.nav(
-            *[_tab(key, label, icon, suffix, active) for key, label, icon, suffix in TABS],
-            class_name="console-tabs", aria_label="Event console",
-        ),
+        console_tabs(active, ConsoleState.base_url),
         _changed_elsewhere(),
         *content,
         spacing="4",

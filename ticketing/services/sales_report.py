@@ -76,10 +76,15 @@ class Report:
         return self.gross_minor - self.refunds_minor
 
     @property
+    def expected_admissions(self) -> int:
+        """Places sold in sessions that have started (and were not called off)."""
+        return sum(s.sold for s in self.sessions if s.starts_at <= self.as_of and s.status != "cancelled")
+
+    @property
     def checkin_rate(self) -> int:
-        """Admissions as a share of the tickets sold for sessions that have started."""
+        """Admissions as a share of the places sold for sessions that have started."""
         started = [s for s in self.sessions if s.starts_at <= self.as_of and s.status != "cancelled"]
-        expected = sum(s.sold for s in started)
+        expected = self.expected_admissions
         return round(100 * sum(s.checked_in for s in started) / expected) if expected else 0
 
 

@@ -122,3 +122,11 @@ def occurrence_span(rule: Rule, day: date, tz: str) -> tuple[datetime, datetime]
 def overlaps(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -> bool:
     """Half-open intervals: a class ending at 08:00 and one starting at 08:00 do not clash."""
     return a[0] < b[1] and b[0] < a[1]
+
+
+def describe(rule: Rule, price: str) -> str:
+    """'Daily · 07:00–08:00 · 4 Mar – 2 Apr 2030 · 12 places · €12.00' (price already formatted)."""
+    first, last = rule.starts_on, rule.ends_on
+    span = f"{first.day} {first:%b}" + (f" {first:%Y}" if first.year != last.year else "")
+    return (f"{rule.weekday_text} · {rule.start:%H:%M}–{rule.end:%H:%M} · {span} – {last.day} {last:%b %Y} · "
+            f"{rule.capacity} places · {price}")

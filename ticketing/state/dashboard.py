@@ -19,6 +19,7 @@ from ticketing.state.live import hub, register_view
 class DashboardState(rx.State):
     title: str = ""
     public_url: str = ""
+    manage_url: str = ""
     stats: dict[str, str] = {}
     sessions: list[dict[str, Any]] = []
     chart: list[dict[str, Any]] = []
@@ -52,6 +53,7 @@ class DashboardState(rx.State):
             self.error = "No such event." if exc.status == 404 else exc.message
             return
         self.error, self.title, self.public_url = "", event.title, f"/events/{event.id}"
+        self.manage_url = f"/manage/events/{event.id}"
         self.stats, self.sessions, self.chart, self.orders = view["stats"], view["sessions"], view["chart"], view["orders"]
         self.version, self.live = avail.version, hub.bus_up
         hub.watch(self.router.session.client_token, str(event.id), "dashboard")

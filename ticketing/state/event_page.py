@@ -65,6 +65,7 @@ class EventPageState(rx.State):
             "category": e.category or "Event",
             "when": date_range(min(starts, default=None), max(ends, default=None), e.timezone),
             "status": e.status,
+            "cover": e.cover_image,
         }
         view = customer_view(avail, e)
         self.sessions, self.ticket_types = view["sessions"], view["ticket_types"]

@@ -50,6 +50,7 @@ class OrgState(rx.State):
                 "id": str(e.event.id), "title": e.event.title, "status": e.event.status,
                 "when": date_range(e.starts_at, e.ends_at, e.event.timezone),
                 "dashboard": f"/manage/events/{e.event.id}", "public": f"/events/{e.event.id}",
+                "manage": f"/manage/events/{e.event.id}/setup",
             }
             for e in events
         ]
