@@ -123,3 +123,18 @@ def test_cover_images_are_checked_and_stored(ws, tmp_path: Path):
     assert error_of(event_media.set_cover_image, data=PNG, **{**call, "user_id": stranger.id}).code == "not_found"
     in_tx(event_media.remove_cover_image, user_id=ws.owner_id, event_id=ws.event_id, now=T0)
     assert load(Event, ws.event_id).cover_image == ""
+
+
+def test_strangers_and_door_staff_cannot_use_the_builder(ws):
+    from ticketing.models import Role
+    from ticketing.services import organizations
+
+    with session_scope() as db:
+        door, stranger = make_buyers(db, 2)
+        organizations.add_member(db=db, user_id=ws.owner_id, organization_id=ws.org_id, email=door.email,
+                                 role=Role.door.value, now=T0)
+    for user, code in ((door.id, "forbidden"), (stranger.id, "not_found")):
+        assert error_of(console_catalog.builder_view, user_id=user, event_id=ws.event_id, now=T0).code == code
+        assert error_of(console_catalog.move_ticket_type, user_id=user, event_id=ws.event_id,
+                        ticket_type_id=ws.series, offset=1, now=T0).code == code
+        assert error_of(catalog.unpublish_event, user_id=user, event_id=ws.event_id, now=T0).code == code

@@ -49,9 +49,9 @@ def confirm(trigger: rx.Component, title: str, body: rx.Component | str, action:
     )
 
 
-def publish_button() -> rx.Component:
+def publish_button(id: str = "publish") -> rx.Component:
     return confirm(
-        rx.button(rx.icon("rocket", size=16), "Publish", loading=ConsoleState.status_busy, id="publish"),
+        rx.button(rx.icon("rocket", size=16), "Publish", loading=ConsoleState.status_busy, id=id),
         "Publish this event?",
         "Customers will see it on the home page and can buy tickets right away.",
         rx.button("Publish now", on_click=ConsoleState.publish, id="publish-confirm"),

@@ -76,7 +76,7 @@ def _rule_form() -> rx.Component:
                     rx.el.option("No room", value=""),
                     rx.foreach(SchedulesState.rooms, lambda r: rx.el.option(r["name"], value=r["id"])),
                     name="room_id", class_name="native-select", id="f-room_id",
-                ), E["room_id"], hint="A room is never booked twice at the same time.", html_for="f-room_id"),
+                ), E["room_id"], hint="Add rooms in the box below; a room is never booked twice at once.", html_for="f-room_id"),
                 columns=rx.breakpoints(initial="1", sm="3"), spacing="3", width="100%",
             ),
             rx.cond(E["form"], rx.callout(E["form"], color_scheme="red", icon="triangle-alert", width="100%",
@@ -193,10 +193,13 @@ def _schedule(s: rx.Var[dict]) -> rx.Component:
                 rx.hstack(
                     rx.text("Add dates until", size="2"),
                     rx.input(name="ends_on", type="date", default_value=s["ends_on"], size="1", aria_label="Until"),
+                    # The form's own field, not the list item, says which schedule: a submit handler
+                    # cannot see the loop variable it was rendered in.
+                    rx.el.input(type="hidden", name="schedule_id", value=sid),
                     rx.button("Run again", size="1", variant="outline", type="submit"),
                     spacing="2", align="center", wrap="wrap",
                 ),
-                on_submit=lambda form: SchedulesState.extend(sid, form),
+                on_submit=SchedulesState.extend,
                 reset_on_submit=False,
             ),
             rx.cond(open_, rx.vstack(rx.foreach(SchedulesState.dates, _date_row), spacing="0", width="100%",

@@ -41,7 +41,7 @@ def _status_section() -> rx.Component:
         rx.text("Drafts are invisible to customers. When the list below is complete, publish to start selling.",
                 size="2"),
         _checklist(),
-        publish_button(),
+        publish_button("publish-checked"),
         spacing="3", width="100%", align="start",
     )
     published = rx.vstack(

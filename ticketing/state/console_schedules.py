@@ -159,8 +159,9 @@ class SchedulesState(ConsoleState):
         return rx.toast.success(f"Room {room.name} added.") if room else None
 
     @rx.event
-    async def extend(self, schedule_id: str, form: dict):
-        ends_on = form_text(form, "ends_on")
+    async def extend(self, form: dict):
+        """Run a schedule again (its id comes in the form), to a new last date if given."""
+        schedule_id, ends_on = form_text(form, "schedule_id"), form_text(form, "ends_on")
         try:
             run = await self.run(lambda db, uid, eid: schedules.run_schedule(
                 db=db, user_id=uid, event_id=eid, schedule_id=uuid.UUID(schedule_id), now=utcnow(),
