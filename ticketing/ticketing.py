@@ -41,6 +41,8 @@ app = rx.App(
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
     ],
     api_transformer=api_app,
+    # At the top: at the bottom of a phone a toast covers the form button that was just pressed.
+    toaster=rx.toast.provider(position="top-center", close_button=True),
 )
 
 app.add_page(index_page, route="/", title="Ticketing — events and tickets",

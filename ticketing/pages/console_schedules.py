@@ -229,9 +229,9 @@ def _edit_dialog() -> rx.Component:
                               rx.cond(EE["end_time"], EE["end_time"], EE["ends_at"]), html_for="o-end"),
                         columns="2", spacing="3", width="100%",
                     ),
-                    rx.cond(e["taken"].to(int) > 0, rx.text(e["taken"].to(str), " places are taken: places cannot go "
-                                                                                "below that.", size="1",
-                                                            color=rx.color("gray", 11))),
+                    rx.cond((e["taken"].to(int) > 0) & ~EE["capacity"].to(bool),
+                            rx.text("At least ", e["taken"].to(str), " places: already sold or reserved.", size="1",
+                                    color=rx.color("gray", 11))),
                     rx.cond(EE["form"], rx.callout(EE["form"], color_scheme="red", width="100%")),
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
