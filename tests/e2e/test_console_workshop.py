@@ -122,6 +122,7 @@ def test_build_the_three_day_workshop_and_see_it_published(page: Page, viewport:
     page.locator("#publish").click()
     page.locator("#publish-confirm").click()
     expect(page.locator("#event-status")).to_contain_text("On sale")
+    expect(page.locator("#changed-elsewhere")).to_have_count(0)  # our own change is no news to us
     snapshot(page, f"console-setup-published-{viewport}")
 
     page.goto(f"/events/{event_id}")
@@ -144,6 +145,17 @@ def test_build_the_three_day_workshop_and_see_it_published(page: Page, viewport:
     expect(_cell(page, "Full Series Pass", 2)).to_contain_text("15 left", timeout=5000)
     expect(_cell(page, "Day 1 Only", 0)).to_contain_text("17 left")
     expect(page.locator("#matrix tr[data-type]", has_text="Full Series Pass").locator(".type-left")).to_have_text("12")
+
+    # A colleague raises Day 1's capacity elsewhere: this tab says so and reloads on request.
+    day1 = next(s for s in api.get(f"/events/{event_id}").json()["sessions"] if s["name"] == "Day 1 - Foundations")
+    with httpx.Client(base_url=app_url + "/api/v1", timeout=15) as http:
+        r = http.patch(f"/events/{event_id}/sessions/{day1['id']}", json={"capacity": 25},
+                       headers={"Authorization": f"Bearer {owner['token']}"})
+        assert r.status_code == 200, r.text
+    expect(page.locator("#changed-elsewhere")).to_be_visible(timeout=5000)
+    page.locator("#changed-elsewhere").get_by_role("button").click()
+    expect(page.locator("#matrix thead")).to_contain_text("22/25 free")
+    expect(page.locator("#changed-elsewhere")).to_have_count(0)
 
     # The session manager shows the guard rules the cart now triggers, and enforces them in place.
     page.locator("#tab-sessions").click()

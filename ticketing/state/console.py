@@ -135,7 +135,7 @@ class ConsoleState(rx.State):
             return
         self.status_busy = False
         if event is not None:
-            self.status = event.status
+            await self.load_builder()  # the new status is part of the catalog's live fingerprint
             yield rx.toast.success(done)
 
     @rx.event
@@ -161,7 +161,7 @@ class ConsoleState(rx.State):
             return
         self.status_busy = False
         if done is not None:
-            self.status = done.event.status
+            await self.load_builder()
             await asyncio.to_thread(deliver, cancellation_messages(done))
             yield rx.toast.success(f"Event cancelled. {refund_summary(done)}")
 
