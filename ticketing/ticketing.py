@@ -11,6 +11,13 @@ from ticketing.pages.auth import login_page, register_page
 from ticketing.pages.cart import cart_page
 from ticketing.pages.payment import payment_page
 from ticketing.pages.tickets import order_page, tickets_page
+from ticketing.pages.console_attendees import attendees_page
+from ticketing.pages.console_matrix import matrix_page
+from ticketing.pages.console_new import new_event_page
+from ticketing.pages.console_reports import reports_page
+from ticketing.pages.console_schedules import schedules_page
+from ticketing.pages.console_sessions import sessions_page
+from ticketing.pages.console_setup import setup_page
 from ticketing.pages.dashboard import dashboard_page
 from ticketing.pages.door import door_events_page, door_page
 from ticketing.pages.event import event_page
@@ -22,6 +29,12 @@ from ticketing.pages.venues import venues_page
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
 from ticketing.state.cart import CartState
+from ticketing.state.console_attendees import AttendeesState
+from ticketing.state.console_matrix import MatrixState
+from ticketing.state.console_reports import ReportsState
+from ticketing.state.console_schedules import SchedulesState
+from ticketing.state.console_sessions import SessionsState
+from ticketing.state.console_setup import SetupState
 from ticketing.state.dashboard import DashboardState
 from ticketing.state.door import DoorEventsState, DoorState
 from ticketing.state.event_page import EventPageState
@@ -46,6 +59,8 @@ app = rx.App(
         early_fetch(),
     ],
     api_transformer=api_app,
+    # At the top: at the bottom of a phone a toast covers the form button that was just pressed.
+    toaster=rx.toast.provider(position="top-center", close_button=True),
 )
 
 app.add_page(index_page, route="/", title="Ticketing — events and tickets",
@@ -72,6 +87,19 @@ app.add_page(door_events_page, route="/door", title="Door check-in — Ticketing
              on_load=[AuthState.require_staff, DoorEventsState.load])
 app.add_page(door_page, route="/door/[event_id]", title="Scan tickets — Ticketing",
              on_load=[AuthState.require_staff, DoorState.load])
+# The organizer console: one page per part of an event (staff guard; services check the role).
+app.add_page(new_event_page, route="/manage/new-event", title="New event — Ticketing",
+             on_load=AuthState.require_staff)
+for _page, _suffix, _title, _state in (
+    (setup_page, "setup", "Event setup", SetupState),
+    (sessions_page, "sessions", "Sessions", SessionsState),
+    (matrix_page, "tickets", "Tickets", MatrixState),
+    (schedules_page, "schedules", "Recurring schedules", SchedulesState),
+    (attendees_page, "attendees", "Attendees", AttendeesState),
+    (reports_page, "reports", "Reports", ReportsState),
+):
+    app.add_page(_page, route=f"/manage/events/[event_id]/{_suffix}", title=f"{_title} — Ticketing",
+                 on_load=[AuthState.require_staff, _state.load])
 app.add_page(login_page, route="/login", title="Sign in — Ticketing", on_load=AuthState.check_session)
 app.add_page(register_page, route="/register", title="Create account — Ticketing", on_load=AuthState.check_session)
 app.add_page(orgs_page, route="/orgs", title="Organization — Ticketing",

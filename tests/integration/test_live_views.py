@@ -39,7 +39,7 @@ def test_in_memory_deltas_match_a_fresh_snapshot(bus):
     with session_scope() as db:
         w = make_workshop(db)
         a, b, c = make_buyers(db, 3)
-    views = frozenset({"customer"})
+    views = frozenset({"customer", "console"})  # both are computed in memory
     version, model, shown = build_snapshot(w.event_id, views)
     now = utcnow()
 
@@ -69,6 +69,9 @@ def test_in_memory_deltas_match_a_fresh_snapshot(bus):
     by_name = {s["name"]: s for s in shown["customer"]["sessions"]}
     assert by_name["Day 1 - Foundations"]["available"] == 16
     assert by_name["Day 3 - Practice & Integration"]["available"] == 18 - 3  # 2 day-3 + 1 weekend left
+    day3 = str(w.day3)
+    assert shown["console"]["places_left"][day3] == 15 and shown["console"]["taken"][day3] == 3
+    assert shown["console"]["bottlenecks"][str(w.weekend)] == day3
 
 
 def test_views_that_need_the_database_and_unknown_sessions_ask_for_a_reload(bus):

@@ -11,6 +11,7 @@ from ticketing.models.catalog import (
     TicketTypeSession,
 )
 from ticketing.models.payments import Payment, PaymentStatus, Refund, RefundReason, RefundStatus, StripeEvent
+from ticketing.models.scheduling import Room, Schedule, ScheduleOccurrence
 from ticketing.models.sales import (
     Hold,
     HoldItem,
@@ -48,4 +49,6 @@ __all__ = [
     # seating
     "EventSeat", "HoldReason", "HoldSeat", "Ownership", "PriceLevel", "Seat", "SeatedSession", "SeatStatus",
     "SeatType", "TicketSeat", "Venue",
+    # scheduling
+    "Room", "Schedule", "ScheduleOccurrence",
 ]

@@ -37,6 +37,8 @@ class Event(SQLModel, table=True):
     allow_cancellation: bool = Field(default=True)
     cancellation_deadline_hours: int = Field(default=24)  # before the ticket's first session
     cancellation_fee_percent: int = Field(default=0)  # of the ticket price, 0-100
+    # File name of the cover image in the app's upload storage ("" = none).
+    cover_image: str = Field(default="", max_length=120, sa_column_kwargs={"server_default": ""})
     # Bumped (UPDATE ... SET version = version + 1) by every committed change to the event's
     # availability, in the same transaction: live clients detect gaps with it.
     version: int = Field(default=0)

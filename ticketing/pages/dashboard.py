@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ticketing.components.availability import fill_bar, live_indicator, status_badge
+from ticketing.components.console import console_tabs
 from ticketing.components.forms import card
 from ticketing.components.layout import guarded, page_shell
 from ticketing.components.seat_links import seating_links
@@ -115,6 +116,7 @@ def dashboard_page() -> rx.Component:
             wrap="wrap",
             spacing="3",
         ),
+        console_tabs("live", DashboardState.manage_url),
         rx.grid(
             stat("Tickets sold", stats["tickets_sold"], id="stat-sold"),
             stat("Revenue", stats["revenue"], id="stat-revenue"),

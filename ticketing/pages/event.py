@@ -28,6 +28,8 @@ def _missing() -> rx.Component:
 def _details() -> rx.Component:
     e = EventPageState.event
     return rx.vstack(
+        rx.cond(e["cover"], rx.image(src=rx.get_upload_url(e["cover"]), alt="", class_name="event-cover",
+                                     id="event-cover")),
         rx.hstack(rx.badge(e["category"], variant="soft"), rx.spacer(), live_indicator(EventPageState.live),
                   width="100%", align="center", data_worker=EventPageState.worker, id="event-head"),
         rx.heading(e["title"], size="8", as_="h1", id="event-title"),

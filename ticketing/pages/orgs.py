@@ -34,7 +34,11 @@ def _event_row(e: rx.Var[dict]) -> rx.Component:
         ),
         rx.cond(
             AuthState.current_org["role"] != "door",
-            rx.link(rx.button("Live dashboard", size="1", variant="soft"), href=e["dashboard"]),
+            rx.hstack(
+                rx.link(rx.button("Manage", size="1"), href=e["manage"], class_name="manage-event"),
+                rx.link(rx.button("Live", size="1", variant="soft"), href=e["dashboard"], class_name="hide-sm"),
+                spacing="2",
+            ),
         ),
         align="center",
         width="100%",
@@ -79,11 +83,19 @@ def orgs_page() -> rx.Component:
             spacing="3",
         ),
         card(
-            rx.heading("Events", size="4", as_="h2", margin_bottom="0.25rem"),
+            rx.hstack(
+                rx.heading("Events", size="4", as_="h2"),
+                rx.spacer(),
+                rx.cond(AuthState.current_org["role"] != "door",
+                        rx.link(rx.button(rx.icon("plus", size=16), "New event", size="2"), href="/manage/new-event",
+                                id="new-event")),
+                width="100%", align="center", margin_bottom="0.25rem",
+            ),
             rx.cond(
                 OrgState.events.length() > 0,
                 rx.vstack(rx.foreach(OrgState.events, _event_row), spacing="0", width="100%", id="org-events"),
-                rx.text("No events yet.", color=rx.color("gray", 11), size="2"),
+                rx.text("No events yet. Create one: it starts as a draft only your team sees.",
+                        color=rx.color("gray", 11), size="2"),
             ),
         ),
         card(

@@ -6,6 +6,7 @@ The same functions build a page's first snapshot and every live update, so both 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +82,32 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
             "limited_by": f"Limited by {bottleneck}" if binding and t.is_available else "",
         })
     return {"sessions": sessions, "ticket_types": types}
+
+
+def catalog_key(inputs: EventInputs) -> str:
+    """A short fingerprint of what the organizer console shows of the catalog: a console tab
+    whose loaded key differs from the live one knows someone changed the event elsewhere."""
+    e = inputs.event
+    parts = [e.title, e.status, e.timezone]
+    parts += [f"{s.id}|{s.name}|{s.capacity}|{s.status}|{s.starts_at}|{s.ends_at}" for s in inputs.sessions]
+    parts += [
+        f"{t.id}|{t.name}|{t.price_minor}|{t.max_quantity}|{t.is_active}|{t.sort_order}|{t.min_per_order}|"
+        f"{t.max_per_order}|{t.sale_starts_at}|{t.sale_ends_at}|{','.join(map(str, sorted(inputs.sessions_of[t.id])))}"
+        for t in inputs.types
+    ]
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def console_view(avail: EventAvailability, inputs: EventInputs) -> dict[str, Any]:
+    """The organizer console's live figures: places left per session, units left and the
+    bottleneck session per ticket type, and the catalog's fingerprint."""
+    return {
+        "places_left": {str(s.id): s.available for s in avail.sessions},
+        "taken": {str(s.id): s.sold + s.pending + s.held for s in avail.sessions},
+        "type_left": {str(t.id): t.available for t in avail.ticket_types},
+        "bottlenecks": {str(t.id): str(t.bottleneck_session_id or "") for t in avail.ticket_types},
+        "catalog_key": catalog_key(inputs),
+    }
 
 
 def dashboard_view(avail: EventAvailability, event: Event, sales: SalesSummary,
@@ -210,6 +237,8 @@ def build_snapshot(event_id: uuid.UUID, views: frozenset[str]) -> tuple[int, Liv
         out: dict[str, dict[str, Any]] = {}
         if "customer" in views:
             out["customer"] = customer_view(avail, inputs.event)
+        if "console" in views:
+            out["console"] = console_view(avail, inputs)
         if "dashboard" in views:
             out["dashboard"] = dashboard_view(avail, inputs.event, event_sales(db=db, event=inputs.event, now=now),
                                               door.checkin_stats(db=db, event_id=event_id),
@@ -239,7 +268,7 @@ def apply_delta(
 ) -> tuple[LiveModel, dict[str, dict[str, Any]]] | None:
     """Apply a delta's exact usage figures to the model and re-render the views, with no
     database work; None when a reload is needed (organizer figures come from the database)."""
-    if not views <= {"customer"}:
+    if not views <= {"customer", "console"}:
         return None
     sessions = _usage_update(model.session_used, delta.get("sessions", {}))
     quotas = _usage_update(model.type_used, delta.get("quotas", {}))
@@ -247,4 +276,9 @@ def apply_delta(
         return None
     updated = LiveModel(model.inputs, sessions, quotas)
     avail = compute_availability(model.inputs, sessions, quotas, version=int(delta["version"]), now=utcnow())
-    return updated, {"customer": customer_view(avail, model.inputs.event)}
+    out: dict[str, dict[str, Any]] = {}
+    if "customer" in views:
+        out["customer"] = customer_view(avail, model.inputs.event)
+    if "console" in views:
+        out["console"] = console_view(avail, model.inputs)
+    return updated, out

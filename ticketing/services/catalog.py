@@ -13,6 +13,7 @@ from ticketing.services.catalog_events import (
     list_events_for_org,
     list_published_events,
     publish_event,
+    unpublish_event,
     update_event,
 )
 from ticketing.services.catalog_sessions import create_session, delete_session, update_session
@@ -21,6 +22,6 @@ from ticketing.services.catalog_ticket_types import create_ticket_type, update_t
 __all__ = [
     "UNSET", "EventDetail", "EventSummary", "SessionView", "TicketTypeView", "Unset",
     "cancel_event", "create_event", "create_session", "create_ticket_type", "delete_session",
-    "get_event", "list_events_for_org", "list_published_events", "publish_event", "update_event",
-    "update_session", "update_ticket_type",
+    "get_event", "list_events_for_org", "list_published_events", "publish_event", "unpublish_event",
+    "update_event", "update_session", "update_ticket_type",
 ]

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from ticketing.models import Event, EventSession, EventStatus, TicketType
+from ticketing.models import Event, EventSession, EventStatus, Order, OrderStatus, TicketType
 from ticketing.services import usage
 from ticketing.services.catalog_common import (
     UNSET,
@@ -194,6 +194,37 @@ def publish_event(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: 
     if active is None:
         raise ServiceError("no_active_ticket_types", "Add an active ticket type before publishing.")
     event.status = EventStatus.published.value
+    db.add(event)
+    db.flush()
+    usage.bump_event_version(db=db, event_id=event.id, structure=True)
+    return event
+
+
+def unpublish_event(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: datetime) -> Event:
+    """Take a published event back to draft (owner/organizer): customers no longer see it and
+    holds can no longer be checked out.
+
+    409 event_has_orders once someone holds a live (pending or confirmed) order: those buyers
+    need their event page, so stop sales by deactivating ticket types, or cancel the event.
+    Unpublishing a draft changes nothing; a cancelled event stays cancelled (409).
+    """
+    event = event_for_role(db, event_id=event_id, user_id=user_id)
+    lock_event(db, event)
+    ensure_not_cancelled(event)
+    if event.status == EventStatus.draft.value:
+        return event
+    live_order = db.exec(
+        select(Order.id).where(
+            Order.event_id == event.id, Order.status.in_([OrderStatus.pending.value, OrderStatus.confirmed.value])
+        ).limit(1)
+    ).first()
+    if live_order is not None:
+        raise ServiceError(
+            "event_has_orders",
+            "People have already bought tickets, so the event must stay visible to them. "
+            "Deactivate its ticket types to stop sales, or cancel the event.",
+        )
+    event.status = EventStatus.draft.value
     db.add(event)
     db.flush()
     usage.bump_event_version(db=db, event_id=event.id, structure=True)

@@ -18,6 +18,7 @@ from ticketing.state.live import LiveEventMixin, register_view
 class DashboardState(LiveEventMixin, rx.State):
     title: str = ""
     public_url: str = ""
+    manage_url: str = ""
     stats: dict[str, str] = {}
     sessions: list[dict[str, Any]] = []
     chart: list[dict[str, Any]] = []
@@ -51,6 +52,7 @@ class DashboardState(LiveEventMixin, rx.State):
             self.error = "No such event." if exc.status == 404 else exc.message
             return
         self.error, self.title, self.public_url = "", event.title, f"/events/{event.id}"
+        self.manage_url = f"/manage/events/{event.id}"
         self.stats, self.sessions, self.chart, self.orders = view["stats"], view["sessions"], view["chart"], view["orders"]
         self.conflicts = view["conflicts"]
         self._watch(event.id, "dashboard", avail.version)

@@ -133,6 +133,7 @@ class EventPageState(LiveEventMixin, rx.State):
             "category": e.category or "Event",
             "when": date_range(min(starts, default=None), max(ends, default=None), e.timezone),
             "status": e.status,
+            "cover": e.cover_image,
         }
         view = customer_view(avail, e)
         self._prices = {str(t.id): t.price_minor for t in avail.ticket_types}

@@ -51,6 +51,7 @@ class OrgState(rx.State):
                 "when": date_range(e.starts_at, e.ends_at, e.event.timezone),
                 "dashboard": f"/manage/events/{e.event.id}", "public": f"/events/{e.event.id}",
                 "door": f"/door/{e.event.id}",
+                "manage": f"/manage/events/{e.event.id}/setup",
             }
             for e in events
         ]

@@ -1,0 +1,137 @@
+"""Attendee lists (per event and session, search, CSV), organizer cancellations through the
+order service, ticket resends, and the sales report's figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from ticketing.db import session_scope
+from ticketing.models import Order
+from ticketing.notifications.console_mail import deliver, ticket_message
+from ticketing.services import attendees, holds, orders, sales_report
+from ticketing.services.orders import Attendee
+from tests.builders import T0, error_of, in_tx, load, make_buyers, make_workshop
+
+
+@pytest.fixture
+def sold():
+    """A workshop with two paid orders and one unpaid one."""
+    with session_scope() as db:
+        w = make_workshop(db, timezone="Europe/Berlin")
+        ana, ben, cy = make_buyers(db, 3)
+    w.extra.update(ana=ana, ben=ben, cy=cy)
+
+    def buy(user, items, attendees=None, pay=True):
+        h = in_tx(holds.hold_tickets, event_id=w.event_id, user_id=user.id, items=items, now=T0)
+        order = in_tx(orders.checkout, hold_id=h.id, user_id=user.id, attendees=attendees, now=T0)
+        return in_tx(orders.confirm_order, order_id=order.id, now=T0) if pay else order
+
+    w.extra["series"] = buy(ana, [(w.series, 2)], [Attendee("Ana Alves", ana.email), Attendee("=HYPERLINK(1)", "x@y.z")])
+    w.extra["day1"] = buy(ben, [(w.day1_pass, 1)])
+    w.extra["unpaid"] = buy(cy, [(w.day3_pass, 1)], pay=False)
+    return w
+
+
+def listing(w, **kw):
+    return in_tx(attendees.list_attendees, user_id=w.owner_id, event_id=w.event_id, now=T0, **kw)
+
+
+def test_lists_per_event_and_per_session_with_search(sold):
+    everyone = listing(sold)
+    assert everyone.total == 4
+    assert [r.holder_name for r in everyone.rows] == ["=HYPERLINK(1)", "Ana Alves", "Buyer 1", "Buyer 2"]
+    ana = next(r for r in everyone.rows if r.holder_name == "Ana Alves")
+    assert ana.ticket_type == "Full Series Pass" and len(ana.sessions) == 3 and ana.payment == "Paid"
+    assert next(r for r in everyone.rows if r.holder_name == "Buyer 2").payment == "Awaiting payment"
+    assert listing(sold, session_id=sold.day1).total == 3  # two series passes + the day-1 pass
+    assert listing(sold, session_id=sold.day3).total == 3  # two series passes + the unpaid day-3 pass
+    assert [r.holder_name for r in listing(sold, search="alves").rows] == ["Ana Alves"]
+    assert listing(sold, search=sold.extra["day1"].number).total == 1
+    assert listing(sold, search="nobody here").total == 0
+    later = T0.replace(year=2031)  # the unpaid order's deadline has passed
+    assert in_tx(attendees.list_attendees, user_id=sold.owner_id, event_id=sold.event_id, now=later).total == 3
+
+
+def test_csv_export_has_every_row_and_defuses_formulas(sold):
+    rows = list(csv.reader(io.StringIO(attendees.attendees_csv(listing(sold)))))
+    assert rows[0][:3] == ["Name", "Email", "Ticket type"] and len(rows) == 5
+    assert rows[1][0] == "'=HYPERLINK(1)"  # a spreadsheet shows it as text, never runs it
+    assert rows[2][9] == "150.00" and rows[2][8] == "Paid"
+
+
+def test_organizer_cancels_a_ticket_then_a_whole_order(sold):
+    call = dict(user_id=sold.owner_id, event_id=sold.event_id, now=T0)
+    series = sold.extra["series"]
+    first = next(r for r in listing(sold).rows if r.holder_name == "Ana Alves")
+    done = in_tx(attendees.cancel_ticket, ticket_id=first.ticket_id, **call)
+    assert done.refund_minor == 15000 and load(Order, series.id).status == "confirmed"
+    assert listing(sold, show="cancelled").total == 1
+    ana_row = next(r for r in listing(sold, show="all").rows if r.order_number == series.number)
+    assert ana_row.payment == "Partly refunded"
+    done = in_tx(attendees.cancel_whole_order, order_id=series.id, **call)
+    assert done.refund_minor == 15000 and load(Order, series.id).status == "cancelled"
+    # Another event's ids are unknown here.
+    with session_scope() as db:
+        other = make_workshop(db)
+    assert error_of(attendees.cancel_whole_order, order_id=series.id, user_id=other.owner_id,
+                    event_id=other.event_id, now=T0).code == "not_found"
+    assert error_of(attendees.cancel_ticket, ticket_id=first.ticket_id, user_id=sold.extra["ben"].id,
+                    event_id=sold.event_id, now=T0).code == "not_found"
+
+
+def test_resending_a_ticket_writes_it_to_the_holder(sold, tmp_path, monkeypatch):
+    monkeypatch.setenv("MAIL_OUTBOX_DIR", str(tmp_path))
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    mails = in_tx(attendees.tickets_to_resend, user_id=sold.owner_id, event_id=sold.event_id,
+                  order_id=sold.extra["series"].id)
+    assert [m.holder_name for m in mails] == ["Ana Alves", "=HYPERLINK(1)"]
+    (path,) = deliver([ticket_message(mails[0])])
+    text = open(path, encoding="utf-8").read()
+    assert mails[0].code in text and "Day 1 - Foundations" in text and mails[0].holder_email in text
+    in_tx(attendees.cancel_whole_order, order_id=sold.extra["day1"].id, user_id=sold.owner_id,
+          event_id=sold.event_id, now=T0)
+    assert error_of(attendees.tickets_to_resend, user_id=sold.owner_id, event_id=sold.event_id,
+                    order_id=sold.extra["day1"].id).code == "not_resendable"
+
+
+def test_report_figures(sold):
+    report = in_tx(sales_report.event_report, user_id=sold.owner_id, event_id=sold.event_id, now=T0)
+    assert (report.gross_minor, report.refunds_minor, report.net_minor) == (36000, 0, 36000)
+    assert report.tickets_sold == 3 and report.paid_orders == 2
+    by_type = {t.name: t for t in report.by_type}
+    assert (by_type["Full Series Pass"].sold, by_type["Full Series Pass"].revenue_minor) == (2, 30000)
+    assert by_type["Day 3 Only"].sold == 0  # unpaid orders are not sales
+    assert [(d.tickets, d.gross_minor) for d in report.by_day] == [(3, 36000)]
+    day1 = report.sessions[0]
+    assert (day1.sold, day1.capacity, day1.utilisation) == (3, 20, 15)
+    assert report.sessions[2].pending == 1
+
+    in_tx(attendees.cancel_whole_order, order_id=sold.extra["day1"].id, user_id=sold.owner_id,
+          event_id=sold.event_id, now=T0)
+    report = in_tx(sales_report.event_report, user_id=sold.owner_id, event_id=sold.event_id, now=T0)
+    assert (report.gross_minor, report.refunds_minor, report.net_minor) == (36000, 6000, 30000)
+    assert {t.name: t.cancelled for t in report.by_type}["Day 1 Only"] == 1
+    text = sales_report.report_csv(report)
+    assert "Net,300.00" in text and "Full Series Pass,2,0,300.00,15" in text
+    with session_scope() as db:
+        stranger = make_buyers(db, 1)[0]
+    assert error_of(sales_report.event_report, user_id=stranger.id, event_id=sold.event_id,
+                    now=T0).code == "not_found"
+
+
+def test_cancelling_the_event_cancels_and_refunds_every_order(sold):
+    from ticketing.models import Event
+    from ticketing.notifications.console_mail import cancellation_messages
+    from ticketing.services.event_cancellation import cancel_event_with_orders
+
+    done = in_tx(cancel_event_with_orders, user_id=sold.owner_id, event_id=sold.event_id, now=T0)
+    assert (done.orders_cancelled, done.tickets_cancelled, done.refund_minor) == (3, 4, 36000)
+    assert load(Event, sold.event_id).status == "cancelled"
+    assert {load(Order, sold.extra[k].id).status for k in ("series", "day1", "unpaid")} == {"cancelled"}
+    messages = cancellation_messages(done)
+    assert len(messages) == 4  # Ana, her guest, Ben, Cy
+    assert all("has been cancelled" in m.get_content() for m in messages)
+    assert listing(sold).total == 0
