@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import struct
+import time
 import uuid
 import zlib
 
 from playwright.sync_api import Page, expect
+from sqlmodel import select
 
-from ticketing.models.base import utcnow
-from ticketing.services import orders
-from tests.builders import in_tx
-
-
-def sign_in_as(page: Page, token: str) -> None:
-    """Put the account's token where the app keeps it, as signing in would."""
-    page.add_init_script(f"window.localStorage.setItem('tk_token', {token!r});")
+from ticketing.db import session_scope
+from ticketing.models import Order, Refund
+from tests.e2e.conftest import sign_in_as  # noqa: F401  (the console journeys import it from here)
+from tests.payments_helpers import pay_at_stripe_only
 
 
 def organizer(api) -> dict:
@@ -43,7 +41,7 @@ def png_bytes(width: int = 64, height: int = 24) -> bytes:
 
 
 def paid_order(api, event_id: str, ticket_type_id: str, names: list[str]) -> tuple[dict, dict]:
-    """A buyer's confirmed order (the payment itself is the payments capability's journey)."""
+    """A buyer's order paid by card at (local) Stripe, confirmed by the app's webhook."""
     buyer = api.register(name=names[0], email=f"buyer-{uuid.uuid4().hex[:8]}@example.com")
     hold = api.post(f"/events/{event_id}/holds", token=buyer["token"],
                     json={"items": [{"ticket_type_id": ticket_type_id, "quantity": len(names)}]})
@@ -51,5 +49,28 @@ def paid_order(api, event_id: str, ticket_type_id: str, names: list[str]) -> tup
     attendees = [{"name": n, "email": f"{n.split()[0].lower()}-{uuid.uuid4().hex[:6]}@example.com"} for n in names]
     order = api.post(f"/holds/{hold.json()['id']}/checkout", token=buyer["token"], json={"attendees": attendees})
     assert order.status_code == 201, order.text
-    in_tx(orders.confirm_order, order_id=uuid.UUID(order.json()["id"]), now=utcnow(), payment_reference="pi_e2e")
+    order_id = uuid.UUID(order.json()["id"])
+    with session_scope(readonly=True) as db:
+        pay_at_stripe_only(db.get(Order, order_id))
+    deadline = time.monotonic() + 20
+    while load_order(order_id).status != "confirmed":
+        assert time.monotonic() < deadline, "the payment webhook never confirmed the order"
+        time.sleep(0.3)
     return buyer, order.json()
+
+
+def load_order(order_id: uuid.UUID) -> Order:
+    with session_scope(readonly=True) as db:
+        return db.get(Order, order_id)
+
+
+def wait_for_refunds(order_id: str, timeout: float = 20) -> list[tuple[int, str]]:
+    """(amount, status) of the order's refunds once none is pending any more."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with session_scope(readonly=True) as db:
+            rows = [(r.amount_minor, r.status) for r in db.exec(
+                select(Refund).where(Refund.order_id == uuid.UUID(order_id)).order_by(Refund.created_at)).all()]
+        if (rows and all(status != "pending" for _, status in rows)) or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.3)

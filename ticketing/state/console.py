@@ -17,6 +17,7 @@ import reflex as rx
 
 from ticketing.models.base import utcnow
 from ticketing.notifications.console_mail import cancellation_messages, deliver, refund_summary
+from ticketing.payments import refunds
 from ticketing.realtime.views import console_view
 from ticketing.services import cancellation, catalog, console_catalog
 from ticketing.services.availability import EventInputs
@@ -28,9 +29,14 @@ from ticketing.state.live import hub, register_view
 
 T = TypeVar("T")
 
-# The order cancellation the console uses for every refund it makes. The payments capability
-# provides one that also sends the refund to Stripe: wire it here (see docs/decisions.md).
-cancel_order_as_organizer = cancellation.cancel_order
+
+
+def cancel_order_as_organizer(**kwargs: Any) -> cancellation.Cancellation:
+    """The order cancellation every console refund goes through: the customers' own
+    cancellation, plus the Stripe refund it owes (recorded in the same transaction, sent after
+    commit, retried until Stripe confirms)."""
+    done, _refund = refunds.cancel_order_with_refund(**kwargs)
+    return done
 
 STATUS_LABELS = {"draft": "Draft — not visible to customers", "published": "On sale", "cancelled": "Cancelled"}
 
