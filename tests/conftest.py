@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from tests.services import ensure_postgres
 
@@ -81,8 +82,17 @@ def clean_tables(database: str):
     from ticketing.db import get_engine
 
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-    with get_engine().begin() as conn:
-        conn.exec_driver_sql(f"TRUNCATE {names} CASCADE")
+    # The browser journeys' app keeps sweeping expired holds in the background; a TRUNCATE can
+    # deadlock with one of its transactions (PostgreSQL then aborts one of the two): try again.
+    for attempt in range(5):
+        try:
+            with get_engine().begin() as conn:
+                conn.exec_driver_sql(f"TRUNCATE {names} CASCADE")
+            return
+        except OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 @pytest.fixture
