@@ -34,6 +34,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.models.base import new_id
+from ticketing.realtime import publisher  # noqa: F401  (see below)
 from ticketing.services import usage
 from ticketing.services.errors import ServiceError
 
@@ -80,7 +81,10 @@ def lock_user(db: Session, user_id: uuid.UUID) -> None:
 
 
 def bump_version(db: Session, event_id: uuid.UUID) -> int:
-    """usage.bump_event_version: the event's version +1 and the live-update delta, call it last."""
+    """usage.bump_event_version: the event's version +1 and the live-update delta, call it last.
+
+    The publisher (and the Redis client it brings) is imported with this module: imported by the
+    first sale of a fresh worker, it would load while that sale holds its session locks."""
     return usage.bump_event_version(db=db, event_id=event_id)
 
 
