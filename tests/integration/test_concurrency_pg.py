@@ -231,8 +231,9 @@ def test_same_user_checking_out_while_opening_a_new_hold_does_not_deadlock():
             b = pool.submit(go, holds.hold_tickets, event_id=data["event_id"], user_id=user,
                             items=[(data["types"][1], 1)], now=later)
             (ca, ta), (cb, tb) = a.result(), b.result()
-        assert ca == "ok" and cb in {"ok", "active_hold_exists"}, (ca, cb)
-        assert max(ta, tb) < 0.9  # a deadlock would be broken only after deadlock_timeout (1 s)
+        # A deadlock would abort one of the two (PostgreSQL's 40P01 surfaces as `busy`): both must
+        # get a real answer. No wall-clock bound: the machine may be loaded.
+        assert ca == "ok" and cb in {"ok", "active_hold_exists"}, (ca, cb, ta, tb)
 
 
 def test_sweeps_racing_checkouts_of_expired_holds_neither_deadlock_nor_lose_places():
