@@ -20,6 +20,7 @@ class World:
         self.loads = 0
         self.connected: set[str] = set()
         self.frames: list[tuple[str, str, dict[str, Any]]] = []
+        self.emits = 0  # calls of the emitter (one per view and push)
 
     async def load_snapshot(self, event_id: str, views: frozenset[str]):
         self.loads += 1
@@ -30,14 +31,14 @@ class World:
             return None  # e.g. figures for a session the model does not know
         return {"count": delta["count"]}, {view: {"count": delta["count"]} for view in views}
 
-    async def emit(self, token: str, view: str, values: dict[str, Any]) -> bool:
-        if token not in self.connected:
-            return False
-        self.frames.append((token, view, values))
-        return True
+    async def emit(self, tokens: list[str], view: str, values: dict[str, Any]) -> list[str]:
+        self.emits += 1
+        self.frames += [(token, view, values) for token in tokens if token in self.connected]
+        return [token for token in tokens if token not in self.connected]
 
-    def hub(self) -> LiveHub:
-        return LiveHub(load_snapshot=self.load_snapshot, apply_delta=self.apply_delta, emit=self.emit)
+    def hub(self, push_interval: float = 0.0) -> LiveHub:
+        return LiveHub(load_snapshot=self.load_snapshot, apply_delta=self.apply_delta, emit=self.emit,
+                       push_interval=push_interval)
 
 
 def delta(version: int, count: int, **extra: Any) -> dict[str, Any]:
@@ -185,5 +186,84 @@ def test_a_new_kind_of_view_joining_makes_the_next_delta_reload(world):
         await hub.handle(delta(3, 3))
         assert world.loads == 1
         assert last(world, "tab-b") == {"count": 3, "version": 3, "live": True}
+
+    run(scenario())
+
+
+def test_one_emit_per_view_whatever_the_number_of_tabs(world):
+    async def scenario():
+        hub = world.hub()
+        world.connected = {f"tab-{i}" for i in range(50)} | {"dash"}
+        for i in range(50):
+            hub.watch(f"tab-{i}", "e1", "customer")
+        hub.watch("dash", "e1", "dashboard")
+        await known_at(hub, world, 1, 1)
+        world.emits = 0
+        await hub.handle(delta(2, 2))
+        assert world.emits == 2  # customer + dashboard
+        assert len([f for f in world.frames if f[2]["version"] == 2]) == 51
+
+    run(scenario())
+
+
+def test_a_burst_of_deltas_is_merged_into_one_push_per_interval(world):
+    async def scenario():
+        hub = world.hub(push_interval=0.05)
+        hub.watch("tab-a", "e1", "customer")
+        await known_at(hub, world, 1, 1)
+        await asyncio.sleep(0.06)  # quiet spell: the next change goes out at once
+        await hub.handle(delta(2, 2))
+        assert last(world, "tab-a")["version"] == 2
+        for version in range(3, 11):  # a stampede within the interval
+            await hub.handle(delta(version, version))
+        assert last(world, "tab-a")["version"] == 2  # merged, not yet pushed
+        await asyncio.sleep(0.08)
+        pushed = [v["version"] for t, _, v in world.frames if t == "tab-a"]
+        assert pushed == [2, 10]  # one push carrying the latest figures
+        assert last(world, "tab-a") == {"count": 10, "version": 10, "live": True}
+
+    run(scenario())
+
+
+def test_a_pending_push_dies_with_the_last_tab(world):
+    async def scenario():
+        hub = world.hub(push_interval=0.05)
+        hub.watch("tab-a", "e1", "customer")
+        await known_at(hub, world, 1, 1)
+        await hub.handle(delta(2, 2))
+        await hub.handle(delta(3, 3))  # merged push scheduled
+        hub.unwatch("tab-a")
+        await asyncio.sleep(0.08)
+        assert world.frames == []
+
+    run(scenario())
+
+
+def test_checkins_reload_the_door_views_at_most_once_per_interval(world):
+    async def scenario():
+        hub = world.hub(push_interval=0.05)
+        hub.watch("tab-a", "e1", "door")
+        await known_at(hub, world, 1, 1)
+        await asyncio.sleep(0.06)
+        world.count = 5  # check-ins do not move the version
+        await hub.handle({"type": "checkins", "event_id": "e1"})
+        assert world.loads == 1 and last(world, "tab-a") == {"count": 5, "version": 1, "live": True}
+        for _ in range(20):  # four gates scanning fast
+            await hub.handle({"type": "checkins", "event_id": "e1"})
+        assert world.loads == 1
+        world.count = 25
+        await asyncio.sleep(0.08)
+        assert world.loads == 2 and last(world, "tab-a")["count"] == 25
+
+    run(scenario())
+
+
+def test_checkins_leave_pages_without_door_figures_alone(world):
+    async def scenario():
+        hub = world.hub()
+        hub.watch("tab-a", "e1", "customer")
+        await known_at(hub, world, 1, 1)
+        await hub.handle({"type": "checkins", "event_id": "e1"})
+        assert world.loads == 0 and world.frames == []
 
     run(scenario())

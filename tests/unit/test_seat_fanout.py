@@ -13,11 +13,9 @@ class Tabs:
         self.sent: list[tuple[str, str, dict]] = []
         self.gone = set(gone)
 
-    async def emit(self, token: str, view: str, values: dict) -> bool:
-        if token in self.gone:
-            return False
-        self.sent.append((token, view, values["seat_delta"]))
-        return True
+    async def emit(self, tokens: list[str], view: str, values: dict) -> list[str]:
+        self.sent += [(token, view, values["seat_delta"]) for token in tokens if token not in self.gone]
+        return [token for token in tokens if token in self.gone]
 
     def frames(self, token: str) -> list[dict]:
         return [f for t, _, f in self.sent if t == token]

@@ -4,7 +4,13 @@ and the fan-out of fresh availability to those tabs.
 Tabs register with `watch(token, event_id, view)` from a page's on_load and leave with
 `unwatch(token)` (page unmount) or by disconnecting (pruned at the next fan-out). Each delta
 from the bus is applied once per worker and the result is pushed to every watching tab as a
-frontend-only state update: the same frame for every tab, no per-tab database work.
+frontend-only state update: the same frame for every tab, no per-tab database work, one
+socket.io emit per view (the frame is encoded once, whatever the number of tabs).
+
+Pushes are throttled per event: the first change after a quiet spell goes out at once, changes
+that follow within PUSH_INTERVAL are merged into one push at the end of that interval. Each
+push carries the whole current figures, so merging loses nothing, and a stampede of purchases
+costs each tab at most 1 / PUSH_INTERVAL frames a second instead of one per purchase.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from ticketing.realtime.bus import get_bus
 log = logging.getLogger(__name__)
 
 GAP_WAIT = 0.2  # seconds to wait for an out-of-order delta before reloading a snapshot
+PUSH_INTERVAL = 0.05  # seconds between two pushes of one event to its tabs (see above)
+DOOR_VIEWS = frozenset({"door", "dashboard"})  # the views showing check-ins
 
 
 @dataclass
@@ -35,6 +43,9 @@ class Watched:
     reloading: bool = False
     reload_again: bool = False
     gap_timer: asyncio.TimerHandle | None = None
+    pushed_at: float = 0.0  # loop time of the last push
+    push_timer: asyncio.TimerHandle | None = None  # a merged push waiting for its turn
+    door_timer: asyncio.TimerHandle | None = None  # a reload for new check-ins waiting its turn
 
 
 Views = dict[str, dict[str, Any]]  # view name -> the vars its tabs show
@@ -42,15 +53,17 @@ Views = dict[str, dict[str, Any]]  # view name -> the vars its tabs show
 SnapshotLoader = Callable[[str, frozenset[str]], Awaitable[tuple[int, Any, Views]]]
 # (model, delta, views) -> (new model, views), or None when only a reload will do.
 DeltaApplier = Callable[[Any, dict[str, Any], frozenset[str]], tuple[Any, Views] | None]
-# (token, {view: vars}) -> sent?  False means the tab is gone.
-Emitter = Callable[[str, str, dict[str, Any]], Awaitable[bool]]
+# (tokens, view, vars) -> the tokens that are gone (not connected to this worker).
+Emitter = Callable[[list[str], str, dict[str, Any]], Awaitable[list[str]]]
 
 
 class LiveHub:
-    def __init__(self, *, load_snapshot: SnapshotLoader, apply_delta: DeltaApplier, emit: Emitter) -> None:
+    def __init__(self, *, load_snapshot: SnapshotLoader, apply_delta: DeltaApplier, emit: Emitter,
+                 push_interval: float = PUSH_INTERVAL) -> None:
         self._load_snapshot = load_snapshot
         self._apply_delta = apply_delta
         self._emit = emit
+        self.push_interval = push_interval
         self.bus_up = True
         self._tabs: dict[str, dict[str, str]] = defaultdict(dict)  # event_id -> {token: view}
         self._event_of: dict[str, str] = {}  # token -> event_id
@@ -79,8 +92,9 @@ class LiveHub:
     def _forget(self, event_id: str) -> None:
         self._tabs.pop(event_id, None)
         watched = self._events.pop(event_id, None)
-        if watched and watched.gap_timer:
-            watched.gap_timer.cancel()
+        for timer in (watched.gap_timer, watched.push_timer, watched.door_timer) if watched else ():
+            if timer is not None:
+                timer.cancel()
 
     def _views(self, event_id: str) -> frozenset[str]:
         return frozenset(self._tabs.get(event_id, {}).values())
@@ -110,6 +124,8 @@ class LiveHub:
             await self._broadcast_status()
         elif kind == "delta":
             await self._on_delta(message)
+        elif kind == "checkins":
+            await self._on_checkins(str(message.get("event_id")))
 
     async def _on_delta(self, delta: dict[str, Any]) -> None:
         event_id = str(delta.get("event_id"))
@@ -146,7 +162,26 @@ class LiveHub:
         if not watched.buffered and watched.gap_timer:
             watched.gap_timer.cancel()
             watched.gap_timer = None
-        await self._fan_out(event_id)
+        await self._push(event_id, watched)
+
+    async def _on_checkins(self, event_id: str) -> None:
+        """Door figures changed (no version: places did not): reload the views that show them,
+        at most once per push interval, however many gates are scanning."""
+        watched = self._events.get(event_id)
+        if watched is None or not self._views(event_id) & DOOR_VIEWS or watched.door_timer is not None:
+            return
+        loop = asyncio.get_running_loop()
+        wait = watched.pushed_at + self.push_interval - loop.time()
+        if wait <= 0:
+            await self._reload(event_id)
+            return
+
+        def due() -> None:
+            watched.door_timer = None
+            if self._events.get(event_id) is watched:
+                asyncio.ensure_future(self._reload(event_id))
+
+        watched.door_timer = loop.call_later(wait, due)
 
     async def _gap_expired(self, event_id: str) -> None:
         watched = self._events.get(event_id)
@@ -173,29 +208,52 @@ class LiveHub:
                 version, model, payloads = await self._load_snapshot(event_id, views)
                 watched.version, watched.model, watched.payloads = version, model, payloads
                 watched.buffered = {v: d for v, d in watched.buffered.items() if v > version}
-                await self._fan_out(event_id)
+                await self._push(event_id, watched)
                 if not watched.reload_again:
                     return
         finally:
             watched.reloading = False
 
     # Fan-out --------------------------------------------------------------------------------
+    async def _push(self, event_id: str, watched: Watched) -> None:
+        """Fan out now, or once the push interval since the last push has passed."""
+        if watched.push_timer is not None:
+            return  # a merged push is already due: it will carry these figures too
+        loop = asyncio.get_running_loop()
+        wait = watched.pushed_at + self.push_interval - loop.time()
+        if wait <= 0:
+            await self._fan_out(event_id)
+            return
+
+        def due() -> None:
+            watched.push_timer = None
+            if self._events.get(event_id) is watched:
+                asyncio.ensure_future(self._fan_out(event_id))
+
+        watched.push_timer = loop.call_later(wait, due)
+
     async def _fan_out(self, event_id: str) -> None:
         watched = self._events.get(event_id)
         if watched is None:
             return
-        for token, view in list(self._tabs.get(event_id, {}).items()):
-            payload = watched.payloads.get(view)
-            if payload is None:
-                continue
-            if not await self._emit(token, view, {**payload, "version": watched.version, "live": self.bus_up}):
+        watched.pushed_at = asyncio.get_running_loop().time()
+        by_view: dict[str, list[str]] = defaultdict(list)
+        for token, view in self._tabs.get(event_id, {}).items():
+            if view in watched.payloads:
+                by_view[view].append(token)
+        for view, tokens in by_view.items():
+            values = {**watched.payloads[view], "version": watched.version, "live": self.bus_up}
+            gone = await self._emit(tokens, view, values)
+            for token in gone:
                 self.unwatch(token)
-            else:
-                self.delivered += 1
+            self.delivered += len(tokens) - len(gone)
         self.last_fanout_at = time.time()
 
     async def _broadcast_status(self) -> None:
         for event_id, tabs in list(self._tabs.items()):
-            for token, view in list(tabs.items()):
-                if not await self._emit(token, view, {"live": self.bus_up}):
+            by_view: dict[str, list[str]] = defaultdict(list)
+            for token, view in tabs.items():
+                by_view[view].append(token)
+            for view, tokens in by_view.items():
+                for token in await self._emit(tokens, view, {"live": self.bus_up}):
                     self.unwatch(token)

@@ -21,6 +21,7 @@ from ticketing.realtime.bus import get_bus
 from ticketing.services import seat_status, usage
 
 STRUCTURE = "realtime_structure_changed"
+CHECKINS = "realtime_checkins"  # db.info: events whose door figures this transaction changed
 
 
 def mark_structure_changed(db: Session, event_id: uuid.UUID) -> None:
@@ -65,3 +66,16 @@ def stage_delta(db: Session, *, event_id: uuid.UUID, version: int) -> dict[str, 
     bus_event = str(event_id)
     on_commit(db, lambda: get_bus().publish(bus_event, message))
     return message
+
+
+def stage_checkins(db: Session, *, event_id: uuid.UUID) -> None:
+    """Door figures (check-ins, scan history, conflicts) of the event changed: after commit,
+    say so on its channel. No version: places did not change, and bumping the event's version
+    would make every gate queue on the event row (bench/checkin.py); listeners reload the door
+    and dashboard views, which read these figures from the database anyway."""
+    staged = db.info.setdefault(CHECKINS, set())
+    if event_id in staged:
+        return
+    staged.add(event_id)
+    message = {"type": "checkins", "event_id": str(event_id), "at": utcnow().isoformat()}
+    on_commit(db, lambda: get_bus().publish(str(event_id), message))

@@ -21,8 +21,8 @@ from ticketing.realtime.bus import get_bus
 log = logging.getLogger(__name__)
 
 RECENT = 4  # versions repeated in each frame
-# (token, view, {var: value}) -> sent?  False: the tab is gone.
-Emitter = Callable[[str, str, dict[str, Any]], Awaitable[bool]]
+# (tokens, view, {var: value}) -> the tokens that are gone (not connected to this worker).
+Emitter = Callable[[list[str], str, dict[str, Any]], Awaitable[list[str]]]
 
 
 class SeatFanout:
@@ -95,14 +95,15 @@ class SeatFanout:
         await self._send(event_id, frame)
 
     async def _send(self, event_id: str, frame_for: Callable[[str], dict[str, Any]]) -> None:
-        frames: dict[str, dict[str, Any]] = {}
-        for token, (session_id, view) in list(self._tabs.get(event_id, {}).items()):
-            if session_id not in frames:
-                frames[session_id] = frame_for(session_id)
-            if await self._emit(token, view, {self._var: frames[session_id]}):
-                self.frames += 1
-            else:
+        """One emit per (session, view): socket.io encodes each frame once for all its tabs."""
+        groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for token, (session_id, view) in self._tabs.get(event_id, {}).items():
+            groups[(session_id, view)].append(token)
+        for (session_id, view), tokens in groups.items():
+            gone = await self._emit(tokens, view, {self._var: frame_for(session_id)})
+            for token in gone:
                 self.unwatch(token)
+            self.frames += len(tokens) - len(gone)
 
     async def _broadcast(self, frame: dict[str, Any]) -> None:
         for event_id in list(self._tabs):

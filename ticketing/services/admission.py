@@ -27,7 +27,8 @@ from sqlmodel import Session, select
 from ticketing.models import CheckIn, CheckInConflict, Event, EventSession, TicketStatus
 from ticketing.models.accounts import Role
 from ticketing.services import admission_store as store
-from ticketing.services import ticket_codes, usage
+from ticketing.realtime import publisher
+from ticketing.services import ticket_codes
 from ticketing.services.admission_store import ScanContext, SessionWindow, TicketRow
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.organizations import STAFF_ROLES
@@ -174,7 +175,7 @@ def scan_ticket(
         kind = "duplicate" if answer.result == "already_checked_in" else answer.result
         _record_conflict(db, scan, kind=kind, first=answer.data)
     _record_scan(db, scan, scan_id, nonce, answer)
-    usage.bump_event_version(db=db, event_id=event_id)  # last: door counters and history go live
+    publisher.stage_checkins(db, event_id=event_id)  # door counters and history go live
     return answer
 
 

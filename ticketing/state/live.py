@@ -38,24 +38,11 @@ def _delta_for(state_cls: type[rx.State], values: dict[str, Any]) -> dict[str, d
     return {state_cls.get_full_name(): fields}
 
 
-async def emit_to_tab(token: str, view: str, values: dict[str, Any]) -> bool:
-    """Send `values` to one tab; False when the tab is not connected to this worker."""
-    if _app is None or _app.event_namespace is None:
-        return False
-    namespace = _app.event_namespace
-    sid = _local_sid(namespace, token)
-    if sid is None:
-        return False
-    update = StateUpdate(delta=_delta_for(_view_states[view], values))
-    await namespace.emit(str(constants.SocketEvent.EVENT), update, to=sid)
-    return True
-
-
 async def emit_to_tabs(tokens: list[str], view: str, values: dict[str, Any]) -> list[str]:
     """Send the same `values` to many tabs of one view in one emit; returns the tokens that are
     not connected to this worker. socket.io encodes the frame once and queues it to every socket,
-    instead of one encode and one event-loop round trip per tab as a loop over emit_to_tab does
-    (bench/live.py: about half the worker CPU per update with 500 tabs)."""
+    instead of one encode and one event-loop round trip per tab (bench/live.py: about half the
+    worker CPU per update with 500 tabs)."""
     if _app is None or _app.event_namespace is None:
         return list(tokens)
     namespace = _app.event_namespace
@@ -83,7 +70,7 @@ def _local_sid(namespace: Any, token: str) -> str | None:
     return record.sid
 
 
-hub = LiveHub(load_snapshot=load_snapshot, apply_delta=apply_delta, emit=emit_to_tab)
+hub = LiveHub(load_snapshot=load_snapshot, apply_delta=apply_delta, emit=emit_to_tabs)
 
 
 class LiveEventMixin(rx.State, mixin=True):

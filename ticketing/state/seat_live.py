@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from ticketing.realtime.seat_fanout import SeatFanout
-from ticketing.state.live import emit_to_tab
+from ticketing.state.live import emit_to_tabs
 
-seat_fanout = SeatFanout(emit=emit_to_tab)
+seat_fanout = SeatFanout(emit=emit_to_tabs)
