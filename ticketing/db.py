@@ -13,7 +13,7 @@ from functools import lru_cache
 import logging
 from typing import Any
 
-from sqlalchemy import bindparam, event, insert, literal_column, text
+from sqlalchemy import bindparam, event, insert, literal_column
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine, select
@@ -26,7 +26,6 @@ _engines: dict[str, Engine] = {}
 _AFTER_COMMIT = "after_commit"
 # db.info key: {table name: ids locked by lock_rows in this transaction} (live-update deltas).
 LOCKED = "locked_rows"
-_LOCK_TIMEOUT_SET = "lock_timeout_set"  # db.info: the transaction that already ran SET LOCAL
 _MAX_ROWS_PER_STATEMENT = 64  # beyond, executemany per table (a statement per shape is cached)
 
 
@@ -52,7 +51,12 @@ def _make_engine(url: str) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    # Every connection waits at most lock_timeout for a row lock (a timeout becomes a retryable
+    # `busy`): set once per connection, not by a statement in every transaction. No pre-ping:
+    # it costs a round trip per request; a connection found dead fails that one request (503)
+    # and SQLAlchemy then discards the pool's other connections to the same server.
+    timeout = f"-c lock_timeout={int(get_settings().lock_timeout_ms)}ms"
+    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=1800, connect_args={"options": timeout})
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -146,24 +150,11 @@ def is_lock_error(exc: OperationalError) -> bool:
     return "database is locked" in message or "lock timeout" in message
 
 
-@lru_cache(maxsize=4)
-def _set_lock_timeout_statement(ms: int) -> Any:
-    return text(f"SET LOCAL lock_timeout = '{int(ms)}ms'")
-
-
 def set_lock_timeout(db: Session) -> bool:
-    """PostgreSQL: `SET LOCAL lock_timeout` once per transaction, before its first row lock.
-    Returns whether row locks are taken at all (False on SQLite, whose IMMEDIATE transaction
-    already holds the database's write lock)."""
-    if db.get_bind().dialect.name != "postgresql":
-        return False
-    # Keyed by the transaction and the innermost savepoint: rolling back a savepoint also
-    # undoes a SET LOCAL made inside it.
-    done = db.info.get(_LOCK_TIMEOUT_SET)
-    if done is None or done != (db.get_transaction(), db.get_nested_transaction()):
-        db.exec(_set_lock_timeout_statement(get_settings().lock_timeout_ms))
-        db.info[_LOCK_TIMEOUT_SET] = (db.get_transaction(), db.get_nested_transaction())
-    return True
+    """Whether row locks are taken at all: True on PostgreSQL, whose connections all carry the
+    lock timeout (see _make_engine); False on SQLite, whose IMMEDIATE transaction already holds
+    the database's write lock."""
+    return db.get_bind().dialect.name == "postgresql"
 
 
 @lru_cache(maxsize=None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from ticketing.api import auth, catalog, dev, door, events, orgs, sales, seating, webhooks
@@ -27,12 +27,7 @@ def create_api() -> FastAPI:
     # Only big bodies (a scanner's offline ticket list) are worth compressing.
     api.add_middleware(GZipMiddleware, minimum_size=50_000)
 
-    @api.middleware("http")
-    async def worker_header(request: Request, call_next):
-        # Which worker process answered: for operators and the multi-worker tests.
-        response = await call_next(request)
-        response.headers["X-Worker"] = str(os.getpid())
-        return response
+    api.add_middleware(WorkerHeader)
 
     v1 = APIRouter(prefix=PREFIX)
     for module in (auth, orgs, events, catalog, sales, webhooks, seating, door):
@@ -41,3 +36,26 @@ def create_api() -> FastAPI:
     if not get_settings().is_production:
         api.include_router(dev.router)
     return api
+
+
+class WorkerHeader:
+    """Say which worker process answered (X-Worker), for operators and the multi-worker tests.
+
+    A plain ASGI middleware: Starlette's BaseHTTPMiddleware (@app.middleware("http")) streams
+    every response through a task and a memory channel, which cost the door's scan route about
+    50 ms per request (bench/checkin.py, API layer)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"x-worker", str(os.getpid()).encode())]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)

@@ -38,7 +38,7 @@ class Scan(SQLModel, table=True):
 
     __tablename__ = "scans"
     __table_args__ = (
-        UniqueConstraint("event_id", "nonce", name="uq_scan_event_nonce"),
+        UniqueConstraint("nonce", "event_id", name="uq_scan_nonce_event"),  # nonce first: see migration 0008
         Index("ix_scans_event_created", "event_id", "created_at"),
     )
 

@@ -22,14 +22,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from ticketing.models import CheckIn, CheckInConflict, Event, EventSession, TicketStatus
+from ticketing.models import CheckIn, CheckInConflict, Event, TicketStatus
 from ticketing.models.accounts import Role
 from ticketing.services import admission_store as store
 from ticketing.realtime import publisher
 from ticketing.services import ticket_codes
-from ticketing.services.admission_store import ScanContext, SessionWindow, TicketRow
+from ticketing.services.admission_store import ScanContext, ScanFacts, SessionWindow, TicketRow
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.organizations import STAFF_ROLES
 
@@ -84,9 +84,12 @@ class _Scan:
     now: datetime
     offline: bool
     method: str
+    nonce: str | None
+    facts: ScanFacts
     ticket: TicketRow | None = None
     target: SessionWindow | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    logged: bool = False  # the scan log line went in with the check-in
 
 
 # --- access and input ----------------------------------------------------------------------
@@ -102,7 +105,11 @@ def door_event(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> tuple
 
 
 def _context(db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, nonce: str | None) -> ScanContext:
-    ctx = store.load_context(db, event_id=event_id, user_id=user_id, nonce=nonce)
+    return _staff_only(store.load_context(db, event_id=event_id, user_id=user_id, nonce=nonce))
+
+
+def _staff_only(ctx: ScanContext | None) -> ScanContext:
+    """Strangers and unknown events alike get `not_found`; members without a door role 403."""
     if ctx is None:
         raise not_found("event")
     if Role(ctx.role) not in STAFF_ROLES:
@@ -160,37 +167,39 @@ def scan_ticket(
     if (code is None) == (ticket_id is None):
         raise invalid("invalid_input", "Send either a ticket code or a ticket id.", field="code")
     nonce = _clean_nonce(nonce)
-    ctx = _context(db, event_id=event_id, user_id=user_id, nonce=nonce)
+    at = _scan_time(scanned_at, now)
+    version = None
+    if code is not None:
+        try:  # the signature needs no database: a forged or garbled code locks nothing
+            claims = ticket_codes.read_code(code)
+            ticket_id, version = claims.ticket_id, claims.version
+        except ServiceError:
+            ticket_id = None
+    facts = store.load_scan(db, event_id=event_id, user_id=user_id, nonce=nonce, ticket_id=ticket_id,
+                            session_id=session_id, at=at)
+    ctx = _staff_only(facts.ctx if facts is not None else None)
     if ctx.prior is not None:
         return ScanAnswer(*ctx.prior, replayed=True)
     scan = _Scan(
         ctx=ctx, user_id=user_id, gate=(gate or "").strip()[:MAX_GATE] or ctx.staff_name[:MAX_GATE],
-        at=_scan_time(scanned_at, now), now=now, offline=scanned_at is not None,
-        method="code" if code is not None else "search",
+        at=at, now=now, offline=scanned_at is not None, method="code" if code is not None else "search",
+        nonce=nonce, facts=facts,
     )
     scan_id = uuid.uuid4()
-    answer = _decide(db, scan, scan_id, code=code, ticket_id=ticket_id, session_id=session_id)
+    answer = _decide(db, scan, scan_id, version=version, session_id=session_id)
     if scan.offline and not answer.admitted:
         # The offline gate already let this guest in: the organizer must hear of it.
         kind = "duplicate" if answer.result == "already_checked_in" else answer.result
         _record_conflict(db, scan, kind=kind, first=answer.data)
-    _record_scan(db, scan, scan_id, nonce, answer)
+    if not scan.logged:
+        _record_scan(db, scan, scan_id, answer)
     publisher.stage_checkins(db, event_id=event_id)  # door counters and history go live
     return answer
 
 
-def _decide(
-    db: Session, scan: _Scan, scan_id: uuid.UUID, *, code: str | None, ticket_id: uuid.UUID | None,
-    session_id: uuid.UUID | None,
-) -> ScanAnswer:
-    version = None
-    if code is not None:
-        try:
-            claims = ticket_codes.read_code(code)
-        except ServiceError:
-            return _refuse("unknown_code", "Not a valid ticket code.")
-        ticket_id, version = claims.ticket_id, claims.version
-    ticket = scan.ticket = store.lock_ticket(db, ticket_id)
+def _decide(db: Session, scan: _Scan, scan_id: uuid.UUID, *, version: int | None,
+            session_id: uuid.UUID | None) -> ScanAnswer:
+    ticket = scan.ticket = scan.facts.ticket
     if ticket is None:
         return _refuse("unknown_code", "Not a valid ticket code.")
     if ticket.event_id != scan.ctx.event_id:
@@ -207,7 +216,7 @@ def _decide(
         return _refuse("revoked", "This code was replaced by a newer one (the ticket was transferred).", scan)
     if ticket.status != TicketStatus.valid.value:
         return _refuse("not_paid", "This ticket's order is not paid.", scan)
-    refusal = _choose_session(db, scan, session_id)
+    refusal = _choose_session(scan, session_id)
     if refusal is not None:
         return refusal
     return _admit(db, scan, scan_id)
@@ -245,15 +254,14 @@ def current_sessions(sessions: list[SessionWindow], *, now: datetime, timezone: 
     return [s for s in later if s.starts_at == later[0].starts_at]
 
 
-def _choose_session(db: Session, scan: _Scan, session_id: uuid.UUID | None) -> ScanAnswer | None:
+def _choose_session(scan: _Scan, session_id: uuid.UUID | None) -> ScanAnswer | None:
     """Set scan.target; a `wrong_session` answer when the ticket is not for that session."""
     sessions = list(scan.ticket.sessions)
     valid_for = ", ".join(s.name for s in sessions)
     extra = {"valid_session_ids": [str(s.id) for s in sessions], "valid_sessions": valid_for}
     if session_id is None:
         # The door admits to what is on now: a ticket for a later session of the same day waits.
-        window = current_sessions(store.event_sessions(db, scan.ctx.event_id), now=scan.at,
-                                  timezone=scan.ctx.timezone)
+        window = current_sessions(list(scan.facts.sessions.values()), now=scan.at, timezone=scan.ctx.timezone)
         if not window:
             return _refuse("wrong_session", f"No session of this event runs today. Valid for: {valid_for}.", scan,
                            **extra)
@@ -266,14 +274,11 @@ def _choose_session(db: Session, scan: _Scan, session_id: uuid.UUID | None) -> S
         return None
     chosen = next((s for s in sessions if s.id == session_id), None)
     if chosen is None:
-        other = db.exec(
-            select(EventSession.id, EventSession.name, EventSession.starts_at, EventSession.ends_at,
-                   EventSession.status).where(EventSession.id == session_id, EventSession.event_id == scan.ctx.event_id)
-        ).first()
+        other = scan.facts.sessions.get(session_id)
         if other is None:
             raise not_found("session")
-        scan.target = SessionWindow(*other)
-        return _refuse("wrong_session", f"Not valid for {scan.target.name}. Valid for: {valid_for}.", scan, **extra)
+        scan.target = other
+        return _refuse("wrong_session", f"Not valid for {other.name}. Valid for: {valid_for}.", scan, **extra)
     scan.target = chosen
     if chosen.status == "cancelled":
         return _refuse("wrong_session", f"{chosen.name} was cancelled.", scan, **extra)
@@ -282,12 +287,24 @@ def _choose_session(db: Session, scan: _Scan, session_id: uuid.UUID | None) -> S
 
 def _admit(db: Session, scan: _Scan, scan_id: uuid.UUID) -> ScanAnswer:
     ticket, target = scan.ticket, scan.target
-    if store.insert_checkin(
-        db, id=uuid.uuid4(), event_id=scan.ctx.event_id, session_id=target.id, ticket_id=ticket.id, scan_id=scan_id,
-        user_id=scan.user_id, gate=scan.gate, offline=scan.offline, checked_in_at=scan.at,
-    ):
-        return _admitted(scan)
-    first_id, first_at, first_gate = store.first_checkin(db, ticket_id=ticket.id, session_id=target.id)
+    first = scan.facts.checkins.get(target.id)
+    if first is None:
+        answer = _admitted(scan)
+        admitted, logged = store.admit(
+            db,
+            checkin=dict(id=uuid.uuid4(), event_id=scan.ctx.event_id, session_id=target.id, ticket_id=ticket.id,
+                         scan_id=scan_id, user_id=scan.user_id, gate=scan.gate, offline=scan.offline,
+                         checked_in_at=scan.at),
+            scan=_scan_row(scan, scan_id, answer),
+        )
+        if admitted:
+            if not logged:  # the same nonce committed meanwhile: roll back, the retry replays it
+                raise NonceRace()
+            scan.logged = True
+            return answer
+        # A rival gate admitted it after this scan read the ticket's check-ins.
+        first = store.first_checkin(db, ticket_id=ticket.id, session_id=target.id)
+    first_id, first_at, first_gate = first
     if scan.offline and scan.at < first_at:
         # This gate let the guest in earlier while offline: its admission becomes the first one,
         # and the later one is the conflict the organizer sees.
@@ -316,18 +333,21 @@ def _admitted(scan: _Scan, *, conflict: bool = False) -> ScanAnswer:
 # --- records -------------------------------------------------------------------------------
 
 
-def _record_scan(db: Session, scan: _Scan, scan_id: uuid.UUID, nonce: str | None, answer: ScanAnswer) -> None:
+def _scan_row(scan: _Scan, scan_id: uuid.UUID, answer: ScanAnswer) -> dict[str, Any]:
     ticket = scan.ticket
     own_ticket = ticket is not None and ticket.event_id == scan.ctx.event_id
-    stored = store.insert_scan(
-        db, id=scan_id, event_id=scan.ctx.event_id, nonce=nonce, user_id=scan.user_id, gate=scan.gate,
+    return dict(
+        id=scan_id, event_id=scan.ctx.event_id, nonce=scan.nonce, user_id=scan.user_id, gate=scan.gate,
         method=scan.method, ticket_id=ticket.id if own_ticket else None,
         session_id=scan.target.id if scan.target is not None else None,
         result=answer.result, status=answer.status, message=answer.message[:300], data=answer.data,
         offline=scan.offline, scanned_at=scan.at, created_at=scan.now,
     )
-    if not stored:  # the same nonce committed meanwhile: roll back, the retry replays it
-        raise NonceRace()
+
+
+def _record_scan(db: Session, scan: _Scan, scan_id: uuid.UUID, answer: ScanAnswer) -> None:
+    if not store.insert_scan(db, **_scan_row(scan, scan_id, answer)):
+        raise NonceRace()  # the same nonce committed meanwhile: roll back, the retry replays it
 
 
 def _record_conflict(db: Session, scan: _Scan, *, kind: str, first: dict[str, Any],
