@@ -127,6 +127,36 @@ def test_report_figures(sold):
                     now=T0).code == "not_found"
 
 
+def test_check_ins_at_the_door_show_in_the_list_the_csv_and_the_report(sold):
+    from datetime import timedelta
+
+    from ticketing.models import EventSession
+    from ticketing.services import admission
+
+    ana = next(r for r in listing(sold).rows if r.holder_name == "Ana Alves")
+    start = load(EventSession, sold.day1).starts_at
+    answer = in_tx(admission.scan_ticket, event_id=sold.event_id, user_id=sold.owner_id, ticket_id=ana.ticket_id,
+                   session_id=sold.day1, gate="North", now=start + timedelta(minutes=5))
+    assert answer.admitted
+
+    rows = {r.holder_name: r for r in listing(sold).rows}
+    assert rows["Ana Alves"].checked_in == [("Day 1 - Foundations", start + timedelta(minutes=5))]
+    assert rows["Buyer 1"].checked_in == [] and rows["Ana Alves"].checked_in_here is None
+    day1 = {r.holder_name: r for r in listing(sold, session_id=sold.day1).rows}
+    assert day1["Ana Alves"].checked_in_here == start + timedelta(minutes=5)
+    assert day1["Buyer 1"].checked_in_here is None
+    day2 = {r.holder_name: r for r in listing(sold, session_id=sold.day2).rows}
+    assert day2["Ana Alves"].checked_in_here is None  # her pass admits to day 2, she has not come yet
+    csv_rows = {r[0]: r for r in csv.reader(io.StringIO(attendees.attendees_csv(listing(sold))))}
+    assert csv_rows["Ana Alves"][11].startswith("Day 1 - Foundations ")
+
+    report = in_tx(sales_report.event_report, user_id=sold.owner_id, event_id=sold.event_id,
+                   now=start + timedelta(hours=1))
+    assert [s.checked_in for s in report.sessions] == [1, 0, 0]
+    assert report.sessions[0].checkin_rate == 33  # 1 of the 3 places sold for day 1
+    assert (report.expected_admissions, report.checkin_rate) == (3, 33)  # only day 1 has started
+
+
 def test_cancelling_the_event_cancels_and_refunds_every_order(sold):
     from ticketing.models import Event
     from ticketing.notifications.console_mail import cancellation_messages

@@ -1,16 +1,15 @@
 """Payment and door facts about orders and tickets, for attendee lists and reports.
 
 The one place that says what was paid, what went back, and who came in. Payments and
-check-ins are other capabilities' records: while this codebase has no payments table, money
-comes from the orders themselves (an order confirmed with a total was paid; organizer
-cancellations refund in full, so what was paid beyond the tickets still valid went back); while
-it has no check-in table, nobody has been admitted. When those tables arrive, only the bodies
-of `order_money` and `admissions` change.
+check-ins are other capabilities' records: money comes from the orders themselves (an order
+confirmed with a total was paid; organizer cancellations refund in full, so what was paid beyond
+the tickets still valid went back); admissions come from the door's check-ins.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ticketing.models import Order, OrderItem, OrderStatus, Ticket, TicketStatus
+from ticketing.models import CheckIn, Order, OrderItem, OrderStatus, Ticket, TicketStatus
 
 
 @dataclass(frozen=True)
@@ -68,16 +67,25 @@ def order_money(db: Session, orders: Collection[Order], now: datetime) -> dict[u
 
 
 def admissions(db: Session, ticket_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, dict[uuid.UUID, datetime]]:
-    """{ticket id: {session id: when admitted}} for the tickets admitted at the door.
-
-    There is no check-in table in this codebase yet (the door capability adds it): nobody has
-    been admitted. Replace the body with a query on the check-ins once it exists.
-    """
-    del db, ticket_ids
-    return {}
+    """{ticket id: {session id: when admitted}} for the tickets admitted at the door."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return {}
+    out: dict[uuid.UUID, dict[uuid.UUID, datetime]] = defaultdict(dict)
+    for chunk in range(0, len(ids), 1000):
+        rows = db.exec(
+            select(CheckIn.ticket_id, CheckIn.session_id, CheckIn.checked_in_at)
+            .where(CheckIn.ticket_id.in_(ids[chunk:chunk + 1000]))
+        ).all()
+        for ticket_id, session_id, at in rows:
+            out[ticket_id][session_id] = at
+    return dict(out)
 
 
 def admission_counts(db: Session, event_id: uuid.UUID) -> dict[uuid.UUID, int]:
-    """{session id: tickets admitted} of the event (no check-in table yet: none; see admissions)."""
-    del db, event_id
-    return {}
+    """{session id: tickets admitted} of the event."""
+    rows = db.exec(
+        select(CheckIn.session_id, func.count(CheckIn.id)).where(CheckIn.event_id == event_id)
+        .group_by(CheckIn.session_id)
+    ).all()
+    return {session_id: int(n) for session_id, n in rows}
