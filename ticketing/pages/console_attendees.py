@@ -8,7 +8,7 @@ from ticketing.components.console import console_page, section
 from ticketing.state.console_attendees import AttendeesState
 
 PAYMENT_COLORS = {"Paid": "green", "Free": "green", "Awaiting payment": "amber", "Partly refunded": "orange",
-                  "Refunded": "gray", "Not paid": "gray"}
+                  "Refunded": "gray", "Not paid": "gray", "Refund failed": "red", "No payment record": "red"}
 STATUS_COLORS = {"valid": "green", "pending": "amber", "cancelled": "red"}
 
 
