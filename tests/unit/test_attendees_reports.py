@@ -114,17 +114,28 @@ def test_organizer_cancels_a_ticket_then_a_whole_order(sold, sent_refunds):
                     event_id=sold.event_id, now=T0).code == "not_found"
 
 
-def test_resending_a_ticket_writes_it_to_the_holder(sold, tmp_path, monkeypatch):
-    monkeypatch.setenv("MAIL_OUTBOX_DIR", str(tmp_path))
-    monkeypatch.delenv("SMTP_HOST", raising=False)
+def test_resending_a_ticket_mails_it_with_its_qr_code_through_the_apps_mailer(sold):
+    from pathlib import Path
+
+    from ticketing.services.ticket_files import qr_png
+    from ticketing.settings import get_settings
+
     mails = in_tx(attendees.tickets_to_resend, user_id=sold.owner_id, event_id=sold.event_id,
                   order_id=sold.extra["series"].id)
     assert [m.holder_name for m in mails] == ["Ana Alves", "=HYPERLINK(1)"]
     (path,) = deliver([ticket_message(mails[0])])
+    assert Path(path).parent == Path(get_settings().outbox_dir)  # the app's mailer and its settings
     # Parsed, not raw: a signed ticket code is longer than a mail line, so the file folds it.
     message = email.message_from_string(open(path, encoding="utf-8").read(), policy=email.policy.default)
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert mails[0].code in text and "Day 1 - Foundations" in text and mails[0].holder_email in str(message["To"])
+    assert message["From"] == get_settings().mail_from
+    page = message.get_body(preferencelist=("html",)).get_content()
+    images = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert images and all(part.get_content() == qr_png(mails[0].code) for part in images)
+    inline = next(part for part in images if part["Content-ID"])
+    assert f"cid:{inline['Content-ID'][1:-1]}" in page  # shown in the mail, and attached for printing
+    assert any(part.get_filename() == f"ticket-{sold.extra['series'].number}.png" for part in images)
     in_tx(attendees.cancel_whole_order, order_id=sold.extra["day1"].id, user_id=sold.owner_id,
           event_id=sold.event_id, now=T0)
     assert error_of(attendees.tickets_to_resend, user_id=sold.owner_id, event_id=sold.event_id,
