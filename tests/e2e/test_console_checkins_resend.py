@@ -56,6 +56,11 @@ def test_check_ins_show_per_session_and_a_resent_ticket_carries_its_qr(page: Pag
     alan_row = page.locator("#attendee-table tr[data-ticket]", has_text="Alan Turing")
     expect(ada_row).to_contain_text("Checked in")
     expect(alan_row).to_contain_text("Not yet")
+    if viewport == "phone":  # the payment and door columns are hidden there: the name cell says both
+        expect(ada_row.locator(".only-sm")).to_be_visible()
+        expect(ada_row.locator(".only-sm")).to_contain_text("Paid · Checked in")
+    else:
+        expect(ada_row.locator(".only-sm")).to_be_hidden()
     snapshot(page, f"console-attendees-checkins-{viewport}")
 
     open_console(page, event_id, "attendees")  # the whole event: which sessions, when

@@ -69,6 +69,8 @@ def _row(r: rx.Var[dict]) -> rx.Component:
             rx.text(r["name"], weight="medium"),
             rx.text(r["email"], size="1", color=rx.color("gray", 11)),
             rx.text(r["type"], size="1", color=rx.color("indigo", 11)),
+            # On a phone the payment and door columns are hidden: say both under the name.
+            rx.text(r["payment"], " · ", r["checked_in"], size="1", color=rx.color("gray", 11), class_name="only-sm"),
         ),
         rx.table.cell(rx.text(r["order"], size="2", white_space="nowrap"),
                       rx.text(r["buyer"], size="1", color=rx.color("gray", 11)), class_name="hide-sm"),
