@@ -9,14 +9,40 @@ import email.policy
 import csv
 import io
 
+import uuid
+
 import pytest
+from sqlmodel import select
 
 from ticketing.db import session_scope
-from ticketing.models import Order
+from ticketing.models import Order, Refund
 from ticketing.notifications.console_mail import deliver, ticket_message
-from ticketing.services import attendees, holds, orders, sales_report
+from ticketing.payments import refunds
+from ticketing.services import attendees, holds, orders, payments, sales_report
 from ticketing.services.orders import Attendee
 from tests.builders import T0, error_of, in_tx, load, make_buyers, make_workshop
+
+
+@pytest.fixture(autouse=True)
+def sent_refunds(monkeypatch) -> list[uuid.UUID]:
+    """Refunds the app asked Stripe for after commit (recorded here; they stay pending)."""
+    asked: list[uuid.UUID] = []
+    monkeypatch.setattr(refunds, "send_refund", asked.append)
+    return asked
+
+
+def pay(order: Order, amount: int | None = None, intent_id: str | None = None):
+    """Stripe's word that the order's PaymentIntent succeeded, applied as the webhook does."""
+    intent = payments.IntentFacts(id=intent_id or f"pi_{uuid.uuid4().hex}", order_id=order.id, status="succeeded",
+                                  amount=order.total_minor if amount is None else amount, currency=order.currency)
+    in_tx(payments.apply_intent, intent=intent, now=T0)
+    return load(Order, order.id)
+
+
+def refunds_of(order_id: uuid.UUID) -> list[tuple[int, str]]:
+    with session_scope(readonly=True) as db:
+        return [(r.amount_minor, r.status) for r in db.exec(select(Refund).where(Refund.order_id == order_id)
+                                                            .order_by(Refund.created_at, Refund.amount_minor))]
 
 
 @pytest.fixture
@@ -30,7 +56,7 @@ def sold():
     def buy(user, items, attendees=None, pay=True):
         h = in_tx(holds.hold_tickets, event_id=w.event_id, user_id=user.id, items=items, now=T0)
         order = in_tx(orders.checkout, hold_id=h.id, user_id=user.id, attendees=attendees, now=T0)
-        return in_tx(orders.confirm_order, order_id=order.id, now=T0) if pay else order
+        return globals()["pay"](order) if pay else order
 
     w.extra["series"] = buy(ana, [(w.series, 2)], [Attendee("Ana Alves", ana.email), Attendee("=HYPERLINK(1)", "x@y.z")])
     w.extra["day1"] = buy(ben, [(w.day1_pass, 1)])
@@ -65,8 +91,8 @@ def test_csv_export_has_every_row_and_defuses_formulas(sold):
     assert rows[2][9] == "150.00" and rows[2][8] == "Paid"
 
 
-def test_organizer_cancels_a_ticket_then_a_whole_order(sold):
-    call = dict(user_id=sold.owner_id, event_id=sold.event_id, now=T0)
+def test_organizer_cancels_a_ticket_then_a_whole_order(sold, sent_refunds):
+    call = dict(user_id=sold.owner_id, event_id=sold.event_id, now=T0, cancel_order=refunds.cancel_order_refunding)
     series = sold.extra["series"]
     first = next(r for r in listing(sold).rows if r.holder_name == "Ana Alves")
     done = in_tx(attendees.cancel_ticket, ticket_id=first.ticket_id, **call)
@@ -74,8 +100,11 @@ def test_organizer_cancels_a_ticket_then_a_whole_order(sold):
     assert listing(sold, show="cancelled").total == 1
     ana_row = next(r for r in listing(sold, show="all").rows if r.order_number == series.number)
     assert ana_row.payment == "Partly refunded"
+    assert refunds_of(series.id) == [(15000, "pending")] and len(sent_refunds) == 1  # Stripe is asked after commit
     done = in_tx(attendees.cancel_whole_order, order_id=series.id, **call)
     assert done.refund_minor == 15000 and load(Order, series.id).status == "cancelled"
+    assert refunds_of(series.id) == [(15000, "pending"), (15000, "pending")] and len(sent_refunds) == 2
+    assert next(r for r in listing(sold, show="all").rows if r.order_number == series.number).payment == "Refunded"
     # Another event's ids are unknown here.
     with session_scope() as db:
         other = make_workshop(db)
@@ -85,17 +114,28 @@ def test_organizer_cancels_a_ticket_then_a_whole_order(sold):
                     event_id=sold.event_id, now=T0).code == "not_found"
 
 
-def test_resending_a_ticket_writes_it_to_the_holder(sold, tmp_path, monkeypatch):
-    monkeypatch.setenv("MAIL_OUTBOX_DIR", str(tmp_path))
-    monkeypatch.delenv("SMTP_HOST", raising=False)
+def test_resending_a_ticket_mails_it_with_its_qr_code_through_the_apps_mailer(sold):
+    from pathlib import Path
+
+    from ticketing.services.ticket_files import qr_png
+    from ticketing.settings import get_settings
+
     mails = in_tx(attendees.tickets_to_resend, user_id=sold.owner_id, event_id=sold.event_id,
                   order_id=sold.extra["series"].id)
     assert [m.holder_name for m in mails] == ["Ana Alves", "=HYPERLINK(1)"]
     (path,) = deliver([ticket_message(mails[0])])
+    assert Path(path).parent == Path(get_settings().outbox_dir)  # the app's mailer and its settings
     # Parsed, not raw: a signed ticket code is longer than a mail line, so the file folds it.
     message = email.message_from_string(open(path, encoding="utf-8").read(), policy=email.policy.default)
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert mails[0].code in text and "Day 1 - Foundations" in text and mails[0].holder_email in str(message["To"])
+    assert message["From"] == get_settings().mail_from
+    page = message.get_body(preferencelist=("html",)).get_content()
+    images = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert images and all(part.get_content() == qr_png(mails[0].code) for part in images)
+    inline = next(part for part in images if part["Content-ID"])
+    assert f"cid:{inline['Content-ID'][1:-1]}" in page  # shown in the mail, and attached for printing
+    assert any(part.get_filename() == f"ticket-{sold.extra['series'].number}.png" for part in images)
     in_tx(attendees.cancel_whole_order, order_id=sold.extra["day1"].id, user_id=sold.owner_id,
           event_id=sold.event_id, now=T0)
     assert error_of(attendees.tickets_to_resend, user_id=sold.owner_id, event_id=sold.event_id,
@@ -115,7 +155,7 @@ def test_report_figures(sold):
     assert report.sessions[2].pending == 1
 
     in_tx(attendees.cancel_whole_order, order_id=sold.extra["day1"].id, user_id=sold.owner_id,
-          event_id=sold.event_id, now=T0)
+          event_id=sold.event_id, now=T0, cancel_order=refunds.cancel_order_refunding)
     report = in_tx(sales_report.event_report, user_id=sold.owner_id, event_id=sold.event_id, now=T0)
     assert (report.gross_minor, report.refunds_minor, report.net_minor) == (36000, 6000, 30000)
     assert {t.name: t.cancelled for t in report.by_type}["Day 1 Only"] == 1
@@ -125,6 +165,80 @@ def test_report_figures(sold):
         stranger = make_buyers(db, 1)[0]
     assert error_of(sales_report.event_report, user_id=stranger.id, event_id=sold.event_id,
                     now=T0).code == "not_found"
+
+
+def test_check_ins_at_the_door_show_in_the_list_the_csv_and_the_report(sold):
+    from datetime import timedelta
+
+    from ticketing.models import EventSession
+    from ticketing.services import admission
+
+    ana = next(r for r in listing(sold).rows if r.holder_name == "Ana Alves")
+    start = load(EventSession, sold.day1).starts_at
+    answer = in_tx(admission.scan_ticket, event_id=sold.event_id, user_id=sold.owner_id, ticket_id=ana.ticket_id,
+                   session_id=sold.day1, gate="North", now=start + timedelta(minutes=5))
+    assert answer.admitted
+
+    rows = {r.holder_name: r for r in listing(sold).rows}
+    assert rows["Ana Alves"].checked_in == [("Day 1 - Foundations", start + timedelta(minutes=5))]
+    assert rows["Buyer 1"].checked_in == [] and rows["Ana Alves"].checked_in_here is None
+    day1 = {r.holder_name: r for r in listing(sold, session_id=sold.day1).rows}
+    assert day1["Ana Alves"].checked_in_here == start + timedelta(minutes=5)
+    assert day1["Buyer 1"].checked_in_here is None
+    day2 = {r.holder_name: r for r in listing(sold, session_id=sold.day2).rows}
+    assert day2["Ana Alves"].checked_in_here is None  # her pass admits to day 2, she has not come yet
+    csv_rows = {r[0]: r for r in csv.reader(io.StringIO(attendees.attendees_csv(listing(sold))))}
+    assert csv_rows["Ana Alves"][11].startswith("Day 1 - Foundations ")
+
+    report = in_tx(sales_report.event_report, user_id=sold.owner_id, event_id=sold.event_id,
+                   now=start + timedelta(hours=1))
+    assert [s.checked_in for s in report.sessions] == [1, 0, 0]
+    assert report.sessions[0].checkin_rate == 33  # 1 of the 3 places sold for day 1
+    assert (report.expected_admissions, report.checkin_rate) == (3, 33)  # only day 1 has started
+
+
+def test_report_money_comes_from_the_payment_and_refund_records(sold):
+    def report():
+        return in_tx(sales_report.event_report, user_id=sold.owner_id, event_id=sold.event_id, now=T0)
+
+    def payment_label(order):
+        return next(r for r in listing(sold, show="all").rows if r.order_number == order.number).payment
+
+    series, day1 = sold.extra["series"], sold.extra["day1"]
+    call = dict(user_id=sold.owner_id, event_id=sold.event_id, now=T0, cancel_order=refunds.cancel_order_refunding)
+    in_tx(attendees.cancel_whole_order, order_id=day1.id, **call)
+    (refund_id,) = [r for r in in_tx(payments.order_refunds, order_id=day1.id)]
+    r = report()
+    assert (r.gross_minor, r.refunds_minor, r.net_minor, r.refunds_pending_minor) == (36000, 6000, 30000, 6000)
+    in_tx(payments.complete_refund, refund_id=refund_id.id, now=T0, stripe_refund_id="re_1")
+    r = report()
+    assert (r.refunds_minor, r.refunds_pending_minor, r.refunds_failed_minor) == (6000, 0, 0)
+    assert payment_label(day1) == "Refunded"
+
+    # Stripe refuses a refund: nothing went back, the organizer must see it.
+    first = next(r for r in listing(sold).rows if r.order_number == series.number)
+    in_tx(attendees.cancel_ticket, ticket_id=first.ticket_id, **call)
+    refused = next(x for x in in_tx(payments.order_refunds, order_id=series.id))
+    in_tx(payments.complete_refund, refund_id=refused.id, now=T0, error="charge disputed")
+    r = report()
+    assert (r.gross_minor, r.refunds_minor, r.net_minor, r.refunds_failed_minor) == (36000, 6000, 30000, 15000)
+    assert payment_label(series) == "Refund failed"
+    assert "Refunds refused by Stripe (not given back),150.00" in sales_report.report_csv(r)
+
+    # A second PaymentIntent paid for an order already paid: taken, then owed back in full.
+    pay(load(Order, series.id), amount=30000)
+    r = report()
+    assert (r.gross_minor, r.refunds_minor, r.net_minor) == (66000, 36000, 30000)
+    assert r.paid_orders == 2 and [(d.tickets, d.gross_minor) for d in r.by_day] == [(3, 66000)]
+
+    # An order confirmed without any payment record is flagged, and counts no money.
+    with session_scope() as db:
+        buyer = make_buyers(db, 1, name="Walk-in")[0]
+    h = in_tx(holds.hold_tickets, event_id=sold.event_id, user_id=buyer.id, items=[(sold.day2_pass, 1)], now=T0)
+    order = in_tx(orders.checkout, hold_id=h.id, user_id=buyer.id, attendees=None, now=T0)
+    order = in_tx(orders.confirm_order, order_id=order.id, now=T0)
+    assert payment_label(order) == "No payment record"
+    assert report().gross_minor == 66000
 
 
 def test_cancelling_the_event_cancels_and_refunds_every_order(sold):

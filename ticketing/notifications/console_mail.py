@@ -1,32 +1,32 @@
 """Emails the organizer console sends: a ticket sent again, and "this date is called off".
 
 Messages are composed from the services' results (no database work here) and delivered after
-the transaction that caused them commits. `deliver` sends over SMTP when SMTP_HOST is set and
-otherwise writes .eml files into the development outbox (MAIL_OUTBOX_DIR, default data/outbox).
+the transaction that caused them commits, through the app's mailer (SMTP when SMTP_HOST is set,
+else .eml files in the development outbox, MAIL_OUTBOX_DIR).
 """
 
 from __future__ import annotations
 
+import html
 import logging
-import os
 import smtplib
-import ssl
-import uuid
 from collections import defaultdict
 from email.message import EmailMessage
-from pathlib import Path
+from email.utils import make_msgid
 
 from ticketing.formatting import date_range, money
-from ticketing.models.base import utcnow
+from ticketing.notifications.mailer import send
 from ticketing.services.attendees import TicketMail
 from ticketing.services.session_cancellation import SessionCancellation
-from ticketing.settings import PROJECT_ROOT, get_settings
+from ticketing.services.ticket_files import qr_png
+from ticketing.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 
 def ticket_message(mail: TicketMail) -> EmailMessage:
-    """The holder's ticket, sent again by the organizer."""
+    """The holder's ticket, sent again by the organizer: its QR code (inline and attached, as
+    in the order confirmation), sessions and code."""
     url = get_settings().app_url
     msg = EmailMessage()
     msg["To"] = mail.holder_email
@@ -42,6 +42,20 @@ def ticket_message(mail: TicketMail) -> EmailMessage:
         f"Event page: {url}/events/{mail.event_id}",
     ]
     msg.set_content("\n".join(lines))
+    cid = make_msgid(domain="ticketing")
+    sessions = "<br>".join(html.escape(s) for s in mail.sessions)
+    msg.add_alternative(
+        f"<p>Hello {html.escape(mail.holder_name)},</p><p>here is your ticket for <b>{html.escape(mail.event_title)}"
+        f"</b> again, as the organizer asked. Show the QR code at the door.</p>"
+        f"<table><tr><td style='padding:8px'><img src='cid:{cid[1:-1]}' width='160' height='160' alt='QR code'></td>"
+        f"<td style='padding:8px'><b>{html.escape(mail.ticket_type)}</b><br>{html.escape(mail.holder_name)}<br>"
+        f"{sessions}<br><code>{html.escape(mail.code)}</code></td></tr></table>"
+        f"<p><a href='{html.escape(url)}/tickets'>All your tickets</a></p>",
+        subtype="html",
+    )
+    png = qr_png(mail.code)
+    msg.get_payload()[1].add_related(png, maintype="image", subtype="png", cid=cid)
+    msg.add_attachment(png, maintype="image", subtype="png", filename=f"ticket-{mail.order_number}.png")
     return msg
 
 
@@ -88,32 +102,12 @@ def refund_summary(done: SessionCancellation) -> str:
 
 
 def deliver(messages: list[EmailMessage]) -> list[str]:
-    """Send the messages; where each went ('smtp' or the outbox file). Failures are logged,
-    never raised: the change that caused them is already committed."""
+    """Send the messages through the app's mailer; where each went ('smtp' or the outbox file).
+    Failures are logged, never raised: the change that caused them is already committed."""
     sent = []
     for message in messages:
         try:
-            sent.append(_send(message))
+            sent.append(send(message))
         except (OSError, smtplib.SMTPException):
             log.exception("could not send mail to %s", message["To"])
     return sent
-
-
-def _send(message: EmailMessage) -> str:
-    if "From" not in message:
-        message["From"] = os.environ.get("MAIL_FROM") or "Ticketing <tickets@localhost>"
-    host = os.environ.get("SMTP_HOST")
-    if host:
-        with smtplib.SMTP(host, int(os.environ.get("SMTP_PORT") or 587), timeout=20) as smtp:
-            if (os.environ.get("SMTP_STARTTLS") or "true").lower() not in {"0", "false", "no"}:
-                smtp.starttls(context=ssl.create_default_context())
-            if os.environ.get("SMTP_USER"):
-                smtp.login(os.environ["SMTP_USER"], os.environ.get("SMTP_PASSWORD", ""))
-            smtp.send_message(message)
-        return "smtp"
-    outbox = Path(os.environ.get("MAIL_OUTBOX_DIR") or PROJECT_ROOT / "data" / "outbox")
-    outbox.mkdir(parents=True, exist_ok=True)
-    path = outbox / f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
-    path.write_bytes(bytes(message))
-    log.info("mail to %s written to %s", message["To"], path)
-    return str(path)

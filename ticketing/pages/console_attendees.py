@@ -8,7 +8,7 @@ from ticketing.components.console import console_page, section
 from ticketing.state.console_attendees import AttendeesState
 
 PAYMENT_COLORS = {"Paid": "green", "Free": "green", "Awaiting payment": "amber", "Partly refunded": "orange",
-                  "Refunded": "gray", "Not paid": "gray"}
+                  "Refunded": "gray", "Not paid": "gray", "Refund failed": "red", "No payment record": "red"}
 STATUS_COLORS = {"valid": "green", "pending": "amber", "cancelled": "red"}
 
 
@@ -69,6 +69,8 @@ def _row(r: rx.Var[dict]) -> rx.Component:
             rx.text(r["name"], weight="medium"),
             rx.text(r["email"], size="1", color=rx.color("gray", 11)),
             rx.text(r["type"], size="1", color=rx.color("indigo", 11)),
+            # On a phone the payment and door columns are hidden: say both under the name.
+            rx.text(r["payment"], " · ", r["checked_in"], size="1", color=rx.color("gray", 11), class_name="only-sm"),
         ),
         rx.table.cell(rx.text(r["order"], size="2", white_space="nowrap"),
                       rx.text(r["buyer"], size="1", color=rx.color("gray", 11)), class_name="hide-sm"),

@@ -96,7 +96,7 @@ def reports_page() -> rx.Component:
         rx.cond(ReportsState.error != "", rx.callout(ReportsState.error, color_scheme="red")),
         rx.grid(
             stat("Gross", S["gross"], S["orders"] + " paid orders", id="stat-gross"),
-            stat("Refunds", S["refunds"], id="stat-refunds"),
+            stat("Refunds", S["refunds"], S["refunds_note"], id="stat-refunds"),
             stat("Net", S["net"], id="stat-net"),
             stat("Tickets sold", S["sold"], id="stat-sold"),
             stat("Check-in rate", S["checkin"], "of sessions that have started", id="stat-checkin"),

@@ -57,9 +57,10 @@ class AttendeeRow:
     payment: str  # OrderMoney.label
     price_minor: int
     currency: str
-    checked_in: list[tuple[str, datetime]]  # (session name, when)
+    checked_in: list[tuple[str, datetime]]  # (session name, when), by time
     ordered_at: datetime
     code: str
+    checked_in_here: datetime | None = None  # admitted to the listed session (per-session lists)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ def list_attendees(
         .join(OrderItem, OrderItem.id == Ticket.order_item_id)
         .where(Ticket.event_id == event.id)
     )
+    session = None
     if session_id is not None:
         session = session_of_event(db, event=event, session_id=session_id)
         query = query.where(Ticket.ticket_type_id.in_(
@@ -133,8 +135,9 @@ def list_attendees(
         rows.append(AttendeeRow(
             ticket.id, ticket.holder_name, ticket.holder_email, ticket_type.name, [s.name for s in included],
             order.id, order.number, buyer.name, buyer.email, ticket.status, money[order.id].label, int(price),
-            order.currency, [(sessions[s].name, at) for s, at in came.items() if s in sessions], order.created_at,
-            ticket.code,
+            order.currency, sorted(((sessions[s].name, at) for s, at in came.items() if s in sessions),
+                                   key=lambda item: item[1]),
+            order.created_at, ticket.code, came.get(session.id) if session is not None else None,
         ))
     return AttendeeList(event, rows, total)
 

@@ -18,7 +18,7 @@ from ticketing.services import usage
 from ticketing.services.catalog_common import event_for_role
 from ticketing.services.local_times import zone
 from ticketing.services.money import format_minor
-from ticketing.services.ticket_facts import admission_counts, order_money
+from ticketing.services.ticket_facts import admission_counts, event_money, order_money
 
 
 @dataclass(frozen=True)
@@ -62,14 +62,16 @@ class SessionLine:
 class Report:
     event: Event
     currency: str
-    gross_minor: int  # paid by buyers
-    refunds_minor: int  # given back
+    gross_minor: int  # paid by buyers (succeeded payments)
+    refunds_minor: int  # given back or owed back (refunds sent or pending at Stripe)
     tickets_sold: int
     paid_orders: int
     by_type: list[TypeLine]
     by_day: list[DayLine]
     sessions: list[SessionLine]
     as_of: datetime
+    refunds_pending_minor: int = 0  # part of refunds_minor Stripe has not confirmed yet
+    refunds_failed_minor: int = 0  # refused by Stripe: not given back, needs a person
 
     @property
     def net_minor(self) -> int:
@@ -128,16 +130,17 @@ def event_report(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: d
     for o in paid_orders:
         bucket = days[o.confirmed_at.astimezone(tz).date()]
         bucket[0] += int(quantities.get(o.id, 0))
-        bucket[1] += o.total_minor
+        bucket[1] += money[o.id].paid_minor
 
     sessions = list(db.exec(select(EventSession).where(EventSession.event_id == event.id)
                             .order_by(EventSession.starts_at, EventSession.name)).all())
     used = usage.session_usage(db=db, sessions=sessions, now=now)
     came = admission_counts(db, event.id)
+    cash = event_money(db, event.id)
     return Report(
         event=event, currency=currency,
-        gross_minor=sum(m.paid_minor for m in money.values()),
-        refunds_minor=sum(m.refunded_minor for m in money.values()),
+        gross_minor=cash.gross_minor, refunds_minor=cash.refunds_minor,
+        refunds_pending_minor=cash.refunds_pending_minor, refunds_failed_minor=cash.refunds_failed_minor,
         tickets_sold=sum(line.sold for line in by_type), paid_orders=len(paid_orders),
         by_type=by_type,
         by_day=[DayLine(d, t, g) for d, (t, g) in sorted(days.items())],
@@ -157,6 +160,8 @@ def report_csv(report: Report) -> str:
     w.writerow(["Gross", format_minor(report.gross_minor, cur)])
     w.writerow(["Refunds", format_minor(report.refunds_minor, cur)])
     w.writerow(["Net", format_minor(report.net_minor, cur)])
+    w.writerow(["Refunds not yet confirmed by Stripe", format_minor(report.refunds_pending_minor, cur)])
+    w.writerow(["Refunds refused by Stripe (not given back)", format_minor(report.refunds_failed_minor, cur)])
     w.writerow(["Tickets sold", report.tickets_sold])
     w.writerow(["Check-in rate %", report.checkin_rate])
     w.writerow([])

@@ -1,16 +1,15 @@
 """Payment and door facts about orders and tickets, for attendee lists and reports.
 
 The one place that says what was paid, what went back, and who came in. Payments and
-check-ins are other capabilities' records: while this codebase has no payments table, money
-comes from the orders themselves (an order confirmed with a total was paid; organizer
-cancellations refund in full, so what was paid beyond the tickets still valid went back); while
-it has no check-in table, nobody has been admitted. When those tables arrive, only the bodies
-of `order_money` and `admissions` change.
+check-ins are other capabilities' records: money comes from the payment and refund records of
+the payments capability (what Stripe took, what was given or is owed back), admissions from the
+door's check-ins.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,66 +17,111 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ticketing.models import Order, OrderItem, OrderStatus, Ticket, TicketStatus
+from ticketing.models import CheckIn, Order, OrderStatus, Payment, PaymentStatus, Refund, RefundStatus
 
 
 @dataclass(frozen=True)
 class OrderMoney:
-    paid_minor: int  # taken from the buyer
-    refunded_minor: int  # given back
-    label: str  # for people: Paid, Free, Awaiting payment, Refunded, Partly refunded, Not paid
+    paid_minor: int  # taken from the buyer (succeeded payments)
+    refunded_minor: int  # given back or owed back (refunds recorded, not refused by Stripe)
+    label: str  # for people: Paid, Free, Awaiting payment, Refunded, Partly refunded, Refund failed, ...
 
 
-def _valid_value(db: Session, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+@dataclass(frozen=True)
+class EventMoney:
+    gross_minor: int  # every succeeded payment of the event's orders
+    refunds_minor: int  # refunds sent or owed (pending at Stripe included)
+    refunds_pending_minor: int  # part of refunds_minor Stripe has not confirmed yet
+    refunds_failed_minor: int  # refused by Stripe: not given back, a person must look at them
+
+
+def _paid(db: Session, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     rows = db.exec(
-        select(Ticket.order_id, func.coalesce(func.sum(OrderItem.unit_price_minor), 0))
-        .join(OrderItem, OrderItem.id == Ticket.order_item_id)
-        .where(Ticket.order_id.in_(order_ids), Ticket.status != TicketStatus.cancelled.value)
-        .group_by(Ticket.order_id)
+        select(Payment.order_id, func.sum(Payment.amount_minor))
+        .where(Payment.order_id.in_(order_ids), Payment.status == PaymentStatus.succeeded.value)
+        .group_by(Payment.order_id)
     ).all()
-    return {order_id: int(value) for order_id, value in rows}
+    return {order_id: int(total or 0) for order_id, total in rows}
 
 
-def order_money(db: Session, orders: Collection[Order], now: datetime) -> dict[uuid.UUID, OrderMoney]:
-    """{order id: what was paid and refunded, and the payment status to show}."""
-    ids = [o.id for o in orders]
-    if not ids:
-        return {}
-    valid = _valid_value(db, ids)
-    out = {}
-    for o in orders:
-        if o.confirmed_at is None:  # never paid
-            if o.status == OrderStatus.pending.value and o.payment_due_at and o.payment_due_at > now:
-                label = "Awaiting payment"
-            else:
-                label = "Not paid"
-            out[o.id] = OrderMoney(0, 0, label)
-            continue
-        paid = o.total_minor
-        refunded = max(paid - valid.get(o.id, 0), 0)
-        if paid == 0:
-            label = "Free"
-        elif refunded == 0:
-            label = "Paid"
-        elif refunded >= paid:
-            label = "Refunded"
-        else:
-            label = "Partly refunded"
-        out[o.id] = OrderMoney(paid, refunded, label)
+def _refunds(db: Session, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
+    rows = db.exec(
+        select(Refund.order_id, Refund.status, func.sum(Refund.amount_minor))
+        .where(Refund.order_id.in_(order_ids)).group_by(Refund.order_id, Refund.status)
+    ).all()
+    out: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+    for order_id, status, total in rows:
+        out[order_id][status] = int(total or 0)
     return out
 
 
-def admissions(db: Session, ticket_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, dict[uuid.UUID, datetime]]:
-    """{ticket id: {session id: when admitted}} for the tickets admitted at the door.
+def _label(order: Order, paid: int, refunds: dict[str, int], now: datetime) -> str:
+    refunded = refunds.get(RefundStatus.pending.value, 0) + refunds.get(RefundStatus.succeeded.value, 0)
+    if refunds.get(RefundStatus.failed.value):
+        return "Refund failed"
+    if paid > 0:
+        if refunded == 0:
+            return "Paid"
+        return "Refunded" if refunded >= paid else "Partly refunded"
+    if order.confirmed_at is not None:
+        # Confirmed without money: a free order, or one confirmed outside Stripe (no record).
+        return "Free" if order.total_minor == 0 else "No payment record"
+    if order.status == OrderStatus.pending.value and order.payment_due_at and order.payment_due_at > now:
+        return "Awaiting payment"
+    return "Not paid"
 
-    There is no check-in table in this codebase yet (the door capability adds it): nobody has
-    been admitted. Replace the body with a query on the check-ins once it exists.
-    """
-    del db, ticket_ids
-    return {}
+
+def order_money(db: Session, orders: Collection[Order], now: datetime) -> dict[uuid.UUID, OrderMoney]:
+    """{order id: what was paid and refunded (from the payment and refund records), and the
+    payment status to show}."""
+    ids = [o.id for o in orders]
+    if not ids:
+        return {}
+    paid, refunds = _paid(db, ids), _refunds(db, ids)
+    out = {}
+    for o in orders:
+        mine = refunds.get(o.id, {})
+        refunded = mine.get(RefundStatus.pending.value, 0) + mine.get(RefundStatus.succeeded.value, 0)
+        out[o.id] = OrderMoney(paid.get(o.id, 0), refunded, _label(o, paid.get(o.id, 0), mine, now))
+    return out
+
+
+def event_money(db: Session, event_id: uuid.UUID) -> EventMoney:
+    """Money in and out of one event's orders, from the payment and refund records. Includes
+    payments of orders that were never confirmed (a late or duplicate payment) and their refunds."""
+    gross = db.exec(
+        select(func.coalesce(func.sum(Payment.amount_minor), 0)).join(Order, Order.id == Payment.order_id)
+        .where(Order.event_id == event_id, Payment.status == PaymentStatus.succeeded.value)
+    ).one()
+    by_status = dict(db.exec(
+        select(Refund.status, func.coalesce(func.sum(Refund.amount_minor), 0)).join(Order, Order.id == Refund.order_id)
+        .where(Order.event_id == event_id).group_by(Refund.status)
+    ).all())
+    pending = int(by_status.get(RefundStatus.pending.value, 0))
+    return EventMoney(int(gross or 0), pending + int(by_status.get(RefundStatus.succeeded.value, 0)), pending,
+                      int(by_status.get(RefundStatus.failed.value, 0)))
+
+
+def admissions(db: Session, ticket_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, dict[uuid.UUID, datetime]]:
+    """{ticket id: {session id: when admitted}} for the tickets admitted at the door."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return {}
+    out: dict[uuid.UUID, dict[uuid.UUID, datetime]] = defaultdict(dict)
+    for chunk in range(0, len(ids), 1000):
+        rows = db.exec(
+            select(CheckIn.ticket_id, CheckIn.session_id, CheckIn.checked_in_at)
+            .where(CheckIn.ticket_id.in_(ids[chunk:chunk + 1000]))
+        ).all()
+        for ticket_id, session_id, at in rows:
+            out[ticket_id][session_id] = at
+    return dict(out)
 
 
 def admission_counts(db: Session, event_id: uuid.UUID) -> dict[uuid.UUID, int]:
-    """{session id: tickets admitted} of the event (no check-in table yet: none; see admissions)."""
-    del db, event_id
-    return {}
+    """{session id: tickets admitted} of the event."""
+    rows = db.exec(
+        select(CheckIn.session_id, func.count(CheckIn.id)).where(CheckIn.event_id == event_id)
+        .group_by(CheckIn.session_id)
+    ).all()
+    return {session_id: int(n) for session_id, n in rows}

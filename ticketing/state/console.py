@@ -19,7 +19,7 @@ from ticketing.models.base import utcnow
 from ticketing.notifications.console_mail import cancellation_messages, deliver, refund_summary
 from ticketing.payments import refunds
 from ticketing.realtime.views import console_view
-from ticketing.services import cancellation, catalog, console_catalog
+from ticketing.services import catalog, console_catalog
 from ticketing.services.availability import EventInputs
 from ticketing.services.errors import ServiceError
 from ticketing.services.event_cancellation import cancel_event_with_orders
@@ -31,12 +31,10 @@ T = TypeVar("T")
 
 
 
-def cancel_order_as_organizer(**kwargs: Any) -> cancellation.Cancellation:
-    """The order cancellation every console refund goes through: the customers' own
-    cancellation, plus the Stripe refund it owes (recorded in the same transaction, sent after
-    commit, retried until Stripe confirms)."""
-    done, _refund = refunds.cancel_order_with_refund(**kwargs)
-    return done
+# The order cancellation every console refund goes through: the customers' own cancellation,
+# plus the Stripe refund it owes (recorded in the same transaction, sent after commit, retried
+# until Stripe confirms).
+cancel_order_as_organizer = refunds.cancel_order_refunding
 
 STATUS_LABELS = {"draft": "Draft — not visible to customers", "published": "On sale", "cancelled": "Cancelled"}
 

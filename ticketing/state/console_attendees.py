@@ -19,8 +19,11 @@ from ticketing.state.console import ConsoleState, cancel_order_as_organizer
 STATUS_LABELS = {"valid": "Valid", "pending": "Unpaid", "cancelled": "Cancelled"}
 
 
-def _row(r: attendees.AttendeeRow, tz: str) -> dict[str, Any]:
-    came = ", ".join(f"{name} {local_time(at, tz):%H:%M}" for name, at in r.checked_in)
+def _row(r: attendees.AttendeeRow, tz: str, per_session: bool) -> dict[str, Any]:
+    if per_session:  # the list of one session says whether the holder came to it
+        came = f"Checked in {local_time(r.checked_in_here, tz):%H:%M}" if r.checked_in_here else ""
+    else:
+        came = ", ".join(f"{name} {local_time(at, tz):%d %b %H:%M}" for name, at in r.checked_in)
     return {
         "ticket_id": str(r.ticket_id), "name": r.holder_name, "email": r.holder_email, "type": r.ticket_type,
         "sessions": ", ".join(r.sessions), "order_id": str(r.order_id), "order": r.order_number,
@@ -62,7 +65,7 @@ class AttendeesState(ConsoleState):
             self.rows, self.total, self.error = [], 0, exc.message
             return
         if listing is not None:
-            self.rows = [_row(r, self.timezone) for r in listing.rows]
+            self.rows = [_row(r, self.timezone, bool(self.session_filter)) for r in listing.rows]
             self.total = listing.total
 
     @rx.event

@@ -19,6 +19,16 @@ def _short(name: str, limit: int = 18) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
+def _refunds_note(report: sales_report.Report) -> str:
+    """Refunds Stripe has not confirmed or has refused: the organizer should know."""
+    notes = []
+    if report.refunds_pending_minor:
+        notes.append(f"{money(report.refunds_pending_minor, report.currency)} on its way")
+    if report.refunds_failed_minor:
+        notes.append(f"{money(report.refunds_failed_minor, report.currency)} refused by Stripe, not refunded")
+    return "; ".join(notes)
+
+
 class ReportsState(ConsoleState):
     stats: dict[str, str] = {}
     by_type: list[dict[str, Any]] = []
@@ -47,6 +57,7 @@ class ReportsState(ConsoleState):
             "gross": money(report.gross_minor, cur), "refunds": money(report.refunds_minor, cur),
             "net": money(report.net_minor, cur), "sold": str(report.tickets_sold), "orders": str(report.paid_orders),
             "checkin": f"{report.checkin_rate} %" if report.expected_admissions else "—",
+            "refunds_note": _refunds_note(report),
         }
         self.by_type = [{"name": t.name, "short": _short(t.name, 24), "sold": t.sold, "cancelled": t.cancelled,
                          "revenue": money(t.revenue_minor, cur), "quota": "—" if t.quota is None else str(t.quota)}
