@@ -47,25 +47,48 @@ def test_one_emit_reaches_every_tab_connected_here_and_names_the_others(monkeypa
     from ticketing.state import live
     from ticketing.state.event_page import EventPageState
 
-    sent: list[tuple[str, object, object]] = []
+    sent: list[tuple[object, object, object, list[str]]] = []
 
-    class Namespace:
-        def __init__(self, manager: LocalTokenManager) -> None:
-            self._token_manager = manager
-
-        async def emit(self, event, data, to=None):
-            sent.append((event, data, to))
+    async def send(server, namespace, event, data, sids):
+        sent.append((namespace, event, data, sids))
 
     manager = LocalTokenManager()
     asyncio.run(_linked(manager, "tok-a", "sid-a"))
     asyncio.run(_linked(manager, "tok-b", "sid-b"))
     manager.token_to_socket["tok-remote"] = SocketRecord(instance_id="another-worker", sid="sid-9")
-    monkeypatch.setattr(live, "_app", SimpleNamespace(event_namespace=Namespace(manager)))
+    namespace = SimpleNamespace(_token_manager=manager, server=object(), namespace="/_event")
+    monkeypatch.setattr(live, "_app", SimpleNamespace(event_namespace=namespace))
+    monkeypatch.setattr(live, "send_to_sids", send)
 
     gone = asyncio.run(live.emit_to_tabs(["tok-a", "tok-remote", "tok-b", "tok-gone"], "customer", {"version": 3}))
 
     assert gone == ["tok-remote", "tok-gone"]
     assert len(sent) == 1  # one frame, encoded once, for both local tabs
-    event, update, to = sent[0]
-    assert event == "event" and to == ["sid-a", "sid-b"]
+    ns, event, update, sids = sent[0]
+    assert (ns, event, sids) == ("/_event", "event", ["sid-a", "sid-b"])
     assert update.delta == {EventPageState.get_full_name(): {"version_rx_state_": 3}}
+
+
+def test_sending_to_many_sockets_puts_what_socketio_emit_would_in_each_sockets_queue():
+    import socketio
+
+    from ticketing.state.live import send_to_sids
+
+    async def scenario():
+        server = socketio.AsyncServer(async_mode="asgi")
+        packets: list[tuple[str, str]] = []
+
+        async def send_packet(eio_sid, pkt):
+            packets.append((eio_sid, pkt.encode()))
+
+        server.eio.send_packet = send_packet
+        sids = [await server.manager.connect(f"eio-{i}", "/_event") for i in range(3)]
+        data = {"delta": {"state": {"count": 7, "name": "Äpfel"}}}
+        await server.emit("event", data, to=sids, namespace="/_event")
+        theirs = sorted(packets)
+        packets.clear()
+        await send_to_sids(server, "/_event", "event", data, [*sids, "sid-not-here"])
+        return theirs, sorted(packets)
+
+    theirs, ours = asyncio.run(scenario())
+    assert len(ours) == 3 and ours == theirs  # the same bytes to the same sockets, gone ones skipped
