@@ -127,7 +127,7 @@ def server_side(data: dict) -> dict:
 
 def navigation(browser, base: str, url: str, runs: int) -> dict:
     """Navigation start -> map interactive, in fresh contexts (cold HTTP cache each time)."""
-    ready, dcl, layout_wire = [], [], []
+    ready, dcl, layout_wire, steps = [], [], [], []
     for _ in range(runs):
         ctx = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=base)
         page = ctx.new_page()
@@ -145,10 +145,20 @@ def navigation(browser, base: str, url: str, runs: int) -> dict:
         page.wait_for_function(f"window.__seatmaps && window.__seatmaps['{MAP}'] && "
                                f"window.__seatmaps['{MAP}'].readyAt > 0", timeout=60_000)
         ready.append(page.evaluate(f"window.__seatmaps['{MAP}'].readyAt"))
+        steps.append(page.evaluate("""() => {
+            const at = (name) => (performance.getEntriesByName(name)[0] || {}).startTime;
+            const res = performance.getEntriesByType('resource');
+            const end = (part) => Math.max(0, ...res.filter((r) => r.name.includes(part)).map((r) => r.responseEnd));
+            const scripts = res.filter((r) => r.initiatorType === 'script' || r.name.endsWith('.js'));
+            return {scripts_loaded: Math.max(0, ...scripts.map((r) => r.responseEnd)),
+                    layout_arrived: end('/seatmap'), status_arrived: end('/seats/status'),
+                    map_mounted: at('seatmap-fetch'), layout_decoded: at('seatmap-layout')};
+        }"""))
         dcl.append(page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"))
         layout_wire.append(sizes.get("seatmap", 0))
         ctx.close()
-    return {"ready": ready, "dcl": dcl, "layout_wire": layout_wire}
+    return {"ready": ready, "dcl": dcl, "layout_wire": layout_wire,
+            "steps": {k: statistics.median(s[k] or 0 for s in steps) for k in steps[0]} if steps else {}}
 
 
 def bytes_per_change(browser, base: str, url: str, data: dict, clients: int, changes: int) -> dict:
@@ -274,6 +284,8 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             navigation(browser, base, url, 1)  # warm the server's layout cache and the build
             nav = navigation(browser, base, url, args.runs)
+            print("  where the time goes (median ms after navigation start): "
+                  + ", ".join(f"{k.replace('_', ' ')} {v:.0f}" for k, v in nav["steps"].items()))
             print(f"navigation -> interactive map ({args.runs} fresh contexts): {ms(nav['ready'])} "
                   f"(DOMContentLoaded {ms(nav['dcl'])}; layout on the wire {statistics.median(nav['layout_wire']) / 1024:.0f} KB)"
                   f"  target < 1000 ms")
