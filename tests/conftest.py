@@ -5,9 +5,11 @@ The environment is set before any `ticketing` module reads its settings.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -130,3 +132,29 @@ def pytest_collection_modifyitems(config, items):
     """Browser journeys run last: Playwright's sync API keeps an event loop running in the main
     thread for the session's browser, which later asyncio.run() calls could not start beside."""
     items.sort(key=lambda item: "/e2e/" in str(item.fspath).replace("\\", "/"))
+
+
+class RecordingBus:
+    """Stands in for the event bus: every published message as the bus would carry it (through
+    JSON), with the channel it went to."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    def publish(self, event_id: str, message: dict) -> bool:
+        self.messages.append({**json.loads(json.dumps(message, default=str)), "channel": event_id})
+        return True
+
+    async def listen(self):  # pragma: no cover - never listened to here
+        yield {}
+
+
+@pytest.fixture
+def bus():
+    """What the use cases publish after commit (the real bus is set aside meanwhile)."""
+    from ticketing.realtime.bus import set_bus
+
+    recording = RecordingBus()
+    set_bus(recording)
+    yield recording
+    set_bus(None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 import zlib
 
 from playwright.sync_api import Page, expect
@@ -38,6 +39,22 @@ def png_bytes(width: int = 64, height: int = 24) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def event_on_sale(api, owner: dict, *, title: str, session_name: str, days_ahead: int, hours: int, capacity: int,
+                  type_name: str, price: str) -> tuple[str, str, str]:
+    """(event id, session id, ticket type id) of a published one-session event, built over the API."""
+    token = owner["token"]
+    event = api.post(f"/orgs/{owner['org']['id']}/events", token=token, json={
+        "title": title, "description": "", "location": "Hall 1", "timezone": "Europe/Berlin"}).json()
+    start = datetime.now(timezone.utc) + timedelta(days=days_ahead)
+    session = api.post(f"/events/{event['id']}/sessions", token=token, json={
+        "name": session_name, "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=hours)).isoformat(),
+        "capacity": capacity}).json()
+    ticket = api.post(f"/events/{event['id']}/ticket-types", token=token, json={
+        "name": type_name, "price": price, "currency": "EUR", "session_ids": [session["id"]]}).json()
+    assert api.post(f"/events/{event['id']}/publish", token=token).status_code == 200
+    return event["id"], session["id"], ticket["id"]
 
 
 def paid_order(api, event_id: str, ticket_type_id: str, names: list[str]) -> tuple[dict, dict]:

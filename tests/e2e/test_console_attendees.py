@@ -6,34 +6,21 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import snapshot
-from tests.e2e.console_helpers import open_console, organizer, paid_order, sign_in_as
+from tests.e2e.console_helpers import event_on_sale, open_console, organizer, paid_order, sign_in_as
 
 pytestmark = pytest.mark.e2e
 
 
-def _event_on_sale(api, owner: dict) -> tuple[str, str]:
-    token = owner["token"]
-    event = api.post(f"/orgs/{owner['org']['id']}/events", token=token, json={
-        "title": "Open Studio Night", "description": "", "location": "Hall 1", "timezone": "Europe/Berlin"}).json()
-    start = datetime.now(timezone.utc) + timedelta(days=10)
-    session = api.post(f"/events/{event['id']}/sessions", token=token, json={
-        "name": "Evening", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=3)).isoformat(),
-        "capacity": 40}).json()
-    ticket = api.post(f"/events/{event['id']}/ticket-types", token=token, json={
-        "name": "Entry", "price": "20.00", "currency": "EUR", "session_ids": [session["id"]]}).json()
-    assert api.post(f"/events/{event['id']}/publish", token=token).status_code == 200
-    return event["id"], ticket["id"]
-
-
 def test_search_export_and_cancel_attendees(page: Page, viewport: str, api):
     owner = organizer(api)
-    event_id, ticket_id = _event_on_sale(api, owner)
+    event_id, _session_id, ticket_id = event_on_sale(
+        api, owner, title="Open Studio Night", session_name="Evening", days_ahead=10, hours=3, capacity=40,
+        type_name="Entry", price="20.00")
     paid_order(api, event_id, ticket_id, ["Marie Curie", "Pierre Curie"])
     paid_order(api, event_id, ticket_id, ["Rosalind Franklin"])
     sign_in_as(page, owner["token"])

@@ -4,7 +4,7 @@ session) and sends one guest their ticket again, with its QR code."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -15,29 +15,17 @@ from ticketing.models import EventSession, Ticket
 from ticketing.services import admission, ticket_files
 from tests.builders import in_tx
 from tests.e2e.conftest import snapshot
-from tests.e2e.console_helpers import open_console, organizer, paid_order, sign_in_as
+from tests.e2e.console_helpers import event_on_sale, open_console, organizer, paid_order, sign_in_as
 from tests.payments_helpers import outbox
 
 pytestmark = pytest.mark.e2e
 
 
-def _event_on_sale(api, owner: dict) -> tuple[str, str, str]:
-    token = owner["token"]
-    event = api.post(f"/orgs/{owner['org']['id']}/events", token=token, json={
-        "title": "Lantern Walk", "description": "", "location": "Old Harbour", "timezone": "Europe/Berlin"}).json()
-    start = datetime.now(timezone.utc) + timedelta(days=5)
-    session = api.post(f"/events/{event['id']}/sessions", token=token, json={
-        "name": "Evening walk", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(),
-        "capacity": 30}).json()
-    ticket = api.post(f"/events/{event['id']}/ticket-types", token=token, json={
-        "name": "Walker", "price": "15.00", "currency": "EUR", "session_ids": [session["id"]]}).json()
-    assert api.post(f"/events/{event['id']}/publish", token=token).status_code == 200
-    return event["id"], session["id"], ticket["id"]
-
-
 def test_check_ins_show_per_session_and_a_resent_ticket_carries_its_qr(page: Page, viewport: str, api):
     owner = organizer(api)
-    event_id, session_id, ticket_type_id = _event_on_sale(api, owner)
+    event_id, session_id, ticket_type_id = event_on_sale(
+        api, owner, title="Lantern Walk", session_name="Evening walk", days_ahead=5, hours=2, capacity=30,
+        type_name="Walker", price="15.00")
     paid_order(api, event_id, ticket_type_id, ["Ada Lovelace", "Alan Turing"])
     with session_scope(readonly=True) as db:
         tickets = {t.holder_name: t for t in db.exec(select(Ticket).where(Ticket.event_id == uuid.UUID(event_id)))}

@@ -3,36 +3,14 @@ what a fresh database snapshot gives."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
-import pytest
 
 from ticketing.db import session_scope
 from ticketing.models.base import utcnow
-from ticketing.realtime.bus import set_bus
 from ticketing.realtime.views import apply_delta, build_snapshot
 from ticketing.services import cancellation, holds, orders
 from tests.builders import in_tx, make_buyers, make_workshop
-
-
-class CapturingBus:
-    """Records what would go on the wire (JSON round trip, as through Redis)."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict] = []
-
-    def publish(self, event_id: str, message: dict) -> bool:
-        self.messages.append(json.loads(json.dumps(message, default=str)))
-        return True
-
-
-@pytest.fixture
-def bus():
-    capturing = CapturingBus()
-    set_bus(capturing)
-    yield capturing
-    set_bus(None)
 
 
 def test_in_memory_deltas_match_a_fresh_snapshot(bus):

@@ -12,7 +12,6 @@ import pytest
 
 from ticketing.db import session_scope
 from ticketing.models import Event, Order, Role
-from ticketing.realtime.bus import set_bus
 from ticketing.services import (
     attendees,
     catalog,
@@ -33,28 +32,6 @@ from tests.builders import T0, error_of, in_tx, load, make_buyers, make_workshop
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 RULE = dict(name="Morning Yoga", weekdays="1234567", start_time="07:00", end_time="08:00", starts_on="2030-03-04",
             ends_on="2030-03-06", capacity=12, price="12.00", currency="EUR")
-
-
-class RecordingBus:
-    """Stands in for the live-update bus: keeps what would have been published."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict] = []
-
-    def publish(self, event_id: str, message: dict) -> bool:
-        self.messages.append({**message, "channel": event_id})
-        return True
-
-    async def listen(self):  # pragma: no cover - never listened to here
-        yield {}
-
-
-@pytest.fixture
-def bus():
-    recording = RecordingBus()
-    set_bus(recording)
-    yield recording
-    set_bus(None)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from sqlmodel import select
 
 from ticketing.db import session_scope
 from ticketing.models import Event, EventSession, HoldSeat, PlaceClaim, SeatedSession
-from ticketing.realtime.bus import set_bus
 from ticketing.services import cancellation, catalog, holds, orders, seat_map, seat_sales, seating, sweeper
 from ticketing.services.errors import ServiceError
 from ticketing.services.seat_status import AVAILABLE, BLOCKED, HELD, NOT_OWNED, ORGANIZER_HOLD, RESERVED, SOLD
@@ -21,26 +20,6 @@ from tests.builders import T0, error_of, in_tx, load, make_buyers
 from tests.seating_builders import check_consistency, make_seated_event, seat_states
 
 MIN = timedelta(minutes=1)
-
-
-class RecordingBus:
-    def __init__(self) -> None:
-        self.messages: list[dict] = []
-
-    def publish(self, event_id: str, message: dict) -> bool:
-        self.messages.append(message)
-        return True
-
-    async def listen(self):  # pragma: no cover - never listened to here
-        yield {}
-
-
-@pytest.fixture
-def bus():
-    recording = RecordingBus()
-    set_bus(recording)
-    yield recording
-    set_bus(None)
 
 
 @pytest.fixture

@@ -168,20 +168,8 @@ class LiveHub:
         """Door figures changed (no version: places did not): reload the views that show them,
         at most once per push interval, however many gates are scanning."""
         watched = self._events.get(event_id)
-        if watched is None or not self._views(event_id) & DOOR_VIEWS or watched.door_timer is not None:
-            return
-        loop = asyncio.get_running_loop()
-        wait = watched.pushed_at + self.push_interval - loop.time()
-        if wait <= 0:
-            await self._reload(event_id)
-            return
-
-        def due() -> None:
-            watched.door_timer = None
-            if self._events.get(event_id) is watched:
-                asyncio.ensure_future(self._reload(event_id))
-
-        watched.door_timer = loop.call_later(wait, due)
+        if watched is not None and self._views(event_id) & DOOR_VIEWS:
+            await self._when_due(event_id, watched, "door_timer", self._reload)
 
     async def _gap_expired(self, event_id: str) -> None:
         watched = self._events.get(event_id)
@@ -217,20 +205,26 @@ class LiveHub:
     # Fan-out --------------------------------------------------------------------------------
     async def _push(self, event_id: str, watched: Watched) -> None:
         """Fan out now, or once the push interval since the last push has passed."""
-        if watched.push_timer is not None:
-            return  # a merged push is already due: it will carry these figures too
+        await self._when_due(event_id, watched, "push_timer", self._fan_out)
+
+    async def _when_due(self, event_id: str, watched: Watched, timer: str,
+                        action: Callable[[str], Awaitable[None]]) -> None:
+        """Run `action` now if the last push is a push interval old, else once it is; a call
+        while one is already scheduled (watched.<timer>) is merged into it."""
+        if getattr(watched, timer) is not None:
+            return  # already due: it will see these figures too
         loop = asyncio.get_running_loop()
         wait = watched.pushed_at + self.push_interval - loop.time()
         if wait <= 0:
-            await self._fan_out(event_id)
+            await action(event_id)
             return
 
         def due() -> None:
-            watched.push_timer = None
+            setattr(watched, timer, None)
             if self._events.get(event_id) is watched:
-                asyncio.ensure_future(self._fan_out(event_id))
+                asyncio.ensure_future(action(event_id))
 
-        watched.push_timer = loop.call_later(wait, due)
+        setattr(watched, timer, loop.call_later(wait, due))
 
     async def _fan_out(self, event_id: str) -> None:
         watched = self._events.get(event_id)
