@@ -50,9 +50,9 @@ def type_code(page: Page, code: str) -> None:
     page.locator("#door-code-submit").click()
 
 
-def answer(page: Page, result: str):
+def answer(page: Page, result: str, timeout: float = 5_000):
     shown = page.locator(f"#door-result[data-result={result}]")
-    expect(shown).to_be_visible()
+    expect(shown).to_be_visible(timeout=timeout)
     return shown
 
 
@@ -199,7 +199,8 @@ def test_the_live_camera_scans_a_ticket(browser, app_url: str, viewport: str, li
         sign_in(page, steward)
         open_scanner(page, event)
         page.locator("#door-camera-start").click()
-        expect(answer(page, "admitted")).to_contain_text("Barbara Liskov", timeout=20_000)
+        # The camera needs a few frames before one decodes: the wait must cover the answer showing.
+        expect(answer(page, "admitted", timeout=20_000)).to_contain_text("Barbara Liskov")
         snapshot(page, f"door-camera-admitted-{viewport}")
         dismiss(page)
         # The same ticket still in front of the camera is not sent again and again.
