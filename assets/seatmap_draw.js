@@ -118,10 +118,16 @@ export function drawMap(canvas, S) {
     ctx.lineWidth = 3;
     ctx.strokeStyle = "rgba(255,255,255,0.9)";
     ctx.fillStyle = "#1e293b";
+    // Zoomed far out (a phone showing a whole arena) neighbouring labels would overlap: a label
+    // that would cover one already drawn is left out until the user zooms in.
+    const placed = [];
     L.sections.forEach((name, si) => {
       const [cx, cy] = L.secCentre[si];
-      ctx.strokeText(name, cx * scale + tx, cy * scale + ty);
-      ctx.fillText(name, cx * scale + tx, cy * scale + ty);
+      const px = cx * scale + tx, py = cy * scale + ty, half = ctx.measureText(name).width / 2 + 3;
+      if (placed.some(([qx, qy, qh]) => Math.abs(px - qx) < half + qh && Math.abs(py - qy) < 15)) return;
+      placed.push([px, py, half]);
+      ctx.strokeText(name, px, py);
+      ctx.fillText(name, px, py);
     });
   }
   // Keyboard cursor.
