@@ -45,7 +45,7 @@ export function fromServer(status, json) {
 export function ResultScreen({ shown, onClose }) {
   const ok = shown.result === "admitted";
   const d = shown.data || {};
-  const meta = [d.ticket_type, d.session_name, d.seat ? `Seat ${d.seat}` : null].filter(Boolean).join(" · ");
+  const meta = [d.ticket_type, d.session_name, d.seat || null].filter(Boolean).join(" · ");
   return (
     <div
       className={`door-result ${ok ? "door-result--ok" : "door-result--no"}`}

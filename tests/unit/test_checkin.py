@@ -406,3 +406,27 @@ def test_the_door_view_and_the_dashboards_conflict_lines(door):
     assert view["history"][1]["detail"] == "Day 1 Only · Day 1 - Foundations · Side · offline"
     assert view["conflicts"] == 1
     assert [line["what"] for line in lines] == ["Admitted twice: Main at 12:01, Side at 12:02"]
+
+
+def test_a_seated_ticket_is_admitted_with_its_seat_named():
+    from ticketing.models import EventSession
+    from ticketing.services import seat_sales
+    from tests.seating_builders import make_seated_event
+
+    with session_scope() as db:
+        se = make_seated_event(db, bands=[("Free", 0, None)])
+        (buyer,) = make_buyers(db, 1)
+        buyer_id = buyer.id
+        starts_at = db.get(EventSession, se.session_id).starts_at
+    seat = se.idx("Stalls", "A", 3)
+    held = in_tx(seat_sales.hold_seats, event_id=se.event_id, session_id=se.session_id, user_id=buyer_id,
+                 idxs=[seat], now=T0)
+    order = in_tx(orders.checkout, hold_id=held.hold.id, user_id=buyer_id, attendees=None, now=T0)
+    assert order.status == "confirmed"  # free: confirmed at checkout
+    with session_scope(readonly=True) as db:
+        ticket = db.exec(select(Ticket).where(Ticket.order_id == order.id)).one()
+    at_door = starts_at + timedelta(minutes=1)
+    answer = in_tx(admission.scan_ticket, event_id=se.event_id, user_id=se.owner_id, code=ticket.code, now=at_door)
+    assert answer.admitted and answer.data["seat"] == "Stalls · Row A · Seat 3"
+    again = in_tx(admission.scan_ticket, event_id=se.event_id, user_id=se.owner_id, code=ticket.code, now=at_door)
+    assert again.result == "already_checked_in" and again.data["seat"] == "Stalls · Row A · Seat 3"

@@ -206,7 +206,7 @@ def _decide(db: Session, scan: _Scan, scan_id: uuid.UUID, *, version: int | None
         return _wrong_event(db, scan)
     scan.details = {
         "ticket_id": str(ticket.id), "holder_name": ticket.holder_name, "ticket_type": ticket.type_name,
-        "order_number": ticket.order_number, "seat": None,  # seated tickets arrive with the seating issue
+        "order_number": ticket.order_number, "seat": None,  # set with the session (_aim)
     }
     if ticket.status == TicketStatus.cancelled.value:
         return _refuse("cancelled", "This ticket was cancelled.", scan)
@@ -266,9 +266,9 @@ def _choose_session(scan: _Scan, session_id: uuid.UUID | None) -> ScanAnswer | N
             return _refuse("wrong_session", f"No session of this event runs today. Valid for: {valid_for}.", scan,
                            **extra)
         mine = {s.id for s in sessions}
-        scan.target = next((s for s in window if s.id in mine), None)
+        _aim(scan, next((s for s in window if s.id in mine), None))
         if scan.target is None:
-            scan.target = window[0]
+            _aim(scan, window[0])
             now_on = ", ".join(s.name for s in window)
             return _refuse("wrong_session", f"Not valid for {now_on}. Valid for: {valid_for}.", scan, **extra)
         return None
@@ -277,12 +277,19 @@ def _choose_session(scan: _Scan, session_id: uuid.UUID | None) -> ScanAnswer | N
         other = scan.facts.sessions.get(session_id)
         if other is None:
             raise not_found("session")
-        scan.target = other
+        _aim(scan, other)
         return _refuse("wrong_session", f"Not valid for {other.name}. Valid for: {valid_for}.", scan, **extra)
-    scan.target = chosen
+    _aim(scan, chosen)
     if chosen.status == "cancelled":
         return _refuse("wrong_session", f"{chosen.name} was cancelled.", scan, **extra)
     return None
+
+
+def _aim(scan: _Scan, session: SessionWindow | None) -> None:
+    """The session this scan is about, and the ticket's seat there (seated sessions)."""
+    scan.target = session
+    if session is not None and scan.details:
+        scan.details["seat"] = scan.facts.seats.get(session.id)
 
 
 def _admit(db: Session, scan: _Scan, scan_id: uuid.UUID) -> ScanAnswer:

@@ -34,11 +34,14 @@ from sqlmodel import Session
 from ticketing.models import (
     CheckIn,
     Event,
+    EventSeat,
     EventSession,
     Membership,
     Order,
     Scan,
+    Seat,
     Ticket,
+    TicketSeat,
     TicketType,
     TicketTypeSession,
     User,
@@ -98,6 +101,7 @@ class ScanFacts:
     # the scan, the ticket's own, and the one the gate named.
     sessions: dict[uuid.UUID, SessionWindow]
     checkins: dict[uuid.UUID, tuple[uuid.UUID, datetime, str]]  # session -> (id, at, gate) of the ticket
+    seats: dict[uuid.UUID, str]  # session -> the ticket's seat there ("Stalls · Row A · Seat 12")
 
 
 _statements: dict[str, dict[str, Any]] = {}
@@ -142,6 +146,9 @@ def _build(dialect: str) -> dict[str, Any]:
         .where(_CHECKINS.c.ticket_id == bindparam("ticket_id")),
         "checkin": insert(_CHECKINS).on_conflict_do_nothing(index_elements=["ticket_id", "session_id"])
         .returning(_CHECKINS.c.id),
+        "seats": select(TicketSeat.session_id, Seat.section, Seat.row, Seat.number)
+        .join(EventSeat, EventSeat.id == TicketSeat.event_seat_id).join(Seat, Seat.id == EventSeat.seat_id)
+        .where(TicketSeat.ticket_id == bindparam("ticket_id")),
         "first": select(_CHECKINS.c.id, _CHECKINS.c.checked_in_at, _CHECKINS.c.gate)
         .where(_CHECKINS.c.ticket_id == bindparam("ticket_id"), _CHECKINS.c.session_id == bindparam("session_id")),
         "scan": insert(_SCANS).on_conflict_do_nothing(index_elements=["nonce", "event_id"]).returning(literal(1)),
@@ -176,7 +183,7 @@ SELECT e.organization_id, e.timezone, e.title, m.role, u.name,
        s.result, s.status, s.message, s.data,
        lk.id, lk.event_id, lk.status, lk.code_version, lk.holder_name, lk.ticket_type_id, tt.name, o.number,
        es.id, es.name, es.starts_at, es.ends_at, es.status, tts.session_id IS NOT NULL,
-       c.id, c.checked_in_at, c.gate
+       c.id, c.checked_in_at, c.gate, st.section, st.row, st.number
 FROM events e
 JOIN memberships m ON m.organization_id = e.organization_id AND m.user_id = %(user_id)s
 JOIN users u ON u.id = m.user_id
@@ -190,6 +197,9 @@ LEFT JOIN sessions es ON es.event_id = e.id AND (
     OR es.id IN (SELECT session_id FROM ticket_type_sessions WHERE ticket_type_id = lk.ticket_type_id))
 LEFT JOIN ticket_type_sessions tts ON tts.ticket_type_id = lk.ticket_type_id AND tts.session_id = es.id
 LEFT JOIN checkins c ON c.ticket_id = lk.id AND c.session_id = es.id
+LEFT JOIN ticket_seats ts ON ts.ticket_id = lk.id AND ts.session_id = es.id
+LEFT JOIN event_seats ev ON ev.id = ts.event_seat_id
+LEFT JOIN seats st ON st.id = ev.seat_id
 WHERE e.id = %(event_id)s
 """
 _CHECKIN_COLUMNS = ("id", "event_id", "session_id", "ticket_id", "scan_id", "user_id", "gate", "offline",
@@ -261,6 +271,7 @@ def load_scan(db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, nonce: st
     sessions: dict[uuid.UUID, SessionWindow] = {}
     own: list[SessionWindow] = []
     checkins: dict[uuid.UUID, tuple[uuid.UUID, datetime, str]] = {}
+    seats: dict[uuid.UUID, str] = {}
     for row in rows:
         if row[17] is None:
             continue
@@ -270,11 +281,18 @@ def load_scan(db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, nonce: st
             own.append(window)
         if row[23] is not None:
             checkins[window.id] = (row[23], _utc(row[24]), row[25])
+        if row[26] is not None:
+            seats[window.id] = seat_label(*row[26:29])
     ticket = None
     if first[9] is not None:
         own.sort(key=lambda w: (w.starts_at, w.name))
         ticket = TicketRow(*first[9:17], sessions=tuple(own))
-    return ScanFacts(ctx, ticket, sessions, checkins)
+    return ScanFacts(ctx, ticket, sessions, checkins, seats)
+
+
+def seat_label(section: str, row: str, number: str) -> str:
+    """How the door names a seat (as the seat map's tooltip does)."""
+    return f"{section} · Row {row} · Seat {number}"
 
 
 def _sqlite_rows(db: Session, params: dict[str, Any]) -> list[tuple]:
@@ -285,11 +303,12 @@ def _sqlite_rows(db: Session, params: dict[str, Any]) -> list[tuple]:
         return []
     ticket = conn.execute(stmts["ticket"], params).first() if params["ticket_id"] is not None else None
     if ticket is None:
-        return [(*context, *([None] * 17))]
+        return [(*context, *([None] * 20))]
     sessions = conn.execute(stmts["sessions"], {**params, "type_id": ticket[5]}).all()
     checkins = {row[0]: row[1:] for row in conn.execute(stmts["checkins"], params).all()}
-    return [(*context, *ticket, *s, *checkins.get(s[0], (None, None, None))) for s in sessions] or [
-        (*context, *ticket, *([None] * 9))]
+    seats = {row[0]: row[1:] for row in conn.execute(stmts["seats"], params).all()}
+    return [(*context, *ticket, *s, *checkins.get(s[0], (None, None, None)), *seats.get(s[0], (None, None, None)))
+            for s in sessions] or [(*context, *ticket, *([None] * 12))]
 
 
 def admit(db: Session, *, checkin: dict[str, Any], scan: dict[str, Any]) -> tuple[bool, bool]:
