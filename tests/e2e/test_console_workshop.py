@@ -113,6 +113,15 @@ def test_build_the_three_day_workshop_and_see_it_published(page: Page, viewport:
     weekend_day1.get_by_role("checkbox").click()
     expect(weekend_day1).not_to_contain_text("left")
     snapshot(page, f"console-matrix-{viewport}")
+    # The edit dialog keeps a refusal in place, then saves.
+    page.locator("#matrix tr[data-type]", has_text="Weekend Combo").locator(".edit-type").click()
+    page.locator("#t-price").fill("-5")
+    page.locator("#save-type").click()
+    expect(page.get_by_role("dialog").locator(".field-error")).to_contain_text("cannot be negative")
+    page.locator("#t-price").fill("99.00")
+    page.locator("#save-type").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.locator("#matrix tr[data-type]", has_text="Weekend Combo")).to_contain_text("99.00")
 
     page.locator("#tab-setup").click()
     expect(page.locator("#checklist")).to_be_visible()

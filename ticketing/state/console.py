@@ -177,3 +177,32 @@ class ConsoleState(rx.State):
 def field_errors(exc: ServiceError) -> dict[str, str]:
     """{field: message} of a refusal, for messages shown beside the field ("form" otherwise)."""
     return {str(exc.extra.get("field") or "form"): exc.message}
+
+
+class EditDialogMixin(rx.State, mixin=True):
+    """The edit dialog of a console list (a session, a ticket type, one date of a schedule):
+    which row is open, whether the dialog shows, and the errors the service gave, by field."""
+
+    editing: dict[str, Any] = {}
+    edit_open: bool = False
+    edit_errors: dict[str, str] = {}
+
+    @rx.event
+    def set_edit_open(self, value: bool):
+        self.edit_open = value
+
+    def _open_edit(self, rows: list[dict[str, Any]], row_id: str) -> None:
+        self.editing = next((r for r in rows if r["id"] == row_id), {})
+        self.edit_errors, self.edit_open = {}, bool(self.editing)
+
+    async def _save_edit(self, work: Callable[[Any, uuid.UUID, uuid.UUID], Any], *, missing: str) -> bool:
+        """Run the edit; on a refusal keep the dialog open with the errors in place (`missing`
+        when the row's id is not one), else close it. Whether it was saved."""
+        self.edit_errors = {}
+        try:
+            await self.run(work)
+        except (ServiceError, ValueError) as exc:
+            self.edit_errors = field_errors(exc) if isinstance(exc, ServiceError) else {"form": missing}
+            return False
+        self.edit_open = False
+        return True

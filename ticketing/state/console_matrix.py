@@ -15,7 +15,7 @@ from ticketing.services.errors import ServiceError, invalid
 from ticketing.services.local_times import local_input, parse_local_input
 from ticketing.services.money import format_minor
 from ticketing.state.calls import form_text
-from ticketing.state.console import ConsoleState, field_errors
+from ticketing.state.console import ConsoleState, EditDialogMixin, field_errors
 from ticketing.state.console_sessions import checked_ids
 
 
@@ -39,15 +39,12 @@ def _window(starts, ends, tz: str) -> str:
     return f"On sale {date_range(starts, None, tz)} – {date_range(ends, None, tz)}"
 
 
-class MatrixState(ConsoleState):
+class MatrixState(EditDialogMixin, ConsoleState):
     columns: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
     row_errors: dict[str, str] = {}
     currency: str = "EUR"
     currency_locked: bool = False
-    editing: dict[str, Any] = {}
-    edit_open: bool = False
-    edit_errors: dict[str, str] = {}
     add_errors: dict[str, str] = {}
     form_key: int = 0
     busy: bool = False
@@ -128,16 +125,10 @@ class MatrixState(ConsoleState):
 
     @rx.event
     def open_edit(self, type_id: str):
-        self.editing = next((r for r in self.rows if r["id"] == type_id), {})
-        self.edit_errors, self.edit_open = {}, bool(self.editing)
-
-    @rx.event
-    def set_edit_open(self, value: bool):
-        self.edit_open = value
+        self._open_edit(self.rows, type_id)
 
     @rx.event
     async def save_edit(self, form: dict):
-        self.edit_errors = {}
         tz, type_id = self.timezone, self.editing.get("id", "")
 
         def work(db, uid, eid):
@@ -152,12 +143,8 @@ class MatrixState(ConsoleState):
                 is_active=form.get("is_active") in ("on", "true", True),
             )
 
-        try:
-            await self.run(work)
-        except (ServiceError, ValueError) as exc:
-            self.edit_errors = field_errors(exc) if isinstance(exc, ServiceError) else {"form": "No such ticket type."}
+        if not await self._save_edit(work, missing="No such ticket type."):
             return
-        self.edit_open = False
         self.row_errors = {k: v for k, v in self.row_errors.items() if k != type_id}
         await self._reload()
         return rx.toast.success("Ticket type saved.")

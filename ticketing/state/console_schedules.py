@@ -20,13 +20,13 @@ from ticketing.services.local_times import zone
 from ticketing.services.money import format_minor
 from ticketing.services.schedule_rules import DAILY, describe
 from ticketing.state.calls import form_text
-from ticketing.state.console import ConsoleState, cancel_order_as_organizer, field_errors
+from ticketing.state.console import ConsoleState, EditDialogMixin, cancel_order_as_organizer, field_errors
 
 RULE_FIELDS = ("name", "start_time", "end_time", "starts_on", "ends_on", "capacity", "price")
 PREVIEW_LIMIT = 62  # lines shown; the counts cover every date
 
 
-class SchedulesState(ConsoleState):
+class SchedulesState(EditDialogMixin, ConsoleState):
     schedules: list[dict[str, Any]] = []
     rooms: list[dict[str, str]] = []
     days: list[int] = list(DAILY)
@@ -40,9 +40,6 @@ class SchedulesState(ConsoleState):
     busy: bool = False
     selected: str = ""
     dates: list[dict[str, Any]] = []
-    editing: dict[str, Any] = {}
-    edit_open: bool = False
-    edit_errors: dict[str, str] = {}
     room_error: str = ""
     form_key: int = 0
     _draft: dict[str, Any] = {}
@@ -202,12 +199,7 @@ class SchedulesState(ConsoleState):
 
     @rx.event
     def open_edit(self, occurrence_id: str):
-        self.editing = next((d for d in self.dates if d["id"] == occurrence_id), {})
-        self.edit_errors, self.edit_open = {}, bool(self.editing)
-
-    @rx.event
-    def set_edit_open(self, value: bool):
-        self.edit_open = value
+        self._open_edit(self.dates, occurrence_id)
 
     @rx.event
     async def save_edit(self, form: dict):
@@ -225,15 +217,12 @@ class SchedulesState(ConsoleState):
         if not changes:
             self.edit_open = False
             return
-        try:
-            await self.run(lambda db, uid, eid: occurrences.override_occurrence(
+        if not await self._save_edit(lambda db, uid, eid: occurrences.override_occurrence(
                 db=db, user_id=uid, event_id=eid, occurrence_id=uuid.UUID(occurrence_id), now=utcnow(),
                 capacity=changes.get("capacity", UNSET), price=changes.get("price", UNSET),
-                start_time=changes.get("start_time", UNSET), end_time=changes.get("end_time", UNSET)))
-        except (ServiceError, ValueError) as exc:
-            self.edit_errors = field_errors(exc) if isinstance(exc, ServiceError) else {"form": "No such date."}
+                start_time=changes.get("start_time", UNSET), end_time=changes.get("end_time", UNSET)),
+                missing="No such date."):
             return
-        self.edit_open = False
         await self._reload()
         return rx.toast.success(f"{current.get('date')} changed.")
 

@@ -16,7 +16,7 @@ from ticketing.services.errors import ServiceError, invalid
 from ticketing.services.local_times import local_parts, parse_date, parse_time, span_to_utc
 from ticketing.services.session_cancellation import cancel_session
 from ticketing.state.calls import form_text
-from ticketing.state.console import ConsoleState, cancel_order_as_organizer, field_errors
+from ticketing.state.console import ConsoleState, EditDialogMixin, cancel_order_as_organizer, field_errors
 
 
 def checked_ids(form: dict[str, Any], prefix: str) -> list[uuid.UUID]:
@@ -64,12 +64,9 @@ def session_row(r: console_catalog.SessionRow, tz: str, names: dict[uuid.UUID, s
     }
 
 
-class SessionsState(ConsoleState):
+class SessionsState(EditDialogMixin, ConsoleState):
     rows: list[dict[str, Any]] = []
     errors: dict[str, str] = {}
-    edit_errors: dict[str, str] = {}
-    editing: dict[str, Any] = {}
-    edit_open: bool = False
     form_key: int = 0
     busy: bool = False
 
@@ -113,16 +110,10 @@ class SessionsState(ConsoleState):
 
     @rx.event
     def open_edit(self, session_id: str):
-        self.editing = next((r for r in self.rows if r["id"] == session_id), {})
-        self.edit_errors, self.edit_open = {}, bool(self.editing)
-
-    @rx.event
-    def set_edit_open(self, value: bool):
-        self.edit_open = value
+        self._open_edit(self.rows, session_id)
 
     @rx.event
     async def save_edit(self, form: dict):
-        self.edit_errors = {}
         tz, session_id = self.timezone, self.editing.get("id", "")
 
         def work(db, uid, eid):
@@ -133,12 +124,8 @@ class SessionsState(ConsoleState):
                 capacity=parse_capacity(form_text(form, "capacity")),
                 prerequisite_session_ids=checked_ids(form, "pre_"))
 
-        try:
-            await self.run(work)
-        except (ServiceError, ValueError) as exc:
-            self.edit_errors = field_errors(exc) if isinstance(exc, ServiceError) else {"form": "No such session."}
+        if not await self._save_edit(work, missing="No such session."):
             return
-        self.edit_open = False
         await self._reload()
         return rx.toast.success("Session saved.")
 
