@@ -47,6 +47,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.services.errors import ServiceError
+from ticketing.services.seat_map import seat_label
 
 _CHECKINS = CheckIn.__table__
 _SCANS = Scan.__table__
@@ -266,8 +267,7 @@ def load_scan(db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, nonce: st
     if not rows:
         return None
     first = rows[0]
-    prior = (first[5], first[6], first[7], dict(first[8])) if first[5] is not None else None
-    ctx = ScanContext(event_id, *first[:5], prior)
+    ctx = _context(event_id, first)
     sessions: dict[uuid.UUID, SessionWindow] = {}
     own: list[SessionWindow] = []
     checkins: dict[uuid.UUID, tuple[uuid.UUID, datetime, str]] = {}
@@ -288,11 +288,6 @@ def load_scan(db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, nonce: st
         own.sort(key=lambda w: (w.starts_at, w.name))
         ticket = TicketRow(*first[9:17], sessions=tuple(own))
     return ScanFacts(ctx, ticket, sessions, checkins, seats)
-
-
-def seat_label(section: str, row: str, number: str) -> str:
-    """How the door names a seat (as the seat map's tooltip does)."""
-    return f"{section} · Row {row} · Seat {number}"
 
 
 def _sqlite_rows(db: Session, params: dict[str, Any]) -> list[tuple]:
@@ -347,7 +342,10 @@ def load_context(db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, nonce:
     is not a member of its organization."""
     conn, stmts = _conn(db)
     row = conn.execute(stmts["context"], {"event_id": event_id, "user_id": user_id, "nonce": nonce}).first()
-    if row is None:
-        return None
+    return _context(event_id, row) if row is not None else None
+
+
+def _context(event_id: uuid.UUID, row: Any) -> ScanContext:
+    """The context of a row that starts with the context query's nine columns."""
     prior = (row[5], row[6], row[7], dict(row[8])) if row[5] is not None else None
-    return ScanContext(event_id, row[0], row[1], row[2], row[3], row[4], prior)
+    return ScanContext(event_id, *row[:5], prior)

@@ -190,7 +190,12 @@ def seat_rows(db: Session, *, session_id: uuid.UUID, idxs: list[int]) -> list[tu
 
 
 def label(seat: Seat) -> str:
-    return f"{seat.section} · Row {seat.row} · Seat {seat.number}"
+    return seat_label(seat.section, seat.row, seat.number)
+
+
+def seat_label(section: str, row: str, number: str) -> str:
+    """How a seat is named to people (map tooltip, cart, door): "Stalls · Row A · Seat 12"."""
+    return f"{section} · Row {row} · Seat {number}"
 
 
 def describe_seats(db: Session, *, event_id: uuid.UUID, session_id: uuid.UUID, idxs: list[int],
