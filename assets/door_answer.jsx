@@ -45,7 +45,7 @@ export function fromServer(status, json) {
 export function ResultScreen({ shown, onClose }) {
   const ok = shown.result === "admitted";
   const d = shown.data || {};
-  const meta = [d.ticket_type, d.session_name, d.seat || null].filter(Boolean).join(" · ");
+  const meta = [d.ticket_type, d.session_name].filter(Boolean).join(" · ");
   return (
     <div
       className={`door-result ${ok ? "door-result--ok" : "door-result--no"}`}
@@ -58,6 +58,7 @@ export function ResultScreen({ shown, onClose }) {
       <div className="door-result__title">{TITLES[shown.result] || "Not admitted"}</div>
       {d.holder_name ? <div className="door-result__holder">{d.holder_name}</div> : null}
       {meta ? <div className="door-result__meta">{meta}</div> : null}
+      {d.seat ? <div className="door-result__seat" id="door-result-seat">{d.seat}</div> : null}
       {!ok || d.conflict ? <div className="door-result__detail">{shown.message}</div> : null}
       {shown.offline ? (
         <div className="door-result__offline">

@@ -265,3 +265,28 @@ def _qr_video(text: str, size: int = 480, frames: int = 10) -> bytes:
     chroma = bytes([128]) * (size * size // 2)
     header = f"YUV4MPEG2 W{size} H{size} F10:1 Ip A1:1 C420jpeg\n".encode()
     return header + b"".join(b"FRAME\n" + bytes(luma) + chroma for _ in range(frames))
+
+
+def test_a_seated_ticket_shows_its_seat_at_the_door(page: Page, viewport: str):
+    from ticketing.models import Ticket
+    from ticketing.services import orders, seat_sales
+    from tests.builders import T0, make_buyers
+    from tests.checkin_helpers import token_for
+    from tests.e2e.conftest import sign_in_as
+    from tests.seating_builders import make_seated_event
+
+    with session_scope() as db:
+        show = make_seated_event(db, bands=[("Free", 0, None)])
+        (buyer,) = make_buyers(db, 1)
+        buyer_id = buyer.id
+    held = in_tx(seat_sales.hold_seats, event_id=show.event_id, session_id=show.session_id, user_id=buyer_id,
+                 idxs=[show.idx("Stalls", "A", 3)], now=T0)
+    order = in_tx(orders.checkout, hold_id=held.hold.id, user_id=buyer_id, attendees=None, now=T0)
+    with session_scope(readonly=True) as db:
+        code = db.exec(select(Ticket.code).where(Ticket.order_id == order.id)).one()
+    sign_in_as(page, token_for(show.owner_id))
+    page.goto(f"/door/{show.event_id}")
+    expect(page.locator("#door-scanner")).to_have_attribute("data-ready", "true", timeout=30_000)
+    type_code(page, code)
+    expect(answer(page, "admitted").locator("#door-result-seat")).to_have_text("Stalls · Row A · Seat 3")
+    snapshot(page, f"door-admitted-seat-{viewport}")
