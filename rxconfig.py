@@ -7,6 +7,8 @@ import os
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
+from ticketing.preload_plugin import SeatRoutePreload
+
 config = rx.Config(
     app_name="ticketing",
     redis_url=os.environ.get("REDIS_URL") or None,
@@ -14,9 +16,13 @@ config = rx.Config(
     show_built_with_reflex=False,
     default_color_mode="light",
     disable_plugins=[SitemapPlugin],
+    # No script of ours reads window.__reflex: without this, every page imports the whole
+    # @radix-ui/themes namespace to publish it there (~40 chunks before any page can render).
+    frontend_lazy_bundled_libraries=True,
     plugins=[
         rx.plugins.RadixThemesPlugin(
             theme=rx.theme(appearance="light", accent_color="indigo", gray_color="slate", radius="large")
         ),
+        SeatRoutePreload(),
     ],
 )

@@ -3,12 +3,27 @@
 // Pan (drag), zoom (wheel, buttons, pinch), tap/click to select, keyboard navigation, tooltip,
 // legend with price-level and accessible-seat filters. `mode="organizer"` shows every status
 // and allows selecting any seat (box select with Shift+drag or the box tool).
-import React, { useCallback, useEffect, useRef, useState } from "react";
+import React, { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import {
   AVAILABLE, BLOCKED, CUSTOMER_COLORS, DIM, GAP_WAIT_MS, HELD, MINE, ORGANIZER_COLORS, POLL_MS, SHAPES, SOLD,
-  STATUS_TEXT, TYPE_TEXT, apiUrl, decodeLayout, money, seatLabel, takeEarly, urlsFromPath,
+  STATUS_TEXT, TYPE_TEXT, apiUrl, decodeLayout, money, seatGrid, seatLabel, takeEarly, takeEarlyNow, urlsFromPath,
 } from "./seatmap_data.js";
 import { drawMap } from "./seatmap_draw.js";
+
+// The page's other parts (the seat panel) rendered once the map with id `map` has its first frame
+// on screen (or failed, or after a few seconds): React then mounts and lays out the map alone.
+export function SeatMapAfter({ map = "seat-map", children }) {
+  const [show, setShow] = useState(() => typeof window !== "undefined" && !!(window.__seatmaps
+    && window.__seatmaps[map] && window.__seatmaps[map].readyAt));
+  useEffect(() => {
+    if (show) return undefined;
+    const on = (e) => { if (!e || !e.detail || e.detail === map) setShow(true); };
+    window.addEventListener("seatmap:ready", on);
+    const t = setTimeout(() => setShow(true), 4000);
+    return () => { window.removeEventListener("seatmap:ready", on); clearTimeout(t); };
+  }, [show, map]);
+  return show ? children : null;
+}
 
 export function SeatMap(props) {
   const {
@@ -85,10 +100,14 @@ export function SeatMap(props) {
     const t0 = performance.now();
     drawMap(canvas, S);
     if (!S.readyAt) {
-      // Interactive: layout and statuses in, first full frame drawn.
+      // Interactive: layout and statuses in, first full frame drawn. The "Loading seats" note
+      // goes at once (CSS on data-ready); the legend is rendered after this frame is on screen.
       S.readyAt = performance.now();
-      setReady(true);
       if (wrapRef.current) wrapRef.current.dataset.ready = "1";
+      requestAnimationFrame(() => setTimeout(() => {
+        setReady(true);
+        window.dispatchEvent(new CustomEvent("seatmap:ready", { detail: id }));
+      }, 0));
     }
     S.frames.push(performance.now() - t0);
     if (S.frames.length > 600) S.frames.splice(0, S.frames.length - 600);
@@ -145,10 +164,11 @@ export function SeatMap(props) {
     const reach = Math.max(L.radius * 1.25, (touch ? 14 : 6) / S.view.scale);
     const cx = Math.floor(wx / L.cell), cy = Math.floor(wy / L.cell);
     const span = Math.ceil(reach / L.cell);
+    const grid = seatGrid(L);
     let best = -1, bestD = reach;
     for (let gx = cx - span; gx <= cx + span; gx++) {
       for (let gy = cy - span; gy <= cy + span; gy++) {
-        const list = L.grid.get(gx * 1000003 + gy);
+        const list = grid.get(gx * 1000003 + gy);
         if (!list) continue;
         for (const i of list) {
           const d = Math.hypot(L.xs[i] - wx, L.ys[i] - wy);
@@ -261,23 +281,29 @@ export function SeatMap(props) {
     return res.json();
   };
 
+  const applySnapshot = (snap) => {
+    if (!S.L || snap.statuses.length !== S.L.n) return;
+    if (snap.version < S.version && S.codes) return; // we are already past it
+    const codes = new Uint8Array(S.L.n);
+    for (let i = 0; i < S.L.n; i++) codes[i] = snap.statuses.charCodeAt(i) - 48;
+    S.codes = codes;
+    S.version = snap.version;
+    S.stats.snapshots += 1;
+    if (!organizer) {
+      for (const i of Array.from(S.selected)) if (codes[i] !== AVAILABLE) S.selected.delete(i);
+    }
+    rebuild();
+    drainPending();
+    // The first frame now rather than at the next animation frame: React's re-render for the
+    // counts (and the page's own work) would otherwise run first.
+    if (!S.readyAt && S.size.w && S.raf) { cancelAnimationFrame(S.raf); draw(); }
+  };
+
   const loadStatus = async (prefetched) => {
     if (!statusSrc || S.fetching) return;
     S.fetching = true;
     try {
-      const snap = prefetched ? await prefetched : await fetchStatus();
-      if (!S.L || snap.statuses.length !== S.L.n) return;
-      if (snap.version < S.version && S.codes) return; // we are already past it
-      const codes = new Uint8Array(S.L.n);
-      for (let i = 0; i < S.L.n; i++) codes[i] = snap.statuses.charCodeAt(i) - 48;
-      S.codes = codes;
-      S.version = snap.version;
-      S.stats.snapshots += 1;
-      if (!organizer) {
-        for (const i of Array.from(S.selected)) if (codes[i] !== AVAILABLE) S.selected.delete(i);
-      }
-      rebuild();
-      drainPending();
+      applySnapshot(prefetched ? await prefetched : await fetchStatus());
     } catch (e) {
       setError("Could not load seat availability. Retrying…");
       setTimeout(() => loadStatus(), 2000);
@@ -290,6 +316,16 @@ export function SeatMap(props) {
     if (!layoutSrc) return;
     // Both downloads at once: the snapshot is applied as soon as the layout is decoded.
     performance.mark("seatmap-fetch");
+    const now = statusSrc ? takeEarlyNow(layoutSrc, statusSrc) : null;
+    if (now) {
+      // Both downloads already in and decoded: first frame in this very commit, no await.
+      performance.mark("seatmap-layout");
+      S.L = now.L;
+      S.stats.layouts += 1;
+      if (!S.fitted && S.size.w) { fitView(); S.fitted = true; }
+      applySnapshot(now.snap);
+      return;
+    }
     const status = statusSrc ? fetchStatus() : null;
     if (status) status.catch(() => null);
     try {
@@ -302,7 +338,7 @@ export function SeatMap(props) {
         doc = await res.json();
       }
       performance.mark("seatmap-layout");
-      S.L = decodeLayout(doc);
+      S.L = doc.decoded || decodeLayout(doc);
       S.stats.layouts += 1;
       setError("");
       if (!S.fitted && S.size.w) { fitView(); S.fitted = true; }
@@ -316,12 +352,40 @@ export function SeatMap(props) {
       await loadStatus(status || undefined);
     } catch (e) {
       setError("Could not load the seat map.");
+      window.dispatchEvent(new CustomEvent("seatmap:ready", { detail: id }));
     }
   };
 
+  // Canvas size follows its box (a layout effect, before the one loading the map: the first
+  // frame can then be drawn in the commit that mounts the map, before the page is first painted).
+  useLayoutEffect(() => {
+    const wrap = wrapRef.current, canvas = canvasRef.current;
+    if (!wrap || !canvas) return undefined;
+    const resize = () => {
+      const rect = canvas.getBoundingClientRect();
+      const dpr = Math.min(window.devicePixelRatio || 1, 2);
+      S.size = { w: rect.width, h: rect.height, dpr };
+      canvas.width = Math.round(rect.width * dpr);
+      canvas.height = Math.round(rect.height * dpr);
+      if (S.L && !S.fitted) { fitView(); S.fitted = true; }
+      requestDraw();
+    };
+    const ro = new ResizeObserver(resize);
+    ro.observe(canvas);
+    resize();
+    const onWheel = (e) => {
+      e.preventDefault();
+      const rect = canvas.getBoundingClientRect();
+      zoomAt(e.clientX - rect.left, e.clientY - rect.top, Math.exp(-e.deltaY * 0.0015));
+    };
+    canvas.addEventListener("wheel", onWheel, { passive: false });
+    return () => { ro.disconnect(); canvas.removeEventListener("wheel", onWheel); };
+  }, []);
+
   // Layout once per map (and again when the organizer re-prices seats).
-  useEffect(() => {
+  useLayoutEffect(() => {
     S.L = null; S.codes = null; S.version = -1; S.fitted = false; S.readyAt = 0;
+    if (wrapRef.current) delete wrapRef.current.dataset.ready;
     setReady(false);
     loadLayout();
   }, [layoutSrc, statusSrc]);
@@ -357,31 +421,6 @@ export function SeatMap(props) {
     rebuild();
     if (S.selected.size) centreOn(Array.from(S.selected), true);
   }, [selectRequest && selectRequest.n, ready]);
-
-  // Canvas size follows its box.
-  useEffect(() => {
-    const wrap = wrapRef.current, canvas = canvasRef.current;
-    if (!wrap || !canvas) return undefined;
-    const resize = () => {
-      const rect = canvas.getBoundingClientRect();
-      const dpr = Math.min(window.devicePixelRatio || 1, 2);
-      S.size = { w: rect.width, h: rect.height, dpr };
-      canvas.width = Math.round(rect.width * dpr);
-      canvas.height = Math.round(rect.height * dpr);
-      if (S.L && !S.fitted) { fitView(); S.fitted = true; }
-      requestDraw();
-    };
-    const ro = new ResizeObserver(resize);
-    ro.observe(canvas);
-    resize();
-    const onWheel = (e) => {
-      e.preventDefault();
-      const rect = canvas.getBoundingClientRect();
-      zoomAt(e.clientX - rect.left, e.clientY - rect.top, Math.exp(-e.deltaY * 0.0015));
-    };
-    canvas.addEventListener("wheel", onWheel, { passive: false });
-    return () => { ro.disconnect(); canvas.removeEventListener("wheel", onWheel); };
-  }, []);
 
   // Automation and benchmarks: a small read-only view of the map.
   useEffect(() => {
@@ -598,7 +637,7 @@ export function SeatMap(props) {
           ) : null}
         </div>
         {!live ? <div className="seatmap-paused" role="status">Live updates paused — refreshing every 10 s</div> : null}
-        {!ready && !error ? <div className="seatmap-loading" role="status">Loading seats…</div> : null}
+        {!ready && !error ? <div className="seatmap-loading seatmap-wait" role="status">Loading seats…</div> : null}
         {error ? <div className="seatmap-loading" role="alert">{error}</div> : null}
         {tip ? (
           <div className="seatmap-tip" role="tooltip" style={{ left: tip.x, top: tip.y }}>
@@ -609,7 +648,7 @@ export function SeatMap(props) {
         ) : null}
       </div>
       <div className="seatmap-legend">
-        {L ? L.levels.map((lv, li) => (
+        {L && ready ? L.levels.map((lv, li) => (
           <button type="button" key={lv.id} className="seatmap-level" aria-pressed={!levelOff.includes(li)}
                   onClick={() => toggleLevel(li)} data-level={lv.name}
                   title={levelOff.includes(li) ? `Show ${lv.name}` : `Hide ${lv.name}`}>

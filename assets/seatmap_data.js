@@ -46,11 +46,29 @@ export const early = (() => {
   return out;
 })();
 
+// The early layout is decoded as soon as it and this module are in (while React is still busy
+// mounting the page), and the early statuses are kept as they arrive, so the map can draw its
+// first frame in the same commit that mounts it.
+if (early) {
+  early.layout.then((doc) => { if (early.layout) early.decoded = decodeLayout(doc); }).catch(() => null);
+  early.status.then((snap) => { if (early.status) early.snap = snap; }).catch(() => null);
+}
+
 export function takeEarly(kind, url) {
   if (!early || early[kind + "Url"] !== url || !early[kind]) return null;
   const p = early[kind];
   early[kind] = null; // once: later loads must be fresh
+  if (kind === "layout" && early.decoded) { const L = early.decoded; early.decoded = null; return Promise.resolve({ decoded: L }); }
+  if (kind === "status") early.snap = null;
   return p;
+}
+
+// Both early downloads, already decoded and in, for these URLs: {L, snap} once, else null.
+export function takeEarlyNow(layoutUrl, statusUrl) {
+  if (!early || !early.decoded || !early.snap || early.layoutUrl !== layoutUrl || early.statusUrl !== statusUrl) return null;
+  const out = { L: early.decoded, snap: early.snap };
+  early.decoded = early.snap = early.layout = early.status = null;
+  return out;
 }
 
 export function decodeLayout(L) {
@@ -78,13 +96,6 @@ export function decodeLayout(L) {
   gaps.sort((a, b) => a - b);
   const pitch = gaps.length ? gaps[Math.floor(gaps.length / 2)] : 50;
   const cell = pitch * 2;
-  const grid = new Map();
-  for (let i = 0; i < n; i++) {
-    const key = Math.floor(xs[i] / cell) * 1000003 + Math.floor(ys[i] / cell);
-    let list = grid.get(key);
-    if (!list) grid.set(key, (list = []));
-    list.push(i);
-  }
   const [bx0, by0, bx1, by1] = L.bounds;
   const st = L.stage || { x: 0, y: 0, label: "Stage" };
   const secCentre = L.sections.map(() => [0, 0, 0]);
@@ -94,10 +105,25 @@ export function decodeLayout(L) {
   }
   return {
     n, xs, ys, rowOf, rowStart, pos, level, num: L.num, type: L.type, rows: L.rows, sections: L.sections,
-    levels: L.levels, pitch, radius: pitch * 0.42, cell, grid, stage: st, version: L.layout_version,
+    levels: L.levels, pitch, radius: pitch * 0.42, cell, grid: null, stage: st, version: L.layout_version,
     bounds: [Math.min(bx0, st.x - 300), Math.min(by0, st.y - 200), Math.max(bx1, st.x + 300), Math.max(by1, st.y)],
     secCentre: secCentre.map(([x, y, c]) => [c ? x / c : 0, c ? y / c : 0]),
   };
+}
+
+// The hit-testing grid (seats per cell), built on the first pointer or keyboard use rather than
+// before the first frame.
+export function seatGrid(L) {
+  if (L.grid) return L.grid;
+  const grid = new Map();
+  for (let i = 0; i < L.n; i++) {
+    const key = Math.floor(L.xs[i] / L.cell) * 1000003 + Math.floor(L.ys[i] / L.cell);
+    let list = grid.get(key);
+    if (!list) grid.set(key, (list = []));
+    list.push(i);
+  }
+  L.grid = grid;
+  return grid;
 }
 
 export function seatLabel(L, i) {
@@ -105,10 +131,14 @@ export function seatLabel(L, i) {
   return `${L.sections[r[0]]} · Row ${r[1]} · Seat ${L.num[i]}`;
 }
 
+const formats = new Map();
+
 export function money(lv) {
   if (!lv) return "";
   try {
-    return new Intl.NumberFormat(undefined, { style: "currency", currency: lv.currency }).format(Number(lv.price));
+    let f = formats.get(lv.currency);
+    if (!f) formats.set(lv.currency, (f = new Intl.NumberFormat(undefined, { style: "currency", currency: lv.currency })));
+    return f.format(Number(lv.price));
   } catch (e) {
     return `${lv.price} ${lv.currency}`;
   }

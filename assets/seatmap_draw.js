@@ -1,17 +1,81 @@
 // Seat map drawing: one canvas frame from the map's state (view, layout, colour buckets,
 // selection, cursor, box). Only seats on screen are drawn, one path per colour: circles when they
-// are big enough, squares when tiny; organizer holds and blocks as rings and crosses.
+// are big enough; organizer holds and blocks as rings and crosses. Tiny seats (the whole venue
+// in view) are squares of a few pixels written straight into the canvas's pixels: a path of
+// 20,000 rectangles took most of the first frame.
 import { AVAILABLE, HELD } from "./seatmap_data.js";
+
+const rgbCache = new Map();
+
+// "#rrggbb" as [r, g, b]; null if the colour has another form.
+function rgbOf(color) {
+  let v = rgbCache.get(color);
+  if (v === undefined) {
+    const m = /^#([0-9a-f]{6})$/i.exec(color);
+    v = m ? [parseInt(m[1].slice(0, 2), 16), parseInt(m[1].slice(2, 4), 16), parseInt(m[1].slice(4, 6), 16)] : null;
+    rgbCache.set(color, v);
+  }
+  return v;
+}
+
+// White background and every bucket of tiny seats, as pixels: each seat a square covering the
+// pixels it overlaps in proportion (as the canvas's anti-aliasing would). Buckets whose colour is
+// not "#rrggbb" are returned to be drawn as paths.
+function drawPixels(ctx, S, half) {
+  const L = S.L;
+  const { w, h, dpr } = S.size;
+  const W = Math.round(w * dpr), H = Math.round(h * dpr);
+  if (!W || !H) return [];
+  let img = S.pixels;
+  if (!img || img.width !== W || img.height !== H) img = S.pixels = ctx.createImageData(W, H);
+  const px = img.data;
+  px.fill(255);
+  const { scale, tx, ty } = S.view;
+  const xs = L.xs, ys = L.ys;
+  const k = scale * dpr, ox = tx * dpr, oy = ty * dpr, hd = half * dpr;
+  const rest = [];
+  for (const [key, list] of S.buckets) {
+    const rgb = rgbOf(key.slice(key.indexOf(":") + 1));
+    if (rgb === null) { rest.push([key, list]); continue; }
+    const [cr, cg, cb] = rgb;
+    for (let j = 0; j < list.length; j++) {
+      const i = list[j], cx = xs[i] * k + ox, cy = ys[i] * k + oy;
+      const a = cx - hd, b = cx + hd, c = cy - hd, d = cy + hd;
+      if (b <= 0 || d <= 0 || a >= W || c >= H) continue;
+      const x0 = Math.max(0, Math.floor(a)), x1 = Math.min(W, Math.ceil(b));
+      const y0 = Math.max(0, Math.floor(c)), y1 = Math.min(H, Math.ceil(d));
+      for (let y = y0; y < y1; y++) {
+        const wy = Math.min(d, y + 1) - Math.max(c, y);
+        let o = (y * W + x0) * 4;
+        for (let x = x0; x < x1; x++, o += 4) {
+          const al = (Math.min(b, x + 1) - Math.max(a, x)) * wy;
+          if (al >= 0.999) { px[o] = cr; px[o + 1] = cg; px[o + 2] = cb; }
+          else { px[o] += (cr - px[o]) * al; px[o + 1] += (cg - px[o + 1]) * al; px[o + 2] += (cb - px[o + 2]) * al; }
+        }
+      }
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  return rest;
+}
 
 export function drawMap(canvas, S) {
   const L = S.L;
   const { w, h, dpr } = S.size;
   const ctx = canvas.getContext("2d");
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.fillStyle = "#ffffff";
-  ctx.fillRect(0, 0, w, h);
   const { scale, tx, ty } = S.view;
   const r = L.radius * scale;
+  const round = r >= 2.5;
+  const half = Math.max(r, 0.9);
+  let buckets = S.buckets;
+  if (round) {
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, w, h);
+  } else {
+    buckets = drawPixels(ctx, S, half);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  }
   // Stage
   const sx = L.stage.x * scale + tx, sy = L.stage.y * scale + ty;
   const sw = Math.max(80, 1200 * scale), sh = Math.max(18, 160 * scale);
@@ -28,10 +92,8 @@ export function drawMap(canvas, S) {
   const x0 = -tx / scale - L.radius, x1 = (w - tx) / scale + L.radius;
   const y0 = -ty / scale - L.radius, y1 = (h - ty) / scale + L.radius;
   const xs = L.xs, ys = L.ys;
-  const round = r >= 2.5;
-  const half = Math.max(r, 0.9);
   const types = L.type;
-  for (const [key, list] of S.buckets) {
+  for (const [key, list] of buckets) {
     const shape = round && key.indexOf(":") > 0 ? key.slice(0, key.indexOf(":")) : "";
     const color = key.slice(key.indexOf(":") + 1);
     if (shape) {

@@ -6,7 +6,7 @@ import reflex as rx
 
 from ticketing.components.forms import card
 from ticketing.components.layout import page_shell
-from ticketing.components.seat_map import seat_map
+from ticketing.components.seat_map import after_seat_map, seat_map
 from ticketing.state.auth import AuthState
 from ticketing.state.seat_map import SeatMapState
 
@@ -169,7 +169,7 @@ def seat_map_page() -> rx.Component:
                          on_mine_change=S.refresh_hold, id="seat-map"),
                 min_width="0",
             ),
-            _panel(),
+            after_seat_map(_panel(), map="seat-map"),  # the map's first frame comes first
             class_name="seat-layout",
             width="100%",
         ),

@@ -15,6 +15,8 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import String, cast, func, literal_column
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel import Session, select
 
 from ticketing.models import (
@@ -158,6 +160,22 @@ SNAPSHOT_TTL = 2.0
 _snapshots: dict[uuid.UUID, tuple[int, datetime, dict[str, Any]]] = {}
 
 
+def _statuses_in_sql(db: Session, session_id: uuid.UUID, now: datetime) -> str | None:
+    """PostgreSQL: the status string built by the database in idx order (20,000 seats: one row
+    instead of 20,000 read into Python, a few times faster). None elsewhere, or when the idxs are
+    not exactly 0..n-1 (the caller then fills gaps itself)."""
+    if db.get_bind().dialect.name != "postgresql":
+        return None
+    count, low, high, joined = db.exec(
+        select(func.count(), func.min(EventSeat.idx), func.max(EventSeat.idx),
+               func.string_agg(cast(code_sql(now), String), aggregate_order_by(literal_column("''"), EventSeat.idx)))
+        .where(EventSeat.session_id == session_id)
+    ).one()
+    if not count or low != 0 or high != count - 1 or joined is None or len(joined) != count:
+        return None
+    return joined
+
+
 def status_snapshot(db: Session, *, seated: SeatedSession, now: datetime) -> dict[str, Any]:
     """{version, statuses}: the event's version and one code character per seat, read in one
     transaction so that deltas after `version` apply on top exactly."""
@@ -167,12 +185,15 @@ def status_snapshot(db: Session, *, seated: SeatedSession, now: datetime) -> dic
         cached = _snapshots.get(seated.session_id)
     if cached and cached[0] == version and 0 <= (now - cached[1]).total_seconds() < SNAPSHOT_TTL:
         return cached[2]
-    rows = db.exec(select(EventSeat.idx, code_sql(now)).where(EventSeat.session_id == seated.session_id)).all()
-    out = [str(BLOCKED)] * len(rows)
-    for idx, code in rows:
-        if 0 <= idx < len(out):
-            out[idx] = str(code)
-    snapshot = {"session_id": str(seated.session_id), "version": version, "statuses": "".join(out)}
+    statuses = _statuses_in_sql(db, seated.session_id, now)
+    if statuses is None:
+        rows = db.exec(select(EventSeat.idx, code_sql(now)).where(EventSeat.session_id == seated.session_id)).all()
+        out = [str(BLOCKED)] * len(rows)
+        for idx, code in rows:
+            if 0 <= idx < len(out):
+                out[idx] = str(code)
+        statuses = "".join(out)
+    snapshot = {"session_id": str(seated.session_id), "version": version, "statuses": statuses}
     with _cache_lock:
         _snapshots[seated.session_id] = (version, now, snapshot)
     return snapshot
