@@ -5,7 +5,8 @@ checkout). Four gate processes scan every ticket once plus duplicates (a share o
 scanned again, at other gates, many of them while the first scan is still in flight), each scan
 with its own nonce, in two layers measured in the same run:
 
-  service  admission.scan_ticket in one session_scope() per scan (what the API route runs)
+  service  admission.scan_at_door per scan (what the API route runs: scan_ticket in one
+           connection_scope(), retried when a request with the same nonce committed first)
   api      POST /api/v1/events/{id}/checkins over loopback HTTP to `granian ticketing.api:app`
            started here in a subprocess (keep-alive connection per gate)
 
@@ -41,6 +42,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from procstat import children, cpu_seconds  # noqa: E402  (bench/ is on the path as the script's folder)
+
 ADMIN_URL = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TICKETS_PER_ORDER = 4
 
@@ -49,24 +52,21 @@ TICKETS_PER_ORDER = 4
 
 
 def gate_main(gate: int, scans: list[tuple[str, str]], event_id: str, user_id: str, layer: str, port: int,
-              token: str, deadline: float, start_at: float, out: Any) -> None:
-    """Scan `scans` [(code, nonce)] one after the other; report latencies and answers."""
+              token: str, deadline: float, start_at: float, out: Any, release: Any) -> None:
+    """Scan `scans` [(code, nonce)] one after the other; report latencies, answers and own CPU.
+    Exits only on `release`, so that its database connection (whose backend's CPU the parent
+    reads) lives until the parent has measured."""
     event, user = uuid.UUID(event_id), uuid.UUID(user_id)
     if layer == "service":
-        from ticketing.db import get_engine, session_scope
+        from ticketing.db import get_engine
         from ticketing.models.base import utcnow
-        from ticketing.services.admission import NonceRace, scan_ticket
+        from ticketing.services.admission import scan_at_door
 
         get_engine().connect().close()  # warm the pool outside the timed loop
 
-        def one(code: str, nonce: str) -> str:
-            while True:
-                try:
-                    with session_scope() as db:
-                        return scan_ticket(db=db, event_id=event, user_id=user, code=code, nonce=nonce,
-                                           gate=f"Gate {gate}", now=utcnow()).result
-                except NonceRace:
-                    continue
+        def one(code: str, nonce: str) -> str:  # what the API route runs
+            return scan_at_door(event_id=event, user_id=user, code=code, nonce=nonce, gate=f"Gate {gate}",
+                                now=utcnow()).result
     else:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.connect()
@@ -86,6 +86,7 @@ def gate_main(gate: int, scans: list[tuple[str, str]], event_id: str, user_id: s
     while time.time() < start_at:  # every gate starts at the same instant
         time.sleep(0.001)
     latencies, answers = [], Counter()
+    cpu0 = os.times()
     for code, nonce in scans:
         if time.time() > deadline:
             answers["not_run_deadline"] += 1
@@ -96,7 +97,10 @@ def gate_main(gate: int, scans: list[tuple[str, str]], event_id: str, user_id: s
         except Exception as exc:  # counted, not hidden: the run reports it
             answers[f"error:{type(exc).__name__}"] += 1
         latencies.append(time.perf_counter() - t0)
-    out.put({"gate": gate, "latencies": latencies, "answers": dict(answers), "ended": time.time()})
+    cpu1 = os.times()
+    cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
+    out.put({"gate": gate, "latencies": latencies, "answers": dict(answers), "ended": time.time(), "cpu": cpu})
+    release.wait(timeout=300)
 
 
 # --------------------------------------------------------------------------- setup
@@ -212,6 +216,15 @@ def check_database(event_id: str, n_tickets: int) -> dict[str, int]:
     return {"checkins": checkins, "distinct_tickets": tickets, "expected": n_tickets}
 
 
+def backend_pids(db_name: str) -> set[int]:
+    """The PostgreSQL backends connected to the bench database (the gates' or the server's)."""
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (db_name,)).fetchall()
+    return {r[0] for r in rows}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -250,18 +263,27 @@ def stop_process(proc: subprocess.Popen) -> None:
 
 
 def run_layer(layer: str, data: dict[str, Any], lanes: list[list[tuple[str, str]]], port: int,
-              max_seconds: float) -> dict[str, Any]:
+              max_seconds: float, db_name: str, server_pid: int | None) -> dict[str, Any]:
+    """Run the gates; CPU per scan = the gates' own (os.times) + the API server's + the
+    database backends' (/proc), from the start instant to the last answer."""
     ctx = mp.get_context("spawn")  # fresh interpreters: no engine or pool inherited from here
     out = ctx.Queue()
+    release = ctx.Event()
     start_at = time.time() + 3.0  # time for the gates to import and connect
     procs = [
         ctx.Process(target=gate_main, args=(g + 1, lane, data["event_id"], data["user_id"], layer, port,
-                                            data["token"], start_at + max_seconds, start_at, out))
+                                            data["token"], start_at + max_seconds, start_at, out, release))
         for g, lane in enumerate(lanes)
     ]
     for p in procs:
         p.start()
+    time.sleep(max(0.0, start_at - time.time()))
+    server, backends = ({server_pid} | children(server_pid) if server_pid else set()), backend_pids(db_name)
+    server_cpu, db_cpu = cpu_seconds(server), cpu_seconds(backends)
     results = [out.get(timeout=max_seconds + 120) for _ in procs]
+    backends |= backend_pids(db_name)  # connections opened during the run count from their start
+    server_cpu, db_cpu = cpu_seconds(server) - server_cpu, cpu_seconds(backends) - db_cpu
+    release.set()
     for p in procs:
         p.join(timeout=30)
     latencies = sorted(x for r in results for x in r["latencies"])
@@ -277,6 +299,8 @@ def run_layer(layer: str, data: dict[str, Any], lanes: list[list[tuple[str, str]
         "layer": layer, "scans": len(latencies), "seconds": elapsed, "per_second": len(latencies) / elapsed,
         "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99), "max_ms": latencies[-1] * 1000,
         "mean_ms": statistics.fmean(latencies) * 1000, "answers": dict(answers),
+        "gate_cpu_ms": sum(r["cpu"] for r in results) * 1000 / len(latencies),
+        "server_cpu_ms": server_cpu * 1000 / len(latencies), "db_cpu_ms": db_cpu * 1000 / len(latencies),
     }
 
 
@@ -288,6 +312,9 @@ def report(row: dict[str, Any], check: dict[str, int], n_dup: int) -> bool:
     print(f"{row['layer']:8s} {row['scans']:6d} scans in {row['seconds']:6.1f} s = {row['per_second']:7.0f} scans/s"
           f" | p50 {row['p50_ms']:6.2f} ms  p95 {row['p95_ms']:6.2f} ms  p99 {row['p99_ms']:6.2f} ms"
           f"  max {row['max_ms']:7.1f} ms")
+    cpu = row["gate_cpu_ms"] + row["server_cpu_ms"] + row["db_cpu_ms"]
+    print(f"         cpu ms/scan {cpu:5.2f} = gates {row['gate_cpu_ms']:5.2f} + api server {row['server_cpu_ms']:5.2f}"
+          f" + postgres {row['db_cpu_ms']:5.2f}")
     print(f"         answers {answers}; check-ins {check['checkins']} for {check['distinct_tickets']} tickets"
           f" (expected {check['expected']}): {'exactly once' if exact else 'MISMATCH'}")
     return exact
@@ -327,7 +354,7 @@ def main() -> int:
                 port = free_port()
                 api = start_api(port, args.api_workers)
             reset_scans(data["event_id"])
-            row = run_layer(layer, data, lanes, port, args.max_seconds)
+            row = run_layer(layer, data, lanes, port, args.max_seconds, db_name, api.pid if api else None)
             ok &= report(row, check_database(data["event_id"], args.tickets), n_dup)
             if api is not None:
                 stop_process(api)

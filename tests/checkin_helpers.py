@@ -47,8 +47,9 @@ def buy_tickets(door: Door, buyer: uuid.UUID, type_id: uuid.UUID, quantity: int 
 
 def scan(door: Door, *, now: datetime, user: uuid.UUID | None = None, event_id: uuid.UUID | None = None,
          **kwargs) -> ScanAnswer:
-    return in_tx(admission.scan_ticket, event_id=event_id or door.ws.event_id, user_id=user or door.steward,
-                 now=now, **kwargs)
+    """A scan as the API route runs it (its own connection scope)."""
+    return admission.scan_at_door(event_id=event_id or door.ws.event_id, user_id=user or door.steward, now=now,
+                                  **kwargs)
 
 
 def cancel(order_id: uuid.UUID, user_id: uuid.UUID, *, now: datetime = T0, **kwargs):

@@ -10,6 +10,7 @@ import pytest
 
 from ticketing.models.base import utcnow
 from ticketing.services import orders
+from ticketing.services.tokens import issue_token
 from tests.builders import in_tx
 from tests.checkin_helpers import LiveEvent, buy_live, cancel, make_live_event, token_for
 
@@ -132,6 +133,24 @@ def test_only_staff_of_the_organization_get_in(api, live):
                             json={"code": t.code} if method == "POST" else None)
             assert (r.status_code, r.json()["code"]) == (404, "not_found"), (path, r.text)
     assert checkin(api, live, token=token_for(live.owner), code=t.code).status_code == 201
+
+
+def test_a_void_token_is_refused_before_anything_else(api, live):
+    """The scan checks the token's version in its own first read (no transaction of its own):
+    a token signed out everywhere is 401, whatever else is wrong with the request."""
+    from ticketing.services import accounts
+
+    (t,) = buy_live(live, live.today_only, ["Ada"])
+    old = token_for(live.steward)
+    in_tx(accounts.sign_out_everywhere, user_id=live.steward)
+    for path, body in [(live.event_id, {"code": t.code}), (uuid.uuid4(), {"code": t.code}),
+                       (live.event_id, {"code": t.code, "nonce": ""}), (live.event_id, {})]:
+        r = api.post(f"/events/{path}/checkins", token=old, json=body)
+        assert (r.status_code, r.json()["code"]) == (401, "invalid_token"), (body, r.text)
+    r = api.post(f"/events/{live.event_id}/checkins", token=token_for(uuid.uuid4()), json={"code": t.code})
+    assert (r.status_code, r.json()["code"]) == (401, "invalid_token")  # no such user
+    fresh = issue_token(user_id=live.steward, token_version=2, now=utcnow())
+    assert api.post(f"/events/{live.event_id}/checkins", token=fresh, json={"code": t.code}).status_code == 201
 
 
 def test_stats_count_admitted_and_expected_per_session(api, live):

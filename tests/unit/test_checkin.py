@@ -93,6 +93,10 @@ def test_unknown_codes(door):
         assert (answer.result, answer.status) == ("unknown_code", 404), code
         assert "holder_name" not in answer.data
     assert count(CheckIn) == 0
+    # A forgery naming a real ticket is logged as naming none (its signature is checked, as it
+    # is not the ticket's stored code); the genuine code, as scanned with stray blanks, admits.
+    assert count(Scan, ticket_id=t.id) == 0
+    assert scan(door, code=f" {t.code}\n", now=DAY1).admitted
 
 
 def test_a_code_signed_with_another_key_is_unknown(door, monkeypatch):

@@ -16,17 +16,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, PlainSerializer
 
 from ticketing.api.catalog_schemas import IdIn, TimeIn
-from ticketing.api.deps import current_user_id
+from ticketing.api.deps import current_user_id, token_claims
 from ticketing.api.problems import problem
 from ticketing.api.schemas import Strict
 from ticketing.db import session_scope
 from ticketing.models.base import utcnow
 from ticketing.services import admission, door
-from ticketing.services.admission import NonceRace, ScanAnswer
+from ticketing.services.admission import ScanAnswer
 
 router = APIRouter(tags=["door"])
 UtcTime = Annotated[datetime, PlainSerializer(lambda d: d.astimezone(timezone.utc).isoformat(), return_type=str)]
-NONCE_RACE_RETRIES = 3
 
 
 class CheckinIn(Strict):
@@ -78,21 +77,15 @@ def answer_response(answer: ScanAnswer) -> JSONResponse:
 @router.post("/events/{event_id}/checkins", status_code=201, response_model=AdmittedOut,
              responses={404: {"description": "unknown_code"}, 409: {"description": "already_checked_in"},
                         422: {"description": "wrong_event, wrong_session, not_paid, cancelled, revoked"}})
-def check_in(event_id: uuid.UUID, body: CheckinIn, user_id: uuid.UUID = Depends(current_user_id)) -> JSONResponse:
+def check_in(event_id: uuid.UUID, body: CheckinIn,
+             caller: tuple[uuid.UUID, int] = Depends(token_claims)) -> JSONResponse:
     """Admit a ticket to a session (exactly once per ticket and session, whatever the gate)."""
-    for attempt in range(NONCE_RACE_RETRIES):
-        try:
-            with session_scope() as db:
-                answer = admission.scan_ticket(
-                    db=db, event_id=event_id, user_id=user_id, code=body.code, ticket_id=body.ticket_id,
-                    session_id=body.session_id, nonce=body.nonce, scanned_at=body.scanned_at, gate=body.gate,
-                    now=utcnow(),
-                )
-            return answer_response(answer)
-        except NonceRace:
-            if attempt == NONCE_RACE_RETRIES - 1:
-                raise  # 503 busy: the client retries with the same nonce
-    raise AssertionError("unreachable")
+    user_id, token_version = caller  # the scan checks the token's version with its first read
+    answer = admission.scan_at_door(
+        event_id=event_id, user_id=user_id, token_version=token_version, code=body.code, ticket_id=body.ticket_id,
+        session_id=body.session_id, nonce=body.nonce, scanned_at=body.scanned_at, gate=body.gate, now=utcnow(),
+    )
+    return answer_response(answer)
 
 
 @router.get("/events/{event_id}/checkins/stats", response_model=list[SessionStatsOut])

@@ -45,9 +45,11 @@ class InProcessBus:
         self._queues: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = []
 
     def publish(self, event_id: str, message: dict[str, Any]) -> bool:
-        payload = json.loads(json.dumps(message, default=str))  # same shape as through Redis
         with self._lock:
             targets = list(self._queues)
+        if not targets:  # nobody listens (an API-only process): not even worth the JSON
+            return True
+        payload = json.loads(json.dumps(message, default=str))  # same shape as through Redis
         for loop, queue in targets:
             try:
                 loop.call_soon_threadsafe(queue.put_nowait, payload)
