@@ -5,7 +5,7 @@ sessions of one event, through three layers measured side by side in the same ru
 
   raw-sql  the floor: one conditional UPDATE on a scratch table per hold
            (UPDATE bench_places SET held = held + 1 WHERE id = $1 AND sold + held + 1 <= capacity)
-  service  holds.hold_tickets / orders.checkout, one session_scope() per call, as the API does
+  service  holds.place_hold / orders.checkout (in a session_scope()), what the API runs
   api      POST /api/v1/events/{id}/holds (+ /holds/{id}/checkout) over loopback HTTP to
            `granian ticketing.api:app` started here in a subprocess
 
@@ -38,6 +38,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the app; bench/ itself is on the path as the script's folder
+
+from procstat import children, cpu_seconds  # noqa: E402  (bench/ is on the path as the script's folder)
 
 ADMIN_URL = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 LAYERS = ("raw-sql", "service", "api")
@@ -188,34 +190,6 @@ def stop_process(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
-
-
-def cpu_seconds(pids: set[int]) -> float:
-    """User + system CPU of these processes so far (Linux /proc)."""
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        except (OSError, IndexError, ValueError):
-            continue  # gone meanwhile
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def children(pid: int | None) -> set[int]:
-    out: set[int] = set()
-    if pid is None:
-        return out
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        out.add(int(entry))
-            except (OSError, IndexError, ValueError):
-                continue
-    return out
 
 
 @dataclass

@@ -57,9 +57,8 @@ class Client:
         from ticketing.services.errors import ServiceError
 
         try:
-            with session_scope() as db:
-                hold = holds.hold_tickets(db=db, event_id=event_id, user_id=user_id, items=[(type_id, 1)],
-                                          now=utcnow())
+            # What POST /holds runs (without an Idempotency-Key): a transaction of its own.
+            hold, _ = holds.place_hold(event_id=event_id, user_id=user_id, items=[(type_id, 1)], now=utcnow())
             if flow == "hold+checkout":
                 with session_scope() as db:
                     orders.checkout(db=db, hold_id=hold.id, user_id=user_id, attendees=None, now=utcnow())

@@ -1,8 +1,9 @@
-"""Engine, transaction scope, after-commit hooks and row-lock helpers.
+"""Engine, transaction scopes, after-commit hooks and row-lock helpers.
 
-Every use case runs inside one `session_scope()`: the scope commits, then runs the callbacks
-registered with `on_commit` (publishing live updates, emails, Stripe follow-ups), so side effects
-never happen for a transaction that rolled back.
+Every use case runs inside one `session_scope()` (or, for the door's scans, which write no ORM
+objects, one `connection_scope()`): the scope commits, then runs the callbacks registered with
+`on_commit` (publishing live updates, emails, Stripe follow-ups), so side effects never happen
+for a transaction that rolled back.
 """
 
 from __future__ import annotations
@@ -11,21 +12,25 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, event, insert, literal_column
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import attributes, configure_mappers, instrumentation
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine, select
 
 from ticketing.services.errors import ServiceError
 from ticketing.settings import get_settings
 
+T = TypeVar("T")
+
 log = logging.getLogger(__name__)
 _engines: dict[str, Engine] = {}
 _AFTER_COMMIT = "after_commit"
 # db.info key: {table name: ids locked by lock_rows in this transaction} (live-update deltas).
 LOCKED = "locked_rows"
+_LOCK_STATES = {"55P03", "40P01", "40001"}  # lock timeout, deadlock, serialization failure
 _MAX_ROWS_PER_STATEMENT = 64  # beyond, executemany per table (a statement per shape is cached)
 
 
@@ -74,9 +79,32 @@ def dispose_engines() -> None:
     _engines.clear()
 
 
-def on_commit(db: Session, callback: Callable[[], Any]) -> None:
+def on_commit(db: Session | Connection | DriverTx, callback: Callable[[], Any]) -> None:
     """Run `callback` after the enclosing scope commits; dropped on rollback."""
     db.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def _run_after_commit(callbacks: list[Callable[[], Any]]) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # a side effect must never undo or fail a committed sale
+            log.exception("after-commit callback failed")
+
+
+@contextmanager
+def _rolled_back_on_error(rollback: Callable[[], Any]) -> Iterator[None]:
+    """Roll back on any error; a lock timeout or deadlock becomes the retryable `busy`."""
+    try:
+        yield
+    except OperationalError as exc:
+        rollback()
+        if is_lock_error(exc):
+            raise ServiceError("busy", "The system is busy right now; please try again.") from exc
+        raise
+    except BaseException:
+        rollback()
+        raise
 
 
 @contextmanager
@@ -86,24 +114,136 @@ def session_scope(*, readonly: bool = False, url: str | None = None) -> Iterator
     bind = engine.execution_options(readonly=True) if readonly else engine
     db = Session(bind=bind, expire_on_commit=False)
     try:
-        yield db
-        db.commit()
-    except OperationalError as exc:
-        db.rollback()
-        if is_lock_error(exc):
-            raise ServiceError("busy", "The system is busy right now; please try again.") from exc
-        raise
-    except BaseException:
-        db.rollback()
-        raise
+        with _rolled_back_on_error(db.rollback):
+            yield db
+            db.commit()
     finally:
         callbacks = db.info.pop(_AFTER_COMMIT, [])
         db.close()
-    for callback in callbacks:
+    _run_after_commit(callbacks)
+
+
+@contextmanager
+def connection_scope(*, url: str | None = None) -> Iterator[Connection]:
+    """One transaction on a Core connection, for use cases that write no ORM objects: commit on
+    success, roll back on error, then run after-commit hooks, like `session_scope` at about half
+    its CPU (no Session, identity map or flush: what a door scan, the hottest write, spends)."""
+    conn = get_engine(url).connect()
+    # A Connection's `info` is its pooled DBAPI connection's and outlives this transaction:
+    # what the transaction notes there (hooks, staged messages) is dropped with it.
+    info = conn.info
+    kept = set(info)
+    try:
+        with _rolled_back_on_error(conn.rollback):
+            conn.begin()
+            yield conn
+            conn.commit()
+    finally:
+        callbacks = info.pop(_AFTER_COMMIT, [])
+        for key in set(info) - kept:
+            del info[key]
+        conn.close()
+    _run_after_commit(callbacks)
+
+
+class DriverTx:
+    """A transaction on a pooled connection's own driver (psycopg) connection, for the hottest
+    use case whose statements are plain SQL anyway (a door scan): SQLAlchemy's Connection and
+    Transaction would cost more CPU than the rest of its Python (bench/checkin.py).
+    `info` holds what the transaction notes (after-commit hooks), like a Session's."""
+
+    def __init__(self, pooled: Any) -> None:
+        self.pooled = pooled  # the pool's proxy: `record_info` lives as long as the connection
+        self.driver = pooled.driver_connection
+        self.info: dict[str, Any] = {}
+
+
+@contextmanager
+def busy_on_lock() -> Iterator[None]:
+    """A driver (psycopg) lock timeout, deadlock or serialization failure becomes the retryable
+    `busy`, as `is_lock_error` does for SQLAlchemy's errors."""
+    try:
+        yield
+    except Exception as exc:
+        if getattr(exc, "sqlstate", None) in _LOCK_STATES:
+            raise ServiceError("busy", "The system is busy right now; please try again.") from exc
+        raise
+
+
+@contextmanager
+def _pooled_driver(engine: Engine) -> Iterator[Any]:
+    """A pooled connection's proxy, given back to the pool afterwards, or thrown away if broken."""
+    pooled = engine.raw_connection()
+    try:
+        yield pooled
+    finally:
+        driver = pooled.driver_connection
+        if driver.closed or driver.broken:
+            pooled.invalidate()  # a dead connection does not go back to the pool
+        pooled.close()
+
+
+@contextmanager
+def driver_scope(*, url: str | None = None) -> Iterator[DriverTx | Connection]:
+    """One transaction of plain-SQL statements: on PostgreSQL a DriverTx, elsewhere (SQLite) a
+    Core connection (`connection_scope`). Commit on success, roll back on error, then run
+    after-commit hooks; a lock timeout or deadlock becomes a retryable `busy`."""
+    engine = get_engine(url)
+    if engine.dialect.name != "postgresql":
+        with connection_scope(url=url) as conn:
+            yield conn
+        return
+    with _pooled_driver(engine) as pooled:
+        tx = DriverTx(pooled)
         try:
-            callback()
-        except Exception:  # a side effect must never undo or fail a committed sale
-            log.exception("after-commit callback failed")
+            with busy_on_lock():
+                yield tx
+                tx.driver.commit()
+        except BaseException:
+            if not (tx.driver.closed or tx.driver.broken):
+                tx.driver.rollback()
+            raise
+    _run_after_commit(tx.info.pop(_AFTER_COMMIT, []))
+
+
+def pg_driver(tx: Session | Connection | DriverTx) -> Any:
+    """The psycopg connection a transaction runs on, on PostgreSQL (same transaction); None on
+    SQLite. For hot paths whose statements are plain SQL."""
+    if isinstance(tx, DriverTx):
+        return tx.driver
+    conn = tx if isinstance(tx, Connection) else tx.connection()
+    return conn.connection.driver_connection if conn.dialect.name == "postgresql" else None
+
+
+@contextmanager
+def autocommit_connection(url: str | None = None) -> Iterator[Any]:
+    """A pooled psycopg connection in autocommit mode (every statement its own transaction) on
+    PostgreSQL, None elsewhere. For a use case that is one statement: no BEGIN / COMMIT round
+    trips. Statements keep the connection's lock timeout."""
+    engine = get_engine(url)
+    if engine.dialect.name != "postgresql":
+        yield None
+        return
+    with _pooled_driver(engine) as pooled:
+        raw = pooled.driver_connection
+        raw.autocommit = True
+        try:
+            yield raw
+        finally:
+            if not (raw.closed or raw.broken):
+                raw.autocommit = False  # how the pool hands connections to transactions
+
+
+def as_loaded(model: type[T], **values: Any) -> T:
+    """An ORM instance holding `values` as if just loaded from its row, for rows the caller
+    writes itself (then make_transient_to_detached + add makes it the session's persistent
+    copy). SQLModel's validating constructor costs 0.2-0.4 ms per row here: more than the
+    statement that inserts a hold."""
+    configure_mappers()  # a no-op once configured
+    obj = instrumentation.manager_of_class(model).new_instance()
+    for key, value in values.items():
+        attributes.set_committed_value(obj, key, value)
+    return obj
 
 
 def insert_rows(db: Session, batches: Sequence[tuple[type, Sequence[dict[str, Any]]]]) -> None:
@@ -144,7 +284,7 @@ def is_lock_error(exc: OperationalError) -> bool:
     """A lock timeout, deadlock or SQLite busy: the caller may retry."""
     orig = getattr(exc, "orig", None)
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    if code in {"55P03", "40P01", "40001"}:
+    if code in _LOCK_STATES:
         return True
     message = str(orig or exc).lower()
     return "database is locked" in message or "lock timeout" in message

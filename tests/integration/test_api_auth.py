@@ -96,3 +96,21 @@ def test_openapi_is_served(api):
     assert r.status_code == 200
     paths = r.json()["paths"]
     assert "/api/v1/auth/register" in paths and "/api/v1/orgs/{org_id}/members" in paths
+
+
+def test_a_revoked_token_or_one_of_an_unknown_user_is_refused(api):
+    """Well signed and unexpired is not enough: the token's version must be the user's."""
+    import uuid
+
+    from ticketing.db import session_scope
+    from ticketing.models.base import utcnow
+    from ticketing.services import accounts
+    from ticketing.services.tokens import issue_token
+
+    user = api.register()
+    assert api.get("/orgs", token=user["token"]).status_code == 200
+    with session_scope() as db:
+        accounts.sign_out_everywhere(db=db, user_id=uuid.UUID(user["id"]))
+    _problem(api.get("/orgs", token=user["token"]), 401, "invalid_token")
+    stranger = issue_token(user_id=uuid.uuid4(), token_version=1, now=utcnow())
+    _problem(api.get("/orgs", token=stranger), 401, "invalid_token")

@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from ticketing.db import session_scope
 from ticketing.models import EventSession, Order, TicketType
-from ticketing.services import catalog, holds, orders, places, usage
+from ticketing.services import catalog, hold_store, holds, orders, places, usage
 from ticketing.services.errors import ServiceError
 from tests.builders import T0, error_of, in_tx, make_buyers, make_event, make_session, make_ticket_type
 from tests.factories import make_org
@@ -140,6 +140,8 @@ def test_control_without_row_locks_the_race_oversells(monkeypatch):
 
     monkeypatch.setattr(places, "lock_rows", unlocked)
     monkeypatch.setattr(usage, "locked_usage", slow_count)
+    # The exact path only: the counters' path has its own control (test_claim_counters.py).
+    monkeypatch.setattr(holds, "_grant_on_counters", lambda raw, **kwargs: None)
     data = build_race(capacity=1, already_sold=0, buyers=50)
     winners, _ = race(data, full_flow=False)
     capacity, used = hot_usage(data)
@@ -286,19 +288,30 @@ def _bundle_moving_race(*, new_capacity: int, new_sold: int) -> dict:
 
 def _move_bundle_before_the_hold_locks_sessions(monkeypatch, data: dict, *, then=None) -> None:
     """The hold has read the bundle's sessions (Old) and is about to lock them when the
-    organizer's change (Old -> New) commits in its own transaction."""
-    original = places.lock_rows
+    organizer's change (Old -> New) commits in its own transaction: on the claim counters'
+    path (after its read) and, if the hold gets there, on the exact path (before its locks)."""
+    original_lock, original_read = places.lock_rows, hold_store.read_basket
     moved = threading.Event()
 
-    def lock_rows(db, model, ids, **kwargs):
-        if model is EventSession and not moved.is_set():
+    def move():
+        if not moved.is_set():
             moved.set()
             in_tx(catalog.update_ticket_type, user_id=data["owner"], event_id=data["event_id"],
                   ticket_type_id=data["bundle"], session_ids=[data["new"]], now=T0)
             if then is not None:
                 then()
-        return original(db, model, ids, **kwargs)
 
+    def read_basket(*args, **kwargs):
+        basket = original_read(*args, **kwargs)
+        move()
+        return basket
+
+    def lock_rows(db, model, ids, **kwargs):
+        if model is EventSession:
+            move()
+        return original_lock(db, model, ids, **kwargs)
+
+    monkeypatch.setattr(hold_store, "read_basket", read_basket)
     monkeypatch.setattr(places, "lock_rows", lock_rows)
 
 

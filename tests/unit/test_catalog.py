@@ -82,8 +82,10 @@ def add_type(db, user, event, sessions, name="Standard", price="23.00", currency
 
 
 def hold_places(db, event, ticket_type, sessions, quantity, *, expires_at, user, pending=False):
-    """What a hold (or a pending order) leaves behind: claims on each session and the quota."""
-    hold = Hold(event_id=event.id, user_id=user.id, currency="EUR", expires_at=expires_at, created_at=NOW)
+    """What a hold (or a pending order) leaves behind: claims on each session and the quota.
+    A buyer has one active hold per event: the hold of a pending order is converted."""
+    hold = Hold(event_id=event.id, user_id=user.id, currency="EUR", expires_at=expires_at, created_at=NOW,
+                status="converted" if pending else "active")
     db.add(hold)
     db.flush()
     order_id = None
@@ -456,7 +458,7 @@ def test_capacity_cannot_go_below_places_taken(db, owner, event):
     db.add(day)
     hold_places(db, event, ticket_type, [day], 2, expires_at=at(0, 1), user=buyer)  # held
     hold_places(db, event, ticket_type, [day], 1, expires_at=at(0, 1), user=buyer, pending=True)  # unpaid order
-    hold_places(db, event, ticket_type, [day], 4, expires_at=at(0, -1), user=buyer)  # expired: free again
+    hold_places(db, event, ticket_type, [day], 4, expires_at=at(0, -1), user=make_user(db))  # expired: free again
     base = {"db": db, "user_id": owner.id, "event_id": event.id, "session_id": day.id, "now": NOW}
     err = expect("capacity_below_taken", 409, catalog.update_session, **base, capacity=5)
     assert err.extra["taken"] == 6

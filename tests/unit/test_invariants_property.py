@@ -3,7 +3,8 @@ capacity edits, checked after every step against the capacity invariants:
 
 1. per session: sold + pending-unexpired + held-unexpired <= capacity; per quota likewise;
 2. the `sold` counters of sessions and ticket types equal the valid tickets covering them;
-3. live claims belong to live owners and match them exactly (hold items, pending tickets).
+3. the claim counters equal the sums of the existing claims;
+4. live claims belong to live owners and match them exactly (hold items, pending tickets).
 """
 
 from __future__ import annotations
@@ -174,6 +175,18 @@ class CapacityMachine(RuleBasedStateMachine):
                 assert t.sold == valid[t.id], t.name
                 if t.max_quantity is not None:
                     assert t_used[t.id].taken <= t.max_quantity, t.name
+
+    @invariant()
+    def claim_counters_are_the_sums_of_the_claims(self):
+        """The database's counters (migration 0009) equal every existing claim, expired or not."""
+        with session_scope(readonly=True) as db:
+            held, pending = Counter(), Counter()
+            for c in db.exec(select(PlaceClaim).where(PlaceClaim.event_id == self.event_id)).all():
+                (held if c.order_id is None else pending)[c.session_id or c.ticket_type_id] += c.quantity
+            rows = [*db.exec(select(EventSession).where(EventSession.id.in_(self.session_ids))).all(),
+                    *db.exec(select(TicketType).where(TicketType.id.in_(self.type_ids))).all()]
+            for row in rows:
+                assert (row.claimed_held, row.claimed_pending) == (held[row.id], pending[row.id]), row.name
 
     @invariant()
     def live_claims_match_their_live_owners(self):

@@ -99,14 +99,18 @@ def create_hold(
     idempotency_key: str | None = Header(default=None),
 ) -> JSONResponse:
     """Hold places for every item, all or nothing, until `expires_at`."""
+    items = [(i.ticket_type_id, i.quantity) for i in body.items]
+    if idempotency_key is None:  # nothing else to write with it: a transaction of its own
+        now = utcnow()
+        hold, lines = holds.place_hold(event_id=event_id, user_id=user_id, now=now, items=items,
+                                       seat_ids=body.seat_ids or ())
+        return JSONResponse(hold_out(hold, lines, now).model_dump(mode="json"), status_code=201)
 
     def work(db: Session) -> dict[str, Any]:
         now = utcnow()
-        hold = holds.hold_tickets(
-            db=db, event_id=event_id, user_id=user_id, now=now,
-            items=[(i.ticket_type_id, i.quantity) for i in body.items], seat_ids=body.seat_ids or (),
-        )
-        return hold_out(db, hold, now).model_dump(mode="json")
+        hold = holds.hold_tickets(db=db, event_id=event_id, user_id=user_id, now=now, items=items,
+                                  seat_ids=body.seat_ids or ())
+        return hold_out(hold, holds.hold_items(db=db, hold_id=hold.id), now).model_dump(mode="json")
 
     return run_idempotent(user_id=user_id, scope=f"hold:{event_id}", key=idempotency_key,
                           request=body.model_dump(mode="json"), status_code=201, work=work)
@@ -115,7 +119,8 @@ def create_hold(
 @router.get("/holds/{hold_id}", response_model=HoldOut)
 def get_hold(hold_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)) -> HoldOut:
     with session_scope(readonly=True) as db:
-        return hold_out(db, holds.get_hold(db=db, hold_id=hold_id, user_id=user_id), utcnow())
+        hold = holds.get_hold(db=db, hold_id=hold_id, user_id=user_id)
+        return hold_out(hold, holds.hold_items(db=db, hold_id=hold.id), utcnow())
 
 
 @router.delete("/holds/{hold_id}", status_code=204, response_class=Response)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, PlainSerializer
 from sqlmodel import Session, select
 
 from ticketing.api.schemas import Strict
-from ticketing.models import Hold, Order, OrderItem, Ticket, TicketTypeSession
+from ticketing.models import Hold, HoldItem, Order, OrderItem, Ticket, TicketTypeSession
 from ticketing.services import holds, money, orders, seat_map
 from ticketing.services.availability import EventAvailability
 
@@ -184,7 +184,7 @@ def availability_out(av: EventAvailability) -> AvailabilityOut:
     )
 
 
-def hold_out(db: Session, hold: Hold, now: datetime) -> HoldOut:
+def hold_out(hold: Hold, lines: Sequence[HoldItem], now: datetime) -> HoldOut:
     return HoldOut(
         id=hold.id,
         event_id=hold.event_id,
@@ -192,7 +192,7 @@ def hold_out(db: Session, hold: Hold, now: datetime) -> HoldOut:
         expires_at=hold.expires_at,
         items=[LineOut(ticket_type_id=i.ticket_type_id, quantity=i.quantity,
                        unit_price=fmt(i.unit_price_minor, hold.currency))
-               for i in holds.hold_items(db=db, hold_id=hold.id)],
+               for i in lines],
         total=fmt(hold.total_minor, hold.currency),
         currency=hold.currency,
     )

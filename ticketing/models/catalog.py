@@ -47,7 +47,10 @@ class Event(SQLModel, table=True):
 
 class EventSession(SQLModel, table=True):
     """A unit of capacity. `sold` counts confirmed places; live holds and pending orders are
-    counted from place claims, so expiry needs no job."""
+    counted from place claims, so expiry needs no job.
+
+    `claimed_held` / `claimed_pending` are the sums of the session's existing claims, expired
+    or not, kept by database triggers on place_claims (migration 0009): never written here."""
 
     __tablename__ = "sessions"
     __table_args__ = (
@@ -63,6 +66,8 @@ class EventSession(SQLModel, table=True):
     ends_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     capacity: int
     sold: int = Field(default=0)
+    claimed_held: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    claimed_pending: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     status: str = Field(default="scheduled", max_length=16)  # scheduled | cancelled
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
@@ -92,6 +97,11 @@ class TicketType(SQLModel, table=True):
     currency: str = Field(max_length=3)
     max_quantity: int | None = None  # quota over the whole sale; None = only sessions limit
     sold: int = Field(default=0)  # confirmed units
+    # Kept by database triggers (migration 0009), never written here: the sums of the type's
+    # existing quota claims, and a number that changes with anything a sale is decided on.
+    claimed_held: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    claimed_pending: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     sale_starts_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     sale_ends_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     min_per_order: int = Field(default=1)

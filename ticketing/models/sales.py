@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ticketing.models.base import UtcDateTime, new_id, utcnow
@@ -33,7 +33,12 @@ class TicketStatus(str, Enum):
 
 class Hold(SQLModel, table=True):
     __tablename__ = "holds"
-    __table_args__ = (Index("ix_holds_user_event_status", "user_id", "event_id", "status"),)
+    __table_args__ = (
+        Index("ix_holds_user_event_status", "user_id", "event_id", "status"),
+        # One active hold per buyer and event, refused by the database itself.
+        Index("uq_holds_one_active", "user_id", "event_id", unique=True,
+              postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     event_id: uuid.UUID = Field(foreign_key="events.id", index=True, ondelete="CASCADE")

@@ -10,11 +10,13 @@ Publishing runs as an after-commit hook and never fails the sale (see bus.publis
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
-from ticketing.db import LOCKED, on_commit
+from ticketing.db import LOCKED, DriverTx, on_commit
 from ticketing.models import EventSession, TicketType
 from ticketing.models.base import utcnow
 from ticketing.realtime.bus import get_bus
@@ -52,23 +54,51 @@ def stage_delta(db: Session, *, event_id: uuid.UUID, version: int) -> dict[str, 
         types = _fresh(db, TicketType, type_ids, event_id)
         session_used = usage.session_usage(db=db, sessions=sessions, now=now)
         type_used = usage.ticket_type_usage(db=db, ticket_types=types, now=now)
-    message = {
-        "type": "delta",
-        "event_id": str(event_id),
-        "version": version,
-        "at": now.isoformat(),
-        "sessions": {str(k): [u.sold, u.pending, u.held] for k, u in session_used.items()},
-        "quotas": {str(k): [u.sold, u.pending, u.held] for k, u in type_used.items()},
-        "structure": event_id in db.info.get(STRUCTURE, set()),
-        "seats": seat_status.pop_changes(db, event_id),  # {session_id: [[seat idx, code], ...]}
-        "layouts": seat_status.pop_layout_changes(db, event_id),  # seated sessions re-priced
-    }
+    return stage_counts(db, event_id=event_id, version=version, at=now,
+                        sessions={k: (u.sold, u.pending, u.held) for k, u in session_used.items()},
+                        quotas={k: (u.sold, u.pending, u.held) for k, u in type_used.items()})
+
+
+def stage_counts(db: Session, *, event_id: uuid.UUID, version: int, at: datetime,
+                 sessions: dict[uuid.UUID, tuple[int, int, int]], quotas: dict[uuid.UUID, tuple[int, int, int]]
+                 ) -> dict[str, Any]:
+    """The delta for `version` from figures counted under the caller's locks, {id: (sold,
+    pending, held)}; published once the transaction commits."""
+    message = _delta(event_id=event_id, version=version, at=at, sessions=sessions, quotas=quotas,
+                     structure=event_id in db.info.get(STRUCTURE, set()),
+                     seats=seat_status.pop_changes(db, event_id), layouts=seat_status.pop_layout_changes(db, event_id))
     bus_event = str(event_id)
     on_commit(db, lambda: get_bus().publish(bus_event, message))
     return message
 
 
-def stage_checkins(db: Session, *, event_id: uuid.UUID) -> None:
+def publish_counts(*, event_id: uuid.UUID, version: int, at: datetime,
+                   sessions: dict[uuid.UUID, tuple[int, int, int]], quotas: dict[uuid.UUID, tuple[int, int, int]]
+                   ) -> dict[str, Any]:
+    """stage_counts for a change already committed (one statement in autocommit): publish now."""
+    message = _delta(event_id=event_id, version=version, at=at, sessions=sessions, quotas=quotas, structure=False,
+                     seats={}, layouts={})
+    get_bus().publish(str(event_id), message)
+    return message
+
+
+def _delta(*, event_id: uuid.UUID, version: int, at: datetime, sessions: dict[uuid.UUID, tuple[int, int, int]],
+           quotas: dict[uuid.UUID, tuple[int, int, int]], structure: bool, seats: dict, layouts: dict
+           ) -> dict[str, Any]:
+    return {
+        "type": "delta",
+        "event_id": str(event_id),
+        "version": version,
+        "at": at.isoformat(),
+        "sessions": {str(k): list(v) for k, v in sessions.items()},
+        "quotas": {str(k): list(v) for k, v in quotas.items()},
+        "structure": structure,
+        "seats": seats,  # {session_id: [[seat idx, code], ...]}
+        "layouts": layouts,  # seated sessions re-priced
+    }
+
+
+def stage_checkins(db: Session | Connection | DriverTx, *, event_id: uuid.UUID) -> None:
     """Door figures (check-ins, scan history, conflicts) of the event changed: after commit,
     say so on its channel. No version: places did not change, and bumping the event's version
     would make every gate queue on the event row (bench/checkin.py); listeners reload the door

@@ -9,13 +9,16 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import psycopg
 
 from sqlalchemy import bindparam
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
-from ticketing.db import insert_rows
+from ticketing.db import as_loaded, autocommit_connection, insert_rows, pg_driver, session_scope
 
 from ticketing.models import (
     Event,
@@ -29,7 +32,9 @@ from ticketing.models import (
     TicketTypeSession,
 )
 from ticketing.models.base import new_id
-from ticketing.services import seat_claims
+from ticketing.realtime.publisher import publish_counts, stage_counts
+from ticketing.services import hold_store, seat_claims
+from ticketing.services.hold_store import TypeFacts
 from ticketing.services.availability import sale_refusal, visible_event
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.places import (
@@ -42,6 +47,7 @@ from ticketing.services.places import (
     lock_bundles,
     lock_fresh,
     lock_user,
+    reclaim_expired,
     session_demand,
     sessions_of_types,
 )
@@ -174,10 +180,59 @@ def hold_tickets(
     now: datetime,
     seat_ids: Sequence[uuid.UUID] = (),
 ) -> Hold:
-    """Hold places for every item, all or nothing, at today's prices, for event.hold_minutes.
+    """Hold places for every item, all or nothing, at today's prices, for event.hold_minutes,
+    in the caller's transaction.
 
-    Seated sessions need one seat per place (`seat_ids`, held in the same transaction)."""
+    Seated sessions need one seat per place (`seat_ids`, held in the same transaction).
+
+    On PostgreSQL most holds are granted on the claim counters in one statement
+    (_grant_on_counters); the others, and any the counters refuse, take the exact path
+    (_hold_exactly): lock, recount the live claims, check every rule on the locked rows."""
     quantities = normalize_items(items)
+    raw = pg_driver(db)
+    granted = None
+    if raw is not None and not seat_ids:
+        granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities, now=now)
+    if isinstance(granted, _Granted):
+        hold = granted.hold
+        stage_counts(db, event_id=event_id, version=granted.version, at=now, sessions=granted.sessions,
+                     quotas=granted.quotas)
+        _attach(db, hold, granted.lines)
+        return hold
+    return _hold_exactly(db=db, event_id=event_id, user_id=user_id, quantities=quantities, now=now,
+                         seat_ids=seat_ids, reclaim=granted == "short")
+
+
+def place_hold(
+    *, event_id: uuid.UUID, user_id: uuid.UUID, items: Sequence[tuple[uuid.UUID, int]], now: datetime,
+    seat_ids: Sequence[uuid.UUID] = (),
+) -> tuple[Hold, list[HoldItem]]:
+    """hold_tickets in a transaction of its own, for callers with nothing else to write in it
+    (the API without an Idempotency-Key): a hold granted on the counters is then one statement
+    committing by itself, without the round trips of BEGIN and COMMIT. Returns the committed
+    hold and its lines."""
+    quantities = normalize_items(items)
+    granted = None
+    if not seat_ids:
+        with autocommit_connection() as raw:
+            if raw is not None:
+                granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities, now=now)
+    if isinstance(granted, _Granted):
+        publish_counts(event_id=event_id, version=granted.version, at=now, sessions=granted.sessions,
+                       quotas=granted.quotas)
+        return granted.hold, granted.lines
+    with session_scope() as db:
+        hold = _hold_exactly(db=db, event_id=event_id, user_id=user_id, quantities=quantities, now=now,
+                             seat_ids=seat_ids, reclaim=granted == "short")
+        return hold, hold_items(db=db, hold_id=hold.id)
+
+
+def _hold_exactly(
+    *, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, quantities: dict[uuid.UUID, int], now: datetime,
+    seat_ids: Sequence[uuid.UUID], reclaim: bool,
+) -> Hold:
+    """hold_tickets under the locks of everything it counts. `reclaim`: the claim counters
+    refused this basket, so expired claims of the locked rows are deleted on the way."""
     event = visible_event(db=db, event_id=event_id, user_id=user_id)
     if event.status != EventStatus.published.value:
         raise invalid("not_on_sale", "This event is not on sale.", reason=f"event_{event.status}")
@@ -193,6 +248,8 @@ def hold_tickets(
     sessions_of, sessions, types = locked.sessions_of, locked.sessions, locked.types
     for hold_id in closed:
         delete_claims(db, hold_id=hold_id)  # expired: they counted for nothing any more
+    if reclaim:  # the counters refused: let expired claims stop weighing on them
+        reclaim_expired(db, session_ids=list(sessions), type_ids=list(types), now=now)
     check_sale_rules(event=event, types=types, quantities=quantities, now=now)
     for type_id in sorted(quantities):
         if not sessions_of[type_id]:
@@ -202,39 +259,90 @@ def hold_tickets(
                            prerequisites=locked.prerequisites)
     check_places(db, sessions=sessions, types=types, quantities=quantities, sessions_of=sessions_of, now=now)
 
-    currency = types[next(iter(quantities))].currency
-    total_minor = sum(types[t].price_minor * q for t, q in quantities.items())
-    if total_minor > MAX_TOTAL_MINOR:
-        raise invalid("total_too_large", "This order's total is too large; buy fewer tickets at once.")
-    hold = Hold(
-        id=new_id(),
-        event_id=event_id,
-        user_id=user_id,
-        status=HoldStatus.active.value,
-        currency=currency,
-        total_minor=total_minor,
-        expires_at=now + timedelta(minutes=event.hold_minutes),
-        created_at=now,
-    )
-    lines = [
-        HoldItem(id=new_id(), hold_id=hold.id, ticket_type_id=type_id, quantity=quantities[type_id],
-                 unit_price_minor=types[type_id].price_minor)
-        for type_id in sorted(quantities, key=lambda t: (types[t].sort_order, types[t].name))
-    ]
+    hold, lines = _new_hold(event_id=event_id, user_id=user_id, types=types, quantities=quantities,
+                            expires_at=now + timedelta(minutes=event.hold_minutes), now=now)
     claims = claim_rows(db, event_id=event_id, quantities=quantities, sessions_of=sessions_of, types=types,
                         expires_at=hold.expires_at, hold_id=hold.id)
     # The hold, its lines and its claims in one statement (PostgreSQL): fewer round trips
     # while the session locks are held.
     insert_rows(db, [(Hold, [hold.model_dump()]), (HoldItem, [line.model_dump() for line in lines]),
                      (PlaceClaim, claims)])
-    make_transient_to_detached(hold)
-    db.add(hold)  # known to the session as the persistent row it now is (no second INSERT)
-    # The caller usually shows the lines before committing, while the locks are still held.
-    db.info[_NEW_LINES] = (db.get_transaction(), hold.id, lines)
+    _attach(db, hold, lines)
     seat_claims.claim_hold_seats(db, event_id=event_id, hold=hold, quantities=quantities, sessions_of=sessions_of,
                                  seat_ids=seat_ids, now=now)
     bump_version(db, event_id)
     return hold
+
+
+@dataclass(frozen=True)
+class _Granted:
+    hold: Hold
+    lines: list[HoldItem]
+    version: int
+    # The live delta's figures, {id: (sold, pending, held)}: the counters as locked plus this
+    # hold's claims. They count claims that expired and are not deleted yet (the sweeper's
+    # next pass publishes them freed): never more free places than there are.
+    sessions: dict[uuid.UUID, tuple[int, int, int]]
+    quotas: dict[uuid.UUID, tuple[int, int, int]]
+
+
+def _grant_on_counters(
+    raw: psycopg.Connection, *, event_id: uuid.UUID, user_id: uuid.UUID, quantities: dict[uuid.UUID, int],
+    now: datetime,
+) -> _Granted | str | None:
+    """The hold, written on the claim counters (hold_store); else why not (a Taken outcome), or
+    None when this basket needs the exact path: an event not on sale or not visible, an unknown
+    ticket type, seats, prerequisites, the one-ticket-per-attendee rule. A buyer's active hold
+    (to close or refuse) is a `conflict`. Rule violations raise as on the exact path."""
+    basket = hold_store.basket(raw, event_id=event_id, type_ids=sorted(quantities))
+    if (basket is None or basket.event.status != EventStatus.published.value or basket.special
+            or basket.event.one_ticket_per_attendee or len(basket.types) != len(quantities)
+            or not all(basket.sessions_of[t] for t in quantities)):
+        return None
+    event, types, sessions_of = basket.event, basket.types, basket.sessions_of
+    check_sale_rules(event=event, types=types, quantities=quantities, now=now)
+    hold, lines = _new_hold(event_id=event_id, user_id=user_id, types=types, quantities=quantities,
+                            expires_at=now + timedelta(minutes=event.hold_minutes), now=now)
+    claims = claim_rows(None, event_id=event_id, quantities=quantities, sessions_of=sessions_of, types=types,
+                        expires_at=hold.expires_at, hold_id=hold.id)
+    need = session_demand(quantities, sessions_of)
+    taken = hold_store.take(raw, hold=hold, lines=lines, session_need=need, basket=basket, quantities=quantities,
+                            claims=claims)
+    if taken.outcome != "granted":
+        return taken.outcome
+    counts = taken.counts
+    return _Granted(
+        hold=hold, lines=lines, version=taken.version,
+        sessions={k: (sold, pending, held + need[k]) for k, (kind, sold, pending, held) in counts.items()
+                  if kind == "s"},
+        quotas={k: (sold, pending, held + quantities[k]) for k, (kind, sold, pending, held) in counts.items()
+                if kind == "t" and types[k].max_quantity is not None},
+    )
+
+
+def _attach(db: Session, hold: Hold, lines: list[HoldItem]) -> None:
+    """Make the hold this transaction just wrote the session's persistent row (no second
+    INSERT), and remember its lines: the caller usually shows them before committing."""
+    make_transient_to_detached(hold)
+    db.add(hold)
+    db.info[_NEW_LINES] = (db.get_transaction(), hold.id, lines)
+
+
+def _new_hold(*, event_id: uuid.UUID, user_id: uuid.UUID, types: Mapping[uuid.UUID, TicketType | TypeFacts],
+              quantities: Mapping[uuid.UUID, int], expires_at: datetime, now: datetime) -> tuple[Hold, list[HoldItem]]:
+    """The hold and its lines at today's prices (not written yet); 422 when the total is too large."""
+    total_minor = sum(types[t].price_minor * q for t, q in quantities.items())
+    if total_minor > MAX_TOTAL_MINOR:
+        raise invalid("total_too_large", "This order's total is too large; buy fewer tickets at once.")
+    hold = as_loaded(Hold, id=new_id(), event_id=event_id, user_id=user_id, status=HoldStatus.active.value,
+                     currency=types[next(iter(quantities))].currency, total_minor=total_minor,
+                     expires_at=expires_at, created_at=now)
+    lines = [
+        as_loaded(HoldItem, id=new_id(), hold_id=hold.id, ticket_type_id=type_id, quantity=quantities[type_id],
+                  unit_price_minor=types[type_id].price_minor)
+        for type_id in sorted(quantities, key=lambda t: (types[t].sort_order, types[t].name))
+    ]
+    return hold, lines
 
 
 _TYPES_WITH_SESSIONS = (

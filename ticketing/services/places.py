@@ -275,7 +275,7 @@ def write_claims(
 
 
 def claim_rows(
-    db: Session,
+    db: Session | None,
     *,
     event_id: uuid.UUID,
     quantities: Mapping[uuid.UUID, int],
@@ -286,20 +286,23 @@ def claim_rows(
     order_id: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
     """The place_claims rows of write_claims, for the caller to insert with its other rows;
-    the usage the transaction counted (for its live-update delta) already includes them."""
+    the usage the transaction counted (for its live-update delta) already includes them.
+    `db` None: written outside an ORM transaction, so there is no such usage to keep."""
     base: dict[str, Any] = {"event_id": event_id, "session_id": None, "ticket_type_id": None, "hold_id": hold_id,
                             "order_id": order_id, "expires_at": expires_at}
     pending = order_id is not None
     rows = []
     for session_id, qty in sorted(session_demand(quantities, sessions_of).items()):
         rows.append({**base, "id": new_id(), "session_id": session_id, "quantity": qty})
-        usage.note_claims(db, table=EventSession.__tablename__, row_id=session_id, quantity=qty, pending=pending,
-                          expires_at=expires_at)
+        if db is not None:
+            usage.note_claims(db, table=EventSession.__tablename__, row_id=session_id, quantity=qty,
+                              pending=pending, expires_at=expires_at)
     for type_id, qty in sorted(quantities.items()):
         if types[type_id].max_quantity is not None:
             rows.append({**base, "id": new_id(), "ticket_type_id": type_id, "quantity": qty})
-            usage.note_claims(db, table=TicketType.__tablename__, row_id=type_id, quantity=qty, pending=pending,
-                              expires_at=expires_at)
+            if db is not None:
+                usage.note_claims(db, table=TicketType.__tablename__, row_id=type_id, quantity=qty,
+                                  pending=pending, expires_at=expires_at)
     return rows
 
 
@@ -317,6 +320,17 @@ def delete_claims(db: Session, *, hold_id: uuid.UUID | None = None, order_id: uu
         usage.note_claims(db, table=table, row_id=row_id, quantity=-quantity, pending=claim_order_id is not None,
                           expires_at=expires_at)
     db.flush()
+
+
+def reclaim_expired(db: Session, *, session_ids: Sequence[uuid.UUID], type_ids: Sequence[uuid.UUID],
+                    now: datetime) -> None:
+    """Delete the expired claims of these locked sessions and ticket types: the sweeper's work,
+    done at once when the claim counters (which count them until deleted) refuse a sale. They
+    no longer counted in any recount, so the usage ledger stays exact."""
+    db.exec(delete(PlaceClaim).where(
+        PlaceClaim.expires_at <= now,
+        or_(PlaceClaim.session_id.in_(list(session_ids)), PlaceClaim.ticket_type_id.in_(list(type_ids))),
+    ))
 
 
 def live_session_ids(db: Session, *, user_id: uuid.UUID, event_id: uuid.UUID, now: datetime) -> dict[uuid.UUID, int]:

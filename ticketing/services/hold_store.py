@@ -1,0 +1,247 @@
+"""The reads and the one write of a hold granted on the claim counters (PostgreSQL only).
+
+holds.hold_tickets and holds.place_hold decide; this module only talks to the database, in plain
+SQL on a psycopg connection (the caller's transaction, or autocommit), no ORM rows:
+
+- basket: the event's settings, the asked ticket types with their revision and sessions, and
+  whether a session is seated or has prerequisites: read without locks, and kept per worker
+  process for the next buyer of the same basket (whatever changed since is caught by take).
+- take: lock the buyer, their active hold if any, the sessions and the ticket types (the lock
+  order of places.py), then, only if no ticket type's revision moved, the event's settings are
+  the ones the basket was decided on and capacity - sold - claimed covers the demand of every
+  session and quota, insert the hold, its lines and its claims (the triggers of migration 0009
+  raise the counters) and bump the event's version, all in that one statement. The partial
+  unique index on active holds refuses a second one.
+
+The counters include claims that expired but are not deleted yet, so a refusal here is not
+final: the caller then takes the exact, locked recount.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from ticketing.db import busy_on_lock
+from ticketing.models import Hold, HoldItem
+
+
+@dataclass(frozen=True, slots=True)
+class EventFacts:
+    """What a basket's rules read of the event (the attribute names of models.Event)."""
+
+    id: uuid.UUID
+    status: str
+    hold_minutes: int
+    max_tickets_per_order: int
+    one_ticket_per_attendee: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TypeFacts:
+    """What a basket's rules read of a ticket type (the attribute names of models.TicketType)."""
+
+    id: uuid.UUID
+    name: str
+    price_minor: int
+    currency: str
+    is_active: bool
+    sale_starts_at: datetime | None
+    sale_ends_at: datetime | None
+    min_per_order: int
+    max_per_order: int | None
+    max_quantity: int | None
+    sort_order: int
+    revision: int
+
+
+@dataclass(frozen=True)
+class Basket:
+    event: EventFacts
+    types: dict[uuid.UUID, TypeFacts]  # the asked ones that belong to the event
+    sessions_of: dict[uuid.UUID, list[uuid.UUID]]  # sorted session ids per ticket type
+    special: bool  # a seated session, or one with prerequisites, among them
+
+
+_READ_BASKET = """
+SELECT e.status, e.hold_minutes, e.max_tickets_per_order, e.one_ticket_per_attendee,
+       t.id, t.name, t.price_minor, t.currency, t.is_active, t.sale_starts_at, t.sale_ends_at,
+       t.min_per_order, t.max_per_order, t.max_quantity, t.sort_order, t.revision,
+       ts.session_id,
+       EXISTS (SELECT 1 FROM seated_sessions ss WHERE ss.session_id = ts.session_id)
+           OR EXISTS (SELECT 1 FROM session_prerequisites p WHERE p.session_id = ts.session_id)
+FROM events e
+LEFT JOIN ticket_types t ON t.event_id = e.id AND t.id = ANY(%(type_ids)s)
+LEFT JOIN ticket_type_sessions ts ON ts.ticket_type_id = t.id
+WHERE e.id = %(event_id)s
+"""
+
+
+# (event id, ticket type ids) -> Basket: the catalog side of recent baskets in this process.
+_BASKETS: OrderedDict[tuple[uuid.UUID, tuple[uuid.UUID, ...]], Basket] = OrderedDict()
+_MAX_BASKETS = 512
+_BASKETS_LOCK = threading.Lock()
+
+
+def basket(raw: psycopg.Connection, *, event_id: uuid.UUID, type_ids: list[uuid.UUID]) -> Basket | None:
+    """The facts a hold is decided on (None when the event does not exist): remembered, or
+    read without locks. take re-checks under its locks everything they say."""
+    key = (event_id, tuple(type_ids))
+    with _BASKETS_LOCK:  # API requests run in threads
+        known = _BASKETS.get(key)
+        if known is not None:
+            _BASKETS.move_to_end(key)
+            return known
+    found = read_basket(raw, event_id=event_id, type_ids=type_ids)
+    if found is not None:
+        with _BASKETS_LOCK:
+            _BASKETS[key] = found
+            if len(_BASKETS) > _MAX_BASKETS:
+                _BASKETS.popitem(last=False)
+    return found
+
+
+def forget_basket(event_id: uuid.UUID, type_ids: list[uuid.UUID]) -> None:
+    with _BASKETS_LOCK:
+        _BASKETS.pop((event_id, tuple(type_ids)), None)
+
+
+def read_basket(raw: psycopg.Connection, *, event_id: uuid.UUID, type_ids: list[uuid.UUID]) -> Basket | None:
+    rows = raw.execute(_READ_BASKET, {"event_id": event_id, "type_ids": type_ids}, prepare=True).fetchall()
+    if not rows:
+        return None
+    event = EventFacts(event_id, *rows[0][:4])
+    types: dict[uuid.UUID, TypeFacts] = {}
+    sessions_of: dict[uuid.UUID, list[uuid.UUID]] = {}
+    special = False
+    for row in rows:
+        type_id = row[4]
+        if type_id is None:
+            continue
+        if type_id not in types:
+            types[type_id] = TypeFacts(*row[4:16])
+            sessions_of[type_id] = []
+        if row[16] is not None:
+            sessions_of[type_id].append(row[16])
+            special = special or bool(row[17])
+    for session_ids in sessions_of.values():
+        session_ids.sort()
+    return Basket(event=event, types=types, sessions_of=sessions_of, special=special)
+
+
+_TAKE = """
+WITH locked AS MATERIALIZED (
+    SELECT * FROM (SELECT id, 'u' AS kind, 0 AS room, false AS closed, 0 AS revision,
+                          0 AS sold, 0 AS pending, 0 AS held
+                   FROM users WHERE id = %(user_id)s FOR NO KEY UPDATE) u
+    UNION ALL
+    -- The buyer's active hold, if any, before the sessions (a checkout of it locks it, then
+    -- them): then the insert below does nothing and the caller takes the exact path.
+    SELECT * FROM (SELECT id, 'h', 0, false, 0, 0, 0, 0
+                   FROM holds WHERE user_id = %(user_id)s AND event_id = %(event_id)s AND status = 'active'
+                   FOR UPDATE) h
+    UNION ALL
+    SELECT * FROM (SELECT id, 's', capacity - sold - claimed_held - claimed_pending, status = 'cancelled', 0,
+                          sold, claimed_pending, claimed_held
+                   FROM sessions WHERE id = ANY(%(session_ids)s) ORDER BY id FOR NO KEY UPDATE) s
+    UNION ALL
+    SELECT * FROM (SELECT id, 't', COALESCE(max_quantity - sold - claimed_held - claimed_pending, 2147483647),
+                          false, revision, sold, claimed_pending, claimed_held
+                   FROM ticket_types WHERE id = ANY(%(type_ids)s) ORDER BY id FOR NO KEY UPDATE) t
+),
+ok AS MATERIALIZED (
+    SELECT count(*) = %(wanted)s AND COALESCE(bool_and(NOT l.closed AND l.revision = w.revision), false)
+           AND EXISTS (SELECT 1 FROM events WHERE id = %(event_id)s AND status = 'published'
+                       AND hold_minutes = %(hold_minutes)s AND max_tickets_per_order = %(max_tickets_per_order)s
+                       AND NOT one_ticket_per_attendee) AS same,
+           COALESCE(bool_and(l.room >= w.n), false) AS room
+    FROM locked l
+    JOIN unnest(%(want_ids)s::uuid[], %(want_n)s::int[], %(want_revision)s::int[]) AS w(id, n, revision)
+      ON w.id = l.id
+),
+h AS (
+    INSERT INTO holds (id, event_id, user_id, status, currency, total_minor, expires_at, created_at)
+    SELECT %(hold_id)s, %(event_id)s, %(user_id)s, 'active', %(currency)s, %(total_minor)s, %(expires_at)s,
+           %(created_at)s
+    FROM ok WHERE ok.same AND ok.room
+    ON CONFLICT (user_id, event_id) WHERE status = 'active' DO NOTHING
+    RETURNING id
+),
+i AS (
+    INSERT INTO hold_items (id, hold_id, ticket_type_id, quantity, unit_price_minor)
+    SELECT line.id, h.id, line.type_id, line.quantity, line.price
+    FROM h, unnest(%(line_ids)s::uuid[], %(line_types)s::uuid[], %(line_quantities)s::int[],
+                   %(line_prices)s::bigint[]) AS line(id, type_id, quantity, price)
+    RETURNING 1
+),
+c AS (
+    INSERT INTO place_claims (id, event_id, session_id, ticket_type_id, hold_id, order_id, quantity, expires_at)
+    SELECT claim.id, %(event_id)s, claim.session_id, claim.type_id, h.id, NULL, claim.quantity, %(expires_at)s
+    FROM h, unnest(%(claim_ids)s::uuid[], %(claim_sessions)s::uuid[], %(claim_types)s::uuid[],
+                   %(claim_quantities)s::int[]) WITH ORDINALITY AS claim(id, session_id, type_id, quantity, n)
+    ORDER BY claim.n
+    RETURNING 1
+),
+-- Counting c's rows makes the claims go in before the event row is locked (sessions and
+-- ticket types, then the event: the lock order of every use case).
+e AS (
+    UPDATE events SET version = version + 1
+    WHERE id = %(event_id)s AND (SELECT count(*) FROM c) > 0
+    RETURNING version
+)
+SELECT (SELECT same FROM ok), (SELECT room FROM ok), (SELECT count(*) FROM h), (SELECT version FROM e),
+       (SELECT json_agg(json_build_array(id, kind, sold, pending, held)) FROM locked WHERE kind IN ('s', 't'))
+"""
+
+
+@dataclass(frozen=True)
+class Taken:
+    """The outcome of take: `granted`, or why not (`changed`: a ticket type was edited, a
+    session cancelled or a row deleted since read_basket; `short`: a counter says there is no
+    room; `conflict`: the buyer has an active hold)."""
+
+    outcome: str
+    version: int | None = None
+    # {row id: (kind 's'|'t', sold, pending, held)} as locked, before this hold's claims
+    counts: dict[uuid.UUID, tuple[str, int, int, int]] | None = None
+
+
+def take(raw: psycopg.Connection, *, hold: Hold, lines: list[HoldItem], session_need: dict[uuid.UUID, int],
+         basket: Basket, quantities: dict[uuid.UUID, int], claims: list[dict[str, Any]]) -> Taken:
+    """Insert the hold if the counters and revisions allow it (see the module's docstring)."""
+    types = basket.types
+    session_ids = sorted(session_need)
+    type_ids = sorted(types)
+    want_ids = [hold.user_id, *session_ids, *type_ids]
+    params = {
+        "user_id": hold.user_id, "event_id": hold.event_id, "session_ids": session_ids, "type_ids": type_ids,
+        "hold_minutes": basket.event.hold_minutes, "max_tickets_per_order": basket.event.max_tickets_per_order,
+        "wanted": len(want_ids), "want_ids": want_ids,
+        "want_n": [0, *(session_need[s] for s in session_ids),
+                   *(quantities[t] if types[t].max_quantity is not None else 0 for t in type_ids)],
+        "want_revision": [0, *(0 for _ in session_ids), *(types[t].revision for t in type_ids)],
+        "hold_id": hold.id, "currency": hold.currency, "total_minor": hold.total_minor,
+        "expires_at": hold.expires_at, "created_at": hold.created_at,
+        "line_ids": [x.id for x in lines], "line_types": [x.ticket_type_id for x in lines],
+        "line_quantities": [x.quantity for x in lines], "line_prices": [x.unit_price_minor for x in lines],
+        "claim_ids": [c["id"] for c in claims], "claim_sessions": [c["session_id"] for c in claims],
+        "claim_types": [c["ticket_type_id"] for c in claims], "claim_quantities": [c["quantity"] for c in claims],
+    }
+    with busy_on_lock():
+        same, room, inserted, version, counts = raw.execute(_TAKE, params, prepare=True).fetchone()
+    if not same:
+        forget_basket(hold.event_id, type_ids)
+        return Taken("changed")
+    if not room:
+        return Taken("short")
+    if not inserted:
+        return Taken("conflict")
+    return Taken("granted", version, {uuid.UUID(row_id): (kind, sold, pending, held)
+                                      for row_id, kind, sold, pending, held in counts})
+
