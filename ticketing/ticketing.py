@@ -6,6 +6,7 @@ import reflex as rx
 
 from ticketing.api import app as api_app
 from ticketing.background import retry_refunds_periodically, sweep_periodically
+from ticketing.components.page_leave import page_leave_guard
 from ticketing.components.seat_map import early_fetch
 from ticketing.pages.auth import login_page, register_page
 from ticketing.pages.cart import cart_page
@@ -56,6 +57,7 @@ app = rx.App(
     head_components=[
         rx.el.meta(name="theme-color", content="#4f46e5"),
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+        page_leave_guard(),
         early_fetch(),
     ],
     api_transformer=api_app,
