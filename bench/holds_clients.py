@@ -30,24 +30,24 @@ class Client:
 
         get_engine().connect().close()
 
-    # raw SQL: the same workload as one conditional update per step
+    # raw SQL: the same workload as one conditional update per step, each its own transaction
+    # with the durability the app gives that step (a hold commits asynchronously, a checkout
+    # synchronously: docs/decisions.md), in autocommit like the app's hold statement.
     def raw_op(self, place_id: int, flow: str) -> str:
         import psycopg
 
         if self.raw is None:
-            self.raw = psycopg.connect(os.environ["BENCH_PSYCOPG_URL"])
-        with self.raw.transaction():
-            cur = self.raw.execute(
-                "UPDATE bench_places SET held = held + 1 WHERE id = %s AND sold + held + 1 <= capacity",
-                (place_id,),
-            )
-            if cur.rowcount != 1:
-                return "insufficient_capacity"
+            self.raw = psycopg.connect(os.environ["BENCH_PSYCOPG_URL"], autocommit=True)
+        cur = self.raw.execute(
+            "UPDATE bench_places SET held = held + 1 WHERE id = %s AND sold + held + 1 <= capacity"
+            " RETURNING set_config('synchronous_commit', 'off', true)",
+            (place_id,),
+        )
+        if cur.rowcount != 1:
+            return "insufficient_capacity"
         if flow == "hold+checkout":
-            with self.raw.transaction():
-                self.raw.execute(
-                    "UPDATE bench_places SET held = held - 1, pending = pending + 1 WHERE id = %s", (place_id,)
-                )
+            self.raw.execute("UPDATE bench_places SET held = held - 1, pending = pending + 1 WHERE id = %s",
+                             (place_id,))
         return "ok"
 
     def service_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str) -> str:

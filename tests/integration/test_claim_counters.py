@@ -285,3 +285,33 @@ def test_a_refused_hold_in_autocommit_gives_its_connection_back_in_one_piece(mon
     assert refused.value.code == "max_per_order_exceeded"
     (raw,) = used
     assert not raw.closed and not raw.broken and not raw.autocommit
+
+
+def test_only_a_hold_that_is_its_own_transaction_commits_asynchronously(monkeypatch):
+    """place_hold's statement commits without waiting for the WAL flush (a hold lost to a crash
+    of the database costs no money); a hold taken inside a caller's transaction, which may go on
+    to write an order, leaves that transaction's durability alone. Neither leaks the setting
+    into the pooled connection."""
+    s = shop()
+    a, b = s["buyers"][:2]
+    modes = []
+    original = hold_store.take
+
+    def in_explicit_transaction(raw, **kw):
+        # Run place_hold's statement inside a transaction to read the mode it set for its commit.
+        own = raw.autocommit
+        raw.autocommit = False
+        taken = original(raw, **kw)
+        modes.append((kw["asynchronous"], raw.execute("SHOW synchronous_commit").fetchone()[0]))
+        raw.commit()
+        raw.autocommit = own
+        return taken
+
+    monkeypatch.setattr(hold_store, "take", in_explicit_transaction)
+    holds.place_hold(event_id=s["event_id"], user_id=a, items=[(s["type"], 1)], now=T0)
+    with session_scope() as db:
+        holds.hold_tickets(db=db, event_id=s["event_id"], user_id=b, items=[(s["type"], 1)], now=T0)
+    assert modes == [(True, "off"), (False, "on")]
+    with get_engine().connect() as conn:
+        assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+    assert counters(EventSession, s["day"]) == claim_sums(s["day"]) == (2, 0)

@@ -149,11 +149,11 @@ WITH locked AS MATERIALIZED (
     UNION ALL
     SELECT * FROM (SELECT id, 's', capacity - sold - claimed_held - claimed_pending, status = 'cancelled', 0,
                           sold, claimed_pending, claimed_held
-                   FROM sessions WHERE id = ANY(%(session_ids)s) ORDER BY id FOR NO KEY UPDATE) s
+                   FROM sessions WHERE id = ANY(%(session_ids)s::uuid[]) ORDER BY id FOR NO KEY UPDATE) s
     UNION ALL
     SELECT * FROM (SELECT id, 't', COALESCE(max_quantity - sold - claimed_held - claimed_pending, 2147483647),
                           false, revision, sold, claimed_pending, claimed_held
-                   FROM ticket_types WHERE id = ANY(%(type_ids)s) ORDER BY id FOR NO KEY UPDATE) t
+                   FROM ticket_types WHERE id = ANY(%(type_ids)s::uuid[]) ORDER BY id FOR NO KEY UPDATE) t
 ),
 ok AS MATERIALIZED (
     SELECT count(*) = %(wanted)s AND COALESCE(bool_and(NOT l.closed AND l.revision = w.revision), false)
@@ -196,7 +196,8 @@ e AS (
     RETURNING version
 )
 SELECT (SELECT same FROM ok), (SELECT room FROM ok), (SELECT count(*) FROM h), (SELECT version FROM e),
-       (SELECT json_agg(json_build_array(id, kind, sold, pending, held)) FROM locked WHERE kind IN ('s', 't'))
+       (SELECT json_agg(json_build_array(id, kind, sold, pending, held)) FROM locked WHERE kind IN ('s', 't')),
+       set_config('synchronous_commit', COALESCE(%(commit_mode)s, current_setting('synchronous_commit')), true)
 """
 
 
@@ -212,29 +213,43 @@ class Taken:
     counts: dict[uuid.UUID, tuple[str, int, int, int]] | None = None
 
 
+def _array(values: list[Any]) -> str:
+    """A PostgreSQL array literal of uuids or integers (NULL for None), cast in the statement:
+    psycopg's own list adaptation costs more client CPU than the rest of a hold's parameters."""
+    return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
+
+
 def take(raw: psycopg.Connection, *, hold: Hold, lines: list[HoldItem], session_need: dict[uuid.UUID, int],
-         basket: Basket, quantities: dict[uuid.UUID, int], claims: list[dict[str, Any]]) -> Taken:
-    """Insert the hold if the counters and revisions allow it (see the module's docstring)."""
+         basket: Basket, quantities: dict[uuid.UUID, int], claims: list[dict[str, Any]],
+         asynchronous: bool = False) -> Taken:
+    """Insert the hold if the counters and revisions allow it (see the module's docstring).
+    `asynchronous`: the statement is its own transaction (autocommit) and commits without
+    waiting for the WAL flush (docs/decisions.md, "Holds commit asynchronously"); never inside
+    a caller's transaction, whose other writes (an order) must be durable."""
     types = basket.types
     session_ids = sorted(session_need)
     type_ids = sorted(types)
     want_ids = [hold.user_id, *session_ids, *type_ids]
     params = {
-        "user_id": hold.user_id, "event_id": hold.event_id, "session_ids": session_ids, "type_ids": type_ids,
+        "user_id": hold.user_id, "event_id": hold.event_id, "session_ids": _array(session_ids),
+        "type_ids": _array(type_ids),
         "hold_minutes": basket.event.hold_minutes, "max_tickets_per_order": basket.event.max_tickets_per_order,
-        "wanted": len(want_ids), "want_ids": want_ids,
-        "want_n": [0, *(session_need[s] for s in session_ids),
-                   *(quantities[t] if types[t].max_quantity is not None else 0 for t in type_ids)],
-        "want_revision": [0, *(0 for _ in session_ids), *(types[t].revision for t in type_ids)],
+        "wanted": len(want_ids), "want_ids": _array(want_ids),
+        "want_n": _array([0, *(session_need[s] for s in session_ids),
+                          *(quantities[t] if types[t].max_quantity is not None else 0 for t in type_ids)]),
+        "want_revision": _array([0, *(0 for _ in session_ids), *(types[t].revision for t in type_ids)]),
         "hold_id": hold.id, "currency": hold.currency, "total_minor": hold.total_minor,
         "expires_at": hold.expires_at, "created_at": hold.created_at,
-        "line_ids": [x.id for x in lines], "line_types": [x.ticket_type_id for x in lines],
-        "line_quantities": [x.quantity for x in lines], "line_prices": [x.unit_price_minor for x in lines],
-        "claim_ids": [c["id"] for c in claims], "claim_sessions": [c["session_id"] for c in claims],
-        "claim_types": [c["ticket_type_id"] for c in claims], "claim_quantities": [c["quantity"] for c in claims],
+        "line_ids": _array([x.id for x in lines]), "line_types": _array([x.ticket_type_id for x in lines]),
+        "line_quantities": _array([x.quantity for x in lines]),
+        "line_prices": _array([x.unit_price_minor for x in lines]),
+        "claim_ids": _array([c["id"] for c in claims]), "claim_sessions": _array([c["session_id"] for c in claims]),
+        "claim_types": _array([c["ticket_type_id"] for c in claims]),
+        "claim_quantities": _array([c["quantity"] for c in claims]),
+        "commit_mode": "off" if asynchronous else None,
     }
     with busy_on_lock():
-        same, room, inserted, version, counts = raw.execute(_TAKE, params, prepare=True).fetchone()
+        same, room, inserted, version, counts, _ = raw.execute(_TAKE, params, prepare=True).fetchone()
     if not same:
         forget_basket(hold.event_id, type_ids)
         return Taken("changed")

@@ -216,7 +216,8 @@ def place_hold(
     if not seat_ids:
         with autocommit_connection() as raw:
             if raw is not None:
-                granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities, now=now)
+                granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities, now=now,
+                                             asynchronous=True)
     if isinstance(granted, _Granted):
         publish_counts(event_id=event_id, version=granted.version, at=now, sessions=granted.sessions,
                        quotas=granted.quotas)
@@ -288,7 +289,7 @@ class _Granted:
 
 def _grant_on_counters(
     raw: psycopg.Connection, *, event_id: uuid.UUID, user_id: uuid.UUID, quantities: dict[uuid.UUID, int],
-    now: datetime,
+    now: datetime, asynchronous: bool = False,
 ) -> _Granted | str | None:
     """The hold, written on the claim counters (hold_store); else why not (a Taken outcome), or
     None when this basket needs the exact path: an event not on sale or not visible, an unknown
@@ -307,7 +308,7 @@ def _grant_on_counters(
                         expires_at=hold.expires_at, hold_id=hold.id)
     need = session_demand(quantities, sessions_of)
     taken = hold_store.take(raw, hold=hold, lines=lines, session_need=need, basket=basket, quantities=quantities,
-                            claims=claims)
+                            claims=claims, asynchronous=asynchronous)
     if taken.outcome != "granted":
         return taken.outcome
     counts = taken.counts
