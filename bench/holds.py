@@ -5,6 +5,9 @@ sessions of one event, through three layers measured side by side in the same ru
 
   raw-sql  the floor: one conditional UPDATE on a scratch table per hold
            (UPDATE bench_places SET held = held + 1 WHERE id = $1 AND sold + held + 1 <= capacity)
+           in autocommit, committing asynchronously like the app's hold (the ratio's base)
+  raw-sql-sync  the same UPDATE in BEGIN / UPDATE / COMMIT with a synchronous commit: what the
+           floor costs when every hold waits for its WAL flush
   service  holds.place_hold / orders.checkout (in a session_scope()), what the API runs
   api      POST /api/v1/events/{id}/holds (+ /holds/{id}/checkout) over loopback HTTP to
            `granian ticketing.api:app` started here in a subprocess
@@ -42,7 +45,8 @@ sys.path.insert(0, str(ROOT))  # the app; bench/ itself is on the path as the sc
 from procstat import children, cpu_seconds  # noqa: E402  (bench/ is on the path as the script's folder)
 
 ADMIN_URL = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-LAYERS = ("raw-sql", "service", "api")
+LAYERS = ("raw-sql", "raw-sql-sync", "service", "api")
+RAW_LAYERS = ("raw-sql", "raw-sql-sync")
 WORKLOADS = (("hot", "hold"), ("spread", "hold"), ("hot", "hold+checkout"), ("spread", "hold+checkout"))
 PRICE_MINOR = 2500  # a paid ticket: checkout leaves a pending order holding its places
 HOT_CAPACITY = 10_000_000  # the measured rounds never run out of places
@@ -221,7 +225,7 @@ class Bench:
         buyer can hold once per event, so every round gets its own). `live_holds`: places of the
         hot session already held by others when the round starts."""
         spread = self.spread if spread is None else spread
-        if layer == "raw-sql":
+        if layer in RAW_LAYERS:
             self.next_place += 1000
             targets = make_places(self.raw, self.next_place, hot_capacity=capacity, spread=spread)
             self.raw.execute("UPDATE bench_places SET held = %s WHERE id = %s", (live_holds, targets["hot"][0]))
@@ -260,7 +264,7 @@ class Bench:
         per_op = 1000 / out["attempts"] if out["attempts"] else float("nan")
         out["db_cpu"] = (cpu_seconds(db) - db_cpu) * per_op
         out["cpu"] = (cpu_seconds(app) - app_cpu) * per_op + out["db_cpu"]
-        if job["layer"] == "raw-sql":
+        if job["layer"] in RAW_LAYERS:
             held_before = job["live_holds"] if job["flow"] == "hold" else 0  # checkout counts pending
             out.update(check_places(self.raw, job["check"], job["flow"], out["ok"] + held_before))
         else:
@@ -286,7 +290,7 @@ def summarize(results: list[dict[str, Any]], start_at: float) -> dict[str, Any]:
             "p99": pct(0.99), "other": outcomes}
 
 
-HEADER = (f"{'workload':<22} {'layer':<8} {'holds/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} "
+HEADER = (f"{'workload':<22} {'layer':<12} {'holds/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'cpu ms':>7} {'db ms':>6}  checks  other")
 
 
@@ -300,7 +304,7 @@ def fmt_row(name: str, layer: str, rows: list[dict[str, Any]], base: float | Non
     matches = "ok" if all(r["db_matches"] for r in rows) else "MISMATCH"
     checks = f"oversold={sum(r['oversold'] for r in rows)} db={matches}"
     extra = " ".join(f"{k}={v}" for k, v in sorted(other.items())) or "-"
-    return (f"{name:<22} {layer:<8} {med['rate']:8.0f} {ratio} {med['p50']:7.1f} {med['p99']:7.1f} "
+    return (f"{name:<22} {layer:<12} {med['rate']:8.0f} {ratio} {med['p50']:7.1f} {med['p99']:7.1f} "
             f"{med['cpu']:7.2f} {med['db_cpu']:6.2f}  {checks}  {extra}")
 
 

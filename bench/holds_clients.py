@@ -21,6 +21,7 @@ class Client:
         self.user_ids = [uuid.UUID(u) for u in user_ids]
         self.port = port
         self.raw = None
+        self.raw_sync = None
         self.http: http.client.HTTPConnection | None = None
         self.tokens: dict[uuid.UUID, str] = {}
         # Imports and the first connection outside the timed loop (a warm-up round follows).
@@ -48,6 +49,23 @@ class Client:
         if flow == "hold+checkout":
             self.raw.execute("UPDATE bench_places SET held = held - 1, pending = pending + 1 WHERE id = %s",
                              (place_id,))
+        return "ok"
+
+    def raw_sync_op(self, place_id: int, flow: str) -> str:
+        """The same steps, each in BEGIN / UPDATE / COMMIT committing synchronously."""
+        import psycopg
+
+        if self.raw_sync is None:
+            self.raw_sync = psycopg.connect(os.environ["BENCH_PSYCOPG_URL"])
+        with self.raw_sync.transaction():
+            cur = self.raw_sync.execute(
+                "UPDATE bench_places SET held = held + 1 WHERE id = %s AND sold + held + 1 <= capacity", (place_id,))
+            if cur.rowcount != 1:
+                return "insufficient_capacity"
+        if flow == "hold+checkout":
+            with self.raw_sync.transaction():
+                self.raw_sync.execute(
+                    "UPDATE bench_places SET held = held - 1, pending = pending + 1 WHERE id = %s", (place_id,))
         return "ok"
 
     def service_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str) -> str:
@@ -114,6 +132,8 @@ class Client:
             began = time.perf_counter()
             if layer == "raw-sql":
                 outcome = self.raw_op(target, flow)
+            elif layer == "raw-sql-sync":
+                outcome = self.raw_sync_op(target, flow)
             else:
                 user_id = next(users, None)
                 if user_id is None:

@@ -40,7 +40,8 @@ from ticketing.services.accounts import EMAIL_RE, normalize_email
 from ticketing.services import ticket_codes
 from ticketing.services.availability import sale_refusal
 from ticketing.services.errors import ServiceError, invalid, not_found
-from ticketing.services.holds import MAX_TOTAL_MINOR, hold_items
+from ticketing.services.hold_rules import MAX_TOTAL_MINOR
+from ticketing.services.holds import hold_items
 from ticketing.services.places import (
     bump_version,
     check_places,
