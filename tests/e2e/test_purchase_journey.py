@@ -75,3 +75,17 @@ def test_declined_card_then_another_card(page: Page, viewport: str):
     page.locator("#pay-button").click()
     expect(page.locator("#order-confirmed")).to_be_visible(timeout=30_000)
     assert [o.status for o in orders_of(customer)] == ["confirmed"]
+
+
+def test_free_tickets_skip_the_payment_step(page: Page, viewport: str):
+    customer = customer_with_shop(page, price_minor=0)
+    reserve(page, customer, 2)
+    expect(page.locator("#order-total")).to_have_text("€0.00")
+    button = page.locator("#checkout-button")
+    expect(button).to_have_text("Get my tickets")
+    snapshot(page, f"buy-free-cart-{viewport}")
+    button.click()
+
+    expect(page).to_have_url(re.compile(r"/orders/"))
+    expect(page.locator("#order-confirmed")).to_be_visible()
+    assert [o.status for o in orders_of(customer)] == ["confirmed"]

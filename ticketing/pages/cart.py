@@ -41,9 +41,10 @@ def _active() -> rx.Component:
         rx.vstack(
             _attendees(),
             form_error(CartState.error),
-            rx.button(rx.cond(CartState.busy, rx.spinner(size="2"), rx.icon("credit-card", size=18)),
-                      "Continue to payment", type="submit", size="3", width="100%", disabled=CartState.busy,
-                      id="checkout-button"),
+            rx.button(rx.cond(CartState.busy, rx.spinner(size="2"),
+                              rx.cond(CartState.free, rx.icon("ticket", size=18), rx.icon("credit-card", size=18))),
+                      rx.cond(CartState.free, "Get my tickets", "Continue to payment"), type="submit", size="3",
+                      width="100%", disabled=CartState.busy, id="checkout-button"),
             rx.button("Release these tickets", type="button", variant="ghost", color_scheme="gray", width="100%",
                       on_click=CartState.release, id="release-button"),
             spacing="3",

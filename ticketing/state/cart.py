@@ -44,6 +44,7 @@ class CartState(rx.State):
     event_title: str = ""
     event_id: str = ""
     total: str = ""
+    free: bool = False  # a zero total: checkout confirms at once, no payment step
     lines: list[dict[str, str]] = []
     attendee_slots: list[str] = []  # one label per ticket when the event names attendees
     remaining: int = 0  # seconds, from the server's clock at the last tick
@@ -84,6 +85,7 @@ class CartState(rx.State):
         h = view.hold
         self.status, self.event_title, self.event_id = view.state, view.event.title, str(view.event.id)
         self.total = money(h.total_minor, h.currency)
+        self.free = h.total_minor == 0
         self.lines = [
             {"name": name, "quantity": str(q), "unit": money(p, h.currency), "amount": money(p * q, h.currency)}
             for name, q, p in view.lines
