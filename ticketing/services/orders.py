@@ -10,19 +10,22 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from ticketing.db import insert_rows
+from ticketing.db import as_loaded, insert_rows, pg_driver
 
 from ticketing.models import (
     Event,
     EventSession,
     EventStatus,
     Hold,
+    HoldItem,
     HoldStatus,
     Order,
     OrderItem,
@@ -35,7 +38,8 @@ from ticketing.models import (
     User,
 )
 from ticketing.models.base import new_id
-from ticketing.services import seat_claims
+from ticketing.realtime.publisher import stage_counts
+from ticketing.services import order_store, seat_claims
 from ticketing.services.accounts import EMAIL_RE, normalize_email
 from ticketing.services import ticket_codes
 from ticketing.services.availability import sale_refusal
@@ -162,6 +166,9 @@ def checkout(
     items = hold_items(db=db, hold_id=hold.id)
     quantities = {i.ticket_type_id: i.quantity for i in items}
     holders = _holders(attendees, sum(quantities.values()), db.get(User, user_id))
+    if live and (order := _checkout_on_counters(db, hold=hold, event=event, items=items, holders=holders,
+                                                 now=now)) is not None:
+        return order
 
     hold.status = HoldStatus.converted.value  # written now, before the session locks are taken
     db.add(hold)
@@ -198,23 +205,8 @@ def checkout(
         payment_due_at=now + timedelta(minutes=event.payment_minutes),
         created_at=now,
     )
-    lines, tickets = [], []
-    # Ascending ids: tickets sort by (created_at, id), so they list in attendee order.
-    ticket_ids = iter(sorted(uuid.uuid4() for _ in holders))
-    unit = 0
-    for item in items:
-        line = {"id": new_id(), "order_id": order.id, "ticket_type_id": item.ticket_type_id,
-                "quantity": item.quantity, "unit_price_minor": prices[item.ticket_type_id]}
-        lines.append(line)
-        for _ in range(item.quantity):
-            name, email = holders[unit]
-            unit += 1
-            ticket_id = next(ticket_ids)
-            tickets.append(Ticket(
-                id=ticket_id, order_id=order.id, order_item_id=line["id"],
-                ticket_type_id=item.ticket_type_id, event_id=order.event_id, holder_name=name,
-                holder_email=email, code=new_ticket_code(ticket_id), code_version=1, created_at=now,
-            ).model_dump())
+    lines, tickets = _lines_and_tickets(order_id=order.id, event_id=order.event_id, items=items, prices=prices,
+                                        holders=holders, now=now)
     claims = [] if order.total_minor == 0 else claim_rows(
         db, event_id=order.event_id, quantities=quantities, sessions_of=sessions_of, types=types,
         expires_at=order.payment_due_at, order_id=order.id)
@@ -227,6 +219,61 @@ def checkout(
                         sessions_of=sessions_of, now=now)
     seat_claims.checkout_seats(db, hold=hold, order=order, now=now)
     bump_version(db, order.event_id)
+    return order
+
+
+def _lines_and_tickets(
+    *, order_id: uuid.UUID, event_id: uuid.UUID, items: Sequence[HoldItem], prices: Mapping[uuid.UUID, int],
+    holders: Sequence[tuple[str, str]], now: datetime,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The order's line rows and one ticket row per unit, holders in order, codes signed."""
+    lines, tickets = [], []
+    # Ascending ids: tickets sort by (created_at, id), so they list in attendee order.
+    ticket_ids = iter(sorted(uuid.uuid4() for _ in holders))
+    unit = 0
+    for item in items:
+        line = {"id": new_id(), "order_id": order_id, "ticket_type_id": item.ticket_type_id,
+                "quantity": item.quantity, "unit_price_minor": prices[item.ticket_type_id]}
+        lines.append(line)
+        for _ in range(item.quantity):
+            name, email = holders[unit]
+            unit += 1
+            ticket_id = next(ticket_ids)
+            tickets.append(Ticket(
+                id=ticket_id, order_id=order_id, order_item_id=line["id"],
+                ticket_type_id=item.ticket_type_id, event_id=event_id, holder_name=name,
+                holder_email=email, code=new_ticket_code(ticket_id), code_version=1, created_at=now,
+            ).model_dump())
+    return lines, tickets
+
+
+def _checkout_on_counters(db: Session, *, hold: Hold, event: Event, items: Sequence[HoldItem],
+                          holders: Sequence[tuple[str, str]], now: datetime) -> Order | None:
+    """A live hold of a paid basket as a pending order in one statement (order_store); None
+    when the exact checkout must decide (SQLite, a free order, a hold near its expiry, seats,
+    claims not as granted)."""
+    raw = pg_driver(db)
+    prices = {i.ticket_type_id: i.unit_price_minor for i in items}
+    total_minor = sum(i.unit_price_minor * i.quantity for i in items)
+    if (raw is None or total_minor == 0 or total_minor > MAX_TOTAL_MINOR
+            or hold.expires_at <= now + order_store.CLOCK_MARGIN):
+        return None
+    values = {"id": new_id(), "event_id": hold.event_id, "user_id": hold.user_id, "hold_id": hold.id,
+              "status": OrderStatus.pending.value, "currency": hold.currency, "total_minor": total_minor,
+              "payment_due_at": now + timedelta(minutes=event.payment_minutes), "payment_intent_id": None,
+              "created_at": now, "confirmed_at": None, "cancelled_at": None}
+    lines, tickets = _lines_and_tickets(order_id=values["id"], event_id=hold.event_id, items=items, prices=prices,
+                                        holders=holders, now=now)
+    converted = order_store.convert(raw, order=values, lines=lines, tickets=tickets, now=now)
+    if converted is None:
+        return None
+    order = as_loaded(Order, **values, number=converted.number)
+    make_transient_to_detached(order)
+    db.add(order)  # the persistent row the statement wrote (no second INSERT)
+    set_committed_value(hold, "status", HoldStatus.converted.value)
+    set_committed_value(event, "version", converted.version)
+    stage_counts(db, event_id=hold.event_id, version=converted.version, at=now, sessions=converted.sessions,
+                 quotas=converted.quotas)
     return order
 
 

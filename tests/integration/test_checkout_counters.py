@@ -1,0 +1,154 @@
+"""Checkout of a live hold on the claim counters (services/order_store.py), PostgreSQL: the
+hold's claims move to the order in one statement; anything it cannot decide goes to the exact
+checkout, which must then give the answer it always gave."""
+
+from __future__ import annotations
+
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from ticketing.db import session_scope
+from ticketing.models import EventSession, Hold, Order, OrderItem, PlaceClaim, Ticket, TicketType
+from ticketing.services import holds, order_store, orders
+from tests.builders import T0, error_of, in_tx, load
+from tests.integration.test_claim_counters import claim_sums, counters, shop
+from tests.integration.test_concurrency_pg import build_race
+
+
+@pytest.fixture
+def converts(monkeypatch):
+    """What order_store.convert answered in this test: True (it wrote the order) or False."""
+    seen: list[bool] = []
+    original = order_store.convert
+
+    def spy(*args, **kwargs):
+        done = original(*args, **kwargs)
+        seen.append(done is not None)
+        return done
+
+    monkeypatch.setattr(order_store, "convert", spy)
+    return seen
+
+
+def claims_of(**where) -> list[PlaceClaim]:
+    with session_scope(readonly=True) as db:
+        query = select(PlaceClaim)
+        for column, value in where.items():
+            query = query.where(getattr(PlaceClaim, column) == value)
+        return list(db.exec(query).all())
+
+
+def test_a_live_hold_becomes_a_pending_order_by_moving_its_claims(converts):
+    s = shop(quota=8)
+    a, b = s["buyers"][:2]
+    hold = in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=a, items=[(s["type"], 3)], now=T0)
+    in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=b, items=[(s["type"], 2)], now=T0)
+    claim_ids = {c.id for c in claims_of(hold_id=hold.id)}
+
+    order = in_tx(orders.checkout, hold_id=hold.id, user_id=a, attendees=None, now=T0 + timedelta(minutes=1))
+
+    assert converts == [True]
+    assert re.fullmatch(r"ORD-20300301-\d{4}", order.number)
+    stored = load(Order, order.id)
+    assert (stored.status, stored.total_minor, stored.currency, stored.hold_id) == ("pending", 6000, "EUR", hold.id)
+    assert stored.payment_due_at == T0 + timedelta(minutes=1 + 15)
+    assert load(Hold, hold.id).status == "converted"
+    moved = claims_of(order_id=order.id)
+    assert {c.id for c in moved} == claim_ids and not claims_of(hold_id=hold.id)
+    assert all(c.expires_at == stored.payment_due_at for c in moved)
+    for row_id, model in ((s["day"], EventSession), (s["type"], TicketType)):
+        assert counters(model, row_id) == claim_sums(row_id) == (2, 3)
+    with session_scope(readonly=True) as db:
+        lines = db.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
+        tickets = db.exec(select(Ticket).where(Ticket.order_id == order.id)).all()
+    assert [(x.ticket_type_id, x.quantity, x.unit_price_minor) for x in lines] == [(s["type"], 3, 2000)]
+    assert len(tickets) == 3 and {t.status for t in tickets} == {"pending"}
+    assert {t.order_item_id for t in tickets} == {lines[0].id} and len({t.code for t in tickets}) == 3
+
+    # The rest of the order's life is the usual one.
+    in_tx(orders.confirm_order, order_id=order.id, now=T0 + timedelta(minutes=2))
+    day = load(EventSession, s["day"])
+    assert (day.sold, day.claimed_held, day.claimed_pending) == (3, 2, 0)
+
+
+def test_order_numbers_follow_each_other_whichever_checkout_writes_them(converts):
+    s = shop(capacity=20)
+    a, b, c = s["buyers"]
+    first, second, third = (in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=u, items=[(s["type"], 1)],
+                                  now=T0) for u in (a, b, c))
+    numbers = [in_tx(orders.checkout, hold_id=first.id, user_id=a, attendees=None, now=T0).number,
+               # within the clock margin of its expiry: the exact checkout
+               in_tx(orders.checkout, hold_id=second.id, user_id=b, attendees=None,
+                     now=second.expires_at - order_store.CLOCK_MARGIN).number,
+               in_tx(orders.checkout, hold_id=third.id, user_id=c, attendees=None, now=T0).number]
+    assert converts == [True, True]  # the second never asked the counters
+    assert [int(n.rsplit("-", 1)[1]) for n in numbers] == [1, 2, 3]
+
+
+def test_a_hold_missing_a_claim_is_decided_by_the_exact_checkout(converts):
+    s = shop(capacity=3)
+    a, b = s["buyers"][:2]
+    hold = in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=a, items=[(s["type"], 2)], now=T0)
+    # As if a server whose clock runs ahead had counted it expired and reclaimed its claim,
+    # then sold the places to someone else.
+    with session_scope() as db:
+        for claim in db.exec(select(PlaceClaim).where(PlaceClaim.hold_id == hold.id)).all():
+            db.delete(claim)
+    in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=b, items=[(s["type"], 2)], now=T0)
+
+    err = error_of(orders.checkout, hold_id=hold.id, user_id=a, attendees=None, now=T0)
+
+    assert converts == [False] and err.code == "hold_expired"
+    assert load(Hold, hold.id).status == "active" and not claims_of(hold_id=hold.id)
+    assert counters(EventSession, s["day"]) == claim_sums(s["day"]) == (2, 0)
+    with session_scope(readonly=True) as db:
+        assert db.exec(select(Order).where(Order.hold_id == hold.id)).first() is None
+
+
+def test_free_orders_and_holds_at_the_edge_of_expiry_take_the_exact_checkout(converts, monkeypatch):
+    s = shop(capacity=10)
+    a, b = s["buyers"][:2]
+    late = in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=a, items=[(s["type"], 1)], now=T0)
+    order = in_tx(orders.checkout, hold_id=late.id, user_id=a, attendees=None,
+                  now=late.expires_at - timedelta(seconds=5))
+    assert converts == [] and load(Order, order.id).status == "pending"
+    assert counters(EventSession, s["day"]) == claim_sums(s["day"]) == (0, 1)
+
+    with session_scope() as db:
+        db.get(TicketType, s["type"]).price_minor = 0
+    free = in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=b, items=[(s["type"], 2)], now=T0)
+    order = in_tx(orders.checkout, hold_id=free.id, user_id=b, attendees=None, now=T0)
+    assert converts == [] and load(Order, order.id).status == "confirmed"
+    assert load(EventSession, s["day"]).sold == 2
+
+
+def test_checkouts_on_the_counters_and_exact_ones_racing_never_deadlock(converts):
+    """Both checkouts lock in the same order (hold, sessions, ticket types, order number, event):
+    run side by side on one hot session and three overlapping ticket types, none waits into a
+    deadlock (which would surface as `busy`), numbers stay gapless and the counters exact."""
+    data = build_race(capacity=1_000, already_sold=0, buyers=48)
+    types = data["types"]
+    held = [in_tx(holds.hold_tickets, event_id=data["event_id"], user_id=u, items=[(types[i % 3], 1)], now=T0)
+            for i, u in enumerate(data["buyers"])]
+    start = threading.Barrier(8)
+
+    def checkout(i: int) -> str:
+        if i < 8:
+            start.wait(timeout=30)
+        hold = held[i]
+        # Every other buyer checks out inside the clock margin: the exact path.
+        now = T0 if i % 2 else hold.expires_at - timedelta(seconds=5)
+        order = in_tx(orders.checkout, hold_id=hold.id, user_id=hold.user_id, attendees=None, now=now)
+        return order.number
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        numbers = list(pool.map(checkout, range(len(held))))
+    assert converts.count(True) == len(held) // 2 and False not in converts
+    assert sorted(int(n.rsplit("-", 1)[1]) for n in numbers) == list(range(1, len(held) + 1))
+    assert counters(EventSession, data["hot"]) == claim_sums(data["hot"]) == (0, len(held))
+    assert counters(TicketType, types[2]) == claim_sums(types[2]) == (0, len(held) // 3)
