@@ -121,8 +121,8 @@ class Converted:
 def convert(raw: psycopg.Connection, *, order: dict[str, Any], lines: list[dict[str, Any]],
             tickets: list[dict[str, Any]], now: datetime) -> Converted | None:
     """Write the order if the hold's claims allow it (in the caller's transaction, which holds
-    the hold's row lock); None when the exact checkout must decide. Text columns go as arrays
-    psycopg adapts (names may hold commas and quotes)."""
+    the hold's row lock); None when the exact checkout must decide. Uuids and integers go as
+    array literals; text (holder names may hold commas and quotes) as lists psycopg adapts."""
     params = {
         "hold_id": order["hold_id"], "order_id": order["id"], "event_id": order["event_id"],
         "user_id": order["user_id"], "currency": order["currency"], "total_minor": order["total_minor"],
@@ -131,7 +131,8 @@ def convert(raw: psycopg.Connection, *, order: dict[str, Any], lines: list[dict[
         "line_ids": pg_array([x["id"] for x in lines]), "line_types": pg_array([x["ticket_type_id"] for x in lines]),
         "line_quantities": pg_array([x["quantity"] for x in lines]),
         "line_prices": pg_array([x["unit_price_minor"] for x in lines]),
-        "ticket_ids": pg_array([x["id"] for x in tickets]), "ticket_lines": pg_array([x["order_item_id"] for x in tickets]),
+        "ticket_ids": pg_array([x["id"] for x in tickets]),
+        "ticket_lines": pg_array([x["order_item_id"] for x in tickets]),
         "ticket_types": pg_array([x["ticket_type_id"] for x in tickets]),
         "ticket_names": [x["holder_name"] for x in tickets], "ticket_emails": [x["holder_email"] for x in tickets],
         "ticket_codes": [x["code"] for x in tickets],
