@@ -18,21 +18,13 @@ from ticketing.services import holds, order_store, orders
 from tests.builders import T0, error_of, in_tx, load
 from tests.integration.test_claim_counters import claim_sums, counters, shop
 from tests.integration.test_concurrency_pg import build_race
+from tests.spies import record_outcomes
 
 
 @pytest.fixture
 def converts(monkeypatch):
     """What order_store.convert answered in this test: True (it wrote the order) or False."""
-    seen: list[bool] = []
-    original = order_store.convert
-
-    def spy(*args, **kwargs):
-        done = original(*args, **kwargs)
-        seen.append(done is not None)
-        return done
-
-    monkeypatch.setattr(order_store, "convert", spy)
-    return seen
+    return record_outcomes(monkeypatch, order_store, "convert", lambda done: done is not None)
 
 
 def claims_of(**where) -> list[PlaceClaim]:

@@ -20,6 +20,7 @@ from ticketing.services.errors import ServiceError
 from tests.builders import T0, error_of, in_tx, load, make_buyers, make_event, make_session, make_ticket_type
 from tests.conftest import migrate
 from tests.factories import make_org
+from tests.spies import record_outcomes
 from tests.integration.test_concurrency_pg import build_race, hot_usage, race
 
 
@@ -49,16 +50,7 @@ def claim_sums(row_id, url: str | None = None) -> tuple[int, int]:
 @pytest.fixture
 def takes(monkeypatch):
     """The outcomes of hold_store.take in this test, in order."""
-    seen: list[str] = []
-    original = hold_store.take
-
-    def spy(*args, **kwargs):
-        taken = original(*args, **kwargs)
-        seen.append(taken.outcome)
-        return taken
-
-    monkeypatch.setattr(hold_store, "take", spy)
-    return seen
+    return record_outcomes(monkeypatch, hold_store, "take", lambda taken: taken.outcome)
 
 
 def test_a_simple_hold_is_granted_on_the_counters_and_they_follow_its_life(takes):
