@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from ticketing.db import session_scope
-from ticketing.models import EventSession, Hold, Order, OrderItem, PlaceClaim, Ticket, TicketType
+from ticketing.models import Event, EventSession, Hold, Order, OrderItem, PlaceClaim, Ticket, TicketType
 from ticketing.services import holds, order_store, orders
 from tests.builders import T0, error_of, in_tx, load
 from tests.integration.test_claim_counters import claim_sums, counters, shop
@@ -117,6 +117,37 @@ def test_free_orders_and_holds_at_the_edge_of_expiry_take_the_exact_checkout(con
     order = in_tx(orders.checkout, hold_id=free.id, user_id=b, attendees=None, now=T0)
     assert converts == [] and load(Order, order.id).status == "confirmed"
     assert load(EventSession, s["day"]).sold == 2
+
+
+def test_the_checkout_read_sends_anyone_elses_hold_to_the_exact_answers_and_names_attendees(converts):
+    """order_store.read_hold decides on the hold, its lines, the event and the buyer as it reads
+    them under the hold's lock: someone else's hold and a cancelled event get the exact path's
+    answers; attendees get their tickets in order; rows the caller's session had loaded show
+    what the statement wrote."""
+    s = shop(capacity=10)
+    a, b, c = s["buyers"]
+    hold = in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=a, items=[(s["type"], 2)], now=T0)
+    assert error_of(orders.checkout, hold_id=hold.id, user_id=b, attendees=None, now=T0).code == "not_found"
+    bad = [orders.Attendee("Ada", "ada@example.com"), orders.Attendee("Bob", "not-an-email")]
+    assert error_of(orders.checkout, hold_id=hold.id, user_id=a, attendees=bad, now=T0).code == "invalid_attendee"
+    assert converts == [] and load(Hold, hold.id).status == "active"
+
+    named = [orders.Attendee(" Ada ", "ADA@example.com"), orders.Attendee("Bob", "bob@example.com")]
+    with session_scope() as db:
+        loaded = db.get(Hold, hold.id)
+        order = orders.checkout(db=db, hold_id=hold.id, user_id=a, attendees=named, now=T0)
+        assert loaded.status == "converted"
+    assert converts == [True]
+    with session_scope(readonly=True) as db:
+        tickets = db.exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.created_at, Ticket.id))
+        assert [(t.holder_name, t.holder_email) for t in tickets] == [("Ada", "ada@example.com"),
+                                                                       ("Bob", "bob@example.com")]
+
+    other = in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=c, items=[(s["type"], 1)], now=T0)
+    with session_scope() as db:
+        db.get(Event, s["event_id"]).status = "cancelled"
+    err = error_of(orders.checkout, hold_id=other.id, user_id=c, attendees=None, now=T0)
+    assert err.code == "not_on_sale" and converts == [True]
 
 
 def test_checkouts_on_the_counters_and_exact_ones_racing_never_deadlock(converts):

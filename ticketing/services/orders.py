@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -97,10 +98,10 @@ def next_order_number(db: Session, now: datetime) -> str:
     return f"ORD-{day}-{number:04d}"
 
 
-def _holders(attendees: Sequence[Attendee] | None, units: int, buyer: User) -> list[tuple[str, str]]:
-    """(name, email) per unit: the named attendees in order, else the buyer for every unit."""
+def _holders(attendees: Sequence[Attendee] | None, units: int, buyer: tuple[str, str]) -> list[tuple[str, str]]:
+    """(name, email) per unit: the named attendees in order, else the buyer's for every unit."""
     if not attendees:
-        return [(buyer.name, buyer.email)] * units
+        return [buyer] * units
     if len(attendees) != units:
         raise invalid("attendees_mismatch", f"Name one attendee per ticket ({units}).", expected=units)
     out = []
@@ -149,7 +150,13 @@ def checkout(
 
     A live hold keeps its locked prices. An expired one is re-taken at today's prices when its
     places are still free (the order's item prices show it), else 409 `hold_expired`.
+
+    Most live paid holds check out on the claim counters (_checkout_on_counters); everything
+    else, and every refusal, is decided here under the locks of what it counts.
     """
+    fast = _checkout_on_counters(db, hold_id=hold_id, user_id=user_id, attendees=attendees, now=now)
+    if fast is not None:
+        return fast
     hold = lock_fresh(db, Hold, [hold_id]).get(hold_id)
     if hold is None or hold.user_id != user_id:
         raise not_found("hold")
@@ -165,10 +172,8 @@ def checkout(
         raise invalid("not_on_sale", "This event is not on sale any more.", reason=f"event_{event.status}")
     items = hold_items(db=db, hold_id=hold.id)
     quantities = {i.ticket_type_id: i.quantity for i in items}
-    holders = _holders(attendees, sum(quantities.values()), db.get(User, user_id))
-    if live and (order := _checkout_on_counters(db, hold=hold, event=event, items=items, holders=holders,
-                                                 now=now)) is not None:
-        return order
+    buyer = db.get(User, user_id)
+    holders = _holders(attendees, sum(quantities.values()), (buyer.name, buyer.email))
 
     hold.status = HoldStatus.converted.value  # written now, before the session locks are taken
     db.add(hold)
@@ -223,8 +228,8 @@ def checkout(
 
 
 def _lines_and_tickets(
-    *, order_id: uuid.UUID, event_id: uuid.UUID, items: Sequence[HoldItem], prices: Mapping[uuid.UUID, int],
-    holders: Sequence[tuple[str, str]], now: datetime,
+    *, order_id: uuid.UUID, event_id: uuid.UUID, items: Sequence[HoldItem | order_store.Line],
+    prices: Mapping[uuid.UUID, int], holders: Sequence[tuple[str, str]], now: datetime,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The order's line rows and one ticket row per unit, holders in order, codes signed."""
     lines, tickets = [], []
@@ -239,28 +244,39 @@ def _lines_and_tickets(
             name, email = holders[unit]
             unit += 1
             ticket_id = next(ticket_ids)
-            tickets.append(Ticket(
-                id=ticket_id, order_id=order_id, order_item_id=line["id"],
-                ticket_type_id=item.ticket_type_id, event_id=event_id, holder_name=name,
-                holder_email=email, code=new_ticket_code(ticket_id), code_version=1, created_at=now,
-            ).model_dump())
+            # Every column of models.Ticket (insert_rows needs them all); _holders checked the lengths.
+            tickets.append({
+                "id": ticket_id, "order_id": order_id, "order_item_id": line["id"],
+                "ticket_type_id": item.ticket_type_id, "event_id": event_id, "holder_name": name,
+                "holder_email": email, "code": new_ticket_code(ticket_id), "code_version": 1,
+                "status": TicketStatus.pending.value, "created_at": now,
+            })
     return lines, tickets
 
 
-def _checkout_on_counters(db: Session, *, hold: Hold, event: Event, items: Sequence[HoldItem],
-                          holders: Sequence[tuple[str, str]], now: datetime) -> Order | None:
-    """A live hold of a paid basket as a pending order in one statement (order_store); None
-    when the exact checkout must decide (SQLite, a free order, a hold near its expiry, seats,
-    claims not as granted)."""
+def _checkout_on_counters(db: Session, *, hold_id: uuid.UUID, user_id: uuid.UUID,
+                          attendees: Sequence[Attendee] | None, now: datetime) -> Order | None:
+    """The caller's live hold of a paid basket as a pending order: one plain read locking the
+    hold, then one statement (order_store); None when the exact checkout must decide (SQLite,
+    someone else's or no hold, not active, an event not on sale, a free order, a hold near its
+    expiry, seats, claims not as granted). Invalid attendees raise as on the exact path."""
     raw = pg_driver(db)
-    prices = {i.ticket_type_id: i.unit_price_minor for i in items}
-    total_minor = sum(i.unit_price_minor * i.quantity for i in items)
-    if (raw is None or total_minor == 0 or total_minor > MAX_TOTAL_MINOR
+    if raw is None:
+        return None
+    hold = order_store.read_hold(raw, hold_id)
+    if (hold is None or hold.user_id != user_id or hold.status != HoldStatus.active.value
+            or hold.event_status != EventStatus.published.value
             or hold.expires_at <= now + order_store.CLOCK_MARGIN):
         return None
-    values = {"id": new_id(), "event_id": hold.event_id, "user_id": hold.user_id, "hold_id": hold.id,
+    items = hold.lines
+    total_minor = sum(i.unit_price_minor * i.quantity for i in items)
+    if total_minor == 0 or total_minor > MAX_TOTAL_MINOR:
+        return None
+    holders = _holders(attendees, sum(i.quantity for i in items), hold.buyer)
+    prices = {i.ticket_type_id: i.unit_price_minor for i in items}
+    values = {"id": new_id(), "event_id": hold.event_id, "user_id": user_id, "hold_id": hold_id,
               "status": OrderStatus.pending.value, "currency": hold.currency, "total_minor": total_minor,
-              "payment_due_at": now + timedelta(minutes=event.payment_minutes), "payment_intent_id": None,
+              "payment_due_at": now + timedelta(minutes=hold.payment_minutes), "payment_intent_id": None,
               "created_at": now, "confirmed_at": None, "cancelled_at": None}
     lines, tickets = _lines_and_tickets(order_id=values["id"], event_id=hold.event_id, items=items, prices=prices,
                                         holders=holders, now=now)
@@ -270,11 +286,19 @@ def _checkout_on_counters(db: Session, *, hold: Hold, event: Event, items: Seque
     order = as_loaded(Order, **values, number=converted.number)
     make_transient_to_detached(order)
     db.add(order)  # the persistent row the statement wrote (no second INSERT)
-    set_committed_value(hold, "status", HoldStatus.converted.value)
-    set_committed_value(event, "version", converted.version)
+    # Rows of this transaction's session that the statement changed (a caller may have loaded them).
+    _refresh_loaded(db, Hold, hold_id, status=HoldStatus.converted.value)
+    _refresh_loaded(db, Event, hold.event_id, version=converted.version)
     stage_counts(db, event_id=hold.event_id, version=converted.version, at=now, sessions=converted.sessions,
                  quotas=converted.quotas)
     return order
+
+
+def _refresh_loaded(db: Session, model: type, row_id: uuid.UUID, **values: Any) -> None:
+    loaded = db.identity_map.get(identity_key(model, row_id))
+    if loaded is not None:
+        for key, value in values.items():
+            set_committed_value(loaded, key, value)
 
 
 def confirm_order(*, db: Session, order_id: uuid.UUID, now: datetime, payment_reference: str | None = None) -> Order:
