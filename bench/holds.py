@@ -1,13 +1,16 @@
 """Holds benchmark on PostgreSQL (issue 3): how many holds per second one event takes.
 
 N client processes hammer holds (and hold + checkout) on one hot session and on a spread of
-sessions of one event, through three layers measured side by side in the same run:
+sessions of one event, through the layers below, measured side by side in the same run:
 
   raw-sql  the floor: one conditional UPDATE on a scratch table per hold
            (UPDATE bench_places SET held = held + 1 WHERE id = $1 AND sold + held + 1 <= capacity)
            in autocommit, committing asynchronously like the app's hold (the ratio's base)
   raw-sql-sync  the same UPDATE in BEGIN / UPDATE / COMMIT with a synchronous commit: what the
            floor costs when every hold waits for its WAL flush
+  raw-sql-record  the same UPDATE plus the insert of one row recording the hold (who, how many,
+           until when) in one asynchronous autocommit statement: the floor of a hold that is
+           written down, which any hold must be to expire, be released or be checked out
   service  holds.place_hold / orders.checkout (in a session_scope()), what the API runs
   api      POST /api/v1/events/{id}/holds (+ /holds/{id}/checkout) over loopback HTTP to
            `granian ticketing.api:app` started here in a subprocess
@@ -45,8 +48,8 @@ sys.path.insert(0, str(ROOT))  # the app; bench/ itself is on the path as the sc
 from procstat import children, cpu_seconds  # noqa: E402  (bench/ is on the path as the script's folder)
 
 ADMIN_URL = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-LAYERS = ("raw-sql", "raw-sql-sync", "service", "api")
-RAW_LAYERS = ("raw-sql", "raw-sql-sync")
+LAYERS = ("raw-sql", "raw-sql-sync", "raw-sql-record", "service", "api")
+RAW_LAYERS = ("raw-sql", "raw-sql-sync", "raw-sql-record")
 WORKLOADS = (("hot", "hold"), ("spread", "hold"), ("hot", "hold+checkout"), ("spread", "hold+checkout"))
 PRICE_MINOR = 2500  # a paid ticket: checkout leaves a pending order holding its places
 HOT_CAPACITY = 10_000_000  # the measured rounds never run out of places
@@ -132,12 +135,19 @@ def check_event(conn: Any, event_id: str, flow: str, ok: int) -> dict[str, Any]:
     return {"oversold": int(oversold), "db_matches": stored == ok}
 
 
-def check_places(conn: Any, ids: list[int], flow: str, ok: int) -> dict[str, Any]:
-    oversold, held, pending = conn.execute(
-        "SELECT COALESCE(SUM(GREATEST(sold + held + pending - capacity, 0)), 0), SUM(held), SUM(pending)"
-        " FROM bench_places WHERE id = ANY(%s)", (ids,)).fetchone()
+def check_places(conn: Any, ids: list[int], flow: str, ok: int, *, recorded: int | None = None) -> dict[str, Any]:
+    """Oversold places and whether the counters (and, given `recorded`, the recorded holds or
+    orders of raw-sql-record) match what the clients were told."""
+    oversold, held, pending, holds, orders = conn.execute(
+        "SELECT COALESCE(SUM(GREATEST(sold + held + pending - capacity, 0)), 0), SUM(held), SUM(pending),"
+        " (SELECT count(*) FROM bench_holds WHERE place_id = ANY(%(ids)s) AND order_id IS NULL),"
+        " (SELECT count(*) FROM bench_holds WHERE place_id = ANY(%(ids)s) AND order_id IS NOT NULL)"
+        " FROM bench_places WHERE id = ANY(%(ids)s)", {"ids": ids}).fetchone()
     conn.commit()
-    return {"oversold": int(oversold), "db_matches": (held if flow == "hold" else pending) == ok}
+    matches = (held if flow == "hold" else pending) == ok
+    if recorded is not None:
+        matches = matches and (holds if flow == "hold" else orders) == recorded
+    return {"oversold": int(oversold), "db_matches": matches}
 
 
 def free_port() -> int:
@@ -266,7 +276,8 @@ class Bench:
         out["cpu"] = (cpu_seconds(app) - app_cpu) * per_op + out["db_cpu"]
         if job["layer"] in RAW_LAYERS:
             held_before = job["live_holds"] if job["flow"] == "hold" else 0  # checkout counts pending
-            out.update(check_places(self.raw, job["check"], job["flow"], out["ok"] + held_before))
+            recorded = out["ok"] if job["layer"] == "raw-sql-record" else None
+            out.update(check_places(self.raw, job["check"], job["flow"], out["ok"] + held_before, recorded=recorded))
         else:
             out.update(check_event(self.raw, job["check"], job["flow"], out["ok"]))
         return out
@@ -398,6 +409,11 @@ def main() -> int:
         raw = psycopg.connect(os.environ["BENCH_PSYCOPG_URL"])
         raw.execute("CREATE TABLE bench_places (id int PRIMARY KEY, capacity int NOT NULL,"
                     " sold int NOT NULL DEFAULT 0, held int NOT NULL DEFAULT 0, pending int NOT NULL DEFAULT 0)")
+        # raw-sql-record's holds: a key, the place, the buyer (indexed: one live hold per buyer is
+        # looked up by it), the deadline, and the order once checked out.
+        raw.execute("CREATE TABLE bench_holds (id uuid PRIMARY KEY, place_id int NOT NULL REFERENCES bench_places,"
+                    " user_id uuid NOT NULL, quantity int NOT NULL, expires_at timestamptz NOT NULL, order_id uuid)")
+        raw.execute("CREATE INDEX ON bench_holds (user_id)")
         raw.commit()
         print(f"setup: database {db_name}, {len(user_ids)} buyers in {time.monotonic() - started:.1f} s", flush=True)
         port = None

@@ -68,6 +68,33 @@ class Client:
                     "UPDATE bench_places SET held = held - 1, pending = pending + 1 WHERE id = %s", (place_id,))
         return "ok"
 
+    def raw_record_op(self, place_id: int, flow: str) -> str:
+        """The floor of a hold that is written down: the same conditional UPDATE plus one row
+        saying who holds how many places until when (what any hold must record to expire, be
+        released or checked out), one statement in autocommit committing asynchronously; the
+        checkout moves the places to pending and the row to its payment deadline, synchronously."""
+        import psycopg
+
+        if self.raw is None:
+            self.raw = psycopg.connect(os.environ["BENCH_PSYCOPG_URL"], autocommit=True)
+        hold_id = uuid.uuid4()
+        cur = self.raw.execute(
+            "WITH p AS (UPDATE bench_places SET held = held + 1 WHERE id = %(place)s AND sold + held + 1 <= capacity"
+            " RETURNING id)"
+            " INSERT INTO bench_holds (id, place_id, user_id, quantity, expires_at)"
+            " SELECT %(id)s, p.id, %(user)s, 1, now() + interval '15 minutes' FROM p"
+            " RETURNING set_config('synchronous_commit', 'off', true)",
+            {"place": place_id, "id": hold_id, "user": uuid.uuid4()},
+        )
+        if cur.rowcount != 1:
+            return "insufficient_capacity"
+        if flow == "hold+checkout":
+            self.raw.execute(
+                "WITH p AS (UPDATE bench_places SET held = held - 1, pending = pending + 1 WHERE id = %(place)s)"
+                " UPDATE bench_holds SET order_id = gen_random_uuid(), expires_at = now() + interval '15 minutes'"
+                " WHERE id = %(id)s", {"place": place_id, "id": hold_id})
+        return "ok"
+
     def service_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str) -> str:
         from ticketing.db import session_scope
         from ticketing.models.base import utcnow
@@ -134,6 +161,8 @@ class Client:
                 outcome = self.raw_op(target, flow)
             elif layer == "raw-sql-sync":
                 outcome = self.raw_sync_op(target, flow)
+            elif layer == "raw-sql-record":
+                outcome = self.raw_record_op(target, flow)
             else:
                 user_id = next(users, None)
                 if user_id is None:
