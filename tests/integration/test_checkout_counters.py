@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from ticketing.db import session_scope
+from ticketing.db import pg_driver, session_scope
 from ticketing.models import Event, EventSession, Hold, Order, OrderItem, PlaceClaim, Ticket, TicketType
 from ticketing.services import holds, order_store, orders
-from tests.builders import T0, error_of, in_tx, load
+from tests.builders import T0, error_of, in_tx, load, make_session
 from tests.integration.test_claim_counters import claim_sums, counters, shop
 from tests.integration.test_concurrency_pg import build_race
 from tests.spies import record_outcomes
@@ -175,3 +175,29 @@ def test_checkouts_on_the_counters_and_exact_ones_racing_never_deadlock(converts
     assert sorted(int(n.rsplit("-", 1)[1]) for n in numbers) == list(range(1, len(held) + 1))
     assert counters(EventSession, data["hot"]) == claim_sums(data["hot"]) == (0, len(held))
     assert counters(TicketType, types[2]) == claim_sums(types[2]) == (0, len(held) // 3)
+
+
+def test_a_checkout_finds_its_claims_by_their_ids_however_many_others_are_live(monkeypatch):
+    """During an on-sale thousands of claims are live, and the planner's statistics lag behind
+    them: the convert statement must still look the hold's claims up by index, never hash them
+    and scan every claim of every event (a plan that once cost 4 ms per checkout at 30,000 live
+    claims)."""
+    s = shop(capacity=10)
+    a = s["buyers"][0]
+    with session_scope() as db:
+        other = make_session(db, event=db.get(Event, s["event_id"]), name="Other", capacity=1_000_000)
+        pg_driver(db).execute(
+            """INSERT INTO place_claims (id, event_id, session_id, quantity, expires_at)
+               SELECT gen_random_uuid(), %s, %s, 1, %s FROM generate_series(1, 20000)""",
+            (s["event_id"], other.id, T0 + timedelta(hours=1)))
+    hold = in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=a, items=[(s["type"], 2)], now=T0)
+    calls = []
+    real = order_store.convert
+    monkeypatch.setattr(order_store, "convert", lambda raw, **kw: calls.append(kw) or real(raw, **kw))
+    in_tx(orders.checkout, hold_id=hold.id, user_id=a, attendees=None, now=T0)
+
+    assert len(calls) == 1
+    with session_scope(readonly=True) as db:
+        plan = "\n".join(row[0] for row in pg_driver(db).execute(
+            "EXPLAIN " + order_store._CONVERT, order_store.convert_params(**calls[0])).fetchall())
+    assert "Index" in plan and "Seq Scan on place_claims" not in plan, plan

@@ -79,17 +79,20 @@ def read_hold(raw: psycopg.Connection, hold_id: uuid.UUID) -> HoldFacts | None:
     )
 
 
+# Rows are picked by `id = ANY(ARRAY(SELECT ...))`, never `id IN (SELECT ...)`: the planner
+# guesses a CTE's size, and for a guess of a hundred rows it hashes the CTE and scans the whole
+# table (every live claim of every event) rather than look up the few ids by their index.
 _CONVERT = """
 WITH wanted AS MATERIALIZED (
     SELECT session_id, ticket_type_id FROM place_claims WHERE hold_id = %(hold_id)s
 ),
 s AS MATERIALIZED (
     SELECT id, sold, claimed_pending, claimed_held FROM sessions
-    WHERE id IN (SELECT session_id FROM wanted) ORDER BY id FOR NO KEY UPDATE
+    WHERE id = ANY(ARRAY(SELECT session_id FROM wanted)) ORDER BY id FOR NO KEY UPDATE
 ),
 t AS MATERIALIZED (
     SELECT id, sold, claimed_pending, claimed_held FROM ticket_types
-    WHERE id IN (SELECT ticket_type_id FROM wanted) ORDER BY id FOR NO KEY UPDATE
+    WHERE id = ANY(ARRAY(SELECT ticket_type_id FROM wanted)) ORDER BY id FOR NO KEY UPDATE
 ),
 -- The hold's claims once their sessions and types are locked: each claim the hold was granted
 -- (one per included session, one per quota) still there and live.
@@ -141,7 +144,7 @@ tk AS (
 ),
 c AS (
     UPDATE place_claims SET hold_id = NULL, order_id = (SELECT id FROM o), expires_at = %(due)s
-    WHERE id IN (SELECT id FROM cl) AND EXISTS (SELECT 1 FROM o)
+    WHERE id = ANY(ARRAY(SELECT id FROM cl)) AND EXISTS (SELECT 1 FROM o)
     RETURNING session_id, ticket_type_id, quantity
 ),
 h AS (
@@ -178,20 +181,7 @@ def convert(raw: psycopg.Connection, *, order: dict[str, Any], lines: list[dict[
     """Write the order if the hold's claims allow it (in the caller's transaction, which holds
     the hold's row lock); None when the exact checkout must decide. Uuids and integers go as
     array literals; text (holder names may hold commas and quotes) as lists psycopg adapts."""
-    params = {
-        "hold_id": order["hold_id"], "order_id": order["id"], "event_id": order["event_id"],
-        "user_id": order["user_id"], "currency": order["currency"], "total_minor": order["total_minor"],
-        "due": order["payment_due_at"], "now": now, "cutoff": now + CLOCK_MARGIN,
-        "day": now.astimezone(timezone.utc).strftime("%Y%m%d"),
-        "line_ids": pg_array([x["id"] for x in lines]), "line_types": pg_array([x["ticket_type_id"] for x in lines]),
-        "line_quantities": pg_array([x["quantity"] for x in lines]),
-        "line_prices": pg_array([x["unit_price_minor"] for x in lines]),
-        "ticket_ids": pg_array([x["id"] for x in tickets]),
-        "ticket_lines": pg_array([x["order_item_id"] for x in tickets]),
-        "ticket_types": pg_array([x["ticket_type_id"] for x in tickets]),
-        "ticket_names": [x["holder_name"] for x in tickets], "ticket_emails": [x["holder_email"] for x in tickets],
-        "ticket_codes": [x["code"] for x in tickets],
-    }
+    params = convert_params(order=order, lines=lines, tickets=tickets, now=now)
     with busy_on_lock():
         number, version, sessions, types, moved = raw.execute(_CONVERT, params, prepare=True).fetchone()
     if number is None:
@@ -210,3 +200,22 @@ def convert(raw: psycopg.Connection, *, order: dict[str, Any], lines: list[dict[
         return out
 
     return Converted(number=number, version=version, sessions=after(sessions), quotas=after(types))
+
+
+def convert_params(*, order: dict[str, Any], lines: list[dict[str, Any]], tickets: list[dict[str, Any]],
+                   now: datetime) -> dict[str, Any]:
+    """The parameters of the convert statement."""
+    return {
+        "hold_id": order["hold_id"], "order_id": order["id"], "event_id": order["event_id"],
+        "user_id": order["user_id"], "currency": order["currency"], "total_minor": order["total_minor"],
+        "due": order["payment_due_at"], "now": now, "cutoff": now + CLOCK_MARGIN,
+        "day": now.astimezone(timezone.utc).strftime("%Y%m%d"),
+        "line_ids": pg_array([x["id"] for x in lines]), "line_types": pg_array([x["ticket_type_id"] for x in lines]),
+        "line_quantities": pg_array([x["quantity"] for x in lines]),
+        "line_prices": pg_array([x["unit_price_minor"] for x in lines]),
+        "ticket_ids": pg_array([x["id"] for x in tickets]),
+        "ticket_lines": pg_array([x["order_item_id"] for x in tickets]),
+        "ticket_types": pg_array([x["ticket_type_id"] for x in tickets]),
+        "ticket_names": [x["holder_name"] for x in tickets], "ticket_emails": [x["holder_email"] for x in tickets],
+        "ticket_codes": [x["code"] for x in tickets],
+    }
