@@ -8,13 +8,14 @@ granted on them in two statements, and anything they cannot decide goes to the e
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
-from ticketing.db import get_engine, session_scope
-from ticketing.models import Event, EventSession, Hold, PlaceClaim, SessionPrerequisite, TicketType
+from ticketing.db import get_engine, pg_driver, session_scope
+from ticketing.models import Event, EventSession, Hold, Order, PlaceClaim, SessionPrerequisite, TicketType
 from ticketing.services import catalog, hold_store, holds, orders
 from ticketing.services.errors import ServiceError
 from tests.builders import T0, error_of, in_tx, load, make_buyers, make_event, make_session, make_ticket_type
@@ -240,6 +241,44 @@ def test_sqlite_triggers_keep_the_counters_too(tmp_path):
         assert load(TicketType, s["type"], url).revision > revision
     finally:
         get_engine(url).dispose()
+
+
+def test_a_claim_moving_on_its_row_updates_that_row_once(monkeypatch):
+    """A checkout moves claims from held to pending: one new version of the session's and the
+    quota's row each, not two (every version of the hottest row is waited on by every buyer);
+    a new deadline alone writes none; a claim moved to another session still counts right."""
+    s = shop(quota=8)
+    a = s["buyers"][0]
+    hold = in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=a, items=[(s["type"], 3)], now=T0)
+    with session_scope() as db:
+        other = make_session(db, event=db.get(Event, s["event_id"]), name="Other", capacity=10).id
+
+    def versions_written(sql: str, **params) -> dict[str, int]:
+        # The backend's pending statistics may still hold earlier transactions' counts: the
+        # statement's own are the difference.
+        written = "SELECT relname, n_tup_upd FROM pg_stat_xact_user_tables WHERE relname IN ('sessions', 'ticket_types')"
+        with session_scope() as db:
+            raw = pg_driver(db)
+            before = dict(raw.execute(written).fetchall())
+            raw.execute(sql, {"hold_id": hold.id, **params})
+            after = dict(raw.execute(written).fetchall())
+        return {name: after[name] - before[name] for name in after}
+
+    assert versions_written("UPDATE place_claims SET expires_at = expires_at + interval '1 minute'"
+                            " WHERE hold_id = %(hold_id)s") == {"sessions": 0, "ticket_types": 0}
+    order_id = uuid.uuid4()
+    with session_scope() as db:  # an order row for the claims to point at, as a checkout has
+        db.add(Order(id=order_id, number="ORD-20300301-9999", event_id=s["event_id"], user_id=a, status="pending",
+                     currency="EUR", total_minor=0, payment_due_at=T0, created_at=T0))
+    assert versions_written("UPDATE place_claims SET hold_id = NULL, order_id = %(order_id)s"
+                            " WHERE hold_id = %(hold_id)s", order_id=order_id) == {"sessions": 1, "ticket_types": 1}
+    for row_id, model in ((s["day"], EventSession), (s["type"], TicketType)):
+        assert counters(model, row_id) == claim_sums(row_id) == (0, 3)
+
+    with session_scope() as db:
+        pg_driver(db).execute("UPDATE place_claims SET session_id = %s WHERE session_id = %s", (other, s["day"]))
+    assert counters(EventSession, s["day"]) == claim_sums(s["day"]) == (0, 0)
+    assert counters(EventSession, other) == claim_sums(other) == (0, 3)
 
 
 def test_place_hold_commits_a_hold_on_the_counters_by_itself_and_publishes_its_figures(bus, takes):
