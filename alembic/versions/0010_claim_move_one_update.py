@@ -37,12 +37,15 @@ def _apply(row: str, sign: str) -> str:
         END IF;"""
 
 
-_PG_COUNT = f"""
-CREATE OR REPLACE FUNCTION place_claims_count() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    held_change int;
-    pending_change int;
-BEGIN
+# Every other change: the old row's claim taken off, the new row's put on.
+_AS_DELETE_AND_INSERT = f"""
+    IF TG_OP <> 'INSERT' THEN{_apply('OLD', '-')}
+    END IF;
+    IF TG_OP <> 'DELETE' THEN{_apply('NEW', '+')}
+    END IF;
+    RETURN NULL;"""
+
+_MOVE_ON_ITS_ROW = f"""
     IF TG_OP = 'UPDATE' AND OLD.session_id IS NOT DISTINCT FROM NEW.session_id
             AND OLD.ticket_type_id IS NOT DISTINCT FROM NEW.ticket_type_id THEN
         held_change := {_HELD.format(row='NEW')} - {_HELD.format(row='OLD')};
@@ -60,26 +63,17 @@ BEGIN
             WHERE id = NEW.ticket_type_id;
         END IF;
         RETURN NULL;
-    END IF;
-    IF TG_OP <> 'INSERT' THEN{_apply('OLD', '-')}
-    END IF;
-    IF TG_OP <> 'DELETE' THEN{_apply('NEW', '+')}
-    END IF;
-    RETURN NULL;
-END $$;
-"""
+    END IF;"""
 
-# 0009's function: every UPDATE as a delete and an insert.
-_PG_COUNT_0009 = f"""
-CREATE OR REPLACE FUNCTION place_claims_count() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP <> 'INSERT' THEN{_apply('OLD', '-')}
-    END IF;
-    IF TG_OP <> 'DELETE' THEN{_apply('NEW', '+')}
-    END IF;
-    RETURN NULL;
-END $$;
-"""
+
+def _function(body: str, declare: str = "") -> str:
+    return ("CREATE OR REPLACE FUNCTION place_claims_count() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"{declare}BEGIN{body}\nEND $$;")
+
+
+_PG_COUNT = _function(_MOVE_ON_ITS_ROW + _AS_DELETE_AND_INSERT,
+                      declare="DECLARE\n    held_change int;\n    pending_change int;\n")
+_PG_COUNT_0009 = _function(_AS_DELETE_AND_INSERT)  # 0009's: every UPDATE as a delete and an insert
 
 
 def upgrade() -> None:
