@@ -19,7 +19,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -31,6 +30,7 @@ from ticketing.realtime import publisher
 from ticketing.services import ticket_codes
 from ticketing.services.admission_store import ScanContext, ScanFacts, SessionWindow, TicketRow, Tx
 from ticketing.services.errors import ServiceError, invalid, not_found
+from ticketing.services.local_times import zone
 from ticketing.services.organizations import STAFF_ROLES
 
 ADMITTED = "admitted"
@@ -139,10 +139,7 @@ def _scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
 
 
 def local_hhmm(moment: datetime, timezone: str) -> str:
-    try:
-        return moment.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
-    except (KeyError, ValueError):
-        return moment.strftime("%H:%M")
+    return moment.astimezone(zone(timezone)).strftime("%H:%M")
 
 
 # --- the use case --------------------------------------------------------------------------
@@ -304,12 +301,9 @@ def current_sessions(sessions: list[SessionWindow], *, now: datetime, timezone: 
     running = [s for s in live if s.starts_at <= now < s.ends_at]
     if running:
         return running
-    try:
-        zone = ZoneInfo(timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    today = now.astimezone(zone).date()
-    later = [s for s in live if s.starts_at > now and s.starts_at.astimezone(zone).date() == today]
+    local = zone(timezone)
+    today = now.astimezone(local).date()
+    later = [s for s in live if s.starts_at > now and s.starts_at.astimezone(local).date() == today]
     return [s for s in later if s.starts_at == later[0].starts_at]
 
 
