@@ -104,15 +104,17 @@ def _holders(attendees: Sequence[Attendee] | None, units: int, buyer: tuple[str,
         return [buyer] * units
     if len(attendees) != units:
         raise invalid("attendees_mismatch", f"Name one attendee per ticket ({units}).", expected=units)
-    out = []
-    for i, a in enumerate(attendees):
-        name, email = a.name.strip(), normalize_email(a.email)
-        if not name or len(name) > 120:
-            raise invalid("invalid_attendee", "Enter each attendee's name (up to 120 characters).", index=i)
-        if not EMAIL_RE.match(email) or len(email) > 254:
-            raise invalid("invalid_attendee", "Enter a valid email for each attendee.", index=i)
-        out.append((name, email))
-    return out
+    return [_named(a, index=i) for i, a in enumerate(attendees)]
+
+
+def _named(attendee: Attendee, *, index: int = 0) -> tuple[str, str]:
+    """The attendee's (name, email), cleaned; 422 `invalid_attendee` (with its index) otherwise."""
+    name, email = attendee.name.strip(), normalize_email(attendee.email)
+    if not name or len(name) > 120:
+        raise invalid("invalid_attendee", "Enter each attendee's name (up to 120 characters).", index=index)
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise invalid("invalid_attendee", "Enter a valid email for each attendee.", index=index)
+    return name, email
 
 
 def _confirm_places(
@@ -407,7 +409,7 @@ def transfer_ticket(
         OrderStatus.pending.value, OrderStatus.confirmed.value
     ):
         raise ServiceError("not_transferable", "Only live tickets can be transferred.")
-    (holder_name, holder_email), = _holders([Attendee(name=name, email=email)], 1, db.get(User, user_id))
+    holder_name, holder_email = _named(Attendee(name=name, email=email))
     ticket.holder_name, ticket.holder_email = holder_name, holder_email
     reissue_code(ticket)
     db.add(ticket)
