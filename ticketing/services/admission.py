@@ -28,7 +28,8 @@ from ticketing.models.accounts import Role
 from ticketing.services import admission_store as store
 from ticketing.realtime import publisher
 from ticketing.services import ticket_codes
-from ticketing.services.admission_store import ScanContext, ScanFacts, SessionWindow, TicketRow, Tx
+from ticketing.services.admission_store import Tx
+from ticketing.services.scan_facts import ScanContext, ScanFacts, SessionWindow, TicketRow
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.local_times import zone
 from ticketing.services.organizations import STAFF_ROLES
