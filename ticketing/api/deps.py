@@ -7,9 +7,8 @@ import uuid
 from fastapi import Header
 
 from ticketing.models.base import utcnow
-from ticketing.services.accounts import user_id_from_token
+from ticketing.services import accounts
 from ticketing.services.errors import ServiceError
-from ticketing.services.tokens import read_token
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -23,7 +22,7 @@ def bearer_token(authorization: str | None) -> str | None:
 
 def current_user_id(authorization: str | None = Header(default=None)) -> uuid.UUID:
     """The signed-in caller's id; 401 problem otherwise."""
-    return user_id_from_token(token=bearer_token(authorization), now=utcnow())
+    return accounts.user_id_from_token(token=bearer_token(authorization), now=utcnow())
 
 
 async def token_claims(authorization: str | None = Header(default=None)) -> tuple[uuid.UUID, int]:
@@ -31,7 +30,4 @@ async def token_claims(authorization: str | None = Header(default=None)) -> tupl
     database: the route must check the version against the user's in its own transaction
     (the door's scan does, in its first statement); 401 problem otherwise. Async because it
     never blocks: a sync dependency would cost a trip through the thread pool per request."""
-    token = bearer_token(authorization)
-    if not token:
-        raise ServiceError("not_authenticated", "Please sign in.")
-    return read_token(token, now=utcnow())
+    return accounts.token_claims(bearer_token(authorization), utcnow())

@@ -65,10 +65,10 @@ def sign_in(*, db: Session, email: str, password: str, now: datetime) -> tuple[U
 
 def user_from_token(*, db: Session, token: str | None, now: datetime) -> User:
     """The signed-in user; `not_authenticated` / `invalid_token` otherwise."""
-    user_id, version = _token_claims(token, now)
+    user_id, version = token_claims(token, now)
     user = db.get(User, user_id)
     if user is None or user.token_version != version:
-        raise _stale_token()
+        raise stale_token()
     return user
 
 
@@ -78,24 +78,27 @@ _TOKEN_VERSION = "SELECT token_version FROM users WHERE id = %s"
 def user_id_from_token(*, token: str | None, now: datetime) -> uuid.UUID:
     """user_from_token for callers that need only the id (every API request): on PostgreSQL one
     read in autocommit, no ORM session or transaction, which cost more CPU than a hold."""
-    user_id, version = _token_claims(token, now)
+    user_id, version = token_claims(token, now)
     with autocommit_connection() as raw:
         if raw is not None:
             row = raw.execute(_TOKEN_VERSION, (user_id,), prepare=True).fetchone()
             if row is None or row[0] != version:
-                raise _stale_token()
+                raise stale_token()
             return user_id
     with session_scope(readonly=True) as db:
         return user_from_token(db=db, token=token, now=now).id
 
 
-def _token_claims(token: str | None, now: datetime) -> tuple[uuid.UUID, int]:
+def token_claims(token: str | None, now: datetime) -> tuple[uuid.UUID, int]:
+    """(user id, token version) of a well-signed, unexpired token, read without the database;
+    `not_authenticated` without one, `invalid_token` for a bad one."""
     if not token:
         raise ServiceError("not_authenticated", "Please sign in.")
     return read_token(token, now=now)
 
 
-def _stale_token() -> ServiceError:
+def stale_token() -> ServiceError:
+    """The answer to a token whose version is no longer the user's (signed out everywhere)."""
     return ServiceError("invalid_token", "Your session is not valid; please sign in again.")
 
 

@@ -28,6 +28,7 @@ from ticketing.models.accounts import Role
 from ticketing.services import admission_store as store
 from ticketing.realtime import publisher
 from ticketing.services import ticket_codes
+from ticketing.services.accounts import stale_token
 from ticketing.services.admission_store import Tx
 from ticketing.services.scan_facts import ScanContext, ScanFacts, SessionWindow, TicketRow
 from ticketing.services.errors import ServiceError, invalid, not_found
@@ -203,7 +204,7 @@ def scan_ticket(
     if facts is None:
         _check_token(db, user_id=user_id, token_version=token_version)
     elif token_version is not None and token_version != facts.ctx.token_version:
-        raise _void_token()
+        raise stale_token()
     ctx = _staff_only(facts.ctx if facts is not None else None)
     if ctx.prior is not None:
         return ScanAnswer(*ctx.prior, replayed=True)
@@ -229,15 +230,11 @@ def scan_ticket(
     return answer
 
 
-def _void_token() -> ServiceError:
-    return ServiceError("invalid_token", "Your session is not valid; please sign in again.")
-
-
 def _check_token(db: Tx, *, user_id: uuid.UUID, token_version: int | None) -> None:
     """`invalid_token` when the caller's token version is given and is not the user's (or the
     user is gone): the slow path, for scans that found no event or staff member."""
     if token_version is not None and store.token_version(db, user_id=user_id) != token_version:
-        raise _void_token()
+        raise stale_token()
 
 
 def _code_version(code: str, ticket: TicketRow) -> int | None:
