@@ -15,7 +15,7 @@ from sqlmodel import func, select
 from ticketing.db import session_scope
 from ticketing.models import Event, EventStatus, Hold, Order, PlaceClaim, SessionPrerequisite, TicketType, User
 from ticketing.models.base import utcnow
-from ticketing.services import orders
+from ticketing.services import accounts, orders
 from ticketing.services.tokens import issue_token
 from tests.api_client import Api
 from tests.builders import make_buyers, make_event, make_session, make_ticket_type
@@ -215,6 +215,34 @@ def test_no_token_no_hold_and_foreign_ids_are_not_found(http, shop):
     r = http.post(f"/events/{shop['foreign_event']}/holds", token=shop["a"]["token"], json=foreign)
     problem(r, 404, "not_found")
     problem(http.get(f"/events/{shop['foreign_event']}/availability", token=shop["owner"]["token"]), 404, "not_found")
+
+
+def test_a_token_signed_out_everywhere_holds_nothing_on_any_path(http, shop):
+    """The hold checks the token's version in its own statement (on the counters), or reads it
+    first (the exact path, and before any other refusal): every way in answers invalid_token."""
+    with session_scope() as db:
+        accounts.sign_out_everywhere(db=db, user_id=uuid.UUID(shop["a"]["id"]))
+    seat = {**items(shop, big=1), "seat_ids": [str(uuid.uuid4())]}
+    attempts = [
+        items(shop, big=1),  # granted on the counters for a current token
+        items(shop, hot=3),  # refused by the counters, then by the exact path
+        items(shop, adv=1),  # prerequisites: the exact path only
+        seat,  # seats: the exact path only
+        items(shop, later=1),  # a sale rule, checked before the statement
+        {"items": [{"ticket_type_id": shop["foreign_type"], "quantity": 1}]},  # not this event's
+    ]
+    for body in attempts:
+        problem(http.post(f"/events/{shop['event']}/holds", token=shop["a"]["token"], json=body), 401,
+                "invalid_token")
+    problem(http.post(f"/events/{shop['event']}/holds", token=shop["a"]["token"], json=items(shop, big=1),
+                      headers={"Idempotency-Key": "k"}), 401, "invalid_token")
+    gone = issue_token(user_id=uuid.uuid4(), token_version=1, now=utcnow())  # no such user
+    problem(http.post(f"/events/{shop['event']}/holds", token=gone, json=items(shop, big=1)), 401, "invalid_token")
+    with session_scope(readonly=True) as db:
+        assert db.exec(select(func.count()).select_from(Hold)).one() == 0
+        assert db.exec(select(func.count()).select_from(PlaceClaim)).one() == 0
+    # Bob's token is current: the same basket is his.
+    assert hold(http, shop, who="b", big=1).status_code == 201
 
 
 # --- idempotency ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Response
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
-from ticketing.api.deps import current_user_id
+from ticketing.api.deps import current_user_id, token_claims
 from ticketing.api.sales_schemas import (
     AvailabilityOut,
     CancelIn,
@@ -36,7 +36,7 @@ from ticketing.db import on_commit, session_scope
 from ticketing.models.base import utcnow
 from ticketing.notifications import order_mail
 from ticketing.payments import intents, refunds
-from ticketing.services import holds, idempotency, orders
+from ticketing.services import accounts, holds, idempotency, orders
 from ticketing.services.availability import event_availability, visible_event
 from ticketing.services.errors import ServiceError
 
@@ -95,16 +95,19 @@ def get_availability(event_id: uuid.UUID, user_id: uuid.UUID | None = Depends(op
 def create_hold(
     event_id: uuid.UUID,
     body: HoldIn,
-    user_id: uuid.UUID = Depends(current_user_id),
+    caller: tuple[uuid.UUID, int] = Depends(token_claims),
     idempotency_key: str | None = Header(default=None),
 ) -> JSONResponse:
     """Hold places for every item, all or nothing, until `expires_at`."""
+    user_id, token_version = caller
     items = [(i.ticket_type_id, i.quantity) for i in body.items]
     if idempotency_key is None:  # nothing else to write with it: a transaction of its own
         now = utcnow()
+        # The token's version is checked in the hold's own statement: no read of its own.
         hold, lines = holds.place_hold(event_id=event_id, user_id=user_id, now=now, items=items,
-                                       seat_ids=body.seat_ids or ())
+                                       seat_ids=body.seat_ids or (), token_version=token_version)
         return JSONResponse(hold_out(hold, lines, now).model_dump(mode="json"), status_code=201)
+    accounts.check_token_version(user_id, token_version)
 
     def work(db: Session) -> dict[str, Any]:
         now = utcnow()

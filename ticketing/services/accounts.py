@@ -76,17 +76,25 @@ _TOKEN_VERSION = "SELECT token_version FROM users WHERE id = %s"
 
 
 def user_id_from_token(*, token: str | None, now: datetime) -> uuid.UUID:
-    """user_from_token for callers that need only the id (every API request): on PostgreSQL one
-    read in autocommit, no ORM session or transaction, which cost more CPU than a hold."""
+    """user_from_token for callers that need only the id (every API request)."""
     user_id, version = token_claims(token, now)
+    check_token_version(user_id, version)
+    return user_id
+
+
+def check_token_version(user_id: uuid.UUID, version: int) -> None:
+    """`invalid_token` unless `version` is the user's token version: on PostgreSQL one read in
+    autocommit, no ORM session or transaction, which cost more CPU than a hold."""
     with autocommit_connection() as raw:
         if raw is not None:
             row = raw.execute(_TOKEN_VERSION, (user_id,), prepare=True).fetchone()
             if row is None or row[0] != version:
                 raise stale_token()
-            return user_id
+            return
     with session_scope(readonly=True) as db:
-        return user_from_token(db=db, token=token, now=now).id
+        user = db.get(User, user_id)
+        if user is None or user.token_version != version:
+            raise stale_token()
 
 
 def token_claims(token: str | None, now: datetime) -> tuple[uuid.UUID, int]:

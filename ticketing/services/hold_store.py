@@ -137,7 +137,11 @@ def read_basket(raw: psycopg.Connection, *, event_id: uuid.UUID, type_ids: list[
 
 _TAKE = """
 WITH locked AS MATERIALIZED (
-    SELECT * FROM (SELECT id, 'u' AS kind, 0 AS room, false AS closed, 0 AS revision,
+    -- The buyer's revision is -1 when the caller's token is no longer theirs (signed out
+    -- everywhere): then nothing is written, and the caller answers invalid_token.
+    SELECT * FROM (SELECT id, 'u' AS kind, 0 AS room, false AS closed,
+                          CASE WHEN token_version = COALESCE(%(token_version)s::int, token_version)
+                               THEN 0 ELSE -1 END AS revision,
                           0 AS sold, 0 AS pending, 0 AS held
                    FROM users WHERE id = %(user_id)s FOR NO KEY UPDATE) u
     UNION ALL
@@ -197,15 +201,17 @@ e AS (
 )
 SELECT (SELECT same FROM ok), (SELECT room FROM ok), (SELECT count(*) FROM h), (SELECT version FROM e),
        (SELECT json_agg(json_build_array(id, kind, sold, pending, held)) FROM locked WHERE kind IN ('s', 't')),
+       (SELECT revision FROM locked WHERE kind = 'u'),
        set_config('synchronous_commit', COALESCE(%(commit_mode)s, current_setting('synchronous_commit')), true)
 """
 
 
 @dataclass(frozen=True)
 class Taken:
-    """The outcome of take: `granted`, or why not (`changed`: a ticket type was edited, a
-    session cancelled or a row deleted since read_basket; `short`: a counter says there is no
-    room; `conflict`: the buyer has an active hold)."""
+    """The outcome of take: `granted`, or why not (`stale_token`: the caller's token version is
+    not the buyer's; `changed`: a ticket type was edited, a session cancelled or a row deleted
+    since read_basket; `short`: a counter says there is no room; `conflict`: the buyer has an
+    active hold)."""
 
     outcome: str
     version: int | None = None
@@ -215,11 +221,13 @@ class Taken:
 
 def take(raw: psycopg.Connection, *, hold: Hold, lines: list[HoldItem], session_need: dict[uuid.UUID, int],
          basket: Basket, quantities: dict[uuid.UUID, int], claims: list[dict[str, Any]],
-         asynchronous: bool = False) -> Taken:
+         asynchronous: bool = False, token_version: int | None = None) -> Taken:
     """Insert the hold if the counters and revisions allow it (see the module's docstring).
     `asynchronous`: the statement is its own transaction (autocommit) and commits without
     waiting for the WAL flush (docs/decisions.md, "Holds commit asynchronously"); never inside
-    a caller's transaction, whose other writes (an order) must be durable."""
+    a caller's transaction, whose other writes (an order) must be durable. `token_version`:
+    the caller's token's, checked against the buyer's under the buyer's lock (the API's token
+    check, without a read of its own)."""
     types = basket.types
     session_ids = sorted(session_need)
     type_ids = sorted(types)
@@ -240,10 +248,12 @@ def take(raw: psycopg.Connection, *, hold: Hold, lines: list[HoldItem], session_
         "claim_ids": pg_array([c["id"] for c in claims]), "claim_sessions": pg_array([c["session_id"] for c in claims]),
         "claim_types": pg_array([c["ticket_type_id"] for c in claims]),
         "claim_quantities": pg_array([c["quantity"] for c in claims]),
-        "commit_mode": "off" if asynchronous else None,
+        "commit_mode": "off" if asynchronous else None, "token_version": token_version,
     }
     with busy_on_lock():
-        same, room, inserted, version, counts, _ = raw.execute(_TAKE, params, prepare=True).fetchone()
+        same, room, inserted, version, counts, buyer, _ = raw.execute(_TAKE, params, prepare=True).fetchone()
+    if token_version is not None and buyer != 0:
+        return Taken("stale_token")
     if not same:
         forget_basket(hold.event_id, type_ids)
         return Taken("changed")

@@ -31,6 +31,7 @@ from ticketing.models import (
 from ticketing.models.base import new_id
 from ticketing.realtime.publisher import publish_counts, stage_counts
 from ticketing.services import hold_store, seat_claims
+from ticketing.services.accounts import check_token_version, stale_token
 from ticketing.services.hold_store import TypeFacts
 from ticketing.services.availability import visible_event
 from ticketing.services.errors import ServiceError, invalid, not_found
@@ -114,23 +115,35 @@ def hold_tickets(
 
 def place_hold(
     *, event_id: uuid.UUID, user_id: uuid.UUID, items: Sequence[tuple[uuid.UUID, int]], now: datetime,
-    seat_ids: Sequence[uuid.UUID] = (),
+    seat_ids: Sequence[uuid.UUID] = (), token_version: int | None = None,
 ) -> tuple[Hold, list[HoldItem]]:
     """hold_tickets in a transaction of its own, for callers with nothing else to write in it
     (the API without an Idempotency-Key): a hold granted on the counters is then one statement
     committing by itself, without the round trips of BEGIN and COMMIT. Returns the committed
-    hold and its lines."""
-    quantities = normalize_items(items)
+    hold and its lines.
+
+    `token_version`: the version of the caller's token, which has been checked for everything
+    else; the hold is refused with `invalid_token` when it is no longer the buyer's. A hold on
+    the counters checks it in its statement; any other way, and before any other refusal, it
+    is read on its own (a stale token is answered as such, whatever else is wrong)."""
     granted = None
-    if not seat_ids:
-        with autocommit_connection() as raw:
-            if raw is not None:
-                granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities, now=now,
-                                             asynchronous=True)
+    try:
+        quantities = normalize_items(items)
+        if not seat_ids:
+            with autocommit_connection() as raw:
+                if raw is not None:
+                    granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities,
+                                                 now=now, asynchronous=True, token_version=token_version)
+    except ServiceError as exc:
+        if token_version is not None and exc.code != "invalid_token":
+            check_token_version(user_id, token_version)
+        raise
     if isinstance(granted, _Granted):
         publish_counts(event_id=event_id, version=granted.version, at=now, sessions=granted.sessions,
                        quotas=granted.quotas)
         return granted.hold, granted.lines
+    if token_version is not None:
+        check_token_version(user_id, token_version)
     with session_scope() as db:
         hold = _hold_exactly(db=db, event_id=event_id, user_id=user_id, quantities=quantities, now=now,
                              seat_ids=seat_ids, reclaim=granted == "short")
@@ -198,7 +211,7 @@ class _Granted:
 
 def _grant_on_counters(
     raw: psycopg.Connection, *, event_id: uuid.UUID, user_id: uuid.UUID, quantities: dict[uuid.UUID, int],
-    now: datetime, asynchronous: bool = False,
+    now: datetime, asynchronous: bool = False, token_version: int | None = None,
 ) -> _Granted | str | None:
     """The hold, written on the claim counters (hold_store); else why not (a Taken outcome), or
     None when this basket needs the exact path: an event not on sale or not visible, an unknown
@@ -217,7 +230,9 @@ def _grant_on_counters(
                         expires_at=hold.expires_at, hold_id=hold.id)
     need = session_demand(quantities, sessions_of)
     taken = hold_store.take(raw, hold=hold, lines=lines, session_need=need, basket=basket, quantities=quantities,
-                            claims=claims, asynchronous=asynchronous)
+                            claims=claims, asynchronous=asynchronous, token_version=token_version)
+    if taken.outcome == "stale_token":
+        raise stale_token()
     if taken.outcome != "granted":
         return taken.outcome
     counts = taken.counts
