@@ -131,7 +131,7 @@ def build_event(n_tickets: int) -> dict[str, Any]:
     from ticketing.models import (
         Event, EventSession, Membership, Order, OrderItem, Organization, Ticket, TicketType, TicketTypeSession, User,
     )
-    from ticketing.services.orders import new_ticket_code
+    from ticketing.services.ticket_holders import new_ticket_code
     from ticketing.services.tokens import issue_token
 
     now = datetime.now(timezone.utc)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from ticketing.db import session_scope
 from ticketing.models import EventSession, Ticket, User
-from ticketing.services import admission, cancellation, holds, orders, organizations
+from ticketing.services import admission, cancellation, holds, orders, organizations, ticket_holders
 from ticketing.services.admission import ScanAnswer
 from tests.builders import T0, Workshop, in_tx, make_buyers, make_workshop
 
@@ -36,7 +36,7 @@ def buy_tickets(door: Door, buyer: uuid.UUID, type_id: uuid.UUID, quantity: int 
                 now: datetime = T0) -> list[Ticket]:
     """Tickets bought (and paid unless pay=False) by `buyer`, one per attendee."""
     h = in_tx(holds.hold_tickets, event_id=door.ws.event_id, user_id=buyer, items=[(type_id, quantity)], now=now)
-    attendees = [orders.Attendee(name=f"Guest {uuid.uuid4().hex[:6]}", email=f"g{i}@example.com")
+    attendees = [ticket_holders.Attendee(name=f"Guest {uuid.uuid4().hex[:6]}", email=f"g{i}@example.com")
                  for i in range(quantity)]
     order = in_tx(orders.checkout, hold_id=h.id, user_id=buyer, attendees=attendees, now=now)
     if pay and order.status == "pending":
@@ -118,7 +118,7 @@ def buy_live(live: LiveEvent, type_id: uuid.UUID, names: list[str], *, pay: bool
         with session_scope() as db:
             db.get(TicketType, type_id).price_minor = 2500
     h = in_tx(holds.hold_tickets, event_id=live.event_id, user_id=live.buyer, items=[(type_id, len(names))], now=now)
-    attendees = [orders.Attendee(name=n, email=f"{uuid.uuid4().hex[:8]}@example.com") for n in names]
+    attendees = [ticket_holders.Attendee(name=n, email=f"{uuid.uuid4().hex[:8]}@example.com") for n in names]
     order = in_tx(orders.checkout, hold_id=h.id, user_id=live.buyer, attendees=attendees, now=now)
     if not pay:
         with session_scope() as db:

@@ -17,7 +17,7 @@ from ticketing.db import session_scope
 from ticketing.models import Organization, User
 from ticketing.models.base import utcnow
 from ticketing.demo_seating import demo_theatre
-from ticketing.services import accounts, catalog, holds, orders, organizations
+from ticketing.services import accounts, catalog, holds, orders, organizations, ticket_holders
 
 DEMO_PASSWORD = "demo-password"
 DEMO_SLUG = "demo-events"
@@ -116,7 +116,7 @@ def _tonight(db: Session, owner: User, org: Organization, customer: User) -> Non
         names = guests[i:i + 4]
         hold = holds.hold_tickets(db=db, event_id=event.id, user_id=customer.id,
                                   items=[(entry.ticket_type.id, len(names))], now=now)
-        attendees = [orders.Attendee(name=n, email=f"{n.split()[0].lower()}@demo.test") for n in names]
+        attendees = [ticket_holders.Attendee(name=n, email=f"{n.split()[0].lower()}@demo.test") for n in names]
         orders.checkout(db=db, hold_id=hold.id, user_id=customer.id, attendees=attendees, now=now)
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from ticketing.models.base import utcnow
-from ticketing.services import orders
+from ticketing.services import ticket_holders
 from ticketing.services.tokens import issue_token
 from tests.builders import in_tx
 from tests.checkin_helpers import LiveEvent, buy_live, cancel, make_live_event, token_for
@@ -55,7 +55,7 @@ def test_every_red_code_over_the_api(api, live):
     (gone,) = buy_live(live, live.today_only, ["Gone"])
     cancel(gone.order_id, live.owner, now=utcnow(), by_organizer=True)  # past the buyer's deadline
     (given,) = buy_live(live, live.today_only, ["Given"])
-    in_tx(orders.transfer_ticket, ticket_id=given.id, user_id=live.buyer, name="Friend", email="f@example.com",
+    in_tx(ticket_holders.transfer_ticket, ticket_id=given.id, user_id=live.buyer, name="Friend", email="f@example.com",
           now=utcnow())
     (tomorrow_only,) = buy_live(live, live.both_days, ["Pass"])
     other = make_live_event(title="Other night")

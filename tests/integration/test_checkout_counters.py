@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from ticketing.db import pg_driver, session_scope
 from ticketing.models import Event, EventSession, Hold, Order, OrderItem, PlaceClaim, Ticket, TicketType
-from ticketing.services import holds, order_store, orders
+from ticketing.services import holds, order_store, orders, ticket_holders
 from tests.builders import T0, error_of, in_tx, load, make_session
 from tests.integration.test_claim_counters import claim_sums, counters, shop
 from tests.integration.test_concurrency_pg import build_race
@@ -128,11 +128,11 @@ def test_the_checkout_read_sends_anyone_elses_hold_to_the_exact_answers_and_name
     a, b, c = s["buyers"]
     hold = in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=a, items=[(s["type"], 2)], now=T0)
     assert error_of(orders.checkout, hold_id=hold.id, user_id=b, attendees=None, now=T0).code == "not_found"
-    bad = [orders.Attendee("Ada", "ada@example.com"), orders.Attendee("Bob", "not-an-email")]
+    bad = [ticket_holders.Attendee("Ada", "ada@example.com"), ticket_holders.Attendee("Bob", "not-an-email")]
     assert error_of(orders.checkout, hold_id=hold.id, user_id=a, attendees=bad, now=T0).code == "invalid_attendee"
     assert converts == [] and load(Hold, hold.id).status == "active"
 
-    named = [orders.Attendee(" Ada ", "ADA@example.com"), orders.Attendee("Bob", "bob@example.com")]
+    named = [ticket_holders.Attendee(" Ada ", "ADA@example.com"), ticket_holders.Attendee("Bob", "bob@example.com")]
     with session_scope() as db:
         loaded = db.get(Hold, hold.id)
         order = orders.checkout(db=db, hold_id=hold.id, user_id=a, attendees=named, now=T0)

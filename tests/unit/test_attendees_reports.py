@@ -19,7 +19,7 @@ from ticketing.models import Order, Refund
 from ticketing.notifications.console_mail import deliver, ticket_message
 from ticketing.payments import refunds
 from ticketing.services import attendees, holds, orders, payments, sales_report
-from ticketing.services.orders import Attendee
+from ticketing.services.ticket_holders import Attendee
 from tests.builders import T0, error_of, in_tx, load, make_buyers, make_workshop
 
 

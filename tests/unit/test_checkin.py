@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from ticketing.db import session_scope
 from ticketing.models import CheckIn, CheckInConflict, Event, Scan, Ticket
-from ticketing.services import admission, cancellation, door as door_service, orders, ticket_codes
+from ticketing.services import admission, cancellation, door as door_service, orders, ticket_codes, ticket_holders
 from ticketing.services.errors import ServiceError
 from tests.builders import T0, error_of, in_tx, load, make_buyers, make_event, make_session, make_ticket_type
 from tests.checkin_helpers import DAY1, Door, buy_tickets, cancel, make_door, scan
@@ -204,7 +204,7 @@ def test_not_paid_cancelled_and_revoked(door):
     assert scan(door, code=load(Ticket, gone.id).code, now=DAY1).result == "cancelled"
 
     (given,) = buy_tickets(door, a, door.ws.day1_pass)
-    moved = in_tx(orders.transfer_ticket, ticket_id=given.id, user_id=a, name="Friend", email="f@example.com",
+    moved = in_tx(ticket_holders.transfer_ticket, ticket_id=given.id, user_id=a, name="Friend", email="f@example.com",
                   now=T0)
     old = scan(door, code=given.code, now=DAY1)
     assert (old.result, old.status) == ("revoked", 422) and old.data["holder_name"] == "Friend"

@@ -10,9 +10,9 @@ from sqlmodel import select
 
 from ticketing.db import session_scope
 from ticketing.models import Event, EventSession, Hold, Order, PlaceClaim, Ticket, TicketType
-from ticketing.services import cancellation, holds, orders, sweeper
+from ticketing.services import cancellation, holds, orders, sweeper, ticket_holders
 from ticketing.services.availability import event_availability
-from ticketing.services.orders import Attendee
+from ticketing.services.ticket_holders import Attendee
 from tests.builders import T0, error_of, in_tx, load, make_buyers, make_workshop
 
 MIN = timedelta(minutes=1)
@@ -327,13 +327,13 @@ def test_transfer_reissues_the_code(ws):
     a, b = ws.extra["buyers"][:2]
     order = buy(ws, a, [(ws.day1_pass, 1)])
     (t,) = tickets_of(order.id)
-    err = error_of(orders.transfer_ticket, ticket_id=t.id, user_id=b, name="X", email="x@example.com", now=T0)
+    err = error_of(ticket_holders.transfer_ticket, ticket_id=t.id, user_id=b, name="X", email="x@example.com", now=T0)
     assert err.code == "not_found"
-    moved = in_tx(orders.transfer_ticket, ticket_id=t.id, user_id=a, name="Friend", email="Friend@Example.com", now=T0)
+    moved = in_tx(ticket_holders.transfer_ticket, ticket_id=t.id, user_id=a, name="Friend", email="Friend@Example.com", now=T0)
     assert (moved.holder_name, moved.holder_email, moved.code_version) == ("Friend", "friend@example.com", 2)
     assert moved.code != t.code
     in_tx(cancellation.cancel_order, order_id=order.id, user_id=a, now=T0)
-    err = error_of(orders.transfer_ticket, ticket_id=t.id, user_id=a, name="Y", email="y@example.com", now=T0)
+    err = error_of(ticket_holders.transfer_ticket, ticket_id=t.id, user_id=a, name="Y", email="y@example.com", now=T0)
     assert err.code == "not_transferable"
 
 

@@ -15,7 +15,7 @@ from ticketing.models import Event, EventSession, Order, Role, Ticket, TicketTyp
 from ticketing.notifications.console_mail import cancellation_messages
 from ticketing.services import holds, occurrences, orders, organizations, schedules
 from ticketing.services.availability import event_availability
-from ticketing.services.orders import Attendee
+from ticketing.services.ticket_holders import Attendee
 from ticketing.services.errors import ServiceError
 from ticketing.services.schedule_rules import clean_rule, occurrence_dates
 from tests.builders import T0, error_of, in_tx, load, make_buyers, make_event, make_ticket_type

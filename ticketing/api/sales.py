@@ -36,7 +36,7 @@ from ticketing.db import on_commit, session_scope
 from ticketing.models.base import utcnow
 from ticketing.notifications import order_mail
 from ticketing.payments import intents, refunds
-from ticketing.services import accounts, holds, idempotency, orders
+from ticketing.services import accounts, holds, idempotency, orders, ticket_holders
 from ticketing.services.availability import event_availability, visible_event
 from ticketing.services.errors import ServiceError
 
@@ -152,7 +152,7 @@ def checkout(
     def work(db: Session) -> dict[str, Any]:
         now = utcnow()
         held_prices = {i.ticket_type_id: i.unit_price_minor for i in holds.hold_items(db=db, hold_id=hold_id)}
-        attendees = [orders.Attendee(name=a.name, email=a.email) for a in body.attendees or []]
+        attendees = [ticket_holders.Attendee(name=a.name, email=a.email) for a in body.attendees or []]
         order = orders.checkout(db=db, hold_id=hold_id, user_id=user_id, attendees=attendees or None, now=now)
         if order.status == "confirmed":  # free: no payment, so the tickets are mailed now
             order_id = order.id
@@ -224,7 +224,7 @@ def cancel_order(
 def transfer_ticket(ticket_id: uuid.UUID, body: TransferIn, user_id: uuid.UUID = Depends(current_user_id)) -> TicketOut:
     """Give the ticket to someone else: a new code is issued and the old one stops working."""
     with session_scope() as db:
-        ticket = orders.transfer_ticket(db=db, ticket_id=ticket_id, user_id=user_id, name=body.name,
+        ticket = ticket_holders.transfer_ticket(db=db, ticket_id=ticket_id, user_id=user_id, name=body.name,
                                         email=body.email, now=utcnow())
         on_commit(db, lambda: order_mail.send_transferred_ticket(ticket_id))
         return ticket_with_sessions(db, ticket)

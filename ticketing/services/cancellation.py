@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from ticketing.models import CheckIn, Event, EventSession, Order, OrderStatus, PlaceClaim, Ticket, TicketStatus
 from ticketing.services import seat_claims, usage
 from ticketing.services.errors import ServiceError, invalid, not_found
-from ticketing.services.orders import reissue_code
+from ticketing.services.ticket_holders import reissue_code
 from ticketing.services.organizations import MANAGER_ROLES, require_role
 from ticketing.services.places import (
     bump_version,

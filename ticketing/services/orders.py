@@ -1,4 +1,4 @@
-"""Orders: checkout of a hold, confirmation on payment, expiry, reading, ticket transfer.
+"""Orders: checkout of a hold, confirmation on payment, expiry, reading.
 
 A pending order keeps its places (claims expiring at its payment deadline); confirmation moves
 them to the `sold` counters. Cancellation lives in services/cancellation.py.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -41,12 +40,11 @@ from ticketing.models import (
 from ticketing.models.base import new_id
 from ticketing.realtime.publisher import stage_counts
 from ticketing.services import order_store, seat_claims
-from ticketing.services.accounts import EMAIL_RE, normalize_email
-from ticketing.services import ticket_codes
 from ticketing.services.availability import sale_refusal
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.hold_rules import MAX_TOTAL_MINOR
 from ticketing.services.holds import hold_items
+from ticketing.services.ticket_holders import Attendee, holders_for, new_ticket_code
 from ticketing.services.places import (
     bump_version,
     check_places,
@@ -65,24 +63,6 @@ from ticketing.services.places import (
 RETAKE_GRACE = timedelta(hours=1)
 
 
-@dataclass(frozen=True)
-class Attendee:
-    name: str
-    email: str
-
-
-def new_ticket_code(ticket_id: uuid.UUID, version: int = 1) -> str:
-    """The signed code (ticket id + code version) printed as the ticket's QR code."""
-    return ticket_codes.issue_code(ticket_id, version)
-
-
-def reissue_code(ticket: Ticket) -> None:
-    """Bump the ticket's code version and sign a new code: every older code is now `revoked`
-    at the door (the caller holds the ticket's row lock)."""
-    ticket.code_version += 1
-    ticket.code = new_ticket_code(ticket.id, ticket.code_version)
-
-
 def next_order_number(db: Session, now: datetime) -> str:
     """ORD-YYYYMMDD-NNNN: one atomic upsert on the day's counter, whose row lock serializes
     concurrent checkouts of the same day until commit (so numbers never repeat or skip)."""
@@ -96,25 +76,6 @@ def next_order_number(db: Session, now: datetime) -> str:
     )
     number = db.exec(stmt).scalar_one()
     return f"ORD-{day}-{number:04d}"
-
-
-def _holders(attendees: Sequence[Attendee] | None, units: int, buyer: tuple[str, str]) -> list[tuple[str, str]]:
-    """(name, email) per unit: the named attendees in order, else the buyer's for every unit."""
-    if not attendees:
-        return [buyer] * units
-    if len(attendees) != units:
-        raise invalid("attendees_mismatch", f"Name one attendee per ticket ({units}).", expected=units)
-    return [_named(a, index=i) for i, a in enumerate(attendees)]
-
-
-def _named(attendee: Attendee, *, index: int = 0) -> tuple[str, str]:
-    """The attendee's (name, email), cleaned; 422 `invalid_attendee` (with its index) otherwise."""
-    name, email = attendee.name.strip(), normalize_email(attendee.email)
-    if not name or len(name) > 120:
-        raise invalid("invalid_attendee", "Enter each attendee's name (up to 120 characters).", index=index)
-    if not EMAIL_RE.match(email) or len(email) > 254:
-        raise invalid("invalid_attendee", "Enter a valid email for each attendee.", index=index)
-    return name, email
 
 
 def _confirm_places(
@@ -175,7 +136,7 @@ def checkout(
     items = hold_items(db=db, hold_id=hold.id)
     quantities = {i.ticket_type_id: i.quantity for i in items}
     buyer = db.get(User, user_id)
-    holders = _holders(attendees, sum(quantities.values()), (buyer.name, buyer.email))
+    holders = holders_for(attendees, sum(quantities.values()), (buyer.name, buyer.email))
 
     hold.status = HoldStatus.converted.value  # written now, before the session locks are taken
     db.add(hold)
@@ -246,7 +207,7 @@ def _lines_and_tickets(
             name, email = holders[unit]
             unit += 1
             ticket_id = next(ticket_ids)
-            # Every column of models.Ticket (insert_rows needs them all); _holders checked the lengths.
+            # Every column of models.Ticket (insert_rows needs them all); holders_for checked the lengths.
             tickets.append({
                 "id": ticket_id, "order_id": order_id, "order_item_id": line["id"],
                 "ticket_type_id": item.ticket_type_id, "event_id": event_id, "holder_name": name,
@@ -274,7 +235,7 @@ def _checkout_on_counters(db: Session, *, hold_id: uuid.UUID, user_id: uuid.UUID
     total_minor = sum(i.unit_price_minor * i.quantity for i in items)
     if total_minor == 0 or total_minor > MAX_TOTAL_MINOR:
         return None
-    holders = _holders(attendees, sum(i.quantity for i in items), hold.buyer)
+    holders = holders_for(attendees, sum(i.quantity for i in items), hold.buyer)
     prices = {i.ticket_type_id: i.unit_price_minor for i in items}
     values = {"id": new_id(), "event_id": hold.event_id, "user_id": user_id, "hold_id": hold_id,
               "status": OrderStatus.pending.value, "currency": hold.currency, "total_minor": total_minor,
@@ -395,23 +356,3 @@ def list_orders_for_user(*, db: Session, user_id: uuid.UUID) -> list[Order]:
             select(Order).where(Order.user_id == user_id).order_by(Order.created_at.desc(), Order.number.desc())
         ).all()
     )
-
-
-def transfer_ticket(
-    *, db: Session, ticket_id: uuid.UUID, user_id: uuid.UUID, name: str, email: str, now: datetime
-) -> Ticket:
-    """Give a ticket to someone else: new holder, new code (the old one stops working)."""
-    ticket = lock_fresh(db, Ticket, [ticket_id]).get(ticket_id)
-    order = db.get(Order, ticket.order_id) if ticket is not None else None
-    if ticket is None or order is None or order.user_id != user_id:
-        raise not_found("ticket")
-    if ticket.status == TicketStatus.cancelled.value or order.status not in (
-        OrderStatus.pending.value, OrderStatus.confirmed.value
-    ):
-        raise ServiceError("not_transferable", "Only live tickets can be transferred.")
-    holder_name, holder_email = _named(Attendee(name=name, email=email))
-    ticket.holder_name, ticket.holder_email = holder_name, holder_email
-    reissue_code(ticket)
-    db.add(ticket)
-    db.flush()
-    return ticket

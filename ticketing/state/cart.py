@@ -12,7 +12,7 @@ from ticketing.db import on_commit
 from ticketing.formatting import money
 from ticketing.models.base import utcnow
 from ticketing.notifications import order_mail
-from ticketing.services import holds, orders
+from ticketing.services import holds, orders, ticket_holders
 from ticketing.services.errors import ServiceError
 from ticketing.services.order_views import hold_view
 from ticketing.state.auth import AuthState
@@ -127,7 +127,7 @@ class CartState(rx.State):
             return
         attendees = None
         if self.attendee_slots:
-            attendees = [orders.Attendee(name=form_text(form, f"name_{i}"), email=form_text(form, f"email_{i}"))
+            attendees = [ticket_holders.Attendee(name=form_text(form, f"name_{i}"), email=form_text(form, f"email_{i}"))
                          for i in range(len(self.attendee_slots))]
         self.busy, self.error = True, ""
         yield

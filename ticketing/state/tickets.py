@@ -15,7 +15,7 @@ from ticketing.formatting import date_range, local_time, money
 from ticketing.models.base import utcnow
 from ticketing.notifications import order_mail
 from ticketing.payments import intents, refunds
-from ticketing.services import orders
+from ticketing.services import ticket_holders
 from ticketing.services.errors import ServiceError
 from ticketing.services.order_views import OrderView, my_orders, order_calendar, order_view
 from ticketing.services.ticket_files import qr_svg_data_uri
@@ -161,7 +161,7 @@ class TicketsState(rx.State):
         ticket_id, name, email = uuid.UUID(self._transfer), form_text(form, "name"), form_text(form, "email")
 
         def work(db):
-            orders.transfer_ticket(db=db, ticket_id=ticket_id, user_id=user_id, name=name, email=email, now=utcnow())
+            ticket_holders.transfer_ticket(db=db, ticket_id=ticket_id, user_id=user_id, name=name, email=email, now=utcnow())
             on_commit(db, lambda: order_mail.send_transferred_ticket(ticket_id))
 
         try:
