@@ -16,7 +16,6 @@ server: the server resolves them by scan time and records a conflict when it wou
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,12 +29,19 @@ from ticketing.realtime import publisher
 from ticketing.services import ticket_codes
 from ticketing.services.accounts import stale_token
 from ticketing.services.admission_store import Tx
-from ticketing.services.scan_facts import ScanContext, ScanFacts, SessionWindow, TicketRow
+from ticketing.services.scan_facts import (
+    ADMITTED,
+    NonceRace,
+    Scan,
+    ScanAnswer,
+    ScanContext,
+    SessionWindow,
+    TicketRow,
+)
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.local_times import zone
 from ticketing.services.organizations import STAFF_ROLES
 
-ADMITTED = "admitted"
 # HTTP status of each red answer (the API contract).
 REFUSALS: dict[str, int] = {
     "unknown_code": 404,
@@ -54,47 +60,6 @@ NONCE_RACE_RETRIES = 3
 
 __all__ = ["ScanAnswer", "NonceRace", "SessionWindow", "scan_at_door", "scan_ticket", "door_event",
            "current_sessions"]
-
-
-@dataclass(frozen=True)
-class ScanAnswer:
-    """What the door shows: `result` is "admitted" or a refusal code; `data` JSON-able details."""
-
-    result: str
-    status: int
-    message: str
-    data: dict[str, Any] = field(default_factory=dict)
-    replayed: bool = False
-
-    @property
-    def admitted(self) -> bool:
-        return self.result == ADMITTED
-
-
-class NonceRace(ServiceError):
-    """A concurrent request with the same nonce committed first: retry to get its answer."""
-
-    def __init__(self) -> None:
-        super().__init__("busy", "This scan is being processed; please retry.", status=503)
-
-
-@dataclass
-class _Scan:
-    """One scan being decided (what is known so far)."""
-
-    ctx: ScanContext
-    user_id: uuid.UUID
-    gate: str
-    at: datetime  # when the scan happened (now, or the offline gate's scanned_at)
-    now: datetime
-    offline: bool
-    method: str
-    nonce: str | None
-    facts: ScanFacts
-    ticket: TicketRow | None = None
-    target: SessionWindow | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    logged: bool = False  # the scan log line went in with the check-in
 
 
 # --- access and input ----------------------------------------------------------------------
@@ -208,7 +173,7 @@ def scan_ticket(
     ctx = _staff_only(facts.ctx if facts is not None else None)
     if ctx.prior is not None:
         return ScanAnswer(*ctx.prior, replayed=True)
-    scan = _Scan(
+    scan = Scan(
         ctx=ctx, user_id=user_id, gate=(gate or "").strip()[:MAX_GATE] or ctx.staff_name[:MAX_GATE],
         at=at, now=now, offline=scanned_at is not None, method="code" if code is not None else "search",
         nonce=nonce, facts=facts, ticket=facts.ticket,
@@ -250,7 +215,7 @@ def _code_version(code: str, ticket: TicketRow) -> int | None:
         return None
 
 
-def _decide(db: Tx, scan: _Scan, scan_id: uuid.UUID, *, version: int | None,
+def _decide(db: Tx, scan: Scan, scan_id: uuid.UUID, *, version: int | None,
             session_id: uuid.UUID | None) -> ScanAnswer:
     ticket = scan.ticket
     if ticket is None:
@@ -275,7 +240,7 @@ def _decide(db: Tx, scan: _Scan, scan_id: uuid.UUID, *, version: int | None,
     return _admit(db, scan, scan_id)
 
 
-def _refuse(code: str, message: str, scan: _Scan | None = None, **extra: Any) -> ScanAnswer:
+def _refuse(code: str, message: str, scan: Scan | None = None, **extra: Any) -> ScanAnswer:
     data = dict(scan.details) if scan is not None else {}
     if scan is not None and scan.target is not None:
         data.update(session_id=str(scan.target.id), session_name=scan.target.name)
@@ -283,7 +248,7 @@ def _refuse(code: str, message: str, scan: _Scan | None = None, **extra: Any) ->
     return ScanAnswer(code, REFUSALS[code], message, data)
 
 
-def _wrong_event(db: Tx, scan: _Scan) -> ScanAnswer:
+def _wrong_event(db: Tx, scan: Scan) -> ScanAnswer:
     other = store.event_owner(db, event_id=scan.ticket.event_id)
     if other is not None and other[0] == scan.ctx.organization_id:
         # Same organizer: naming the right event helps the guest; another tenant's stays unnamed.
@@ -305,7 +270,7 @@ def current_sessions(sessions: list[SessionWindow], *, now: datetime, timezone: 
     return [s for s in later if s.starts_at == later[0].starts_at]
 
 
-def _choose_session(scan: _Scan, session_id: uuid.UUID | None) -> ScanAnswer | None:
+def _choose_session(scan: Scan, session_id: uuid.UUID | None) -> ScanAnswer | None:
     """Set scan.target; a `wrong_session` answer when the ticket is not for that session."""
     sessions = list(scan.ticket.sessions)
     valid_for = ", ".join(s.name for s in sessions)
@@ -336,14 +301,14 @@ def _choose_session(scan: _Scan, session_id: uuid.UUID | None) -> ScanAnswer | N
     return None
 
 
-def _aim(scan: _Scan, session: SessionWindow | None) -> None:
+def _aim(scan: Scan, session: SessionWindow | None) -> None:
     """The session this scan is about, and the ticket's seat there (seated sessions)."""
     scan.target = session
     if session is not None and scan.details:
         scan.details["seat"] = scan.facts.seats.get(session.id)
 
 
-def _admit(db: Tx, scan: _Scan, scan_id: uuid.UUID) -> ScanAnswer:
+def _admit(db: Tx, scan: Scan, scan_id: uuid.UUID) -> ScanAnswer:
     ticket, target = scan.ticket, scan.target
     first = scan.facts.checkins.get(target.id)
     if first is None:
@@ -378,7 +343,7 @@ def _admit(db: Tx, scan: _Scan, scan_id: uuid.UUID) -> ScanAnswer:
     )
 
 
-def _admitted(scan: _Scan, *, conflict: bool = False) -> ScanAnswer:
+def _admitted(scan: Scan, *, conflict: bool = False) -> ScanAnswer:
     data = {
         **scan.details, "session_id": str(scan.target.id), "session_name": scan.target.name,
         "checked_in_at": scan.at.isoformat(), "gate": scan.gate,
@@ -391,7 +356,7 @@ def _admitted(scan: _Scan, *, conflict: bool = False) -> ScanAnswer:
 # --- records -------------------------------------------------------------------------------
 
 
-def _scan_row(scan: _Scan, scan_id: uuid.UUID, answer: ScanAnswer) -> dict[str, Any]:
+def _scan_row(scan: Scan, scan_id: uuid.UUID, answer: ScanAnswer) -> dict[str, Any]:
     ticket = scan.ticket
     own_ticket = ticket is not None and ticket.event_id == scan.ctx.event_id
     return dict(
@@ -403,12 +368,12 @@ def _scan_row(scan: _Scan, scan_id: uuid.UUID, answer: ScanAnswer) -> dict[str, 
     )
 
 
-def _record_scan(db: Tx, scan: _Scan, scan_id: uuid.UUID, answer: ScanAnswer) -> None:
+def _record_scan(db: Tx, scan: Scan, scan_id: uuid.UUID, answer: ScanAnswer) -> None:
     if not store.insert_scan(db, **_scan_row(scan, scan_id, answer)):
         raise NonceRace()  # the same nonce committed meanwhile: roll back, the retry replays it
 
 
-def _record_conflict(db: Tx, scan: _Scan, *, kind: str, first: dict[str, Any],
+def _record_conflict(db: Tx, scan: Scan, *, kind: str, first: dict[str, Any],
                      second: tuple[str, datetime] | None = None) -> None:
     """An offline gate admitted someone the server would not have (see CheckInConflict)."""
     ticket = scan.ticket if scan.ticket is not None and scan.ticket.event_id == scan.ctx.event_id else None

@@ -1,13 +1,17 @@
 """What one scan at the door is decided on: the event and staff member, the locked ticket, the
 sessions the scan may concern, the ticket's check-ins and seats (read by admission_store,
-decided on by admission)."""
+decided on by admission); the scan being decided, and the answer the door shows."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from ticketing.services.errors import ServiceError
+
+ADMITTED = "admitted"
 
 
 @dataclass(frozen=True)
@@ -62,3 +66,44 @@ class ScanFacts:
     sessions: dict[uuid.UUID, SessionWindow]
     checkins: dict[uuid.UUID, tuple[uuid.UUID, datetime, str]]  # session -> (id, at, gate) of the ticket
     seats: dict[uuid.UUID, str]  # session -> the ticket's seat there ("Stalls · Row A · Seat 12")
+
+
+@dataclass(frozen=True)
+class ScanAnswer:
+    """What the door shows: `result` is "admitted" or a refusal code; `data` JSON-able details."""
+
+    result: str
+    status: int
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+    replayed: bool = False
+
+    @property
+    def admitted(self) -> bool:
+        return self.result == ADMITTED
+
+
+class NonceRace(ServiceError):
+    """A concurrent request with the same nonce committed first: retry to get its answer."""
+
+    def __init__(self) -> None:
+        super().__init__("busy", "This scan is being processed; please retry.", status=503)
+
+
+@dataclass
+class Scan:
+    """One scan being decided (what is known so far)."""
+
+    ctx: ScanContext
+    user_id: uuid.UUID
+    gate: str
+    at: datetime  # when the scan happened (now, or the offline gate's scanned_at)
+    now: datetime
+    offline: bool
+    method: str
+    nonce: str | None
+    facts: ScanFacts
+    ticket: TicketRow | None = None
+    target: SessionWindow | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    logged: bool = False  # the scan log line went in with the check-in
