@@ -261,17 +261,19 @@ class Bench:
         return {"layer": layer, "flow": flow, "event_id": ev["event_id"], "targets": ev[shape],
                 "check": ev["event_id"], "live_holds": live_holds}
 
-    def run_round(self, job: dict[str, Any], *, seconds: float, seed: Any, until_sold_out: bool = False
-                  ) -> dict[str, Any]:
-        """All clients run `job` from the same instant; then the database is checked."""
+    def run_round(self, job: dict[str, Any], *, seconds: float, seed: Any, until_sold_out: bool = False,
+                  clients: int | None = None) -> dict[str, Any]:
+        """The first `clients` clients (all by default) run `job` from the same instant; then the
+        database is checked."""
+        pipes = self.pipes[:clients] if clients else self.pipes
         app, db = self.app_pids(), self.db_pids()
         app_cpu, db_cpu = cpu_seconds(app), cpu_seconds(db)
         start_at = time.time() + 0.3
-        for i, pipe in enumerate(self.pipes):
+        for i, pipe in enumerate(pipes):
             pipe.send({**job, "start_at": start_at, "seconds": seconds, "seed": f"{seed}/{i}",
                        "until_sold_out": until_sold_out})
         results = []
-        for pipe in self.pipes:
+        for pipe in pipes:
             if not pipe.poll(seconds + 120):
                 raise RuntimeError("a client did not finish in time")
             results.append(pipe.recv())
@@ -307,7 +309,7 @@ def summarize(results: list[dict[str, Any]], start_at: float) -> dict[str, Any]:
             "p99": pct(0.99), "other": outcomes}
 
 
-HEADER = (f"{'workload':<22} {'layer':<12} {'holds/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} "
+HEADER = (f"{'workload':<26} {'layer':<12} {'holds/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'cpu ms':>7} {'db ms':>6}  checks  other")
 
 
@@ -321,7 +323,7 @@ def fmt_row(name: str, layer: str, rows: list[dict[str, Any]], base: float | Non
     matches = "ok" if all(r["db_matches"] for r in rows) else "MISMATCH"
     checks = f"oversold={sum(r['oversold'] for r in rows)} db={matches}"
     extra = " ".join(f"{k}={v}" for k, v in sorted(other.items())) or "-"
-    return (f"{name:<22} {layer:<12} {med['rate']:8.0f} {ratio} {med['p50']:7.1f} {med['p99']:7.1f} "
+    return (f"{name:<26} {layer:<12} {med['rate']:8.0f} {ratio} {med['p50']:7.1f} {med['p99']:7.1f} "
             f"{med['cpu']:7.2f} {med['db_cpu']:6.2f}  {checks}  {extra}")
 
 
@@ -331,6 +333,7 @@ def run(bench: Bench, args: argparse.Namespace, layers: list[str]) -> None:
     for layer in layers:
         for flow in ("hold", "hold+checkout"):
             bench.run_round(bench.job(layer, flow, "hot", HOT_CAPACITY, spread=0), seconds=0.5, seed="warm-up")
+    counts = client_counts(args.clients)
     print(f"\n{args.clients} clients, {args.rounds} round(s) of {args.seconds:g} s per workload and layer, "
           "layers interleaved; medians over rounds; ratio = holds/s of the layer / raw-sql; cpu ms = CPU of "
           "clients + API server + database per attempt, db ms = the database's share", flush=True)
@@ -339,13 +342,15 @@ def run(bench: Bench, args: argparse.Namespace, layers: list[str]) -> None:
     for shape, flow in WORKLOADS:
         if args.workloads != "all" and f"{shape}-{flow.replace('hold+', '')}" not in wanted:
             continue
-        rows: dict[str, list[dict[str, Any]]] = {layer: [] for layer in layers}
-        for rnd in range(args.rounds):
-            for layer in layers:
-                live = args.live_holds if shape == "hot" else 0
-                job = bench.job(layer, flow, shape, HOT_CAPACITY, live_holds=live)
-                rows[layer].append(bench.run_round(job, seconds=args.seconds, seed=f"{shape}/{flow}/{rnd}"))
-        print_rows(f"{shape} {flow}", rows)
+        for n in counts:
+            rows: dict[str, list[dict[str, Any]]] = {layer: [] for layer in layers}
+            for rnd in range(args.rounds):
+                for layer in layers:
+                    live = args.live_holds if shape == "hot" else 0
+                    job = bench.job(layer, flow, shape, HOT_CAPACITY, live_holds=live)
+                    rows[layer].append(bench.run_round(job, seconds=args.seconds, seed=f"{shape}/{flow}/{rnd}",
+                                                       clients=n))
+            print_rows(f"{shape} {flow}" + (f" c={n}" if len(counts) > 1 else ""), rows)
     if args.sellout:
         # Everyone races for a small capacity until refused: exactly `capacity` winners.
         rows = {layer: [] for layer in layers}
@@ -357,6 +362,11 @@ def run(bench: Bench, args: argparse.Namespace, layers: list[str]) -> None:
         print_rows(f"sell-out {args.sellout}", rows)
 
 
+def client_counts(spec: str) -> list[int]:
+    """`--clients`: one count ("8"), or several ("2,8") to run every workload with each."""
+    return [int(x) for x in spec.split(",")]
+
+
 def print_rows(name: str, rows: dict[str, list[dict[str, Any]]]) -> None:
     base = statistics.median(r["rate"] for r in rows["raw-sql"]) if "raw-sql" in rows else None
     for layer, layer_rows in rows.items():
@@ -365,7 +375,8 @@ def print_rows(name: str, rows: dict[str, list[dict[str, Any]]]) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--clients", type=int, default=8, help="concurrent client processes (default 8)")
+    ap.add_argument("--clients", default="8",
+                    help="concurrent client processes (default 8); several (e.g. 2,8) run every workload with each")
     ap.add_argument("--seconds", type=float, default=3.0, help="length of one round (default 3)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds per workload and layer (default 3)")
     ap.add_argument("--spread", type=int, default=50, help="sessions in the spread workload (default 50)")
@@ -378,7 +389,11 @@ def main() -> int:
                     help="places of the hot session already held by others at the start of each round")
     args = ap.parse_args()
     layers = [x for x in LAYERS if x in args.layers.split(",")]
-    if not (1 <= args.clients <= 32 and 0.5 <= args.seconds <= 30 and 1 <= args.rounds <= 9
+    try:
+        counts = client_counts(args.clients)
+    except ValueError:
+        ap.error("--clients: a number of clients, or several separated by commas")
+    if not (all(1 <= n <= 32 for n in counts) and 0.5 <= args.seconds <= 30 and 1 <= args.rounds <= 9
             and 0 <= args.live_holds <= 200_000):
         ap.error("keep it bounded: 1-32 clients, 0.5-30 s rounds, 1-9 rounds, at most 200,000 live holds")
 
@@ -404,9 +419,10 @@ def main() -> int:
         from ticketing.services.organizations import create_organization
 
         # Every hold needs its own buyer per event; enough for the fastest conceivable round.
-        per_client = int(max(args.seconds, SELLOUT_SECONDS / 3) * 6000 / args.clients) + 200
+        # (The fewest clients of a run each hold the most.)
+        per_client = int(max(args.seconds, SELLOUT_SECONDS / 3) * 6000 / min(counts)) + 200
         started = time.monotonic()
-        user_ids = insert_users(per_client * args.clients + 1)
+        user_ids = insert_users(per_client * max(counts) + 1)
         owner_id = uuid.UUID(user_ids.pop())
         with session_scope() as db:
             org_id = create_organization(db=db, user_id=owner_id, name="Bench", slug=f"bench-{db_name[-6:]}",
@@ -430,9 +446,9 @@ def main() -> int:
             print(f"api: granian ticketing.api:app on 127.0.0.1:{port}, {args.api_workers} worker(s); "
                   f"localstripe on 127.0.0.1:{stripe_port}", flush=True)
         ctx = mp.get_context("spawn")
-        for i in range(args.clients):
+        for i in range(max(counts)):
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=client_main, args=(child, user_ids[i::args.clients], port), daemon=True)
+            proc = ctx.Process(target=client_main, args=(child, user_ids[i::max(counts)], port), daemon=True)
             proc.start()
             procs.append(proc)
             pipes.append(parent)
