@@ -329,7 +329,8 @@ def test_transfer_reissues_the_code(ws):
     (t,) = tickets_of(order.id)
     err = error_of(ticket_holders.transfer_ticket, ticket_id=t.id, user_id=b, name="X", email="x@example.com", now=T0)
     assert err.code == "not_found"
-    moved = in_tx(ticket_holders.transfer_ticket, ticket_id=t.id, user_id=a, name="Friend", email="Friend@Example.com", now=T0)
+    moved = in_tx(ticket_holders.transfer_ticket, ticket_id=t.id, user_id=a, name="Friend",
+                  email="Friend@Example.com", now=T0)
     assert (moved.holder_name, moved.holder_email, moved.code_version) == ("Friend", "friend@example.com", 2)
     assert moved.code != t.code
     in_tx(cancellation.cancel_order, order_id=order.id, user_id=a, now=T0)

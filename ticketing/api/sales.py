@@ -225,6 +225,6 @@ def transfer_ticket(ticket_id: uuid.UUID, body: TransferIn, user_id: uuid.UUID =
     """Give the ticket to someone else: a new code is issued and the old one stops working."""
     with session_scope() as db:
         ticket = ticket_holders.transfer_ticket(db=db, ticket_id=ticket_id, user_id=user_id, name=body.name,
-                                        email=body.email, now=utcnow())
+                                                email=body.email, now=utcnow())
         on_commit(db, lambda: order_mail.send_transferred_ticket(ticket_id))
         return ticket_with_sessions(db, ticket)

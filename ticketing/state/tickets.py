@@ -161,7 +161,8 @@ class TicketsState(rx.State):
         ticket_id, name, email = uuid.UUID(self._transfer), form_text(form, "name"), form_text(form, "email")
 
         def work(db):
-            ticket_holders.transfer_ticket(db=db, ticket_id=ticket_id, user_id=user_id, name=name, email=email, now=utcnow())
+            ticket_holders.transfer_ticket(db=db, ticket_id=ticket_id, user_id=user_id, name=name, email=email,
+                                           now=utcnow())
             on_commit(db, lambda: order_mail.send_transferred_ticket(ticket_id))
 
         try:
