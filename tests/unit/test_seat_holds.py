@@ -13,11 +13,22 @@ from sqlmodel import select
 
 from ticketing.db import session_scope
 from ticketing.models import Event, EventSession, HoldSeat, PlaceClaim, SeatedSession
-from ticketing.services import cancellation, catalog, holds, orders, seat_map, seat_sales, seating, sweeper
+from ticketing.services import (
+    cancellation,
+    catalog,
+    holds,
+    order_store,
+    orders,
+    seat_map,
+    seat_sales,
+    seating,
+    sweeper,
+)
 from ticketing.services.errors import ServiceError
 from ticketing.services.seat_status import AVAILABLE, BLOCKED, HELD, NOT_OWNED, ORGANIZER_HOLD, RESERVED, SOLD
 from tests.builders import T0, error_of, in_tx, load, make_buyers
 from tests.seating_builders import check_consistency, make_seated_event, seat_states
+from tests.spies import record_outcomes
 
 MIN = timedelta(minutes=1)
 
@@ -98,12 +109,17 @@ def test_release_gives_the_seats_back(se):
     check_consistency(se.session_id, T0 + MIN)
 
 
-def test_checkout_reserves_the_seats_for_the_tickets_and_payment_sells_them(se):
+def test_checkout_reserves_the_seats_for_the_tickets_and_payment_sells_them(se, monkeypatch):
+    # Seats are the exact checkout's: the checkout's first read sees them, and the statement
+    # on the claim counters is not even tried.
+    read = record_outcomes(monkeypatch, order_store, "read_hold", lambda facts: facts.seated)
+    converts = record_outcomes(monkeypatch, order_store, "convert", lambda done: done is not None)
     a = buyers(se)[0]
     idxs = [se.idx("Stalls", "C", n) for n in (6, 7, 8)]
     held = hold_seats(se, a, idxs)
     order = in_tx(orders.checkout, hold_id=held.hold.id, user_id=a, attendees=None, now=T0 + MIN)
     assert order.status == "pending"
+    assert (read, converts) == ([True], [])
     assert {seat_states(se.session_id, T0 + MIN)[i] for i in idxs} == {RESERVED}
     check_consistency(se.session_id, T0 + MIN)
     in_tx(orders.confirm_order, order_id=order.id, now=T0 + 2 * MIN, payment_reference="pi_1")

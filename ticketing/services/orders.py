@@ -221,14 +221,14 @@ def _checkout_on_counters(db: Session, *, hold_id: uuid.UUID, user_id: uuid.UUID
                           attendees: Sequence[Attendee] | None, now: datetime) -> Order | None:
     """The caller's live hold of a paid basket as a pending order: one plain read locking the
     hold, then one statement (order_store); None when the exact checkout must decide (SQLite,
-    someone else's or no hold, not active, an event not on sale, a free order, a hold near its
-    expiry, seats, claims not as granted). Invalid attendees raise as on the exact path."""
+    someone else's or no hold, not active, an event not on sale, seats (seen by the read, so
+    the statement is not tried), a free order, a hold near its expiry, claims not as granted). Invalid attendees raise as on the exact path."""
     raw = pg_driver(db)
     if raw is None:
         return None
     hold = order_store.read_hold(raw, hold_id)
     if (hold is None or hold.user_id != user_id or hold.status != HoldStatus.active.value
-            or hold.event_status != EventStatus.published.value
+            or hold.event_status != EventStatus.published.value or hold.seated
             or hold.expires_at <= now + order_store.CLOCK_MARGIN):
         return None
     items = hold.lines
