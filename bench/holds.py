@@ -380,7 +380,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=3.0, help="length of one round (default 3)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds per workload and layer (default 3)")
     ap.add_argument("--spread", type=int, default=50, help="sessions in the spread workload (default 50)")
-    ap.add_argument("--api-workers", type=int, default=2, help="API server worker processes (default 2)")
+    ap.add_argument("--api-workers", type=int, default=4,
+                    help="API server worker processes (default 4, as the README's production-like run)")
     ap.add_argument("--layers", default=",".join(LAYERS), help="subset of " + ",".join(LAYERS))
     ap.add_argument("--workloads", default="all", help="all, or a subset of hot-hold,spread-hold,hot-checkout,"
                                                        "spread-checkout")
