@@ -15,11 +15,12 @@ from sqlmodel import func, select
 from ticketing.db import session_scope
 from ticketing.models import Event, EventStatus, Hold, Order, PlaceClaim, SessionPrerequisite, TicketType, User
 from ticketing.models.base import utcnow
-from ticketing.services import accounts, orders
+from ticketing.services import accounts, holds, orders
 from ticketing.services.tokens import issue_token
 from tests.api_client import Api
 from tests.builders import make_buyers, make_event, make_session, make_ticket_type
 from tests.factories import make_org
+from tests.spies import record_outcomes
 
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$")
 
@@ -243,6 +244,15 @@ def test_a_token_signed_out_everywhere_holds_nothing_on_any_path(http, shop):
         assert db.exec(select(func.count()).select_from(PlaceClaim)).one() == 0
     # Bob's token is current: the same basket is his.
     assert hold(http, shop, who="b", big=1).status_code == 201
+
+
+def test_a_hold_the_counters_refuse_does_not_read_the_token_again(http, shop, monkeypatch):
+    """The refused statement has checked the token: the exact path that answers does not read it."""
+    reads = record_outcomes(monkeypatch, holds, "check_token_version", lambda _: True)
+    problem(hold(http, shop, hot=3), 409, "insufficient_capacity")  # counters, then the exact path
+    assert reads == []
+    problem(hold(http, shop, adv=1), 409, "prerequisite_missing")  # the exact path only: read first
+    assert reads == [True]
 
 
 # --- idempotency ---------------------------------------------------------------------------

@@ -124,8 +124,9 @@ def place_hold(
 
     `token_version`: the version of the caller's token, which has been checked for everything
     else; the hold is refused with `invalid_token` when it is no longer the buyer's. A hold on
-    the counters checks it in its statement; any other way, and before any other refusal, it
-    is read on its own (a stale token is answered as such, whatever else is wrong)."""
+    the counters checks it in its statement (also when the statement then refuses); any other
+    way, and before any other refusal, it is read on its own (a stale token is answered as such,
+    whatever else is wrong)."""
     granted = None
     try:
         quantities = normalize_items(items)
@@ -142,7 +143,7 @@ def place_hold(
         publish_counts(event_id=event_id, version=granted.version, at=now, sessions=granted.sessions,
                        quotas=granted.quotas)
         return granted.hold, granted.lines
-    if token_version is not None:
+    if token_version is not None and granted is None:  # else the statement has checked it
         check_token_version(user_id, token_version)
     with session_scope() as db:
         hold = _hold_exactly(db=db, event_id=event_id, user_id=user_id, quantities=quantities, now=now,

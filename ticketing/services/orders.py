@@ -222,7 +222,8 @@ def _checkout_on_counters(db: Session, *, hold_id: uuid.UUID, user_id: uuid.UUID
     """The caller's live hold of a paid basket as a pending order: one plain read locking the
     hold, then one statement (order_store); None when the exact checkout must decide (SQLite,
     someone else's or no hold, not active, an event not on sale, seats (seen by the read, so
-    the statement is not tried), a free order, a hold near its expiry, claims not as granted). Invalid attendees raise as on the exact path."""
+    the statement is not tried), a free order, a hold near its expiry, claims not as granted).
+    Invalid attendees raise as on the exact path."""
     raw = pg_driver(db)
     if raw is None:
         return None
