@@ -65,7 +65,11 @@ def sign_in(*, db: Session, email: str, password: str, now: datetime) -> tuple[U
 
 def user_from_token(*, db: Session, token: str | None, now: datetime) -> User:
     """The signed-in user; `not_authenticated` / `invalid_token` otherwise."""
-    user_id, version = token_claims(token, now)
+    return _user_of_version(db, *token_claims(token, now))
+
+
+def _user_of_version(db: Session, user_id: uuid.UUID, version: int) -> User:
+    """The user, when `version` is still their token version; `invalid_token` otherwise."""
     user = db.get(User, user_id)
     if user is None or user.token_version != version:
         raise stale_token()
@@ -92,9 +96,7 @@ def check_token_version(user_id: uuid.UUID, version: int) -> None:
                 raise stale_token()
             return
     with session_scope(readonly=True) as db:
-        user = db.get(User, user_id)
-        if user is None or user.token_version != version:
-            raise stale_token()
+        _user_of_version(db, user_id, version)
 
 
 def token_claims(token: str | None, now: datetime) -> tuple[uuid.UUID, int]:
