@@ -60,7 +60,7 @@ def gate_main(gate: int, scans: list[tuple[str, str]], event_id: str, user_id: s
     if layer == "service":
         from ticketing.db import get_engine
         from ticketing.models.base import utcnow
-        from ticketing.services.admission import scan_at_door
+        from ticketing.services.door.admission import scan_at_door
 
         get_engine().connect().close()  # warm the pool outside the timed loop
 
@@ -114,8 +114,9 @@ def admin(sql: str) -> None:
 
 
 def migrate(url: str) -> None:
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.attributes["database_url"] = url
@@ -129,10 +130,19 @@ def build_event(n_tickets: int) -> dict[str, Any]:
 
     from ticketing.db import session_scope
     from ticketing.models import (
-        Event, EventSession, Membership, Order, OrderItem, Organization, Ticket, TicketType, TicketTypeSession, User,
+        Event,
+        EventSession,
+        Membership,
+        Order,
+        OrderItem,
+        Organization,
+        Ticket,
+        TicketType,
+        TicketTypeSession,
+        User,
     )
-    from ticketing.services.ticket_holders import new_ticket_code
-    from ticketing.services.tokens import issue_token
+    from ticketing.services.accounts.tokens import issue_token
+    from ticketing.services.sales.ticket_holders import new_ticket_code
 
     now = datetime.now(timezone.utc)
     with session_scope() as db:

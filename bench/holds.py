@@ -64,8 +64,9 @@ def admin(sql: str) -> None:
 
 
 def migrate(url: str) -> None:
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.attributes["database_url"] = url
@@ -407,7 +408,6 @@ def main() -> int:
     os.environ.pop("TICKETING_ENV", None)
 
     import psycopg
-
     from holds_clients import client_main
 
     admin(f'CREATE DATABASE "{db_name}"')
@@ -417,7 +417,7 @@ def main() -> int:
         migrate(os.environ["DATABASE_URL"])
         from ticketing.db import dispose_engines, session_scope
         from ticketing.models.base import utcnow
-        from ticketing.services.organizations import create_organization
+        from ticketing.services.accounts.organizations import create_organization
 
         # Every hold needs its own buyer per event; enough for the fastest conceivable round.
         # (The fewest clients of a run each hold the most.)

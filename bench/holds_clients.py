@@ -26,8 +26,8 @@ class Client:
         self.tokens: dict[uuid.UUID, str] = {}
         # Imports and the first connection outside the timed loop (a warm-up round follows).
         from ticketing.db import get_engine
-        from ticketing.realtime import publisher  # noqa: F401  (imported lazily by the first sale)
-        from ticketing.services import holds, orders  # noqa: F401
+        from ticketing.services import live_changes  # noqa: F401  (imported lazily by the first sale)
+        from ticketing.services.sales import holds, orders  # noqa: F401
 
         get_engine().connect().close()
 
@@ -98,8 +98,8 @@ class Client:
     def service_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str) -> str:
         from ticketing.db import session_scope
         from ticketing.models.base import utcnow
-        from ticketing.services import holds, orders
         from ticketing.services.errors import ServiceError
+        from ticketing.services.sales import holds, orders
 
         try:
             # What POST /holds runs (without an Idempotency-Key): a transaction of its own.
@@ -129,7 +129,7 @@ class Client:
 
     def api_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str) -> str:
         from ticketing.models.base import utcnow
-        from ticketing.services.tokens import issue_token
+        from ticketing.services.accounts.tokens import issue_token
 
         token = self.tokens.get(user_id)
         if token is None:

@@ -48,8 +48,9 @@ MAP = "seat-map"
 
 
 def migrate(url: str) -> None:
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.attributes["database_url"] = url
@@ -62,14 +63,15 @@ def ms(values: list[float]) -> str:
 
 def build(seats: int, buyers: int) -> dict:
     """The seated arena event, its owner and `buyers` customers with API tokens."""
+    from datetime import timedelta
+
+    from tests.factories import make_org
     from ticketing.db import session_scope
     from ticketing.demo_seating import arena, seated_event
     from ticketing.models import User
     from ticketing.models.base import utcnow
-    from ticketing.services import seat_map
-    from ticketing.services.tokens import issue_token
-    from tests.factories import make_org
-    from datetime import timedelta
+    from ticketing.services.accounts.tokens import issue_token
+    from ticketing.services.seating import seat_map
 
     started = time.perf_counter()
     with session_scope() as db:
@@ -99,7 +101,7 @@ def server_side(data: dict) -> dict:
     from ticketing.db import session_scope
     from ticketing.models import SeatedSession
     from ticketing.models.base import utcnow
-    from ticketing.services import seat_map, seat_sales
+    from ticketing.services.seating import seat_map, seat_sales
 
     out = {}
     with session_scope(readonly=True) as db:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, select
 
+from tests.factories import make_org
 from ticketing.db import session_scope
 from ticketing.models import (
     Event,
@@ -22,9 +23,9 @@ from ticketing.models import (
     TicketTypeSession,
     User,
 )
-from ticketing.services import usage
+from ticketing.services import live_changes
 from ticketing.services.errors import ServiceError
-from tests.factories import make_org
+from ticketing.services.sales import usage
 
 T = TypeVar("T")
 # A fixed clock for service tests: nothing depends on the wall clock.
@@ -145,7 +146,7 @@ def set_capacity(*, session_id: uuid.UUID, capacity: int, now: datetime, url: st
             return False
         s.capacity = capacity
         db.add(s)
-        usage.bump_event_version(db=db, event_id=s.event_id)
+        live_changes.bump_event_version(db=db, event_id=s.event_id)
         return True
 
 

@@ -6,11 +6,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tests.builders import T0, Workshop, in_tx, make_buyers, make_workshop
 from ticketing.db import session_scope
 from ticketing.models import EventSession, Ticket, User
-from ticketing.services import admission, cancellation, holds, orders, organizations, ticket_holders
-from ticketing.services.admission import ScanAnswer
-from tests.builders import T0, Workshop, in_tx, make_buyers, make_workshop
+from ticketing.services.accounts import organizations
+from ticketing.services.door import admission
+from ticketing.services.door.admission import ScanAnswer
+from ticketing.services.sales import cancellation, holds, orders, ticket_holders
 
 DAY1 = T0 + timedelta(days=30)  # the workshop's Day 1 starts then (3 hours); Day 2 and 3 follow daily
 
@@ -80,10 +82,10 @@ def make_live_event(*, title: str = "Harbour Jazz Night", steward_email: str | N
                     steward_password: str | None = None, owner_email: str | None = None) -> LiveEvent:
     """A published event whose first session runs now, with a door steward and an owner
     (optionally with real passwords, for browser sign-in) and a buyer."""
-    from ticketing.models.base import utcnow
-    from ticketing.services import accounts
     from tests.builders import make_event, make_session, make_ticket_type
     from tests.factories import make_org
+    from ticketing.models.base import utcnow
+    from ticketing.services.accounts import accounts
 
     now = utcnow().replace(microsecond=0)
     with session_scope() as db:
@@ -129,6 +131,6 @@ def buy_live(live: LiveEvent, type_id: uuid.UUID, names: list[str], *, pay: bool
 
 def token_for(user_id: uuid.UUID) -> str:
     from ticketing.models.base import utcnow
-    from ticketing.services.tokens import issue_token
+    from ticketing.services.accounts.tokens import issue_token
 
     return issue_token(user_id=user_id, token_version=1, now=utcnow())

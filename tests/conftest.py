@@ -52,8 +52,9 @@ def _admin(sql: str) -> None:
 
 def migrate(url: str) -> None:
     """Bring the database at `url` to the current schema with Alembic."""
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     cfg = Config(os.path.join(os.path.dirname(os.path.dirname(__file__)), "alembic.ini"))
     cfg.attributes["database_url"] = url
@@ -152,7 +153,7 @@ class RecordingBus:
 @pytest.fixture
 def bus():
     """What the use cases publish after commit (the real bus is set aside meanwhile)."""
-    from ticketing.realtime.bus import set_bus
+    from ticketing.bus import set_bus
 
     recording = RecordingBus()
     set_bus(recording)

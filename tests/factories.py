@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from ticketing.models import Organization, User
 from ticketing.models.base import utcnow
-from ticketing.services import accounts, organizations
+from ticketing.services.accounts import accounts, organizations
 
 
 def make_user(db: Session, *, email: str | None = None, name: str = "Test User", password: str = "correct horse") -> User:

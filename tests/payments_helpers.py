@@ -17,15 +17,15 @@ from pathlib import Path
 import stripe
 from sqlalchemy import update
 
+from tests.builders import make_buyers, make_event, make_session, make_ticket_type
+from tests.factories import make_org
+from tests.stripe_server import tokenize_card
 from ticketing.db import session_scope
 from ticketing.models import Order, PlaceClaim
 from ticketing.models.base import utcnow
 from ticketing.payments import intents, stripe_api
-from ticketing.services import holds, orders
+from ticketing.services.sales import holds, orders
 from ticketing.settings import get_settings
-from tests.builders import make_buyers, make_event, make_session, make_ticket_type
-from tests.factories import make_org
-from tests.stripe_server import tokenize_card
 
 VISA = "4242424242424242"
 DECLINED = "4000000000000341"  # localstripe: attaches, then the charge is declined

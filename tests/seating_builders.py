@@ -10,12 +10,19 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ticketing.db import session_scope
-from ticketing.models import EventSeat, EventSession, Seat
-from ticketing.services import layouts, seating, usage, venues
-from ticketing.services.seat_status import HELD, RESERVED, SOLD, in_inventory, seat_code
 from tests.builders import T0, make_buyers, make_event, make_session, make_ticket_type
 from tests.factories import make_org
+from ticketing.db import session_scope
+from ticketing.models import EventSeat, EventSession, Seat
+from ticketing.services.sales import usage
+from ticketing.services.seating import layouts, seating, venues
+from ticketing.services.seating.seat_status import (
+    HELD,
+    RESERVED,
+    SOLD,
+    in_inventory,
+    seat_code,
+)
 
 SMALL_HALL = {
     "name": "Small Hall",

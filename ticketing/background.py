@@ -9,7 +9,7 @@ from ticketing.db import session_scope
 from ticketing.models.base import utcnow
 from ticketing.payments.refunds import send_pending_refunds
 from ticketing.services.errors import ServiceError
-from ticketing.services.sweeper import sweep
+from ticketing.services.sales.sweeper import sweep
 
 log = logging.getLogger(__name__)
 

@@ -8,16 +8,16 @@ for a transaction that rolled back.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-import logging
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, event, insert, literal_column
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import attributes, configure_mappers, instrumentation
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import attributes, configure_mappers, instrumentation
 from sqlmodel import Session, create_engine, select
 
 from ticketing.services.errors import ServiceError

@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from ticketing.db import session_scope
+from ticketing.demo_seating import demo_theatre
 from ticketing.models import Organization, User
 from ticketing.models.base import utcnow
-from ticketing.demo_seating import demo_theatre
-from ticketing.services import accounts, catalog, holds, orders, organizations, ticket_holders
+from ticketing.services import catalog
+from ticketing.services.accounts import accounts, organizations
+from ticketing.services.sales import holds, orders, ticket_holders
 
 DEMO_PASSWORD = "demo-password"
 DEMO_SLUG = "demo-events"

@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from ticketing.models import Organization, User
 from ticketing.models.base import utcnow
-from ticketing.services import catalog, layouts, seating, venues
+from ticketing.services import catalog
+from ticketing.services.seating import layouts, seating, venues
 
 THEATRE: dict[str, Any] = {
     "name": "Riverside Theatre",

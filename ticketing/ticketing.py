@@ -10,32 +10,32 @@ from ticketing.components.page_leave import page_leave_guard
 from ticketing.components.seat_map import early_fetch
 from ticketing.pages.auth import login_page, register_page
 from ticketing.pages.cart import cart_page
-from ticketing.pages.payment import payment_page
-from ticketing.pages.tickets import order_page, tickets_page
-from ticketing.pages.console_attendees import attendees_page
-from ticketing.pages.console_matrix import matrix_page
-from ticketing.pages.console_new import new_event_page
-from ticketing.pages.console_reports import reports_page
-from ticketing.pages.console_schedules import schedules_page
-from ticketing.pages.console_sessions import sessions_page
-from ticketing.pages.console_setup import setup_page
+from ticketing.pages.console.attendees import attendees_page
+from ticketing.pages.console.matrix import matrix_page
+from ticketing.pages.console.new import new_event_page
+from ticketing.pages.console.reports import reports_page
+from ticketing.pages.console.schedules import schedules_page
+from ticketing.pages.console.sessions import sessions_page
+from ticketing.pages.console.setup import setup_page
 from ticketing.pages.dashboard import dashboard_page
 from ticketing.pages.door import door_events_page, door_page
 from ticketing.pages.event import event_page
 from ticketing.pages.index import index_page
 from ticketing.pages.orgs import new_org_page, orgs_page
+from ticketing.pages.payment import payment_page
 from ticketing.pages.seat_admin import seat_admin_page
 from ticketing.pages.seat_map import seat_map_page
+from ticketing.pages.tickets import order_page, tickets_page
 from ticketing.pages.venues import venues_page
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
 from ticketing.state.cart import CartState
-from ticketing.state.console_attendees import AttendeesState
-from ticketing.state.console_matrix import MatrixState
-from ticketing.state.console_reports import ReportsState
-from ticketing.state.console_schedules import SchedulesState
-from ticketing.state.console_sessions import SessionsState
-from ticketing.state.console_setup import SetupState
+from ticketing.state.console.attendees import AttendeesState
+from ticketing.state.console.matrix import MatrixState
+from ticketing.state.console.reports import ReportsState
+from ticketing.state.console.schedules import SchedulesState
+from ticketing.state.console.sessions import SessionsState
+from ticketing.state.console.setup import SetupState
 from ticketing.state.dashboard import DashboardState
 from ticketing.state.door import DoorEventsState, DoorState
 from ticketing.state.event_page import EventPageState

@@ -11,7 +11,7 @@ types equal to the sum of their existing claims (expired or not), whatever state
 them: inserts, deletes, cascades, quantity changes. Since claims only ever stop counting (at
 expiry) and are deleted later, capacity - sold - claimed is a lower bound of the free places,
 exact once expired claims are gone: enough to grant a hold with one locked read
-(services/hold_store.py); a refusal goes through the exact locked recount.
+(services/sales/hold_store.py); a refusal goes through the exact locked recount.
 
 `revision` on ticket types changes with every change of what a sale is decided on (price,
 currency, sale window, active flag, quota, per-order limits, included sessions, and their

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
+from tests.e2e.conftest import sign_in_as
+from tests.payments_helpers import Shop, make_shop
 from ticketing.db import session_scope
 from ticketing.models import Order, StripeEvent, User
 from ticketing.models.base import utcnow
-from ticketing.services.tokens import issue_token
-from tests.e2e.conftest import sign_in_as
-from tests.payments_helpers import Shop, make_shop
+from ticketing.services.accounts.tokens import issue_token
 
 VISA = "4242424242424242"
 DECLINED = "4000000000000341"

@@ -5,16 +5,16 @@ from __future__ import annotations
 import struct
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
 import zlib
+from datetime import datetime, timedelta, timezone
 
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from ticketing.db import session_scope
-from ticketing.models import Order, Refund
 from tests.e2e.conftest import sign_in_as  # noqa: F401  (the console journeys import it from here)
 from tests.payments_helpers import pay_at_stripe_only
+from ticketing.db import session_scope
+from ticketing.models import Order, Refund
 
 
 def organizer(api) -> dict:

@@ -9,12 +9,12 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from ticketing.db import session_scope
-from ticketing.models import EventSession, Refund, Ticket
-from ticketing.payments import intents
 from tests.e2e.buying import customer_with_shop
 from tests.e2e.conftest import snapshot
 from tests.payments_helpers import order_for, outbox, pay_at_stripe_only
+from ticketing.db import session_scope
+from ticketing.models import EventSession, Refund, Ticket
+from ticketing.payments import intents
 
 pytestmark = pytest.mark.e2e
 

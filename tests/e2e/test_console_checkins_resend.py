@@ -10,13 +10,19 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from ticketing.db import session_scope
-from ticketing.models import EventSession, Ticket
-from ticketing.services import admission, ticket_files
 from tests.builders import in_tx
 from tests.e2e.conftest import snapshot
-from tests.e2e.console_helpers import event_on_sale, open_console, organizer, paid_order, sign_in_as
+from tests.e2e.console_helpers import (
+    event_on_sale,
+    open_console,
+    organizer,
+    paid_order,
+    sign_in_as,
+)
 from tests.payments_helpers import outbox
+from ticketing.db import session_scope
+from ticketing.models import EventSession, Ticket
+from ticketing.services.door import admission, ticket_files
 
 pytestmark = pytest.mark.e2e
 

@@ -11,13 +11,13 @@ import segno
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from ticketing.db import session_scope
-from ticketing.models import CheckIn, CheckInConflict
-from ticketing.models.base import utcnow
-from ticketing.services import admission
 from tests.builders import in_tx
 from tests.checkin_helpers import LiveEvent, buy_live, cancel, make_live_event
 from tests.e2e.conftest import snapshot
+from ticketing.db import session_scope
+from ticketing.models import CheckIn, CheckInConflict
+from ticketing.models.base import utcnow
+from ticketing.services.door import admission
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "door-password"
@@ -268,12 +268,13 @@ def _qr_video(text: str, size: int = 480, frames: int = 10) -> bytes:
 
 
 def test_a_seated_ticket_shows_its_seat_at_the_door(page: Page, viewport: str):
-    from ticketing.models import Ticket
-    from ticketing.services import orders, seat_sales
     from tests.builders import T0, make_buyers
     from tests.checkin_helpers import token_for
     from tests.e2e.conftest import sign_in_as
     from tests.seating_builders import make_seated_event
+    from ticketing.models import Ticket
+    from ticketing.services.sales import orders
+    from ticketing.services.seating import seat_sales
 
     with session_scope() as db:
         show = make_seated_event(db, bands=[("Free", 0, None)])

@@ -10,11 +10,11 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import update
 
+from tests.e2e.buying import customer_with_shop, orders_of, reserve
+from tests.e2e.conftest import snapshot
 from ticketing.db import session_scope
 from ticketing.models import Hold, Order, PlaceClaim
 from ticketing.models.base import utcnow
-from tests.e2e.buying import customer_with_shop, orders_of, reserve
-from tests.e2e.conftest import snapshot
 
 pytestmark = pytest.mark.e2e
 

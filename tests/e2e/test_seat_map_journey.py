@@ -14,11 +14,11 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import update
 from sqlmodel import select
 
+from tests.e2e.conftest import VIEWPORTS, snapshot
+from tests.factories import make_org
 from ticketing.db import session_scope
 from ticketing.demo_seating import seated_event
 from ticketing.models import EventSeat, Hold, PlaceClaim, User
-from tests.e2e.conftest import VIEWPORTS, snapshot
-from tests.factories import make_org
 
 pytestmark = pytest.mark.e2e
 HALL = {

@@ -104,8 +104,8 @@ def test_a_revoked_token_or_one_of_an_unknown_user_is_refused(api):
 
     from ticketing.db import session_scope
     from ticketing.models.base import utcnow
-    from ticketing.services import accounts
-    from ticketing.services.tokens import issue_token
+    from ticketing.services.accounts import accounts
+    from ticketing.services.accounts.tokens import issue_token
 
     user = api.register()
     assert api.get("/orgs", token=user["token"]).status_code == 200

@@ -8,11 +8,17 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from ticketing.models.base import utcnow
-from ticketing.services import ticket_holders
-from ticketing.services.tokens import issue_token
 from tests.builders import in_tx
-from tests.checkin_helpers import LiveEvent, buy_live, cancel, make_live_event, token_for
+from tests.checkin_helpers import (
+    LiveEvent,
+    buy_live,
+    cancel,
+    make_live_event,
+    token_for,
+)
+from ticketing.models.base import utcnow
+from ticketing.services.accounts.tokens import issue_token
+from ticketing.services.sales import ticket_holders
 
 PROBLEM = "application/problem+json"
 
@@ -138,7 +144,7 @@ def test_only_staff_of_the_organization_get_in(api, live):
 def test_a_void_token_is_refused_before_anything_else(api, live):
     """The scan checks the token's version in its own first read (no transaction of its own):
     a token signed out everywhere is 401, whatever else is wrong with the request."""
-    from ticketing.services import accounts
+    from ticketing.services.accounts import accounts
 
     (t,) = buy_live(live, live.today_only, ["Ada"])
     old = token_for(live.steward)

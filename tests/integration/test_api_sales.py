@@ -12,15 +12,25 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import func, select
 
-from ticketing.db import session_scope
-from ticketing.models import Event, EventStatus, Hold, Order, PlaceClaim, SessionPrerequisite, TicketType, User
-from ticketing.models.base import utcnow
-from ticketing.services import accounts, holds, orders
-from ticketing.services.tokens import issue_token
 from tests.api_client import Api
 from tests.builders import make_buyers, make_event, make_session, make_ticket_type
 from tests.factories import make_org
 from tests.spies import record_outcomes
+from ticketing.db import session_scope
+from ticketing.models import (
+    Event,
+    EventStatus,
+    Hold,
+    Order,
+    PlaceClaim,
+    SessionPrerequisite,
+    TicketType,
+    User,
+)
+from ticketing.models.base import utcnow
+from ticketing.services.accounts import accounts
+from ticketing.services.accounts.tokens import issue_token
+from ticketing.services.sales import holds, orders
 
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$")
 

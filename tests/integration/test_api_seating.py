@@ -9,13 +9,13 @@ from datetime import timedelta
 
 import pytest
 
-from ticketing.db import session_scope
-from ticketing.models import User
-from ticketing.models.base import utcnow
-from ticketing.services.tokens import issue_token
 from tests.api_client import Api
 from tests.builders import make_buyers, make_event, make_session, make_ticket_type
 from tests.factories import make_org
+from ticketing.db import session_scope
+from ticketing.models import User
+from ticketing.models.base import utcnow
+from ticketing.services.accounts.tokens import issue_token
 
 GENERATOR = {
     "name": "Riverside Theatre",

@@ -11,10 +11,8 @@ import tempfile
 import threading
 import time
 
-import pytest
-
-from ticketing.realtime.bus import InProcessBus, RedisBus
 from tests.services import ensure_redis, port_open
+from ticketing.bus import InProcessBus, RedisBus
 
 SHARED_REDIS = "redis://127.0.0.1:6379/0"
 
@@ -92,7 +90,7 @@ def test_an_idle_redis_listener_takes_its_keepalive_pong_for_no_update(caplog):
             assert await later == {"type": "delta", "event_id": "ev-2", "version": 1}
             await gen.aclose()
 
-        with caplog.at_level("WARNING", logger="ticketing.realtime.bus"):
+        with caplog.at_level("WARNING", logger="ticketing.bus"):
             asyncio.run(scenario())
         assert not [r for r in caplog.records if "malformed" in r.getMessage()]
     finally:

@@ -18,14 +18,14 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from ticketing.db import session_scope
-from ticketing.models import CheckIn, Order, Scan, Ticket
-from ticketing.services import admission
-from ticketing.services import admission_store as store
-from ticketing.services.admission import NonceRace
-from ticketing.services.errors import ServiceError
 from tests.builders import in_tx
 from tests.checkin_helpers import DAY1, buy_tickets, cancel, make_door
+from ticketing.db import session_scope
+from ticketing.models import CheckIn, Order, Scan, Ticket
+from ticketing.services.door import admission
+from ticketing.services.door import admission_store as store
+from ticketing.services.door.admission import NonceRace
+from ticketing.services.errors import ServiceError
 
 pytestmark = pytest.mark.postgres
 GATES = 4

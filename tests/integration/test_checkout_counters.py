@@ -1,4 +1,4 @@
-"""Checkout of a live hold on the claim counters (services/order_store.py), PostgreSQL: the
+"""Checkout of a live hold on the claim counters (services/sales/order_store.py), PostgreSQL: the
 hold's claims move to the order in one statement; anything it cannot decide goes to the exact
 checkout, which must then give the answer it always gave."""
 
@@ -12,13 +12,22 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from ticketing.db import pg_driver, session_scope
-from ticketing.models import Event, EventSession, Hold, Order, OrderItem, PlaceClaim, Ticket, TicketType
-from ticketing.services import holds, order_store, orders, ticket_holders
 from tests.builders import T0, error_of, in_tx, load, make_session
 from tests.integration.test_claim_counters import claim_sums, counters, shop
 from tests.integration.test_concurrency_pg import build_race
 from tests.spies import record_outcomes
+from ticketing.db import pg_driver, session_scope
+from ticketing.models import (
+    Event,
+    EventSession,
+    Hold,
+    Order,
+    OrderItem,
+    PlaceClaim,
+    Ticket,
+    TicketType,
+)
+from ticketing.services.sales import holds, order_store, orders, ticket_holders
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Holds granted on the claim counters (services/hold_store.py) and the triggers that keep them.
+"""Holds granted on the claim counters (services/sales/hold_store.py) and the triggers that keep them.
 
 The counters (claimed_held / claimed_pending on sessions and ticket types) are the sums of the
 existing claims, kept by the database whatever writes the claims; most holds on PostgreSQL are
@@ -14,15 +14,33 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from ticketing.db import get_engine, pg_driver, session_scope
-from ticketing.models import Event, EventSession, Hold, Order, PlaceClaim, SessionPrerequisite, TicketType
-from ticketing.services import catalog, hold_store, holds, orders
-from ticketing.services.errors import ServiceError
-from tests.builders import T0, error_of, in_tx, load, make_buyers, make_event, make_session, make_ticket_type
+from tests.builders import (
+    T0,
+    error_of,
+    in_tx,
+    load,
+    make_buyers,
+    make_event,
+    make_session,
+    make_ticket_type,
+)
 from tests.conftest import migrate
 from tests.factories import make_org
-from tests.spies import record_outcomes
 from tests.integration.test_concurrency_pg import build_race, hot_usage, race
+from tests.spies import record_outcomes
+from ticketing.db import get_engine, pg_driver, session_scope
+from ticketing.models import (
+    Event,
+    EventSession,
+    Hold,
+    Order,
+    PlaceClaim,
+    SessionPrerequisite,
+    TicketType,
+)
+from ticketing.services import catalog
+from ticketing.services.errors import ServiceError
+from ticketing.services.sales import hold_store, holds, orders
 
 
 def shop(url: str | None = None, *, capacity: int = 10, quota: int | None = None, buyers: int = 3) -> dict:

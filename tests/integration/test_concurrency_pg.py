@@ -17,12 +17,21 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from tests.builders import (
+    T0,
+    error_of,
+    in_tx,
+    make_buyers,
+    make_event,
+    make_session,
+    make_ticket_type,
+)
+from tests.factories import make_org
 from ticketing.db import session_scope
 from ticketing.models import EventSession, Order, TicketType
-from ticketing.services import catalog, hold_store, holds, orders, places, usage
+from ticketing.services import catalog
 from ticketing.services.errors import ServiceError
-from tests.builders import T0, error_of, in_tx, make_buyers, make_event, make_session, make_ticket_type
-from tests.factories import make_org
+from ticketing.services.sales import hold_store, holds, orders, places, usage
 
 pytestmark = pytest.mark.postgres
 WORKERS = 16
@@ -240,7 +249,7 @@ def test_same_user_checking_out_while_opening_a_new_hold_does_not_deadlock():
 def test_sweeps_racing_checkouts_of_expired_holds_neither_deadlock_nor_lose_places():
     """The sweeper deletes expired claims while their owners re-take them at checkout: both
     delete claims only under the sessions' locks, so they queue instead of deadlocking."""
-    from ticketing.services import sweeper
+    from ticketing.services.sales import sweeper
 
     data = build_race(capacity=30, already_sold=0, buyers=12)
     held = [in_tx(holds.hold_tickets, event_id=data["event_id"], user_id=u, items=[(data["types"][i % 3], 2)], now=T0)

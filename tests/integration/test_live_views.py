@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-
+from tests.builders import in_tx, make_buyers, make_workshop
 from ticketing.db import session_scope
 from ticketing.models.base import utcnow
 from ticketing.realtime.views import apply_delta, build_snapshot
-from ticketing.services import cancellation, holds, orders
-from tests.builders import in_tx, make_buyers, make_workshop
+from ticketing.services.sales import cancellation, holds, orders
 
 
 def test_in_memory_deltas_match_a_fresh_snapshot(bus):

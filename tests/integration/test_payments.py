@@ -11,17 +11,23 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
+from tests.e2e.conftest import free_port
+from tests.payments_helpers import (
+    DECLINED,
+    VISA,
+    make_shop,
+    order_for,
+    pay_at_stripe_only,
+)
+from tests.stripe_server import tokenize_card
 from ticketing.db import session_scope
 from ticketing.models import Order, Payment, Refund
 from ticketing.models.base import utcnow
 from ticketing.notifications import order_mail
 from ticketing.payments import intents, refunds, stripe_api
-from ticketing.services import orders
 from ticketing.services.errors import ServiceError
+from ticketing.services.sales import orders
 from ticketing.settings import get_settings
-from tests.e2e.conftest import free_port
-from tests.payments_helpers import DECLINED, VISA, make_shop, order_for, pay_at_stripe_only
-from tests.stripe_server import tokenize_card
 
 pytestmark = pytest.mark.usefixtures("localstripe")
 
@@ -126,7 +132,7 @@ def test_free_orders_need_no_payment_and_are_mailed_at_once(localstripe):
     from tests.api_client import Api
     from tests.payments_helpers import outbox
     from ticketing.models import User
-    from ticketing.services.tokens import issue_token
+    from ticketing.services.accounts.tokens import issue_token
 
     shop = make_shop(price_minor=0, capacity=2)
     with session_scope(readonly=True) as db:
@@ -191,7 +197,7 @@ def test_a_transferred_ticket_is_mailed_to_its_new_holder(localstripe):
     from tests.api_client import Api
     from tests.payments_helpers import outbox
     from ticketing.models import User
-    from ticketing.services.tokens import issue_token
+    from ticketing.services.accounts.tokens import issue_token
 
     shop = make_shop(price_minor=0)
     order = order_for(shop)

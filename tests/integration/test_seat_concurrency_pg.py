@@ -18,12 +18,13 @@ import pytest
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from ticketing.db import session_scope
-from ticketing.models import EventSeat, Hold, HoldSeat
-from ticketing.services import places, seat_claims, seat_sales
-from ticketing.services.errors import ServiceError
 from tests.builders import T0, in_tx, make_buyers
 from tests.seating_builders import check_consistency, make_seated_event
+from ticketing.db import session_scope
+from ticketing.models import EventSeat, Hold, HoldSeat
+from ticketing.services.errors import ServiceError
+from ticketing.services.sales import places
+from ticketing.services.seating import seat_claims, seat_sales
 
 pytestmark = pytest.mark.postgres
 WORKERS = 16

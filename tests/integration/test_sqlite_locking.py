@@ -12,13 +12,20 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import select
 
-from ticketing.db import get_engine, session_scope
-from ticketing.models import EventSession, Order
-from ticketing.services import holds, orders, usage
-from ticketing.services.errors import ServiceError
-from tests.builders import T0, in_tx, make_buyers, make_event, make_session, make_ticket_type
+from tests.builders import (
+    T0,
+    in_tx,
+    make_buyers,
+    make_event,
+    make_session,
+    make_ticket_type,
+)
 from tests.conftest import migrate
 from tests.factories import make_org
+from ticketing.db import get_engine, session_scope
+from ticketing.models import EventSession, Order
+from ticketing.services.errors import ServiceError
+from ticketing.services.sales import holds, orders, usage
 
 
 @pytest.fixture
@@ -76,7 +83,7 @@ def test_threads_racing_on_sqlite_never_oversell(sqlite_url):
 def test_expiry_sweep_and_cancel_work_on_sqlite(sqlite_url):
     from datetime import timedelta
 
-    from ticketing.services import cancellation, sweeper
+    from ticketing.services.sales import cancellation, sweeper
 
     with session_scope(url=sqlite_url) as db:
         org = make_org(db, owner=make_buyers(db, 1)[0], now=T0)
@@ -110,7 +117,8 @@ def test_gates_racing_on_sqlite_admit_each_ticket_once(sqlite_url):
     from datetime import timedelta
 
     from ticketing.models import CheckIn
-    from ticketing.services import admission, organizations
+    from ticketing.services.accounts import organizations
+    from ticketing.services.door import admission
 
     with session_scope(url=sqlite_url) as db:
         owner, steward, buyer = make_buyers(db, 3)

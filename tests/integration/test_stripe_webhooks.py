@@ -11,11 +11,6 @@ import pytest
 import uvicorn
 from sqlmodel import select
 
-from ticketing.db import session_scope
-from ticketing.models import EventSession, Order, Payment, Refund, StripeEvent, Ticket, User
-from ticketing.payments import stripe_api
-from ticketing.services import holds
-from ticketing.models.base import utcnow
 from tests.api_client import Api
 from tests.payments_helpers import (
     DECLINED,
@@ -29,6 +24,19 @@ from tests.payments_helpers import (
     stripe_event,
 )
 from tests.services import port_open
+from ticketing.db import session_scope
+from ticketing.models import (
+    EventSession,
+    Order,
+    Payment,
+    Refund,
+    StripeEvent,
+    Ticket,
+    User,
+)
+from ticketing.models.base import utcnow
+from ticketing.payments import stripe_api
+from ticketing.services.sales import holds
 
 pytestmark = pytest.mark.usefixtures("localstripe")
 PATH = "/api/v1/webhooks/stripe"

@@ -7,12 +7,12 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from ticketing.models.base import utcnow
-from ticketing.services import accounts
-from ticketing.services.errors import ServiceError
-from ticketing.services.passwords import hash_password, verify_password
-from ticketing.services.tokens import issue_token, read_token
 from tests.factories import make_user
+from ticketing.models.base import utcnow
+from ticketing.services.accounts import accounts
+from ticketing.services.accounts.passwords import hash_password, verify_password
+from ticketing.services.accounts.tokens import issue_token, read_token
+from ticketing.services.errors import ServiceError
 
 
 def test_password_hash_is_argon2_salted_and_verifies():

@@ -3,24 +3,23 @@ order service, ticket resends, and the sales report's figures."""
 
 from __future__ import annotations
 
+import csv
 import email
 import email.policy
-
-import csv
 import io
-
 import uuid
 
 import pytest
 from sqlmodel import select
 
+from tests.builders import T0, error_of, in_tx, load, make_buyers, make_workshop
 from ticketing.db import session_scope
 from ticketing.models import Order, Refund
 from ticketing.notifications.console_mail import deliver, ticket_message
 from ticketing.payments import refunds
-from ticketing.services import attendees, holds, orders, payments, sales_report
-from ticketing.services.ticket_holders import Attendee
-from tests.builders import T0, error_of, in_tx, load, make_buyers, make_workshop
+from ticketing.services.reporting import attendees, sales_report
+from ticketing.services.sales import holds, orders, payments
+from ticketing.services.sales.ticket_holders import Attendee
 
 
 @pytest.fixture(autouse=True)
@@ -117,7 +116,7 @@ def test_organizer_cancels_a_ticket_then_a_whole_order(sold, sent_refunds):
 def test_resending_a_ticket_mails_it_with_its_qr_code_through_the_apps_mailer(sold):
     from pathlib import Path
 
-    from ticketing.services.ticket_files import qr_png
+    from ticketing.services.door.ticket_files import qr_png
     from ticketing.settings import get_settings
 
     mails = in_tx(attendees.tickets_to_resend, user_id=sold.owner_id, event_id=sold.event_id,
@@ -171,7 +170,7 @@ def test_check_ins_at_the_door_show_in_the_list_the_csv_and_the_report(sold):
     from datetime import timedelta
 
     from ticketing.models import EventSession
-    from ticketing.services import admission
+    from ticketing.services.door import admission
 
     ana = next(r for r in listing(sold).rows if r.holder_name == "Ana Alves")
     start = load(EventSession, sold.day1).starts_at
@@ -244,7 +243,7 @@ def test_report_money_comes_from_the_payment_and_refund_records(sold):
 def test_cancelling_the_event_cancels_and_refunds_every_order(sold):
     from ticketing.models import Event
     from ticketing.notifications.console_mail import cancellation_messages
-    from ticketing.services.event_cancellation import cancel_event_with_orders
+    from ticketing.services.catalog.event_cancellation import cancel_event_with_orders
 
     done = in_tx(cancel_event_with_orders, user_id=sold.owner_id, event_id=sold.event_id, now=T0)
     assert (done.orders_cancelled, done.tickets_cancelled, done.refund_minor) == (3, 4, 36000)

@@ -3,7 +3,7 @@ the stage, the relaxation steps, modes, filters, wheelchair + companion pairing.
 
 from __future__ import annotations
 
-from ticketing.services.best_available import SeatInfo, best_seats
+from ticketing.services.seating.best_available import SeatInfo, best_seats
 
 STAGE = (0, 0)
 

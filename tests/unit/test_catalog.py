@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import Session, func, select
 
+from tests.factories import make_org, make_user
 from ticketing.db import get_engine, lock_rows, session_scope
 from ticketing.models import (
     Event,
@@ -24,9 +25,10 @@ from ticketing.models import (
     TicketType,
     TicketTypeSession,
 )
-from ticketing.services import catalog, organizations, usage
+from ticketing.services import catalog, live_changes
+from ticketing.services.accounts import organizations
 from ticketing.services.errors import ServiceError
-from tests.factories import make_org, make_user
+from ticketing.services.sales import usage
 
 NOW = datetime(2030, 5, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -744,7 +746,7 @@ def test_concurrent_catalog_writes_on_one_event_do_not_deadlock():
                 inserted.set()
                 b_started.wait(10)
                 threading.Event().wait(0.3)  # let B reach its bump first
-                usage.bump_event_version(db=db, event_id=event_id)  # as every catalog write ends
+                live_changes.bump_event_version(db=db, event_id=event_id)  # as every catalog write ends
         except BaseException as exc:  # reported below; a thread's exception would vanish
             errors.append(exc)
 
@@ -777,7 +779,7 @@ class RecordingBus:
 
 
 def test_catalog_changes_publish_a_structure_delta_after_commit_only():
-    from ticketing.realtime.bus import set_bus
+    from ticketing.bus import set_bus
 
     bus = RecordingBus()
     set_bus(bus)

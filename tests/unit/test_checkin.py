@@ -10,13 +10,24 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from ticketing.db import session_scope
-from ticketing.models import CheckIn, CheckInConflict, Event, Scan, Ticket
-from ticketing.services import admission, cancellation, door as door_service, orders, ticket_codes, ticket_holders
-from ticketing.services.errors import ServiceError
-from tests.builders import T0, error_of, in_tx, load, make_buyers, make_event, make_session, make_ticket_type
+from tests.builders import (
+    T0,
+    error_of,
+    in_tx,
+    load,
+    make_buyers,
+    make_event,
+    make_session,
+    make_ticket_type,
+)
 from tests.checkin_helpers import DAY1, Door, buy_tickets, cancel, make_door, scan
 from tests.factories import make_org
+from ticketing.db import session_scope
+from ticketing.models import CheckIn, CheckInConflict, Event, Scan, Ticket
+from ticketing.services.door import admission, ticket_codes
+from ticketing.services.door import door as door_service
+from ticketing.services.errors import ServiceError
+from ticketing.services.sales import cancellation, orders, ticket_holders
 
 MIN = timedelta(minutes=1)
 DAY = timedelta(days=1)
@@ -413,9 +424,9 @@ def test_the_door_view_and_the_dashboards_conflict_lines(door):
 
 
 def test_a_seated_ticket_is_admitted_with_its_seat_named():
-    from ticketing.models import EventSession
-    from ticketing.services import seat_sales
     from tests.seating_builders import make_seated_event
+    from ticketing.models import EventSession
+    from ticketing.services.seating import seat_sales
 
     with session_scope() as db:
         se = make_seated_event(db, bands=[("Free", 0, None)])

@@ -10,24 +10,17 @@ from typing import Any
 
 import pytest
 
+from tests.builders import T0, error_of, in_tx, load, make_buyers, make_workshop
 from ticketing.db import session_scope
 from ticketing.models import Event, Order, Role
-from ticketing.services import (
-    attendees,
-    catalog,
-    console_catalog,
-    event_media,
-    holds,
-    occurrences,
-    orders,
-    organizations,
-    payments,
-    sales_report,
-    schedules,
-)
-from ticketing.services.event_cancellation import cancel_event_with_orders
-from ticketing.services.session_cancellation import cancel_session
-from tests.builders import T0, error_of, in_tx, load, make_buyers, make_workshop
+from ticketing.services import catalog
+from ticketing.services.accounts import organizations
+from ticketing.services.catalog import console_catalog, event_media
+from ticketing.services.catalog.event_cancellation import cancel_event_with_orders
+from ticketing.services.reporting import attendees, sales_report
+from ticketing.services.sales import holds, orders, payments
+from ticketing.services.scheduling import occurrences, schedules
+from ticketing.services.scheduling.session_cancellation import cancel_session
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 RULE = dict(name="Morning Yoga", weekdays="1234567", start_time="07:00", end_time="08:00", starts_on="2030-03-04",

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import T0, error_of, in_tx, load, make_buyers, make_workshop
 from ticketing.db import session_scope
 from ticketing.models import Event, TicketType
-from ticketing.services import catalog, console_catalog, event_media, holds, orders
-from tests.builders import T0, error_of, in_tx, load, make_buyers, make_workshop
+from ticketing.services import catalog
+from ticketing.services.catalog import console_catalog, event_media
+from ticketing.services.sales import holds, orders
 
 
 @pytest.fixture
@@ -127,7 +129,7 @@ def test_cover_images_are_checked_and_stored(ws, tmp_path: Path):
 
 def test_strangers_and_door_staff_cannot_use_the_builder(ws):
     from ticketing.models import Role
-    from ticketing.services import organizations
+    from ticketing.services.accounts import organizations
 
     with session_scope() as db:
         door, stranger = make_buyers(db, 2)

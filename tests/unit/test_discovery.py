@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ticketing.services.discovery import categories, discover_events
 from tests.builders import T0, make_buyers, make_event, make_session, make_ticket_type
 from tests.factories import make_org
+from ticketing.services.catalog.discovery import categories, discover_events
 
 
 def _event(db, org, title, category, days, capacity=5, sold=0):

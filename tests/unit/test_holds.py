@@ -8,10 +8,6 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from ticketing.db import session_scope
-from ticketing.models import Event, EventSession, EventStatus, Hold, PlaceClaim, TicketType
-from ticketing.services import holds, orders
-from ticketing.services.availability import event_availability
 from tests.builders import (
     T0,
     error_of,
@@ -24,6 +20,17 @@ from tests.builders import (
     make_workshop,
 )
 from tests.factories import make_org
+from ticketing.db import session_scope
+from ticketing.models import (
+    Event,
+    EventSession,
+    EventStatus,
+    Hold,
+    PlaceClaim,
+    TicketType,
+)
+from ticketing.services.sales import holds, orders
+from ticketing.services.sales.availability import event_availability
 
 
 @pytest.fixture

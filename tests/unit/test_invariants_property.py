@@ -26,6 +26,8 @@ from hypothesis.stateful import (
 )
 from sqlmodel import select
 
+from tests.builders import T0, make_buyers, make_event, make_session, make_ticket_type
+from tests.factories import make_org
 from ticketing.db import session_scope
 from ticketing.models import (
     EventSession,
@@ -38,10 +40,9 @@ from ticketing.models import (
     TicketType,
     TicketTypeSession,
 )
-from ticketing.services import cancellation, catalog, holds, orders, sweeper, usage
+from ticketing.services import catalog
 from ticketing.services.errors import ServiceError
-from tests.builders import T0, make_buyers, make_event, make_session, make_ticket_type
-from tests.factories import make_org
+from ticketing.services.sales import cancellation, holds, orders, sweeper, usage
 
 # Refusals that are legitimate answers to a random request; anything else fails the test.
 HOLD_REFUSALS = {"insufficient_capacity", "quota_reached", "prerequisite_missing", "active_hold_exists",

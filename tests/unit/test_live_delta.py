@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from tests.builders import in_tx, make_buyers, make_workshop
 from ticketing.db import session_scope
 from ticketing.models import EventSession, TicketType
 from ticketing.models.base import utcnow
-from ticketing.realtime import publisher
-from ticketing.services import cancellation, holds, orders, usage
-from tests.builders import in_tx, make_buyers, make_workshop
+from ticketing.services import live_changes
+from ticketing.services.sales import cancellation, holds, orders, usage
 
 
 class Recorder:
@@ -31,7 +31,7 @@ class Recorder:
 @pytest.fixture
 def bus(monkeypatch):
     recorder = Recorder()
-    monkeypatch.setattr(publisher, "get_bus", lambda: recorder)
+    monkeypatch.setattr(live_changes, "get_bus", lambda: recorder)
     return recorder
 
 

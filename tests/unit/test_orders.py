@@ -8,12 +8,26 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from ticketing.db import session_scope
-from ticketing.models import Event, EventSession, Hold, Order, PlaceClaim, Ticket, TicketType
-from ticketing.services import cancellation, holds, orders, sweeper, ticket_holders
-from ticketing.services.availability import event_availability
-from ticketing.services.ticket_holders import Attendee
 from tests.builders import T0, error_of, in_tx, load, make_buyers, make_workshop
+from ticketing.db import session_scope
+from ticketing.models import (
+    Event,
+    EventSession,
+    Hold,
+    Order,
+    PlaceClaim,
+    Ticket,
+    TicketType,
+)
+from ticketing.services.sales import (
+    cancellation,
+    holds,
+    orders,
+    sweeper,
+    ticket_holders,
+)
+from ticketing.services.sales.availability import event_availability
+from ticketing.services.sales.ticket_holders import Attendee
 
 MIN = timedelta(minutes=1)
 

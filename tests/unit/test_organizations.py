@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import make_org, make_user
 from ticketing.models import Role
 from ticketing.models.base import utcnow
-from ticketing.services import organizations
+from ticketing.services.accounts import organizations
 from ticketing.services.errors import ServiceError
-from tests.factories import make_org, make_user
 
 
 def _code(fn, **kw) -> str:

@@ -10,16 +10,34 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from ticketing.db import session_scope
-from ticketing.models import Event, EventSession, Order, Role, Ticket, TicketType, TicketTypeSession
-from ticketing.notifications.console_mail import cancellation_messages
-from ticketing.services import holds, occurrences, orders, organizations, schedules
-from ticketing.services.availability import event_availability
-from ticketing.services.ticket_holders import Attendee
-from ticketing.services.errors import ServiceError
-from ticketing.services.schedule_rules import clean_rule, occurrence_dates
-from tests.builders import T0, error_of, in_tx, load, make_buyers, make_event, make_ticket_type
+from tests.builders import (
+    T0,
+    error_of,
+    in_tx,
+    load,
+    make_buyers,
+    make_event,
+    make_ticket_type,
+)
 from tests.factories import make_org
+from ticketing.db import session_scope
+from ticketing.models import (
+    Event,
+    EventSession,
+    Order,
+    Role,
+    Ticket,
+    TicketType,
+    TicketTypeSession,
+)
+from ticketing.notifications.console_mail import cancellation_messages
+from ticketing.services.accounts import organizations
+from ticketing.services.errors import ServiceError
+from ticketing.services.sales import holds, orders
+from ticketing.services.sales.availability import event_availability
+from ticketing.services.sales.ticket_holders import Attendee
+from ticketing.services.scheduling import occurrences, schedules
+from ticketing.services.scheduling.schedule_rules import clean_rule, occurrence_dates
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = date(2030, 3, 4)  # T0 is Friday 1 March 2030

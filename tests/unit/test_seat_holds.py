@@ -11,24 +11,24 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from ticketing.db import session_scope
-from ticketing.models import Event, EventSession, HoldSeat, PlaceClaim, SeatedSession
-from ticketing.services import (
-    cancellation,
-    catalog,
-    holds,
-    order_store,
-    orders,
-    seat_map,
-    seat_sales,
-    seating,
-    sweeper,
-)
-from ticketing.services.errors import ServiceError
-from ticketing.services.seat_status import AVAILABLE, BLOCKED, HELD, NOT_OWNED, ORGANIZER_HOLD, RESERVED, SOLD
 from tests.builders import T0, error_of, in_tx, load, make_buyers
 from tests.seating_builders import check_consistency, make_seated_event, seat_states
 from tests.spies import record_outcomes
+from ticketing.db import session_scope
+from ticketing.models import Event, EventSession, HoldSeat, PlaceClaim, SeatedSession
+from ticketing.services import catalog
+from ticketing.services.errors import ServiceError
+from ticketing.services.sales import cancellation, holds, order_store, orders, sweeper
+from ticketing.services.seating import seat_map, seat_sales, seating
+from ticketing.services.seating.seat_status import (
+    AVAILABLE,
+    BLOCKED,
+    HELD,
+    NOT_OWNED,
+    ORGANIZER_HOLD,
+    RESERVED,
+    SOLD,
+)
 
 MIN = timedelta(minutes=1)
 

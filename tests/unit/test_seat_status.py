@@ -7,12 +7,13 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from ticketing.db import session_scope
-from ticketing.models import EventSeat, SeatedSession
-from ticketing.services import orders, seat_map, seat_sales, seating
-from ticketing.services.seat_status import CODE_NAMES, seat_code
 from tests.builders import T0, in_tx, make_buyers
 from tests.seating_builders import make_seated_event
+from ticketing.db import session_scope
+from ticketing.models import EventSeat, SeatedSession
+from ticketing.services.sales import orders
+from ticketing.services.seating import seat_map, seat_sales, seating
+from ticketing.services.seating.seat_status import CODE_NAMES, seat_code
 
 
 def test_sql_and_python_codes_agree_for_every_kind_of_seat():

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from ticketing.settings import DEV_JWT_SECRET, DEV_TICKET_SIGNING_KEY, SettingsError, load_settings
+from ticketing.settings import (
+    DEV_JWT_SECRET,
+    DEV_TICKET_SIGNING_KEY,
+    SettingsError,
+    load_settings,
+)
 
 STRONG = "x" * 48
 REAL_SIGNING_KEY = "q1sVnq4Yl0Y1b8mR1nqFQm0bbE8V0Qb3G5o8s2b7dZw"  # 32 bytes, base64url

@@ -11,11 +11,17 @@ from typing import Any
 import pytest
 from sqlmodel import SQLModel, select
 
+from tests.factories import make_org, make_user
 from ticketing.db import session_scope
-from ticketing.models import Event, EventSession, SessionPrerequisite, TicketType, TicketTypeSession
+from ticketing.models import (
+    Event,
+    EventSession,
+    SessionPrerequisite,
+    TicketType,
+    TicketTypeSession,
+)
 from ticketing.services import catalog
 from ticketing.services.errors import ServiceError
-from tests.factories import make_org, make_user
 
 NOW = datetime(2030, 5, 1, 12, 0, tzinfo=timezone.utc)
 CATALOG_TABLES: tuple[type[SQLModel], ...] = (Event, EventSession, SessionPrerequisite, TicketType, TicketTypeSession)

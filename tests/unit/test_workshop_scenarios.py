@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
+from tests.builders import T0, error_of, in_tx, make_buyers, make_workshop
 from ticketing.db import session_scope
 from ticketing.models import EventSession, SessionPrerequisite
-from ticketing.services import holds, orders
-from ticketing.services.availability import event_availability
-from tests.builders import T0, error_of, in_tx, make_buyers, make_workshop
+from ticketing.services.sales import holds, orders
+from ticketing.services.sales.availability import event_availability
 
 MIN = timedelta(minutes=1)
 

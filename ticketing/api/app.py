@@ -7,7 +7,17 @@ import os
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
-from ticketing.api import auth, catalog, dev, door, events, orgs, sales, seating, webhooks
+from ticketing.api import (
+    auth,
+    catalog,
+    dev,
+    door,
+    events,
+    orgs,
+    sales,
+    seating,
+    webhooks,
+)
 from ticketing.api.problems import install_problem_handlers
 from ticketing.settings import get_settings
 

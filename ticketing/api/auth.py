@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from ticketing.api.schemas import RegisterIn, TokenIn, TokenOut, UserOut
 from ticketing.db import session_scope
 from ticketing.models.base import utcnow
-from ticketing.services import accounts
+from ticketing.services.accounts import accounts
 from ticketing.settings import get_settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])

@@ -7,7 +7,7 @@ import uuid
 from fastapi import Header
 
 from ticketing.models.base import utcnow
-from ticketing.services import accounts
+from ticketing.services.accounts import accounts
 from ticketing.services.errors import ServiceError
 
 

@@ -21,8 +21,8 @@ from ticketing.api.problems import problem
 from ticketing.api.schemas import Strict
 from ticketing.db import session_scope
 from ticketing.models.base import utcnow
-from ticketing.services import admission, door
-from ticketing.services.admission import ScanAnswer
+from ticketing.services.door import admission, door
+from ticketing.services.door.admission import ScanAnswer
 
 router = APIRouter(tags=["door"])
 UtcTime = Annotated[datetime, PlainSerializer(lambda d: d.astimezone(timezone.utc).isoformat(), return_type=str)]

@@ -8,7 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
 
-from ticketing.api.catalog_schemas import EventIn, EventOut, EventPatch, EventSummaryOut, event_out, event_summary_out
+from ticketing.api.catalog_schemas import (
+    EventIn,
+    EventOut,
+    EventPatch,
+    EventSummaryOut,
+    event_out,
+    event_summary_out,
+)
 from ticketing.api.deps import current_user_id
 from ticketing.db import session_scope
 from ticketing.models.base import utcnow

@@ -11,7 +11,7 @@ from ticketing.api.schemas import MemberIn, MemberOut, OrganizationIn, Organizat
 from ticketing.db import session_scope
 from ticketing.models import User
 from ticketing.models.base import utcnow
-from ticketing.services import organizations
+from ticketing.services.accounts import organizations
 
 router = APIRouter(prefix="/orgs", tags=["organizations"])
 

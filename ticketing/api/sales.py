@@ -36,9 +36,10 @@ from ticketing.db import on_commit, session_scope
 from ticketing.models.base import utcnow
 from ticketing.notifications import order_mail
 from ticketing.payments import intents, refunds
-from ticketing.services import accounts, holds, idempotency, orders, ticket_holders
-from ticketing.services.availability import event_availability, visible_event
+from ticketing.services.accounts import accounts
 from ticketing.services.errors import ServiceError
+from ticketing.services.sales import holds, idempotency, orders, ticket_holders
+from ticketing.services.sales.availability import event_availability, visible_event
 
 router = APIRouter(tags=["buying"])
 IDEMPOTENCY_RETRIES = 3

@@ -19,8 +19,10 @@ from sqlmodel import Session, select
 
 from ticketing.api.schemas import Strict
 from ticketing.models import Hold, HoldItem, Order, OrderItem, Ticket, TicketTypeSession
-from ticketing.services import holds, money, orders, seat_map
-from ticketing.services.availability import EventAvailability
+from ticketing.services import money
+from ticketing.services.sales import holds, orders
+from ticketing.services.sales.availability import EventAvailability
+from ticketing.services.seating import seat_map
 
 IdIn = Annotated[uuid.UUID, Field(strict=False)]
 Time = Annotated[datetime, PlainSerializer(lambda d: d.astimezone(timezone.utc).isoformat(), return_type=str)]

@@ -32,10 +32,10 @@ from ticketing.api.seating_schemas import (
 from ticketing.db import session_scope
 from ticketing.models import EventSession
 from ticketing.models.base import utcnow
-from ticketing.services import layouts, seat_map, seat_sales, seating, venues
-from ticketing.services.availability import visible_event
-from ticketing.services.catalog_common import event_for_role
+from ticketing.services.catalog.catalog_common import event_for_role
 from ticketing.services.errors import invalid
+from ticketing.services.sales.availability import visible_event
+from ticketing.services.seating import layouts, seat_map, seat_sales, seating, venues
 
 router = APIRouter(tags=["seating"])
 MAP = "/events/{event_id}/sessions/{session_id}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ticketing.components.layout import guarded, page_shell
-from ticketing.state.console import ConsoleLiveState, ConsoleState
+from ticketing.state.console.base import ConsoleLiveState, ConsoleState
 
 TABS = (
     ("setup", "Setup", "settings-2", "/setup"),

@@ -1,7 +1,6 @@
 """SQLModel tables only. Importing this package registers every table on SQLModel.metadata."""
 
 from ticketing.models.accounts import Membership, Organization, Role, User
-from ticketing.models.checkins import CheckIn, CheckInConflict, Scan
 from ticketing.models.catalog import (
     Event,
     EventSession,
@@ -10,8 +9,15 @@ from ticketing.models.catalog import (
     TicketType,
     TicketTypeSession,
 )
-from ticketing.models.payments import Payment, PaymentStatus, Refund, RefundReason, RefundStatus, StripeEvent
-from ticketing.models.scheduling import Room, Schedule, ScheduleOccurrence
+from ticketing.models.checkins import CheckIn, CheckInConflict, Scan
+from ticketing.models.payments import (
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundReason,
+    RefundStatus,
+    StripeEvent,
+)
 from ticketing.models.sales import (
     Hold,
     HoldItem,
@@ -25,6 +31,7 @@ from ticketing.models.sales import (
     Ticket,
     TicketStatus,
 )
+from ticketing.models.scheduling import Room, Schedule, ScheduleOccurrence
 from ticketing.models.seating import (
     EventSeat,
     HoldReason,

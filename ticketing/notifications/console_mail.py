@@ -16,9 +16,9 @@ from email.utils import make_msgid
 
 from ticketing.formatting import date_range, money
 from ticketing.notifications.mailer import send
-from ticketing.services.attendees import TicketMail
-from ticketing.services.session_cancellation import SessionCancellation
-from ticketing.services.ticket_files import qr_png
+from ticketing.services.door.ticket_files import qr_png
+from ticketing.services.reporting.attendees import TicketMail
+from ticketing.services.scheduling.session_cancellation import SessionCancellation
 from ticketing.settings import get_settings
 
 log = logging.getLogger(__name__)

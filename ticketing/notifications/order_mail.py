@@ -14,8 +14,9 @@ from ticketing.formatting import date_range, money
 from ticketing.models import TicketStatus, User
 from ticketing.models.base import utcnow
 from ticketing.notifications.mailer import send
-from ticketing.services.order_views import order_calendar, order_view
-from ticketing.services.ticket_files import qr_png
+from ticketing.services.door.ticket_files import qr_png
+from ticketing.services.sales.order_views import order_calendar, order_view
+from ticketing.services.sales.payments import refund_message
 from ticketing.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,6 @@ def send_confirmation(order_id: uuid.UUID) -> str:
 
 def send_payment_refunded(order_id: uuid.UUID, outcome: str) -> str:
     """Tell the buyer a payment that could not be kept was refunded in full."""
-    from ticketing.payments.intents import refund_message
-
     with session_scope(readonly=True) as db:
         order = order_view(db=db, order_id=order_id, user_id=_buyer(db, order_id), now=utcnow())
         buyer = db.get(User, order.order.user_id)

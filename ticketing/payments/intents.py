@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from ticketing.db import on_commit, session_scope
 from ticketing.models import Order
 from ticketing.models.base import utcnow
+from ticketing.notifications import order_mail
 from ticketing.payments import stripe_api
-from ticketing.services import payments
+from ticketing.payments.refunds import send_refund
 from ticketing.services.errors import ServiceError, not_found
-from ticketing.services.payments import Applied, IntentFacts
+from ticketing.services.sales import payments
+from ticketing.services.sales.payments import Applied, IntentFacts, refund_message
 
 log = logging.getLogger(__name__)
 # Intent states in which the customer can still pay with it.
@@ -45,9 +47,6 @@ class CardResult:
 
 def _follow_ups(applied: Applied) -> list[Callable[[], None]]:
     """Side effects of applying Stripe's word, run after commit: refunds, then emails."""
-    from ticketing.notifications import order_mail
-    from ticketing.payments.refunds import send_refund
-
     out: list[Callable[[], None]] = [lambda rid=rid: send_refund(rid) for rid in applied.refund_ids]
     if applied.order_id is not None:
         order_id = applied.order_id
@@ -125,15 +124,6 @@ def pay_with_card(*, order_id: uuid.UUID, user_id: uuid.UUID, token_id: str) -> 
         return CardResult("processing", "Your bank is processing the payment; we will email you when it is done.")
     reason = facts.error or "The payment did not go through."
     return CardResult("failed", f"{reason} Nothing was charged: check the details or try another card.")
-
-
-def refund_message(outcome: str) -> str:
-    if outcome == "refund_late_payment":
-        return ("Your payment arrived after your reservation expired and the places were taken meanwhile. "
-                "We refunded it in full.")
-    if outcome == "refund_cancelled_order":
-        return "This order had been cancelled, so we refunded your payment in full."
-    return "This order was already paid, so we refunded this second payment in full."
 
 
 def sync_payment(*, order_id: uuid.UUID, user_id: uuid.UUID) -> Applied:

@@ -16,7 +16,7 @@ from ticketing.db import on_commit, session_scope
 from ticketing.models import OrderStatus, Payment, Refund, RefundReason, RefundStatus
 from ticketing.models.base import utcnow
 from ticketing.payments import stripe_api
-from ticketing.services import cancellation, payments
+from ticketing.services.sales import cancellation, payments
 
 log = logging.getLogger(__name__)
 # The after-commit send goes first; the periodic retry only picks up refunds older than this,

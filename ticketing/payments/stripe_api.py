@@ -15,7 +15,7 @@ from typing import Any
 import stripe
 
 from ticketing.services.errors import ServiceError
-from ticketing.services.payments import IntentFacts
+from ticketing.services.sales.payments import IntentFacts
 from ticketing.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from ticketing.db import session_scope
 from ticketing.models.base import utcnow
 from ticketing.payments import stripe_api
 from ticketing.payments.intents import apply_facts
-from ticketing.services import payments
+from ticketing.services.sales import payments
 
 INTENT_EVENTS = {
     "payment_intent.succeeded",

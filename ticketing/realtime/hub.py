@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ticketing.realtime.bus import get_bus
+from ticketing.bus import get_bus
 
 log = logging.getLogger(__name__)
 

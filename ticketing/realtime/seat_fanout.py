@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ticketing.realtime.bus import get_bus
+from ticketing.bus import get_bus
 
 log = logging.getLogger(__name__)
 

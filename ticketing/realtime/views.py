@@ -18,10 +18,16 @@ from ticketing.db import session_scope
 from ticketing.formatting import date_range, local_time, money
 from ticketing.models import Event
 from ticketing.models.base import utcnow
-from ticketing.services import door, usage
-from ticketing.services.availability import EventAvailability, EventInputs, compute_availability, load_inputs
-from ticketing.services.usage import Usage
-from ticketing.services.reports import SalesSummary, event_sales
+from ticketing.services.door import door
+from ticketing.services.reporting.reports import SalesSummary, event_sales
+from ticketing.services.sales import usage
+from ticketing.services.sales.availability import (
+    EventAvailability,
+    EventInputs,
+    compute_availability,
+    load_inputs,
+)
+from ticketing.services.sales.usage import Usage
 
 STATUS_LABELS = {
     "available": "Available",

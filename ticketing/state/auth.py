@@ -12,7 +12,7 @@ from urllib.parse import quote
 import reflex as rx
 
 from ticketing.models.base import utcnow
-from ticketing.services import accounts, organizations
+from ticketing.services.accounts import accounts, organizations
 from ticketing.services.errors import ServiceError
 from ticketing.state.calls import form_text, in_transaction
 

@@ -12,9 +12,9 @@ from ticketing.db import on_commit
 from ticketing.formatting import money
 from ticketing.models.base import utcnow
 from ticketing.notifications import order_mail
-from ticketing.services import holds, orders, ticket_holders
 from ticketing.services.errors import ServiceError
-from ticketing.services.order_views import hold_view
+from ticketing.services.sales import holds, orders, ticket_holders
+from ticketing.services.sales.order_views import hold_view
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import form_text, in_transaction
 

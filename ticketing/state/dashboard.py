@@ -8,8 +8,10 @@ import reflex as rx
 
 from ticketing.models.base import utcnow
 from ticketing.realtime.views import conflict_lines, dashboard_view
-from ticketing.services import availability, door, reports
+from ticketing.services.door import door
 from ticketing.services.errors import ServiceError
+from ticketing.services.reporting import reports
+from ticketing.services.sales import availability
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
 from ticketing.state.live import LiveEventMixin, register_view

@@ -12,7 +12,8 @@ from reflex.config import get_config
 from ticketing.formatting import date_range
 from ticketing.models.base import utcnow
 from ticketing.realtime.views import door_view
-from ticketing.services import admission, catalog, door
+from ticketing.services import catalog
+from ticketing.services.door import admission, door
 from ticketing.services.errors import ServiceError
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction

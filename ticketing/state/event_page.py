@@ -13,8 +13,9 @@ import reflex as rx
 from ticketing.formatting import date_range, money
 from ticketing.models.base import utcnow
 from ticketing.realtime.views import customer_view
-from ticketing.services import availability, catalog, holds
+from ticketing.services import catalog
 from ticketing.services.errors import ServiceError
+from ticketing.services.sales import availability, holds
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
 from ticketing.state.live import LiveEventMixin, register_view

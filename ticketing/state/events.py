@@ -6,7 +6,8 @@ import reflex as rx
 
 from ticketing.formatting import date_range, money
 from ticketing.models.base import utcnow
-from ticketing.services import catalog, discovery
+from ticketing.services import catalog
+from ticketing.services.catalog import discovery
 from ticketing.state.calls import in_transaction
 
 

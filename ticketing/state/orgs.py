@@ -6,9 +6,10 @@ import uuid
 
 import reflex as rx
 
-from ticketing.models.base import utcnow
 from ticketing.formatting import date_range
-from ticketing.services import catalog, organizations
+from ticketing.models.base import utcnow
+from ticketing.services import catalog
+from ticketing.services.accounts import organizations
 from ticketing.services.errors import ServiceError
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import form_text, in_transaction

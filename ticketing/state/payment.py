@@ -18,12 +18,11 @@ from ticketing.formatting import money
 from ticketing.models.base import utcnow
 from ticketing.payments import intents
 from ticketing.services.errors import ServiceError
-from ticketing.services.order_views import order_view
+from ticketing.services.sales.order_views import order_view
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
 from ticketing.state.cart import clock, seconds_left
-
 
 
 class PaymentState(rx.State):

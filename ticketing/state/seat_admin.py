@@ -13,11 +13,11 @@ from sqlmodel import select
 from ticketing.formatting import date_range
 from ticketing.models import EventSeat, EventSession, HoldReason
 from ticketing.models.base import utcnow
-from ticketing.services import seat_map, seating
-from ticketing.services.catalog_common import event_for_role
+from ticketing.services.accounts.organizations import MANAGER_ROLES
+from ticketing.services.catalog.catalog_common import event_for_role
 from ticketing.services.errors import ServiceError
-from ticketing.services.organizations import MANAGER_ROLES
-from ticketing.services.seat_status import CODE_NAMES, code_sql
+from ticketing.services.seating import seat_map, seating
+from ticketing.services.seating.seat_status import CODE_NAMES, code_sql
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
 from ticketing.state.live import register_view

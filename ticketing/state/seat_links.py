@@ -7,9 +7,9 @@ import uuid
 import reflex as rx
 
 from ticketing.formatting import date_range
-from ticketing.services import seat_map
-from ticketing.services.availability import visible_event
 from ticketing.services.errors import ServiceError
+from ticketing.services.sales.availability import visible_event
+from ticketing.services.seating import seat_map
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
 

@@ -16,9 +16,10 @@ import reflex as rx
 from ticketing.formatting import date_range, local_time, money
 from ticketing.models import EventSession
 from ticketing.models.base import utcnow
-from ticketing.services import holds, seat_map, seat_sales
-from ticketing.services.availability import visible_event
 from ticketing.services.errors import ServiceError
+from ticketing.services.sales import holds
+from ticketing.services.sales.availability import visible_event
+from ticketing.services.seating import seat_map, seat_sales
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
 from ticketing.state.live import register_view

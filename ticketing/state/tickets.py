@@ -15,10 +15,15 @@ from ticketing.formatting import date_range, local_time, money
 from ticketing.models.base import utcnow
 from ticketing.notifications import order_mail
 from ticketing.payments import intents, refunds
-from ticketing.services import ticket_holders
+from ticketing.services.door.ticket_files import qr_svg_data_uri
 from ticketing.services.errors import ServiceError
-from ticketing.services.order_views import OrderView, my_orders, order_calendar, order_view
-from ticketing.services.ticket_files import qr_svg_data_uri
+from ticketing.services.sales import ticket_holders
+from ticketing.services.sales.order_views import (
+    OrderView,
+    my_orders,
+    order_calendar,
+    order_view,
+)
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import form_text, in_transaction
 

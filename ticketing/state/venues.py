@@ -13,8 +13,9 @@ from sqlmodel import select
 from ticketing.demo_seating import THEATRE
 from ticketing.models import SeatedSession, TicketType, TicketTypeSession
 from ticketing.models.base import utcnow
-from ticketing.services import catalog, layouts, seating, venues
+from ticketing.services import catalog
 from ticketing.services.errors import ServiceError
+from ticketing.services.seating import layouts, seating, venues
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
 

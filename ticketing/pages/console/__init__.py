@@ -1,0 +1,1 @@
+"""The organizer's event console: one page per tab."""

@@ -1,0 +1,1 @@
+"""Who people are: accounts and sign-in, organizations and roles, tokens, passwords."""

@@ -1,0 +1,1 @@
+"""What organizers read: the live sales figures, the event report, attendee lists and ticket facts."""

@@ -1,0 +1,169 @@
+"""What a buyer sees of their orders: event, tickets with their sessions, what each ticket may
+still be cancelled for, payments and refunds. Read-only; a few queries whatever the count."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from ticketing.models import (
+    Event,
+    EventSession,
+    Hold,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Refund,
+    Ticket,
+    TicketStatus,
+    TicketType,
+    TicketTypeSession,
+)
+from ticketing.services.door.ticket_files import CalendarEntry, calendar_ics
+from ticketing.services.errors import not_found
+from ticketing.services.sales import payments
+from ticketing.services.sales.cancellation import checked_in_ticket_ids, fee_for
+from ticketing.services.sales.holds import get_hold, hold_items, hold_state
+from ticketing.services.sales.orders import order_state
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    id: uuid.UUID
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketLine:
+    ticket: Ticket
+    type_name: str
+    price_minor: int
+    sessions: list[SessionLine]
+    cancellable: bool  # by the buyer now, under the event's policy
+    cancel_deadline: datetime | None
+    refund_minor: int  # what cancelling it now gives back (price less the fee; 0 if unpaid)
+
+
+@dataclass
+class OrderView:
+    order: Order
+    event: Event
+    state: str  # as the customer sees it now (a pending order past its deadline is expired)
+    items: list[tuple[str, int, int]]  # (ticket type name, quantity, unit price minor)
+    tickets: list[TicketLine] = field(default_factory=list)
+    refunds: list[Refund] = field(default_factory=list)
+    payment_error: str = ""
+
+
+def _views(db: Session, orders: Sequence[Order], now: datetime) -> list[OrderView]:
+    if not orders:
+        return []
+    ids = [o.id for o in orders]
+    events = {e.id: e for e in db.exec(select(Event).where(Event.id.in_({o.event_id for o in orders}))).all()}
+    tickets: dict[uuid.UUID, list[Ticket]] = defaultdict(list)
+    for t in db.exec(select(Ticket).where(Ticket.order_id.in_(ids)).order_by(Ticket.created_at, Ticket.id)).all():
+        tickets[t.order_id].append(t)
+    items = list(db.exec(select(OrderItem).where(OrderItem.order_id.in_(ids)).order_by(OrderItem.id)).all())
+    type_ids = {i.ticket_type_id for i in items}
+    type_names = dict(db.exec(select(TicketType.id, TicketType.name).where(TicketType.id.in_(type_ids))).all())
+    prices = {i.id: i.unit_price_minor for i in items}
+    sessions_of: dict[uuid.UUID, list[SessionLine]] = defaultdict(list)
+    for type_id, s in db.exec(
+        select(TicketTypeSession.ticket_type_id, EventSession)
+        .join(EventSession, EventSession.id == TicketTypeSession.session_id)
+        .where(TicketTypeSession.ticket_type_id.in_(type_ids)).order_by(EventSession.starts_at)
+    ).all():
+        sessions_of[type_id].append(SessionLine(s.id, s.name, s.starts_at, s.ends_at))
+    refunds: dict[uuid.UUID, list[Refund]] = defaultdict(list)
+    for r in db.exec(select(Refund).where(Refund.order_id.in_(ids)).order_by(Refund.created_at)).all():
+        refunds[r.order_id].append(r)
+    admitted = checked_in_ticket_ids(db, [t.id for ts in tickets.values() for t in ts])
+
+    out = []
+    for order in orders:
+        event, state = events[order.event_id], order_state(order, now)
+        view = OrderView(
+            order=order, event=event, state=state,
+            items=[(type_names.get(i.ticket_type_id, "Ticket"), i.quantity, i.unit_price_minor)
+                   for i in items if i.order_id == order.id],
+            refunds=refunds[order.id],
+            payment_error=payments.last_payment_error(db=db, order=order) if state == "pending" else "",
+        )
+        for t in tickets[order.id]:
+            lines = sessions_of[t.ticket_type_id]
+            deadline = (min(s.starts_at for s in lines) - timedelta(hours=event.cancellation_deadline_hours)
+                        if lines else None)
+            live = t.status != TicketStatus.cancelled.value and state in (OrderStatus.pending.value,
+                                                                          OrderStatus.confirmed.value)
+            cancellable = (live and event.allow_cancellation and deadline is not None and now <= deadline
+                           and t.id not in admitted)
+            price = prices.get(t.order_item_id, 0)
+            paid = state == OrderStatus.confirmed.value
+            refund = price - fee_for(price, event.cancellation_fee_percent) if paid else 0
+            view.tickets.append(TicketLine(t, type_names.get(t.ticket_type_id, "Ticket"), price, lines,
+                                           cancellable, deadline if event.allow_cancellation else None, refund))
+        out.append(view)
+    return out
+
+
+def order_view(*, db: Session, order_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> OrderView:
+    """One of the caller's orders; `not_found` for anyone else's."""
+    order = db.get(Order, order_id)
+    if order is None or order.user_id != user_id:
+        raise not_found("order")
+    return _views(db, [order], now)[0]
+
+
+def my_orders(*, db: Session, user_id: uuid.UUID, now: datetime) -> list[OrderView]:
+    """The caller's orders that hold or held tickets (not abandoned carts), newest first."""
+    orders = db.exec(
+        select(Order).where(Order.user_id == user_id).order_by(Order.created_at.desc(), Order.number.desc())
+    ).all()
+    return _views(db, list(orders), now)
+
+
+def order_calendar(*, db: Session, order_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> str:
+    """An .ics file with every session the order's live tickets admit to (once per session)."""
+    view = order_view(db=db, order_id=order_id, user_id=user_id, now=now)
+    seen: dict[uuid.UUID, SessionLine] = {}
+    for line in view.tickets:
+        if line.ticket.status != TicketStatus.cancelled.value:
+            for s in line.sessions:
+                seen.setdefault(s.id, s)
+    entries = [
+        CalendarEntry(
+            uid=f"{s.id}-{view.order.id}@ticketing", title=f"{view.event.title} — {s.name}", starts_at=s.starts_at,
+            ends_at=s.ends_at, location=view.event.location, description=f"Order {view.order.number}",
+        )
+        for s in sorted(seen.values(), key=lambda s: s.starts_at)
+    ]
+    return calendar_ics(entries, now=now)
+
+
+@dataclass
+class HoldView:
+    hold: Hold
+    event: Event
+    state: str  # active | expired | released | converted, at `now`
+    lines: list[tuple[str, int, int]]  # (ticket type name, quantity, locked unit price minor)
+    units: int
+    order_id: uuid.UUID | None  # the order it became, once checked out
+
+
+def hold_view(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> HoldView:
+    """The caller's cart: what is held, at which locked prices, until when."""
+    hold = get_hold(db=db, hold_id=hold_id, user_id=user_id)
+    items = hold_items(db=db, hold_id=hold.id)
+    names = dict(db.exec(select(TicketType.id, TicketType.name).where(
+        TicketType.id.in_([i.ticket_type_id for i in items]))).all())
+    order_id = db.exec(select(Order.id).where(Order.hold_id == hold.id)).first()
+    return HoldView(hold=hold, event=db.get(Event, hold.event_id), state=hold_state(hold, now),
+                    lines=[(names.get(i.ticket_type_id, "Ticket"), i.quantity, i.unit_price_minor) for i in items],
+                    units=sum(i.quantity for i in items), order_id=order_id)

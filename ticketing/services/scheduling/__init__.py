@@ -1,0 +1,1 @@
+"""Recurring schedules: rules, their dates (occurrences) and calling off one session."""

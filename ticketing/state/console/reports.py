@@ -1,0 +1,84 @@
+"""Reports: sales by ticket type and day, money in and out, fill and check-in per session."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import reflex as rx
+
+from ticketing.formatting import local_time, money
+from ticketing.models.base import utcnow
+from ticketing.services.errors import ServiceError
+from ticketing.services.money import from_minor
+from ticketing.services.reporting import sales_report
+from ticketing.state.console.base import ConsoleState
+
+
+def _short(name: str, limit: int = 18) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _refunds_note(report: sales_report.Report) -> str:
+    """Refunds Stripe has not confirmed or has refused: the organizer should know."""
+    notes = []
+    if report.refunds_pending_minor:
+        notes.append(f"{money(report.refunds_pending_minor, report.currency)} on its way")
+    if report.refunds_failed_minor:
+        notes.append(f"{money(report.refunds_failed_minor, report.currency)} refused by Stripe, not refunded")
+    return "; ".join(notes)
+
+
+class ReportsState(ConsoleState):
+    stats: dict[str, str] = {}
+    by_type: list[dict[str, Any]] = []
+    by_day: list[dict[str, Any]] = []
+    sessions: list[dict[str, Any]] = []
+    error: str = ""
+
+    async def _report(self) -> sales_report.Report | None:
+        return await self.run(lambda db, uid, eid: sales_report.event_report(
+            db=db, user_id=uid, event_id=eid, now=utcnow()), readonly=True)
+
+    @rx.event
+    async def load(self):
+        if await self.load_builder() is None:
+            return
+        try:
+            report = await self._report()
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        if report is None:
+            return
+        cur, tz = report.currency, report.event.timezone
+        self.error = ""
+        self.stats = {
+            "gross": money(report.gross_minor, cur), "refunds": money(report.refunds_minor, cur),
+            "net": money(report.net_minor, cur), "sold": str(report.tickets_sold), "orders": str(report.paid_orders),
+            "checkin": f"{report.checkin_rate} %" if report.expected_admissions else "—",
+            "refunds_note": _refunds_note(report),
+        }
+        self.by_type = [{"name": t.name, "short": _short(t.name, 24), "sold": t.sold, "cancelled": t.cancelled,
+                         "revenue": money(t.revenue_minor, cur), "quota": "—" if t.quota is None else str(t.quota)}
+                        for t in report.by_type]
+        self.by_day = [{"day": f"{d.day:%d %b}", "tickets": d.tickets,
+                        "revenue": float(from_minor(d.gross_minor, cur))} for d in report.by_day]
+        self.sessions = [
+            {"name": s.name, "short": _short(s.name), "when": f"{local_time(s.starts_at, tz):%a %d %b %H:%M}",
+             "status": s.status, "capacity": s.capacity, "sold": s.sold, "waiting": s.pending + s.held,
+             "free": max(s.capacity - s.sold - s.pending - s.held, 0) if s.status != "cancelled" else 0,
+             "utilisation": s.utilisation, "checked_in": s.checked_in, "rate": s.checkin_rate}
+            for s in report.sessions
+        ]
+
+    @rx.event
+    async def export_csv(self):
+        try:
+            report = await self._report()
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        if report is None:
+            return
+        slug = re.sub(r"[^a-z0-9]+", "-", report.event.title.lower()).strip("-")[:40] or "event"
+        return rx.download(data=sales_report.report_csv(report), filename=f"report-{slug}.csv", mime_type="text/csv")
