@@ -346,7 +346,7 @@ def main() -> int:
     os.environ["DATABASE_URL"] = f"{server.replace('postgresql://', 'postgresql+psycopg://')}/{db_name}"
     os.environ.setdefault("JWT_SECRET", "bench-" + uuid.uuid4().hex)
     os.environ.pop("REDIS_URL", None)  # in-process bus: the publish step runs, no Redis needed
-    os.environ.pop("TICKETING_ENV", None)
+    os.environ["TICKETING_ENV"] = "development"  # placeholder secrets are fine on a bench
     admin(f'CREATE DATABASE "{db_name}"')
     api = None
     ok = True

@@ -23,7 +23,7 @@ ADMIN_URL = os.environ.get("TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127
 TEST_DB = f"tk_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
 TEST_DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{TEST_DB}"
 
-os.environ["TICKETING_ENV"] = "test"
+os.environ["TICKETING_ENV"] = "development"  # the only mode that accepts placeholder defaults
 os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 os.environ.pop("REDIS_URL", None)
 os.environ.setdefault("JWT_SECRET", "test-secret-" + uuid.uuid4().hex)

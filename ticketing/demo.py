@@ -20,6 +20,7 @@ from ticketing.models.base import utcnow
 from ticketing.services import catalog
 from ticketing.services.accounts import accounts, organizations
 from ticketing.services.sales import holds, orders, ticket_holders
+from ticketing.settings import SettingsError, get_settings
 
 DEMO_PASSWORD = "demo-password"
 DEMO_SLUG = "demo-events"
@@ -123,7 +124,10 @@ def _tonight(db: Session, owner: User, org: Organization, customer: User) -> Non
 
 
 def load_demo_data() -> bool:
-    """Create the demo data; False when it was there already."""
+    """Create the demo data; False when it was there already. Only in development: its accounts
+    share a published password (SettingsError otherwise)."""
+    if not get_settings().is_development:
+        raise SettingsError("Demo data (accounts with a public password) is loaded only with TICKETING_ENV=development.")
     with session_scope() as db:
         if db.exec(select(Organization).where(Organization.slug == DEMO_SLUG)).first():
             return False
@@ -144,5 +148,8 @@ def load_demo_data() -> bool:
 
 
 if __name__ == "__main__":
-    created = load_demo_data()
+    try:
+        created = load_demo_data()
+    except SettingsError as exc:
+        raise SystemExit(str(exc)) from exc
     print("Demo data loaded." if created else "Demo data already present.")

@@ -1,8 +1,10 @@
 """One settings object read from the environment, with embedded defaults for local runs.
 
-The embedded default (no environment at all) is: a SQLite file under ./data, the in-process
-event bus, and localstripe on loopback. Production mode (TICKETING_ENV=production) refuses to
-start with any placeholder secret.
+Fails closed: only an explicit TICKETING_ENV=development (set by scripts/run and the tests)
+allows the embedded defaults (a SQLite file under ./data, the in-process event bus, localstripe
+on loopback, public placeholder secrets), mounts /dev/* and loads demo data. Any other value,
+unset included, is production: placeholder secrets and a non-https Stripe API are refused at
+start, naming the variable to set.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ PLACEHOLDERS = {
 }
 
 
+DEVELOPMENT = "development"
+LOCALSTRIPE_API_BASE = "http://127.0.0.1:8420"
+
+
 class SettingsError(RuntimeError):
     """The environment describes a configuration we refuse to run with."""
 
@@ -50,13 +56,13 @@ def _default_database_url() -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    env: str = "development"
+    env: str = "production"
     database_url: str = field(default_factory=_default_database_url)
     redis_url: str | None = None
     jwt_secret: str = DEV_JWT_SECRET
     jwt_ttl_minutes: int = 60 * 24 * 7
     stripe_secret_key: str = DEV_STRIPE_SECRET_KEY
-    stripe_api_base: str | None = "http://127.0.0.1:8420"
+    stripe_api_base: str | None = None  # real Stripe; development: localstripe
     stripe_webhook_secret: str = DEV_STRIPE_WEBHOOK_SECRET
     stripe_publishable_key: str = DEV_STRIPE_PUBLISHABLE_KEY
     ticket_signing_key: str = DEV_TICKET_SIGNING_KEY
@@ -72,8 +78,14 @@ class Settings:
     outbox_dir: str = str(PROJECT_ROOT / "data" / "outbox")
 
     @property
+    def is_development(self) -> bool:
+        """Only an explicit TICKETING_ENV=development: placeholders, /dev/*, demo data."""
+        return self.env == DEVELOPMENT
+
+    @property
     def is_production(self) -> bool:
-        return self.env == "production"
+        """Anything that is not explicitly development, TICKETING_ENV unset included."""
+        return not self.is_development
 
     @property
     def stripe_js_url(self) -> str:
@@ -87,10 +99,11 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     def check(self) -> None:
-        """Refuse a malformed ticket signing key anywhere, placeholder secrets in production."""
+        """Refuse a malformed ticket signing key anywhere; placeholder secrets and a non-https
+        Stripe API outside development."""
         if not is_signing_key(self.ticket_signing_key):
             raise SettingsError("TICKET_SIGNING_KEY must be 32 random bytes in base64url (43 characters)")
-        if not self.is_production:
+        if self.is_development:
             return
         weak = [
             name
@@ -107,21 +120,31 @@ class Settings:
         if len(self.jwt_secret) < 32 and "JWT_SECRET" not in weak:
             weak.append("JWT_SECRET (shorter than 32 characters)")
         if weak:
-            raise SettingsError("Production refuses placeholder secrets: set " + ", ".join(weak))
+            raise SettingsError(
+                (f"TICKETING_ENV={self.env}" if self.env else "TICKETING_ENV is unset")
+                + ", so this runs as production and refuses placeholder "
+                "secrets: set " + ", ".join(weak) + " (or TICKETING_ENV=development on a laptop)"
+            )
+        if self.stripe_api_base and not self.stripe_api_base.startswith("https://"):
+            raise SettingsError("Production talks to Stripe over https only: set STRIPE_API_BASE to an https:// "
+                                "URL, or leave it empty for api.stripe.com")
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Build settings from an environment mapping (os.environ by default)."""
     env = os.environ if environ is None else environ
+    mode = (env.get("TICKETING_ENV") or "").strip()
     defaults = Settings()
+    # localstripe on loopback is the development default; production defaults to real Stripe.
+    stripe_default = LOCALSTRIPE_API_BASE if mode == DEVELOPMENT else None
     settings = Settings(
-        env=env.get("TICKETING_ENV", defaults.env),
+        env=mode,
         database_url=env.get("DATABASE_URL") or defaults.database_url,
         redis_url=env.get("REDIS_URL") or None,
         jwt_secret=env.get("JWT_SECRET") or defaults.jwt_secret,
         jwt_ttl_minutes=int(env.get("JWT_TTL_MINUTES") or defaults.jwt_ttl_minutes),
         stripe_secret_key=env.get("STRIPE_SECRET_KEY") or defaults.stripe_secret_key,
-        stripe_api_base=env.get("STRIPE_API_BASE", defaults.stripe_api_base) or None,
+        stripe_api_base=env.get("STRIPE_API_BASE", stripe_default) or None,
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or defaults.stripe_webhook_secret,
         stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or defaults.stripe_publishable_key,
         ticket_signing_key=env.get("TICKET_SIGNING_KEY") or defaults.ticket_signing_key,

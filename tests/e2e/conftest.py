@@ -55,6 +55,7 @@ def app_env(port: int, **extra: str) -> dict[str, str]:
         REFLEX_DEPLOY_URL=f"http://127.0.0.1:{port}",
         APP_URL=f"http://127.0.0.1:{port}",
         PYTHONUNBUFFERED="1",
+        TICKETING_ENV="development",
     )
     env.update(extra)
     return env
