@@ -189,6 +189,15 @@ class EventOut(BaseModel):
     ticket_types: list[TicketTypeOut]
 
 
+class EventCancellationOut(EventOut):
+    """The cancelled event, with what its cancellation did to the orders (refunds go to Stripe
+    after commit, and are retried until Stripe confirms them)."""
+
+    orders_cancelled: int = 0
+    tickets_cancelled: int = 0
+    refund: str = "0.00"  # total refunded, in the orders' currency (major units)
+
+
 class EventSummaryOut(BaseModel):
     id: uuid.UUID
     organization_id: uuid.UUID

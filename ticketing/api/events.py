@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query
 
 from ticketing.api.catalog_schemas import (
+    EventCancellationOut,
     EventIn,
     EventOut,
     EventPatch,
@@ -17,9 +18,12 @@ from ticketing.api.catalog_schemas import (
     event_summary_out,
 )
 from ticketing.api.deps import current_user_id
-from ticketing.db import session_scope
+from ticketing.db import on_commit, session_scope
 from ticketing.models.base import utcnow
-from ticketing.services import catalog
+from ticketing.notifications.console_mail import cancellation_messages, deliver
+from ticketing.payments import refunds
+from ticketing.services import catalog, money
+from ticketing.services.catalog.event_cancellation import cancel_event_with_orders
 
 router = APIRouter(tags=["events"])
 
@@ -69,11 +73,21 @@ def publish_event(event_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user
         return event_out(catalog.get_event(db=db, event_id=event_id, user_id=user_id))
 
 
-@router.post("/events/{event_id}/cancel", response_model=EventOut)
-def cancel_event(event_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)) -> EventOut:
+@router.post("/events/{event_id}/cancel", response_model=EventCancellationOut)
+def cancel_event(event_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)) -> EventCancellationOut:
+    """Cancel the event as the console does: its orders are cancelled, paid ones refunded in full
+    through Stripe (after commit), its tickets refused at the door from then on, and the holders
+    mailed after commit. Cancelling a cancelled event again changes nothing."""
     with session_scope() as db:
-        catalog.cancel_event(db=db, user_id=user_id, event_id=event_id, now=utcnow())
-        return event_out(catalog.get_event(db=db, event_id=event_id, user_id=user_id))
+        done = cancel_event_with_orders(db=db, user_id=user_id, event_id=event_id, now=utcnow(),
+                                        cancel_order=refunds.cancel_order_refunding)
+        messages = cancellation_messages(done)  # composed now, sent once the cancellation is committed
+        on_commit(db, lambda: deliver(messages))
+        out = event_out(catalog.get_event(db=db, event_id=event_id, user_id=user_id))
+        return EventCancellationOut(
+            **out.model_dump(), orders_cancelled=done.orders_cancelled, tickets_cancelled=done.tickets_cancelled,
+            refund=money.format_minor(done.refund_minor, done.currency or "EUR"),
+        )
 
 
 @router.post("/orgs/{org_id}/events", status_code=201, response_model=EventOut)

@@ -46,6 +46,12 @@ def cancel_order_with_refund(
     elif done.order.status == OrderStatus.cancelled.value and done.order.payment_intent_id:
         intent_id = done.order.payment_intent_id
         on_commit(db, lambda: stripe_api.cancel_intent(intent_id))
+    elif done.order.status == OrderStatus.pending.value and done.ticket_ids:
+        # Partly cancelled before payment: the open intent still asks for the old total. Cancel
+        # it now, not at the next read of the payment page (it could be paid in between).
+        stale = payments.retire_open_intent(db=db, order=done.order, now=now)
+        if stale is not None:
+            on_commit(db, lambda: stripe_api.cancel_intent(stale))
     return done, refund
 
 

@@ -89,6 +89,21 @@ def current_payment(db: Session, order: Order) -> Payment | None:
     return payment
 
 
+def retire_open_intent(*, db: Session, order: Order, now: datetime) -> str | None:
+    """After a partial cancellation of an unpaid order its open intent asks for the old, larger
+    total: record it cancelled and detach it from the order (so Stripe's `canceled` webhook that
+    follows does not void the order); the caller cancels it at Stripe after commit. Its id, or
+    None when the order has no open intent. The next payment attempt creates a fresh intent."""
+    payment = current_payment(db, order)
+    if payment is None:
+        return None
+    payment.status, payment.updated_at = PaymentStatus.canceled.value, now
+    order.payment_intent_id = None
+    db.add(payment)
+    db.add(order)
+    return payment.id
+
+
 def next_attempt(db: Session, order_id: uuid.UUID) -> int:
     """1 for the first PaymentIntent of the order, then 2, 3... (part of the idempotency key)."""
     last = db.exec(select(func.max(Payment.attempt)).where(Payment.order_id == order_id)).one()
