@@ -27,6 +27,10 @@ os.environ["TICKETING_ENV"] = "development"  # the only mode that accepts placeh
 os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 os.environ.pop("REDIS_URL", None)
 os.environ.setdefault("JWT_SECRET", "test-secret-" + uuid.uuid4().hex)
+# Every test (and the browser journeys' app) signs in from one address: the per-address limits
+# would throttle the suite itself. tests/integration/test_throttling.py checks the real limits.
+os.environ["RATE_SIGN_IN_ADDRESS"] = "100000/minute"
+os.environ["RATE_REGISTER_ADDRESS"] = "100000/minute"
 
 
 def _free_port() -> int:

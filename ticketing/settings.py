@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from limits import parse_many
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Development placeholders: good enough on a laptop, refused in production.
@@ -68,6 +70,11 @@ class Settings:
     ticket_signing_key: str = DEV_TICKET_SIGNING_KEY
     app_url: str = "http://localhost:3000"
     lock_timeout_ms: int = 3000
+    # Throttling (limits' notation, windows separated by ";"): failed sign-ins per account,
+    # sign-ins per address, registrations per address.
+    rate_sign_in_account: str = "5/minute;20/hour;60/day"
+    rate_sign_in_address: str = "30/minute;300/hour"
+    rate_register_address: str = "10/minute;50/hour"
     # Mail: with no SMTP host, messages are written to `outbox_dir` as .eml files (development).
     smtp_host: str | None = None
     smtp_port: int = 587
@@ -103,6 +110,13 @@ class Settings:
         Stripe API outside development."""
         if not is_signing_key(self.ticket_signing_key):
             raise SettingsError("TICKET_SIGNING_KEY must be 32 random bytes in base64url (43 characters)")
+        for name, rates in (("RATE_SIGN_IN_ACCOUNT", self.rate_sign_in_account),
+                            ("RATE_SIGN_IN_ADDRESS", self.rate_sign_in_address),
+                            ("RATE_REGISTER_ADDRESS", self.rate_register_address)):
+            try:
+                parse_many(rates)
+            except ValueError as exc:
+                raise SettingsError(f"{name} must be like '5/minute;20/hour' ({exc})") from exc
         if self.is_development:
             return
         weak = [
@@ -150,6 +164,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ticket_signing_key=env.get("TICKET_SIGNING_KEY") or defaults.ticket_signing_key,
         app_url=env.get("APP_URL") or defaults.app_url,
         lock_timeout_ms=int(env.get("LOCK_TIMEOUT_MS") or defaults.lock_timeout_ms),
+        rate_sign_in_account=env.get("RATE_SIGN_IN_ACCOUNT") or defaults.rate_sign_in_account,
+        rate_sign_in_address=env.get("RATE_SIGN_IN_ADDRESS") or defaults.rate_sign_in_address,
+        rate_register_address=env.get("RATE_REGISTER_ADDRESS") or defaults.rate_register_address,
         smtp_host=env.get("SMTP_HOST") or None,
         smtp_port=int(env.get("SMTP_PORT") or defaults.smtp_port),
         smtp_user=env.get("SMTP_USER") or None,

@@ -26,6 +26,8 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
         **{k: _jsonable(v) for k, v in extra.items()},
     }
     headers = {"Retry-After": "1"} if status == 503 else None
+    if status == 429:
+        headers = {"Retry-After": str(extra.get("retry_after", 1))}
     if status == 401:
         headers = {"WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)

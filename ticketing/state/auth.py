@@ -6,15 +6,18 @@ and token version are checked here. Every guarded handler calls `current_user_id
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from urllib.parse import quote
 
 import reflex as rx
 
+from ticketing.db import session_scope
 from ticketing.models.base import utcnow
 from ticketing.services.accounts import accounts, organizations
 from ticketing.services.errors import ServiceError
 from ticketing.state.calls import form_text, in_transaction
+from ticketing.throttle import get_throttle, guarded_sign_in
 
 SAFE_NEXT_PREFIXES = ("/",)
 
@@ -124,10 +127,14 @@ class AuthState(rx.State):
         if not email or not isinstance(password, str) or not password:
             self.form_error, self.busy = "Enter your email and password.", False
             return
+        def attempt() -> str:
+            with session_scope() as db:
+                return accounts.sign_in(db=db, email=email, password=password, now=utcnow())[1]
+
         try:
-            _user, token = await in_transaction(
-                lambda db: accounts.sign_in(db=db, email=email, password=password, now=utcnow())
-            )
+            # Throttled like the API's sign-in: the page is the same password-guessing door.
+            token = await asyncio.to_thread(guarded_sign_in, email=email, address=self.router.session.client_ip,
+                                            attempt=attempt)
         except ServiceError as exc:
             self.form_error, self.busy = exc.message, False
             return
@@ -153,6 +160,7 @@ class AuthState(rx.State):
             return accounts.sign_in(db=db, email=email, password=password, now=utcnow())
 
         try:
+            await asyncio.to_thread(get_throttle().before_register, address=self.router.session.client_ip)
             _user, token = await in_transaction(work)
         except ServiceError as exc:
             self.form_error, self.busy = exc.message, False
