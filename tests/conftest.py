@@ -102,6 +102,15 @@ def clean_tables(database: str):
             time.sleep(0.2 * (attempt + 1))
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttle():
+    """Every test starts with no failed sign-ins counted (tables are emptied, so are counters)."""
+    yield
+    from ticketing.throttle import set_throttle
+
+    set_throttle(None)
+
+
 @pytest.fixture
 def db():
     """A session on the test database; commits at the end of the test's block of work."""
