@@ -8,10 +8,17 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from ticketing.preload_plugin import SeatRoutePreload
+from ticketing.settings import DEVELOPMENT, allowed_origins
+
+# Only the app's own origin may call the backend with credentials (Reflex's default reflects
+# any origin). APP_URL must be the address people open (scripts/run sets it from PORT).
+ORIGINS = allowed_origins(os.environ.get("APP_URL") or "http://localhost:3000",
+                          development=os.environ.get("TICKETING_ENV") == DEVELOPMENT)
 
 config = rx.Config(
     app_name="ticketing",
     redis_url=os.environ.get("REDIS_URL") or None,
+    cors_allowed_origins=ORIGINS,
     telemetry_enabled=False,
     show_built_with_reflex=False,
     default_color_mode="light",

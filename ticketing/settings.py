@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from limits import parse_many
 
@@ -62,7 +63,8 @@ class Settings:
     database_url: str = field(default_factory=_default_database_url)
     redis_url: str | None = None
     jwt_secret: str = DEV_JWT_SECRET
-    jwt_ttl_minutes: int = 60 * 24 * 7
+    # Renewed while the user is active (state/auth.py): a stolen token is good for hours, not days.
+    jwt_ttl_minutes: int = 60 * 12
     stripe_secret_key: str = DEV_STRIPE_SECRET_KEY
     stripe_api_base: str | None = None  # real Stripe; development: localstripe
     stripe_webhook_secret: str = DEV_STRIPE_WEBHOOK_SECRET
@@ -139,6 +141,11 @@ class Settings:
                 + ", so this runs as production and refuses placeholder "
                 "secrets: set " + ", ".join(weak) + " (or TICKETING_ENV=development on a laptop)"
             )
+        app_host = urlsplit(self.app_url).hostname or ""
+        if not (self.app_url.startswith("https://") or (self.app_url.startswith("http://")
+                                                         and app_host in ("localhost", "127.0.0.1"))):
+            raise SettingsError("Production needs APP_URL, the https:// address people open (links in mails, and "
+                                "the only origin allowed to call the backend)")
         if self.stripe_api_base and not self.stripe_api_base.startswith("https://"):
             raise SettingsError("Production talks to Stripe over https only: set STRIPE_API_BASE to an https:// "
                                 "URL, or leave it empty for api.stripe.com")
@@ -162,7 +169,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or defaults.stripe_webhook_secret,
         stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY") or defaults.stripe_publishable_key,
         ticket_signing_key=env.get("TICKET_SIGNING_KEY") or defaults.ticket_signing_key,
-        app_url=env.get("APP_URL") or defaults.app_url,
+        app_url=env.get("APP_URL") or (defaults.app_url if mode == DEVELOPMENT else ""),
         lock_timeout_ms=int(env.get("LOCK_TIMEOUT_MS") or defaults.lock_timeout_ms),
         rate_sign_in_account=env.get("RATE_SIGN_IN_ACCOUNT") or defaults.rate_sign_in_account,
         rate_sign_in_address=env.get("RATE_SIGN_IN_ADDRESS") or defaults.rate_sign_in_address,
@@ -177,6 +184,22 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     )
     settings.check()
     return settings
+
+
+def allowed_origins(app_url: str, *, development: bool) -> list[str]:
+    """The browser origins allowed to call the backend with credentials (CORS, and the
+    websocket's Origin check): the app's own (APP_URL); in development also its
+    localhost/127.0.0.1 twin, since people open either."""
+    parts = urlsplit(app_url)
+    if not (parts.scheme and parts.netloc):
+        return []
+    origins = [f"{parts.scheme}://{parts.netloc}"]
+    if development:
+        for host in ("localhost", "127.0.0.1"):
+            twin = f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+            if twin not in origins:
+                origins.append(twin)
+    return origins
 
 
 @lru_cache(maxsize=1)

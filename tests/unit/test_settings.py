@@ -49,7 +49,8 @@ def test_production_refuses_placeholder_secrets(env):
 def test_production_starts_with_real_secrets():
     s = load_settings({"TICKETING_ENV": "production", "JWT_SECRET": STRONG,
                        "STRIPE_SECRET_KEY": "sk_live_real", "STRIPE_WEBHOOK_SECRET": "whsec_real",
-                       "STRIPE_PUBLISHABLE_KEY": "pk_live_real", "TICKET_SIGNING_KEY": REAL_SIGNING_KEY})
+                       "STRIPE_PUBLISHABLE_KEY": "pk_live_real", "TICKET_SIGNING_KEY": REAL_SIGNING_KEY,
+                       "APP_URL": "https://tickets.example"})
     assert s.is_production
 
 
@@ -77,7 +78,7 @@ def test_a_malformed_ticket_signing_key_is_refused_in_every_mode(key):
         load_settings({**DEV, "TICKET_SIGNING_KEY": key})
 
 
-REAL = {"JWT_SECRET": STRONG, "STRIPE_SECRET_KEY": "sk_live_real", "STRIPE_WEBHOOK_SECRET": "whsec_real",
+REAL = {"APP_URL": "https://tickets.example", "JWT_SECRET": STRONG, "STRIPE_SECRET_KEY": "sk_live_real", "STRIPE_WEBHOOK_SECRET": "whsec_real",
         "STRIPE_PUBLISHABLE_KEY": "pk_live_real", "TICKET_SIGNING_KEY": REAL_SIGNING_KEY}
 
 
@@ -141,3 +142,20 @@ def test_demo_data_is_refused_outside_development(monkeypatch):
     monkeypatch.setattr(demo, "get_settings", lambda: load_settings(REAL))
     with pytest.raises(SettingsError, match="TICKETING_ENV=development"):
         demo.load_demo_data()
+
+
+@pytest.mark.parametrize("url", [None, "http://tickets.example", "tickets.example"])
+def test_production_needs_the_https_address_people_open(url):
+    env = {k: v for k, v in REAL.items() if k != "APP_URL"}
+    if url is not None:
+        env["APP_URL"] = url
+    with pytest.raises(SettingsError, match="APP_URL"):
+        load_settings(env)
+
+
+def test_only_the_apps_own_origin_may_call_the_backend():
+    from ticketing.settings import allowed_origins
+
+    assert allowed_origins("https://tickets.example/", development=False) == ["https://tickets.example"]
+    assert set(allowed_origins("http://localhost:3000", development=True)) == {
+        "http://localhost:3000", "http://127.0.0.1:3000"}

@@ -18,6 +18,7 @@ from ticketing.api import (
     seating,
     webhooks,
 )
+from ticketing.api.guards import BodyLimit, SecurityHeaders
 from ticketing.api.problems import install_problem_handlers
 from ticketing.settings import get_settings
 
@@ -38,6 +39,9 @@ def create_api() -> FastAPI:
     api.add_middleware(GZipMiddleware, minimum_size=50_000)
 
     api.add_middleware(WorkerHeader)
+    # Outermost (added last): mounted into Reflex, this app wraps the pages and /_upload too.
+    api.add_middleware(SecurityHeaders, settings=get_settings())
+    api.add_middleware(BodyLimit)
 
     v1 = APIRouter(prefix=PREFIX)
     for module in (auth, orgs, events, catalog, sales, webhooks, seating, door):

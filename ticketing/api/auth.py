@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import uuid
 
+from fastapi import APIRouter, Depends, Request, Response
+
+from ticketing.api.deps import current_user_id
 from ticketing.api.schemas import RegisterIn, TokenIn, TokenOut, UserOut
 from ticketing.db import session_scope
 from ticketing.models.base import utcnow
 from ticketing.services.accounts import accounts
+from ticketing.services.accounts.tokens import issue_token
 from ticketing.settings import get_settings
 from ticketing.throttle import get_throttle, guarded_sign_in
 
@@ -39,4 +43,23 @@ def token(body: TokenIn, request: Request) -> TokenOut:
             return accounts.sign_in(db=db, email=body.email, password=body.password, now=utcnow())[1]
 
     access_token = guarded_sign_in(email=body.email, address=client_address(request), attempt=attempt)
+    return TokenOut(access_token=access_token, expires_in=get_settings().jwt_ttl_minutes * 60)
+
+
+@router.post("/sign-out-everywhere", status_code=204, response_class=Response)
+def sign_out_everywhere(user_id: uuid.UUID = Depends(current_user_id)) -> Response:
+    """Invalidate every token issued so far to the caller (this one included): API clients get
+    401 `invalid_token` at once, open pages within a few seconds of their next action."""
+    with session_scope() as db:
+        accounts.sign_out_everywhere(db=db, user_id=user_id)
+    return Response(status_code=204)
+
+
+@router.post("/token/refresh", response_model=TokenOut)
+def refresh_token(user_id: uuid.UUID = Depends(current_user_id)) -> TokenOut:
+    """A fresh token for a caller whose token is still valid (same version): integrations renew
+    before `expires_in` runs out instead of keeping a long-lived token."""
+    with session_scope(readonly=True) as db:
+        user = accounts.user_by_id(db=db, user_id=user_id)
+        access_token = issue_token(user_id=user.id, token_version=user.token_version, now=utcnow())
     return TokenOut(access_token=access_token, expires_in=get_settings().jwt_ttl_minutes * 60)

@@ -50,6 +50,9 @@ def _validation_errors(exc: RequestValidationError) -> tuple[int, str, str, list
     ]
     if any(e["type"] == "json_invalid" for e in errors):
         return 400, "malformed_json", "The request body is not valid JSON.", errors
+    if any(e["type"] == "invalid_text" for e in errors):
+        first = next(e for e in errors if e["type"] == "invalid_text")
+        return 422, "invalid_text", first["msg"] + ".", errors
     if any(e["type"] == "extra_forbidden" for e in errors):
         names = ", ".join(e["loc"][-1] for e in errors if e["type"] == "extra_forbidden")
         return 422, "unknown_field", f"Unknown field(s): {names}.", errors

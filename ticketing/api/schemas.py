@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+# Control characters (but tab and line breaks, which descriptions use), DEL, C1 controls, and
+# UTF-16 surrogates: JSON can carry a lone "\ud800", which no UTF-8 column can store.
+BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _check_text(value: Any, where: str) -> None:
+    if isinstance(value, str):
+        if BAD_TEXT.search(value):
+            raise PydanticCustomError("invalid_text", "{where} contains control characters or a broken character",
+                                      {"where": where or "text"})
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, where)
+            _check_text(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item, where)
 
 
 class Strict(BaseModel):
-    """Request body base: unknown fields are a 422, types are not coerced from strings."""
+    """Request body base: unknown fields are a 422, types are not coerced from strings, and no
+    text carries control characters or lone surrogates (422 `invalid_text`, nothing stored)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        _check_text(data, "")
+        return data
 
 
 class RegisterIn(Strict):

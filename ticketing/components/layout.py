@@ -68,6 +68,8 @@ def account_menu() -> rx.Component:
             rx.menu.item("New organization", on_click=rx.redirect("/orgs/new")),
             rx.menu.separator(),
             rx.menu.item("Sign out", on_click=AuthState.sign_out, color="red", id="sign-out"),
+            rx.menu.item("Sign out everywhere", on_click=AuthState.sign_out_everywhere, color="red",
+                         id="sign-out-everywhere"),
         ),
     )
 

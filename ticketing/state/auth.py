@@ -1,12 +1,15 @@
 """Who is signed in: the token in the browser's localStorage, verified on the server.
 
 The token is client-provided like every var, so it is only trusted after its signature, expiry
-and token version are checked here. Every guarded handler calls `current_user_id()`.
+and token version are checked here. Every guarded handler calls `_current_user_id()`, which checks
+the expiry on every call and the token version (signed out everywhere?) at most every
+RECHECK_SECONDS per tab; a token past half its life is renewed while the user is active.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from urllib.parse import quote
 
@@ -15,11 +18,20 @@ import reflex as rx
 from ticketing.db import session_scope
 from ticketing.models.base import utcnow
 from ticketing.services.accounts import accounts, organizations
+from ticketing.services.accounts.tokens import issue_token, token_expiry
 from ticketing.services.errors import ServiceError
+from ticketing.settings import get_settings
 from ticketing.state.calls import form_text, in_transaction
 from ticketing.throttle import get_throttle, guarded_sign_in
 
 SAFE_NEXT_PREFIXES = ("/",)
+# How stale the check of a tab's token version may be: a sign-out everywhere reaches every open
+# tab within this many seconds, and a busy tab costs one small read per interval, not per event.
+RECHECK_SECONDS = 5.0
+
+
+def _ttl_seconds() -> float:
+    return get_settings().jwt_ttl_minutes * 60
 
 
 def safe_next(target: str | None) -> str:
@@ -43,6 +55,8 @@ class AuthState(rx.State):
 
     _uid: str = ""
     _verified_token: str = ""
+    _verified_at: float = 0.0  # time.time() of the last full check (wall clock: workers share it)
+    _expires_at: float = 0.0
 
     @rx.var
     def is_staff(self) -> bool:
@@ -60,9 +74,12 @@ class AuthState(rx.State):
         parts = self.user_name.split()
         return "".join(p[0] for p in parts[:2]).upper() or "?"
 
-    async def current_user_id(self) -> uuid.UUID | None:
-        """The verified user behind the browser's token, or None."""
-        if self.token and self.token == self._verified_token and self._uid:
+    async def _current_user_id(self) -> uuid.UUID | None:
+        """The verified user behind the browser's token, or None (and the tab is signed out):
+        the expiry is checked on every call, the token version every RECHECK_SECONDS."""
+        now = time.time()
+        if (self.token and self.token == self._verified_token and self._uid
+                and now < self._expires_at and now - self._verified_at < RECHECK_SECONDS):
             return uuid.UUID(self._uid)
         await self._load_session()
         return uuid.UUID(self._uid) if self._uid else None
@@ -71,16 +88,26 @@ class AuthState(rx.State):
         token = self.token
 
         def load(db):
-            user = accounts.user_from_token(db=db, token=token, now=utcnow())
+            now = utcnow()
+            user = accounts.user_from_token(db=db, token=token, now=now)
             orgs = organizations.list_memberships(db=db, user_id=user.id)
-            return user, [{"id": str(o.id), "name": o.name, "slug": o.slug, "role": r.value} for o, r in orgs]
+            # Renewed while the user is active: a token past half its life is replaced.
+            expires_at = token_expiry(token)
+            issued = None
+            if expires_at - now.timestamp() < _ttl_seconds() / 2:
+                issued = issue_token(user_id=user.id, token_version=user.token_version, now=now)
+            return user, issued, [{"id": str(o.id), "name": o.name, "slug": o.slug, "role": r.value}
+                                  for o, r in orgs]
 
         try:
-            user, memberships = await in_transaction(load, readonly=True)
+            user, renewed, memberships = await in_transaction(load, readonly=True)
         except ServiceError:
             self._clear()
             return
+        if renewed is not None:
+            token = self.token = renewed
         self._uid, self._verified_token = str(user.id), token
+        self._verified_at, self._expires_at = time.time(), token_expiry(token)
         self.user_name, self.user_email, self.signed_in = user.name, user.email, True
         self.memberships = memberships
         if memberships and self.current_org_id not in {m["id"] for m in memberships}:
@@ -89,6 +116,7 @@ class AuthState(rx.State):
     def _clear(self) -> None:
         self.token = ""
         self._uid = self._verified_token = ""
+        self._verified_at = self._expires_at = 0.0
         self.user_name = self.user_email = ""
         self.signed_in = False
         self.memberships = []
@@ -177,9 +205,21 @@ class AuthState(rx.State):
         return rx.redirect("/")
 
     @rx.event
+    async def sign_out_everywhere(self):
+        """Invalidate every token of the user (other browsers, phones, API clients) and sign out
+        here; the other tabs notice within RECHECK_SECONDS of their next action."""
+        user_id = await self._current_user_id()
+        if user_id is None:
+            return [rx.toast.error("You are not signed in."), rx.redirect("/login")]
+        await in_transaction(lambda db: accounts.sign_out_everywhere(db=db, user_id=user_id))
+        self._clear()
+        self.current_org_id = ""
+        return [rx.toast.success("Signed out on every device."), rx.redirect("/")]
+
+    @rx.event
     async def select_org(self, org_id: str):
         """Switch the organization the staff pages work on (must be one of the user's)."""
-        if await self.current_user_id() is None:
+        if await self._current_user_id() is None:
             return rx.redirect("/login")
         if org_id in {m["id"] for m in self.memberships}:
             self.current_org_id = org_id

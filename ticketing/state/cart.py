@@ -63,7 +63,7 @@ class CartState(rx.State):
             return None
 
     async def _user(self) -> uuid.UUID | None:
-        return await (await self.get_state(AuthState)).current_user_id()
+        return await (await self.get_state(AuthState))._current_user_id()
 
     @rx.event
     async def load(self):

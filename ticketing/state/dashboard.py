@@ -32,7 +32,7 @@ class DashboardState(LiveEventMixin, rx.State):
     async def load(self):
         """on_load (after the staff guard): figures now, then live pushes."""
         auth = await self.get_state(AuthState)
-        user_id = await auth.current_user_id()
+        user_id = await auth._current_user_id()
         event_id = self._route_event_id()
         if event_id is None:
             self.error = "No such event."

@@ -34,7 +34,7 @@ class DoorEventsState(rx.State):
     @rx.event
     async def load(self):
         auth = await self.get_state(AuthState)
-        user_id = await auth.current_user_id()
+        user_id = await auth._current_user_id()
         org_id = auth.current_org["id"]
         if user_id is None or not org_id:
             return
@@ -77,7 +77,7 @@ class DoorState(LiveEventMixin, rx.State):
     async def load(self):
         """on_load (after the staff guard): the event, figures now, then live pushes."""
         auth = await self.get_state(AuthState)
-        user_id = await auth.current_user_id()
+        user_id = await auth._current_user_id()
         if user_id is None:
             return
         event_id = self._route_event_id()

@@ -71,7 +71,7 @@ class EventPageState(LiveEventMixin, rx.State):
     async def buy(self):
         """Hold the chosen tickets (prices are locked by the server), then go to the cart."""
         auth = await self.get_state(AuthState)
-        user_id = await auth.current_user_id()
+        user_id = await auth._current_user_id()
         event_id = self._route_event_id()
         if event_id is None:
             return
@@ -111,7 +111,7 @@ class EventPageState(LiveEventMixin, rx.State):
         """on_load: a fresh snapshot, then live pushes from the hub."""
         event_id = self._route_event_id()
         auth = await self.get_state(AuthState)
-        user_id = await auth.current_user_id()
+        user_id = await auth._current_user_id()
         if event_id is None:
             self.missing = True
             return

@@ -24,7 +24,7 @@ class OrgState(rx.State):
 
     async def _caller(self) -> tuple[uuid.UUID | None, AuthState]:
         auth = await self.get_state(AuthState)
-        return await auth.current_user_id(), auth
+        return await auth._current_user_id(), auth
 
     @rx.event
     async def load_members(self):

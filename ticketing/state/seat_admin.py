@@ -59,7 +59,7 @@ class SeatAdminState(rx.State):
     _session_id: str = ""
 
     async def _user(self) -> uuid.UUID | None:
-        return await (await self.get_state(AuthState)).current_user_id()
+        return await (await self.get_state(AuthState))._current_user_id()
 
     @rx.event
     async def load(self):

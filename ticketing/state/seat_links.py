@@ -26,7 +26,7 @@ class SeatLinksState(rx.State):
             event_id = uuid.UUID(str(self.router._page.params.get("event_id", "")))
         except ValueError:
             return
-        user_id = await (await self.get_state(AuthState)).current_user_id()
+        user_id = await (await self.get_state(AuthState))._current_user_id()
 
         def work(db):
             event = visible_event(db=db, event_id=event_id, user_id=user_id)

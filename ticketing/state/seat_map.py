@@ -95,7 +95,7 @@ class SeatMapState(rx.State):
             self.missing = True
             return
         event_id, session_id = ids
-        user_id = await (await self.get_state(AuthState)).current_user_id()
+        user_id = await (await self.get_state(AuthState))._current_user_id()
 
         def work(db):
             event = visible_event(db=db, event_id=event_id, user_id=user_id)
@@ -188,7 +188,7 @@ class SeatMapState(rx.State):
         """Ask the server for the best available seats and show them selected on the map."""
         if not self._session_id:
             return
-        user_id = await (await self.get_state(AuthState)).current_user_id()
+        user_id = await (await self.get_state(AuthState))._current_user_id()
         event_id, session_id = uuid.UUID(self._event_id), uuid.UUID(self._session_id)
         count, mode, wheelchair = int(self.best_count), self.best_mode, 1 if self.wheelchair else 0
         levels = [uuid.UUID(self.best_level)] if self.best_level != "any" else []
@@ -207,7 +207,7 @@ class SeatMapState(rx.State):
     @rx.event
     async def hold_selected(self):
         """Hold the chosen seats (sign-in first); all or nothing."""
-        user_id = await (await self.get_state(AuthState)).current_user_id()
+        user_id = await (await self.get_state(AuthState))._current_user_id()
         if user_id is None:
             yield rx.redirect(f"/login?next={quote(self.router.url.path)}")
             return
@@ -234,7 +234,7 @@ class SeatMapState(rx.State):
     @rx.event
     async def release(self):
         """Give the held seats back."""
-        user_id = await (await self.get_state(AuthState)).current_user_id()
+        user_id = await (await self.get_state(AuthState))._current_user_id()
         if user_id is None or not self.hold:
             return
         hold_id = uuid.UUID(self.hold["id"])
@@ -249,7 +249,7 @@ class SeatMapState(rx.State):
     @rx.event
     async def refresh_hold(self):
         """The map saw our held seats change: read the hold back from the server."""
-        user_id = await (await self.get_state(AuthState)).current_user_id()
+        user_id = await (await self.get_state(AuthState))._current_user_id()
         if user_id is None or not self._session_id:
             return
         event_id, session_id = uuid.UUID(self._event_id), uuid.UUID(self._session_id)

@@ -72,7 +72,7 @@ def order_fields(view: OrderView) -> dict[str, Any]:
 
 
 async def _user_id(state: rx.State) -> uuid.UUID | None:
-    return await (await state.get_state(AuthState)).current_user_id()
+    return await (await state.get_state(AuthState))._current_user_id()
 
 
 class TicketsState(rx.State):

@@ -11,9 +11,10 @@ import reflex as rx
 from sqlmodel import select
 
 from ticketing.demo_seating import THEATRE
-from ticketing.models import SeatedSession, TicketType, TicketTypeSession
+from ticketing.models import SeatedSession
 from ticketing.models.base import utcnow
 from ticketing.services import catalog
+from ticketing.services.catalog import console_catalog
 from ticketing.services.errors import ServiceError
 from ticketing.services.seating import layouts, seating, venues
 from ticketing.state.auth import AuthState
@@ -40,7 +41,7 @@ class VenueState(rx.State):
 
     async def _caller(self) -> tuple[uuid.UUID | None, str]:
         auth = await self.get_state(AuthState)
-        return await auth.current_user_id(), auth.current_org["id"]
+        return await auth._current_user_id(), auth.current_org["id"]
 
     @rx.event
     async def load(self):
@@ -136,16 +137,17 @@ class VenueState(rx.State):
         user_id, _org = await self._caller()
         self.session_key, self.types, self.ticket_type_id = key, [], ""
         try:
-            session_id = uuid.UUID(key.split("/")[1])
-        except (IndexError, ValueError):
-            return
+            event_id, session_id = (uuid.UUID(part) for part in key.split("/", 1))
+        except ValueError:
+            return rx.toast.error("No such session.")
         if user_id is None:
-            return
-        rows = await in_transaction(lambda db: db.exec(
-            select(TicketType.id, TicketType.name).join(TicketTypeSession, TicketTypeSession.ticket_type_id ==
-                                                        TicketType.id)
-            .where(TicketTypeSession.session_id == session_id).order_by(TicketType.sort_order, TicketType.name)
-        ).all(), readonly=True)
+            return rx.toast.error("You are not signed in: please sign in again.")
+        try:  # through the role check: another organization's session (or its drafts) stays unseen
+            rows = await in_transaction(lambda db: console_catalog.session_ticket_types(
+                db=db, user_id=user_id, event_id=event_id, session_id=session_id), readonly=True)
+        except ServiceError as exc:
+            self.session_key = ""
+            return rx.toast.error(exc.message)
         self.types = [{"id": str(i), "name": n} for i, n in rows]
         self.ticket_type_id = self.types[0]["id"] if self.types else ""
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from ticketing.db import autocommit_connection, session_scope
 from ticketing.models import User
+from ticketing.services.accounts.password_rules import check_new_password
 from ticketing.services.accounts.passwords import (
     hash_password,
     needs_rehash,
@@ -20,7 +21,6 @@ from ticketing.services.accounts.tokens import issue_token, read_token
 from ticketing.services.errors import ServiceError, invalid
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 8
 
 
 def normalize_email(email: str) -> str:
@@ -33,10 +33,7 @@ def register_user(*, db: Session, email: str, password: str, name: str, now: dat
     name = name.strip()
     if not EMAIL_RE.match(email) or len(email) > 254:
         raise invalid("invalid_email", "Enter a valid email address.", field="email")
-    if len(password) < MIN_PASSWORD:
-        raise invalid("weak_password", f"Use a password of at least {MIN_PASSWORD} characters.", field="password")
-    if len(password) > 1024:
-        raise invalid("invalid_password", "That password is too long.", field="password")
+    check_new_password(password, email=email, name=name)
     if not name or len(name) > 120:
         raise invalid("invalid_name", "Enter your name (up to 120 characters).", field="name")
     if db.exec(select(User.id).where(User.email == email)).first() is not None:
@@ -114,6 +111,14 @@ def token_claims(token: str | None, now: datetime) -> tuple[uuid.UUID, int]:
 def stale_token() -> ServiceError:
     """The answer to a token whose version is no longer the user's (signed out everywhere)."""
     return ServiceError("invalid_token", "Your session is not valid; please sign in again.")
+
+
+def user_by_id(*, db: Session, user_id: uuid.UUID) -> User:
+    """The user; `invalid_token` when the account is gone (its tokens mean nothing)."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise stale_token()
+    return user
 
 
 def sign_out_everywhere(*, db: Session, user_id: uuid.UUID) -> None:

@@ -28,6 +28,14 @@ def issue_token(*, user_id: uuid.UUID, token_version: int, now: datetime, ttl: t
     return jwt.encode(payload, settings.jwt_secret, algorithm=ALGORITHM)
 
 
+def token_expiry(token: str) -> float:
+    """The expiry (epoch seconds) of a token already verified by read_token; 0 when unreadable."""
+    try:
+        return float(jwt.decode(token, options={"verify_signature": False})["exp"])
+    except (jwt.InvalidTokenError, KeyError, TypeError, ValueError):
+        return 0.0
+
+
 def read_token(token: str, *, now: datetime) -> tuple[uuid.UUID, int]:
     """(user id, token version) from a valid token; `invalid_token` when tampered or expired."""
     try:

@@ -20,6 +20,7 @@ from ticketing.models import (
     OrderStatus,
     ScheduleOccurrence,
     TicketType,
+    TicketTypeSession,
 )
 from ticketing.services import live_changes
 from ticketing.services.catalog.catalog_common import (
@@ -114,3 +115,21 @@ def move_ticket_type(
             db.add(ticket_type)
     db.flush()
     live_changes.bump_event_version(db=db, event_id=event.id, structure=True)
+
+
+def session_ticket_types(
+    *, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, session_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str]]:
+    """(id, name) of the ticket types admitting to one session of the event, drafts included,
+    in the event's order: for an owner or organizer of its organization only (`not_found` for
+    anyone else, and for a session of another event)."""
+    event = event_for_role(db, event_id=event_id, user_id=user_id)
+    session = db.get(EventSession, session_id)
+    if session is None or session.event_id != event.id:
+        raise not_found("session")
+    return [(i, n) for i, n in db.exec(
+        select(TicketType.id, TicketType.name)
+        .join(TicketTypeSession, TicketTypeSession.ticket_type_id == TicketType.id)
+        .where(TicketTypeSession.session_id == session.id)
+        .order_by(TicketType.sort_order, TicketType.name)
+    ).all()]

@@ -42,6 +42,12 @@ def image_kind(data: bytes) -> str | None:
     return None
 
 
+def check_cover_editor(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID) -> None:
+    """Whether the caller may change the event's cover (owner/organizer, event not cancelled):
+    asked before an upload's first byte is read."""
+    ensure_not_cancelled(event_for_role(db, event_id=event_id, user_id=user_id))
+
+
 def set_cover_image(
     *, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, data: bytes, storage_dir: Path, now: datetime
 ) -> Event:

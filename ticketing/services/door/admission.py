@@ -254,6 +254,10 @@ def _wrong_event(db: Tx, scan: Scan) -> ScanAnswer:
         # Same organizer: naming the right event helps the guest; another tenant's stays unnamed.
         title = other[1]
         return _refuse("wrong_event", f"This ticket is for “{title}”.", ticket_event_title=title)
+    if scan.method == "search":
+        # A ticket id is no proof of holding the ticket: for another tenant's id, answer as for an
+        # id that does not exist (a signed code in hand still says "another event").
+        return _refuse("unknown_code", "No such ticket.")
     return _refuse("wrong_event", "This ticket is for another event.")
 
 

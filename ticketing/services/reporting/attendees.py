@@ -7,8 +7,6 @@ the caller can give the variant that also refunds through Stripe) with by_organi
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +30,7 @@ from ticketing.models import (
 from ticketing.services.catalog.catalog_common import event_for_role, session_of_event
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.local_times import zone
+from ticketing.services.reporting.csv_cells import csv_text
 from ticketing.services.money import format_minor
 from ticketing.services.reporting.ticket_facts import admissions, order_money
 from ticketing.services.sales import cancellation
@@ -142,26 +141,20 @@ def list_attendees(
     return AttendeeList(event, rows, total)
 
 
-def _cell(value: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: make them plain text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def attendees_csv(listing: AttendeeList) -> str:
     """The attendee list as CSV (UTF-8, header row, times in the event's timezone)."""
     tz = zone(listing.event.timezone)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Name", "Email", "Ticket type", "Sessions", "Order", "Buyer", "Buyer email", "Ticket status",
-                     "Payment", "Price", "Currency", "Checked in", "Ordered at", "Ticket ID"])
+    rows: list[list[str]] = [["Name", "Email", "Ticket type", "Sessions", "Order", "Buyer", "Buyer email",
+                              "Ticket status", "Payment", "Price", "Currency", "Checked in", "Ordered at",
+                              "Ticket ID"]]
     for r in listing.rows:
         checked = "; ".join(f"{name} {at.astimezone(tz):%Y-%m-%d %H:%M}" for name, at in r.checked_in)
-        writer.writerow([_cell(v) for v in (
+        rows.append([
             r.holder_name, r.holder_email, r.ticket_type, "; ".join(r.sessions), r.order_number, r.buyer_name,
             r.buyer_email, r.ticket_status, r.payment, format_minor(r.price_minor, r.currency), r.currency, checked,
             f"{r.ordered_at.astimezone(tz):%Y-%m-%d %H:%M}", str(r.ticket_id),
-        )])
-    return out.getvalue()
+        ])
+    return csv_text(rows)
 
 
 def _ticket_of_event(db: Session, event: Event, ticket_id: uuid.UUID) -> Ticket:

@@ -3,8 +3,6 @@ how full each session is and how many came; and the same as CSV."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from ticketing.models import (
 from ticketing.services.catalog.catalog_common import event_for_role
 from ticketing.services.local_times import zone
 from ticketing.services.money import format_minor
+from ticketing.services.reporting.csv_cells import csv_text
 from ticketing.services.reporting.ticket_facts import (
     admission_counts,
     event_money,
@@ -165,29 +164,28 @@ def event_report(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: d
 def report_csv(report: Report) -> str:
     """The report as one CSV file with a section per table (amounts in major units)."""
     cur, tz = report.currency, zone(report.event.timezone)
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(["Report", report.event.title])
-    w.writerow(["Currency", cur])
-    w.writerow(["Gross", format_minor(report.gross_minor, cur)])
-    w.writerow(["Refunds", format_minor(report.refunds_minor, cur)])
-    w.writerow(["Net", format_minor(report.net_minor, cur)])
-    w.writerow(["Refunds not yet confirmed by Stripe", format_minor(report.refunds_pending_minor, cur)])
-    w.writerow(["Refunds refused by Stripe (not given back)", format_minor(report.refunds_failed_minor, cur)])
-    w.writerow(["Tickets sold", report.tickets_sold])
-    w.writerow(["Check-in rate %", report.checkin_rate])
-    w.writerow([])
-    w.writerow(["Ticket type", "Sold", "Cancelled", "Revenue", "Quota"])
+    rows: list[list[object]] = []
+    rows.append(["Report", report.event.title])
+    rows.append(["Currency", cur])
+    rows.append(["Gross", format_minor(report.gross_minor, cur)])
+    rows.append(["Refunds", format_minor(report.refunds_minor, cur)])
+    rows.append(["Net", format_minor(report.net_minor, cur)])
+    rows.append(["Refunds not yet confirmed by Stripe", format_minor(report.refunds_pending_minor, cur)])
+    rows.append(["Refunds refused by Stripe (not given back)", format_minor(report.refunds_failed_minor, cur)])
+    rows.append(["Tickets sold", report.tickets_sold])
+    rows.append(["Check-in rate %", report.checkin_rate])
+    rows.append([])
+    rows.append(["Ticket type", "Sold", "Cancelled", "Revenue", "Quota"])
     for t in report.by_type:
-        w.writerow([t.name, t.sold, t.cancelled, format_minor(t.revenue_minor, cur), "" if t.quota is None else t.quota])
-    w.writerow([])
-    w.writerow(["Day", "Tickets", "Gross"])
+        rows.append([t.name, t.sold, t.cancelled, format_minor(t.revenue_minor, cur), "" if t.quota is None else t.quota])
+    rows.append([])
+    rows.append(["Day", "Tickets", "Gross"])
     for d in report.by_day:
-        w.writerow([d.day.isoformat(), d.tickets, format_minor(d.gross_minor, cur)])
-    w.writerow([])
-    w.writerow(["Session", "Starts", "Status", "Capacity", "Sold", "Awaiting payment", "In carts", "Utilisation %",
-                "Checked in", "Check-in rate %"])
+        rows.append([d.day.isoformat(), d.tickets, format_minor(d.gross_minor, cur)])
+    rows.append([])
+    rows.append(["Session", "Starts", "Status", "Capacity", "Sold", "Awaiting payment", "In carts", "Utilisation %",
+                 "Checked in", "Check-in rate %"])
     for s in report.sessions:
-        w.writerow([s.name, f"{s.starts_at.astimezone(tz):%Y-%m-%d %H:%M}", s.status, s.capacity, s.sold, s.pending,
-                    s.held, s.utilisation, s.checked_in, s.checkin_rate])
-    return out.getvalue()
+        rows.append([s.name, f"{s.starts_at.astimezone(tz):%Y-%m-%d %H:%M}", s.status, s.capacity, s.sold, s.pending,
+                     s.held, s.utilisation, s.checked_in, s.checkin_rate])
+    return csv_text(rows)

@@ -117,7 +117,12 @@ def cancel_order(
         raise not_found("order")
     event = db.get(Event, order.event_id)
     if by_organizer:
-        require_role(db=db, user_id=user_id, organization_id=event.organization_id, roles=MANAGER_ROLES)
+        try:
+            require_role(db=db, user_id=user_id, organization_id=event.organization_id, roles=MANAGER_ROLES)
+        except ServiceError as exc:
+            if exc.code == "not_found":  # a stranger: the same answer as for an unknown order
+                raise not_found("order") from None
+            raise
     elif order.user_id != user_id:
         raise not_found("order")
     if order.status not in (OrderStatus.pending.value, OrderStatus.confirmed.value):

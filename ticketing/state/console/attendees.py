@@ -54,8 +54,12 @@ class AttendeesState(ConsoleState):
 
     async def _list(self, limit: int) -> attendees.AttendeeList | None:
         params = self._params()
-        return await self.run(lambda db, uid, eid: attendees.list_attendees(
-            db=db, user_id=uid, event_id=eid, now=utcnow(), limit=limit, **params), readonly=True)
+        try:
+            return await self._run(lambda db, uid, eid: attendees.list_attendees(
+                db=db, user_id=uid, event_id=eid, now=utcnow(), limit=limit, **params), readonly=True)
+        except ServiceError:
+            self.missing = True
+            return None
 
     async def _refresh(self) -> None:
         self.error = ""
@@ -70,7 +74,7 @@ class AttendeesState(ConsoleState):
 
     @rx.event
     async def load(self):
-        builder = await self.load_builder()
+        builder = await self._load_builder()
         if builder is None:
             return
         tz = builder.event.timezone
@@ -111,7 +115,7 @@ class AttendeesState(ConsoleState):
 
     async def _resend(self, **which: uuid.UUID):
         try:
-            mails = await self.run(lambda db, uid, eid: attendees.tickets_to_resend(
+            mails = await self._run(lambda db, uid, eid: attendees.tickets_to_resend(
                 db=db, user_id=uid, event_id=eid, **which), readonly=True)
         except ServiceError as exc:
             return rx.toast.error(exc.message)
@@ -128,7 +132,7 @@ class AttendeesState(ConsoleState):
 
     async def _cancel(self, action, **which: uuid.UUID):
         try:
-            done = await self.run(lambda db, uid, eid: action(
+            done = await self._run(lambda db, uid, eid: action(
                 db=db, user_id=uid, event_id=eid, now=utcnow(), cancel_order=cancel_order_as_organizer, **which))
         except ServiceError as exc:
             return rx.toast.error(exc.message)

@@ -26,7 +26,7 @@ from ticketing.realtime.views import console_view
 from ticketing.services import catalog
 from ticketing.services.catalog import console_catalog
 from ticketing.services.catalog.event_cancellation import cancel_event_with_orders
-from ticketing.services.errors import ServiceError
+from ticketing.services.errors import ServiceError, not_found
 from ticketing.services.sales.availability import EventInputs
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
@@ -84,26 +84,30 @@ class ConsoleState(rx.State):
     def base_url(self) -> str:
         return f"/manage/events/{self.event_id}"
 
-    def url_event_id(self) -> uuid.UUID | None:
+    def _url_event_id(self) -> uuid.UUID | None:
         try:
             return uuid.UUID(str(self.router._page.params.get("event_id", "")))
         except ValueError:
             return None
 
-    async def caller(self) -> uuid.UUID | None:
+    async def _caller(self) -> uuid.UUID | None:
         auth = await self.get_state(AuthState)
-        return await auth.current_user_id()
+        return await auth._current_user_id()
 
-    async def run(self, work: Callable[[Any, uuid.UUID, uuid.UUID], T], *, readonly: bool = False) -> T | None:
+    async def _run(self, work: Callable[[Any, uuid.UUID, uuid.UUID], T], *, readonly: bool = False) -> T:
         """`work(db, user_id, event_id)` in one transaction for the signed-in caller and the
-        event in the URL; None (and the page says "not found") when either is missing."""
-        user_id, event_id = await self.caller(), self.url_event_id()
+        event in the URL. Without either, a ServiceError that every handler shows as the
+        refusal it is (never a success message) and the page says "not found"."""
+        user_id, event_id = await self._caller(), self._url_event_id()
         if user_id is None or event_id is None:
             self.missing = True
-            return None
+            if user_id is None:
+                raise ServiceError("not_authenticated", "You are not signed in (or your session ended): "
+                                   "nothing was changed. Please sign in again.")
+            raise not_found("event")
         return await in_transaction(lambda db: work(db, user_id, event_id), readonly=readonly)
 
-    async def show_builder(self, builder: console_catalog.Builder) -> None:
+    async def _show_builder(self, builder: console_catalog.Builder) -> None:
         """Header vars and live figures from a fresh read; watch the event's live updates."""
         event = builder.event
         self.event_id, self.title, self.status, self.timezone = str(event.id), event.title, event.status, event.timezone
@@ -115,10 +119,10 @@ class ConsoleState(rx.State):
         live.version, live.live = event.version, hub.bus_up
         hub.watch(self.router.session.client_token, str(event.id), "console")
 
-    async def load_builder(self) -> console_catalog.Builder | None:
+    async def _load_builder(self) -> console_catalog.Builder | None:
         """Read the builder view and show its header; a refusal shows "not found"."""
         try:
-            builder = await self.run(
+            builder = await self._run(
                 lambda db, uid, eid: console_catalog.builder_view(db=db, user_id=uid, event_id=eid, now=utcnow()),
                 readonly=True,
             )
@@ -126,7 +130,7 @@ class ConsoleState(rx.State):
             self.missing, self.loaded = True, False
             return None
         if builder is not None:
-            await self.show_builder(builder)
+            await self._show_builder(builder)
         return builder
 
     @rx.event
@@ -137,14 +141,14 @@ class ConsoleState(rx.State):
         self.status_busy = True
         yield
         try:
-            event = await self.run(lambda db, uid, eid: change(db=db, user_id=uid, event_id=eid, now=utcnow()))
+            event = await self._run(lambda db, uid, eid: change(db=db, user_id=uid, event_id=eid, now=utcnow()))
         except ServiceError as exc:
             self.status_busy = False
             yield rx.toast.error(exc.message)
             return
         self.status_busy = False
         if event is not None:
-            await self.load_builder()  # the new status is part of the catalog's live fingerprint
+            await self._load_builder()  # the new status is part of the catalog's live fingerprint
             yield rx.toast.success(done)
 
     @rx.event
@@ -162,7 +166,7 @@ class ConsoleState(rx.State):
         self.status_busy = True
         yield
         try:
-            done = await self.run(lambda db, uid, eid: cancel_event_with_orders(
+            done = await self._run(lambda db, uid, eid: cancel_event_with_orders(
                 db=db, user_id=uid, event_id=eid, now=utcnow(), cancel_order=cancel_order_as_organizer))
         except ServiceError as exc:
             self.status_busy = False
@@ -170,7 +174,7 @@ class ConsoleState(rx.State):
             return
         self.status_busy = False
         if done is not None:
-            await self.load_builder()
+            await self._load_builder()
             await asyncio.to_thread(deliver, cancellation_messages(done))
             yield rx.toast.success(f"Event cancelled. {refund_summary(done)}")
 
@@ -205,7 +209,7 @@ class EditDialogMixin(rx.State, mixin=True):
         when the row's id is not one), else close it. Whether it was saved."""
         self.edit_errors = {}
         try:
-            await self.run(work)
+            await self._run(work)
         except (ServiceError, ValueError) as exc:
             self.edit_errors = field_errors(exc) if isinstance(exc, ServiceError) else {"form": missing}
             return False

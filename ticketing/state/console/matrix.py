@@ -74,7 +74,7 @@ class MatrixState(EditDialogMixin, ConsoleState):
         self.currency_locked = bool(b.ticket_types)
 
     async def _reload(self) -> None:
-        builder = await self.load_builder()
+        builder = await self._load_builder()
         if builder is not None:
             self._show(builder)
 
@@ -87,7 +87,7 @@ class MatrixState(EditDialogMixin, ConsoleState):
         """Change one ticket type; a refusal is shown on its row."""
         self.row_errors = {k: v for k, v in self.row_errors.items() if k != type_id}
         try:
-            await self.run(lambda db, uid, eid: catalog.update_ticket_type(
+            await self._run(lambda db, uid, eid: catalog.update_ticket_type(
                 db=db, user_id=uid, event_id=eid, ticket_type_id=uuid.UUID(type_id), now=utcnow(), **changes))
         except (ServiceError, ValueError) as exc:
             self.row_errors = {**self.row_errors,
@@ -117,7 +117,7 @@ class MatrixState(EditDialogMixin, ConsoleState):
     @rx.event
     async def move(self, type_id: str, offset: int):
         try:
-            await self.run(lambda db, uid, eid: console_catalog.move_ticket_type(
+            await self._run(lambda db, uid, eid: console_catalog.move_ticket_type(
                 db=db, user_id=uid, event_id=eid, ticket_type_id=uuid.UUID(type_id), offset=int(offset),
                 now=utcnow()))
         except (ServiceError, ValueError) as exc:
@@ -163,7 +163,7 @@ class MatrixState(EditDialogMixin, ConsoleState):
                 max_quantity=optional_int(form, "max_quantity", "The quota"))
 
         try:
-            created = await self.run(work)
+            created = await self._run(work)
         except ServiceError as exc:
             self.add_errors, self.busy = field_errors(exc), False
             return

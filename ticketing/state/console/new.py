@@ -23,7 +23,7 @@ class NewEventState(rx.State):
         self.errors, self.busy = {}, True
         yield
         auth = await self.get_state(AuthState)
-        user_id = await auth.current_user_id()
+        user_id = await auth._current_user_id()
         org_id = auth.current_org["id"]
         if user_id is None or not org_id:
             self.busy = False

@@ -37,12 +37,16 @@ class ReportsState(ConsoleState):
     error: str = ""
 
     async def _report(self) -> sales_report.Report | None:
-        return await self.run(lambda db, uid, eid: sales_report.event_report(
-            db=db, user_id=uid, event_id=eid, now=utcnow()), readonly=True)
+        try:
+            return await self._run(lambda db, uid, eid: sales_report.event_report(
+                db=db, user_id=uid, event_id=eid, now=utcnow()), readonly=True)
+        except ServiceError:
+            self.missing = True
+            return None
 
     @rx.event
     async def load(self):
-        if await self.load_builder() is None:
+        if await self._load_builder() is None:
             return
         try:
             report = await self._report()

@@ -55,7 +55,7 @@ class SchedulesState(EditDialogMixin, ConsoleState):
     _org_id: str = ""
 
     async def _reload(self) -> None:
-        builder = await self.load_builder()
+        builder = await self._load_builder()
         if builder is None:
             return
         event = builder.event
@@ -69,7 +69,7 @@ class SchedulesState(EditDialogMixin, ConsoleState):
             rooms = schedules.list_rooms(db=db, user_id=uid, organization_id=event.organization_id)
             return listed, rooms
 
-        listed, rooms = await self.run(work, readonly=True)
+        listed, rooms = await self._run(work, readonly=True)
         self.schedules = [
             {"id": str(s.id), "name": s.name, "room": room, "count": count, "ends_on": s.ends_on.isoformat(),
              "rule": describe(schedules.schedule_rule(s), money(s.price_minor, s.currency))}
@@ -114,7 +114,7 @@ class SchedulesState(EditDialogMixin, ConsoleState):
         rule = self._rule(form)
         tz = self.timezone
         try:
-            result = await self.run(lambda db, uid, eid: schedules.preview_schedule(
+            result = await self._run(lambda db, uid, eid: schedules.preview_schedule(
                 db=db, user_id=uid, event_id=eid, now=utcnow(), **rule), readonly=True)
         except ServiceError as exc:
             self.errors = field_errors(exc)
@@ -139,7 +139,7 @@ class SchedulesState(EditDialogMixin, ConsoleState):
         yield
         rule = dict(self._draft)
         try:
-            run = await self.run(lambda db, uid, eid: schedules.create_schedule(
+            run = await self._run(lambda db, uid, eid: schedules.create_schedule(
                 db=db, user_id=uid, event_id=eid, now=utcnow(), **rule))
         except ServiceError as exc:
             self.errors, self.busy = field_errors(exc), False
@@ -156,7 +156,7 @@ class SchedulesState(EditDialogMixin, ConsoleState):
         self.room_error = ""
         name, org = form_text(form, "room_name"), self._org_id
         try:
-            room = await self.run(lambda db, uid, eid: schedules.create_room(
+            room = await self._run(lambda db, uid, eid: schedules.create_room(
                 db=db, user_id=uid, organization_id=uuid.UUID(org), name=name, now=utcnow()))
         except ServiceError as exc:
             self.room_error = exc.message
@@ -169,7 +169,7 @@ class SchedulesState(EditDialogMixin, ConsoleState):
         """Run a schedule again (its id comes in the form), to a new last date if given."""
         schedule_id, ends_on = form_text(form, "schedule_id"), form_text(form, "ends_on")
         try:
-            run = await self.run(lambda db, uid, eid: schedules.run_schedule(
+            run = await self._run(lambda db, uid, eid: schedules.run_schedule(
                 db=db, user_id=uid, event_id=eid, schedule_id=uuid.UUID(schedule_id), now=utcnow(),
                 ends_on=ends_on or None))
         except (ServiceError, ValueError) as exc:
@@ -182,7 +182,7 @@ class SchedulesState(EditDialogMixin, ConsoleState):
     async def _load_dates(self) -> None:
         tz, schedule_id = self.timezone, self.selected
         try:
-            rows = await self.run(lambda db, uid, eid: occurrences.list_occurrences(
+            rows = await self._run(lambda db, uid, eid: occurrences.list_occurrences(
                 db=db, user_id=uid, event_id=eid, schedule_id=uuid.UUID(schedule_id), now=utcnow()), readonly=True)
         except (ServiceError, ValueError):
             self.selected, self.dates = "", []
@@ -238,7 +238,7 @@ class SchedulesState(EditDialogMixin, ConsoleState):
     @rx.event
     async def call_off(self, occurrence_id: str):
         try:
-            done = await self.run(lambda db, uid, eid: occurrences.cancel_occurrence(
+            done = await self._run(lambda db, uid, eid: occurrences.cancel_occurrence(
                 db=db, user_id=uid, event_id=eid, occurrence_id=uuid.UUID(occurrence_id), now=utcnow(),
                 cancel_order=cancel_order_as_organizer))
         except (ServiceError, ValueError) as exc:

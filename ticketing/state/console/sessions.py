@@ -90,7 +90,7 @@ class SessionsState(EditDialogMixin, ConsoleState):
         self.rows = [session_row(r, builder.event.timezone, names) for r in builder.sessions]
 
     async def _reload(self) -> None:
-        builder = await self.load_builder()
+        builder = await self._load_builder()
         if builder is not None:
             self._show(builder)
 
@@ -113,7 +113,7 @@ class SessionsState(EditDialogMixin, ConsoleState):
                 prerequisite_session_ids=checked_ids(form, "pre_"))
 
         try:
-            created = await self.run(work)
+            created = await self._run(work)
         except ServiceError as exc:
             self.errors, self.busy = field_errors(exc), False
             return
@@ -147,7 +147,7 @@ class SessionsState(EditDialogMixin, ConsoleState):
     @rx.event
     async def delete(self, session_id: str):
         try:
-            await self.run(lambda db, uid, eid: catalog.delete_session(
+            await self._run(lambda db, uid, eid: catalog.delete_session(
                 db=db, user_id=uid, event_id=eid, session_id=uuid.UUID(session_id), now=utcnow()))
         except (ServiceError, ValueError) as exc:
             return rx.toast.error(exc.message if isinstance(exc, ServiceError) else "No such session.")
@@ -157,7 +157,7 @@ class SessionsState(EditDialogMixin, ConsoleState):
     @rx.event
     async def call_off(self, session_id: str):
         try:
-            done = await self.run(lambda db, uid, eid: cancel_session(
+            done = await self._run(lambda db, uid, eid: cancel_session(
                 db=db, user_id=uid, event_id=eid, session_id=uuid.UUID(session_id), now=utcnow(),
                 cancel_order=cancel_order_as_organizer))
         except (ServiceError, ValueError) as exc:

@@ -11,6 +11,7 @@ from ticketing.services.errors import ServiceError
 from ticketing.state.calls import form_text
 from ticketing.state.console.base import ConsoleState, field_errors
 
+TOO_BIG = "The image is larger than 5 MB; please use a smaller one."
 INT_FIELDS = ("hold_minutes", "payment_minutes", "max_tickets_per_order", "cancellation_deadline_hours",
               "cancellation_fee_percent")
 
@@ -59,7 +60,7 @@ class SetupState(ConsoleState):
     @rx.event
     async def load(self):
         self.errors = {}
-        builder = await self.load_builder()
+        builder = await self._load_builder()
         if builder is not None:
             self._show(builder)
 
@@ -67,12 +68,12 @@ class SetupState(ConsoleState):
         self.errors, self.saving = {}, what
         yield
         try:
-            await self.run(lambda db, uid, eid: change(db, uid, eid))
+            await self._run(lambda db, uid, eid: change(db, uid, eid))
         except ServiceError as exc:
             self.errors, self.saving = field_errors(exc), ""
             return
         self.saving = ""
-        builder = await self.load_builder()
+        builder = await self._load_builder()
         if builder is not None:
             self._show(builder)
         yield rx.toast.success(done)
@@ -100,19 +101,39 @@ class SetupState(ConsoleState):
         ):
             yield update
 
-    @rx.event
-    async def upload_cover(self, files: list[rx.UploadFile]):
-        if not files:
-            return
-        data = await files[0].read()
+    @rx.event(background=True)
+    async def upload_cover(self, chunks: rx.UploadChunkIterator):
+        """The cover image, streamed: the caller and their role are checked before the first
+        byte is read, and reading stops past MAX_COVER_BYTES (returning early makes Reflex
+        answer the upload 400 without reading the rest of the body)."""
+        async with self:
+            self.errors, self.saving = {}, "cover"
+            try:
+                await self._run(lambda db, uid, eid: event_media.check_cover_editor(db=db, user_id=uid, event_id=eid),
+                                readonly=True)
+            except ServiceError as exc:
+                self.errors, self.saving = field_errors(exc), ""
+                return rx.toast.error(exc.message)
+        data = bytearray()
+        async for chunk in chunks:
+            data += chunk.data
+            if len(data) > event_media.MAX_COVER_BYTES:
+                async with self:
+                    self.errors, self.saving = {"cover": TOO_BIG}, ""
+                return rx.toast.error(TOO_BIG)
         storage = rx.get_upload_dir()
-        async for update in self._save(
-            "cover",
-            lambda db, uid, eid: event_media.set_cover_image(db=db, user_id=uid, event_id=eid, data=data,
-                                                             storage_dir=storage, now=utcnow()),
-            "Cover image saved.",
-        ):
-            yield update
+        async with self:
+            try:
+                await self._run(lambda db, uid, eid: event_media.set_cover_image(
+                    db=db, user_id=uid, event_id=eid, data=bytes(data), storage_dir=storage, now=utcnow()))
+            except ServiceError as exc:
+                self.errors, self.saving = field_errors(exc), ""
+                return rx.toast.error(exc.message)
+            self.saving = ""
+            builder = await self._load_builder()
+            if builder is not None:
+                self._show(builder)
+        return rx.toast.success("Cover image saved.")
 
     @rx.event
     async def remove_cover(self):
