@@ -94,7 +94,8 @@ class TicketsState(rx.State):
     @rx.event
     async def load(self):
         user_id = await _user_id(self)
-        if user_id is None:
+        if user_id is None:  # signed out, expired or signed out everywhere: nothing stays on screen
+            self.orders, self.loaded = [], False
             return rx.redirect(f"/login?next={quote(self.router.url.path)}")
         views = await in_transaction(lambda db: my_orders(db=db, user_id=user_id, now=utcnow()), readonly=True)
         self.orders = [order_fields(v) for v in views if v.state != "expired" or v.refunds]
