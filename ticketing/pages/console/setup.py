@@ -141,7 +141,7 @@ def _cover() -> rx.Component:
             multiple=False,
             max_files=1,
             max_size=5 * 1024 * 1024,
-            on_drop=SetupState.upload_cover(rx.upload_files(upload_id=UPLOAD_ID)),
+            on_drop=SetupState.upload_cover(rx.upload_files_chunk(upload_id=UPLOAD_ID)),
             class_name="dropzone",
         ),
         rx.cond(E["cover"], rx.text(E["cover"], color=rx.color("red", 11), size="1", role="alert")),

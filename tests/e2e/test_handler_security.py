@@ -1,0 +1,156 @@
+"""Issue 16 at the websocket, as a browser (or a script posing as one) would speak to the real
+app: handlers called with a stale token, with none, or by another organization's staff, and
+uploads sent by nobody. Each case failed on the app before issue 16."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from tests.builders import make_workshop
+from tests.e2e.ws_tab import Tab, handler_name
+from tests.payments_helpers import make_shop, order_for
+from ticketing.db import session_scope
+from ticketing.models import Event, EventSession, TicketType, User
+from ticketing.models.base import utcnow
+from ticketing.services.accounts import accounts
+from ticketing.services.accounts.tokens import issue_token
+from ticketing.state.auth import RECHECK_SECONDS
+from ticketing.state.console.sessions import SessionsState
+from ticketing.state.console.setup import SetupState
+from ticketing.state.tickets import TicketsState
+from ticketing.state.venues import VenueState
+
+pytestmark = pytest.mark.e2e
+
+
+def run(coro) -> object:
+    """Run a coroutine in a thread of its own: Playwright may hold this thread's event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def status_of_headers_only(base_url: str, path: str, headers: dict[str, str]) -> int:
+    """Send a POST's headers and not one byte of its body: the status the server answers with
+    (a server that wanted the body would wait for it and time out)."""
+    host, port = base_url.split("//", 1)[1].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    head = f"POST {path} HTTP/1.1\r\nhost: {host}:{port}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    writer.write((head + "\r\n").encode())
+    await writer.drain()
+    status_line = await asyncio.wait_for(reader.readline(), 30)
+    writer.close()
+    return int(status_line.split()[1])
+
+
+def token_for(user_id: uuid.UUID) -> str:
+    with session_scope(readonly=True) as db:
+        return issue_token(user_id=user_id, token_version=db.get(User, user_id).token_version, now=utcnow())
+
+
+def test_signing_out_everywhere_stops_an_open_tab_from_reading_tickets(app_url):
+    """Finding 4: the version is re-checked on the open websocket (within RECHECK_SECONDS)."""
+    shop = make_shop(capacity=2)
+    order = order_for(shop)
+    token = token_for(shop.buyer_id)
+
+    async def journey() -> str:
+        tab = Tab(app_url)
+        await tab.open("/tickets", auth_token=token)
+        await tab.wait_for(order.number)
+        with session_scope() as db:
+            accounts.sign_out_everywhere(db=db, user_id=shop.buyer_id)  # e.g. from the phone
+        await asyncio.sleep(RECHECK_SECONDS + 0.5)
+        before = len(tab.frames)
+        await tab.send(TicketsState, "load")
+        await tab.wait_for("/login")
+        after = "\n".join(tab.frames[before:])
+        await tab.close()
+        return after
+
+    after = run(journey())
+    assert order.number not in after and '"/login' in after
+
+
+def test_anonymous_console_saves_deletes_and_call_offs_are_refused_and_say_so(app_url):
+    """Finding 5: a refused call says so (it showed "Session deleted." before)."""
+    with session_scope() as db:
+        w = make_workshop(db)
+
+    async def journey() -> str:
+        tab = Tab(app_url)
+        await tab.open(f"/manage/events/{w.event_id}/sessions", {"event_id": str(w.event_id)})
+        await tab.quiet()
+        await tab.send(SessionsState, "delete", session_id=str(w.day3))
+        await tab.wait_for("not signed in")
+        await tab.send(SessionsState, "call_off", session_id=str(w.day2))
+        await tab.send(SetupState, "save_details", form={"title": "Hijacked", "location": "x", "category": "",
+                                                          "timezone": "UTC", "description": ""})
+        text = await tab.quiet(2)
+        await tab.close()
+        return text
+
+    text = run(journey())
+    assert "Session deleted" not in text and "Session called off" not in text and "Details saved" not in text
+    assert text.count("not signed in") >= 2
+    with session_scope(readonly=True) as db:
+        assert db.get(Event, w.event_id).title != "Hijacked"
+        assert db.get(EventSession, w.day3) is not None and db.get(EventSession, w.day2).status == "scheduled"
+
+
+def test_choosing_another_organizations_session_lists_none_of_its_ticket_types(app_url):
+    """Finding 5: VenueState.choose_session goes through the role check."""
+    with session_scope() as db:
+        mine = make_workshop(db)
+        theirs = make_workshop(db)  # a draft of another organization
+    with session_scope(readonly=True) as db:
+        their_types = list(db.exec(select(TicketType.name).where(TicketType.event_id == theirs.event_id)).all())
+    token = token_for(mine.owner_id)
+
+    async def journey() -> str:
+        tab = Tab(app_url)
+        await tab.open("/manage/venues", auth_token=token)
+        await tab.quiet()
+        before = len(tab.frames)
+        await tab.send(VenueState, "choose_session", key=f"{theirs.event_id}/{theirs.day1}")
+        await tab.wait_for("No such event")
+        text = "\n".join(tab.frames[before:])
+        await tab.close()
+        return text
+
+    text = run(journey())
+    assert their_types and not any(name in text for name in their_types)
+
+
+def test_an_anonymous_cover_upload_is_refused_before_its_body_is_read(app_url):
+    """Finding 2: past 5 MB by its length: 413 at once; smaller, from nobody: refused by the
+    handler before reading, and nothing is stored."""
+    with session_scope() as db:
+        w = make_workshop(db)
+
+    async def journey() -> tuple[int, int, str]:
+        tab = Tab(app_url)
+        await tab.open(f"/manage/events/{w.event_id}/setup", {"event_id": str(w.event_id)})
+        await tab.quiet()
+        headers = {"reflex-client-token": tab.client_token,
+                   "reflex-event-handler": handler_name(SetupState, "upload_cover")}
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+        big = await status_of_headers_only(app_url, "/_upload", {**headers, "content-length": str(7 * 1024 * 1024),
+                                           "content-type": "multipart/form-data; boundary=x"})
+        async with httpx.AsyncClient(base_url=app_url, timeout=60) as http:
+            small = await http.post("/_upload", headers=headers, files={"files": ("c.png", png, "image/png")})
+        text = await tab.quiet(2)
+        await tab.close()
+        return big, small.status_code, text
+
+    big, small, text = run(journey())
+    assert big == 413
+    assert "Cover image saved" not in text
+    assert small in (202, 400)  # accepted for the background handler, which refuses before reading
+    with session_scope(readonly=True) as db:
+        assert not db.get(Event, w.event_id).cover_image
