@@ -21,6 +21,7 @@ from ticketing.models.base import utcnow
 from ticketing.services.accounts import accounts
 from ticketing.services.accounts.tokens import issue_token
 from ticketing.state import auth as auth_state
+from ticketing.state.auth import AuthState
 from ticketing.state.console.sessions import SessionsState
 from ticketing.state.console.setup import SetupState
 from ticketing.state.tickets import TicketsState
@@ -154,3 +155,29 @@ def test_an_anonymous_cover_upload_is_refused_before_its_body_is_read(app_url):
     assert small in (202, 400)  # accepted for the background handler, which refuses before reading
     with session_scope(readonly=True) as db:
         assert not db.get(Event, w.event_id).cover_image
+
+
+def test_the_sign_in_page_is_throttled_and_says_so(app_url):
+    """Finding 3 on the page: after the failures allowed per account, even the right password
+    is refused for a while, with a message saying how long (the API's limits, shared in Redis)."""
+    email = f"page-{uuid.uuid4().hex[:10]}@example.com"
+    with session_scope() as db:
+        accounts.register_user(db=db, email=email, password="the right password", name="Paula", now=utcnow())
+
+    async def journey() -> tuple[str, str]:
+        tab = Tab(app_url)
+        await tab.open("/login")
+        await tab.quiet()
+        for attempt in range(5):
+            before = len(tab.frames)
+            await tab.send(AuthState, "sign_in", form={"email": email, "password": f"wrong {attempt}"})
+            await tab.wait_for("Wrong email or password", since=before)
+        before = len(tab.frames)
+        await tab.send(AuthState, "sign_in", form={"email": email, "password": "the right password"})
+        await tab.wait_for("Too many attempts")
+        text = await tab.quiet()
+        await tab.close()
+        return "\n".join(tab.frames[before:]), text
+
+    last, _ = run(journey())
+    assert "Too many attempts" in last and '"signed_in_rx_state_": true' not in last

@@ -55,11 +55,12 @@ class Tab:
     def text(self) -> str:
         return "\n".join(self.frames)
 
-    async def wait_for(self, *needles: str, timeout: float = 60) -> str:
-        """The frames once one of `needles` shows in them (AssertionError after `timeout`)."""
+    async def wait_for(self, *needles: str, since: int = 0, timeout: float = 60) -> str:
+        """The frames (from index `since`) once one of `needles` shows in them (AssertionError
+        after `timeout`)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            text = self.text()
+            text = "\n".join(self.frames[since:])
             if any(n in text for n in needles):
                 return text
             await asyncio.sleep(0.1)
