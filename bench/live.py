@@ -199,6 +199,9 @@ class Stack:
             PYTHONUNBUFFERED="1",
             DATABASE_URL=self.database_url,
             TICKETING_ENV="development",
+            # Every simulated buyer registers from this one address: lift the per-address limits.
+            RATE_SIGN_IN_ADDRESS="100000/minute",
+            RATE_REGISTER_ADDRESS="100000/minute",
             JWT_SECRET="bench-" + secrets.token_urlsafe(32),
             GRANIAN_WORKERS="1",
         )
