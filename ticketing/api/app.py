@@ -13,6 +13,7 @@ from ticketing.api import (
     dev,
     door,
     events,
+    health,
     orgs,
     sales,
     seating,
@@ -43,6 +44,7 @@ def create_api() -> FastAPI:
     for module in (auth, orgs, events, catalog, sales, webhooks, seating, door):
         v1.include_router(module.router)
     api.include_router(v1)
+    api.include_router(health.router)
     if not get_settings().is_production:
         api.include_router(dev.router)
     return api
