@@ -97,6 +97,27 @@ class Buyer(threading.Thread):
     event_id = ""
 
 
+class Peak(threading.Thread):
+    """The most server connections open at once during a flow (sampled every 50 ms, this one
+    included), by state."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stop, self.most, self.by_state = False, 0, {}
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(os.environ["BENCH_PSYCOPG_URL"].rsplit("/", 1)[0] + "/postgres", autocommit=True) as c:
+            while not self.stop:
+                rows = c.execute("SELECT coalesce(state, '-'), count(*) FROM pg_stat_activity"
+                                 " WHERE backend_type = 'client backend' GROUP BY 1").fetchall()
+                total = sum(n for _, n in rows)
+                if total > self.most:
+                    self.most, self.by_state = total, dict(rows)
+                time.sleep(0.05)
+
+
 def outcome(answer: tuple[int, dict[str, Any]] | None) -> tuple[int, str]:
     status, body = answer or (0, {})
     return status, str(body.get("code", "ok" if 200 <= status < 300 else f"http_{status}"))
@@ -123,15 +144,22 @@ def run_flow(flow: str, *, port: int, tokens: list[str], owner_id: uuid.UUID, or
     buyers = [Buyer(port, token, type_id, flow, barrier) for token in tokens]
     for b in buyers:
         b.start()
+    peak = Peak()
+    peak.start()
     barrier.wait(timeout=120)  # every buyer is connected: go
     start = time.monotonic()
     for b in buyers:
         b.join(timeout=300)
+    peak.stop = True
+    peak.join()
     drain = max(b.done_at for b in buyers) - start
     holds = [outcome(b.hold) for b in buyers]
     checkouts = [outcome(b.checkout) for b in buyers if b.checkout is not None]
     final = checkouts if flow == "hold+checkout" else holds
     winners = sum(1 for status, _ in final if status == 201)
+    # A checkout that committed but whose payment step then failed says so with the order's id.
+    told_order = sum(1 for b in buyers if b.checkout is not None and b.checkout[0] != 201
+                     and b.checkout[1].get("order_id"))
     refusals = Counter(code for status, code in holds + checkouts if 400 <= status < 500)
     errors = Counter(status for status, _ in holds + checkouts if status >= 500 or status == 0)
     busy = Counter(code for status, code in holds + checkouts if status >= 500 or status == 0)
@@ -139,17 +167,20 @@ def run_flow(flow: str, *, port: int, tokens: list[str], owner_id: uuid.UUID, or
     with psycopg.connect(os.environ["BENCH_PSYCOPG_URL"]) as conn:
         from holds import check_event
 
-        check = check_event(conn, event["event_id"], flow, winners)
-        failed = [b for b in buyers if b.checkout is not None and b.checkout[0] != 201]
+        check = check_event(conn, event["event_id"], flow, winners + told_order)
+        failed = [b for b in buyers if b.checkout is not None and b.checkout[0] != 201
+                  and not b.checkout[1].get("order_id")]
         kept = conn.execute("SELECT count(*) FROM holds WHERE id = ANY(%s) AND status = 'active'"
                             " AND expires_at > now()", ([b.hold[1]["id"] for b in failed],)).fetchone()[0]
     retried = Counter(retry_checkout(port, b.token, b.hold[1]["id"]) for b in failed)
 
     print(f"\n== {flow}: {len(tokens)} buyers for {places} places ==")
-    print(f"winners        {winners}")
+    print(f"winners        {winners}" + (f" (+{told_order} orders made whose payment step answered 503 with "
+                                             f"the order id)" if told_order else ""))
     print(f"refusals       {dict(refusals) or '-'}")
     print(f"5xx            {dict(errors) or 0}" + (f"  codes {dict(busy)}" if busy else ""))
     print(f"drain          {drain:.2f} s (every buyer answered: {all(b.done_at for b in buyers)})")
+    print(f"connections    at most {peak.most} open on the server at once (all clients) {peak.by_state}")
     print(f"db check       oversold {check['oversold']}, db matches buyers {check['db_matches']}")
     if flow == "hold+checkout":
         print(f"failed checkout {len(failed)} buyers, holds kept and live {kept}, "

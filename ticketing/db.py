@@ -195,7 +195,10 @@ def _pooled_driver(engine: Engine) -> Iterator[Any]:
     finally:
         driver = pooled.driver_connection
         if driver.closed or driver.broken:
-            pooled.invalidate()  # a dead connection does not go back to the pool
+            # A dead connection does not go back to the pool; as SQLAlchemy does on a disconnect
+            # it sees itself, the pool's older connections are replaced at their next checkout
+            # (after a server restart they are all dead: one failed request, not one per connection).
+            engine.pool._invalidate(pooled)
         pooled.close()
 
 

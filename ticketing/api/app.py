@@ -19,6 +19,7 @@ from ticketing.api import (
     seating,
     webhooks,
 )
+from ticketing.api.admission import AdmissionGate
 from ticketing.api.problems import install_problem_handlers
 from ticketing.settings import get_settings
 
@@ -38,6 +39,8 @@ def create_api() -> FastAPI:
     # Only big bodies (a scanner's offline ticket list) are worth compressing.
     api.add_middleware(GZipMiddleware, minimum_size=50_000)
 
+    # A stampede waits its turn at the door (no thread, no connection) rather than in the pool.
+    api.add_middleware(AdmissionGate, prefix=PREFIX)
     api.add_middleware(WorkerHeader)
 
     v1 = APIRouter(prefix=PREFIX)
