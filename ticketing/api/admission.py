@@ -1,6 +1,7 @@
 """A queue at the door of each worker: at most a few requests per pooled connection work at
 once; the others wait their turn here, in arrival order, and get 503 `busy` (Retry-After) only
-if their turn has not come within REQUEST_QUEUE_TIMEOUT_S.
+if their turn has not come within REQUEST_QUEUE_TIMEOUT_S (default 20). API_CONCURRENCY sets
+the number of requests at work per worker (default: PER_CONNECTION per pooled connection).
 
 Why: without it, every request of a stampede is let in at once (40 threads per worker), each
 grabs a thread, and they all queue for the worker's few pooled connections with the pool's
@@ -32,8 +33,8 @@ class AdmissionGate:
 
     def _semaphore(self) -> asyncio.Semaphore:
         if self._gate is None:
-            limit = self.limit
-            if limit is None:
+            limit = self.limit or int(os.environ.get("API_CONCURRENCY") or 0)
+            if not limit:
                 from ticketing.db import get_engine
 
                 engine = get_engine()

@@ -20,6 +20,7 @@ from ticketing.api import (
     webhooks,
 )
 from ticketing.api.admission import AdmissionGate
+from ticketing.api.openapi_doc import document_problems
 from ticketing.api.problems import install_problem_handlers
 from ticketing.settings import get_settings
 
@@ -50,6 +51,7 @@ def create_api() -> FastAPI:
     api.include_router(health.router)
     if not get_settings().is_production:
         api.include_router(dev.router)
+    document_problems(api)
     return api
 
 

@@ -50,8 +50,7 @@ def _redis() -> str:
         return "unreachable"
 
 
-@router.get("/readyz", responses={503: {"description": "`not_ready`: the database or Redis does not answer",
-                                        "content": {"application/problem+json": {}}}})
+@router.get("/readyz", responses={503: {"description": "not_ready"}})
 def readyz() -> Any:
     """The database and (when configured) Redis answer: 200, else 503 `not_ready` saying which."""
     checks = {"database": _database(), "redis": _redis()}
