@@ -79,6 +79,11 @@ def _own_codes(fn: Callable[..., Any]) -> tuple[frozenset[tuple[int, str]], tupl
     found: set[tuple[int, str]] = set()
     calls: list[Callable[..., Any]] = []
     for node in ast.walk(tree):
+        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
+            # A function handed over rather than called (asyncio.to_thread(handle_webhook, ...)).
+            passed = _callee(node, scope)
+            if inspect.isfunction(passed) and (passed.__module__ or "").startswith("ticketing"):
+                calls.append(inspect.unwrap(passed))
         if not isinstance(node, ast.Call):
             continue
         name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
