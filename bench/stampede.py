@@ -162,7 +162,9 @@ def run_flow(flow: str, *, port: int, tokens: list[str], owner_id: uuid.UUID, or
                      and b.checkout[1].get("order_id"))
     refusals = Counter(code for status, code in holds + checkouts if 400 <= status < 500)
     errors = Counter(status for status, _ in holds + checkouts if status >= 500 or status == 0)
-    busy = Counter(code for status, code in holds + checkouts if status >= 500 or status == 0)
+    answers = [b.hold for b in buyers] + [b.checkout for b in buyers if b.checkout is not None]
+    busy = Counter(f"{body.get('code')}: {body.get('detail', '')}" for status, body in answers
+                   if status >= 500 or status == 0)
 
     with psycopg.connect(os.environ["BENCH_PSYCOPG_URL"]) as conn:
         from holds import check_event
