@@ -48,12 +48,15 @@ class AdmissionGate:
             await self.app(scope, receive, send)
             return
         gate = self._semaphore()
-        try:
-            await asyncio.wait_for(gate.acquire(), self.timeout_s)
-        except TimeoutError:
-            response = problem(503, "busy", BUSY_MESSAGE)
-            await response(scope, receive, send)
-            return
+        if not gate.locked():  # a free slot: no timer task (wait_for makes one) on the common path
+            await gate.acquire()
+        else:
+            try:
+                await asyncio.wait_for(gate.acquire(), self.timeout_s)
+            except TimeoutError:
+                response = problem(503, "busy", BUSY_MESSAGE)
+                await response(scope, receive, send)
+                return
         try:
             await self.app(scope, receive, send)
         finally:
