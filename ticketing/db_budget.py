@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # stock PostgreSQL (max_connections 100) with room for everything else using it.
 FALLBACK_BUDGET = 20
 BUDGET_CAP = 40  # a default budget never above this: a shared server has other clients
+REFLEX_MAX_WORKERS = 8  # reflex.utils.processes.MAX_BACKEND_WORKERS (0.10.1)
 BUSY_MESSAGE = "We're busy right now; please try again in a moment."
 
 # SQLSTATEs of failures that a retry may get past: serialization failure, deadlock, lock timeout,
@@ -46,12 +47,12 @@ class PoolShape:
 def worker_count(environ: dict[str, str] | None = None) -> int:
     """The deployment's worker processes on this machine: GRANIAN_WORKERS (what Reflex's and our
     granian read), else WEB_CONCURRENCY, else what Reflex starts (one without Redis, 2 x CPUs + 1
-    with it)."""
+    with it, at most 8)."""
     env = os.environ if environ is None else environ
     for name in ("GRANIAN_WORKERS", "WEB_CONCURRENCY"):
         if (env.get(name) or "").strip().isdigit() and int(env[name]) > 0:
             return int(env[name])
-    return (os.cpu_count() or 1) * 2 + 1 if env.get("REDIS_URL") else 1
+    return min((os.cpu_count() or 1) * 2 + 1, REFLEX_MAX_WORKERS) if env.get("REDIS_URL") else 1
 
 
 def default_budget(max_connections: int, reserved: int) -> int:
