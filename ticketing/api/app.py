@@ -9,6 +9,8 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from ticketing.api import (
     auth,
+    broker,
+    broker_analytics,
     catalog,
     dev,
     door,
@@ -40,7 +42,7 @@ def create_api() -> FastAPI:
     api.add_middleware(WorkerHeader)
 
     v1 = APIRouter(prefix=PREFIX)
-    for module in (auth, orgs, events, catalog, sales, webhooks, seating, door):
+    for module in (auth, orgs, events, catalog, sales, webhooks, seating, door, broker, broker_analytics):
         v1.include_router(module.router)
     api.include_router(v1)
     if not get_settings().is_production:
