@@ -2,7 +2,7 @@
 when, and a revenue forecast per event from its sales pace.
 
 Forecast, per broker event: pace = valid tickets sold in the last 7 days / 7 (per day; when the
-first sale is less than 7 days old, sold / days since the first sale, at least one day); units
+first sale is less than 7 days old, sold / whole days since the first sale, at least one); units
 still to sell = min(unsold owned units not held, pace x days until the event's first session);
 forecast revenue = revenue so far + units still to sell x the average retail price so far
 (forecast profit likewise with the average margin). No sale yet: no pace, forecast = so far.
@@ -10,6 +10,7 @@ forecast revenue = revenue so far + units still to sell x the average retail pri
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -161,8 +162,8 @@ def revenue_forecast(*, db: Session, user_id: uuid.UUID, organization_id: uuid.U
         days_left = Decimal(max((starts - now).total_seconds(), 0) / 86400) if starts else Decimal(0)
         if sold_at:
             since = min(sold_at)
-            window = min(Decimal(PACE_DAYS), max(Decimal((now - since).total_seconds() / 86400), Decimal(1)))
-            recent = sum(1 for t in sold_at if t > now - timedelta(days=float(window)))
+            window = min(PACE_DAYS, max(math.ceil((now - since).total_seconds() / 86400), 1))
+            recent = sum(1 for t in sold_at if t > now - timedelta(days=window))
             pace = Decimal(recent) / window
         else:
             pace = Decimal(0)
