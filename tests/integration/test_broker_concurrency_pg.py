@@ -134,7 +134,8 @@ def test_the_last_owned_seat_to_fifty_buyers_at_once(se):
     bought(se, seats=[20])
     results = race([lambda b=b: in_tx(seat_sales.hold_seats, event_id=se.event_id, session_id=se.session_id,
                                       user_id=b, idxs=[20], now=T0).idxs for b in se.extra["crowd"]])
-    assert Counter(map(str, results)) == Counter({"[20]": 1, "insufficient_capacity": 49})  # the last place of the session
+    # the refusal is about the session's last place, checked before the seat itself
+    assert Counter(map(str, results)) == Counter({"[20]": 1, "insufficient_capacity": 49})
     with session_scope(readonly=True) as db:
         assert db.exec(select(func.count()).select_from(HoldSeat).join(Hold, Hold.id == HoldSeat.hold_id)
                        .where(Hold.status == "active")).one() == 1

@@ -58,7 +58,8 @@ def test_profit_by_supplier_and_by_price_level(shop):
     by_supplier = {r.label: r for r in rows(shop, group_by="supplier")}
     venue, promoter = by_supplier["Venue"], by_supplier["Promoter"]
     assert (venue.bought, venue.sold, venue.held, venue.revenue, venue.cost) == (14, 5, 2, 2 * 6000 + 3 * 2000, 9000)
-    assert (promoter.bought, promoter.sold, promoter.revenue, promoter.cost, promoter.profit) == (2, 1, 6000, 4000, 2000)
+    assert (promoter.bought, promoter.sold, promoter.revenue, promoter.cost, promoter.profit) == (
+        2, 1, 6000, 4000, 2000)
     by_level = {r.label: r for r in rows(shop, group_by="price_level")}
     assert set(by_level) == {"Front", "Standing"}
     assert (by_level["Standing"].sold, by_level["Standing"].profit, by_level["Standing"].margin) == (

@@ -216,7 +216,8 @@ def payment_out(p: SupplierPayment, v: PurchaseOrderView) -> PaymentOut:
     po = v.order
     return PaymentOut(id=p.id, purchase_order_id=po.id, amount=format_minor(p.amount_minor, p.currency),
                       currency=p.currency, reference=p.reference, paid_at=p.paid_at,
-                      paid_total=format_minor(po.paid_minor, po.currency), owed=format_minor(owed_minor(po), po.currency),
+                      paid_total=format_minor(po.paid_minor, po.currency),
+                      owed=format_minor(owed_minor(po), po.currency),
                       payment_status=payment_status(po))
 
 

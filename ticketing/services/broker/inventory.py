@@ -62,7 +62,8 @@ def _lock_for(db: Session, *, session_ids: Collection[uuid.UUID], seat_ids: Coll
               type_ids: Collection[uuid.UUID]) -> tuple[dict, dict, dict]:
     """Sessions, then ticket types (of the seats' price levels and the given ones), then seats."""
     sessions = lock_fresh(db, EventSession, session_ids)
-    level_types = set(db.exec(select(PriceLevel.ticket_type_id).join(EventSeat, EventSeat.price_level_id == PriceLevel.id)
+    level_types = set(db.exec(select(PriceLevel.ticket_type_id)
+                              .join(EventSeat, EventSeat.price_level_id == PriceLevel.id)
                               .where(EventSeat.id.in_(list(seat_ids)))).all()) if seat_ids else set()
     types = lock_fresh(db, TicketType, {*level_types, *type_ids})
     seats = lock_fresh(db, EventSeat, seat_ids)
