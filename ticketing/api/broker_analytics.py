@@ -119,5 +119,5 @@ def forecast(org_id: uuid.UUID, event_id: uuid.UUID | None = None, format: str =
         "forecast_profit": ("-" if f.forecast_profit_minor < 0 else "") + format_minor(abs(f.forecast_profit_minor),
                                                                                        f.currency),
         "method": "pace = valid tickets sold over the last 7 days (or the whole days since the first sale) per "
-                  "day; projected units = min(owned unsold units not held, pace x days to the first session); forecast = so far "
-                  "+ projected units x average retail so far"} for f in rows], format, "forecast")
+                  "day; projected units = min(owned unsold units not held, pace x days to the first "
+                  "session); forecast = so far + projected units x average retail so far"} for f in rows], format, "forecast")
