@@ -31,7 +31,7 @@ from ticketing.pages.tickets import order_page, tickets_page
 from ticketing.pages.venues import venues_page
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
-from ticketing.state.broker import InventoryState, OrdersState, SuppliersState
+from ticketing.state.broker import BrokerState, InventoryState, OrdersState, SuppliersState
 from ticketing.state.broker_profit import ProfitState
 from ticketing.state.broker_seats import SeatBuyState
 from ticketing.state.cart import CartState
@@ -115,7 +115,7 @@ for _page, _suffix, _title, _load in (
     (profit_page, "profit", "Profit", ProfitState.load),
 ):
     app.add_page(_page, route=f"/manage/broker/{_suffix}", title=f"{_title} — Ticketing",
-                 on_load=[AuthState.require_staff, _load])
+                 on_load=[AuthState.require_staff, BrokerState.clear_notes, _load])
 app.add_page(login_page, route="/login", title="Sign in — Ticketing", on_load=AuthState.check_session)
 app.add_page(register_page, route="/register", title="Create account — Ticketing", on_load=AuthState.check_session)
 app.add_page(orgs_page, route="/orgs", title="Organization — Ticketing",

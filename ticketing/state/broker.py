@@ -33,6 +33,11 @@ class BrokerState(rx.State):
     error: str = ""
     message: str = ""
 
+    @rx.event
+    def clear_notes(self):
+        """on_load: a message of another broker page does not follow the user here."""
+        self.error, self.message = "", ""
+
     async def _run(self, work: Callable[[Any, uuid.UUID, uuid.UUID], T], readonly: bool = False) -> T | None:
         """work(db, user id, organization id) in one transaction; None (and error set) if refused."""
         auth = await self.get_state(AuthState)

@@ -90,7 +90,7 @@ class SeatBuyState(rx.State):
         except ServiceError as exc:
             admin.error, admin.message = exc.message, ""
             return None
-        admin.error = ""
+        admin.error, admin.detail = "", {}
         admin.message = (f"{number} confirmed: {count} seat(s) are now on sale." if status != "draft"
                          else f"{number} drafted for {count} seat(s); confirm it under Broker → Purchase orders.")
         return SeatAdminState.clear
@@ -122,6 +122,6 @@ class SeatBuyState(rx.State):
         except ServiceError as exc:
             admin.error, admin.message = exc.message, ""
             return None
-        admin.error = ""
+        admin.error, admin.detail = "", {}
         admin.message = f"{count} seat(s) returned ({', '.join(numbers)})." if count else "No owned seat selected."
         return SeatAdminState.clear
