@@ -310,3 +310,17 @@ def test_cancelled_tickets_free_their_cost_allocation_and_seat(se):
     with session_scope(readonly=True) as db:
         assert len(db.exec(select(TicketSale)).all()) == 2
         assert db.exec(select(EventSeat)).first() is not None
+
+
+def test_new_ticket_types_of_a_broker_event_sell_only_bought_places(se):
+    from ticketing.services import catalog
+
+    with session_scope() as db:
+        view = catalog.create_ticket_type(db=db, user_id=se.owner_id, event_id=se.event_id, name="Late standing",
+                                          price="15.00", currency="EUR", session_ids=[se.extra["ga_session"]],
+                                          max_quantity=500, now=T0)
+        type_id = view.ticket_type.id
+    assert load(TicketType, type_id).max_quantity == 0
+    err = error_of(catalog.update_ticket_type, user_id=se.owner_id, event_id=se.event_id, ticket_type_id=type_id,
+                   max_quantity=10, now=T0)
+    assert err.code == "quota_by_purchase_orders"
