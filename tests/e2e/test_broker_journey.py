@@ -63,6 +63,9 @@ def status(page: Page, idx: int) -> str:
 
 def choose(page: Page, idx: int, phone: bool) -> None:
     p = page.evaluate(f"window.__seatmaps['{MAP}'].screenPoint({idx})")
+    if phone and not p["visible"]:
+        page.evaluate(f"window.__seatmaps['{MAP}'].zoomTo({idx}, 14)")  # a thumb needs the seat large enough
+        p = page.evaluate(f"window.__seatmaps['{MAP}'].screenPoint({idx})")
     if phone:
         page.touchscreen.tap(p["x"], p["y"])
     else:
@@ -83,7 +86,11 @@ def customer_buys(browser: Browser, app_url: str, viewport: str, agency: dict, s
         buyer.goto(f"/events/{agency['event']}/seats/{agency['session']}")
         wait_ready(buyer)
         assert status(buyer, seat_idx) == "Available"
-        choose(buyer, seat_idx, viewport == "phone")
+        phone = viewport == "phone"
+        if phone:
+            buyer.evaluate(f"window.__seatmaps['{MAP}'].zoomTo({seat_idx}, 14)")
+        choose(buyer, seat_idx, phone)
+        expect(buyer.locator(".selected-seat")).to_have_count(1)
         expect(buyer.locator("#total")).to_have_text("€45.00")
         buyer.locator("#hold-seats").click()
         expect(buyer.locator("#hold-panel")).to_contain_text("1 seat(s) held for you")
