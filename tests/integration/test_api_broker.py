@@ -197,3 +197,33 @@ def test_tenant_isolation_on_every_broker_route(http, agency):
     assert [s["name"] for s in http.get(f"/orgs/{se.org_id}/suppliers", token=se.extra["tokens"]["owner"]).json()] \
         == ["Promoter", "Venue"]
     assert uuid.UUID(po["id"])
+
+
+def test_analytics_over_http_json_and_csv(http, agency):
+    from tests.broker_builders import bought, sell
+
+    se, owner = agency, agency.extra["tokens"]["owner"]
+    bought(se, seats=[0, 1], cost="30.00")
+    sell(se, se.extra["buyers"][0], seats=[0])
+    r = http.get(f"/orgs/{se.org_id}/analytics/profit?group_by=supplier&event_id={se.event_id}", token=owner)
+    assert r.status_code == 200, r.text
+    (row,) = r.json()
+    assert {k: row[k] for k in ("label", "bought", "sold", "held", "returned", "unsold", "cost", "revenue",
+                                "discounts", "fees", "profit", "margin", "sell_through")} == {
+        "label": "Venue", "bought": 2, "sold": 1, "held": 0, "returned": 0, "unsold": 1, "cost": "30.00",
+        "revenue": "50.00", "discounts": "0.00", "fees": "0.00", "profit": "20.00", "margin": "40.00",
+        "sell_through": "50.00"}
+    r = http.get(f"/orgs/{se.org_id}/analytics/profit?format=csv", token=owner)
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.text.splitlines()[0].startswith("key,label,currency,bought,sold")
+    inv = http.get(f"/orgs/{se.org_id}/analytics/inventory", token=owner).json()
+    assert [(x["number"], x["unsold"], x["value"]) for x in inv] == [("PO-0001", 1, "30.00")]
+    pay = http.get(f"/orgs/{se.org_id}/analytics/payables", token=owner).json()
+    assert [(x["number"], x["owed"]) for x in pay] == [("PO-0001", "60.00")]
+    fc = http.get(f"/orgs/{se.org_id}/analytics/forecast", token=owner).json()
+    assert fc[0]["sold"] == 1 and "pace" in fc[0]["method"]
+    problem(http.get(f"/orgs/{se.org_id}/analytics/profit?group_by=colour", token=owner), 422, "invalid_group_by")
+    problem(http.get(f"/orgs/{se.org_id}/analytics/profit?from=yesterday", token=owner), 422, "invalid_window")
+    problem(http.get(f"/orgs/{se.org_id}/analytics/profit?from=2030-01-01T00:00:00", token=owner), 422,
+            "invalid_window")
+    problem(http.get(f"/orgs/{se.org_id}/analytics/inventory?format=xml", token=owner), 422, "invalid_format")
