@@ -120,7 +120,9 @@ def test_a_return_racing_a_buyers_hold_never_gives_back_a_held_seat(se):
         if held == [i]:
             assert (returned, codes[i]) == ("inventory_taken", HELD)
         else:
-            assert (held, codes[i]) == ("seat_unavailable", RETURNED)
+            # Refused on the seat, or first on the session's places when the return left exactly
+            # as many places as are already taken: either way, refused and nothing held.
+            assert held in ("seat_unavailable", "insufficient_capacity") and codes[i] == RETURNED
             assert returned == "confirmed"
         outcomes[held == [i]] += 1
         check_consistency(se.session_id, T0)
