@@ -156,3 +156,9 @@ def test_agency_buys_seats_from_the_map_and_sees_the_margin_of_a_sale_live(
     expect(page.locator("#purchase-orders")).to_contain_text("PO-0001")
     expect(page.locator("#purchase-orders")).to_contain_text("unpaid")
     snapshot(page, f"broker-orders-{viewport}")
+
+    # 5. Inventory: the two unsold seats, with their order, value and age, and the way to the map.
+    page.goto("/manage/broker/inventory")
+    expect(page.locator("#unsold-inventory")).to_contain_text("PO-0001")
+    expect(page.locator("#unsold-inventory")).to_contain_text("€60.00")
+    snapshot(page, f"broker-inventory-{viewport}")
