@@ -9,6 +9,8 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from ticketing.api import (
     auth,
+    broker,
+    broker_analytics,
     catalog,
     dev,
     door,
@@ -45,7 +47,7 @@ def create_api() -> FastAPI:
     api.add_middleware(WorkerHeader)
 
     v1 = APIRouter(prefix=PREFIX)
-    for module in (auth, orgs, events, catalog, sales, webhooks, seating, door):
+    for module in (auth, orgs, events, catalog, sales, webhooks, seating, door, broker, broker_analytics):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(health.router)
