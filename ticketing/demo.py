@@ -1,7 +1,7 @@
 """Demo data for the embedded default: an organizer, a door steward, a customer and four
 published events (a 3-day workshop with series and day passes, a week of daily yoga classes,
 a concert, a seated theatre performance, and an open evening running today with a dozen guests for
-the door pages). Safe to run again: it does nothing when the demo organization exists.
+the door pages), and a ticket agency in broker mode (demo_broker.py). Safe to run again: it does nothing when the demo organization exists.
 
 Run: python -m ticketing.demo
 """
@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from ticketing.db import session_scope
+from ticketing.demo_broker import demo_agency
 from ticketing.demo_seating import demo_theatre
 from ticketing.models import Organization, User
 from ticketing.models.base import utcnow
@@ -144,6 +145,8 @@ def load_demo_data() -> bool:
         _concert(db, owner, org, start + timedelta(days=7))
         demo_theatre(db, owner, org, _at(start + timedelta(days=3), 19, 30))
         _tonight(db, owner, org, customer)
+        agent = _user(db, "agent@demo.test", "Ava Agent")
+        demo_agency(db, agent=agent, customer=customer, start=_at(start + timedelta(days=5), 19, 30), tz=TZ)
     return True
 
 

@@ -28,6 +28,8 @@ from ticketing.services.errors import ServiceError
 from ticketing.settings import get_settings
 
 T = TypeVar("T")
+# The API routes that answer 429 `rate_limited` (for the OpenAPI document).
+THROTTLED_PATHS = frozenset({"/api/v1/auth/token", "/api/v1/auth/register"})
 
 
 @dataclass(frozen=True)

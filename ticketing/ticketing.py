@@ -9,6 +9,8 @@ from ticketing.background import retry_refunds_periodically, sweep_periodically
 from ticketing.components.page_leave import page_leave_guard
 from ticketing.components.seat_map import early_fetch
 from ticketing.pages.auth import login_page, register_page
+from ticketing.pages.broker import inventory_page, orders_page, suppliers_page
+from ticketing.pages.broker_profit import profit_page
 from ticketing.pages.cart import cart_page
 from ticketing.pages.console.attendees import attendees_page
 from ticketing.pages.console.matrix import matrix_page
@@ -29,6 +31,9 @@ from ticketing.pages.tickets import order_page, tickets_page
 from ticketing.pages.venues import venues_page
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
+from ticketing.state.broker import BrokerState, InventoryState, OrdersState, SuppliersState
+from ticketing.state.broker_profit import ProfitState
+from ticketing.state.broker_seats import SeatBuyState
 from ticketing.state.cart import CartState
 from ticketing.state.console.attendees import AttendeesState
 from ticketing.state.console.matrix import MatrixState
@@ -74,7 +79,7 @@ app.add_page(seat_map_page, route="/events/[event_id]/seats/[session_id]", title
 app.add_page(dashboard_page, route="/manage/events/[event_id]", title="Live dashboard — Ticketing",
              on_load=[AuthState.require_staff, DashboardState.load, SeatLinksState.load])
 app.add_page(seat_admin_page, route="/manage/events/[event_id]/seats/[session_id]", title="Seats — Ticketing",
-             on_load=[AuthState.require_staff, SeatAdminState.load])
+             on_load=[AuthState.require_staff, SeatAdminState.load, SeatBuyState.load])
 app.add_page(venues_page, route="/manage/venues", title="Venues — Ticketing",
              on_load=[AuthState.require_staff, VenueState.load])
 app.add_page(cart_page, route="/cart/[hold_id]", title="Your tickets — Ticketing",
@@ -102,6 +107,15 @@ for _page, _suffix, _title, _state in (
 ):
     app.add_page(_page, route=f"/manage/events/[event_id]/{_suffix}", title=f"{_title} — Ticketing",
                  on_load=[AuthState.require_staff, _state.load])
+# Broker mode (seed 002), per organization.
+for _page, _suffix, _title, _load in (
+    (suppliers_page, "suppliers", "Suppliers", SuppliersState.load),
+    (orders_page, "orders", "Purchase orders", OrdersState.load),
+    (inventory_page, "inventory", "Inventory", InventoryState.load),
+    (profit_page, "profit", "Profit", ProfitState.load),
+):
+    app.add_page(_page, route=f"/manage/broker/{_suffix}", title=f"{_title} — Ticketing",
+                 on_load=[AuthState.require_staff, BrokerState.clear_notes, _load])
 app.add_page(login_page, route="/login", title="Sign in — Ticketing", on_load=AuthState.check_session)
 app.add_page(register_page, route="/register", title="Create account — Ticketing", on_load=AuthState.check_session)
 app.add_page(orgs_page, route="/orgs", title="Organization — Ticketing",

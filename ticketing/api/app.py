@@ -9,16 +9,21 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from ticketing.api import (
     auth,
+    broker,
+    broker_analytics,
     catalog,
     dev,
     door,
     events,
+    health,
     orgs,
     sales,
     seating,
     webhooks,
 )
+from ticketing.api.admission import AdmissionGate
 from ticketing.api.guards import BodyLimit, SecurityHeaders
+from ticketing.api.openapi_doc import document_problems
 from ticketing.api.problems import install_problem_handlers
 from ticketing.settings import get_settings
 
@@ -38,17 +43,21 @@ def create_api() -> FastAPI:
     # Only big bodies (a scanner's offline ticket list) are worth compressing.
     api.add_middleware(GZipMiddleware, minimum_size=50_000)
 
+    # A stampede waits its turn at the door (no thread, no connection) rather than in the pool.
+    api.add_middleware(AdmissionGate, prefix=PREFIX)
     api.add_middleware(WorkerHeader)
     # Outermost (added last): mounted into Reflex, this app wraps the pages and /_upload too.
     api.add_middleware(SecurityHeaders, settings=get_settings())
     api.add_middleware(BodyLimit)
 
     v1 = APIRouter(prefix=PREFIX)
-    for module in (auth, orgs, events, catalog, sales, webhooks, seating, door):
+    for module in (auth, orgs, events, catalog, sales, webhooks, seating, door, broker, broker_analytics):
         v1.include_router(module.router)
     api.include_router(v1)
+    api.include_router(health.router)
     if get_settings().is_development:  # the mail outbox: never outside an explicit development run
         api.include_router(dev.router)
+    document_problems(api)
     return api
 
 

@@ -64,6 +64,7 @@ def account_menu() -> rx.Component:
             rx.menu.item("My tickets", on_click=rx.redirect("/tickets")),
             rx.menu.item("Organizations", on_click=rx.redirect("/orgs")),
             rx.cond(AuthState.is_staff, rx.menu.item("Venues", on_click=rx.redirect("/manage/venues"))),
+            rx.cond(AuthState.is_staff, rx.menu.item("Broker", on_click=rx.redirect("/manage/broker/orders"))),
             rx.cond(AuthState.is_staff, rx.menu.item("Door check-in", on_click=rx.redirect("/door"), id="nav-door")),
             rx.menu.item("New organization", on_click=rx.redirect("/orgs/new")),
             rx.menu.separator(),

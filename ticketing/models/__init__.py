@@ -1,6 +1,21 @@
 """SQLModel tables only. Importing this package registers every table on SQLModel.metadata."""
 
 from ticketing.models.accounts import Membership, Organization, Role, User
+from ticketing.models.broker import (
+    BrokerEvent,
+    FulfillmentMethod,
+    OwnedSeat,
+    PurchaseOrder,
+    PurchaseOrderCounter,
+    PurchaseOrderLine,
+    PurchaseOrderSeat,
+    PurchaseOrderStatus,
+    RetailRule,
+    Supplier,
+    SupplierKind,
+    SupplierPayment,
+    TicketSale,
+)
 from ticketing.models.catalog import (
     Event,
     EventSession,
@@ -58,4 +73,8 @@ __all__ = [
     "SeatType", "TicketSeat", "Venue",
     # scheduling
     "Room", "Schedule", "ScheduleOccurrence",
+    # broker mode
+    "BrokerEvent", "FulfillmentMethod", "OwnedSeat", "PurchaseOrder", "PurchaseOrderCounter", "PurchaseOrderLine",
+    "PurchaseOrderSeat", "PurchaseOrderStatus", "RetailRule", "Supplier", "SupplierKind", "SupplierPayment",
+    "TicketSale",
 ]

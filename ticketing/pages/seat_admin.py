@@ -9,6 +9,7 @@ from ticketing.components.forms import card
 from ticketing.components.layout import guarded, page_shell
 from ticketing.components.seat_map import seat_map
 from ticketing.state.auth import AuthState
+from ticketing.state.broker_seats import SeatBuyState
 from ticketing.state.seat_admin import REASONS, SeatAdminState
 
 A = SeatAdminState
@@ -43,6 +44,34 @@ def _summary_row(s: rx.Var[dict]) -> rx.Component:
     return rx.badge(s["status"], ": ", s["count"], variant="soft", color_scheme="gray")
 
 
+def _broker_actions() -> rx.Component:
+    B = SeatBuyState
+    return rx.form(
+        rx.vstack(
+            rx.text("Buy from a supplier", weight="medium", size="2"),
+            rx.select.root(
+                rx.select.trigger(placeholder="Supplier", width="100%", aria_label="Supplier", id="buy-supplier"),
+                rx.select.content(rx.foreach(B.suppliers, lambda o: rx.select.item(o["name"], value=o["id"]))),
+                name="supplier_id", size="2",
+            ),
+            rx.hstack(
+                rx.input(name="unit_cost", placeholder="Unit cost, e.g. 30.00", size="2", flex="1",
+                         aria_label="Unit cost", id="buy-unit-cost", required=True),
+                rx.el.label(rx.checkbox(name="confirm", default_checked=True), " confirm now", class_name="field-label"),
+                width="100%", align="center",
+            ),
+            rx.hstack(
+                rx.button("Create purchase order", type="submit", size="2", id="action-buy"),
+                rx.button("Return to supplier", type="button", on_click=B.give_back, size="2", variant="soft",
+                          color_scheme="orange", id="action-return"),
+                wrap="wrap", spacing="2",
+            ),
+            spacing="2", width="100%",
+        ),
+        on_submit=B.buy, width="100%",
+    )
+
+
 def _actions() -> rx.Component:
     return rx.vstack(
         rx.heading("Selection", size="3", as_="h2"),
@@ -67,13 +96,17 @@ def _actions() -> rx.Component:
                       id="action-release"),
             wrap="wrap", spacing="2",
         ),
-        rx.text("Ownership", weight="medium", size="2"),
-        rx.hstack(
-            rx.button("Owned", on_click=A.apply("own"), size="1", variant="soft"),
-            rx.button("Not owned", on_click=A.apply("disown"), size="1", variant="soft"),
-            rx.button("Returned", on_click=A.apply("return"), size="1", variant="soft"),
-            wrap="wrap", spacing="2",
-        ),
+        # In broker mode ownership comes from purchase orders: buy or return instead.
+        rx.cond(SeatBuyState.broker, _broker_actions(), rx.vstack(
+            rx.text("Ownership", weight="medium", size="2"),
+            rx.hstack(
+                rx.button("Owned", on_click=A.apply("own"), size="1", variant="soft"),
+                rx.button("Not owned", on_click=A.apply("disown"), size="1", variant="soft"),
+                rx.button("Returned", on_click=A.apply("return"), size="1", variant="soft"),
+                wrap="wrap", spacing="2",
+            ),
+            spacing="1", width="100%",
+        )),
         rx.cond(
             A.levels.length() > 0,
             rx.vstack(

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from ticketing.db import lock_rows
 from ticketing.models import Event, EventSession, TicketType, TicketTypeSession
+from ticketing.services.broker.flags import is_broker_event
 from ticketing.services import live_changes, money
 from ticketing.services.catalog.catalog_common import (
     UNSET,
@@ -180,6 +181,8 @@ def create_ticket_type(
     sort_order = _clean_sort_order(sort_order)
     _ensure_currency_matches(db, event, currency)
     _ensure_unique_name(db, event, name)
+    if is_broker_event(db, event.id):
+        max_quantity = 0  # broker mode: a new type sells only the places purchase orders bring
     ticket_type = TicketType(
         event_id=event.id, name=name, description=description, price_minor=price_minor, currency=currency,
         max_quantity=max_quantity, sale_starts_at=sale_starts_at, sale_ends_at=sale_ends_at,
@@ -252,6 +255,9 @@ def update_ticket_type(
                 "This ticket type has been held or ordered; its sessions and currency can no longer change.",
             )
         _ensure_currency_matches(db, event, new_currency, except_id=ticket_type.id)
+    if new_quota is not UNSET and new_quota != ticket_type.max_quantity and is_broker_event(db, event.id):
+        raise ServiceError("quota_by_purchase_orders", "In broker mode a ticket type's quota is the places bought "
+                           "through purchase orders.", field="max_quantity")
     if new_quota is not UNSET and new_quota is not None:
         taken = usage.ticket_type_usage(db=db, ticket_types=[ticket_type], now=now)[ticket_type.id].taken
         if new_quota < taken:

@@ -37,6 +37,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.models.base import new_id
+from ticketing.services.broker import sale_costs
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.live_changes import stage_counts
 from ticketing.services.sales import order_store
@@ -190,6 +191,8 @@ def checkout(
         _confirm_places(db, order=order, sessions=sessions, types=types, quantities=quantities,
                         sessions_of=sessions_of, now=now)
     seat_claims.checkout_seats(db, hold=hold, order=order, now=now)
+    if order.total_minor == 0:
+        sale_costs.record_sale_costs(db, order=order, now=now)
     bump_version(db, order.event_id)
     return order
 
@@ -294,6 +297,7 @@ def confirm_order(*, db: Session, order_id: uuid.UUID, now: datetime, payment_re
     _confirm_places(db, order=order, sessions=sessions, types=types, quantities=quantities,
                     sessions_of=sessions_of, now=now)
     seat_claims.confirm_order_seats(db, order=order, now=now)
+    sale_costs.record_sale_costs(db, order=order, now=now)
     bump_version(db, order.event_id)
     return order
 

@@ -26,10 +26,12 @@ from ticketing.models import (
     Seat,
     SeatedSession,
     SeatStatus,
+    TicketType,
     TicketTypeSession,
     Venue,
 )
 from ticketing.services import live_changes
+from ticketing.services.broker.flags import is_broker_event
 from ticketing.services.catalog.catalog_common import (
     clean_text,
     ensure_not_cancelled,
@@ -67,6 +69,15 @@ def create_price_level(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, 
         raise ServiceError("duplicate_name", f"This event already has a price level called {name!r}.", field="name")
     level = PriceLevel(event_id=event.id, ticket_type_id=ticket_type_id, name=name, color=color.lower(),
                        sort_order=sort_order)
+    if is_broker_event(db, event.id):
+        # In broker mode a general-admission type's quota is what was bought; a type sold seat
+        # by seat is limited by its owned seats instead.
+        ticket_type = db.get(TicketType, ticket_type_id)
+        if ticket_type.max_quantity:
+            raise ServiceError("ticket_type_has_inventory", "This ticket type has general-admission places bought "
+                               "for it; give the price level its own ticket type.")
+        ticket_type.max_quantity = None
+        db.add(ticket_type)
     db.add(level)
     db.flush()
     return level
@@ -121,18 +132,20 @@ def seat_session(
     unknown = sorted(set(section_levels) - {section for _, _, section in seats})
     if unknown:
         raise invalid("unknown_section", f"The venue has no section {unknown[0]!r}.", section=unknown[0])
+    # In broker mode seats start not owned: only purchase orders make them sellable.
+    ownership = Ownership.not_owned if is_broker_event(db, event.id) else Ownership.owned
     seated = SeatedSession(session_id=session.id, event_id=event.id, venue_id=venue.id, created_at=now)
     db.add(seated)
     db.flush()
     rows = [
         {"id": uuid.uuid4(), "event_id": event.id, "session_id": session.id, "seat_id": seat_id, "idx": idx,
          "price_level_id": section_levels.get(section, default_level_id), "status": SeatStatus.available.value,
-         "ownership": Ownership.owned.value, "note": ""}
+         "ownership": ownership.value, "note": ""}
         for seat_id, idx, section in seats
     ]
     for start in range(0, len(rows), 5000):
         db.exec(insert(EventSeat), params=rows[start:start + 5000])
-    session.capacity = len(rows)
+    session.capacity = len(rows) if ownership == Ownership.owned else 0
     db.add(session)
     db.flush()
     live_changes.bump_event_version(db=db, event_id=event.id, structure=True)
@@ -200,6 +213,9 @@ def manage_seats(
         if db.exec(select(TicketTypeSession.session_id).where(TicketTypeSession.session_id == session_id,
                    TicketTypeSession.ticket_type_id == level.ticket_type_id)).first() is None:
             raise invalid("level_not_in_session", "This price level's ticket type does not include this session.")
+    if action in ("own", "disown", "return") and is_broker_event(db, event.id):
+        raise ServiceError("ownership_by_purchase_orders", "In broker mode seats are owned through purchase orders "
+                           "and given back by returning them.")
     idxs = sorted(set(seat_idxs))
     if not idxs or len(idxs) > MAX_BULK or any(isinstance(i, bool) or not isinstance(i, int) for i in idxs):
         raise invalid("invalid_selection", f"Select between 1 and {MAX_BULK:,} seats.", field="seat_idxs")
