@@ -70,6 +70,8 @@ class Settings:
     smtp_starttls: bool = True
     mail_from: str = "Ticketing <tickets@localhost>"
     outbox_dir: str = str(PROJECT_ROOT / "data" / "outbox")
+    # Job workers beat this often; a job whose worker missed 3 beats (it died) is run again.
+    job_heartbeat_seconds: float = 10.0
 
     @property
     def is_production(self) -> bool:
@@ -134,6 +136,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         smtp_starttls=(env.get("SMTP_STARTTLS") or "true").lower() not in {"0", "false", "no"},
         mail_from=env.get("MAIL_FROM") or defaults.mail_from,
         outbox_dir=env.get("MAIL_OUTBOX_DIR") or defaults.outbox_dir,
+        job_heartbeat_seconds=float(env.get("JOB_HEARTBEAT_SECONDS") or defaults.job_heartbeat_seconds),
     )
     settings.check()
     return settings

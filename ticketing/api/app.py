@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
@@ -19,6 +22,7 @@ from ticketing.api import (
     webhooks,
 )
 from ticketing.api.problems import install_problem_handlers
+from ticketing.jobs.worker import run_jobs
 from ticketing.settings import get_settings
 
 PREFIX = "/api/v1"
@@ -32,6 +36,7 @@ def create_api() -> FastAPI:
         openapi_url=f"{PREFIX}/openapi.json",
         docs_url=f"{PREFIX}/docs",
         redoc_url=None,
+        lifespan=_job_worker,
     )
     install_problem_handlers(api)
     # Only big bodies (a scanner's offline ticket list) are worth compressing.
@@ -46,6 +51,19 @@ def create_api() -> FastAPI:
     if not get_settings().is_production:
         api.include_router(dev.router)
     return api
+
+
+@contextlib.asynccontextmanager
+async def _job_worker(_api: FastAPI) -> AsyncIterator[None]:
+    """Served alone (uvicorn, granian), each API process works the job queue too. Mounted in
+    the Reflex app, this lifespan does not run: the app's own lifespan task does it."""
+    task = asyncio.create_task(run_jobs())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 class WorkerHeader:
