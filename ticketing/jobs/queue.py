@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
-from procrastinate import App, PsycopgConnector
+from procrastinate import App, PsycopgConnector, SyncPsycopgConnector
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -60,12 +60,19 @@ def get_app(url: str | None = None) -> App:
     return importlib.import_module(TASK_MODULE).register(app)
 
 
+@lru_cache(maxsize=1)
+def _deferring_app() -> App:
+    """An app that only inserts jobs, on a connection it is given (the caller's transaction):
+    it never opens a pool. Not the worker's app, whose connector turns async once it opens."""
+    return App(connector=SyncPsycopgConnector())
+
+
 def enqueue(db: Session | Connection, task: str, **kwargs: Any) -> None:
     """Queue `task(**kwargs)` in `db`'s transaction: it runs after commit, never on rollback.
     Arguments must be JSON (ids as strings)."""
     driver = pg_driver(db)
     if driver is not None:
-        get_app().configure_task(name=task, connection=driver).defer(**kwargs)
+        _deferring_app().configure_task(name=task, connection=driver).defer(**kwargs)
         return
     on_commit(db, lambda: run_in_process(task, kwargs))
 

@@ -28,8 +28,9 @@ ALREADY_SENT = "already_sent"
 def _claim(db, key: str) -> bool:
     """Insert the key; False when a committed run already sent this mail."""
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(SentMail).values(key=key, sent_at=utcnow()).on_conflict_do_nothing(index_elements=["key"])
-    return db.exec(stmt).rowcount == 1
+    stmt = (dialect.insert(SentMail).values(key=key, sent_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["key"]).returning(SentMail.key))
+    return db.execute(stmt).first() is not None
 
 
 def send_once(key: str, compose: Callable[[], EmailMessage | None]) -> str:
