@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 # Tries after the first run, and the wait before each (seconds): 2, 4, ... about 2 minutes in all,
 # then the job has failed for good and the organizer sees it.
 RETRY_DELAYS = (2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
-RETRY = RetryStrategy(max_attempts=len(RETRY_DELAYS) + 1, exponential_wait=2)
+# procrastinate's max_attempts counts the retries (runs after the first): waits of 2**1 .. 2**6 s.
+RETRY = RetryStrategy(max_attempts=len(RETRY_DELAYS), exponential_wait=2)
 SWEEP_CRON = "* * * * * */5"  # every 5 s (6th field: seconds): pages see freed places soon
 REFUNDS_CRON = "* * * * *"  # every minute: refunds recorded but never sent (a lost job)
 

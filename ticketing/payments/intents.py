@@ -59,15 +59,19 @@ def apply_facts(facts: IntentFacts, *, event: tuple[str, str] | None = None) -> 
     """Record Stripe's word on an intent (and the webhook event that brought it, once) in one
     transaction; refunds and emails are jobs queued with it. A replayed event changes nothing."""
     with session_scope() as db:
-        now = utcnow()
-        if event is not None:
-            event_id, event_type = event
-            if not payments.record_event(db=db, event_id=event_id, type=event_type, object_id=facts.id, now=now):
-                return Applied("duplicate")
-        applied = payments.apply_intent(db=db, intent=facts, now=now)
-        if event is not None:
-            payments.set_event_outcome(db=db, event_id=event[0], outcome=applied.outcome)
-        _queue_follow_ups(db, applied)
+        return apply_facts_in(db, facts, event=event, now=utcnow())
+
+
+def apply_facts_in(db, facts: IntentFacts, *, now, event: tuple[str, str] | None = None) -> Applied:
+    """apply_facts in the caller's transaction (the follow-up jobs commit with it)."""
+    if event is not None:
+        event_id, event_type = event
+        if not payments.record_event(db=db, event_id=event_id, type=event_type, object_id=facts.id, now=now):
+            return Applied("duplicate")
+    applied = payments.apply_intent(db=db, intent=facts, now=now)
+    if event is not None:
+        payments.set_event_outcome(db=db, event_id=event[0], outcome=applied.outcome)
+    _queue_follow_ups(db, applied)
     return applied
 
 
