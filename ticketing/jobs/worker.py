@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 from procrastinate import App
 
@@ -82,7 +83,9 @@ def run_pending_jobs() -> None:
             await retry_stalled_jobs(app)
             await app.run_worker_async(**_worker_options(wait=False, listen_notify=False))
 
-    asyncio.run(drain())
+    # A thread of its own: the caller may be running an event loop (Playwright's, in browser tests).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(lambda: asyncio.run(drain())).result()
 
 
 def main() -> None:
