@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import text
 
 from tests.e2e.conftest import free_port
 from tests.jobs_helpers import queued
 from tests.payments_helpers import make_shop, order_for
 from ticketing.db import session_scope
-from ticketing.jobs.queue import enqueue
+from ticketing.jobs.queue import APPLICATION_NAME, enqueue
 from ticketing.models import SentMail
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,3 +108,36 @@ def test_a_worker_killed_mid_job_leaves_the_job_to_another_and_the_mail_goes_out
                     proc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_a_worker_whose_database_connections_are_cut_starts_again_and_works_on():
+    log = ROOT / "artifacts" / "job-workers.log"
+    log.parent.mkdir(exist_ok=True)
+    shop = make_shop(price_minor=0, capacity=2)
+    first_order = order_for(shop)
+    worker = subprocess.Popen([sys.executable, "-m", "ticketing.jobs.worker"], cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT), "JOB_HEARTBEAT_SECONDS": str(HEARTBEAT)},
+                              stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        with session_scope() as db:
+            enqueue(db, "order_confirmation", order_id=str(first_order.id))
+        wait_for(lambda: queued("order_confirmation") == [], "the first job done")
+        with session_scope() as db:  # what a database restart does to the worker: every connection cut
+            cut = db.exec(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND application_name = :name"),
+                          params={"name": APPLICATION_NAME}).one()[0]
+        assert cut >= 1
+        second_order = order_for(shop, user_id=shop.other_id)
+        with session_scope() as db:
+            enqueue(db, "order_confirmation", order_id=str(second_order.id))
+        wait_for(lambda: queued("order_confirmation") == [], "the job after the cut done")
+        assert worker.poll() is None  # the same process, its worker started again
+        with session_scope(readonly=True) as db:
+            assert db.get(SentMail, f"confirmation:{second_order.id}") is not None
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)

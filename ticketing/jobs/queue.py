@@ -39,6 +39,7 @@ TASK_MODULE = "ticketing.jobs.tasks"
 LOCAL_TASKS: dict[str, tuple[Callable[..., Any], tuple[float, ...]]] = {}
 # A worker's own pool: its LISTEN connection, one to fetch and finish jobs, one spare.
 WORKER_POOL_SIZE = 3
+APPLICATION_NAME = "ticketing-jobs"  # the workers' connections, as pg_stat_activity names them
 
 
 def conninfo(url: str | None = None) -> str:
@@ -55,7 +56,8 @@ def uses_queue(url: str | None = None) -> bool:
 @lru_cache(maxsize=None)
 def get_app(url: str | None = None) -> App:
     """The procrastinate app on the database at `url` (default: the settings' one)."""
-    connector = PsycopgConnector(conninfo=conninfo(url), min_size=1, max_size=WORKER_POOL_SIZE)
+    connector = PsycopgConnector(conninfo=conninfo(url), min_size=1, max_size=WORKER_POOL_SIZE,
+                                 kwargs={"application_name": APPLICATION_NAME})
     app = App(connector=connector)
     return importlib.import_module(TASK_MODULE).register(app)
 

@@ -18,6 +18,7 @@ from ticketing.settings import get_settings
 
 log = logging.getLogger(__name__)
 STALLED_BEATS = 3  # a worker silent for this many heartbeats is taken for dead
+RESTART_AFTER = 2.0  # seconds before a worker that stopped on an error starts again
 
 
 def _worker_options(**extra) -> dict:
@@ -57,17 +58,24 @@ async def _watch_stalled(app: App) -> None:
 
 
 async def run_jobs() -> None:
-    """Lifespan task of every app process: work the queue until cancelled."""
+    """Lifespan task of every app process: work the queue until cancelled. A worker that stops
+    on an error (the database restarted, its connections cut) starts again, so one outage never
+    leaves an app process without a worker."""
     if not uses_queue():
         await asyncio.gather(sweep_periodically(), retry_refunds_periodically())
         return
     app = get_app()
-    async with app.open_async():
-        watcher = asyncio.create_task(_watch_stalled(app))
+    while True:
         try:
-            await app.run_worker_async(**_worker_options())
-        finally:
-            watcher.cancel()
+            async with app.open_async():
+                watcher = asyncio.create_task(_watch_stalled(app))
+                try:
+                    await app.run_worker_async(**_worker_options())
+                finally:
+                    watcher.cancel()
+        except Exception:
+            log.exception("the job worker stopped; starting it again in %s s", RESTART_AFTER)
+        await asyncio.sleep(RESTART_AFTER)
 
 
 def run_pending_jobs() -> None:
