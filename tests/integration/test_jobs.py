@@ -30,8 +30,8 @@ from tests.payments_helpers import (
 )
 from ticketing.db import get_engine, lock_rows, session_scope
 from ticketing.jobs.queue import enqueue
-from ticketing.jobs.worker import run_pending_jobs
 from ticketing.jobs.tasks import RETRY
+from ticketing.jobs.worker import run_pending_jobs
 from ticketing.models import Event, JobFailure, Membership, Order, Refund, Role, User
 from ticketing.models.base import utcnow
 from ticketing.payments import intents, stripe_api

@@ -19,7 +19,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from procrastinate import App, PsycopgConnector, SyncPsycopgConnector
@@ -53,7 +53,7 @@ def uses_queue(url: str | None = None) -> bool:
     return get_engine(url).dialect.name == "postgresql"
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_app(url: str | None = None) -> App:
     """The procrastinate app on the database at `url` (default: the settings' one)."""
     connector = PsycopgConnector(conninfo=conninfo(url), min_size=1, max_size=WORKER_POOL_SIZE,

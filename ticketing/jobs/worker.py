@@ -11,6 +11,7 @@ import socket
 from concurrent.futures import ThreadPoolExecutor
 
 from procrastinate import App
+from procrastinate.exceptions import ConnectorException
 
 from ticketing.background import retry_refunds_periodically, sweep_periodically
 from ticketing.jobs.queue import get_app, uses_queue, wait_in_process_jobs
@@ -42,7 +43,7 @@ async def retry_stalled_jobs(app: App) -> int:
         try:
             await app.job_manager.retry_job(job)
             retried += 1
-        except Exception as exc:  # another worker retried it first
+        except ConnectorException as exc:  # another worker retried it first
             log.info("stalled job %s not retried here: %s", job.id, exc)
     return retried
 
