@@ -196,7 +196,7 @@ def test_a_job_that_fails_for_good_is_listed_for_owners_and_organizers_only(monk
     assert r.status_code == 200, r.text
     (failed,) = r.json()
     assert (failed["task"], failed["subject"], failed["attempts"]) == (
-        "order_confirmation", f"order {order.id}", RETRY.max_attempts + 1)
+        "order_confirmation", f"order {order.number}", RETRY.max_attempts + 1)
     assert "Connection" in failed["error"] or "refused" in failed["error"].lower()
     assert api.get(f"/orgs/{org_id}/jobs/failed", token=token_for(door.id)).status_code == 403
     assert api.get(f"/orgs/{org_id}/jobs/failed", token=token_for(stranger.id)).status_code == 404

@@ -13,7 +13,8 @@ log = logging.getLogger(__name__)
 
 
 def _organization_of(db, kwargs: dict[str, Any]) -> tuple[uuid.UUID | None, str]:
-    """The organization a job's arguments point at (through its order), and a short subject."""
+    """The organization a job's arguments point at (through its order), and a short subject
+    (the order's number, as the organizer knows it, when there is one)."""
     order_id, subject = None, ""
     if kwargs.get("order_id"):
         order_id, subject = uuid.UUID(str(kwargs["order_id"])), f"order {kwargs['order_id']}"
@@ -27,6 +28,8 @@ def _organization_of(db, kwargs: dict[str, Any]) -> tuple[uuid.UUID | None, str]
         subject = f"payment {kwargs['intent_id']}"
     order = db.get(Order, order_id) if order_id else None
     event = db.get(Event, order.event_id) if order else None
+    if order is not None:
+        subject = f"order {order.number}" + (f", {subject}" if not subject.startswith("order") else "")
     return (event.organization_id if event else None), subject
 
 
