@@ -56,7 +56,7 @@ print("RESULT", order.status, len(threads), sorted(set(threads)), len(mails), or
 def test_sqlite_runs_jobs_in_process_after_commit_and_mails_once(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.db'}", "PYTHONPATH": str(ROOT),
            "MAIL_OUTBOX_DIR": str(tmp_path / "outbox")}
-    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, check=False,
                           timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
     (line,) = [x for x in done.stdout.splitlines() if x.startswith("RESULT")]
