@@ -141,3 +141,46 @@ def test_a_worker_whose_database_connections_are_cut_starts_again_and_works_on()
                 worker.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
+
+
+def test_a_worker_started_before_its_database_is_up_keeps_trying_and_then_works():
+    import uuid
+
+    import psycopg
+
+    from tests.conftest import ADMIN_URL, migrate
+
+    name = f"tk_late_{uuid.uuid4().hex[:8]}"
+    url = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    log = ROOT / "artifacts" / f"job-worker-{name}.log"
+    log.parent.mkdir(exist_ok=True)
+    worker = subprocess.Popen([sys.executable, "-m", "ticketing.jobs.worker"], cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": url},
+                              stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(lambda: "starting it again" in log.read_text(errors="replace"), "the worker failing to connect")
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        migrate(url)
+        with session_scope(url=url) as db:  # a job whose order is gone: it runs, finds nothing, is done
+            enqueue(db, "order_confirmation", order_id=str(uuid.uuid4()))
+
+        def left() -> int:
+            with psycopg.connect(ADMIN_URL.rsplit("/", 1)[0] + f"/{name}") as conn:
+                return conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'order_confirmation'"
+                                    ).fetchone()[0]
+
+        wait_for(lambda: left() == 0, "the job done once the database is up")
+        assert worker.poll() is None  # the same process all along
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+        from ticketing.db import get_engine
+
+        get_engine(url).dispose()
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
