@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import attributes, configure_mappers, instrumentation
 from sqlmodel import Session, create_engine, select
 
+from ticketing.db_budget import BUSY_MESSAGE, is_transient, pool_shape
 from ticketing.services.errors import ServiceError
 from ticketing.settings import get_settings
 
@@ -60,8 +61,14 @@ def _make_engine(url: str) -> Engine:
     # `busy`): set once per connection, not by a statement in every transaction. No pre-ping:
     # it costs a round trip per request; a connection found dead fails that one request (503)
     # and SQLAlchemy then discards the pool's other connections to the same server.
+    # The pool is this worker's share of the deployment's connection budget, with no overflow:
+    # past it a request waits up to the pool timeout, then gets 503 `busy` (db_budget.py).
     timeout = f"-c lock_timeout={int(get_settings().lock_timeout_ms)}ms"
-    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=1800, connect_args={"options": timeout})
+    shape = pool_shape(url)
+    log.info("database pool: %d of a budget of %d (%s) for %d workers", shape.pool_size, shape.budget,
+             shape.source, shape.workers)
+    return create_engine(url, pool_size=shape.pool_size, max_overflow=0, pool_timeout=shape.timeout_s,
+                         pool_recycle=1800, connect_args={"options": timeout, "connect_timeout": 5})
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -92,18 +99,25 @@ def _run_after_commit(callbacks: list[Callable[[], Any]]) -> None:
             log.exception("after-commit callback failed")
 
 
+def busy_error() -> ServiceError:
+    """The retryable refusal of a transient database failure (503 in the API)."""
+    return ServiceError("busy", BUSY_MESSAGE)
+
+
 @contextmanager
 def _rolled_back_on_error(rollback: Callable[[], Any]) -> Iterator[None]:
-    """Roll back on any error; a lock timeout or deadlock becomes the retryable `busy`."""
+    """Roll back on any error; a transient failure (no pooled connection in time, connection
+    lost, lock timeout, deadlock...) becomes the retryable `busy`."""
     try:
         yield
-    except OperationalError as exc:
-        rollback()
-        if is_lock_error(exc):
-            raise ServiceError("busy", "The system is busy right now; please try again.") from exc
-        raise
-    except BaseException:
-        rollback()
+    except BaseException as exc:
+        try:
+            rollback()
+        except Exception as rollback_exc:  # the connection is gone: the server rolls it back
+            if not is_transient(rollback_exc):
+                raise
+        if isinstance(exc, Exception) and is_transient(exc):
+            raise busy_error() from exc
         raise
 
 
@@ -128,7 +142,8 @@ def connection_scope(*, url: str | None = None) -> Iterator[Connection]:
     """One transaction on a Core connection, for use cases that write no ORM objects: commit on
     success, roll back on error, then run after-commit hooks, like `session_scope` at about half
     its CPU (no Session, identity map or flush: what a door scan, the hottest write, spends)."""
-    conn = get_engine(url).connect()
+    with _rolled_back_on_error(lambda: None):
+        conn = get_engine(url).connect()
     # A Connection's `info` is its pooled DBAPI connection's and outlives this transaction:
     # what the transaction notes there (hooks, staged messages) is dropped with it.
     info = conn.info
@@ -160,26 +175,30 @@ class DriverTx:
 
 @contextmanager
 def busy_on_lock() -> Iterator[None]:
-    """A driver (psycopg) lock timeout, deadlock or serialization failure becomes the retryable
-    `busy`, as `is_lock_error` does for SQLAlchemy's errors."""
+    """A transient driver (psycopg) or SQLAlchemy failure (lock timeout, deadlock, serialization
+    failure, lost connection, no pooled connection in time) becomes the retryable `busy`."""
     try:
         yield
     except Exception as exc:
-        if getattr(exc, "sqlstate", None) in _LOCK_STATES:
-            raise ServiceError("busy", "The system is busy right now; please try again.") from exc
+        if is_transient(exc):
+            raise busy_error() from exc
         raise
 
 
 @contextmanager
 def _pooled_driver(engine: Engine) -> Iterator[Any]:
     """A pooled connection's proxy, given back to the pool afterwards, or thrown away if broken."""
-    pooled = engine.raw_connection()
+    with busy_on_lock():
+        pooled = engine.raw_connection()
     try:
         yield pooled
     finally:
         driver = pooled.driver_connection
         if driver.closed or driver.broken:
-            pooled.invalidate()  # a dead connection does not go back to the pool
+            # A dead connection does not go back to the pool; as SQLAlchemy does on a disconnect
+            # it sees itself, the pool's older connections are replaced at their next checkout
+            # (after a server restart they are all dead: one failed request, not one per connection).
+            engine.pool._invalidate(pooled)
         pooled.close()
 
 
@@ -201,7 +220,11 @@ def driver_scope(*, url: str | None = None) -> Iterator[DriverTx | Connection]:
                 tx.driver.commit()
         except BaseException:
             if not (tx.driver.closed or tx.driver.broken):
-                tx.driver.rollback()
+                try:
+                    tx.driver.rollback()
+                except Exception as rollback_exc:  # the connection is gone: so is the transaction
+                    if not is_transient(rollback_exc):
+                        raise
             raise
     _run_after_commit(tx.info.pop(_AFTER_COMMIT, []))
 
@@ -226,9 +249,10 @@ def autocommit_connection(url: str | None = None) -> Iterator[Any]:
         return
     with _pooled_driver(engine) as pooled:
         raw = pooled.driver_connection
-        raw.autocommit = True
         try:
-            yield raw
+            with busy_on_lock():
+                raw.autocommit = True
+                yield raw
         finally:
             if not (raw.closed or raw.broken):
                 raw.autocommit = False  # how the pool hands connections to transactions
@@ -325,7 +349,7 @@ def lock_rows(db: Session, model: type, ids: Sequence[Any], *, nowait: bool = Fa
         rows = list(db.exec(stmt, params={"ids": ordered}).all())
     except OperationalError as exc:
         if is_lock_error(exc):
-            raise ServiceError("busy", "The system is busy right now; please try again.") from exc
+            raise busy_error() from exc
         raise
     db.info.setdefault(LOCKED, {}).setdefault(model.__tablename__, set()).update(ordered)
     return rows

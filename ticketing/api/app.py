@@ -16,11 +16,14 @@ from ticketing.api import (
     dev,
     door,
     events,
+    health,
     orgs,
     sales,
     seating,
     webhooks,
 )
+from ticketing.api.admission import AdmissionGate
+from ticketing.api.openapi_doc import document_problems
 from ticketing.api.problems import install_problem_handlers
 from ticketing.jobs.worker import run_jobs
 from ticketing.settings import get_settings
@@ -42,14 +45,18 @@ def create_api() -> FastAPI:
     # Only big bodies (a scanner's offline ticket list) are worth compressing.
     api.add_middleware(GZipMiddleware, minimum_size=50_000)
 
+    # A stampede waits its turn at the door (no thread, no connection) rather than in the pool.
+    api.add_middleware(AdmissionGate, prefix=PREFIX)
     api.add_middleware(WorkerHeader)
 
     v1 = APIRouter(prefix=PREFIX)
     for module in (auth, orgs, events, catalog, sales, webhooks, seating, door):
         v1.include_router(module.router)
     api.include_router(v1)
+    api.include_router(health.router)
     if not get_settings().is_production:
         api.include_router(dev.router)
+    document_problems(api)
     return api
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import uuid
 from http import HTTPStatus
 from typing import Any
 
@@ -10,8 +13,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ticketing.db_budget import BUSY_MESSAGE, is_transient
 from ticketing.services.errors import ServiceError
 
+log = logging.getLogger(__name__)
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 PROBLEM_TYPE_BASE = "https://ticketing.example/problems/"
 
 
@@ -76,6 +82,16 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(exc.status_code, code, detail)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
-        # Logged by the server; the client gets no stack trace.
-        return problem(500, "internal_error", "Something went wrong on our side; nothing was changed.")
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # A database failure a retry may get past (pool exhausted, connection lost, server
+        # restarting) that no scope turned into `busy` yet: still a 503, never a 500.
+        if is_transient(exc):
+            return problem(503, "busy", BUSY_MESSAGE)
+        # A bug: logged with an id the client can quote; the client gets no stack trace.
+        given = request.headers.get("x-request-id", "")
+        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex  # never log raw input
+        log.error("internal error, request %s %s %s", request_id, request.method, request.url.path, exc_info=exc)
+        response = problem(500, "internal_error", "Something went wrong on our side; nothing was changed.",
+                           request_id=request_id)
+        response.headers["X-Request-ID"] = request_id
+        return response

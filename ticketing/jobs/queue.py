@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 TASK_MODULE = "ticketing.jobs.tasks"
 # name -> (function(**kwargs), retry delays in seconds): filled by TASK_MODULE on import.
 LOCAL_TASKS: dict[str, tuple[Callable[..., Any], tuple[float, ...]]] = {}
-# A worker's own pool: its LISTEN connection, one to fetch and finish jobs, one spare.
-WORKER_POOL_SIZE = 3
+# A worker's own pool: its LISTEN connection and one for fetching and finishing jobs (the jobs
+# themselves use the app's pool, inside the connection budget).
+WORKER_POOL_SIZE = 2
 APPLICATION_NAME = "ticketing-jobs"  # the workers' connections, as pg_stat_activity names them
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from typing import Any
@@ -17,7 +16,7 @@ from ticketing.services import catalog
 from ticketing.services.errors import ServiceError
 from ticketing.services.sales import availability, holds
 from ticketing.state.auth import AuthState
-from ticketing.state.calls import in_transaction
+from ticketing.state.calls import in_transaction, off_loop
 from ticketing.state.live import LiveEventMixin, register_view
 
 
@@ -90,7 +89,7 @@ class EventPageState(LiveEventMixin, rx.State):
         try:
             # A transaction of its own (nothing else is written with the hold): on PostgreSQL
             # a hold on the claim counters is then one statement (docs/decisions.md).
-            hold, _lines = await asyncio.to_thread(
+            hold, _lines = await off_loop(
                 lambda: holds.place_hold(event_id=event_id, user_id=user_id, items=items, now=utcnow())
             )
         except ServiceError as exc:

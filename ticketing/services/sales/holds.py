@@ -141,7 +141,7 @@ def place_hold(
                     granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities,
                                                  now=now, asynchronous=True, token_version=token_version)
     except ServiceError as exc:
-        if token_version is not None and exc.code != "invalid_token":
+        if token_version is not None and exc.code not in ("invalid_token", "busy"):
             check_token_version(user_id, token_version)
         raise
     if isinstance(granted, _Granted):
