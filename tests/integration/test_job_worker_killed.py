@@ -184,3 +184,20 @@ def test_a_worker_started_before_its_database_is_up_keeps_trying_and_then_works(
         get_engine(url).dispose()
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_with_jobs_in_app_off_an_app_process_runs_no_worker_and_jobs_wait_for_one(monkeypatch):
+    import dataclasses
+
+    from ticketing.jobs import worker as worker_module
+    from ticketing.settings import get_settings
+
+    monkeypatch.setattr(worker_module, "get_settings",
+                        lambda: dataclasses.replace(get_settings(), jobs_in_app=False))
+    shop = make_shop(price_minor=0)
+    order = order_for(shop)
+    with session_scope() as db:
+        enqueue(db, "order_confirmation", order_id=str(order.id))
+    # The lifespan task returns at once instead of working the queue: the job is still there.
+    asyncio.run(asyncio.wait_for(worker_module.run_jobs(), timeout=60))
+    assert [j["status"] for j in queued("order_confirmation")] == ["todo"]

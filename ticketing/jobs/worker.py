@@ -58,12 +58,16 @@ async def _watch_stalled(app: App) -> None:
         await asyncio.sleep(get_settings().job_heartbeat_seconds)
 
 
-async def run_jobs() -> None:
-    """Lifespan task of every app process: work the queue until cancelled. A worker that stops
-    on an error (the database restarted, its connections cut) starts again, so one outage never
-    leaves an app process without a worker."""
+async def run_jobs(*, standalone: bool = False) -> None:
+    """Lifespan task of every app process (unless JOBS_IN_APP is false; `standalone`: the worker
+    process of its own): work the queue until cancelled. A worker that stops on an error (the
+    database restarted, its connections cut) starts again, so one outage never leaves a process
+    without a worker."""
     if not uses_queue():
         await asyncio.gather(sweep_periodically(), retry_refunds_periodically())
+        return
+    if not (standalone or get_settings().jobs_in_app):
+        log.info("JOBS_IN_APP is false: this process queues jobs, separate workers run them")
         return
     app = get_app()
     while True:
@@ -101,7 +105,7 @@ def main() -> None:
     """A worker process of its own (besides or instead of the app processes' workers)."""
     argparse.ArgumentParser(description=main.__doc__).parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(run_jobs())
+    asyncio.run(run_jobs(standalone=True))
 
 
 if __name__ == "__main__":
