@@ -29,6 +29,11 @@ def _compare_type(context, inspected_column, metadata_column, inspected_type, me
     return None  # the default comparison
 
 
+def _include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """procrastinate's tables (the job queue, applied by 0013_jobs) are not models."""
+    return not (type_ == "table" and name and name.startswith("procrastinate_"))
+
+
 def _url() -> str:
     url = config.attributes.get("database_url") or get_settings().database_url
     if url.startswith("sqlite:///"):
@@ -39,7 +44,7 @@ def _url() -> str:
 def run_migrations_offline() -> None:
     context.configure(
         url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True,
-        compare_type=_compare_type,
+        compare_type=_compare_type, include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -53,6 +58,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=_compare_type,
+            include_object=_include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

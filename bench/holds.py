@@ -30,11 +30,13 @@ import argparse
 import http.client
 import multiprocessing as mp
 import os
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -50,7 +52,11 @@ from procstat import children, cpu_seconds  # noqa: E402  (bench/ is on the path
 ADMIN_URL = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 LAYERS = ("raw-sql", "raw-sql-sync", "raw-sql-record", "service", "api")
 RAW_LAYERS = ("raw-sql", "raw-sql-sync", "raw-sql-record")
-WORKLOADS = (("hot", "hold"), ("spread", "hold"), ("hot", "hold+checkout"), ("spread", "hold+checkout"))
+WORKLOADS = (("hot", "hold"), ("spread", "hold"), ("hot", "hold+checkout"), ("spread", "hold+checkout"),
+             ("hot", "hold+free-checkout"))
+# The free checkout runs on the service layer twice: as the request does now (its confirmation
+# queued as a job) and as it did before the job queue (mail with QR codes written in the request).
+FREE_LAYERS = ("service", "service+mail")
 PRICE_MINOR = 2500  # a paid ticket: checkout leaves a pending order holding its places
 HOT_CAPACITY = 10_000_000  # the measured rounds never run out of places
 SELLOUT_SECONDS = 15.0  # at most; each client stops at its first `insufficient_capacity`
@@ -85,7 +91,8 @@ def insert_users(n: int) -> list[str]:
     return ids
 
 
-def make_event(owner_id: uuid.UUID, org_id: uuid.UUID, *, hot_capacity: int, spread: int) -> dict[str, Any]:
+def make_event(owner_id: uuid.UUID, org_id: uuid.UUID, *, hot_capacity: int, spread: int,
+               price_minor: int = PRICE_MINOR) -> dict[str, Any]:
     """A published event: one hot session with its ticket type, `spread` more with one each."""
     from datetime import timedelta
 
@@ -103,7 +110,7 @@ def make_event(owner_id: uuid.UUID, org_id: uuid.UUID, *, hot_capacity: int, spr
             s = EventSession(event_id=event.id, name=f"S{i}", starts_at=now + timedelta(days=30 + i),
                              ends_at=now + timedelta(days=30 + i, hours=2),
                              capacity=hot_capacity if i == 0 else 1_000_000, created_at=now)
-            t = TicketType(event_id=event.id, name=f"T{i}", price_minor=PRICE_MINOR, currency="EUR", created_at=now)
+            t = TicketType(event_id=event.id, name=f"T{i}", price_minor=price_minor, currency="EUR", created_at=now)
             db.add_all([s, t])
             db.flush()
             db.add(TicketTypeSession(ticket_type_id=t.id, session_id=s.id))
@@ -243,7 +250,8 @@ class Bench:
             self.raw.commit()
             return {"layer": layer, "flow": flow, "event_id": None, "targets": targets[shape], "check": targets[shape],
                     "live_holds": live_holds}
-        ev = make_event(self.owner_id, self.org_id, hot_capacity=capacity, spread=spread)
+        ev = make_event(self.owner_id, self.org_id, hot_capacity=capacity, spread=spread,
+                        price_minor=0 if flow == "hold+free-checkout" else PRICE_MINOR)
         # The catalog grows by 51 sessions per round from an empty database, faster than
         # autovacuum re-analyzes it: statements prepared on the empty tables would keep plans
         # that scan them whole (every session, ticket type and inclusion) for the whole run. A
@@ -343,15 +351,25 @@ def run(bench: Bench, args: argparse.Namespace, layers: list[str]) -> None:
     for shape, flow in WORKLOADS:
         if args.workloads != "all" and f"{shape}-{flow.replace('hold+', '')}" not in wanted:
             continue
+        free = flow == "hold+free-checkout"
+        here = [x for x in FREE_LAYERS if "service" in layers] if free else layers
+        if not here:
+            continue
+        if free:  # its own warm-up: QR rendering and mail composing import lazily
+            for layer in here:
+                bench.run_round(bench.job(layer, flow, "hot", HOT_CAPACITY, spread=0), seconds=0.5, seed="warm-up")
+            drain_jobs(quiet=True)
         for n in counts:
-            rows: dict[str, list[dict[str, Any]]] = {layer: [] for layer in layers}
+            rows: dict[str, list[dict[str, Any]]] = {layer: [] for layer in here}
             for rnd in range(args.rounds):
-                for layer in layers:
+                for layer in here:
                     live = args.live_holds if shape == "hot" else 0
                     job = bench.job(layer, flow, shape, HOT_CAPACITY, live_holds=live)
                     rows[layer].append(bench.run_round(job, seconds=args.seconds, seed=f"{shape}/{flow}/{rnd}",
                                                        clients=n))
             print_rows(f"{shape} {flow}" + (f" c={n}" if len(counts) > 1 else ""), rows)
+            if free:
+                drain_jobs()
     if args.sellout:
         # Everyone races for a small capacity until refused: exactly `capacity` winners.
         rows = {layer: [] for layer in layers}
@@ -361,6 +379,26 @@ def run(bench: Bench, args: argparse.Namespace, layers: list[str]) -> None:
             out["other"]["winners"] = out["ok"]
             rows[layer].append(out)
         print_rows(f"sell-out {args.sellout}", rows)
+
+
+def drain_jobs(quiet: bool = False) -> None:
+    """Run the confirmation jobs the free checkouts queued, here, and print their CPU per mail:
+    the work moved out of the request (not gone), done by a job worker after commit."""
+    import psycopg
+
+    from ticketing.jobs.worker import run_pending_jobs
+
+    def queued() -> int:
+        with psycopg.connect(os.environ["BENCH_PSYCOPG_URL"]) as conn:
+            return conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'").fetchone()[0]
+
+    n = queued()
+    started = time.process_time()
+    run_pending_jobs()
+    spent = time.process_time() - started
+    if not quiet and n:
+        print(f"{'  (jobs after the rounds)':<26} {'worker':<12} {n:8d} confirmation jobs run by one worker: "
+              f"{spent / n * 1000:.2f} ms CPU per mail (worker process only)", flush=True)
 
 
 def client_counts(spec: str) -> list[int]:
@@ -385,7 +423,9 @@ def main() -> int:
                     help="API server worker processes (default 4, as the README's production-like run)")
     ap.add_argument("--layers", default=",".join(LAYERS), help="subset of " + ",".join(LAYERS))
     ap.add_argument("--workloads", default="all", help="all, or a subset of hot-hold,spread-hold,hot-checkout,"
-                                                       "spread-checkout")
+                                                       "spread-checkout,hot-free-checkout (service layer only: "
+                                                       "its confirmation queued, and written in the request "
+                                                       "as before the job queue, side by side)")
     ap.add_argument("--sellout", type=int, default=200, help="capacity of the sell-out round, 0 to skip")
     ap.add_argument("--live-holds", type=int, default=0,
                     help="places of the hot session already held by others at the start of each round")
@@ -406,6 +446,9 @@ def main() -> int:
     os.environ.setdefault("JWT_SECRET", "bench-" + uuid.uuid4().hex)
     os.environ.pop("REDIS_URL", None)  # in-process bus: the publish step still runs, no Redis needed
     os.environ["TICKETING_ENV"] = "development"  # placeholder secrets are fine on a bench
+    os.environ.pop("SMTP_HOST", None)  # free checkouts' mails go to a scratch outbox, removed at the end
+    outbox_dir = tempfile.mkdtemp(prefix="tk-bench-outbox-")
+    os.environ["MAIL_OUTBOX_DIR"] = outbox_dir
 
     import psycopg
     from holds_clients import client_main
@@ -475,6 +518,7 @@ def main() -> int:
             if server_proc is not None:
                 stop_process(server_proc)
         admin(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        shutil.rmtree(outbox_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

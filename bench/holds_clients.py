@@ -95,18 +95,28 @@ class Client:
                 " WHERE id = %(id)s", {"place": place_id, "id": hold_id})
         return "ok"
 
-    def service_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str) -> str:
+    def service_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str,
+                   inline_mail: bool = False) -> str:
+        """`inline_mail` (layer service+mail): a free order's confirmation is rendered and written
+        in the request after commit, as POST /checkout did before the job queue; otherwise it is
+        queued as a job in the checkout's transaction, as POST /checkout does now."""
         from ticketing.db import session_scope
+        from ticketing.jobs.queue import enqueue
         from ticketing.models.base import utcnow
+        from ticketing.notifications import order_mail
         from ticketing.services.errors import ServiceError
         from ticketing.services.sales import holds, orders
 
         try:
             # What POST /holds runs (without an Idempotency-Key): a transaction of its own.
             hold, _ = holds.place_hold(event_id=event_id, user_id=user_id, items=[(type_id, 1)], now=utcnow())
-            if flow == "hold+checkout":
+            if flow in ("hold+checkout", "hold+free-checkout"):
                 with session_scope() as db:
-                    orders.checkout(db=db, hold_id=hold.id, user_id=user_id, attendees=None, now=utcnow())
+                    order = orders.checkout(db=db, hold_id=hold.id, user_id=user_id, attendees=None, now=utcnow())
+                    if order.status == "confirmed" and not inline_mail:
+                        enqueue(db, "order_confirmation", order_id=str(order.id))
+                if order.status == "confirmed" and inline_mail:
+                    order_mail.send_confirmation(order.id)
         except ServiceError as exc:
             return exc.code
         return "ok"
@@ -168,8 +178,11 @@ class Client:
                 if user_id is None:
                     outcomes["users_exhausted"] += 1
                     break
-                op = self.service_op if layer == "service" else self.api_op
-                outcome = op(event_id, uuid.UUID(target), user_id, flow)
+                if layer.startswith("service"):
+                    outcome = self.service_op(event_id, uuid.UUID(target), user_id, flow,
+                                              inline_mail=layer == "service+mail")
+                else:
+                    outcome = self.api_op(event_id, uuid.UUID(target), user_id, flow)
             elapsed = time.perf_counter() - began
             outcomes[outcome] += 1
             if outcome == "ok":

@@ -88,7 +88,9 @@ def clean_tables(database: str):
 
     from ticketing.db import get_engine
 
-    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    # The job queue's jobs too (procrastinate's tables, made by migration 0013_jobs).
+    names = ", ".join([*(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables),
+                       "procrastinate_jobs", "procrastinate_periodic_defers", "procrastinate_events"])
     # The browser journeys' app keeps sweeping expired holds in the background; a TRUNCATE can
     # deadlock with one of its transactions (PostgreSQL then aborts one of the two): try again.
     for attempt in range(5):

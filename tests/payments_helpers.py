@@ -19,6 +19,7 @@ from sqlalchemy import update
 
 from tests.builders import make_buyers, make_event, make_session, make_ticket_type
 from tests.factories import make_org
+from tests.jobs_helpers import settle_jobs
 from tests.stripe_server import tokenize_card
 from ticketing.db import session_scope
 from ticketing.models import Order, PlaceClaim
@@ -105,7 +106,9 @@ def stripe_event(event_type: str, obj: dict, event_id: str | None = None) -> dic
 
 
 def outbox(to: str | None = None) -> list[Message]:
-    """Messages written to this run's outbox (to one address when given), oldest first."""
+    """Messages written to this run's outbox (to one address when given), oldest first, once
+    the jobs due (mails are sent by jobs after commit) have run."""
+    settle_jobs()
     paths = sorted(Path(get_settings().outbox_dir).glob("*.eml"))
     out = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in paths]
     return [m for m in out if to is None or m["To"] == to]

@@ -1,4 +1,5 @@
-"""Periodic work each backend worker runs as a lifespan task."""
+"""Periodic work of an app process on the embedded SQLite default (jobs/worker.py runs it there;
+on PostgreSQL the sweeper and the refund pass are procrastinate periodic jobs: jobs/tasks.py)."""
 
 from __future__ import annotations
 

@@ -85,6 +85,11 @@ class Settings:
     smtp_starttls: bool = True
     mail_from: str = "Ticketing <tickets@localhost>"
     outbox_dir: str = str(PROJECT_ROOT / "data" / "outbox")
+    # Job workers beat this often; a job whose worker missed 3 beats (it died) is run again.
+    job_heartbeat_seconds: float = 10.0
+    # Each app process works the job queue; false: only `python -m ticketing.jobs.worker` does
+    # (a small database server, or workers on machines of their own). PostgreSQL only.
+    jobs_in_app: bool = True
 
     @property
     def is_development(self) -> bool:
@@ -181,6 +186,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         smtp_starttls=(env.get("SMTP_STARTTLS") or "true").lower() not in {"0", "false", "no"},
         mail_from=env.get("MAIL_FROM") or defaults.mail_from,
         outbox_dir=env.get("MAIL_OUTBOX_DIR") or defaults.outbox_dir,
+        job_heartbeat_seconds=float(env.get("JOB_HEARTBEAT_SECONDS") or defaults.job_heartbeat_seconds),
+        jobs_in_app=(env.get("JOBS_IN_APP") or "true").lower() not in {"0", "false", "no"},
     )
     settings.check()
     return settings

@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from ticketing.api import app as api_app
-from ticketing.background import retry_refunds_periodically, sweep_periodically
 from ticketing.components.page_leave import page_leave_guard
+from ticketing.jobs.worker import run_jobs
 from ticketing.components.seat_map import early_fetch
 from ticketing.pages.auth import login_page, register_page
 from ticketing.pages.broker import inventory_page, orders_page, suppliers_page
@@ -125,6 +125,5 @@ app.add_page(new_org_page, route="/orgs/new", title="New organization — Ticket
 
 bind_app(app)
 app.register_lifespan_task(hub.run)
-app.register_lifespan_task(sweep_periodically)
-app.register_lifespan_task(retry_refunds_periodically)
+app.register_lifespan_task(run_jobs)  # the job worker: mails, refunds, the sweeper (ticketing/jobs/)
 app.register_lifespan_task(seat_fanout.run)

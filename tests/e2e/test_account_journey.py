@@ -7,8 +7,11 @@ import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import select
 
 from tests.e2e.conftest import snapshot
+from ticketing.db import session_scope
+from ticketing.models import JobFailure, Membership, User
 
 pytestmark = pytest.mark.e2e
 
@@ -53,6 +56,18 @@ def test_register_create_org_sign_out_and_back_in(page: Page, viewport: str):
     page.locator("#sign-in-submit").click()
     expect(page).to_have_url(re.compile(r"/orgs/?$"))
     expect(page.locator("#org-title")).to_have_text("Riverside Arts")
+    expect(page.locator("#failed-jobs")).to_have_count(0)
+
+    # A mail that failed for good (its job gave up) is shown to the organization's owner.
+    with session_scope() as db:
+        org_id = db.exec(select(Membership.organization_id).join(User, User.id == Membership.user_id)
+                         .where(User.email == email)).one()
+        db.add(JobFailure(organization_id=org_id, task="order_confirmation", subject="order 1234",
+                          attempts=7, error="SMTPServerDisconnected: Connection unexpectedly closed"))
+    page.goto("/orgs")
+    expect(page.locator("#failed-jobs")).to_contain_text("Order confirmation mail")
+    expect(page.locator("#failed-jobs")).to_contain_text("SMTPServerDisconnected")
+    snapshot(page, f"org-failed-jobs-{viewport}")
 
 
 def test_wrong_password_shows_a_clear_message(page: Page, viewport: str, api):

@@ -21,6 +21,7 @@ from tests.payments_helpers import (
 )
 from tests.stripe_server import tokenize_card
 from ticketing.db import session_scope
+from ticketing.jobs.worker import run_pending_jobs
 from ticketing.models import Order, Payment, Refund
 from ticketing.models.base import utcnow
 from ticketing.notifications import order_mail
@@ -92,6 +93,7 @@ def test_partial_cancellation_refunds_through_stripe_less_the_fee():
         done, refund = refunds.cancel_order_with_refund(db=db, order_id=order.id, user_id=shop.buyer_id,
                                                         ticket_ids=tickets[:1], now=utcnow())
     assert (done.refund_minor, done.fee_minor) == (2250, 250)
+    run_pending_jobs()  # the refund is a job queued with the cancellation
     with session_scope(readonly=True) as db:
         stored = db.get(Refund, refund.id)
     assert (stored.status, stored.amount_minor, stored.reason) == ("succeeded", 2250, "cancellation")
@@ -108,6 +110,7 @@ def test_cancelling_an_unpaid_order_makes_its_intent_unpayable():
         _done, refund = refunds.cancel_order_with_refund(db=db, order_id=order.id, user_id=shop.buyer_id,
                                                          ticket_ids=None, now=utcnow())
     assert refund is None
+    run_pending_jobs()
     assert stripe_api.retrieve_intent(start.payment_intent_id)[0].status == "canceled"
 
 
@@ -122,6 +125,7 @@ def test_a_second_payment_of_a_paid_order_is_refunded():
     pay_at_stripe_only(order, intent_id=facts.id)
     paid_again = dataclasses.replace(stripe_api.retrieve_intent(facts.id)[0])
     assert intents.apply_facts(paid_again).outcome == "refund_duplicate"
+    run_pending_jobs()
     with session_scope(readonly=True) as db:
         (refund,) = db.exec(select(Refund).where(Refund.order_id == order.id)).all()
         assert db.get(Order, order.id).payment_intent_id == first

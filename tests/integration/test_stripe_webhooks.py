@@ -25,6 +25,7 @@ from tests.payments_helpers import (
 )
 from tests.services import port_open
 from ticketing.db import session_scope
+from ticketing.jobs.worker import run_pending_jobs
 from ticketing.models import (
     EventSession,
     Order,
@@ -163,6 +164,7 @@ def test_late_payment_whose_places_are_gone_is_refunded_and_the_buyer_told(clien
     r = post(client, intent_event("succeeded", intent_id))
     assert r.json()["outcome"] == "refund_late_payment"
     assert load_order(order.id).status == "expired" and sold(shop.session_id) == 0
+    run_pending_jobs()  # the refund and the notice are jobs queued with the webhook's change
     with session_scope(readonly=True) as db:
         (refund,) = db.exec(select(Refund).where(Refund.order_id == order.id)).all()
         buyer = db.get(User, shop.buyer_id)

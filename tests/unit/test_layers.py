@@ -11,13 +11,15 @@ ROOT = Path(ticketing.__file__).parent
 # Layers a module may not import from, by the package it lives in.
 FORBIDDEN = {
     "ticketing.services": ("ticketing.realtime", "ticketing.state", "ticketing.pages", "ticketing.api",
-                           "ticketing.payments", "ticketing.notifications", "ticketing.components"),
+                           "ticketing.payments", "ticketing.notifications", "ticketing.components", "ticketing.jobs"),
     "ticketing.models": ("ticketing.services", "ticketing.realtime", "ticketing.state", "ticketing.pages",
                          "ticketing.api", "ticketing.payments", "ticketing.notifications"),
     "ticketing.realtime": ("ticketing.state", "ticketing.pages", "ticketing.api"),
     "ticketing.payments": ("ticketing.state", "ticketing.pages", "ticketing.api", "ticketing.realtime"),
     "ticketing.notifications": ("ticketing.state", "ticketing.pages", "ticketing.api", "ticketing.realtime",
-                                "ticketing.payments"),
+                                "ticketing.payments", "ticketing.jobs"),
+    "ticketing.jobs": ("ticketing.state", "ticketing.pages", "ticketing.api", "ticketing.realtime",
+                       "ticketing.components"),
     "ticketing.state": ("ticketing.pages", "ticketing.api"),
     "ticketing.components": ("ticketing.db", "ticketing.api"),
 }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
@@ -25,6 +28,7 @@ from ticketing.api.admission import AdmissionGate
 from ticketing.api.guards import BodyLimit, SecurityHeaders
 from ticketing.api.openapi_doc import document_problems
 from ticketing.api.problems import install_problem_handlers
+from ticketing.jobs.worker import run_jobs
 from ticketing.settings import get_settings
 
 PREFIX = "/api/v1"
@@ -38,6 +42,7 @@ def create_api() -> FastAPI:
         openapi_url=f"{PREFIX}/openapi.json",
         docs_url=f"{PREFIX}/docs",
         redoc_url=None,
+        lifespan=_job_worker,
     )
     install_problem_handlers(api)
     # Only big bodies (a scanner's offline ticket list) are worth compressing.
@@ -59,6 +64,19 @@ def create_api() -> FastAPI:
         api.include_router(dev.router)
     document_problems(api)
     return api
+
+
+@contextlib.asynccontextmanager
+async def _job_worker(_api: FastAPI) -> AsyncIterator[None]:
+    """Served alone (uvicorn, granian), each API process works the job queue too. Mounted in
+    the Reflex app, this lifespan does not run: the app's own lifespan task does it."""
+    task = asyncio.create_task(run_jobs())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 class WorkerHeader:

@@ -7,11 +7,12 @@ import uuid
 from fastapi import APIRouter, Depends
 
 from ticketing.api.deps import current_user_id
-from ticketing.api.schemas import MemberIn, MemberOut, OrganizationIn, OrganizationOut
+from ticketing.api.schemas import FailedJobOut, MemberIn, MemberOut, OrganizationIn, OrganizationOut
 from ticketing.db import session_scope
 from ticketing.models import User
 from ticketing.models.base import utcnow
 from ticketing.services.accounts import organizations
+from ticketing.services.reporting.failed_jobs import list_failed_jobs
 
 router = APIRouter(prefix="/orgs", tags=["organizations"])
 
@@ -56,4 +57,16 @@ def list_members(org_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id
         return [
             MemberOut(user_id=u.id, email=u.email, name=u.name, role=r.value, organization_id=org_id)
             for u, r in organizations.list_members(db=db, user_id=user_id, organization_id=org_id)
+        ]
+
+
+@router.get("/{org_id}/jobs/failed", response_model=list[FailedJobOut])
+def failed_jobs(org_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)) -> list[FailedJobOut]:
+    """Jobs of the organization that failed for good (mails, refunds), newest first: owners and
+    organizers only (403 `forbidden` for door staff, 404 for anyone else)."""
+    with session_scope(readonly=True) as db:
+        return [
+            FailedJobOut(id=f.id, task=f.task, subject=f.subject, attempts=f.attempts, error=f.error,
+                         failed_at=f.failed_at.isoformat())
+            for f in list_failed_jobs(db=db, user_id=user_id, organization_id=org_id)
         ]

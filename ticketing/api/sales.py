@@ -32,9 +32,9 @@ from ticketing.api.sales_schemas import (
     orders_out,
     ticket_with_sessions,
 )
-from ticketing.db import on_commit, session_scope
+from ticketing.db import session_scope
+from ticketing.jobs.queue import enqueue
 from ticketing.models.base import utcnow
-from ticketing.notifications import order_mail
 from ticketing.payments import intents, refunds
 from ticketing.services.accounts import accounts
 from ticketing.services.errors import ServiceError
@@ -155,9 +155,8 @@ def checkout(
         held_prices = {i.ticket_type_id: i.unit_price_minor for i in holds.hold_items(db=db, hold_id=hold_id)}
         attendees = [ticket_holders.Attendee(name=a.name, email=a.email) for a in body.attendees or []]
         order = orders.checkout(db=db, hold_id=hold_id, user_id=user_id, attendees=attendees or None, now=now)
-        if order.status == "confirmed":  # free: no payment, so the tickets are mailed now
-            order_id = order.id
-            on_commit(db, lambda: order_mail.send_confirmation(order_id))
+        if order.status == "confirmed":  # free: no payment, so the tickets are mailed now (a job)
+            enqueue(db, "order_confirmation", order_id=str(order.id))
         out = orders_out(db, [order], now)[0]
         changed = any(i.unit_price != fmt(held_prices[i.ticket_type_id], out.currency) for i in out.items)
         return CheckoutOut(**out.model_dump(), price_changed=changed).model_dump(mode="json")
@@ -227,5 +226,5 @@ def transfer_ticket(ticket_id: uuid.UUID, body: TransferIn, user_id: uuid.UUID =
     with session_scope() as db:
         ticket = ticket_holders.transfer_ticket(db=db, ticket_id=ticket_id, user_id=user_id, name=body.name,
                                                 email=body.email, now=utcnow())
-        on_commit(db, lambda: order_mail.send_transferred_ticket(ticket_id))
+        enqueue(db, "transferred_ticket", ticket_id=str(ticket_id), code_version=ticket.code_version)
         return ticket_with_sessions(db, ticket)

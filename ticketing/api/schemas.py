@@ -87,3 +87,14 @@ class MemberOut(BaseModel):
     name: str
     role: str
     organization_id: uuid.UUID
+
+
+class FailedJobOut(BaseModel):
+    """A job that failed for good: what it was for, how often it was tried, the last error."""
+
+    id: uuid.UUID
+    task: str
+    subject: str
+    attempts: int
+    error: str
+    failed_at: str

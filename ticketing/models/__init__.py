@@ -25,6 +25,7 @@ from ticketing.models.catalog import (
     TicketTypeSession,
 )
 from ticketing.models.checkins import CheckIn, CheckInConflict, Scan
+from ticketing.models.jobs import JobFailure, SentMail
 from ticketing.models.payments import (
     Payment,
     PaymentStatus,
@@ -71,6 +72,8 @@ __all__ = [
     # seating
     "EventSeat", "HoldReason", "HoldSeat", "Ownership", "PriceLevel", "Seat", "SeatedSession", "SeatStatus",
     "SeatType", "TicketSeat", "Venue",
+    # jobs
+    "JobFailure", "SentMail",
     # scheduling
     "Room", "Schedule", "ScheduleOccurrence",
     # broker mode

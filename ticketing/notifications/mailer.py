@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 import ssl
@@ -16,11 +17,17 @@ from ticketing.settings import get_settings
 log = logging.getLogger(__name__)
 
 
-def send(message: EmailMessage) -> str:
-    """Deliver the message; returns where it went ("smtp" or the outbox file's path)."""
+def send(message: EmailMessage, *, key: str | None = None) -> str:
+    """Deliver the message; returns where it went ("smtp" or the outbox file's path).
+
+    `key` names the mail's purpose (jobs send each purpose once): the same key gives the same
+    Message-ID and, in the outbox, the same file, so a mail sent again after a crash stays one."""
     settings = get_settings()
     if "From" not in message:
         message["From"] = settings.mail_from
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16] if key else None
+    if digest and "Message-ID" not in message:
+        message["Message-ID"] = f"<{digest}@ticketing>"
     if settings.smtp_host:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
             if settings.smtp_starttls:
@@ -31,7 +38,8 @@ def send(message: EmailMessage) -> str:
         return "smtp"
     outbox = Path(settings.outbox_dir)
     outbox.mkdir(parents=True, exist_ok=True)
-    path = outbox / f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+    earlier = sorted(outbox.glob(f"*-{digest}.eml")) if digest else []
+    path = earlier[0] if earlier else outbox / f"{utcnow():%Y%m%dT%H%M%S}-{digest or uuid.uuid4().hex[:8]}.eml"
     path.write_bytes(bytes(message))
     log.info("mail to %s written to %s", message["To"], path)
     return str(path)

@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 
 
 def send_confirmation(order_id: uuid.UUID) -> str:
+    """Send the buyer's confirmation now (jobs send it once per order: jobs/tasks.py)."""
+    return send(confirmation_message(order_id))
+
+
+def confirmation_message(order_id: uuid.UUID) -> EmailMessage:
     """The buyer's confirmation: order summary, each ticket with its QR code, an .ics file."""
     with session_scope(readonly=True) as db:
         now = utcnow()
@@ -62,10 +67,15 @@ def send_confirmation(order_id: uuid.UUID) -> str:
         html_part.add_related(qr_png(t.ticket.code), maintype="image", subtype="png", cid=cid,
                               filename=f"ticket-{t.ticket.id}.png")
     msg.add_attachment(ics.encode("utf-8"), maintype="text", subtype="calendar", filename=f"{o.number}.ics")
-    return send(msg)
+    return msg
 
 
 def send_payment_refunded(order_id: uuid.UUID, outcome: str) -> str:
+    """Send the refund notice now (jobs send it once: jobs/tasks.py)."""
+    return send(payment_refunded_message(order_id, outcome))
+
+
+def payment_refunded_message(order_id: uuid.UUID, outcome: str) -> EmailMessage:
     """Tell the buyer a payment that could not be kept was refunded in full."""
     with session_scope(readonly=True) as db:
         order = order_view(db=db, order_id=order_id, user_id=_buyer(db, order_id), now=utcnow())
@@ -76,7 +86,7 @@ def send_payment_refunded(order_id: uuid.UUID, outcome: str) -> str:
     msg.set_content(f"Hello {buyer.name},\n\n{refund_message(outcome)}\n\nThe refund of "
                     f"{money(order.order.total_minor, order.order.currency)} reaches your card within a few days.\n"
                     f"You can choose tickets again at {get_settings().app_url}/events/{order.event.id}\n")
-    return send(msg)
+    return msg
 
 
 def _buyer(db, order_id: uuid.UUID) -> uuid.UUID:
@@ -86,6 +96,11 @@ def _buyer(db, order_id: uuid.UUID) -> uuid.UUID:
 
 
 def send_transferred_ticket(ticket_id: uuid.UUID) -> str:
+    """Send the new holder their ticket now (jobs send it once per code: jobs/tasks.py)."""
+    return send(transferred_ticket_message(ticket_id))
+
+
+def transferred_ticket_message(ticket_id: uuid.UUID) -> EmailMessage:
     """Give the new holder their ticket: its new code as a QR code and the sessions it admits to."""
     from ticketing.models import Ticket
 
@@ -103,4 +118,4 @@ def send_transferred_ticket(ticket_id: uuid.UUID) -> str:
                     f"{line.type_name}: {sessions}\nLocation: {e.location}\nTicket code: {line.ticket.code}\n\n"
                     "Show the attached QR code at the door.\n")
     msg.add_attachment(qr_png(line.ticket.code), maintype="image", subtype="png", filename="ticket.png")
-    return send(msg)
+    return msg

@@ -48,6 +48,27 @@ def _event_row(e: rx.Var[dict]) -> rx.Component:
     )
 
 
+def _failed_job_row(f: rx.Var[dict]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(f["what"], weight="medium"), rx.text(f["subject"], size="1", color=rx.color("gray", 11))),
+        rx.table.cell(rx.text(f["error"], size="1"), rx.text("Tried ", f["attempts"], " times, last ", f["when"],
+                                                             size="1", color=rx.color("gray", 11))),
+    )
+
+
+def _failed_jobs_card() -> rx.Component:
+    """Mails and refunds that failed for good (after retries for about two minutes)."""
+    return card(
+        rx.heading("Needs attention: failed mails and refunds", size="4", as_="h2", margin_bottom="0.5rem"),
+        rx.table.root(
+            rx.table.header(rx.table.row(rx.table.column_header_cell("What"), rx.table.column_header_cell("Error"))),
+            rx.table.body(rx.foreach(OrgState.failed_jobs, _failed_job_row)),
+            width="100%",
+        ),
+        id="failed-jobs",
+    )
+
+
 def _add_member_form() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -106,6 +127,7 @@ def orgs_page() -> rx.Component:
                 width="100%",
             ),
         ),
+        rx.cond(OrgState.failed_jobs.length() > 0, _failed_jobs_card()),
         rx.cond(AuthState.current_org["role"] == "owner", card(_add_member_form())),
         spacing="5",
         width="100%",

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from ticketing.db import on_commit, session_scope
+from ticketing.db import session_scope
+from ticketing.jobs.queue import enqueue
 from ticketing.models import Order
 from ticketing.models.base import utcnow
-from ticketing.notifications import order_mail
 from ticketing.payments import stripe_api
-from ticketing.payments.refunds import send_refund
 from ticketing.services.errors import ServiceError, not_found
 from ticketing.services.sales import payments
 from ticketing.services.sales.payments import Applied, IntentFacts, refund_message
@@ -45,32 +43,35 @@ class CardResult:
     outcome: str = ""
 
 
-def _follow_ups(applied: Applied) -> list[Callable[[], None]]:
-    """Side effects of applying Stripe's word, run after commit: refunds, then emails."""
-    out: list[Callable[[], None]] = [lambda rid=rid: send_refund(rid) for rid in applied.refund_ids]
+def _queue_follow_ups(db, applied: Applied) -> None:
+    """Side effects of applying Stripe's word, queued as jobs in its transaction (they run after
+    commit, never in the webhook's or the payment's request): refunds, then emails."""
+    for refund_id in applied.refund_ids:
+        enqueue(db, "refund", refund_id=str(refund_id))
     if applied.order_id is not None:
-        order_id = applied.order_id
         if applied.outcome == "confirmed":
-            out.append(lambda: order_mail.send_confirmation(order_id))
+            enqueue(db, "order_confirmation", order_id=str(applied.order_id))
         elif applied.outcome in ("refund_late_payment", "refund_cancelled_order"):
-            out.append(lambda: order_mail.send_payment_refunded(order_id, applied.outcome))
-    return out
+            enqueue(db, "payment_refunded_notice", order_id=str(applied.order_id), outcome=applied.outcome)
 
 
 def apply_facts(facts: IntentFacts, *, event: tuple[str, str] | None = None) -> Applied:
     """Record Stripe's word on an intent (and the webhook event that brought it, once) in one
-    transaction; refunds and emails follow after commit. A replayed event changes nothing."""
+    transaction; refunds and emails are jobs queued with it. A replayed event changes nothing."""
     with session_scope() as db:
-        now = utcnow()
-        if event is not None:
-            event_id, event_type = event
-            if not payments.record_event(db=db, event_id=event_id, type=event_type, object_id=facts.id, now=now):
-                return Applied("duplicate")
-        applied = payments.apply_intent(db=db, intent=facts, now=now)
-        if event is not None:
-            payments.set_event_outcome(db=db, event_id=event[0], outcome=applied.outcome)
-        for follow_up in _follow_ups(applied):
-            on_commit(db, follow_up)
+        return apply_facts_in(db, facts, event=event, now=utcnow())
+
+
+def apply_facts_in(db, facts: IntentFacts, *, now, event: tuple[str, str] | None = None) -> Applied:
+    """apply_facts in the caller's transaction (the follow-up jobs commit with it)."""
+    if event is not None:
+        event_id, event_type = event
+        if not payments.record_event(db=db, event_id=event_id, type=event_type, object_id=facts.id, now=now):
+            return Applied("duplicate")
+    applied = payments.apply_intent(db=db, intent=facts, now=now)
+    if event is not None:
+        payments.set_event_outcome(db=db, event_id=event[0], outcome=applied.outcome)
+    _queue_follow_ups(db, applied)
     return applied
 
 

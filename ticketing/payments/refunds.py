@@ -12,7 +12,8 @@ from typing import Any
 import stripe
 from sqlmodel import Session
 
-from ticketing.db import on_commit, session_scope
+from ticketing.db import session_scope
+from ticketing.jobs.queue import enqueue
 from ticketing.models import OrderStatus, Payment, Refund, RefundReason, RefundStatus
 from ticketing.models.base import utcnow
 from ticketing.payments import stripe_api
@@ -29,7 +30,7 @@ def cancel_order_with_refund(
     now: datetime, by_organizer: bool = False,
 ) -> tuple[cancellation.Cancellation, Refund | None]:
     """cancellation.cancel_order, plus the refund it owes recorded in the same transaction and
-    sent to Stripe after commit; a cancelled unpaid order's intent is made unpayable."""
+    sent to Stripe by a job after commit; a cancelled unpaid order's intent is made unpayable."""
     done = cancellation.cancel_order(db=db, order_id=order_id, user_id=user_id, ticket_ids=ticket_ids, now=now,
                                      by_organizer=by_organizer)
     refund = None
@@ -41,17 +42,15 @@ def cancel_order_with_refund(
             refund = payments.owe_refund(db=db, order=done.order, payment=payment, amount_minor=done.refund_minor,
                                          reason=RefundReason.cancellation, now=now)
     if refund is not None:
-        refund_id = refund.id
-        on_commit(db, lambda: send_refund(refund_id))
+        enqueue(db, "refund", refund_id=str(refund.id))
     elif done.order.status == OrderStatus.cancelled.value and done.order.payment_intent_id:
-        intent_id = done.order.payment_intent_id
-        on_commit(db, lambda: stripe_api.cancel_intent(intent_id))
+        enqueue(db, "cancel_intent", intent_id=done.order.payment_intent_id)
     elif done.order.status == OrderStatus.pending.value and done.ticket_ids:
         # Partly cancelled before payment: the open intent still asks for the old total. Cancel
         # it now, not at the next read of the payment page (it could be paid in between).
         stale = payments.retire_open_intent(db=db, order=done.order, now=now)
         if stale is not None:
-            on_commit(db, lambda: stripe_api.cancel_intent(stale))
+            enqueue(db, "cancel_intent", intent_id=stale)
     return done, refund
 
 

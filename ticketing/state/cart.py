@@ -8,10 +8,9 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from ticketing.db import on_commit
 from ticketing.formatting import money
 from ticketing.models.base import utcnow
-from ticketing.notifications import order_mail
+from ticketing.jobs.queue import enqueue
 from ticketing.services.errors import ServiceError
 from ticketing.services.sales import holds, orders, ticket_holders
 from ticketing.services.sales.order_views import hold_view
@@ -31,11 +30,10 @@ def clock(seconds: int) -> str:
 
 
 def checkout_and_mail(db, hold_id: uuid.UUID, user_id: uuid.UUID, attendees) -> orders.Order:
-    """Checkout; a free order is confirmed at once, so its tickets are mailed after commit."""
+    """Checkout; a free order is confirmed at once: its tickets are mailed by a job after commit."""
     order = orders.checkout(db=db, hold_id=hold_id, user_id=user_id, attendees=attendees, now=utcnow())
     if order.status == "confirmed":
-        order_id = order.id
-        on_commit(db, lambda: order_mail.send_confirmation(order_id))
+        enqueue(db, "order_confirmation", order_id=str(order.id))
     return order
 
 

@@ -7,17 +7,29 @@ import uuid
 import reflex as rx
 
 from ticketing.formatting import date_range
+from ticketing.models import Role
 from ticketing.models.base import utcnow
 from ticketing.services import catalog
 from ticketing.services.accounts import organizations
 from ticketing.services.errors import ServiceError
+from ticketing.services.reporting.failed_jobs import list_failed_jobs
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import form_text, in_transaction
+
+# What each job does, in the organizer's words.
+JOB_LABELS = {
+    "order_confirmation": "Order confirmation mail",
+    "payment_refunded_notice": "Refund notice mail",
+    "transferred_ticket": "Transferred ticket mail",
+    "refund": "Refund to the card",
+    "cancel_intent": "Closing an unpaid payment",
+}
 
 
 class OrgState(rx.State):
     members: list[dict[str, str]] = []
     events: list[dict[str, str]] = []
+    failed_jobs: list[dict[str, str]] = []  # mails or refunds that failed for good (owners, organizers)
     form_error: str = ""
     member_error: str = ""
     busy: bool = False
@@ -38,13 +50,21 @@ class OrgState(rx.State):
         def work(db):
             members = organizations.list_members(db=db, user_id=user_id, organization_id=org_id)
             events = catalog.list_events_for_org(db=db, user_id=user_id, organization_id=org_id, now=utcnow())
-            return members, events
+            role = organizations.membership_role(db=db, user_id=user_id, organization_id=org_id)
+            failed = (list_failed_jobs(db=db, user_id=user_id, organization_id=org_id)
+                      if role in (Role.owner, Role.organizer) else [])
+            return members, events, failed
 
         try:
-            members, events = await in_transaction(work, readonly=True)
+            members, events, failed = await in_transaction(work, readonly=True)
         except ServiceError as exc:
-            self.member_error, self.members, self.events = exc.message, [], []
+            self.member_error, self.members, self.events, self.failed_jobs = exc.message, [], [], []
             return
+        self.failed_jobs = [
+            {"what": JOB_LABELS.get(f.task, f.task), "subject": f.subject, "error": f.error,
+             "when": f.failed_at.strftime("%Y-%m-%d %H:%M UTC"), "attempts": str(f.attempts)}
+            for f in failed
+        ]
         self.members = [{"name": u.name, "email": u.email, "role": r.value} for u, r in members]
         self.events = [
             {

@@ -10,10 +10,9 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from ticketing.db import on_commit
 from ticketing.formatting import date_range, local_time, money
+from ticketing.jobs.queue import enqueue
 from ticketing.models.base import utcnow
-from ticketing.notifications import order_mail
 from ticketing.payments import intents, refunds
 from ticketing.services.door.ticket_files import qr_svg_data_uri
 from ticketing.services.errors import ServiceError
@@ -167,9 +166,9 @@ class TicketsState(rx.State):
         ticket_id, name, email = uuid.UUID(self._transfer), form_text(form, "name"), form_text(form, "email")
 
         def work(db):
-            ticket_holders.transfer_ticket(db=db, ticket_id=ticket_id, user_id=user_id, name=name, email=email,
-                                           now=utcnow())
-            on_commit(db, lambda: order_mail.send_transferred_ticket(ticket_id))
+            ticket = ticket_holders.transfer_ticket(db=db, ticket_id=ticket_id, user_id=user_id, name=name,
+                                                    email=email, now=utcnow())
+            enqueue(db, "transferred_ticket", ticket_id=str(ticket_id), code_version=ticket.code_version)
 
         try:
             await in_transaction(work)

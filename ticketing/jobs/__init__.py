@@ -1,0 +1,1 @@
+"""Work done after commit through a durable queue: mails, Stripe follow-ups, the sweeper."""
