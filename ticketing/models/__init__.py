@@ -31,6 +31,7 @@ from ticketing.models.sales import (
     Ticket,
     TicketStatus,
 )
+from ticketing.models.promotions import PromoCode, PromoKind, PromoRedemption
 from ticketing.models.scheduling import Room, Schedule, ScheduleOccurrence
 from ticketing.models.seating import (
     EventSeat,
@@ -56,6 +57,8 @@ __all__ = [
     # seating
     "EventSeat", "HoldReason", "HoldSeat", "Ownership", "PriceLevel", "Seat", "SeatedSession", "SeatStatus",
     "SeatType", "TicketSeat", "Venue",
+    # promotions
+    "PromoCode", "PromoKind", "PromoRedemption",
     # scheduling
     "Room", "Schedule", "ScheduleOccurrence",
 ]
