@@ -23,7 +23,6 @@ from ticketing.db import insert_rows, is_lock_error, lock_rows, set_lock_timeout
 from ticketing.models import (
     EventSession,
     Order,
-    OrderItem,
     OrderStatus,
     PlaceClaim,
     SessionPrerequisite,
