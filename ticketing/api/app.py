@@ -14,6 +14,7 @@ from ticketing.api import (
     door,
     events,
     orgs,
+    promotions,
     sales,
     seating,
     webhooks,
@@ -40,7 +41,7 @@ def create_api() -> FastAPI:
     api.add_middleware(WorkerHeader)
 
     v1 = APIRouter(prefix=PREFIX)
-    for module in (auth, orgs, events, catalog, sales, webhooks, seating, door):
+    for module in (auth, orgs, events, catalog, sales, promotions, webhooks, seating, door):
         v1.include_router(module.router)
     api.include_router(v1)
     if not get_settings().is_production:

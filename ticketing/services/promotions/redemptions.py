@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from ticketing.db import lock_rows
-from ticketing.models import PriceLevel, PromoCode, PromoRedemption
+from ticketing.models import PriceLevel, PromoCode, PromoRedemption, TicketType
 from ticketing.models.base import new_id
 from ticketing.services.errors import ServiceError, invalid
 from ticketing.services.promotions.discounts import Line, Terms, eligible_units, line_discounts
@@ -164,3 +164,27 @@ def confirm_for_order(db: Session, order_id: uuid.UUID) -> None:
 def release_for_order(db: Session, order_id: uuid.UUID) -> None:
     """The order was cancelled whole: its use is given back."""
     db.exec(delete(PromoRedemption).where(PromoRedemption.order_id == order_id))
+
+
+def validate_code(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, code: str,
+                  items: Sequence[tuple[uuid.UUID, int]], now: datetime) -> tuple[Quote, list[Line], str]:
+    """What the code would do to these tickets at today's prices (the "Have a code?" check),
+    taking no use: (quote, lines, currency). 404 for a ticket type not of this event, 422
+    `invalid_quantity` for a quantity that is not a whole number from 1 to 1000."""
+    quantities: dict[uuid.UUID, int] = {}
+    for type_id, qty in items:
+        if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= 1000:
+            raise invalid("invalid_quantity", "Quantities must be whole numbers from 1 to 1000.",
+                          ticket_type_id=type_id)
+        quantities[type_id] = quantities.get(type_id, 0) + qty
+    if not quantities:
+        raise invalid("invalid_quantity", "Choose at least one ticket.")
+    types = {t.id: t for t in db.exec(select(TicketType).where(TicketType.event_id == event_id,
+                                                              TicketType.id.in_(sorted(quantities)))).all()}
+    missing = sorted(set(quantities) - set(types))
+    if missing:
+        raise ServiceError("not_found", "No such ticket type.", status=404, ticket_type_id=missing[0])
+    lines = [Line(t, q, types[t].price_minor) for t, q in quantities.items()]
+    currency = types[next(iter(quantities))].currency
+    return quote(db=db, event_id=event_id, user_id=user_id, code=code, lines=lines, currency=currency,
+                 now=now), lines, currency
