@@ -105,18 +105,18 @@ def live_uses(db: Session, *, code_id: uuid.UUID, now: datetime, user_id: uuid.U
     return db.exec(stmt).one()
 
 
-def check_uses(db: Session, *, code: PromoCode, user_id: uuid.UUID, now: datetime) -> None:
-    """409 `code_used_up` when the code has no use left, in all or for this customer. Exact
-    only under the code's lock."""
+def check_uses(db: Session, *, code: PromoCode, user_id: uuid.UUID | None, now: datetime) -> None:
+    """409 `code_used_up` when the code has no use left, in all or for this customer (when
+    known). Exact only under the code's lock."""
     if code.max_uses is not None and live_uses(db, code_id=code.id, now=now) >= code.max_uses:
         raise ServiceError("code_used_up", "This code has been used up.", reason="max_uses")
-    if (code.max_uses_per_customer is not None
+    if (code.max_uses_per_customer is not None and user_id is not None
             and live_uses(db, code_id=code.id, now=now, user_id=user_id) >= code.max_uses_per_customer):
         raise ServiceError("code_used_up", "You have already used this code as often as it allows.",
                            reason="per_customer")
 
 
-def quote(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, code: str, lines: Sequence[Line],
+def quote(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID | None, code: str, lines: Sequence[Line],
           currency: str, now: datetime) -> Quote:
     """What the code would do to this basket now, every refusal included, without taking a
     use (the uses counted without the lock: a later hold may still find it used up)."""
@@ -166,7 +166,7 @@ def release_for_order(db: Session, order_id: uuid.UUID) -> None:
     db.exec(delete(PromoRedemption).where(PromoRedemption.order_id == order_id))
 
 
-def validate_code(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, code: str,
+def validate_code(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID | None, code: str,
                   items: Sequence[tuple[uuid.UUID, int]], now: datetime) -> tuple[Quote, list[Line], str]:
     """What the code would do to these tickets at today's prices (the "Have a code?" check),
     taking no use: (quote, lines, currency). 404 for a ticket type not of this event, 422

@@ -170,6 +170,7 @@ class HoldView:
     units: int
     order_id: uuid.UUID | None  # the order it became, once checked out
     promo_code: str = ""  # the code whose discount (hold.discount_minor) is locked in
+    discounts: list[int] = field(default_factory=list)  # per line, as `lines`
 
 
 def hold_view(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> HoldView:
@@ -183,4 +184,4 @@ def hold_view(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: datet
     return HoldView(hold=hold, event=db.get(Event, hold.event_id), state=hold_state(hold, now),
                     lines=[(names.get(i.ticket_type_id, "Ticket"), i.quantity, i.unit_price_minor) for i in items],
                     units=sum(i.quantity for i in items), order_id=order_id,
-                    promo_code=code.code if code is not None else "")
+                    promo_code=code.code if code is not None else "", discounts=[i.discount_minor for i in items])
