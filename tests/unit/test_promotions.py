@@ -209,3 +209,36 @@ def test_an_expired_hold_is_retaken_with_its_code_redeemed_anew(ws):
     err = error_of(orders.checkout, hold_id=h.id, user_id=a, attendees=None, now=later)
     assert err.code == "code_used_up"
     assert uses(code.id, later) == 1
+
+
+def test_a_code_put_on_a_live_hold_replaces_its_code_and_comes_off_again(ws):
+    from ticketing.services.promotions.hold_codes import apply_to_hold
+
+    a, b = ws.extra["buyers"][:2]
+    first = make_code(ws, code="FIRST", value=10, max_uses=1)
+    second = make_code(ws, code="SECOND", kind="fixed", value=1000)
+    h = hold(ws, a, [(ws.day1_pass, 2)], None)
+    on = in_tx(apply_to_hold, hold_id=h.id, user_id=a, code="first", now=T0)
+    assert (on.discount_minor, on.total_minor, uses(first.id)) == (1200, 10800, 1)
+    swapped = in_tx(apply_to_hold, hold_id=h.id, user_id=a, code="Second", now=T0)
+    assert (swapped.discount_minor, swapped.promo_code_id, uses(first.id), uses(second.id)) == (2000, second.id, 0, 1)
+    with session_scope(readonly=True) as db:
+        assert [i.discount_minor for i in holds.hold_items(db=db, hold_id=h.id)] == [2000]
+    assert error_of(apply_to_hold, hold_id=h.id, user_id=b, code="FIRST", now=T0).code == "not_found"
+    assert error_of(apply_to_hold, hold_id=h.id, user_id=a, code="NOPE", now=T0).code == "code_invalid"
+    assert load(Hold, h.id).promo_code_id == second.id  # a refusal keeps the code it had
+    off = in_tx(apply_to_hold, hold_id=h.id, user_id=a, code=None, now=T0)
+    assert (off.discount_minor, off.total_minor, off.promo_code_id, uses(second.id)) == (0, 12000, None, 0)
+    late = T0 + timedelta(minutes=16)
+    assert error_of(apply_to_hold, hold_id=h.id, user_id=a, code="FIRST", now=late).code == "hold_expired"
+
+
+def test_validate_quotes_at_todays_prices_and_takes_no_use(ws):
+    code = make_code(ws, code="QUOTE", kind="buy_x_get_y", buy_quantity=2, get_quantity=1, max_uses=1)
+    with session_scope(readonly=True) as db:
+        quote, lines, currency = redemptions.validate_code(db=db, event_id=ws.event_id, user_id=None, code="quote",
+                                                            items=[(ws.day1_pass, 3)], now=T0)
+    assert (quote.discount_minor, currency) == (6000, "EUR") and uses(code.id) == 0
+    err = error_of(redemptions.validate_code, event_id=ws.event_id, user_id=None, code="quote",
+                   items=[(uuid.uuid4(), 1)], now=T0)
+    assert err.code == "not_found"
