@@ -95,7 +95,8 @@ class Client:
                 " WHERE id = %(id)s", {"place": place_id, "id": hold_id})
         return "ok"
 
-    def service_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str) -> str:
+    def service_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str,
+                   promo_code: str | None = None) -> str:
         from ticketing.db import session_scope
         from ticketing.models.base import utcnow
         from ticketing.services.errors import ServiceError
@@ -103,7 +104,8 @@ class Client:
 
         try:
             # What POST /holds runs (without an Idempotency-Key): a transaction of its own.
-            hold, _ = holds.place_hold(event_id=event_id, user_id=user_id, items=[(type_id, 1)], now=utcnow())
+            hold, _ = holds.place_hold(event_id=event_id, user_id=user_id, items=[(type_id, 1)], now=utcnow(),
+                                       promo_code=promo_code)
             if flow == "hold+checkout":
                 with session_scope() as db:
                     orders.checkout(db=db, hold_id=hold.id, user_id=user_id, attendees=None, now=utcnow())
@@ -127,15 +129,18 @@ class Client:
                     raise
         raise AssertionError("unreachable")
 
-    def api_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str) -> str:
+    def api_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str,
+               promo_code: str | None = None) -> str:
         from ticketing.models.base import utcnow
         from ticketing.services.accounts.tokens import issue_token
 
         token = self.tokens.get(user_id)
         if token is None:
             token = self.tokens[user_id] = issue_token(user_id=user_id, token_version=1, now=utcnow())
-        status, body = self._post(f"/api/v1/events/{event_id}/holds",
-                                  {"items": [{"ticket_type_id": str(type_id), "quantity": 1}]}, token)
+        request: dict[str, Any] = {"items": [{"ticket_type_id": str(type_id), "quantity": 1}]}
+        if promo_code is not None:
+            request["promo_code"] = promo_code
+        status, body = self._post(f"/api/v1/events/{event_id}/holds", request, token)
         if status != 201:
             return body.get("code", f"http_{status}")
         if flow == "hold+checkout":
@@ -169,7 +174,7 @@ class Client:
                     outcomes["users_exhausted"] += 1
                     break
                 op = self.service_op if layer == "service" else self.api_op
-                outcome = op(event_id, uuid.UUID(target), user_id, flow)
+                outcome = op(event_id, uuid.UUID(target), user_id, flow, job.get("promo_code"))
             elapsed = time.perf_counter() - began
             outcomes[outcome] += 1
             if outcome == "ok":
