@@ -40,6 +40,17 @@ def line_table(lines: rx.Var[list[dict]], total: rx.Var[str], discount_row: rx.C
     )
 
 
+def promo_row(code: rx.Var[str], discount: rx.Var[str]) -> rx.Component:
+    """The promo code's discount above a total (nothing without one)."""
+    return rx.cond(
+        discount != "",
+        rx.hstack(rx.icon("ticket-percent", size=16, color=rx.color("green", 11)),
+                  rx.text("Code ", rx.text.strong(code), size="2"), rx.spacer(),
+                  rx.text("−", discount, color=rx.color("green", 11), weight="medium", class_name="promo-discount"),
+                  width="100%", align="center"),
+    )
+
+
 def countdown_badge(text: rx.Var[str], seconds: rx.Var[int], label: str = "left") -> rx.Component:
     """mm:ss left, turning red in the last minute."""
     return rx.badge(

@@ -98,7 +98,7 @@ class CartState(rx.State):
         self.total = money(h.total_minor, h.currency)
         self.free = h.total_minor == 0
         self.lines = [
-            {"name": name, "quantity": str(q), "unit": money(p, h.currency), "amount": money(p * q - d, h.currency),
+            {"name": name, "quantity": str(q), "unit": money(p, h.currency), "amount": money(p * q, h.currency),
              "discount": money(d, h.currency) if d else ""}
             for (name, q, p), d in zip(view.lines, view.discounts)
         ]

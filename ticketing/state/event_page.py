@@ -88,9 +88,9 @@ class EventPageState(LiveEventMixin, rx.State):
         def work(db):
             if not items:
                 return redemptions.find_code(db, event_id=event_id, code=code), None, currency
-            quote, _lines, currency = redemptions.validate_code(db=db, event_id=event_id, user_id=user_id,
-                                                                code=code, items=items, now=utcnow())
-            return quote.code, quote, currency
+            quote, _lines, quoted_in = redemptions.validate_code(db=db, event_id=event_id, user_id=user_id,
+                                                                 code=code, items=items, now=utcnow())
+            return quote.code, quote, quoted_in
 
         self._promo_discount_minor, self.promo_discount = 0, ""
         try:
