@@ -40,6 +40,8 @@ def upgrade() -> None:
     sa.Column('max_uses_per_customer', sa.Integer(), nullable=True),
     sa.Column('min_tickets', sa.Integer(), nullable=False),
     sa.Column('batch', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('claimed', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('revision', sa.Integer(), server_default='0', nullable=False),
     sa.Column('created_at', ticketing.models.base.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
@@ -76,9 +78,36 @@ def upgrade() -> None:
         else:
             op.add_column(table, sa.Column('promo_code_id', sa.Uuid(), nullable=True))
             op.create_foreign_key(f'fk_{table}_promo_code_id', table, 'promo_codes', ['promo_code_id'], ['id'])
+    for statement in _PG_TRIGGERS if op.get_bind().dialect.name == 'postgresql' else _SQLITE_TRIGGERS:
+        op.execute(statement)
+
+
+# promo_codes.claimed = the number of the code's redemption rows (expired ones included until
+# deleted), for the holds taken on the claim counters (holds.py, hold_store.py).
+_PG_TRIGGERS = ["""
+CREATE FUNCTION promo_redemptions_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        UPDATE promo_codes SET claimed = claimed + 1 WHERE id = NEW.promo_code_id;
+    ELSE
+        UPDATE promo_codes SET claimed = claimed - 1 WHERE id = OLD.promo_code_id;
+    END IF;
+    RETURN NULL;
+END $$""", """
+CREATE TRIGGER promo_redemptions_count AFTER INSERT OR DELETE ON promo_redemptions
+    FOR EACH ROW EXECUTE FUNCTION promo_redemptions_count()"""]
+_SQLITE_TRIGGERS = [
+    "CREATE TRIGGER promo_redemptions_count_insert AFTER INSERT ON promo_redemptions "
+    "BEGIN UPDATE promo_codes SET claimed = claimed + 1 WHERE id = NEW.promo_code_id; END",
+    "CREATE TRIGGER promo_redemptions_count_delete AFTER DELETE ON promo_redemptions "
+    "BEGIN UPDATE promo_codes SET claimed = claimed - 1 WHERE id = OLD.promo_code_id; END",
+]
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('DROP TRIGGER IF EXISTS promo_redemptions_count ON promo_redemptions')
+        op.execute('DROP FUNCTION IF EXISTS promo_redemptions_count()')
     for table in ('orders', 'holds'):
         if op.get_bind().dialect.name != 'sqlite':
             op.drop_constraint(f'fk_{table}_promo_code_id', table, type_='foreignkey')

@@ -46,6 +46,11 @@ class PromoCode(SQLModel, table=True):
     max_uses_per_customer: int | None = None
     min_tickets: int = Field(default=1)
     batch: str | None = Field(default=None, max_length=40)  # set on bulk-generated codes
+    # The number of its redemption rows, expired or not, kept by triggers on promo_redemptions
+    # (migration 0014): a hold on the claim counters checks it under the code's lock; never
+    # written here. `revision` moves with every change of the code's terms (codes.update_code).
+    claimed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 

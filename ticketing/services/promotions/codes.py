@@ -212,6 +212,7 @@ def update_code(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, code_id
     values = _checked(db, event, replace(current, **changes))
     for name in _CHANGEABLE:
         setattr(code, name, values[name])
+    code.revision += 1  # holds on the claim counters decided on the old terms step aside
     db.add(code)
     db.flush()
     return code

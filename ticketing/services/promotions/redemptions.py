@@ -29,11 +29,34 @@ FOREVER = datetime(9999, 12, 31, tzinfo=timezone.utc)
 CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 
 
+@dataclass(frozen=True, slots=True)
+class CodeFacts:
+    """What a code's rules read of it (the attribute names of models.PromoCode), as a hold on
+    the claim counters reads it (hold_store.read_code)."""
+
+    id: uuid.UUID
+    code: str
+    kind: str
+    value: int
+    currency: str
+    buy_quantity: int | None
+    get_quantity: int | None
+    ticket_type_ids: list | None
+    price_level_ids: list | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    is_active: bool
+    max_uses: int | None
+    max_uses_per_customer: int | None
+    min_tickets: int
+    revision: int
+
+
 @dataclass(frozen=True)
 class Quote:
     """What a code does to a basket: {ticket_type_id: line discount} and their sum."""
 
-    code: PromoCode
+    code: PromoCode | CodeFacts
     discounts: dict[uuid.UUID, int]
     discount_minor: int
 
@@ -79,12 +102,17 @@ def scope_of(db: Session, code: PromoCode) -> set[uuid.UUID] | None:
 def check_terms(db: Session, *, code: PromoCode, lines: Sequence[Line], currency: str, now: datetime) -> Quote:
     """422 `code_invalid` (paused), `code_expired` (outside its window), `code_not_applicable`
     (nothing in scope, fewer tickets than its minimum, another currency); else the quote."""
+    return terms_quote(code=code, scope=scope_of(db, code), lines=lines, currency=currency, now=now)
+
+
+def terms_quote(*, code: PromoCode | CodeFacts, scope: set[uuid.UUID] | None, lines: Sequence[Line], currency: str,
+                now: datetime) -> Quote:
+    """check_terms once the code's scope is known (no database)."""
     if not code.is_active:
         raise invalid("code_invalid", "This code is not valid for this event.", reason="paused")
     if (code.starts_at is not None and now < code.starts_at) or (code.ends_at is not None and now >= code.ends_at):
         raise invalid("code_expired", "This code is not valid at this time.",
                       starts_at=code.starts_at, ends_at=code.ends_at)
-    scope = scope_of(db, code)
     units = eligible_units(lines, scope)
     if units == 0 or (code.currency and code.currency != currency):
         raise invalid("code_not_applicable", "This code does not apply to the tickets you chose.")
@@ -132,6 +160,10 @@ def redeem(*, db: Session, code_id: uuid.UUID, user_id: uuid.UUID, lines: Sequen
     recorded (record) until the transaction ends. The caller holds the locks of the places it
     counts already."""
     code = lock_code(db, code_id)
+    # Expired uses counted for nothing any more: deleted under the lock (their trigger lowers
+    # the code's `claimed` counter, which the claim counters' holds read).
+    db.exec(delete(PromoRedemption).where(PromoRedemption.promo_code_id == code.id,
+                                          PromoRedemption.expires_at <= now))
     result = check_terms(db, code=code, lines=lines, currency=currency, now=now)
     check_uses(db, code=code, user_id=user_id, now=now)
     return result

@@ -102,8 +102,9 @@ def hold_tickets(
     in the caller's transaction.
 
     Seated sessions need one seat per place (`seat_ids`, held in the same transaction).
-    `promo_code`: its discount is locked with the prices and one of its uses taken (a hold
-    with a code always takes the exact path: the code's uses are counted under its lock).
+    `promo_code`: its discount is locked with the prices and one of its uses taken, counted
+    under the code's row lock (on the counters too, when the code has no per-customer limit
+    and no price-level scope).
 
     On PostgreSQL most holds are granted on the claim counters in one statement
     (_grant_on_counters); the others, and any the counters refuse, take the exact path
@@ -111,8 +112,9 @@ def hold_tickets(
     quantities = normalize_items(items)
     raw = pg_driver(db)
     granted = None
-    if raw is not None and not seat_ids and promo_code is None:
-        granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities, now=now)
+    if raw is not None and not seat_ids:
+        granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities, now=now,
+                                     promo_code=promo_code)
     if isinstance(granted, _Granted):
         hold = granted.hold
         stage_counts(db, event_id=event_id, version=granted.version, at=now, sessions=granted.sessions,
@@ -140,11 +142,12 @@ def place_hold(
     granted = None
     try:
         quantities = normalize_items(items)
-        if not seat_ids and promo_code is None:
+        if not seat_ids:
             with autocommit_connection() as raw:
                 if raw is not None:
                     granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities,
-                                                 now=now, asynchronous=True, token_version=token_version)
+                                                 now=now, asynchronous=True, token_version=token_version,
+                                                 promo_code=promo_code)
     except ServiceError as exc:
         if token_version is not None and exc.code != "invalid_token":
             check_token_version(user_id, token_version)
@@ -232,7 +235,7 @@ class _Granted:
 
 def _grant_on_counters(
     raw: psycopg.Connection, *, event_id: uuid.UUID, user_id: uuid.UUID, quantities: dict[uuid.UUID, int],
-    now: datetime, asynchronous: bool = False, token_version: int | None = None,
+    now: datetime, asynchronous: bool = False, token_version: int | None = None, promo_code: str | None = None,
 ) -> _Granted | str | None:
     """The hold, written on the claim counters (hold_store); else why not (a Taken outcome), or
     None when this basket needs the exact path: an event not on sale or not visible, an unknown
@@ -244,14 +247,25 @@ def _grant_on_counters(
             or not all(basket.sessions_of[t] for t in quantities)):
         return None
     event, types, sessions_of = basket.event, basket.types, basket.sessions_of
+    code = quote = None
+    if promo_code is not None:
+        code = hold_store.read_code(raw, event_id=event_id, code_key=redemptions.code_key(promo_code))
+        if code is None:
+            raise invalid("code_invalid", "This code is not valid for this event.")
+        if code.price_level_ids or code.max_uses_per_customer is not None:
+            return None  # the customer's own uses, or a scope read from price levels: exact path
     check_sale_rules(event=event, types=types, quantities=quantities, now=now)
+    if code is not None:
+        scope = {uuid.UUID(str(t)) for t in code.ticket_type_ids} if code.ticket_type_ids else None
+        quote = redemptions.terms_quote(code=code, scope=scope, now=now, currency=types[next(iter(quantities))].currency,
+                                        lines=[Line(t, q, types[t].price_minor) for t, q in quantities.items()])
     hold, lines = _new_hold(event_id=event_id, user_id=user_id, types=types, quantities=quantities,
-                            expires_at=now + timedelta(minutes=event.hold_minutes), now=now)
+                            expires_at=now + timedelta(minutes=event.hold_minutes), now=now, quote=quote)
     claims = claim_rows(None, event_id=event_id, quantities=quantities, sessions_of=sessions_of, types=types,
                         expires_at=hold.expires_at, hold_id=hold.id)
     need = session_demand(quantities, sessions_of)
     taken = hold_store.take(raw, hold=hold, lines=lines, session_need=need, basket=basket, quantities=quantities,
-                            claims=claims, asynchronous=asynchronous, token_version=token_version)
+                            claims=claims, asynchronous=asynchronous, token_version=token_version, code=code)
     if taken.outcome == "stale_token":
         raise stale_token()
     if taken.outcome != "granted":
