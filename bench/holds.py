@@ -367,21 +367,20 @@ def run(bench: Bench, args: argparse.Namespace, layers: list[str]) -> None:
             if not flow_layers:
                 continue
             rows: dict[str, list[dict[str, Any]]] = {layer: [] for layer in flow_layers}
+            # A hold with a code is measured against the plain hot hold, each of its rounds right
+            # after a plain one of the same layer: what a promo code costs a hold.
+            plain: dict[str, list[dict[str, Any]]] = {layer: [] for layer in flow_layers}
             for rnd in range(args.rounds):
                 for layer in flow_layers:
                     live = args.live_holds if shape == "hot" else 0
+                    if flow == "hold+code":
+                        job = bench.job(layer, "hold", shape, HOT_CAPACITY, live_holds=live)
+                        plain[layer].append(bench.run_round(job, seconds=args.seconds, seed=f"plain/{rnd}",
+                                                            clients=n))
                     job = bench.job(layer, flow, shape, HOT_CAPACITY, live_holds=live)
                     rows[layer].append(bench.run_round(job, seconds=args.seconds, seed=f"{shape}/{flow}/{rnd}",
                                                        clients=n))
             if flow == "hold+code":
-                # Each layer against its own plain hot hold of the same run, interleaved round by
-                # round: what a promo code costs a hold.
-                plain: dict[str, list[dict[str, Any]]] = {layer: [] for layer in flow_layers}
-                for rnd in range(args.rounds):
-                    for layer in flow_layers:
-                        job = bench.job(layer, "hold", shape, HOT_CAPACITY)
-                        plain[layer].append(bench.run_round(job, seconds=args.seconds, seed=f"plain/{rnd}",
-                                                            clients=n))
                 print_code_rows(f"{shape} hold vs +code" + (f" c={n}" if len(counts) > 1 else ""), plain, rows)
                 continue
             print_rows(f"{shape} {flow}" + (f" c={n}" if len(counts) > 1 else ""), rows)

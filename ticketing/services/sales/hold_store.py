@@ -260,10 +260,34 @@ FROM promo_codes WHERE event_id = %(event_id)s AND code_key = %(code_key)s
 """
 
 
+# (event id, code key) -> CodeFacts: the codes of recent holds in this process, like _BASKETS
+# (take's revision check under the code's lock catches any change; a miss is read again).
+_CODES: OrderedDict[tuple[uuid.UUID, str], CodeFacts] = OrderedDict()
+
+
 def read_code(raw: psycopg.Connection, *, event_id: uuid.UUID, code_key: str) -> CodeFacts | None:
-    """The event's code by its key, read without a lock (take re-checks its revision under it)."""
+    """The event's code by its key: remembered, or read without a lock (take re-checks its
+    revision under the lock). An unknown code is never remembered: it may be created next."""
+    key = (event_id, code_key)
+    with _BASKETS_LOCK:
+        known = _CODES.get(key)
+        if known is not None:
+            _CODES.move_to_end(key)
+            return known
     row = raw.execute(_READ_CODE, {"event_id": event_id, "code_key": code_key}, prepare=True).fetchone()
-    return None if row is None else CodeFacts(*row)
+    if row is None:
+        return None
+    found = CodeFacts(*row)
+    with _BASKETS_LOCK:
+        _CODES[key] = found
+        if len(_CODES) > _MAX_BASKETS:
+            _CODES.popitem(last=False)
+    return found
+
+
+def forget_code(event_id: uuid.UUID, code_key: str) -> None:
+    with _BASKETS_LOCK:
+        _CODES.pop((event_id, code_key), None)
 
 
 @dataclass(frozen=True)
@@ -323,6 +347,8 @@ def take(raw: psycopg.Connection, *, hold: Hold, lines: list[HoldItem], session_
         return Taken("stale_token")
     if not same:
         forget_basket(hold.event_id, type_ids)
+        if code is not None:
+            forget_code(hold.event_id, code.code.lower())
         return Taken("changed")
     if not room:
         return Taken("short")

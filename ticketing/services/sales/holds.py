@@ -257,8 +257,15 @@ def _grant_on_counters(
     check_sale_rules(event=event, types=types, quantities=quantities, now=now)
     if code is not None:
         scope = {uuid.UUID(str(t)) for t in code.ticket_type_ids} if code.ticket_type_ids else None
-        quote = redemptions.terms_quote(code=code, scope=scope, now=now, currency=types[next(iter(quantities))].currency,
-                                        lines=[Line(t, q, types[t].price_minor) for t, q in quantities.items()])
+        try:
+            quote = redemptions.terms_quote(code=code, scope=scope, now=now,
+                                            currency=types[next(iter(quantities))].currency,
+                                            lines=[Line(t, q, types[t].price_minor) for t, q in quantities.items()])
+        except ServiceError:
+            # The code as remembered refuses: the exact path decides on the code as it is now
+            # (it may have been resumed or widened since).
+            hold_store.forget_code(event_id, code.code.lower())
+            return None
     hold, lines = _new_hold(event_id=event_id, user_id=user_id, types=types, quantities=quantities,
                             expires_at=now + timedelta(minutes=event.hold_minutes), now=now, quote=quote)
     claims = claim_rows(None, event_id=event_id, quantities=quantities, sessions_of=sessions_of, types=types,
