@@ -242,3 +242,23 @@ def test_validate_quotes_at_todays_prices_and_takes_no_use(ws):
     err = error_of(redemptions.validate_code, event_id=ws.event_id, user_id=None, code="quote",
                    items=[(uuid.uuid4(), 1)], now=T0)
     assert err.code == "not_found"
+
+
+def test_a_hold_with_a_code_is_one_statement_on_the_counters_and_sees_a_paused_code_at_once(ws, monkeypatch):
+    from tests.spies import record_outcomes
+    from ticketing.services.sales import hold_store
+
+    taken = record_outcomes(monkeypatch, hold_store, "take", lambda t: t.outcome)
+    a, b, c = ws.extra["buyers"][:3]
+    code = make_code(ws, code="FLIP", max_uses=5)
+    assert hold(ws, a, [(ws.day1_pass, 1)], "flip").discount_minor == 1200
+    assert taken == ["granted"]
+    with session_scope(readonly=True) as db:
+        assert db.get(type(code), code.id).claimed == 1  # the trigger's counter of uses
+    in_tx(codes.update_code, user_id=ws.owner_id, event_id=ws.event_id, code_id=code.id,
+          changes={"is_active": False}, now=T0)
+    assert hold_error(ws, b, [(ws.day1_pass, 1)], "FLIP").code == "code_invalid"
+    in_tx(codes.update_code, user_id=ws.owner_id, event_id=ws.event_id, code_id=code.id,
+          changes={"is_active": True}, now=T0)
+    assert hold(ws, c, [(ws.day1_pass, 1)], "FLIP").discount_minor == 1200
+    assert taken[-1] == "granted" and uses(code.id) == 2
