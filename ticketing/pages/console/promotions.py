@@ -6,7 +6,6 @@ import reflex as rx
 
 from ticketing.components.console import console_page, section
 from ticketing.components.forms import form_error
-from ticketing.state.console.base import ConsoleLiveState
 from ticketing.state.console.promotions import KINDS, PromoCodesState
 
 S = PromoCodesState
@@ -148,7 +147,8 @@ def promotions_page() -> rx.Component:
             section("Single-use codes in bulk", _bulk(), hint="Each code works once; the CSV downloads at once."),
             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
         ),
-        # Remounted whenever the event's live version moves (a hold, an order, a cancellation):
-        # the figures are read again, as the other tabs' live figures change.
-        rx.el.div(key=ConsoleLiveState.version, on_mount=S.refresh, display="none"),
+        # Every few seconds the server compares the event's live version (pushed by the hub on
+        # every hold, order or cancellation) with the one the figures were read at, and reads
+        # them again only when it moved.
+        rx.moment(interval=3000, on_change=S.follow_live, display="none"),
     )

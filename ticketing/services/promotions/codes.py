@@ -67,6 +67,12 @@ def event_currency(db: Session, event_id: uuid.UUID) -> str:
                    .order_by(TicketType.sort_order, TicketType.name)).first() or ""
 
 
+def event_version(db: Session, event_id: uuid.UUID) -> int | None:
+    """The event's live version (bumped by every sale and cancellation), for pages that follow
+    the figures without being pushed them."""
+    return db.exec(select(Event.version).where(Event.id == event_id)).first()
+
+
 def parse_value(kind: str, text: str | int | None, currency: str) -> int | None:
     """The value of a code from a form or the API: a whole percent for `percent`, an amount in
     major units ("5.00") for `fixed`, nothing for the others. 422 `invalid_discount`."""

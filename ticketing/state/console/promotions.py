@@ -14,8 +14,8 @@ from ticketing.models.base import utcnow
 from ticketing.services.errors import ServiceError
 from ticketing.services.local_times import local_input, parse_local_input
 from ticketing.services.promotions import codes
-from ticketing.services.promotions.codes import CodeTerms
-from ticketing.state.calls import form_text
+from ticketing.services.promotions.codes import CodeTerms, event_version
+from ticketing.state.calls import form_text, in_transaction
 from ticketing.state.console.base import ConsoleState
 
 KINDS = [("percent", "% off"), ("fixed", "Amount off each ticket"), ("free", "Free (comp)"),
@@ -42,6 +42,7 @@ class PromoCodesState(ConsoleState):
     bulk_error: str = ""
     notice: str = ""
     _last_batch: str = ""
+    _read_at_version: int | None = -1
 
     @rx.event
     def set_kind(self, value: str):
@@ -82,8 +83,23 @@ class PromoCodesState(ConsoleState):
         await self.refresh()
 
     @rx.event
+    async def follow_live(self):
+        """The figures again when the event's version (bumped by every hold, order and
+        cancellation, the live updates' version) has moved since they were read (the read itself
+        checks the caller's role)."""
+        event_id = self.url_event_id()
+        if event_id is None or await self.caller() is None:
+            return
+        version = await in_transaction(lambda db: event_version(db, event_id), readonly=True)
+        if version is not None and version != self._read_at_version:
+            await self.refresh()
+
+    @rx.event
     async def refresh(self):
-        """The figures again (the page calls it whenever the event's live version moves)."""
+        """The figures again."""
+        event_id = self.url_event_id()
+        if event_id is not None:
+            self._read_at_version = await in_transaction(lambda db: event_version(db, event_id), readonly=True)
         try:
             views = await self._views()
         except ServiceError as exc:
