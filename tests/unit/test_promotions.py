@@ -262,3 +262,18 @@ def test_a_hold_with_a_code_is_one_statement_on_the_counters_and_sees_a_paused_c
           changes={"is_active": True}, now=T0)
     assert hold(ws, c, [(ws.day1_pass, 1)], "FLIP").discount_minor == 1200
     assert taken[-1] == "granted" and uses(code.id) == 2
+
+
+def test_the_report_counts_what_was_paid_and_the_discounts_apart(ws):
+    from ticketing.services.reporting import sales_report
+
+    a = ws.extra["buyers"][0]
+    make_code(ws, code="REPORT", kind="fixed", value=1001)
+    h = hold(ws, a, [(ws.day1_pass, 3)], "REPORT")
+    order = in_tx(orders.checkout, hold_id=h.id, user_id=a, attendees=None, now=T0)
+    in_tx(orders.confirm_order, order_id=order.id, now=T0)
+    with session_scope(readonly=True) as db:
+        report = sales_report.event_report(db=db, user_id=ws.owner_id, event_id=ws.event_id, now=T0)
+    day1 = next(t for t in report.by_type if t.name == "Day 1 Only")
+    assert (day1.sold, day1.revenue_minor, report.discounts_minor) == (3, 3 * 6000 - 3003, 3003)
+    assert "Promo code discounts (not in gross),30.03" in sales_report.report_csv(report)
