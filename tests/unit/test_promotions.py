@@ -277,3 +277,25 @@ def test_the_report_counts_what_was_paid_and_the_discounts_apart(ws):
     day1 = next(t for t in report.by_type if t.name == "Day 1 Only")
     assert (day1.sold, day1.revenue_minor, report.discounts_minor) == (3, 3 * 6000 - 3003, 3003)
     assert "Promo code discounts (not in gross),30.03" in sales_report.report_csv(report)
+
+
+def test_a_code_scoped_to_a_price_level_discounts_that_levels_seats_only():
+    from tests.seating_builders import make_seated_event
+    from ticketing.services.promotions.hold_codes import apply_to_hold
+    from ticketing.services.seating import seat_sales
+
+    with session_scope() as db:
+        se = make_seated_event(db, bands=[("Front", 5000, ["Stalls"]), ("Back", 3000, None)])
+        (buyer,) = [u.id for u in make_buyers(db, 1)]
+    in_tx(codes.create_code, user_id=se.owner_id, event_id=se.event_id, now=T0,
+          terms=CodeTerms(code="FRONTROW", kind="percent", value=50, price_level_ids=[se.levels["Front"]]))
+    front = [se.idx("Stalls", "A", n) for n in (3, 4)]
+    held = in_tx(seat_sales.hold_seats, event_id=se.event_id, session_id=se.session_id, user_id=buyer, idxs=front,
+                 now=T0)
+    on = in_tx(apply_to_hold, hold_id=held.hold.id, user_id=buyer, code="frontrow", now=T0)
+    assert (on.discount_minor, on.total_minor) == (5000, 5000)
+    with session_scope() as db:
+        other = make_buyers(db, 1)[0].id
+    err = error_of(holds.hold_tickets, event_id=se.event_id, user_id=other, items=[(se.types["Back"], 1)], now=T0,
+                   promo_code="FRONTROW")
+    assert err.code == "code_not_applicable"

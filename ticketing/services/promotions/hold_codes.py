@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from ticketing.db import lock_rows
-from ticketing.models import Hold, HoldItem, HoldStatus
+from ticketing.models import Hold, HoldItem, HoldStatus, PromoCode
 from ticketing.services.errors import ServiceError, not_found
 from ticketing.services.promotions import redemptions
 from ticketing.services.promotions.discounts import Line
@@ -38,6 +38,9 @@ def apply_to_hold(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, code: 
     quote = None
     if code is not None:
         found = redemptions.find_code(db, event_id=hold.event_id, code=code)
+        # The old code's row (its counter falls with the old use) and the new one's, in id order:
+        # two carts swapping the same two codes the other way round never deadlock.
+        lock_rows(db, PromoCode, sorted({found.id, hold.promo_code_id} - {None}))
         redemptions.release_for_hold(db, hold.id)  # counted without the hold's own old use
         quote = redemptions.redeem(db=db, code_id=found.id, user_id=user_id, lines=lines, currency=hold.currency,
                                    now=now)
