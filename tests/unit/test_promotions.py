@@ -299,3 +299,18 @@ def test_a_code_scoped_to_a_price_level_discounts_that_levels_seats_only():
     err = error_of(holds.hold_tickets, event_id=se.event_id, user_id=other, items=[(se.types["Back"], 1)], now=T0,
                    promo_code="FRONTROW")
     assert err.code == "code_not_applicable"
+
+
+def test_the_sweeper_deletes_lapsed_uses_and_the_codes_counter_falls(ws):
+    from ticketing.models import PromoCode
+    from ticketing.services.sales import sweeper
+
+    code = make_code(ws, code="SWEEP", max_uses=2)
+    a, b = ws.extra["buyers"][:2]
+    hold(ws, a, [(ws.day1_pass, 1)], "SWEEP")
+    kept = hold(ws, b, [(ws.day2_pass, 1)], "SWEEP", now=T0 + timedelta(minutes=10))
+    result = in_tx(sweeper.sweep, now=T0 + timedelta(minutes=16))
+    assert result.deleted_redemptions == 1
+    with session_scope(readonly=True) as db:
+        assert db.get(PromoCode, code.id).claimed == 1
+        assert [r.hold_id for r in db.exec(select(PromoRedemption)).all()] == [kept.id]

@@ -220,3 +220,17 @@ def validate_code(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID | None
     currency = types[next(iter(quantities))].currency
     return quote(db=db, event_id=event_id, user_id=user_id, code=code, lines=lines, currency=currency,
                  now=now), lines, currency
+
+
+def reclaim_expired(db: Session, *, now: datetime) -> int:
+    """Delete every lapsed use (the sweeper's tidying; they already count for nothing): each
+    code's row locked first, in id order, so its `claimed` counter falls under its lock and the
+    claim counters' holds stop being refused by uses that lapsed. Returns how many went."""
+    code_ids = sorted(set(db.exec(select(PromoRedemption.promo_code_id)
+                                  .where(PromoRedemption.expires_at <= now)).all()))
+    if not code_ids:
+        return 0
+    lock_rows(db, PromoCode, code_ids)
+    gone = db.exec(delete(PromoRedemption).where(PromoRedemption.promo_code_id.in_(code_ids),
+                                                 PromoRedemption.expires_at <= now))
+    return gone.rowcount or 0
