@@ -15,6 +15,7 @@ from ticketing.pages.cart import cart_page
 from ticketing.pages.console.attendees import attendees_page
 from ticketing.pages.console.matrix import matrix_page
 from ticketing.pages.console.new import new_event_page
+from ticketing.pages.console.promotions import promotions_page
 from ticketing.pages.console.reports import reports_page
 from ticketing.pages.console.schedules import schedules_page
 from ticketing.pages.console.sessions import sessions_page
@@ -37,6 +38,7 @@ from ticketing.state.broker_seats import SeatBuyState
 from ticketing.state.cart import CartState
 from ticketing.state.console.attendees import AttendeesState
 from ticketing.state.console.matrix import MatrixState
+from ticketing.state.console.promotions import PromoCodesState
 from ticketing.state.console.reports import ReportsState
 from ticketing.state.console.schedules import SchedulesState
 from ticketing.state.console.sessions import SessionsState
@@ -103,6 +105,7 @@ for _page, _suffix, _title, _state in (
     (matrix_page, "tickets", "Tickets", MatrixState),
     (schedules_page, "schedules", "Recurring schedules", SchedulesState),
     (attendees_page, "attendees", "Attendees", AttendeesState),
+    (promotions_page, "promo-codes", "Promo codes", PromoCodesState),
     (reports_page, "reports", "Reports", ReportsState),
 ):
     app.add_page(_page, route=f"/manage/events/[event_id]/{_suffix}", title=f"{_title} — Ticketing",

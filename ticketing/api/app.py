@@ -20,6 +20,7 @@ from ticketing.api import (
     events,
     health,
     orgs,
+    promotions,
     sales,
     seating,
     webhooks,
@@ -52,7 +53,7 @@ def create_api() -> FastAPI:
     api.add_middleware(WorkerHeader)
 
     v1 = APIRouter(prefix=PREFIX)
-    for module in (auth, orgs, events, catalog, sales, webhooks, seating, door, broker, broker_analytics):
+    for module in (auth, orgs, events, catalog, sales, promotions, webhooks, seating, door, broker, broker_analytics):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(health.router)

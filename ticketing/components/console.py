@@ -14,6 +14,7 @@ TABS = (
     ("tickets", "Tickets", "ticket", "/tickets"),
     ("schedules", "Recurring", "repeat", "/schedules"),
     ("attendees", "Attendees", "users", "/attendees"),
+    ("promotions", "Promo codes", "ticket-percent", "/promo-codes"),
     ("reports", "Reports", "chart-column", "/reports"),
     ("live", "Live", "activity", ""),
 )

@@ -41,7 +41,7 @@ def confirmation_message(order_id: uuid.UUID) -> EmailMessage:
     msg["Subject"] = f"Your tickets for {e.title} — order {o.number}"
     live = [t for t in order.tickets if t.ticket.status != TicketStatus.cancelled.value]
     text = [f"Hello {buyer.name},", "", f"your order {o.number} for {e.title} is confirmed.",
-            f"Total paid: {money(o.total_minor, o.currency)}", ""]
+            *discount_lines(order), f"Total paid: {money(o.total_minor, o.currency)}", ""]
     for t in live:
         sessions = "; ".join(f"{s.name} ({date_range(s.starts_at, s.ends_at, e.timezone)})" for s in t.sessions)
         text += [f"- {t.type_name} for {t.ticket.holder_name}: {sessions}", f"  Ticket code: {t.ticket.code}"]
@@ -58,7 +58,8 @@ def confirmation_message(order_id: uuid.UUID) -> EmailMessage:
     )
     msg.add_alternative(
         f"<p>Hello {html.escape(buyer.name)},</p><p>your order <b>{html.escape(o.number)}</b> for "
-        f"<b>{html.escape(e.title)}</b> is confirmed. Total paid: {money(o.total_minor, o.currency)}.</p>"
+        f"<b>{html.escape(e.title)}</b> is confirmed. {html.escape(' '.join(discount_lines(order)))} "
+        f"Total paid: {money(o.total_minor, o.currency)}.</p>"
         f"<table>{rows}</table><p><a href='{html.escape(url)}'>My tickets</a></p>",
         subtype="html",
     )
@@ -68,6 +69,14 @@ def confirmation_message(order_id: uuid.UUID) -> EmailMessage:
                               filename=f"ticket-{t.ticket.id}.png")
     msg.add_attachment(ics.encode("utf-8"), maintype="text", subtype="calendar", filename=f"{o.number}.ics")
     return msg
+
+
+def discount_lines(order) -> list[str]:
+    """The promo code's discount, as the mail says it (nothing without one)."""
+    o = order.order
+    if not o.discount_minor:
+        return []
+    return [f"Promo code {order.promo_code}: {money(o.discount_minor, o.currency)} off."]
 
 
 def send_payment_refunded(order_id: uuid.UUID, outcome: str) -> str:

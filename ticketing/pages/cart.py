@@ -36,6 +36,46 @@ def _attendees() -> rx.Component:
     )
 
 
+def _promo() -> rx.Component:
+    """The code on the hold (with Remove), or "Have a code?" to put one on."""
+    s = CartState
+    return rx.vstack(
+        rx.cond(
+            s.promo_open,
+            rx.hstack(
+                rx.input(value=s.promo_input, on_change=s.set_promo_input, placeholder="Promo code", size="2",
+                         aria_label="Promo code", id="cart-promo-input", flex="1", text_transform="uppercase"),
+                rx.button("Apply", type="button", on_click=s.apply_code, variant="soft", size="2",
+                          id="cart-promo-apply"),
+                width="100%",
+            ),
+            rx.cond(s.promo_code == "",
+                    rx.button(rx.icon("ticket-percent", size=16), "Have a code?", type="button", variant="ghost",
+                              size="2", on_click=s.toggle_promo, id="cart-promo-toggle")),
+        ),
+        rx.cond(s.promo_error != "", rx.text(s.promo_error, size="2", color=rx.color("red", 11), role="alert",
+                                             id="cart-promo-error")),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _discount_row() -> rx.Component:
+    return rx.cond(
+        CartState.discount != "",
+        rx.hstack(
+            rx.icon("ticket-percent", size=16, color=rx.color("green", 11)),
+            rx.text("Code ", rx.text.strong(CartState.promo_code), size="2"),
+            rx.cond(CartState.status == "active",
+                    rx.button("Remove", type="button", variant="ghost", size="1", color_scheme="gray",
+                              on_click=CartState.remove_code, id="cart-promo-remove")),
+            rx.spacer(),
+            rx.text("−", CartState.discount, color=rx.color("green", 11), weight="medium", id="cart-discount"),
+            width="100%", align="center",
+        ),
+    )
+
+
 def _active() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -92,9 +132,11 @@ def _cart() -> rx.Component:
                 wrap="wrap",
                 spacing="3",
             ),
-            line_table(CartState.lines, CartState.total),
+            line_table(CartState.lines, CartState.total, _discount_row()),
             rx.cond(CartState.status == "active",
                     rx.text("Prices are locked while your tickets are held.", size="1", color=rx.color("gray", 11))),
+            # Outside the checkout form: Enter in the code's field applies the code, never pays.
+            rx.cond(CartState.status == "active", _promo()),
             rx.match(
                 CartState.status,
                 ("active", _active()),

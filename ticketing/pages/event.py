@@ -77,9 +77,41 @@ def _picker(t: rx.Var[dict], qty: rx.Var[int]) -> rx.Component:
     )
 
 
+def promo_box() -> rx.Component:
+    """"Have a code?": a link that opens a field; the code's effect or why it is refused."""
+    s = EventPageState
+    return rx.vstack(
+        rx.cond(
+            s.promo_open,
+            rx.hstack(
+                rx.input(value=s.promo_code, on_change=s.set_promo_code, placeholder="Promo code", size="2",
+                         aria_label="Promo code", id="promo-input", flex="1", text_transform="uppercase"),
+                rx.button("Apply", on_click=s.apply_code, variant="soft", size="2", id="promo-apply"),
+                width="100%",
+            ),
+            rx.button(rx.icon("ticket-percent", size=16), "Have a code?", on_click=s.toggle_promo, variant="ghost",
+                      size="2", id="promo-toggle"),
+        ),
+        rx.cond(s.promo_error != "", rx.text(s.promo_error, size="2", color=rx.color("red", 11), role="alert",
+                                             id="promo-error")),
+        rx.cond(
+            s.promo_note != "",
+            rx.hstack(rx.icon("circle-check", size=16, color=rx.color("green", 11)),
+                      rx.text(s.promo_note, size="2", id="promo-note", flex="1"),
+                      rx.button("Remove", on_click=s.remove_code, variant="ghost", size="1", color_scheme="gray",
+                                id="promo-remove"),
+                      align="center", width="100%"),
+        ),
+        spacing="2",
+        width="100%",
+        id="promo-box",
+    )
+
+
 def buy_bar() -> rx.Component:
     """Total of the chosen tickets and the button that holds them."""
     return rx.vstack(
+        promo_box(),
         rx.cond(
             EventPageState.buy_error != "",
             rx.callout(EventPageState.buy_error, icon="triangle-alert", color_scheme="red", role="alert",
@@ -89,6 +121,9 @@ def buy_bar() -> rx.Component:
             rx.vstack(
                 rx.text(EventPageState.basket_count.to(str), " ticket(s)", size="2", color=rx.color("gray", 11)),
                 rx.text(EventPageState.basket_total, size="5", weight="bold", id="basket-total"),
+                rx.cond(EventPageState.promo_discount != "",
+                        rx.text("You save ", EventPageState.promo_discount, size="2", color=rx.color("green", 11),
+                                id="basket-discount")),
                 spacing="0",
             ),
             rx.spacer(),

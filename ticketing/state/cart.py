@@ -12,10 +12,12 @@ from ticketing.formatting import money
 from ticketing.models.base import utcnow
 from ticketing.jobs.queue import enqueue
 from ticketing.services.errors import ServiceError
+from ticketing.services.promotions.hold_codes import apply_to_hold
 from ticketing.services.sales import holds, orders, ticket_holders
-from ticketing.services.sales.order_views import hold_view
+from ticketing.services.sales.order_views import HoldView, hold_view
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import form_text, in_transaction
+from ticketing.state.promo import CODES, promo_message
 
 
 def seconds_left(until: datetime | None, now: datetime) -> int:
@@ -48,6 +50,12 @@ class CartState(rx.State):
     remaining: int = 0  # seconds, from the server's clock at the last tick
     error: str = ""
     busy: bool = False
+    # The promo code on the hold (one per order) and its discount; "Have a code?" to add one.
+    promo_code: str = ""
+    discount: str = ""
+    promo_open: bool = False
+    promo_input: str = ""
+    promo_error: str = ""
     _expires_at: datetime | None = None
 
     @rx.var
@@ -80,20 +88,64 @@ class CartState(rx.State):
             return
         if view.state == "converted" and view.order_id is not None:
             return rx.redirect(f"/pay/{view.order_id}")
+        self._show(view)
+
+    def _show(self, view: HoldView) -> None:
         h = view.hold
         self.status, self.event_title, self.event_id = view.state, view.event.title, str(view.event.id)
         self.total = money(h.total_minor, h.currency)
         self.free = h.total_minor == 0
         self.lines = [
-            {"name": name, "quantity": str(q), "unit": money(p, h.currency), "amount": money(p * q, h.currency)}
-            for name, q, p in view.lines
+            {"name": name, "quantity": str(q), "unit": money(p, h.currency), "amount": money(p * q, h.currency),
+             "discount": money(d, h.currency) if d else ""}
+            for (name, q, p), d in zip(view.lines, view.discounts)
         ]
+        self.promo_code = view.promo_code
+        self.discount = money(h.discount_minor, h.currency) if h.discount_minor else ""
         self.attendee_slots = (
             [f"Ticket {i + 1} — {name}" for i, name in enumerate(n for n, q, _ in view.lines for _ in range(q))]
             if view.event.one_ticket_per_attendee else []
         )
         self._expires_at = h.expires_at
         self.remaining = seconds_left(h.expires_at, utcnow())
+
+    @rx.event
+    def toggle_promo(self):
+        self.promo_open, self.promo_error = not self.promo_open, ""
+
+    @rx.event
+    def set_promo_input(self, value: str):
+        self.promo_input = str(value)[:64]
+
+    @rx.event
+    async def apply_code(self):
+        """Put the typed code on the hold (it replaces any code: one per order)."""
+        code = self.promo_input.strip()
+        if not code:
+            self.promo_error = "Type your code first."
+            return
+        await self._change_code(code)
+
+    @rx.event
+    async def remove_code(self):
+        await self._change_code(None)
+
+    async def _change_code(self, code: str | None) -> None:
+        user_id, hold_id = await self._user(), self._hold_id()
+        if user_id is None or hold_id is None:
+            return
+
+        def work(db):
+            apply_to_hold(db=db, hold_id=hold_id, user_id=user_id, code=code, now=utcnow())
+            return hold_view(db=db, hold_id=hold_id, user_id=user_id, now=utcnow())
+
+        try:
+            view = await in_transaction(work)
+        except ServiceError as exc:
+            self.promo_error = promo_message(exc) if exc.code in CODES else exc.message
+            return
+        self.promo_error, self.promo_input, self.promo_open = "", "", False
+        self._show(view)
 
     @rx.event
     def tick(self):

@@ -14,10 +14,13 @@ from ticketing.models.base import utcnow
 from ticketing.realtime.views import customer_view
 from ticketing.services import catalog
 from ticketing.services.errors import ServiceError
+from ticketing.services.promotions import codes as promo_codes
+from ticketing.services.promotions import redemptions
 from ticketing.services.sales import availability, holds
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction, off_loop
 from ticketing.state.live import LiveEventMixin, register_view
+from ticketing.state.promo import CODES, promo_message
 
 
 class EventPageState(LiveEventMixin, rx.State):
@@ -31,6 +34,13 @@ class EventPageState(LiveEventMixin, rx.State):
     buy_error: str = ""
     buying: bool = False
     max_per_order: int = 10
+    # "Have a code?": the code typed (or from ?code=), checked against the basket as it changes.
+    promo_open: bool = False
+    promo_code: str = ""
+    promo_error: str = ""
+    promo_note: str = ""  # what the checked code does, e.g. "SPRING20: 20 % off"
+    promo_discount: str = ""  # the basket's discount, formatted ("" when none)
+    _promo_discount_minor: int = 0
     _prices: dict[str, int] = {}
     _currency: str = "EUR"
 
@@ -41,7 +51,59 @@ class EventPageState(LiveEventMixin, rx.State):
     @rx.var
     def basket_total(self) -> str:
         total = sum(self._prices.get(t, 0) * q for t, q in self.quantities.items())
-        return money(total, self._currency)
+        return money(max(0, total - self._promo_discount_minor), self._currency)
+
+    @rx.event
+    def toggle_promo(self):
+        self.promo_open = not self.promo_open
+
+    @rx.event
+    def set_promo_code(self, value: str):
+        self.promo_code = str(value)[:64]
+
+    @rx.event
+    async def apply_code(self):
+        """Check the typed code against the chosen tickets (the hold takes it for real)."""
+        self.promo_code = self.promo_code.strip()
+        if not self.promo_code:
+            self.promo_error = "Type your code first."
+            return
+        await self._check_code()
+
+    @rx.event
+    def remove_code(self):
+        self.promo_code, self.promo_error, self.promo_note, self.promo_discount = "", "", "", ""
+        self._promo_discount_minor = 0
+
+    async def _check_code(self) -> None:
+        """The code's effect on the basket as it is now, or why it is refused."""
+        event_id = self._route_event_id()
+        if event_id is None or not self.promo_code:
+            return
+        user_id = await (await self.get_state(AuthState)).current_user_id()
+        items = [(uuid.UUID(t), int(q)) for t, q in self.quantities.items() if q > 0]
+        code, currency = self.promo_code, self._currency
+
+        def work(db):
+            if not items:
+                return redemptions.find_code(db, event_id=event_id, code=code), None, currency
+            quote, _lines, quoted_in = redemptions.validate_code(db=db, event_id=event_id, user_id=user_id,
+                                                                 code=code, items=items, now=utcnow())
+            return quote.code, quote, quoted_in
+
+        self._promo_discount_minor, self.promo_discount = 0, ""
+        try:
+            found, quote, currency = await in_transaction(work, readonly=True)
+        except ServiceError as exc:
+            self.promo_note, self.promo_error = "", promo_message(exc)
+            return
+        self.promo_error = ""
+        self.promo_note = f"{found.code}: {promo_codes.describe(found, currency)}"
+        if quote is None:
+            self.promo_note += " — choose your tickets; it is applied when you reserve them."
+        elif quote.discount_minor:
+            self._promo_discount_minor = quote.discount_minor
+            self.promo_discount = money(quote.discount_minor, currency)
 
     def _limit(self, type_id: str) -> int:
         # From this tab's last load (live pushes update only the browser): a guide for the
@@ -52,7 +114,7 @@ class EventPageState(LiveEventMixin, rx.State):
         return 0
 
     @rx.event
-    def change_quantity(self, type_id: str, delta: int):
+    async def change_quantity(self, type_id: str, delta: int):
         """The − / + buttons: keep each line within what is left and the order maximum."""
         current = self.quantities.get(type_id, 0)
         wanted = max(0, min(current + int(delta), self._limit(type_id)))
@@ -65,6 +127,8 @@ class EventPageState(LiveEventMixin, rx.State):
         else:
             quantities.pop(type_id, None)
         self.quantities, self.buy_error = quantities, ""
+        if self.promo_code and (self.promo_note or self.promo_error):
+            await self._check_code()  # the discount follows the basket
 
     @rx.event
     async def buy(self):
@@ -89,11 +153,17 @@ class EventPageState(LiveEventMixin, rx.State):
         try:
             # A transaction of its own (nothing else is written with the hold): on PostgreSQL
             # a hold on the claim counters is then one statement (docs/decisions.md).
+            code = self.promo_code.strip() or None
             hold, _lines = await off_loop(
-                lambda: holds.place_hold(event_id=event_id, user_id=user_id, items=items, now=utcnow())
+                lambda: holds.place_hold(event_id=event_id, user_id=user_id, items=items, now=utcnow(),
+                                         promo_code=code)
             )
         except ServiceError as exc:
             self.buying = False
+            if exc.code in CODES:  # the tickets are not held: say what is wrong with the code
+                self.promo_open, self.promo_note, self.promo_error = True, "", promo_message(exc)
+                self.buy_error = "Your code could not be used: fix or remove it to reserve."
+                return
             if exc.code == "active_hold_exists":
                 self.buy_error = "You already have tickets on hold for this event."
                 yield rx.redirect(f"/cart/{exc.extra['hold_id']}")
@@ -103,6 +173,7 @@ class EventPageState(LiveEventMixin, rx.State):
                 self.buy_error += " Someone was quicker: choose fewer tickets or another option."
             return
         self.buying, self.quantities = False, {}
+        self.promo_code, self.promo_note, self.promo_discount, self._promo_discount_minor = "", "", "", 0
         yield rx.redirect(f"/cart/{hold.id}")
 
     @rx.event
@@ -145,6 +216,10 @@ class EventPageState(LiveEventMixin, rx.State):
         self.quantities = {k: v for k, v in self.quantities.items() if k in self._prices}
         self.sessions, self.ticket_types = view["sessions"], view["ticket_types"]
         self.missing, self.worker = False, str(os.getpid())
+        prefill = str(self.router.url.query_parameters.get("code", "") or "").strip()[:64]
+        if prefill and prefill != self.promo_code:  # a link with ?code= fills in "Have a code?"
+            self.promo_code, self.promo_open = prefill, True
+            await self._check_code()
         self._watch(e.id, "customer", avail.version)
 
 

@@ -32,6 +32,8 @@ class PaymentState(rx.State):
     event_id: str = ""
     total: str = ""
     lines: list[dict[str, str]] = []
+    promo_code: str = ""
+    discount: str = ""  # the promo code's, included in total
     remaining: int = 0
     error: str = ""
     card_error: str = ""
@@ -75,6 +77,8 @@ class PaymentState(rx.State):
         self.total = money(o.total_minor, o.currency)
         self.lines = [{"name": n, "quantity": str(q), "unit": money(p, o.currency), "amount": money(p * q, o.currency)}
                       for n, q, p in view.items]
+        self.promo_code = view.promo_code
+        self.discount = money(o.discount_minor, o.currency) if o.discount_minor else ""
         self._due_at = o.payment_due_at
         self.remaining = seconds_left(o.payment_due_at, utcnow())
         self.test_mode = bool(get_settings().stripe_api_base)

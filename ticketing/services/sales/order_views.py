@@ -18,6 +18,7 @@ from ticketing.models import (
     Order,
     OrderItem,
     OrderStatus,
+    PromoCode,
     Refund,
     Ticket,
     TicketStatus,
@@ -26,6 +27,7 @@ from ticketing.models import (
 )
 from ticketing.services.door.ticket_files import CalendarEntry, calendar_ics
 from ticketing.services.errors import not_found
+from ticketing.services.promotions.discounts import paid_per_ticket
 from ticketing.services.sales import payments
 from ticketing.services.sales.cancellation import checked_in_ticket_ids, fee_for
 from ticketing.services.sales.holds import get_hold, hold_items, hold_state
@@ -44,7 +46,7 @@ class SessionLine:
 class TicketLine:
     ticket: Ticket
     type_name: str
-    price_minor: int
+    price_minor: int  # what was paid for it: the unit price less its share of the discount
     sessions: list[SessionLine]
     cancellable: bool  # by the buyer now, under the event's policy
     cancel_deadline: datetime | None
@@ -60,6 +62,7 @@ class OrderView:
     tickets: list[TicketLine] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
     payment_error: str = ""
+    promo_code: str = ""  # the code whose discount (order.discount_minor) the order got
 
 
 def _views(db: Session, orders: Sequence[Order], now: datetime) -> list[OrderView]:
@@ -73,7 +76,17 @@ def _views(db: Session, orders: Sequence[Order], now: datetime) -> list[OrderVie
     items = list(db.exec(select(OrderItem).where(OrderItem.order_id.in_(ids)).order_by(OrderItem.id)).all())
     type_ids = {i.ticket_type_id for i in items}
     type_names = dict(db.exec(select(TicketType.id, TicketType.name).where(TicketType.id.in_(type_ids))).all())
-    prices = {i.id: i.unit_price_minor for i in items}
+    by_line: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for ts in tickets.values():
+        for t in ts:
+            by_line[t.order_item_id].append(t.id)
+    prices: dict[uuid.UUID, int] = {}  # ticket id -> paid (cancellation.paid_prices's rule)
+    for item in items:
+        prices.update(zip(by_line[item.id], paid_per_ticket(item.unit_price_minor, item.discount_minor,
+                                                            len(by_line[item.id]))))
+    code_ids = {o.promo_code_id for o in orders if o.promo_code_id is not None}
+    code_texts = dict(db.exec(select(PromoCode.id, PromoCode.code).where(PromoCode.id.in_(code_ids))).all()) \
+        if code_ids else {}
     sessions_of: dict[uuid.UUID, list[SessionLine]] = defaultdict(list)
     for type_id, s in db.exec(
         select(TicketTypeSession.ticket_type_id, EventSession)
@@ -95,6 +108,7 @@ def _views(db: Session, orders: Sequence[Order], now: datetime) -> list[OrderVie
                    for i in items if i.order_id == order.id],
             refunds=refunds[order.id],
             payment_error=payments.last_payment_error(db=db, order=order) if state == "pending" else "",
+            promo_code=code_texts.get(order.promo_code_id, ""),
         )
         for t in tickets[order.id]:
             lines = sessions_of[t.ticket_type_id]
@@ -104,7 +118,7 @@ def _views(db: Session, orders: Sequence[Order], now: datetime) -> list[OrderVie
                                                                           OrderStatus.confirmed.value)
             cancellable = (live and event.allow_cancellation and deadline is not None and now <= deadline
                            and t.id not in admitted)
-            price = prices.get(t.order_item_id, 0)
+            price = prices.get(t.id, 0)
             paid = state == OrderStatus.confirmed.value
             refund = price - fee_for(price, event.cancellation_fee_percent) if paid else 0
             view.tickets.append(TicketLine(t, type_names.get(t.ticket_type_id, "Ticket"), price, lines,
@@ -155,6 +169,8 @@ class HoldView:
     lines: list[tuple[str, int, int]]  # (ticket type name, quantity, locked unit price minor)
     units: int
     order_id: uuid.UUID | None  # the order it became, once checked out
+    promo_code: str = ""  # the code whose discount (hold.discount_minor) is locked in
+    discounts: list[int] = field(default_factory=list)  # per line, as `lines`
 
 
 def hold_view(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> HoldView:
@@ -164,6 +180,8 @@ def hold_view(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: datet
     names = dict(db.exec(select(TicketType.id, TicketType.name).where(
         TicketType.id.in_([i.ticket_type_id for i in items]))).all())
     order_id = db.exec(select(Order.id).where(Order.hold_id == hold.id)).first()
+    code = db.get(PromoCode, hold.promo_code_id) if hold.promo_code_id is not None else None
     return HoldView(hold=hold, event=db.get(Event, hold.event_id), state=hold_state(hold, now),
                     lines=[(names.get(i.ticket_type_id, "Ticket"), i.quantity, i.unit_price_minor) for i in items],
-                    units=sum(i.quantity for i in items), order_id=order_id)
+                    units=sum(i.quantity for i in items), order_id=order_id,
+                    promo_code=code.code if code is not None else "", discounts=[i.discount_minor for i in items])
