@@ -52,7 +52,8 @@ def ticket_type_row(t: rx.Var[dict], action: rx.Component | None = None) -> rx.C
     availability = rx.cond(
         t["is_available"].to(bool),
         rx.vstack(
-            rx.text(rx.text.strong(t["available"].to(str), class_name="units-left"), " left", size="2"),
+            rx.text(rx.text.strong(t["available"].to(str), class_name="units-left"),
+                    rx.cond(t["seated"].to(bool), " seats left", " left"), size="2"),
             rx.cond(t["limited_by"].to(str) != "", rx.text(t["limited_by"], size="1", color=rx.color("gray", 11))),
             spacing="0",
             align="end",

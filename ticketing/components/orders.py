@@ -10,7 +10,8 @@ STATUS_LABELS = {"confirmed": "Confirmed", "pending": "Awaiting payment", "cance
 
 
 def line_table(lines: rx.Var[list[dict]], total: rx.Var[str]) -> rx.Component:
-    """Ticket lines (name, quantity × unit price, amount) and the total."""
+    """Ticket lines (name, quantity × unit price, amount, the sessions' dates and the seats) and
+    the total."""
     return rx.vstack(
         rx.foreach(
             lines,
@@ -18,6 +19,12 @@ def line_table(lines: rx.Var[list[dict]], total: rx.Var[str]) -> rx.Component:
                 rx.vstack(
                     rx.text(line["name"], weight="medium"),
                     rx.text(line["quantity"], " × ", line["unit"], size="2", color=rx.color("gray", 11)),
+                    rx.cond(line["when"] != "", rx.text(line["when"], size="2", color=rx.color("gray", 11),
+                                                        white_space="pre-line", class_name="line-when")),
+                    rx.cond(line["seats"] != "", rx.hstack(
+                        rx.icon("armchair", size=14, aria_hidden="true", flex_shrink="0", margin_top="3px"),
+                        rx.text(line["seats"], size="2", white_space="pre-line"),
+                        spacing="1", align="start", class_name="line-seats")),
                     spacing="0",
                     flex="1",
                     min_width="0",

@@ -36,6 +36,7 @@ def ticket_message(mail: TicketMail) -> EmailMessage:
         f"here is your ticket for {mail.event_title} again, as the organizer asked.", "",
         f"Ticket: {mail.ticket_type}",
         *[f"  {s}" for s in mail.sessions],
+        *[f"Seat: {seat}" for seat in mail.seats],
         *([f"Where: {mail.location}"] if mail.location else []),
         f"Ticket code (show it at the door): {mail.code}", "",
         f"All your tickets with their QR codes: {url}/tickets",
@@ -43,7 +44,8 @@ def ticket_message(mail: TicketMail) -> EmailMessage:
     ]
     msg.set_content("\n".join(lines))
     cid = make_msgid(domain="ticketing")
-    sessions = "<br>".join(html.escape(s) for s in mail.sessions)
+    sessions = "<br>".join([html.escape(s) for s in mail.sessions] + [f"<b>Seat:</b> {html.escape(seat)}"
+                                                                       for seat in mail.seats])
     msg.add_alternative(
         f"<p>Hello {html.escape(mail.holder_name)},</p><p>here is your ticket for <b>{html.escape(mail.event_title)}"
         f"</b> again, as the organizer asked. Show the QR code at the door.</p>"

@@ -39,7 +39,9 @@ def send_confirmation(order_id: uuid.UUID) -> str:
             f"Total paid: {money(o.total_minor, o.currency)}", ""]
     for t in live:
         sessions = "; ".join(f"{s.name} ({date_range(s.starts_at, s.ends_at, e.timezone)})" for s in t.sessions)
-        text += [f"- {t.type_name} for {t.ticket.holder_name}: {sessions}", f"  Ticket code: {t.ticket.code}"]
+        text += [f"- {t.type_name} for {t.ticket.holder_name}: {sessions}"]
+        text += [f"  Seat: {seat}" for seat in t.seats]
+        text += [f"  Ticket code: {t.ticket.code}"]
     text += ["", f"Your tickets with their QR codes are always at {url}", "The calendar file is attached."]
     msg.set_content("\n".join(text))
 
@@ -48,6 +50,7 @@ def send_confirmation(order_id: uuid.UUID) -> str:
         f"<tr><td style='padding:8px'><img src='cid:{cid[1:-1]}' width='160' height='160' alt='QR code'></td>"
         f"<td style='padding:8px'><b>{html.escape(t.type_name)}</b><br>{html.escape(t.ticket.holder_name)}<br>"
         + "<br>".join(html.escape(f"{s.name} — {date_range(s.starts_at, s.ends_at, e.timezone)}") for s in t.sessions)
+        + "".join(f"<br><b>Seat:</b> {html.escape(seat)}" for seat in t.seats)
         + f"<br><code>{html.escape(t.ticket.code)}</code></td></tr>"
         for cid, t in zip(cids, live)
     )
@@ -100,7 +103,8 @@ def send_transferred_ticket(ticket_id: uuid.UUID) -> str:
     msg["Subject"] = f"{buyer.name} sent you a ticket for {e.title}"
     sessions = "; ".join(f"{s.name} ({date_range(s.starts_at, s.ends_at, e.timezone)})" for s in line.sessions)
     msg.set_content(f"Hello {line.ticket.holder_name},\n\n{buyer.name} transferred a ticket to you.\n\n"
-                    f"{line.type_name}: {sessions}\nLocation: {e.location}\nTicket code: {line.ticket.code}\n\n"
+                    f"{line.type_name}: {sessions}\n" + "".join(f"Seat: {seat}\n" for seat in line.seats)
+                    + f"Location: {e.location}\nTicket code: {line.ticket.code}\n\n"
                     "Show the attached QR code at the door.\n")
     msg.add_attachment(qr_png(line.ticket.code), maintype="image", subtype="png", filename="ticket.png")
     return send(msg)

@@ -13,7 +13,6 @@ from ticketing.components.forms import card
 from ticketing.components.layout import page_shell
 from ticketing.components.seat_links import seating_links
 from ticketing.state.event_page import EventPageState
-from ticketing.state.seat_links import SeatLinksState
 
 
 def _missing() -> rx.Component:
@@ -53,8 +52,11 @@ def quantity_picker(t: rx.Var[dict]) -> rx.Component:
     choosing seats on the map instead."""
     qty = EventPageState.quantities.get(t["id"].to(str), 0).to(int)
     return rx.cond(
-        SeatLinksState.seated_types.contains(t["id"].to(str)),
-        rx.link(rx.button("Choose seats", size="2", variant="soft"), href="#seated-sessions"),
+        t["seated"].to(bool),
+        rx.cond(t["is_available"].to(bool),
+                rx.link(rx.button(rx.icon("armchair", size=16), "Choose seats", size="2", variant="soft",
+                                  aria_label="Choose seats: " + t["name"].to(str)),
+                        href=t["seat_href"].to(str), class_name="choose-seats")),
         _picker(t, qty),
     )
 
@@ -128,7 +130,10 @@ def event_page() -> rx.Component:
                 rx.heading("Tickets", size="5", as_="h2"),
                 rx.box(rx.foreach(EventPageState.ticket_types, lambda t: ticket_type_row(t, quantity_picker(t))),
                        width="100%", id="ticket-types"),
-                rx.cond(EventPageState.event["status"] == "published", buy_bar()),
+                rx.cond((EventPageState.event["status"] == "published") & EventPageState.sells_quantities, buy_bar()),
+                rx.cond(~EventPageState.sells_quantities & (EventPageState.ticket_types.length() > 0),
+                        rx.text("Seats are chosen on the seat map; the figures are free seats per category, live.",
+                                size="1", color=rx.color("gray", 11), padding_top="0.75rem", id="seated-note")),
             ),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="5",

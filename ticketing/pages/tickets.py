@@ -36,7 +36,9 @@ def ticket_card(t: rx.Var[dict], actions: bool) -> rx.Component:
                       rx.badge("Cancelled", color_scheme="gray")), spacing="2", align="center", wrap="wrap"),
             rx.text(t["holder"], " · ", t["email"], size="2", class_name="ticket-holder"),
             rx.text(t["sessions"], size="2", color=rx.color("gray", 11), white_space="pre-line"),
-            rx.text(t["seat"], size="1", color=rx.color("gray", 11)),
+            rx.hstack(rx.icon("armchair", size=14, aria_hidden="true", flex_shrink="0", margin_top="2px"),
+                      rx.text(t["seat"], size="2", white_space="pre-line"), spacing="1", align="start",
+                      class_name="ticket-seat"),
             rx.cond(t["cancellable"].to(bool),
                     rx.text("Cancel by ", t["deadline"], " for ", t["refund"], " back", size="1",
                             color=rx.color("gray", 11))),
@@ -110,6 +112,8 @@ def _dialogs() -> rx.Component:
     transfer = rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Transfer this ticket"),
+            rx.text(TicketsState.transfer_ticket, weight="medium", size="2", id="transfer-ticket",
+                    margin_bottom="0.5rem"),
             rx.dialog.description("The new holder gets a new ticket code; ", TicketsState.transfer_holder,
                                   "'s code stops working at the door."),
             rx.form(

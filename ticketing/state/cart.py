@@ -9,12 +9,12 @@ from urllib.parse import quote
 import reflex as rx
 
 from ticketing.db import on_commit
-from ticketing.formatting import money
+from ticketing.formatting import money, session_dates
 from ticketing.models.base import utcnow
 from ticketing.notifications import order_mail
 from ticketing.services.errors import ServiceError
 from ticketing.services.sales import holds, orders, ticket_holders
-from ticketing.services.sales.order_views import hold_view
+from ticketing.services.sales.order_views import ItemLine, hold_view
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import form_text, in_transaction
 
@@ -28,6 +28,13 @@ def seconds_left(until: datetime | None, now: datetime) -> int:
 
 def clock(seconds: int) -> str:
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def line_fields(line: ItemLine, currency: str, timezone: str) -> dict[str, str]:
+    """A cart or order line as display text: seats one per line, sessions with date and time."""
+    return {"name": line.name, "quantity": str(line.quantity), "unit": money(line.unit_price_minor, currency),
+            "amount": money(line.unit_price_minor * line.quantity, currency), "seats": "\n".join(line.seats),
+            "when": session_dates(line.sessions, timezone)}
 
 
 def checkout_and_mail(db, hold_id: uuid.UUID, user_id: uuid.UUID, attendees) -> orders.Order:
@@ -86,12 +93,9 @@ class CartState(rx.State):
         self.status, self.event_title, self.event_id = view.state, view.event.title, str(view.event.id)
         self.total = money(h.total_minor, h.currency)
         self.free = h.total_minor == 0
-        self.lines = [
-            {"name": name, "quantity": str(q), "unit": money(p, h.currency), "amount": money(p * q, h.currency)}
-            for name, q, p in view.lines
-        ]
+        self.lines = [line_fields(line, h.currency, view.event.timezone) for line in view.lines]
         self.attendee_slots = (
-            [f"Ticket {i + 1} — {name}" for i, name in enumerate(n for n, q, _ in view.lines for _ in range(q))]
+            [f"Ticket {i + 1} — {name}" for i, name in enumerate(ln.name for ln in view.lines for _ in range(ln.quantity))]
             if view.event.one_ticket_per_attendee else []
         )
         self._expires_at = h.expires_at

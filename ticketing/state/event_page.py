@@ -36,6 +36,11 @@ class EventPageState(LiveEventMixin, rx.State):
     _currency: str = "EUR"
 
     @rx.var
+    def sells_quantities(self) -> bool:
+        """Some ticket type is bought by quantity (seated ones are bought on the seat map)."""
+        return any(not t.get("seated") for t in self.ticket_types)
+
+    @rx.var
     def basket_count(self) -> int:
         return sum(self.quantities.values())
 

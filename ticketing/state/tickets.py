@@ -44,7 +44,7 @@ def order_fields(view: OrderView) -> dict[str, Any]:
             "qr": qr_svg_data_uri(t.code) if t.status == "valid" else "",
             "sessions": "\n".join(f"{s.name} · {date_range(s.starts_at, s.ends_at, e.timezone)}"
                                   for s in line.sessions),
-            "seat": "General admission",
+            "seat": "\n".join(line.seats) or "General admission",
             "cancellable": line.cancellable and live, "transferable": live,
             "refund": money(line.refund_minor, o.currency), "refund_minor": line.refund_minor,
             "price": money(line.price_minor, o.currency),
@@ -71,6 +71,12 @@ def order_fields(view: OrderView) -> dict[str, Any]:
     }
 
 
+def _ticket_words(t: dict[str, Any]) -> str:
+    """'Stalls, Stalls · Row A · Seat 8, Evening · Sat 5 Dec 2026, 19:00–21:30' for dialogs."""
+    seat = t["seat"] if t["seat"] != "General admission" else ""
+    return ", ".join(p.replace("\n", "; ") for p in (t["type"], seat, t["sessions"]) if p)
+
+
 async def _user_id(state: rx.State) -> uuid.UUID | None:
     return await (await state.get_state(AuthState)).current_user_id()
 
@@ -87,6 +93,7 @@ class TicketsState(rx.State):
     cancel_text: str = ""
     transfer_open: bool = False
     transfer_holder: str = ""
+    transfer_ticket: str = ""  # what is being given away: type, seat, session and date
     busy: bool = False
     _cancel: tuple[str, str] = ("", "")  # (order id, ticket id or "" for the whole order)
     _transfer: str = ""
@@ -113,7 +120,8 @@ class TicketsState(rx.State):
         if not chosen:
             return
         back = sum(t["refund_minor"] for t in chosen)
-        what = "this ticket" if ticket_id else f"all {len(chosen)} ticket(s) of order {order['number']}"
+        what = (f"this ticket ({_ticket_words(chosen[0])})" if ticket_id
+                else f"all {len(chosen)} ticket(s) of order {order['number']}")
         money_back = (f"You get {chosen[0]['refund'] if len(chosen) == 1 else money(back, 'EUR')} back on your card."
                       if order["status"] == "confirmed" else "Nothing was paid yet, so nothing is charged.")
         if order["status"] == "confirmed" and len(chosen) > 1:
@@ -156,6 +164,7 @@ class TicketsState(rx.State):
             for t in order["tickets"]:
                 if t["id"] == ticket_id and t["transferable"]:
                     self._transfer, self.transfer_holder = ticket_id, t["holder"]
+                    self.transfer_ticket = _ticket_words(t)
                     self.transfer_open, self.error, self.message = True, "", ""
 
     @rx.event
