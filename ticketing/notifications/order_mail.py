@@ -14,6 +14,7 @@ from ticketing.formatting import date_range, money
 from ticketing.models import TicketStatus, User
 from ticketing.models.base import utcnow
 from ticketing.notifications.mailer import send
+from ticketing.services.door.short_codes import display
 from ticketing.services.door.ticket_files import qr_png
 from ticketing.services.sales.order_views import order_calendar, order_view
 from ticketing.services.sales.payments import refund_message
@@ -41,7 +42,8 @@ def send_confirmation(order_id: uuid.UUID) -> str:
         sessions = "; ".join(f"{s.name} ({date_range(s.starts_at, s.ends_at, e.timezone)})" for s in t.sessions)
         text += [f"- {t.type_name} for {t.ticket.holder_name}: {sessions}"]
         text += [f"  Seat: {seat}" for seat in t.seats]
-        text += [f"  Ticket code: {t.ticket.code}"]
+        text += [f"  Ticket code (type it at the door): {display(t.ticket.short_code)}",
+                 f"  Full code: {t.ticket.code}"]
     text += ["", f"Your tickets with their QR codes are always at {url}", "The calendar file is attached."]
     msg.set_content("\n".join(text))
 
@@ -51,7 +53,8 @@ def send_confirmation(order_id: uuid.UUID) -> str:
         f"<td style='padding:8px'><b>{html.escape(t.type_name)}</b><br>{html.escape(t.ticket.holder_name)}<br>"
         + "<br>".join(html.escape(f"{s.name} — {date_range(s.starts_at, s.ends_at, e.timezone)}") for s in t.sessions)
         + "".join(f"<br><b>Seat:</b> {html.escape(seat)}" for seat in t.seats)
-        + f"<br><code>{html.escape(t.ticket.code)}</code></td></tr>"
+        + f"<br>Ticket code: <b style='font-family:monospace;font-size:16px'>{display(t.ticket.short_code)}</b>"
+        + f"<br><code style='font-size:10px'>{html.escape(t.ticket.code)}</code></td></tr>"
         for cid, t in zip(cids, live)
     )
     msg.add_alternative(
@@ -104,7 +107,8 @@ def send_transferred_ticket(ticket_id: uuid.UUID) -> str:
     sessions = "; ".join(f"{s.name} ({date_range(s.starts_at, s.ends_at, e.timezone)})" for s in line.sessions)
     msg.set_content(f"Hello {line.ticket.holder_name},\n\n{buyer.name} transferred a ticket to you.\n\n"
                     f"{line.type_name}: {sessions}\n" + "".join(f"Seat: {seat}\n" for seat in line.seats)
-                    + f"Location: {e.location}\nTicket code: {line.ticket.code}\n\n"
+                    + f"Location: {e.location}\nTicket code (type it at the door): {display(line.ticket.short_code)}\n"
+                    f"Full code: {line.ticket.code}\n\n"
                     "Show the attached QR code at the door.\n")
     msg.add_attachment(qr_png(line.ticket.code), maintype="image", subtype="png", filename="ticket.png")
     return send(msg)

@@ -14,7 +14,12 @@ from ticketing.state.tickets import OrderState, TicketsState
 def ticket_card(t: rx.Var[dict], actions: bool) -> rx.Component:
     qr = rx.cond(
         t["qr"].to(str) != "",
-        rx.image(src=t["qr"].to(str), alt="QR code of ticket for " + t["holder"].to(str), class_name="ticket-qr"),
+        rx.vstack(
+            rx.image(src=t["qr"].to(str), alt="QR code of ticket for " + t["holder"].to(str), class_name="ticket-qr"),
+            rx.text(t["short_code"], size="2", weight="bold", font_family="monospace", letter_spacing="0.08em",
+                    class_name="ticket-short-code", aria_label="Ticket code " + t["short_code"].to(str)),
+            spacing="1", align="center", flex_shrink="0",
+        ),
         rx.center(rx.text(rx.cond(t["status"].to(str) == "cancelled", "Cancelled", "QR once paid"), size="1",
                           color=rx.color("gray", 11)), class_name="ticket-qr", background=rx.color("gray", 3)),
     )

@@ -15,6 +15,7 @@ from ticketing.formatting import date_range, local_time, money
 from ticketing.models.base import utcnow
 from ticketing.notifications import order_mail
 from ticketing.payments import intents, refunds
+from ticketing.services.door import short_codes
 from ticketing.services.door.ticket_files import qr_svg_data_uri
 from ticketing.services.errors import ServiceError
 from ticketing.services.sales import ticket_holders
@@ -42,6 +43,7 @@ def order_fields(view: OrderView) -> dict[str, Any]:
             "id": str(t.id), "order_id": str(o.id), "type": line.type_name, "holder": t.holder_name,
             "email": t.holder_email, "status": t.status, "code": t.code,
             "qr": qr_svg_data_uri(t.code) if t.status == "valid" else "",
+            "short_code": short_codes.display(t.short_code) if t.status == "valid" else "",
             "sessions": "\n".join(f"{s.name} · {date_range(s.starts_at, s.ends_at, e.timezone)}"
                                   for s in line.sessions),
             "seat": "\n".join(line.seats) or "General admission",
@@ -73,8 +75,10 @@ def order_fields(view: OrderView) -> dict[str, Any]:
 
 def _ticket_words(t: dict[str, Any]) -> str:
     """'Stalls, Stalls · Row A · Seat 8, Evening · Sat 5 Dec 2026, 19:00–21:30' for dialogs."""
-    seat = t["seat"] if t["seat"] != "General admission" else ""
-    return ", ".join(p.replace("\n", "; ") for p in (t["type"], seat, t["sessions"]) if p)
+    seat = t["seat"].replace("\n", "; ") if t["seat"] != "General admission" else ""
+    # A seat label starts with its section, often the category's name too: say it once.
+    what = seat if seat.startswith(t["type"]) else " — ".join(p for p in (t["type"], seat) if p)
+    return ", ".join(p for p in (what, t["sessions"].replace("\n", "; ")) if p)
 
 
 async def _user_id(state: rx.State) -> uuid.UUID | None:

@@ -30,6 +30,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.services.catalog.catalog_common import event_for_role, session_of_event
+from ticketing.services.door import short_codes
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.local_times import zone
 from ticketing.services.money import format_minor
@@ -209,6 +210,7 @@ class TicketMail:
     code: str
     location: str
     seats: list[str] = field(default_factory=list)  # 'Stalls · Row A · Seat 8'
+    short_code: str = ""  # 'K7QMX-3PART', typed at the door
 
 
 def tickets_to_resend(
@@ -244,5 +246,6 @@ def tickets_to_resend(
             t.holder_name, t.holder_email, event.title, event.id, names[t.ticket_type_id],
             [f"{s.name} — {date_range(s.starts_at, s.ends_at, event.timezone)}" for s in included],
             orders[t.order_id].number, t.code, event.location, seat_texts(seats.get(t.id, [])),
+            short_codes.display(t.short_code),
         ))
     return mails

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from ticketing.models import Order, OrderStatus, Ticket, TicketStatus
 from ticketing.services.accounts.accounts import EMAIL_RE, normalize_email
 from ticketing.services.door import ticket_codes
+from ticketing.services.door.short_codes import new_short_code
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.sales.places import lock_fresh
 
@@ -29,10 +30,11 @@ def new_ticket_code(ticket_id: uuid.UUID, version: int = 1) -> str:
 
 
 def reissue_code(ticket: Ticket) -> None:
-    """Bump the ticket's code version and sign a new code: every older code is now `revoked`
-    at the door (the caller holds the ticket's row lock)."""
+    """Bump the ticket's code version, sign a new code and draw a new short code: every older
+    code is now `revoked` at the door (the caller holds the ticket's row lock)."""
     ticket.code_version += 1
     ticket.code = new_ticket_code(ticket.id, ticket.code_version)
+    ticket.short_code = new_short_code()
 
 
 def holders_for(attendees: Sequence[Attendee] | None, units: int, buyer: tuple[str, str]) -> list[tuple[str, str]]:
