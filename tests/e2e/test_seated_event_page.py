@@ -37,7 +37,7 @@ def show(api) -> dict:
         event, session = seated_event(
             db, owner=owner_row, org=org, title=f"Two tiers {uuid.uuid4().hex[:4]}", layout=HALL,
             starts_at=datetime.now(timezone.utc) + timedelta(days=12),
-            bands=[("Stalls", "45.00", "#2563eb", ["Stalls"]), ("Circle", "25.00", "#16a34a", ["Circle"])],
+            bands=[("Stalls", "45.00", "#2563eb", None), ("Circle", "25.00", "#16a34a", ["Circle"])],
         )
         circle = list(db.exec(select(EventSeat.id).join(Seat, Seat.id == EventSeat.seat_id)
                               .where(EventSeat.session_id == session.id, Seat.section == "Circle")

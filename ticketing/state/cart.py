@@ -37,6 +37,17 @@ def line_fields(line: ItemLine, currency: str, timezone: str) -> dict[str, str]:
             "when": session_dates(line.sessions, timezone)}
 
 
+def attendee_labels(lines: list[ItemLine]) -> list[str]:
+    """'Ticket 1 — Stalls · Row A · Seat 8' per ticket, in the order checkout names them (seats
+    in map order within each line, as checkout assigns them)."""
+    labels = []
+    for line in lines:
+        for k in range(line.quantity):
+            seat = line.seats[k] if k < len(line.seats) else ""
+            labels.append(f"Ticket {len(labels) + 1} — {line.name}" + (f", {seat}" if seat else ""))
+    return labels
+
+
 def checkout_and_mail(db, hold_id: uuid.UUID, user_id: uuid.UUID, attendees) -> orders.Order:
     """Checkout; a free order is confirmed at once, so its tickets are mailed after commit."""
     order = orders.checkout(db=db, hold_id=hold_id, user_id=user_id, attendees=attendees, now=utcnow())
@@ -54,10 +65,13 @@ class CartState(rx.State):
     free: bool = False  # a zero total: checkout confirms at once, no payment step
     lines: list[dict[str, str]] = []
     attendee_slots: list[str] = []  # one label per ticket when the event names attendees
+    first_is_me: bool = True  # "same as me": the first ticket in the buyer's name
+    buyer_label: str = ""
     remaining: int = 0  # seconds, from the server's clock at the last tick
     error: str = ""
     busy: bool = False
     _expires_at: datetime | None = None
+    _buyer: tuple[str, str] = ("", "")
 
     @rx.var
     def countdown(self) -> str:
@@ -94,12 +108,15 @@ class CartState(rx.State):
         self.total = money(h.total_minor, h.currency)
         self.free = h.total_minor == 0
         self.lines = [line_fields(line, h.currency, view.event.timezone) for line in view.lines]
-        self.attendee_slots = (
-            [f"Ticket {i + 1} — {name}" for i, name in enumerate(ln.name for ln in view.lines for _ in range(ln.quantity))]
-            if view.event.one_ticket_per_attendee else []
-        )
+        self.attendee_slots = attendee_labels(view.lines) if view.asks_names else []
+        self.buyer_label = f"{view.buyer[0]} ({view.buyer[1]})"
+        self._buyer = view.buyer
         self._expires_at = h.expires_at
         self.remaining = seconds_left(h.expires_at, utcnow())
+
+    @rx.event
+    def set_first_is_me(self, value: bool):
+        self.first_is_me = bool(value)
 
     @rx.event
     def tick(self):
@@ -133,6 +150,8 @@ class CartState(rx.State):
         if self.attendee_slots:
             attendees = [ticket_holders.Attendee(name=form_text(form, f"name_{i}"), email=form_text(form, f"email_{i}"))
                          for i in range(len(self.attendee_slots))]
+            if self.first_is_me:  # the buyer's own name and email, as the server knows them
+                attendees[0] = ticket_holders.Attendee(name=self._buyer[0], email=self._buyer[1])
         self.busy, self.error = True, ""
         yield
         try:

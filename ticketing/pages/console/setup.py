@@ -171,6 +171,17 @@ def _settings_form() -> rx.Component:
                                     id="f-one_ticket_per_attendee"),
                           rx.text("One ticket per attendee per session", size="2"), align="center", spacing="2"),
             ),
+            rx.vstack(
+                rx.text("Names per ticket", weight="medium", size="2", as_="label", html_for="f-attendee_names"),
+                rx.el.select(
+                    rx.el.option("Automatic: for several sessions or seated events", value="auto"),
+                    rx.el.option("Always ask a name per ticket", value="on"),
+                    rx.el.option("Never: tickets carry the buyer's name", value="off"),
+                    name="attendee_names", default_value=SetupState.attendee_names, id="f-attendee_names",
+                    class_name="native-select",
+                ),
+                spacing="1", width="100%",
+            ),
             rx.text("Cancellation policy", weight="medium", size="2"),
             rx.el.label(
                 rx.hstack(rx.switch(name="allow_cancellation", default_checked=SetupState.allow_cancellation,

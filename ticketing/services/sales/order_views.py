@@ -23,6 +23,7 @@ from ticketing.models import (
     TicketStatus,
     TicketType,
     TicketTypeSession,
+    User,
 )
 from ticketing.services.door.ticket_files import CalendarEntry, calendar_ics
 from ticketing.services.errors import not_found
@@ -30,6 +31,7 @@ from ticketing.services.sales import payments
 from ticketing.services.sales.cancellation import checked_in_ticket_ids, fee_for
 from ticketing.services.sales.holds import get_hold, hold_items, hold_state
 from ticketing.services.sales.orders import order_state
+from ticketing.services.sales.ticket_holders import asks_names
 from ticketing.services.seating.seat_labels import (
     SeatName,
     seat_names_of_hold,
@@ -203,6 +205,8 @@ class HoldView:
     lines: list[ItemLine]  # at the locked unit prices
     units: int
     order_id: uuid.UUID | None  # the order it became, once checked out
+    asks_names: bool = False  # checkout asks a name per ticket (the event's setting)
+    buyer: tuple[str, str] = ("", "")  # the buyer's name and email ("same as me")
 
 
 def hold_view(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> HoldView:
@@ -214,8 +218,11 @@ def hold_view(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: datet
     sessions_of = sessions_of_types(db, type_ids)
     seats = seat_names_of_hold(db, hold.id)
     order_id = db.exec(select(Order.id).where(Order.hold_id == hold.id)).first()
-    return HoldView(hold=hold, event=db.get(Event, hold.event_id), state=hold_state(hold, now),
+    event = db.get(Event, hold.event_id)
+    buyer = db.get(User, hold.user_id)
+    return HoldView(hold=hold, event=event, state=hold_state(hold, now),
                     lines=[ItemLine(names.get(i.ticket_type_id, "Ticket"), i.quantity, i.unit_price_minor,
                                     sessions_of[i.ticket_type_id], seat_texts(seats.get(i.ticket_type_id, [])))
                            for i in items],
-                    units=sum(i.quantity for i in items), order_id=order_id)
+                    units=sum(i.quantity for i in items), order_id=order_id,
+                    asks_names=asks_names(db, event), buyer=(buyer.name, buyer.email) if buyer else ("", ""))
