@@ -16,6 +16,7 @@ from ticketing.api import (
     orgs,
     sales,
     seating,
+    share,
     webhooks,
 )
 from ticketing.api.problems import install_problem_handlers
@@ -43,6 +44,7 @@ def create_api() -> FastAPI:
     for module in (auth, orgs, events, catalog, sales, webhooks, seating, door):
         v1.include_router(module.router)
     api.include_router(v1)
+    api.include_router(share.router)  # /events/{id} HTML with the event's link preview
     if not get_settings().is_production:
         api.include_router(dev.router)
     return api

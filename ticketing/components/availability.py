@@ -48,7 +48,8 @@ def session_card(s: rx.Var[dict]) -> rx.Component:
     )
 
 
-def ticket_type_row(t: rx.Var[dict], action: rx.Component | None = None) -> rx.Component:
+def ticket_type_row(t: rx.Var[dict], action: rx.Component | None = None,
+                    note: rx.Component | None = None) -> rx.Component:
     availability = rx.cond(
         t["is_available"].to(bool),
         rx.vstack(
@@ -74,6 +75,7 @@ def ticket_type_row(t: rx.Var[dict], action: rx.Component | None = None) -> rx.C
                 rx.text(t["name"], weight="bold"),
                 rx.text(t["sessions"], size="1", color=rx.color("gray", 11)),
                 rx.text(t["price"], size="3", weight="medium", color=rx.color("indigo", 11)),
+                *([note] if note is not None else []),
                 spacing="1",
                 align="start",
                 flex="1",

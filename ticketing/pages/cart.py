@@ -105,7 +105,11 @@ def _cart() -> rx.Component:
             ),
             line_table(CartState.lines, CartState.total),
             rx.cond(CartState.status == "active",
-                    rx.text("Prices are locked while your tickets are held.", size="1", color=rx.color("gray", 11))),
+                    rx.text("Prices are locked while your tickets are held.",
+                            rx.cond(~CartState.free, rx.fragment(
+                                " When you continue to payment, your tickets are reserved afresh and you have ",
+                                CartState.pay_minutes.to(str), " minutes to pay.")),
+                            size="1", color=rx.color("gray", 11), id="clock-note")),
             rx.match(
                 CartState.status,
                 ("active", _active()),

@@ -65,6 +65,7 @@ class CartState(rx.State):
     free: bool = False  # a zero total: checkout confirms at once, no payment step
     lines: list[dict[str, str]] = []
     attendee_slots: list[str] = []  # one label per ticket when the event names attendees
+    pay_minutes: int = 15  # the time to pay that checkout starts (the event's setting)
     first_is_me: bool = True  # "same as me": the first ticket in the buyer's name
     buyer_label: str = ""
     remaining: int = 0  # seconds, from the server's clock at the last tick
@@ -111,6 +112,7 @@ class CartState(rx.State):
         self.attendee_slots = attendee_labels(view.lines) if view.asks_names else []
         self.buyer_label = f"{view.buyer[0]} ({view.buyer[1]})"
         self._buyer = view.buyer
+        self.pay_minutes = view.event.payment_minutes
         self._expires_at = h.expires_at
         self.remaining = seconds_left(h.expires_at, utcnow())
 

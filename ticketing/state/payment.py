@@ -36,6 +36,7 @@ class PaymentState(rx.State):
     error: str = ""
     card_error: str = ""
     test_mode: bool = False
+    pay_minutes: int = 15
     _due_at: datetime | None = None
     _order_id: str = ""
 
@@ -75,6 +76,7 @@ class PaymentState(rx.State):
         self.total = money(o.total_minor, o.currency)
         self.lines = [line_fields(line, o.currency, view.event.timezone) for line in view.items]
         self._due_at = o.payment_due_at
+        self.pay_minutes = view.event.payment_minutes
         self.remaining = seconds_left(o.payment_due_at, utcnow())
         self.test_mode = bool(get_settings().stripe_api_base)
         self.card_error = view.payment_error
