@@ -29,9 +29,9 @@ def test_each_ticket_gets_its_attendee(page: Page, viewport: str):
     expect(page.locator("#first-attendee-me")).to_contain_text(f"Casey Customer ({customer.email})")
     expect(slots.nth(0).locator(".attendee-name")).to_have_count(0)
     robin = f"robin-{uuid.uuid4().hex[:6]}@example.com"
-    slots.nth(1).locator(".attendee-name").fill("Robin Friend")
-    slots.nth(1).locator(".attendee-email").fill(robin)
-    slots.nth(2).locator(".attendee-name").fill("Kim Young")  # no email: Kim's ticket mail goes to the buyer
+    slots.nth(1).locator(".attendee-name input").fill("Robin Friend")
+    slots.nth(1).locator(".attendee-email input").fill(robin)
+    slots.nth(2).locator(".attendee-name input").fill("Kim Young")  # no email: Kim's ticket mail goes to the buyer
     snapshot(page, f"names-cart-{viewport}")
 
     # Unticking shows the first ticket's inputs; ticking again hides them.

@@ -114,7 +114,12 @@ class AuthState(rx.State):
         if not self.signed_in:
             return rx.redirect(f"/login?next={quote(self.router.url.path)}")
         if not self.memberships:
-            return rx.redirect("/orgs/new")
+            return rx.redirect("/staff-only")  # says why, instead of silently offering to start selling
+
+    @rx.event
+    def clear_error(self, _value: str = ""):
+        """Typing again clears a stale form error ("already exists" for the previous email)."""
+        self.form_error = ""
 
     @rx.event
     async def sign_in(self, form: dict):
