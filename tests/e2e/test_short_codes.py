@@ -1,5 +1,6 @@
 """Journey: a guest reads the short code under their QR on My tickets; at the door the steward
-types it (any case, with a space) and the guest is admitted, online and offline."""
+types it (any case, with a space) and the guest is admitted, online and offline; a guest found
+by a search once admitted shows "Checked in" instead of a button."""
 
 from __future__ import annotations
 
@@ -51,6 +52,15 @@ def test_the_code_under_the_qr_is_typed_at_the_door(page: Page, viewport: str, b
         expect(answer(gate, "admitted")).to_contain_text("Ada Lovelace")
         snapshot(gate, f"short-codes-door-admitted-{viewport}")
         dismiss(gate)
+        # Searching for a guest already admitted shows "Checked in", not a button that can only refuse.
+        gate.locator("#door-tab-search").click()
+        gate.locator("#door-search").fill("lovelace")
+        row = gate.locator("#door-search-results li", has_text="Ada Lovelace")
+        expect(row.locator("[data-checked-in]")).to_have_text("✓ Checked in")
+        expect(row.get_by_role("button")).to_have_count(0)
+        gate.locator("#door-search").fill("hopper")
+        expect(gate.locator("#door-search-results li", has_text="Grace Hopper").get_by_role("button")).to_have_text(
+            "Check in")
 
         door.set_offline(True)
         expect(gate.locator("#door-scanner")).to_have_attribute("data-online", "false")

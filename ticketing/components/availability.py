@@ -15,11 +15,13 @@ def status_badge(status: rx.Var[str], label: rx.Var[str]) -> rx.Component:
     )
 
 
-def fill_bar(percent: rx.Var[int], status: rx.Var[str]) -> rx.Component:
+def fill_bar(percent: rx.Var[int], status: rx.Var[str], label: rx.Var[str] | str = "Places taken") -> rx.Component:
+    """How full a session is; named for screen readers ("Evening: places taken")."""
     return rx.match(
         status,
-        *[(key, rx.progress(value=percent, max=100, color_scheme=color, size="2")) for key, color in BAND_COLORS.items()],
-        rx.progress(value=percent, max=100, size="2"),
+        *[(key, rx.progress(value=percent, max=100, color_scheme=color, size="2", aria_label=label))
+          for key, color in BAND_COLORS.items()],
+        rx.progress(value=percent, max=100, size="2", aria_label=label),
     )
 
 
@@ -34,7 +36,7 @@ def session_card(s: rx.Var[dict]) -> rx.Component:
                 align="center",
             ),
             rx.text(s["when"], size="2", color=rx.color("gray", 11)),
-            fill_bar(s["taken_percent"].to(int), s["status"].to(str)),
+            fill_bar(s["taken_percent"].to(int), s["status"].to(str), s["name"].to(str) + ": places taken"),
             rx.text(
                 rx.text.strong(s["available"].to(str), class_name="places-left"), " of ", s["capacity"].to(str),
                 " places left", size="2",
