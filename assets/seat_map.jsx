@@ -46,6 +46,7 @@ export function SeatMap(props) {
     frames: [], stats: { deltas: 0, snapshots: 0, gaps: 0, layouts: 0 }, readyAt: 0, box: null, boxTool: false,
     fetching: false, maybeLost: new Set(), lostTimer: null,
   }).current;
+  S.organizer = organizer; // the drawing tells customers' sold seats by a cross, without numbers
   const [ready, setReady] = useState(false);
   const [error, setError] = useState("");
   const [tip, setTip] = useState(null);
@@ -696,8 +697,8 @@ export function SeatMap(props) {
             <span className="seatmap-key"><span className="seatmap-dot" style={{ background: MINE }} />Yours</span>
             <span className="seatmap-key" data-status="Held"><span className="seatmap-dot" style={{ background: CUSTOMER_COLORS[HELD] }} />
               Held by others <span className="seatmap-count">{(counts.status[HELD] || 0) - (mine || []).length > 0 ? (counts.status[HELD] || 0) - (mine || []).length : 0}</span></span>
-            <span className="seatmap-key"><span className="seatmap-dot" style={{ background: CUSTOMER_COLORS[SOLD] }} />Sold</span>
-            <span className="seatmap-key"><span className="seatmap-dot" style={{ background: CUSTOMER_COLORS[BLOCKED] }} />Not available</span>
+            <span className="seatmap-key" data-status="Sold"><span className="seatmap-dot seatmap-dot--cross" aria-hidden="true" />Sold</span>
+            <span className="seatmap-key" data-status="Not available"><span className="seatmap-dot" style={{ background: CUSTOMER_COLORS[BLOCKED], border: "1px solid #cbd5e1" }} />Not available</span>
             <span className="seatmap-key"><span className="seatmap-dot" style={{ background: "#94a3b8", borderRadius: 2 }} />Wheelchair space</span>
           </>
         )}

@@ -5,7 +5,10 @@ import { getBackendURL } from "$/utils/state";
 export const AVAILABLE = 0, HELD = 1, RESERVED = 2, SOLD = 3, BLOCKED = 4, ORG_HOLD = 5, NOT_OWNED = 6, RETURNED = 7;
 export const STATUS_TEXT = ["Available", "Held", "Reserved", "Sold", "Blocked", "Held back", "Not owned", "Returned"];
 export const TYPE_TEXT = { s: "", w: "Wheelchair space", c: "Companion seat", v: "VIP", r: "Restricted view" };
-export const CUSTOMER_COLORS = ["", "#f59e0b", "#cbd5e1", "#cbd5e1", "#e2e8f0", "#e2e8f0", "#e2e8f0", "#e2e8f0"];
+// Customers: sold (and reserved) seats are dark crosses, seats out of sale pale dots, so the two
+// differ in shape as well as colour (the legend shows both).
+export const CUSTOMER_COLORS = ["", "#f59e0b", "cross:#475569", "cross:#475569", "#e2e8f0", "#e2e8f0", "#e2e8f0", "#e2e8f0"];
+export const SOLD_MARK = "#475569";
 export const ORGANIZER_COLORS = ["", "#f59e0b", "#fb923c", "#334155", "#dc2626", "#9333ea", "#e2e8f0", "#fda4af"];
 // Organizer holds and blocks are drawn as shapes (ring, cross) so no price-level colour hides them.
 export const SHAPES = { [ORG_HOLD]: "ring:", [BLOCKED]: "cross:" };
