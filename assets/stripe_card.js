@@ -79,7 +79,11 @@
     const container = card && document.querySelector("#card-element");
     if (!container) return;
     container.querySelectorAll("input[data-field]").forEach((input) => {
-      input.value = input.value.replace(/[\s-]/g, "");
+      const tidy = input.value.replace(/[\s-]/g, "");
+      if (tidy !== input.value) {
+        input.value = tidy;
+        input.dispatchEvent(new Event("input", {bubbles: true})); // the mock reads values on input
+      }
     });
   }
 

@@ -191,7 +191,9 @@ class EventPageState(LiveEventMixin, rx.State):
         self.missing, self.worker = False, str(os.getpid())
         self._watch(e.id, "customer", avail.version)
         # The tab's title names the event (the HTML served for links carries it too: api/share.py).
-        return rx.call_script(f"document.title = {json.dumps(e.title + ' — Ticketing')}")
+        # Set again shortly after: the router applies the route's static title once it renders.
+        title = json.dumps(e.title + " — Ticketing")
+        return rx.call_script(f"[0, 300, 1200].forEach((ms) => setTimeout(() => {{ document.title = {title}; }}, ms))")
 
 
 register_view("customer", EventPageState)
