@@ -35,7 +35,7 @@ def test_forgot_password_with_a_mailed_single_use_link(page: Page, viewport: str
     path = link.split("/", 3)[3]
     page.goto("/" + path)
     expect(page.get_by_text(account["email"])).to_be_visible()
-    page.get_by_label("New password").fill("the new password")
+    page.get_by_label("New password", exact=True).fill("the new password")
     page.get_by_label("Repeat password").fill("the new password")
     snapshot(page, f"reset-form-{viewport}")
     page.locator("#reset-submit").click()
