@@ -65,6 +65,7 @@ def notice(title: str | rx.Var, body: str | rx.Var, color: str, icon: str, **pro
         rx.callout.icon(rx.icon(icon, size=18)),
         rx.callout.text(rx.text.strong(title), rx.el.br(), body),
         color_scheme=color,
+        high_contrast=True,  # the soft default fails WCAG contrast for the bold title
         width="100%",
         role="status",
         **props,

@@ -49,8 +49,11 @@ def _best_available() -> rx.Component:
     return rx.vstack(
         rx.heading("Best available", size="3", as_="h2"),
         rx.hstack(
-            rx.select([str(n) for n in range(1, 11)], value=S.best_count, on_change=S.set_best_count, size="2",
-                      aria_label="Number of seats", width="4.5rem"),
+            rx.box(rx.select.root(
+                rx.select.trigger(aria_label="Number of seats", width="100%"),
+                rx.select.content(*[rx.select.item(str(n), value=str(n)) for n in range(1, 11)]),
+                value=S.best_count, on_change=S.set_best_count, size="2",
+            ), width="4.5rem", flex_shrink="0"),
             rx.box(
                 rx.select.root(
                     rx.select.trigger(aria_label="How to seat you", width="100%"),

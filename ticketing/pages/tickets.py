@@ -16,8 +16,9 @@ def ticket_card(t: rx.Var[dict], actions: bool) -> rx.Component:
         t["qr"].to(str) != "",
         rx.vstack(
             rx.image(src=t["qr"].to(str), alt="QR code of ticket for " + t["holder"].to(str), class_name="ticket-qr"),
+            rx.el.span("Ticket code:", class_name="sr-only"),
             rx.text(t["short_code"], size="2", weight="bold", font_family="monospace", letter_spacing="0.08em",
-                    class_name="ticket-short-code", aria_label="Ticket code " + t["short_code"].to(str)),
+                    class_name="ticket-short-code"),
             spacing="1", align="center", flex_shrink="0",
         ),
         rx.center(rx.text(rx.cond(t["status"].to(str) == "cancelled", "Cancelled", "QR once paid"), size="1",
@@ -195,6 +196,7 @@ def order_page() -> rx.Component:
                 OrderState.missing,
                 rx.center(rx.heading("Order not found", size="5"), padding="4rem"),
                 rx.vstack(
+                    rx.heading("Your order", size="6", as_="h1"),
                     head,
                     rx.cond(o.contains("id"), rx.box(rx.cond(o["status"].to(str) != "", order_card(o, actions=False)),
                                                      width="100%")),
