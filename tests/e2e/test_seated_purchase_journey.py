@@ -87,6 +87,12 @@ def test_seats_and_dates_follow_the_tickets_from_map_to_mail(page: Page, viewpor
     expect(lines.locator(".line-seats")).to_contain_text(A8)
     expect(lines.locator(".line-seats")).to_contain_text(A9)
     expect(lines.locator(".line-when")).to_have_text(WHEN)
+    # A seated event asks a name per ticket; each slot names its seat; the first is "same as me".
+    slots = page.locator(".attendee-slot")
+    expect(slots).to_have_count(2)
+    expect(slots.nth(0)).to_contain_text(f"Ticket 1 — Stalls, {A8}")
+    expect(slots.nth(1)).to_contain_text(f"Ticket 2 — Stalls, {A9}")
+    slots.nth(1).locator(".attendee-name input").fill("Pat Partner")
     snapshot(page, f"seated-cart-{viewport}")
     page.locator("#checkout-button").click()
 
@@ -107,6 +113,7 @@ def test_seats_and_dates_follow_the_tickets_from_map_to_mail(page: Page, viewpor
     (mail,) = outbox(seated["email"])
     text = mail.get_body(preferencelist=("plain",)).get_content()
     assert f"Seat: {A8}" in text and f"Seat: {A9}" in text, text
+    assert "Pat Partner" in text
     assert f"Evening performance ({SPAN})" in text, text
     html = mail.get_body(preferencelist=("html",)).get_content()
     assert A8 in html and A9 in html
