@@ -44,7 +44,9 @@ def attendee_labels(lines: list[ItemLine]) -> list[str]:
     for line in lines:
         for k in range(line.quantity):
             seat = line.seats[k] if k < len(line.seats) else ""
-            labels.append(f"Ticket {len(labels) + 1} — {line.name}" + (f", {seat}" if seat else ""))
+            # A seat label starts with its section, often the category's name too: say it once.
+            what = seat if seat.startswith(line.name) else ", ".join(p for p in (line.name, seat) if p)
+            labels.append(f"Ticket {len(labels) + 1} — {what}")
     return labels
 
 
