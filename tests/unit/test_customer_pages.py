@@ -108,3 +108,13 @@ def test_short_codes_read_as_people_type_them():
     assert short_codes.normalize("K7QMX-3PAR") is None  # nine characters
     assert short_codes.normalize("K7QMX-3PAR0") is None  # 0 is not in the alphabet
     assert short_codes.normalize("x" * 86) is None
+
+
+def test_attendee_labels_name_each_tickets_seat_once():
+    from ticketing.services.sales.order_views import ItemLine
+    from ticketing.state.cart import attendee_labels
+
+    lines = [ItemLine("Stalls", 2, 4500, [], ["Stalls · Row A · Seat 8", "Stalls · Row A · Seat 9"]),
+             ItemLine("Premium", 1, 9000, [], ["Circle · Row A · Seat 1"]), ItemLine("Standing", 1, 1500, [])]
+    assert attendee_labels(lines) == ["Ticket 1 — Stalls · Row A · Seat 8", "Ticket 2 — Stalls · Row A · Seat 9",
+                                      "Ticket 3 — Premium, Circle · Row A · Seat 1", "Ticket 4 — Standing"]
