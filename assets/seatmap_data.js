@@ -102,15 +102,18 @@ export function decodeLayout(L) {
   const [bx0, by0, bx1, by1] = L.bounds;
   const st = L.stage || { x: 0, y: 0, label: "Stage" };
   const secCentre = L.sections.map(() => [0, 0, 0]);
+  const secTop = L.sections.map(() => Infinity); // the section's top edge: its label goes above it
   for (let i = 0; i < n; i++) {
-    const s = secCentre[L.rows[rowOf[i]][0]];
+    const si = L.rows[rowOf[i]][0], s = secCentre[si];
     s[0] += xs[i]; s[1] += ys[i]; s[2] += 1;
+    if (ys[i] < secTop[si]) secTop[si] = ys[i];
   }
   return {
     n, xs, ys, rowOf, rowStart, pos, level, num: L.num, type: L.type, rows: L.rows, sections: L.sections,
     levels: L.levels, pitch, radius: pitch * 0.42, cell, grid: null, stage: st, version: L.layout_version,
     bounds: [Math.min(bx0, st.x - 300), Math.min(by0, st.y - 200), Math.max(bx1, st.x + 300), Math.max(by1, st.y)],
     secCentre: secCentre.map(([x, y, c]) => [c ? x / c : 0, c ? y / c : 0]),
+    secTop: secTop.map((y) => (Number.isFinite(y) ? y : 0)),
   };
 }
 

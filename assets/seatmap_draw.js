@@ -192,8 +192,10 @@ export function drawMap(canvas, S) {
     // that would cover one already drawn is left out until the user zooms in.
     const placed = [];
     L.sections.forEach((name, si) => {
-      const [cx, cy] = L.secCentre[si];
-      const px = cx * scale + tx, py = cy * scale + ty, half = ctx.measureText(name).width / 2 + 3;
+      const [cx] = L.secCentre[si];
+      // Above the section's first row, not on its centre: a label never hides the seats.
+      const top = L.secTop ? L.secTop[si] : L.secCentre[si][1];
+      const px = cx * scale + tx, py = (top - L.radius) * scale + ty - 9, half = ctx.measureText(name).width / 2 + 3;
       if (placed.some(([qx, qy, qh]) => Math.abs(px - qx) < half + qh && Math.abs(py - qy) < 15)) return;
       placed.push([px, py, half]);
       ctx.strokeText(name, px, py);
