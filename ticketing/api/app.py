@@ -23,6 +23,7 @@ from ticketing.api import (
     promotions,
     sales,
     seating,
+    share,
     webhooks,
 )
 from ticketing.api.admission import AdmissionGate
@@ -57,6 +58,7 @@ def create_api() -> FastAPI:
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(health.router)
+    api.include_router(share.router)  # /events/{id} HTML with the event's link preview
     if not get_settings().is_production:
         api.include_router(dev.router)
     document_problems(api)

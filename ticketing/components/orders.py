@@ -10,8 +10,9 @@ STATUS_LABELS = {"confirmed": "Confirmed", "pending": "Awaiting payment", "cance
 
 
 def line_table(lines: rx.Var[list[dict]], total: rx.Var[str], discount_row: rx.Component | None = None) -> rx.Component:
-    """Ticket lines (name, quantity × unit price, a promo discount when the line has one,
-    amount) and the total; `discount_row` (the promo code's) goes just above the total."""
+    """Ticket lines (name, quantity × unit price, a promo discount when the line has one, amount,
+    the sessions' dates and the seats) and the total; `discount_row` (the promo code's) goes just
+    above the total."""
     return rx.vstack(
         rx.foreach(
             lines,
@@ -21,6 +22,12 @@ def line_table(lines: rx.Var[list[dict]], total: rx.Var[str], discount_row: rx.C
                     rx.text(line["quantity"], " × ", line["unit"], size="2", color=rx.color("gray", 11)),
                     rx.cond(line["discount"], rx.text("Discount −", line["discount"], size="2",
                                                       color=rx.color("green", 11), class_name="line-discount")),
+                    rx.cond(line["when"] != "", rx.text(line["when"], size="2", color=rx.color("gray", 11),
+                                                        white_space="pre-line", class_name="line-when")),
+                    rx.cond(line["seats"] != "", rx.hstack(
+                        rx.icon("armchair", size=14, aria_hidden="true", flex_shrink="0", margin_top="3px"),
+                        rx.text(line["seats"], size="2", white_space="pre-line"),
+                        spacing="1", align="start", class_name="line-seats")),
                     spacing="0",
                     flex="1",
                     min_width="0",
@@ -73,6 +80,7 @@ def notice(title: str | rx.Var, body: str | rx.Var, color: str, icon: str, **pro
         rx.callout.icon(rx.icon(icon, size=18)),
         rx.callout.text(rx.text.strong(title), rx.el.br(), body),
         color_scheme=color,
+        high_contrast=True,  # the soft default fails WCAG contrast for the bold title
         width="100%",
         role="status",
         **props,

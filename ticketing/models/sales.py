@@ -139,6 +139,10 @@ class OrderItem(SQLModel, table=True):
 
 class Ticket(SQLModel, table=True):
     __tablename__ = "tickets"
+    __table_args__ = (
+        # The short code people type at the door is unique within the event.
+        Index("uq_tickets_event_short_code", "event_id", "short_code", unique=True),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     order_id: uuid.UUID = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
@@ -149,6 +153,7 @@ class Ticket(SQLModel, table=True):
     holder_email: str = Field(default="", max_length=254, index=True)
     code: str = Field(max_length=255, unique=True)
     code_version: int = Field(default=1)
+    short_code: str | None = Field(default=None, max_length=12)  # typed at the door; new with each code
     status: str = Field(default=TicketStatus.pending.value, max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 

@@ -15,19 +15,30 @@ def _attendees() -> rx.Component:
         CartState.attendee_slots.length() > 0,
         rx.vstack(
             rx.heading("Who is coming?", size="4", as_="h2"),
-            rx.text("Each ticket is issued in its attendee's name.", size="2", color=rx.color("gray", 11)),
+            rx.text("Each ticket is issued in its attendee's name; without an email, it is sent to you.", size="2",
+                    color=rx.color("gray", 11)),
             rx.foreach(
                 CartState.attendee_slots,
                 lambda label, i: rx.vstack(
                     rx.text(label, weight="medium", size="2"),
-                    rx.grid(
-                        rx.input(name=f"name_{i}", placeholder="Full name", required=True, size="3",
-                                 aria_label=label + " name"),
-                        rx.input(name=f"email_{i}", placeholder="Email", type="email", required=True, size="3",
-                                 aria_label=label + " email"),
-                        columns=rx.breakpoints(initial="1", sm="2"), spacing="2", width="100%",
+                    rx.cond(
+                        i == 0,
+                        rx.checkbox("Same as me", checked=CartState.first_is_me, on_change=CartState.set_first_is_me,
+                                    size="2", id="same-as-me"),
                     ),
-                    width="100%", spacing="1",
+                    rx.cond(
+                        (i == 0) & CartState.first_is_me,
+                        rx.text(CartState.buyer_label, size="2", color=rx.color("gray", 11), id="first-attendee-me"),
+                        rx.grid(
+                            rx.input(name=f"name_{i}", placeholder="Full name", required=True, size="3",
+                                     aria_label=label + ": name", auto_complete="off", class_name="attendee-name"),
+                            rx.input(name=f"email_{i}", placeholder="Email (optional)", type="email", size="3",
+                                     aria_label=label + ": email (optional)", auto_complete="off",
+                                     class_name="attendee-email"),
+                            columns=rx.breakpoints(initial="1", sm="2"), spacing="2", width="100%",
+                        ),
+                    ),
+                    width="100%", spacing="1", class_name="attendee-slot",
                 ),
             ),
             width="100%",
@@ -134,7 +145,11 @@ def _cart() -> rx.Component:
             ),
             line_table(CartState.lines, CartState.total, _discount_row()),
             rx.cond(CartState.status == "active",
-                    rx.text("Prices are locked while your tickets are held.", size="1", color=rx.color("gray", 11))),
+                    rx.text("Prices are locked while your tickets are held.",
+                            rx.cond(~CartState.free, rx.fragment(
+                                " When you continue to payment, your tickets are reserved afresh and you have ",
+                                CartState.pay_minutes.to(str), " minutes to pay.")),
+                            size="1", color=rx.color("gray", 11), id="clock-note")),
             # Outside the checkout form: Enter in the code's field applies the code, never pays.
             rx.cond(CartState.status == "active", _promo()),
             rx.match(

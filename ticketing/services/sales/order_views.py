@@ -24,6 +24,7 @@ from ticketing.models import (
     TicketStatus,
     TicketType,
     TicketTypeSession,
+    User,
 )
 from ticketing.services.door.ticket_files import CalendarEntry, calendar_ics
 from ticketing.services.errors import not_found
@@ -32,6 +33,13 @@ from ticketing.services.sales import payments
 from ticketing.services.sales.cancellation import checked_in_ticket_ids, fee_for
 from ticketing.services.sales.holds import get_hold, hold_items, hold_state
 from ticketing.services.sales.orders import order_state
+from ticketing.services.sales.ticket_holders import asks_names
+from ticketing.services.seating.seat_labels import (
+    SeatName,
+    seat_names_of_hold,
+    seat_names_of_tickets,
+    seat_texts,
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,18 @@ class SessionLine:
 
 
 @dataclass(frozen=True)
+class ItemLine:
+    """A line of a cart or an order: a ticket type, how many, at which unit price, for which
+    sessions, and the seats (labels) where the sessions are seated."""
+
+    name: str
+    quantity: int
+    unit_price_minor: int
+    sessions: list[SessionLine]
+    seats: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class TicketLine:
     ticket: Ticket
     type_name: str
@@ -51,6 +71,12 @@ class TicketLine:
     cancellable: bool  # by the buyer now, under the event's policy
     cancel_deadline: datetime | None
     refund_minor: int  # what cancelling it now gives back (price less the fee; 0 if unpaid)
+    seat_names: list[SeatName] = field(default_factory=list)  # one per seated session it admits to
+
+    @property
+    def seats(self) -> list[str]:
+        """"Stalls · Row A · Seat 8" per seat (with the session's name when several)."""
+        return seat_texts(self.seat_names)
 
 
 @dataclass
@@ -58,11 +84,25 @@ class OrderView:
     order: Order
     event: Event
     state: str  # as the customer sees it now (a pending order past its deadline is expired)
-    items: list[tuple[str, int, int]]  # (ticket type name, quantity, unit price minor)
+    items: list[ItemLine]
     tickets: list[TicketLine] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
     payment_error: str = ""
     promo_code: str = ""  # the code whose discount (order.discount_minor) the order got
+
+
+def sessions_of_types(db: Session, type_ids: set[uuid.UUID]) -> dict[uuid.UUID, list[SessionLine]]:
+    """{ticket_type_id: the sessions it admits to, by start time}."""
+    out: dict[uuid.UUID, list[SessionLine]] = defaultdict(list)
+    if not type_ids:
+        return out
+    for type_id, s in db.exec(
+        select(TicketTypeSession.ticket_type_id, EventSession)
+        .join(EventSession, EventSession.id == TicketTypeSession.session_id)
+        .where(TicketTypeSession.ticket_type_id.in_(type_ids)).order_by(EventSession.starts_at)
+    ).all():
+        out[type_id].append(SessionLine(s.id, s.name, s.starts_at, s.ends_at))
+    return out
 
 
 def _views(db: Session, orders: Sequence[Order], now: datetime) -> list[OrderView]:
@@ -87,13 +127,13 @@ def _views(db: Session, orders: Sequence[Order], now: datetime) -> list[OrderVie
     code_ids = {o.promo_code_id for o in orders if o.promo_code_id is not None}
     code_texts = dict(db.exec(select(PromoCode.id, PromoCode.code).where(PromoCode.id.in_(code_ids))).all()) \
         if code_ids else {}
-    sessions_of: dict[uuid.UUID, list[SessionLine]] = defaultdict(list)
-    for type_id, s in db.exec(
-        select(TicketTypeSession.ticket_type_id, EventSession)
-        .join(EventSession, EventSession.id == TicketTypeSession.session_id)
-        .where(TicketTypeSession.ticket_type_id.in_(type_ids)).order_by(EventSession.starts_at)
-    ).all():
-        sessions_of[type_id].append(SessionLine(s.id, s.name, s.starts_at, s.ends_at))
+    sessions_of = sessions_of_types(db, type_ids)
+    seats = seat_names_of_tickets(db, [t.id for ts in tickets.values() for t in ts])
+    seats_of_item: dict[uuid.UUID, list[SeatName]] = defaultdict(list)
+    for ts in tickets.values():
+        for t in ts:
+            if t.status != TicketStatus.cancelled.value:
+                seats_of_item[t.order_item_id] += seats.get(t.id, [])
     refunds: dict[uuid.UUID, list[Refund]] = defaultdict(list)
     for r in db.exec(select(Refund).where(Refund.order_id.in_(ids)).order_by(Refund.created_at)).all():
         refunds[r.order_id].append(r)
@@ -104,7 +144,8 @@ def _views(db: Session, orders: Sequence[Order], now: datetime) -> list[OrderVie
         event, state = events[order.event_id], order_state(order, now)
         view = OrderView(
             order=order, event=event, state=state,
-            items=[(type_names.get(i.ticket_type_id, "Ticket"), i.quantity, i.unit_price_minor)
+            items=[ItemLine(type_names.get(i.ticket_type_id, "Ticket"), i.quantity, i.unit_price_minor,
+                            sessions_of[i.ticket_type_id], seat_texts(sorted(seats_of_item[i.id], key=_seat_order)))
                    for i in items if i.order_id == order.id],
             refunds=refunds[order.id],
             payment_error=payments.last_payment_error(db=db, order=order) if state == "pending" else "",
@@ -122,9 +163,14 @@ def _views(db: Session, orders: Sequence[Order], now: datetime) -> list[OrderVie
             paid = state == OrderStatus.confirmed.value
             refund = price - fee_for(price, event.cancellation_fee_percent) if paid else 0
             view.tickets.append(TicketLine(t, type_names.get(t.ticket_type_id, "Ticket"), price, lines,
-                                           cancellable, deadline if event.allow_cancellation else None, refund))
+                                           cancellable, deadline if event.allow_cancellation else None, refund,
+                                           seats.get(t.id, [])))
         out.append(view)
     return out
+
+
+def _seat_order(seat: SeatName) -> tuple[datetime, str, int]:
+    return (seat.session_starts_at, str(seat.session_id), seat.idx)
 
 
 def order_view(*, db: Session, order_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> OrderView:
@@ -147,14 +193,18 @@ def order_calendar(*, db: Session, order_id: uuid.UUID, user_id: uuid.UUID, now:
     """An .ics file with every session the order's live tickets admit to (once per session)."""
     view = order_view(db=db, order_id=order_id, user_id=user_id, now=now)
     seen: dict[uuid.UUID, SessionLine] = {}
+    seats: dict[uuid.UUID, list[str]] = defaultdict(list)
     for line in view.tickets:
         if line.ticket.status != TicketStatus.cancelled.value:
             for s in line.sessions:
                 seen.setdefault(s.id, s)
+            for seat in line.seat_names:
+                seats[seat.session_id].append(seat.label)
     entries = [
         CalendarEntry(
             uid=f"{s.id}-{view.order.id}@ticketing", title=f"{view.event.title} — {s.name}", starts_at=s.starts_at,
-            ends_at=s.ends_at, location=view.event.location, description=f"Order {view.order.number}",
+            ends_at=s.ends_at, location=view.event.location,
+            description=f"Order {view.order.number}" + (f"\nSeats: {', '.join(seats[s.id])}" if seats[s.id] else ""),
         )
         for s in sorted(seen.values(), key=lambda s: s.starts_at)
     ]
@@ -166,22 +216,31 @@ class HoldView:
     hold: Hold
     event: Event
     state: str  # active | expired | released | converted, at `now`
-    lines: list[tuple[str, int, int]]  # (ticket type name, quantity, locked unit price minor)
+    lines: list[ItemLine]  # at the locked unit prices
     units: int
     order_id: uuid.UUID | None  # the order it became, once checked out
     promo_code: str = ""  # the code whose discount (hold.discount_minor) is locked in
     discounts: list[int] = field(default_factory=list)  # per line, as `lines`
+    asks_names: bool = False  # checkout asks a name per ticket (the event's setting)
+    buyer: tuple[str, str] = ("", "")  # the buyer's name and email ("same as me")
 
 
 def hold_view(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> HoldView:
     """The caller's cart: what is held, at which locked prices, until when."""
     hold = get_hold(db=db, hold_id=hold_id, user_id=user_id)
     items = hold_items(db=db, hold_id=hold.id)
-    names = dict(db.exec(select(TicketType.id, TicketType.name).where(
-        TicketType.id.in_([i.ticket_type_id for i in items]))).all())
+    type_ids = {i.ticket_type_id for i in items}
+    names = dict(db.exec(select(TicketType.id, TicketType.name).where(TicketType.id.in_(type_ids))).all())
+    sessions_of = sessions_of_types(db, type_ids)
+    seats = seat_names_of_hold(db, hold.id)
     order_id = db.exec(select(Order.id).where(Order.hold_id == hold.id)).first()
     code = db.get(PromoCode, hold.promo_code_id) if hold.promo_code_id is not None else None
-    return HoldView(hold=hold, event=db.get(Event, hold.event_id), state=hold_state(hold, now),
-                    lines=[(names.get(i.ticket_type_id, "Ticket"), i.quantity, i.unit_price_minor) for i in items],
+    event = db.get(Event, hold.event_id)
+    buyer = db.get(User, hold.user_id)
+    return HoldView(hold=hold, event=event, state=hold_state(hold, now),
+                    lines=[ItemLine(names.get(i.ticket_type_id, "Ticket"), i.quantity, i.unit_price_minor,
+                                    sessions_of[i.ticket_type_id], seat_texts(seats.get(i.ticket_type_id, [])))
+                           for i in items],
                     units=sum(i.quantity for i in items), order_id=order_id,
-                    promo_code=code.code if code is not None else "", discounts=[i.discount_minor for i in items])
+                    promo_code=code.code if code is not None else "", discounts=[i.discount_minor for i in items],
+                    asks_names=asks_names(db, event), buyer=(buyer.name, buyer.email) if buyer else ("", ""))

@@ -42,6 +42,7 @@ from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.live_changes import stage_counts
 from ticketing.services.promotions import redemptions
 from ticketing.services.promotions.discounts import Line
+from ticketing.services.door.short_codes import new_short_code
 from ticketing.services.sales import order_store
 from ticketing.services.sales.availability import sale_refusal
 from ticketing.services.sales.hold_rules import MAX_TOTAL_MINOR
@@ -242,7 +243,7 @@ def _lines_and_tickets(
                 "id": ticket_id, "order_id": order_id, "order_item_id": line["id"],
                 "ticket_type_id": item.ticket_type_id, "event_id": event_id, "holder_name": name,
                 "holder_email": email, "code": new_ticket_code(ticket_id), "code_version": 1,
-                "status": TicketStatus.pending.value, "created_at": now,
+                "short_code": new_short_code(), "status": TicketStatus.pending.value, "created_at": now,
             })
     return lines, tickets
 
