@@ -53,12 +53,24 @@ export async function readCode(code, key) {
 export function indexList(list) {
   const sessions = new Map(list.sessions.map((s) => [s.id, s]));
   const tickets = new Map();
-  for (const [id, version, status, holder, order, typeIndex] of list.tickets) {
+  const shortCodes = new Map();
+  for (const [id, version, status, holder, order, typeIndex, short] of list.tickets) {
     const type = list.ticket_types[typeIndex];
     tickets.set(id, { id, version, status: STATUS[status] || "cancelled", holder, order, type });
+    if (short) shortCodes.set(short, id);
   }
   const checkins = new Map(list.checkins.map(([t, s, at, gate]) => [`${t}|${s}`, { at, gate }]));
-  return { list, sessions, tickets, checkins, loadedAt: new Date() };
+  return { list, sessions, tickets, checkins, shortCodes, loadedAt: new Date() };
+}
+
+// The short code typed from under a QR ("k7qmx 3part"): {ticketId, version} of the ticket that
+// has it now, or null. Mirrors ticketing/services/door/short_codes.py.
+export function readShortCode(index, text) {
+  const code = (text || "").replace(/[\s\-_.]/g, "").toUpperCase();
+  if (!/^[2-9A-HJKMNP-Z]{10}$/.test(code) || !index.shortCodes) return null;
+  const id = index.shortCodes.get(code);
+  const ticket = id && index.tickets.get(id);
+  return ticket ? { ticketId: id, version: ticket.version } : null;
 }
 
 function hhmm(iso) {

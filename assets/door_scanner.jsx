@@ -9,7 +9,7 @@
 import React, { useCallback, useEffect, useRef, useState } from "react";
 import { BrowserQRCodeReader } from "@zxing/browser";
 import { ResultScreen, feedback, fromServer } from "./door_answer.jsx";
-import { decideOffline, indexList, newNonce, readCode, storage } from "./door_offline.js";
+import { decideOffline, indexList, newNonce, readCode, readShortCode, storage } from "./door_offline.js";
 import { SearchPanel } from "./door_search.jsx";
 
 const REQUEST_TIMEOUT_MS = 5000;
@@ -172,7 +172,9 @@ export function DoorScanner({ eventId, apiUrl, token, defaultSessionId, onSessio
           const message = "This phone has no ticket list yet: connect once to load it.";
           answer = { result: "no_list", message, offline: true };
         } else {
-          const claims = text ? await readCode(body.code, idx.list.key) : { ticketId, version: null };
+          const claims = text
+            ? (await readCode(body.code, idx.list.key)) || readShortCode(idx, body.code)
+            : { ticketId, version: null };
           answer = { ...decideOffline(idx, claims, session, local.current), offline: true };
           if (answer.result === "admitted") {
             const at = new Date().toISOString();
@@ -404,7 +406,7 @@ export function DoorScanner({ eventId, apiUrl, token, defaultSessionId, onSessio
             autoComplete="off"
             autoCapitalize="off"
             spellCheck={false}
-            placeholder="Type or paste the code under the QR"
+            placeholder="Type the code under the QR (e.g. K7QMX-3PART)"
             onChange={(e) => setCode(e.target.value)}
           />
         </label>

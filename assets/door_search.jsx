@@ -29,11 +29,16 @@ export function SearchPanel({ hidden, index, query, onQuery, isIn, onAdmit }) {
                 {t.type.name} · <span className="door-nowrap">{t.order}</span>
                 {STATUS_NOTE[t.status] ? ` · ${STATUS_NOTE[t.status]}` : ""}
               </span>
-              {isIn(t.id) ? <span className="door-results__in">✓ Checked in</span> : null}
             </div>
-            <button type="button" className="door-button" onClick={() => onAdmit(t.id)}>
-              Check in
-            </button>
+            {isIn(t.id) ? (
+              // Already admitted to this session: say so instead of offering a button that can only refuse.
+              <span className="door-results__in" data-checked-in="true">✓ Checked in</span>
+            ) : (
+              <button type="button" className="door-button" onClick={() => onAdmit(t.id)}
+                      aria-label={`Check in ${t.holder}`}>
+                Check in
+              </button>
+            )}
           </li>
         ))}
         {searched && !results.length ? <li className="door-results__none">No ticket matches.</li> : null}

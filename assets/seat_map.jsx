@@ -10,6 +10,9 @@ import {
 } from "./seatmap_data.js";
 import { drawMap } from "./seatmap_draw.js";
 
+// How long a chosen seat that turned "held" waits for the page to say it is in our own hold.
+const LOST_WAIT_MS = 3000;
+
 // The page's other parts (the seat panel) rendered once the map with id `map` has its first frame
 // on screen (or failed, or after a few seconds): React then mounts and lays out the map alone.
 export function SeatMapAfter({ map = "seat-map", children }) {
@@ -41,8 +44,9 @@ export function SeatMap(props) {
     fitted: false, size: { w: 0, h: 0, dpr: 1 }, selected: new Set(), mine: new Set(), levelOff: new Set(),
     accessibleOnly: false, buckets: null, raf: 0, pointers: new Map(), gesture: null, cursor: -1, hover: -1,
     frames: [], stats: { deltas: 0, snapshots: 0, gaps: 0, layouts: 0 }, readyAt: 0, box: null, boxTool: false,
-    fetching: false,
+    fetching: false, maybeLost: new Set(), lostTimer: null,
   }).current;
+  S.organizer = organizer; // the drawing tells customers' sold seats by a cross, without numbers
   const [ready, setReady] = useState(false);
   const [error, setError] = useState("");
   const [tip, setTip] = useState(null);
@@ -230,21 +234,35 @@ export function SeatMap(props) {
   };
 
   // --- data -----------------------------------------------------------------------------
+  const announceLost = (lost) => {
+    if (lost) setAnnounce(lost === 1 ? "A seat you chose was just taken" : `${lost} seats you chose were just taken`);
+  };
+
+  // A chosen seat that turns "held" may be held by our own hold: its delta can arrive before
+  // the page tells us the seat is ours. Wait for that word before calling it taken.
+  const settleMaybeLost = () => {
+    S.lostTimer = null;
+    const lost = Array.from(S.maybeLost).filter((i) => !S.mine.has(i)).length;
+    S.maybeLost.clear();
+    announceLost(lost);
+  };
+
   const applyCodes = (changes) => {
-    let lost = 0, mineChanged = false;
+    let lost = 0, dropped = false, mineChanged = false;
     for (const [i, code] of changes) {
       if (i < 0 || i >= S.L.n) continue;
       if (S.mine.has(i) && code !== HELD) mineChanged = true;
       S.codes[i] = code;
       if (!organizer && code !== AVAILABLE && S.selected.has(i)) {
         S.selected.delete(i);
-        lost += 1;
+        dropped = true;
+        if (code === HELD && !S.mine.has(i)) S.maybeLost.add(i);
+        else if (!S.mine.has(i)) lost += 1;
       }
     }
-    if (lost) {
-      setAnnounce(lost === 1 ? "A seat you chose was just taken" : `${lost} seats you chose were just taken`);
-      emitSelection();
-    }
+    announceLost(lost);
+    if (S.maybeLost.size && !S.lostTimer) S.lostTimer = setTimeout(settleMaybeLost, LOST_WAIT_MS);
+    if (dropped) emitSelection();
     // Seats of our own hold changed (expired, released elsewhere, bought): the page re-reads it.
     if (mineChanged && onMineChange) onMineChange();
   };
@@ -410,7 +428,11 @@ export function SeatMap(props) {
   }, [live, statusSrc]);
 
   useEffect(() => {
+    const before = S.mine;
     S.mine = new Set(mine || []);
+    for (const i of Array.from(S.maybeLost)) if (S.mine.has(i)) S.maybeLost.delete(i);
+    const added = Array.from(S.mine).filter((i) => !before.has(i)).length;
+    if (added && !organizer) setAnnounce(added === 1 ? "1 seat held for you" : `${added} seats held for you`);
     rebuild();
   }, [JSON.stringify(mine || [])]);
 
@@ -675,15 +697,15 @@ export function SeatMap(props) {
             <span className="seatmap-key"><span className="seatmap-dot" style={{ background: MINE }} />Yours</span>
             <span className="seatmap-key" data-status="Held"><span className="seatmap-dot" style={{ background: CUSTOMER_COLORS[HELD] }} />
               Held by others <span className="seatmap-count">{(counts.status[HELD] || 0) - (mine || []).length > 0 ? (counts.status[HELD] || 0) - (mine || []).length : 0}</span></span>
-            <span className="seatmap-key"><span className="seatmap-dot" style={{ background: CUSTOMER_COLORS[SOLD] }} />Sold</span>
-            <span className="seatmap-key"><span className="seatmap-dot" style={{ background: CUSTOMER_COLORS[BLOCKED] }} />Not available</span>
+            <span className="seatmap-key" data-status="Sold"><span className="seatmap-dot seatmap-dot--cross" aria-hidden="true" />Sold</span>
+            <span className="seatmap-key" data-status="Not available"><span className="seatmap-dot" style={{ background: CUSTOMER_COLORS[BLOCKED], border: "1px solid #cbd5e1" }} />Not available</span>
             <span className="seatmap-key"><span className="seatmap-dot" style={{ background: "#94a3b8", borderRadius: 2 }} />Wheelchair space</span>
           </>
         )}
         {selCount ? <button type="button" className="seatmap-link" onClick={clearSelection}>Clear selection</button> : null}
       </div>
       <p id={`${id}-help`} className="sr-only">Drag to move, pinch or scroll to zoom, tap a seat to choose it.</p>
-      <div className="sr-only" aria-live="polite">{announce}</div>
+      <div className="sr-only seatmap-announce" aria-live="polite">{announce}</div>
     </div>
   );
 }

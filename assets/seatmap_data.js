@@ -5,7 +5,10 @@ import { getBackendURL } from "$/utils/state";
 export const AVAILABLE = 0, HELD = 1, RESERVED = 2, SOLD = 3, BLOCKED = 4, ORG_HOLD = 5, NOT_OWNED = 6, RETURNED = 7;
 export const STATUS_TEXT = ["Available", "Held", "Reserved", "Sold", "Blocked", "Held back", "Not owned", "Returned"];
 export const TYPE_TEXT = { s: "", w: "Wheelchair space", c: "Companion seat", v: "VIP", r: "Restricted view" };
-export const CUSTOMER_COLORS = ["", "#f59e0b", "#cbd5e1", "#cbd5e1", "#e2e8f0", "#e2e8f0", "#e2e8f0", "#e2e8f0"];
+// Customers: sold (and reserved) seats are dark crosses, seats out of sale pale dots, so the two
+// differ in shape as well as colour (the legend shows both).
+export const CUSTOMER_COLORS = ["", "#f59e0b", "cross:#475569", "cross:#475569", "#e2e8f0", "#e2e8f0", "#e2e8f0", "#e2e8f0"];
+export const SOLD_MARK = "#475569";
 export const ORGANIZER_COLORS = ["", "#f59e0b", "#fb923c", "#334155", "#dc2626", "#9333ea", "#e2e8f0", "#fda4af"];
 // Organizer holds and blocks are drawn as shapes (ring, cross) so no price-level colour hides them.
 export const SHAPES = { [ORG_HOLD]: "ring:", [BLOCKED]: "cross:" };
@@ -99,15 +102,18 @@ export function decodeLayout(L) {
   const [bx0, by0, bx1, by1] = L.bounds;
   const st = L.stage || { x: 0, y: 0, label: "Stage" };
   const secCentre = L.sections.map(() => [0, 0, 0]);
+  const secTop = L.sections.map(() => Infinity); // the section's top edge: its label goes above it
   for (let i = 0; i < n; i++) {
-    const s = secCentre[L.rows[rowOf[i]][0]];
+    const si = L.rows[rowOf[i]][0], s = secCentre[si];
     s[0] += xs[i]; s[1] += ys[i]; s[2] += 1;
+    if (ys[i] < secTop[si]) secTop[si] = ys[i];
   }
   return {
     n, xs, ys, rowOf, rowStart, pos, level, num: L.num, type: L.type, rows: L.rows, sections: L.sections,
     levels: L.levels, pitch, radius: pitch * 0.42, cell, grid: null, stage: st, version: L.layout_version,
     bounds: [Math.min(bx0, st.x - 300), Math.min(by0, st.y - 200), Math.max(bx1, st.x + 300), Math.max(by1, st.y)],
     secCentre: secCentre.map(([x, y, c]) => [c ? x / c : 0, c ? y / c : 0]),
+    secTop: secTop.map((y) => (Number.isFinite(y) ? y : 0)),
   };
 }
 

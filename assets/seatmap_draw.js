@@ -158,21 +158,29 @@ export function drawMap(canvas, S) {
       const x = xs[i], y = ys[i];
       if (x < x0 || x > x1 || y < y0 || y > y1) continue;
       const code = S.codes[i];
+      if (!S.organizer && (code === 2 || code === 3)) continue; // a sold seat's cross says enough
       ctx.fillStyle = S.selected.has(i) || (S.mine.has(i) && code === HELD) ? "#ffffff"
         : code === AVAILABLE ? "rgba(255,255,255,0.95)" : "#64748b";
       ctx.fillText(String(L.num[i]), x * scale + tx, y * scale + ty + 0.5);
     }
   }
   if (r >= 3) {
-    ctx.font = `600 ${Math.min(14, Math.max(9, r * 1.1))}px system-ui, sans-serif`;
-    ctx.fillStyle = "#475569";
+    // Row labels keep a readable size at any zoom (never below 11 px), on a white halo; a row
+    // whose first seat is off screen to the left gets its label at the map's left edge.
+    ctx.font = `600 ${Math.min(15, Math.max(11, r * 1.1))}px system-ui, sans-serif`;
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "rgba(255,255,255,0.95)";
+    ctx.fillStyle = "#334155";
     for (let ri = 0; ri < L.rows.length; ri++) {
       const i = L.rowStart[ri];
       const x = xs[i], y = ys[i];
-      if (x < x0 - 200 || x > x1 || y < y0 || y > y1) continue;
-      ctx.fillText(L.rows[ri][1], x * scale + tx - r - 6, y * scale + ty);
+      if (y < y0 || y > y1) continue;
+      const lx = Math.max(x * scale + tx - r - 6, ctx.measureText(L.rows[ri][1]).width + 6);
+      if (lx > w) continue;
+      ctx.strokeText(L.rows[ri][1], lx, y * scale + ty);
+      ctx.fillText(L.rows[ri][1], lx, y * scale + ty);
     }
   } else {
     ctx.font = "600 12px system-ui, sans-serif";
@@ -184,8 +192,10 @@ export function drawMap(canvas, S) {
     // that would cover one already drawn is left out until the user zooms in.
     const placed = [];
     L.sections.forEach((name, si) => {
-      const [cx, cy] = L.secCentre[si];
-      const px = cx * scale + tx, py = cy * scale + ty, half = ctx.measureText(name).width / 2 + 3;
+      const [cx] = L.secCentre[si];
+      // Above the section's first row, not on its centre: a label never hides the seats.
+      const top = L.secTop ? L.secTop[si] : L.secCentre[si][1];
+      const px = cx * scale + tx, py = (top - L.radius) * scale + ty - 9, half = ctx.measureText(name).width / 2 + 3;
       if (placed.some(([qx, qy, qh]) => Math.abs(px - qx) < half + qh && Math.abs(py - qy) < 15)) return;
       placed.push([px, py, half]);
       ctx.strokeText(name, px, py);

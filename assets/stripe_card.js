@@ -17,16 +17,21 @@
     return loaded;
   }
 
+  const AUTOCOMPLETE = {number: "cc-number", exp_month: "cc-exp-month", exp_year: "cc-exp-year", cvc: "cc-csc",
+                        postal_code: "postal-code"};
+
   // Friendlier labels for the mock's bare inputs (the real Element renders its own iframe).
   function labelMockInputs(container) {
     const labels = {number: "Card number", exp_month: "MM", exp_year: "YY", cvc: "CVC", postal_code: "ZIP"};
+    const names = {number: "Card number", exp_month: "Expiry month (MM)", exp_year: "Expiry year (YY)",
+                   cvc: "Security code (CVC)", postal_code: "Postal code"};
     container.querySelectorAll("input").forEach((input) => {
       const key = input.getAttribute("placeholder");
       if (labels[key]) {
-        input.setAttribute("aria-label", labels[key]);
+        input.setAttribute("aria-label", names[key]);
         input.setAttribute("placeholder", labels[key]);
         input.setAttribute("inputmode", "numeric");
-        input.setAttribute("autocomplete", "off");
+        input.setAttribute("autocomplete", AUTOCOMPLETE[key] || "off");
         input.dataset.field = key;
       }
     });
@@ -53,14 +58,44 @@
     }
   }
 
+  // Card errors as a person can act on them: Stripe's (or the mock's) words can be technical
+  // ("Bad request", "invalid_number").
+  function plain(message) {
+    const m = String(message || "").toLowerCase();
+    if (m.includes("declined")) return message;
+    if (m.includes("number")) return "The card number is not valid: check the digits on the front of your card.";
+    if (m.includes("expir") || m.includes("exp_") || m.includes("month") || m.includes("year")) {
+      return "Check the expiry date: month and year as printed on your card (MM / YY).";
+    }
+    if (m.includes("cvc") || m.includes("security code")) {
+      return "Check the security code: the 3 digits on the back of your card.";
+    }
+    return "We could not read these card details. Check the number, expiry date and security code, then try again.";
+  }
+
+  // The mock's bare inputs take digits only; people type "4242 4242 4242 4242" (Stripe's own
+  // Element accepts spaces itself).
+  function tidyMockInputs() {
+    const container = card && document.querySelector("#card-element");
+    if (!container) return;
+    container.querySelectorAll("input[data-field]").forEach((input) => {
+      const tidy = input.value.replace(/[\s-]/g, "");
+      if (tidy !== input.value) {
+        input.value = tidy;
+        input.dispatchEvent(new Event("input", {bubbles: true})); // the mock reads values on input
+      }
+    });
+  }
+
   async function tokenize() {
-    if (!stripe || !card) return {error: "The card form is not ready yet."};
+    if (!stripe || !card) return {error: "The card form is not ready yet: wait a moment, then press Pay again."};
     try {
+      tidyMockInputs();
       const result = await stripe.createToken(card);
-      if (result.error) return {error: result.error.message || "Please check the card details."};
+      if (result.error) return {error: plain(result.error.message)};
       return {token: result.token.id};
     } catch (e) {
-      return {error: "Please check the card details."};
+      return {error: plain(e && e.message)};
     }
   }
 

@@ -96,7 +96,7 @@ class Client:
         return "ok"
 
     def service_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str,
-                   inline_mail: bool = False) -> str:
+                   inline_mail: bool = False, promo_code: str | None = None) -> str:
         """`inline_mail` (layer service+mail): a free order's confirmation is rendered and written
         in the request after commit, as POST /checkout did before the job queue; otherwise it is
         queued as a job in the checkout's transaction, as POST /checkout does now."""
@@ -109,7 +109,8 @@ class Client:
 
         try:
             # What POST /holds runs (without an Idempotency-Key): a transaction of its own.
-            hold, _ = holds.place_hold(event_id=event_id, user_id=user_id, items=[(type_id, 1)], now=utcnow())
+            hold, _ = holds.place_hold(event_id=event_id, user_id=user_id, items=[(type_id, 1)], now=utcnow(),
+                                       promo_code=promo_code)
             if flow in ("hold+checkout", "hold+free-checkout"):
                 with session_scope() as db:
                     order = orders.checkout(db=db, hold_id=hold.id, user_id=user_id, attendees=None, now=utcnow())
@@ -137,15 +138,18 @@ class Client:
                     raise
         raise AssertionError("unreachable")
 
-    def api_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str) -> str:
+    def api_op(self, event_id: uuid.UUID, type_id: uuid.UUID, user_id: uuid.UUID, flow: str,
+               promo_code: str | None = None) -> str:
         from ticketing.models.base import utcnow
         from ticketing.services.accounts.tokens import issue_token
 
         token = self.tokens.get(user_id)
         if token is None:
             token = self.tokens[user_id] = issue_token(user_id=user_id, token_version=1, now=utcnow())
-        status, body = self._post(f"/api/v1/events/{event_id}/holds",
-                                  {"items": [{"ticket_type_id": str(type_id), "quantity": 1}]}, token)
+        request: dict[str, Any] = {"items": [{"ticket_type_id": str(type_id), "quantity": 1}]}
+        if promo_code is not None:
+            request["promo_code"] = promo_code
+        status, body = self._post(f"/api/v1/events/{event_id}/holds", request, token)
         if status != 201:
             return body.get("code", f"http_{status}")
         if flow == "hold+checkout":
@@ -180,9 +184,9 @@ class Client:
                     break
                 if layer.startswith("service"):
                     outcome = self.service_op(event_id, uuid.UUID(target), user_id, flow,
-                                              inline_mail=layer == "service+mail")
+                                              inline_mail=layer == "service+mail", promo_code=job.get("promo_code"))
                 else:
-                    outcome = self.api_op(event_id, uuid.UUID(target), user_id, flow)
+                    outcome = self.api_op(event_id, uuid.UUID(target), user_id, flow, job.get("promo_code"))
             elapsed = time.perf_counter() - began
             outcomes[outcome] += 1
             if outcome == "ok":

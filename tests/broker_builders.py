@@ -58,8 +58,8 @@ def bought(se: SeatedEvent, **kw: Any) -> uuid.UUID:
 
 
 def sell(se: SeatedEvent, buyer: uuid.UUID, *, seats: list[int] = (), quantity: int = 0,
-         now: datetime = T0, pay: bool = True):
-    """Hold, check out and (when `pay`) confirm: the order."""
+         now: datetime = T0, pay: bool = True, promo_code: str | None = None):
+    """Hold (with `promo_code` for general admission), check out and (when `pay`) confirm: the order."""
     from ticketing.services.seating import seat_sales
 
     with session_scope() as db:
@@ -68,7 +68,7 @@ def sell(se: SeatedEvent, buyer: uuid.UUID, *, seats: list[int] = (), quantity: 
                                          idxs=list(seats), now=now).hold
         else:
             hold = holds.hold_tickets(db=db, event_id=se.event_id, user_id=buyer,
-                                      items=[(se.extra["ga_type"], quantity)], now=now)
+                                      items=[(se.extra["ga_type"], quantity)], now=now, promo_code=promo_code)
         hold_id = hold.id
     order = in_tx(orders.checkout, hold_id=hold_id, user_id=buyer, attendees=None, now=now + timedelta(seconds=5))
     if pay:

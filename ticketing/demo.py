@@ -20,6 +20,8 @@ from ticketing.models import Organization, User
 from ticketing.models.base import utcnow
 from ticketing.services import catalog
 from ticketing.services.accounts import accounts, organizations
+from ticketing.services.promotions import codes as promo_codes
+from ticketing.services.promotions.codes import CodeTerms
 from ticketing.services.sales import holds, orders, ticket_holders
 from ticketing.settings import SettingsError, get_settings
 
@@ -96,6 +98,9 @@ def _concert(db: Session, owner: User, org: Organization, start: datetime) -> No
         catalog.create_ticket_type(db=db, user_id=owner.id, event_id=event.id, name=name, price=price,
                                    currency="EUR", session_ids=[show.session.id], now=now)
     catalog.publish_event(db=db, user_id=owner.id, event_id=event.id, now=now)
+    # A promo code to try: /events/<id>?code=STRINGS20
+    promo_codes.create_code(db=db, user_id=owner.id, event_id=event.id, now=now,
+                            terms=CodeTerms(code="STRINGS20", kind="percent", value=20, max_uses=100))
 
 
 def _tonight(db: Session, owner: User, org: Organization, customer: User) -> None:

@@ -35,3 +35,9 @@ def date_range(start: datetime | None, end: datetime | None, timezone: str) -> s
     if s.date() == e.date():
         return f"{s:%a} {s.day} {s:%b %Y, %H:%M}–{e:%H:%M}"
     return f"{s:%a} {s.day} {s:%b} – {e:%a} {e.day} {e:%b %Y}"
+
+
+def session_dates(sessions, timezone: str) -> str:
+    """One line per session: 'Evening · Sat 5 Dec 2026, 19:00–21:30' (anything with name,
+    starts_at and ends_at)."""
+    return "\n".join(f"{s.name} · {date_range(s.starts_at, s.ends_at, timezone)}" for s in sessions)

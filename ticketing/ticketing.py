@@ -15,6 +15,7 @@ from ticketing.pages.cart import cart_page
 from ticketing.pages.console.attendees import attendees_page
 from ticketing.pages.console.matrix import matrix_page
 from ticketing.pages.console.new import new_event_page
+from ticketing.pages.console.promotions import promotions_page
 from ticketing.pages.console.reports import reports_page
 from ticketing.pages.console.schedules import schedules_page
 from ticketing.pages.console.sessions import sessions_page
@@ -24,6 +25,7 @@ from ticketing.pages.door import door_events_page, door_page
 from ticketing.pages.event import event_page
 from ticketing.pages.index import index_page
 from ticketing.pages.orgs import new_org_page, orgs_page
+from ticketing.pages.password_reset import forgot_password_page, reset_password_page, staff_only_page
 from ticketing.pages.payment import payment_page
 from ticketing.pages.seat_admin import seat_admin_page
 from ticketing.pages.seat_map import seat_map_page
@@ -37,6 +39,7 @@ from ticketing.state.broker_seats import SeatBuyState
 from ticketing.state.cart import CartState
 from ticketing.state.console.attendees import AttendeesState
 from ticketing.state.console.matrix import MatrixState
+from ticketing.state.console.promotions import PromoCodesState
 from ticketing.state.console.reports import ReportsState
 from ticketing.state.console.schedules import SchedulesState
 from ticketing.state.console.sessions import SessionsState
@@ -47,6 +50,7 @@ from ticketing.state.event_page import EventPageState
 from ticketing.state.events import EventsState
 from ticketing.state.live import bind_app, hub
 from ticketing.state.orgs import OrgState
+from ticketing.state.password_reset import PasswordResetState
 from ticketing.state.payment import PaymentState
 from ticketing.state.seat_admin import SeatAdminState
 from ticketing.state.seat_links import SeatLinksState
@@ -103,6 +107,7 @@ for _page, _suffix, _title, _state in (
     (matrix_page, "tickets", "Tickets", MatrixState),
     (schedules_page, "schedules", "Recurring schedules", SchedulesState),
     (attendees_page, "attendees", "Attendees", AttendeesState),
+    (promotions_page, "promo-codes", "Promo codes", PromoCodesState),
     (reports_page, "reports", "Reports", ReportsState),
 ):
     app.add_page(_page, route=f"/manage/events/[event_id]/{_suffix}", title=f"{_title} — Ticketing",
@@ -118,6 +123,10 @@ for _page, _suffix, _title, _load in (
                  on_load=[AuthState.require_staff, BrokerState.clear_notes, _load])
 app.add_page(login_page, route="/login", title="Sign in — Ticketing", on_load=AuthState.check_session)
 app.add_page(register_page, route="/register", title="Create account — Ticketing", on_load=AuthState.check_session)
+app.add_page(forgot_password_page, route="/forgot-password", title="Forgot password — Ticketing")
+app.add_page(reset_password_page, route="/reset-password", title="New password — Ticketing",
+             on_load=PasswordResetState.load_link)
+app.add_page(staff_only_page, route="/staff-only", title="Staff only — Ticketing", on_load=AuthState.check_session)
 app.add_page(orgs_page, route="/orgs", title="Organization — Ticketing",
              on_load=[AuthState.require_staff, OrgState.load_members])
 app.add_page(new_org_page, route="/orgs/new", title="New organization — Ticketing",

@@ -181,3 +181,32 @@ def test_the_door_list_holds_every_ticket_and_the_default_session(api, live):
     body = r.json()
     assert len(body["tickets"]) == 40 and body["default_session_id"] == str(live.today)
     assert {s["name"] for s in body["sessions"]} == {"Friday night", "Saturday night"}
+
+
+def test_a_typed_short_code_admits_its_ticket_and_an_old_one_is_unknown_after_a_transfer(api, live):
+    from ticketing.db import session_scope
+    from ticketing.models import Ticket
+    from ticketing.services.door.short_codes import ALPHABET, display
+
+    (t,) = buy_live(live, live.today_only, ["Ada"])
+    (kept,) = buy_live(live, live.today_only, ["Bea"])
+    assert len(t.short_code) == 10 and set(t.short_code) <= set(ALPHABET)
+    # As a person types it from under the QR: lower case, a space instead of the dash.
+    typed = display(t.short_code).lower().replace("-", " ")
+    r = checkin(api, live, code=typed, gate="North door")
+    assert r.status_code == 201, r.text
+    assert r.json()["ticket_id"] == str(t.id)
+
+    old = kept.short_code
+    in_tx(ticket_holders.transfer_ticket, ticket_id=kept.id, user_id=live.buyer, name="Friend",
+          email="friend@example.com", now=utcnow())
+    with session_scope(readonly=True) as db:
+        renewed = db.get(Ticket, kept.id).short_code
+    assert renewed != old and len(renewed) == 10
+    r = checkin(api, live, code=old)
+    assert (r.status_code, r.json()["code"]) == (404, "unknown_code")
+    assert checkin(api, live, code=renewed).status_code == 201
+    # Another event's gate does not find it.
+    other = make_live_event(title="Other night")
+    r = api.post(f"/events/{other.event_id}/checkins", token=token_for(other.steward), json={"code": renewed})
+    assert r.status_code == 404

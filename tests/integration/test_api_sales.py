@@ -333,7 +333,8 @@ def test_checkout_order_and_my_orders(http, shop):
     got = http.get(f"/orders/{order['id']}", token=shop["a"]["token"]).json()
     assert [(t["holder_name"], t["status"], t["seat"], t["session_ids"]) for t in got["tickets"]] == [
         ("Ann", "pending", None, [shop["sessions"]["big"]]), ("Cy", "pending", None, [shop["sessions"]["big"]])]
-    assert got["items"] == [{"ticket_type_id": shop["types"]["big"], "quantity": 2, "unit_price": "19.99"}]
+    assert got["items"] == [{"ticket_type_id": shop["types"]["big"], "quantity": 2, "unit_price": "19.99",
+                             "discount": "0.00"}]
     problem(http.get(f"/orders/{order['id']}", token=shop["b"]["token"]), 404, "not_found")
     mine = http.get("/me/orders", token=shop["a"]["token"]).json()
     assert [o["id"] for o in mine] == [order["id"]] and http.get("/me/orders", token=shop["b"]["token"]).json() == []

@@ -24,6 +24,8 @@ from ticketing.models import (
 )
 from ticketing.services.broker import inventory, modes, purchase_orders, supplier_payments, suppliers
 from ticketing.services.broker.purchase_orders import LineIn
+from ticketing.services.promotions import codes
+from ticketing.services.promotions.codes import CodeTerms
 from ticketing.services.sales import cancellation, holds
 from ticketing.services.seating import seat_sales, seating
 from ticketing.services.seating.seat_status import AVAILABLE, HELD, NOT_OWNED, RETURNED, SOLD
@@ -117,6 +119,17 @@ def test_only_owned_inventory_sells_and_every_sale_records_cost_retail_and_margi
     assert [(s.unit_cost_minor, s.retail_minor, s.margin_minor) for s in ga_sales] == [(1250, 2000, 750)] * 2
     assert seat_states(se.session_id, T0 + MIN)[0] == SOLD
     check_consistency(se.session_id, T0 + MIN)
+
+
+def test_a_sale_with_a_promo_code_records_each_tickets_discount_and_the_margin_after_it(se):
+    bought(se, quantity=2, ga_cost="12.50")
+    in_tx(codes.create_code, user_id=se.owner_id, event_id=se.event_id,
+          terms=CodeTerms(code="AGENT20", kind="percent", value=20), now=T0)
+    order = sell(se, se.extra["buyers"][0], quantity=2, promo_code="agent20")
+    with session_scope(readonly=True) as db:
+        sales = db.exec(select(TicketSale).where(TicketSale.order_id == order.id)).all()
+    assert [(s.retail_minor, s.discount_minor, s.unit_cost_minor, s.margin_minor) for s in sales] == [
+        (2000, 400, 1250, 350)] * 2
 
 
 def test_general_admission_costs_are_first_in_first_out(se):

@@ -20,8 +20,10 @@ from ticketing.api import (
     events,
     health,
     orgs,
+    promotions,
     sales,
     seating,
+    share,
     webhooks,
 )
 from ticketing.api.admission import AdmissionGate
@@ -56,10 +58,11 @@ def create_api() -> FastAPI:
     api.add_middleware(BodyLimit)
 
     v1 = APIRouter(prefix=PREFIX)
-    for module in (auth, orgs, events, catalog, sales, webhooks, seating, door, broker, broker_analytics):
+    for module in (auth, orgs, events, catalog, sales, promotions, webhooks, seating, door, broker, broker_analytics):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(health.router)
+    api.include_router(share.router)  # /events/{id} HTML with the event's link preview
     if get_settings().is_development:  # the mail outbox: never outside an explicit development run
         api.include_router(dev.router)
     document_problems(api)

@@ -68,6 +68,8 @@ class EventIn(Strict):
     category: str = ""
     payment_minutes: int = 15
     one_ticket_per_attendee: bool = False
+    attendee_names: str = Field(default="auto", description="Ask a name per ticket: auto (several sessions "
+                                "or seats), on or off.")
     allow_cancellation: bool = True
     cancellation_deadline_hours: int = 24
     cancellation_fee_percent: int = 0
@@ -83,6 +85,7 @@ class EventPatch(PatchBody):
     payment_minutes: int | None = None
     max_tickets_per_order: int | None = None
     one_ticket_per_attendee: bool | None = None
+    attendee_names: str | None = None
     allow_cancellation: bool | None = None
     cancellation_deadline_hours: int | None = None
     cancellation_fee_percent: int | None = None
@@ -181,6 +184,7 @@ class EventOut(BaseModel):
     payment_minutes: int
     max_tickets_per_order: int
     one_ticket_per_attendee: bool
+    attendee_names: str
     allow_cancellation: bool
     cancellation_deadline_hours: int
     cancellation_fee_percent: int
@@ -238,8 +242,8 @@ def event_out(detail: EventDetail) -> EventOut:
         id=e.id, organization_id=e.organization_id, title=e.title, description=e.description, location=e.location,
         category=e.category, timezone=e.timezone, status=e.status, version=e.version, hold_minutes=e.hold_minutes,
         payment_minutes=e.payment_minutes, max_tickets_per_order=e.max_tickets_per_order,
-        one_ticket_per_attendee=e.one_ticket_per_attendee, allow_cancellation=e.allow_cancellation,
-        cancellation_deadline_hours=e.cancellation_deadline_hours,
+        one_ticket_per_attendee=e.one_ticket_per_attendee, attendee_names=e.attendee_names,
+        allow_cancellation=e.allow_cancellation, cancellation_deadline_hours=e.cancellation_deadline_hours,
         cancellation_fee_percent=e.cancellation_fee_percent, created_at=e.created_at,
         sessions=[session_out(s) for s in detail.sessions],
         ticket_types=[ticket_type_out(t) for t in detail.ticket_types],

@@ -21,7 +21,7 @@ from ticketing.api.problems import problem
 from ticketing.api.schemas import Strict
 from ticketing.db import session_scope
 from ticketing.models.base import utcnow
-from ticketing.services.door import admission, door
+from ticketing.services.door import admission, door, short_codes
 from ticketing.services.door.admission import ScanAnswer
 
 router = APIRouter(tags=["door"])
@@ -81,8 +81,13 @@ def check_in(event_id: uuid.UUID, body: CheckinIn,
              caller: tuple[uuid.UUID, int] = Depends(token_claims)) -> JSONResponse:
     """Admit a ticket to a session (exactly once per ticket and session, whatever the gate)."""
     user_id, token_version = caller  # the scan checks the token's version with its first read
+    code = body.code
+    if code is not None and short_codes.normalize(code) is not None:
+        # A short code typed from under the QR: the ticket's signed code is what gets admitted.
+        with session_scope(readonly=True) as db:
+            code = short_codes.signed_code_for(db, event_id=event_id, typed=code) or code
     answer = admission.scan_at_door(
-        event_id=event_id, user_id=user_id, token_version=token_version, code=body.code, ticket_id=body.ticket_id,
+        event_id=event_id, user_id=user_id, token_version=token_version, code=code, ticket_id=body.ticket_id,
         session_id=body.session_id, nonce=body.nonce, scanned_at=body.scanned_at, gate=body.gate, now=utcnow(),
     )
     return answer_response(answer)

@@ -99,21 +99,27 @@ def create_hold(
     caller: tuple[uuid.UUID, int] = Depends(token_claims),
     idempotency_key: str | None = Header(default=None),
 ) -> JSONResponse:
-    """Hold places for every item, all or nothing, until `expires_at`."""
+    """Hold places for every item, all or nothing, until `expires_at`.
+
+    With `promo_code`, its discount is locked with the prices (per line and in `total`) and one
+    of its uses taken: 422 `code_invalid` (unknown, paused, another event's), `code_expired`
+    (outside its window), `code_not_applicable` (no line in scope, below its minimum); 409
+    `code_used_up` (no use left in all or for this customer)."""
     user_id, token_version = caller
     items = [(i.ticket_type_id, i.quantity) for i in body.items]
     if idempotency_key is None:  # nothing else to write with it: a transaction of its own
         now = utcnow()
         # The token's version is checked in the hold's own statement: no read of its own.
         hold, lines = holds.place_hold(event_id=event_id, user_id=user_id, now=now, items=items,
-                                       seat_ids=body.seat_ids or (), token_version=token_version)
+                                       seat_ids=body.seat_ids or (), token_version=token_version,
+                                       promo_code=body.promo_code)
         return JSONResponse(hold_out(hold, lines, now).model_dump(mode="json"), status_code=201)
     accounts.check_token_version(user_id, token_version)
 
     def work(db: Session) -> dict[str, Any]:
         now = utcnow()
         hold = holds.hold_tickets(db=db, event_id=event_id, user_id=user_id, now=now, items=items,
-                                  seat_ids=body.seat_ids or ())
+                                  seat_ids=body.seat_ids or (), promo_code=body.promo_code)
         return hold_out(hold, holds.hold_items(db=db, hold_id=hold.id), now).model_dump(mode="json")
 
     return run_idempotent(user_id=user_id, scope=f"hold:{event_id}", key=idempotency_key,

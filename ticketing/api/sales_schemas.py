@@ -43,6 +43,7 @@ class HoldItemIn(Strict):
 class HoldIn(Strict):
     items: list[HoldItemIn] = Field(min_length=1, max_length=50)
     seat_ids: list[IdIn] | None = Field(default=None, max_length=500)
+    promo_code: str | None = Field(default=None, max_length=64)  # matched case-insensitively
 
 
 class AttendeeIn(Strict):
@@ -102,7 +103,8 @@ class AvailabilityOut(BaseModel):
 class LineOut(BaseModel):
     ticket_type_id: uuid.UUID
     quantity: int
-    unit_price: str
+    unit_price: str  # the list price locked at hold time
+    discount: str = "0"  # the promo code's discount on the whole line
 
 
 class HoldOut(BaseModel):
@@ -111,8 +113,10 @@ class HoldOut(BaseModel):
     status: str  # active | expired | released | converted
     expires_at: Time
     items: list[LineOut]
-    total: str
+    discount: str  # the promo code's, included in total
+    total: str  # after the discount
     currency: str
+    promo_code_id: uuid.UUID | None = None
 
 
 class TicketSeatOut(BaseModel):
@@ -144,8 +148,10 @@ class OrderOut(BaseModel):
     number: str
     event_id: uuid.UUID
     status: str
-    total: str
+    total: str  # after the promo code's discount
     currency: str
+    discount: str = "0"
+    promo_code_id: uuid.UUID | None = None
     payment: PaymentOut | None = None
     payment_due_at: Time | None
     created_at: Time
@@ -193,10 +199,13 @@ def hold_out(hold: Hold, lines: Sequence[HoldItem], now: datetime) -> HoldOut:
         status=holds.hold_state(hold, now),
         expires_at=hold.expires_at,
         items=[LineOut(ticket_type_id=i.ticket_type_id, quantity=i.quantity,
-                       unit_price=fmt(i.unit_price_minor, hold.currency))
+                       unit_price=fmt(i.unit_price_minor, hold.currency),
+                       discount=fmt(i.discount_minor, hold.currency))
                for i in lines],
+        discount=fmt(hold.discount_minor, hold.currency),
         total=fmt(hold.total_minor, hold.currency),
         currency=hold.currency,
+        promo_code_id=hold.promo_code_id,
     )
 
 
@@ -238,13 +247,15 @@ def orders_out(db: Session, rows: Sequence[Order], now: datetime) -> list[OrderO
         OrderOut(
             id=o.id, number=o.number, event_id=o.event_id, status=orders.order_state(o, now),
             total=fmt(o.total_minor, o.currency), currency=o.currency,
+            discount=fmt(o.discount_minor, o.currency), promo_code_id=o.promo_code_id,
             # No payment provider is wired yet: the Stripe issue fills {provider, client_secret}
             # for unpaid orders. Until then every order answers payment: null.
             payment=None,
             payment_due_at=o.payment_due_at if o.status == "pending" else None,
             created_at=o.created_at, confirmed_at=o.confirmed_at, cancelled_at=o.cancelled_at,
             items=[LineOut(ticket_type_id=i.ticket_type_id, quantity=i.quantity,
-                           unit_price=fmt(i.unit_price_minor, o.currency)) for i in items[o.id]],
+                           unit_price=fmt(i.unit_price_minor, o.currency),
+                           discount=fmt(i.discount_minor, o.currency)) for i in items[o.id]],
             tickets=[ticket_out(t, sessions_of[t.ticket_type_id], seats.get(t.id)) for t in tickets[o.id]],
         )
         for o in rows

@@ -15,11 +15,13 @@ def status_badge(status: rx.Var[str], label: rx.Var[str]) -> rx.Component:
     )
 
 
-def fill_bar(percent: rx.Var[int], status: rx.Var[str]) -> rx.Component:
+def fill_bar(percent: rx.Var[int], status: rx.Var[str], label: rx.Var[str] | str = "Places taken") -> rx.Component:
+    """How full a session is; named for screen readers ("Evening: places taken")."""
     return rx.match(
         status,
-        *[(key, rx.progress(value=percent, max=100, color_scheme=color, size="2")) for key, color in BAND_COLORS.items()],
-        rx.progress(value=percent, max=100, size="2"),
+        *[(key, rx.progress(value=percent, max=100, color_scheme=color, size="2", aria_label=label))
+          for key, color in BAND_COLORS.items()],
+        rx.progress(value=percent, max=100, size="2", aria_label=label),
     )
 
 
@@ -34,7 +36,7 @@ def session_card(s: rx.Var[dict]) -> rx.Component:
                 align="center",
             ),
             rx.text(s["when"], size="2", color=rx.color("gray", 11)),
-            fill_bar(s["taken_percent"].to(int), s["status"].to(str)),
+            fill_bar(s["taken_percent"].to(int), s["status"].to(str), s["name"].to(str) + ": places taken"),
             rx.text(
                 rx.text.strong(s["available"].to(str), class_name="places-left"), " of ", s["capacity"].to(str),
                 " places left", size="2",
@@ -48,11 +50,13 @@ def session_card(s: rx.Var[dict]) -> rx.Component:
     )
 
 
-def ticket_type_row(t: rx.Var[dict], action: rx.Component | None = None) -> rx.Component:
+def ticket_type_row(t: rx.Var[dict], action: rx.Component | None = None,
+                    note: rx.Component | None = None) -> rx.Component:
     availability = rx.cond(
         t["is_available"].to(bool),
         rx.vstack(
-            rx.text(rx.text.strong(t["available"].to(str), class_name="units-left"), " left", size="2"),
+            rx.text(rx.text.strong(t["available"].to(str), class_name="units-left"),
+                    rx.cond(t["seated"].to(bool), " seats left", " left"), size="2"),
             rx.cond(t["limited_by"].to(str) != "", rx.text(t["limited_by"], size="1", color=rx.color("gray", 11))),
             spacing="0",
             align="end",
@@ -73,6 +77,7 @@ def ticket_type_row(t: rx.Var[dict], action: rx.Component | None = None) -> rx.C
                 rx.text(t["name"], weight="bold"),
                 rx.text(t["sessions"], size="1", color=rx.color("gray", 11)),
                 rx.text(t["price"], size="3", weight="medium", color=rx.color("indigo", 11)),
+                *([note] if note is not None else []),
                 spacing="1",
                 align="start",
                 flex="1",

@@ -14,6 +14,7 @@ TABS = (
     ("tickets", "Tickets", "ticket", "/tickets"),
     ("schedules", "Recurring", "repeat", "/schedules"),
     ("attendees", "Attendees", "users", "/attendees"),
+    ("promotions", "Promo codes", "ticket-percent", "/promo-codes"),
     ("reports", "Reports", "chart-column", "/reports"),
     ("live", "Live", "activity", ""),
 )
@@ -23,7 +24,8 @@ STATUS_COLORS = {"draft": "gray", "published": "green", "cancelled": "red"}
 def status_badge() -> rx.Component:
     return rx.match(
         ConsoleState.status,
-        *[(key, rx.badge(ConsoleState.status_label, color_scheme=color, variant="soft", size="2", id="event-status"))
+        *[(key, rx.badge(ConsoleState.status_label, color_scheme=color, variant="soft", size="2", high_contrast=True,
+                            id="event-status"))
           for key, color in STATUS_COLORS.items()],
         rx.badge(ConsoleState.status_label, id="event-status"),
     )

@@ -6,7 +6,7 @@ import reflex as rx
 
 
 def text_field(label: str, name: str, *, type: str = "text", autocomplete: str = "", required: bool = True,
-               placeholder: str = "", hint: str = "") -> rx.Component:
+               placeholder: str = "", hint: str = "", on_change=None) -> rx.Component:
     field_id = f"field-{name}"
     return rx.vstack(
         rx.el.label(label, html_for=field_id, class_name="field-label"),
@@ -19,6 +19,7 @@ def text_field(label: str, name: str, *, type: str = "text", autocomplete: str =
             placeholder=placeholder,
             size="3",
             width="100%",
+            **({"on_change": on_change} if on_change is not None else {}),
         ),
         rx.cond(hint != "", rx.text(hint, size="1", color=rx.color("gray", 11))),
         spacing="1",

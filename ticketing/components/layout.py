@@ -51,10 +51,12 @@ def account_menu() -> rx.Component:
             rx.button(
                 rx.avatar(fallback=AuthState.initials, size="1", radius="full"),
                 rx.text(AuthState.user_name, class_name="hide-sm", size="2"),
-                rx.icon("chevron-down", size=14),
+                # Named by what it shows (initials, name) plus what it is: a label that differs
+                # from the visible text confuses voice control ("click Casey").
+                rx.el.span(" — account menu", class_name="sr-only"),
+                rx.icon("chevron-down", size=14, aria_hidden="true"),
                 variant="ghost",
                 color_scheme="gray",
-                aria_label="Account menu",
                 id="account-menu",
             ),
         ),

@@ -47,6 +47,7 @@ from ticketing.models.sales import (
     Ticket,
     TicketStatus,
 )
+from ticketing.models.promotions import PromoCode, PromoKind, PromoRedemption
 from ticketing.models.scheduling import Room, Schedule, ScheduleOccurrence
 from ticketing.models.seating import (
     EventSeat,
@@ -74,6 +75,8 @@ __all__ = [
     "SeatType", "TicketSeat", "Venue",
     # jobs
     "JobFailure", "SentMail",
+    # promotions
+    "PromoCode", "PromoKind", "PromoRedemption",
     # scheduling
     "Room", "Schedule", "ScheduleOccurrence",
     # broker mode

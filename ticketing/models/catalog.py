@@ -34,6 +34,9 @@ class Event(SQLModel, table=True):
     payment_minutes: int = Field(default=15)
     max_tickets_per_order: int = Field(default=10)
     one_ticket_per_attendee: bool = Field(default=False)
+    # Ask a name per ticket at checkout: "auto" (when the event has several sessions or seats),
+    # "on" or "off".
+    attendee_names: str = Field(default="auto", max_length=8, sa_column_kwargs={"server_default": "auto"})
     allow_cancellation: bool = Field(default=True)
     cancellation_deadline_hours: int = Field(default=24)  # before the ticket's first session
     cancellation_fee_percent: int = Field(default=0)  # of the ticket price, 0-100

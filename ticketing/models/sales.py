@@ -54,6 +54,10 @@ class Hold(SQLModel, table=True):
     status: str = Field(default=HoldStatus.active.value, max_length=16)
     currency: str = Field(max_length=3)
     total_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    # Promo code (one per order) and the discount it gave, locked at hold time.
+    promo_code_id: uuid.UUID | None = Field(default=None, foreign_key="promo_codes.id")  # codes are never deleted
+    discount_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0,
+                                                            server_default="0"))
     expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
@@ -67,6 +71,9 @@ class HoldItem(SQLModel, table=True):
     ticket_type_id: uuid.UUID = Field(foreign_key="ticket_types.id", ondelete="CASCADE")
     quantity: int
     unit_price_minor: int = Field(sa_column=Column(BigInteger, nullable=False))  # locked at hold time
+    # The line's share of the promo discount (the whole line's, not per unit).
+    discount_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0,
+                                                            server_default="0"))
 
 
 class PlaceClaim(SQLModel, table=True):
@@ -106,6 +113,10 @@ class Order(SQLModel, table=True):
     status: str = Field(default=OrderStatus.pending.value, max_length=16, index=True)
     currency: str = Field(max_length=3)
     total_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # Promo code (one per order) and the discount it gave, locked at hold time.
+    promo_code_id: uuid.UUID | None = Field(default=None, foreign_key="promo_codes.id")  # codes are never deleted
+    discount_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0,
+                                                            server_default="0"))
     payment_due_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     payment_intent_id: str | None = Field(default=None, max_length=255, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
@@ -121,10 +132,17 @@ class OrderItem(SQLModel, table=True):
     ticket_type_id: uuid.UUID = Field(foreign_key="ticket_types.id", ondelete="RESTRICT")
     quantity: int
     unit_price_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # The line's share of the promo discount (the whole line's, not per unit).
+    discount_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0,
+                                                            server_default="0"))
 
 
 class Ticket(SQLModel, table=True):
     __tablename__ = "tickets"
+    __table_args__ = (
+        # The short code people type at the door is unique within the event.
+        Index("uq_tickets_event_short_code", "event_id", "short_code", unique=True),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     order_id: uuid.UUID = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
@@ -135,6 +153,7 @@ class Ticket(SQLModel, table=True):
     holder_email: str = Field(default="", max_length=254, index=True)
     code: str = Field(max_length=255, unique=True)
     code_version: int = Field(default=1)
+    short_code: str | None = Field(default=None, max_length=12)  # typed at the door; new with each code
     status: str = Field(default=TicketStatus.pending.value, max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 

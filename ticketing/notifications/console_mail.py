@@ -36,20 +36,24 @@ def ticket_message(mail: TicketMail) -> EmailMessage:
         f"here is your ticket for {mail.event_title} again, as the organizer asked.", "",
         f"Ticket: {mail.ticket_type}",
         *[f"  {s}" for s in mail.sessions],
+        *[f"Seat: {seat}" for seat in mail.seats],
         *([f"Where: {mail.location}"] if mail.location else []),
-        f"Ticket code (show it at the door): {mail.code}", "",
+        f"Ticket code (type it at the door): {mail.short_code}",
+        f"Full code: {mail.code}", "",
         f"All your tickets with their QR codes: {url}/tickets",
         f"Event page: {url}/events/{mail.event_id}",
     ]
     msg.set_content("\n".join(lines))
     cid = make_msgid(domain="ticketing")
-    sessions = "<br>".join(html.escape(s) for s in mail.sessions)
+    sessions = "<br>".join([html.escape(s) for s in mail.sessions] + [f"<b>Seat:</b> {html.escape(seat)}"
+                                                                       for seat in mail.seats])
     msg.add_alternative(
         f"<p>Hello {html.escape(mail.holder_name)},</p><p>here is your ticket for <b>{html.escape(mail.event_title)}"
         f"</b> again, as the organizer asked. Show the QR code at the door.</p>"
         f"<table><tr><td style='padding:8px'><img src='cid:{cid[1:-1]}' width='160' height='160' alt='QR code'></td>"
         f"<td style='padding:8px'><b>{html.escape(mail.ticket_type)}</b><br>{html.escape(mail.holder_name)}<br>"
-        f"{sessions}<br><code>{html.escape(mail.code)}</code></td></tr></table>"
+        f"{sessions}<br>Ticket code: <b style='font-family:monospace;font-size:16px'>{html.escape(mail.short_code)}</b>"
+        f"<br><code style='font-size:10px'>{html.escape(mail.code)}</code></td></tr></table>"
         f"<p><a href='{html.escape(url)}/tickets'>All your tickets</a></p>",
         subtype="html",
     )

@@ -14,6 +14,7 @@ from ticketing.formatting import date_range, money
 from ticketing.models import TicketStatus, User
 from ticketing.models.base import utcnow
 from ticketing.notifications.mailer import send
+from ticketing.services.door.short_codes import display
 from ticketing.services.door.ticket_files import qr_png
 from ticketing.services.sales.order_views import order_calendar, order_view
 from ticketing.services.sales.payments import refund_message
@@ -41,10 +42,13 @@ def confirmation_message(order_id: uuid.UUID) -> EmailMessage:
     msg["Subject"] = f"Your tickets for {e.title} — order {o.number}"
     live = [t for t in order.tickets if t.ticket.status != TicketStatus.cancelled.value]
     text = [f"Hello {buyer.name},", "", f"your order {o.number} for {e.title} is confirmed.",
-            f"Total paid: {money(o.total_minor, o.currency)}", ""]
+            *discount_lines(order), f"Total paid: {money(o.total_minor, o.currency)}", ""]
     for t in live:
         sessions = "; ".join(f"{s.name} ({date_range(s.starts_at, s.ends_at, e.timezone)})" for s in t.sessions)
-        text += [f"- {t.type_name} for {t.ticket.holder_name}: {sessions}", f"  Ticket code: {t.ticket.code}"]
+        text += [f"- {t.type_name} for {t.ticket.holder_name}: {sessions}"]
+        text += [f"  Seat: {seat}" for seat in t.seats]
+        text += [f"  Ticket code (type it at the door): {display(t.ticket.short_code)}",
+                 f"  Full code: {t.ticket.code}"]
     text += ["", f"Your tickets with their QR codes are always at {url}", "The calendar file is attached."]
     msg.set_content("\n".join(text))
 
@@ -53,12 +57,15 @@ def confirmation_message(order_id: uuid.UUID) -> EmailMessage:
         f"<tr><td style='padding:8px'><img src='cid:{cid[1:-1]}' width='160' height='160' alt='QR code'></td>"
         f"<td style='padding:8px'><b>{html.escape(t.type_name)}</b><br>{html.escape(t.ticket.holder_name)}<br>"
         + "<br>".join(html.escape(f"{s.name} — {date_range(s.starts_at, s.ends_at, e.timezone)}") for s in t.sessions)
-        + f"<br><code>{html.escape(t.ticket.code)}</code></td></tr>"
+        + "".join(f"<br><b>Seat:</b> {html.escape(seat)}" for seat in t.seats)
+        + f"<br>Ticket code: <b style='font-family:monospace;font-size:16px'>{display(t.ticket.short_code)}</b>"
+        + f"<br><code style='font-size:10px'>{html.escape(t.ticket.code)}</code></td></tr>"
         for cid, t in zip(cids, live)
     )
     msg.add_alternative(
         f"<p>Hello {html.escape(buyer.name)},</p><p>your order <b>{html.escape(o.number)}</b> for "
-        f"<b>{html.escape(e.title)}</b> is confirmed. Total paid: {money(o.total_minor, o.currency)}.</p>"
+        f"<b>{html.escape(e.title)}</b> is confirmed. {html.escape(' '.join(discount_lines(order)))} "
+        f"Total paid: {money(o.total_minor, o.currency)}.</p>"
         f"<table>{rows}</table><p><a href='{html.escape(url)}'>My tickets</a></p>",
         subtype="html",
     )
@@ -68,6 +75,14 @@ def confirmation_message(order_id: uuid.UUID) -> EmailMessage:
                               filename=f"ticket-{t.ticket.id}.png")
     msg.add_attachment(ics.encode("utf-8"), maintype="text", subtype="calendar", filename=f"{o.number}.ics")
     return msg
+
+
+def discount_lines(order) -> list[str]:
+    """The promo code's discount, as the mail says it (nothing without one)."""
+    o = order.order
+    if not o.discount_minor:
+        return []
+    return [f"Promo code {order.promo_code}: {money(o.discount_minor, o.currency)} off."]
 
 
 def send_payment_refunded(order_id: uuid.UUID, outcome: str) -> str:
@@ -115,7 +130,9 @@ def transferred_ticket_message(ticket_id: uuid.UUID) -> EmailMessage:
     msg["Subject"] = f"{buyer.name} sent you a ticket for {e.title}"
     sessions = "; ".join(f"{s.name} ({date_range(s.starts_at, s.ends_at, e.timezone)})" for s in line.sessions)
     msg.set_content(f"Hello {line.ticket.holder_name},\n\n{buyer.name} transferred a ticket to you.\n\n"
-                    f"{line.type_name}: {sessions}\nLocation: {e.location}\nTicket code: {line.ticket.code}\n\n"
+                    f"{line.type_name}: {sessions}\n" + "".join(f"Seat: {seat}\n" for seat in line.seats)
+                    + f"Location: {e.location}\nTicket code (type it at the door): {display(line.ticket.short_code)}\n"
+                    f"Full code: {line.ticket.code}\n\n"
                     "Show the attached QR code at the door.\n")
     msg.add_attachment(qr_png(line.ticket.code), maintype="image", subtype="png", filename="ticket.png")
     return msg

@@ -32,6 +32,7 @@ def login_page() -> rx.Component:
             form_error(AuthState.form_error),
             text_field("Email", "email", type="email", autocomplete="email", placeholder="you@example.com"),
             text_field("Password", "password", type="password", autocomplete="current-password"),
+            rx.link("Forgot your password?", href="/forgot-password", size="2", id="forgot-password"),
             rx.button("Sign in", type="submit", size="3", width="100%", loading=AuthState.busy, id="sign-in-submit"),
             spacing="4",
         ),
@@ -50,7 +51,8 @@ def register_page() -> rx.Component:
         rx.vstack(
             form_error(AuthState.form_error),
             text_field("Full name", "name", autocomplete="name", placeholder="Ada Lovelace"),
-            text_field("Email", "email", type="email", autocomplete="email", placeholder="you@example.com"),
+            text_field("Email", "email", type="email", autocomplete="email", placeholder="you@example.com",
+                       on_change=AuthState.clear_error.debounce(300)),
             text_field("Password", "password", type="password", autocomplete="new-password",
                        hint="At least 8 characters."),
             text_field("Repeat password", "password_confirm", type="password", autocomplete="new-password"),

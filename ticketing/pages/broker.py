@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ticketing.components.forms import card, form_error, text_field
+from ticketing.components.forms import card, text_field
 from ticketing.components.layout import guarded, page_shell
 from ticketing.state.broker import KINDS, InventoryState, OrdersState, SuppliersState
 

@@ -15,23 +15,74 @@ def _attendees() -> rx.Component:
         CartState.attendee_slots.length() > 0,
         rx.vstack(
             rx.heading("Who is coming?", size="4", as_="h2"),
-            rx.text("Each ticket is issued in its attendee's name.", size="2", color=rx.color("gray", 11)),
+            rx.text("Each ticket is issued in its attendee's name; without an email, it is sent to you.", size="2",
+                    color=rx.color("gray", 11)),
             rx.foreach(
                 CartState.attendee_slots,
                 lambda label, i: rx.vstack(
                     rx.text(label, weight="medium", size="2"),
-                    rx.grid(
-                        rx.input(name=f"name_{i}", placeholder="Full name", required=True, size="3",
-                                 aria_label=label + " name"),
-                        rx.input(name=f"email_{i}", placeholder="Email", type="email", required=True, size="3",
-                                 aria_label=label + " email"),
-                        columns=rx.breakpoints(initial="1", sm="2"), spacing="2", width="100%",
+                    rx.cond(
+                        i == 0,
+                        rx.checkbox("Same as me", checked=CartState.first_is_me, on_change=CartState.set_first_is_me,
+                                    size="2", id="same-as-me"),
                     ),
-                    width="100%", spacing="1",
+                    rx.cond(
+                        (i == 0) & CartState.first_is_me,
+                        rx.text(CartState.buyer_label, size="2", color=rx.color("gray", 11), id="first-attendee-me"),
+                        rx.grid(
+                            rx.input(name=f"name_{i}", placeholder="Full name", required=True, size="3",
+                                     aria_label=label + ": name", auto_complete="off", class_name="attendee-name"),
+                            rx.input(name=f"email_{i}", placeholder="Email (optional)", type="email", size="3",
+                                     aria_label=label + ": email (optional)", auto_complete="off",
+                                     class_name="attendee-email"),
+                            columns=rx.breakpoints(initial="1", sm="2"), spacing="2", width="100%",
+                        ),
+                    ),
+                    width="100%", spacing="1", class_name="attendee-slot",
                 ),
             ),
             width="100%",
             spacing="3",
+        ),
+    )
+
+
+def _promo() -> rx.Component:
+    """The code on the hold (with Remove), or "Have a code?" to put one on."""
+    s = CartState
+    return rx.vstack(
+        rx.cond(
+            s.promo_open,
+            rx.hstack(
+                rx.input(value=s.promo_input, on_change=s.set_promo_input, placeholder="Promo code", size="2",
+                         aria_label="Promo code", id="cart-promo-input", flex="1", text_transform="uppercase"),
+                rx.button("Apply", type="button", on_click=s.apply_code, variant="soft", size="2",
+                          id="cart-promo-apply"),
+                width="100%",
+            ),
+            rx.cond(s.promo_code == "",
+                    rx.button(rx.icon("ticket-percent", size=16), "Have a code?", type="button", variant="ghost",
+                              size="2", on_click=s.toggle_promo, id="cart-promo-toggle")),
+        ),
+        rx.cond(s.promo_error != "", rx.text(s.promo_error, size="2", color=rx.color("red", 11), role="alert",
+                                             id="cart-promo-error")),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _discount_row() -> rx.Component:
+    return rx.cond(
+        CartState.discount != "",
+        rx.hstack(
+            rx.icon("ticket-percent", size=16, color=rx.color("green", 11)),
+            rx.text("Code ", rx.text.strong(CartState.promo_code), size="2"),
+            rx.cond(CartState.status == "active",
+                    rx.button("Remove", type="button", variant="ghost", size="1", color_scheme="gray",
+                              on_click=CartState.remove_code, id="cart-promo-remove")),
+            rx.spacer(),
+            rx.text("−", CartState.discount, color=rx.color("green", 11), weight="medium", id="cart-discount"),
+            width="100%", align="center",
         ),
     )
 
@@ -92,9 +143,15 @@ def _cart() -> rx.Component:
                 wrap="wrap",
                 spacing="3",
             ),
-            line_table(CartState.lines, CartState.total),
+            line_table(CartState.lines, CartState.total, _discount_row()),
             rx.cond(CartState.status == "active",
-                    rx.text("Prices are locked while your tickets are held.", size="1", color=rx.color("gray", 11))),
+                    rx.text("Prices are locked while your tickets are held.",
+                            rx.cond(~CartState.free, rx.fragment(
+                                " When you continue to payment, your tickets are reserved afresh and you have ",
+                                CartState.pay_minutes.to(str), " minutes to pay.")),
+                            size="1", color=rx.color("gray", 11), id="clock-note")),
+            # Outside the checkout form: Enter in the code's field applies the code, never pays.
+            rx.cond(CartState.status == "active", _promo()),
             rx.match(
                 CartState.status,
                 ("active", _active()),

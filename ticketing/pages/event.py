@@ -13,7 +13,6 @@ from ticketing.components.forms import card
 from ticketing.components.layout import page_shell
 from ticketing.components.seat_links import seating_links
 from ticketing.state.event_page import EventPageState
-from ticketing.state.seat_links import SeatLinksState
 
 
 def _missing() -> rx.Component:
@@ -32,13 +31,19 @@ def _missing() -> rx.Component:
 def _details() -> rx.Component:
     e = EventPageState.event
     return rx.vstack(
-        rx.cond(e["cover"], rx.image(src=rx.get_upload_url(e["cover"]), alt="", class_name="event-cover",
+        rx.cond(e["cover"], rx.image(src=rx.get_upload_url(e["cover"]), alt="Cover image of " + e["title"], class_name="event-cover",
                                      id="event-cover")),
         rx.hstack(rx.badge(e["category"], variant="soft"), rx.spacer(), live_indicator(EventPageState.live),
                   width="100%", align="center", data_worker=EventPageState.worker, id="event-head"),
         rx.heading(e["title"], size="8", as_="h1", id="event-title"),
         rx.hstack(rx.icon("calendar", size=16), rx.text(e["when"]), color=rx.color("gray", 11), align="center"),
-        rx.hstack(rx.icon("map-pin", size=16), rx.text(e["location"]), color=rx.color("gray", 11), align="center"),
+        rx.hstack(rx.icon("map-pin", size=16, aria_hidden="true"), rx.text(e["location"]),
+                  rx.cond(e["map_url"] != "", rx.link("Map", href=e["map_url"], is_external=True, size="2",
+                                                      id="map-link", aria_label="Map of " + e["location"])),
+                  color=rx.color("gray", 11), align="center", wrap="wrap"),
+        rx.cond(e["organizer"] != "", rx.hstack(rx.icon("building-2", size=16, aria_hidden="true"),
+                                                rx.text("Organized by ", rx.text.strong(e["organizer"])),
+                                                color=rx.color("gray", 11), align="center", id="event-organizer")),
         rx.cond(e["status"] == "cancelled",
                 rx.callout("This event has been cancelled.", icon="circle-alert", color_scheme="red")),
         rx.text(e["description"], size="3", white_space="pre-line"),
@@ -53,8 +58,11 @@ def quantity_picker(t: rx.Var[dict]) -> rx.Component:
     choosing seats on the map instead."""
     qty = EventPageState.quantities.get(t["id"].to(str), 0).to(int)
     return rx.cond(
-        SeatLinksState.seated_types.contains(t["id"].to(str)),
-        rx.link(rx.button("Choose seats", size="2", variant="soft"), href="#seated-sessions"),
+        t["seated"].to(bool),
+        rx.cond(t["is_available"].to(bool),
+                rx.link(rx.button(rx.icon("armchair", size=16), "Choose seats", size="2", variant="soft",
+                                  aria_label="Choose seats: " + t["name"].to(str)),
+                        href=t["seat_href"].to(str), class_name="choose-seats")),
         _picker(t, qty),
     )
 
@@ -64,12 +72,17 @@ def _picker(t: rx.Var[dict], qty: rx.Var[int]) -> rx.Component:
         t["is_available"].to(bool),
         rx.hstack(
             rx.icon_button(rx.icon("minus", size=16), on_click=EventPageState.change_quantity(t["id"].to(str), -1),
-                           variant="soft", size="2", disabled=qty == 0, aria_label="One ticket less",
-                           class_name="qty-minus"),
+                           variant="soft", size="2", disabled=qty == 0,
+                           aria_label="One less: " + t["name"].to(str), class_name="qty-minus"),
             rx.text(qty.to(str), weight="bold", min_width="1.5rem", text_align="center", class_name="qty-value",
-                    aria_live="polite"),
+                    aria_live="polite", aria_label=qty.to(str) + " × " + t["name"].to(str)),
             rx.icon_button(rx.icon("plus", size=16), on_click=EventPageState.change_quantity(t["id"].to(str), 1),
-                           variant="soft", size="2", aria_label="One ticket more", class_name="qty-plus"),
+                           variant="soft", size="2", aria_label="One more: " + t["name"].to(str),
+                           # The order's maximum, the type's own maximum, or what is left: no more.
+                           disabled=EventPageState.order_full | (qty >= t["available"].to(int)) | (
+                               (EventPageState.type_max.get(t["id"].to(str), 0).to(int) > 0)
+                               & (qty >= EventPageState.type_max.get(t["id"].to(str), 0).to(int))),
+                           class_name="qty-plus"),
             spacing="2",
             align="center",
             class_name="qty",
@@ -77,9 +90,46 @@ def _picker(t: rx.Var[dict], qty: rx.Var[int]) -> rx.Component:
     )
 
 
+def promo_box() -> rx.Component:
+    """"Have a code?": a link that opens a field; the code's effect or why it is refused."""
+    s = EventPageState
+    return rx.vstack(
+        rx.cond(
+            s.promo_open,
+            rx.hstack(
+                rx.input(value=s.promo_code, on_change=s.set_promo_code, placeholder="Promo code", size="2",
+                         aria_label="Promo code", id="promo-input", flex="1", text_transform="uppercase"),
+                rx.button("Apply", on_click=s.apply_code, variant="soft", size="2", id="promo-apply"),
+                width="100%",
+            ),
+            rx.button(rx.icon("ticket-percent", size=16), "Have a code?", on_click=s.toggle_promo, variant="ghost",
+                      size="2", id="promo-toggle"),
+        ),
+        rx.cond(s.promo_error != "", rx.text(s.promo_error, size="2", color=rx.color("red", 11), role="alert",
+                                             id="promo-error")),
+        rx.cond(
+            s.promo_note != "",
+            rx.hstack(rx.icon("circle-check", size=16, color=rx.color("green", 11)),
+                      rx.text(s.promo_note, size="2", id="promo-note", flex="1"),
+                      rx.button("Remove", on_click=s.remove_code, variant="ghost", size="1", color_scheme="gray",
+                                id="promo-remove"),
+                      align="center", width="100%"),
+        ),
+        spacing="2",
+        width="100%",
+        id="promo-box",
+    )
+def rule_note(text: rx.Var[str]) -> rx.Component:
+    """A ticket type's rules in words (prerequisites, per-order limits), before a hold refuses."""
+    return rx.cond(text != "", rx.hstack(rx.icon("info", size=14, flex_shrink="0", margin_top="2px", aria_hidden="true"),
+                                         rx.text(text, size="1"), spacing="1", align="start",
+                                         color=rx.color("indigo", 11), class_name="type-rule"))
+
+
 def buy_bar() -> rx.Component:
     """Total of the chosen tickets and the button that holds them."""
     return rx.vstack(
+        promo_box(),
         rx.cond(
             EventPageState.buy_error != "",
             rx.callout(EventPageState.buy_error, icon="triangle-alert", color_scheme="red", role="alert",
@@ -89,6 +139,9 @@ def buy_bar() -> rx.Component:
             rx.vstack(
                 rx.text(EventPageState.basket_count.to(str), " ticket(s)", size="2", color=rx.color("gray", 11)),
                 rx.text(EventPageState.basket_total, size="5", weight="bold", id="basket-total"),
+                rx.cond(EventPageState.promo_discount != "",
+                        rx.text("You save ", EventPageState.promo_discount, size="2", color=rx.color("green", 11),
+                                id="basket-discount")),
                 spacing="0",
             ),
             rx.spacer(),
@@ -126,9 +179,17 @@ def event_page() -> rx.Component:
             ),
             card(
                 rx.heading("Tickets", size="5", as_="h2"),
-                rx.box(rx.foreach(EventPageState.ticket_types, lambda t: ticket_type_row(t, quantity_picker(t))),
+                rx.box(rx.foreach(EventPageState.ticket_types, lambda t: ticket_type_row(
+                    t, quantity_picker(t), rule_note(EventPageState.rules.get(t["id"].to(str), "").to(str)))),
                        width="100%", id="ticket-types"),
-                rx.cond(EventPageState.event["status"] == "published", buy_bar()),
+                rx.cond(EventPageState.order_full & EventPageState.sells_quantities,
+                        rx.text("That is the most one order can have (", EventPageState.max_per_order.to(str),
+                                " tickets).", size="1", color=rx.color("amber", 11), id="order-max-note",
+                                padding_top="0.5rem")),
+                rx.cond((EventPageState.event["status"] == "published") & EventPageState.sells_quantities, buy_bar()),
+                rx.cond(~EventPageState.sells_quantities & (EventPageState.ticket_types.length() > 0),
+                        rx.text("Seats are chosen on the seat map; the figures are free seats per category, live.",
+                                size="1", color=rx.color("gray", 11), padding_top="0.75rem", id="seated-note")),
             ),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="5",

@@ -11,11 +11,15 @@ from ticketing.state.events import EventsState
 def event_card(e: rx.Var[dict]) -> rx.Component:
     return rx.link(
         rx.card(
+            rx.cond(e["cover"] != "", rx.image(src=rx.get_upload_url(e["cover"]), alt="", class_name="card-cover",
+                                               loading="lazy")),
             rx.vstack(
                 rx.hstack(
                     rx.badge(e["category"], variant="soft", color_scheme="indigo"),
                     rx.cond(e["sold_out"] != "", rx.badge("Sold out", color_scheme="red", variant="solid",
                                                           class_name="sold-out-badge")),
+                    rx.cond(e["few_left"] != "", rx.badge("Few left", color_scheme="amber", variant="solid",
+                                                          class_name="few-left-badge", high_contrast=True)),
                     spacing="2",
                 ),
                 rx.heading(e["title"], size="4", as_="h3"),

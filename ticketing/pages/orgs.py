@@ -17,6 +17,21 @@ def _member_row(m: rx.Var[dict]) -> rx.Component:
     )
 
 
+FILTERS = (("all", "All"), ("draft", "Drafts"), ("on_sale", "On sale"), ("past", "Past"), ("cancelled", "Cancelled"))
+
+
+def _event_filters() -> rx.Component:
+    """Drafts, on sale, past, cancelled: a row of toggles with counts (wraps on phones)."""
+    return rx.hstack(
+        *[rx.button(label, " ", rx.text(OrgState.phase_counts[key].to(str), as_="span", weight="bold"),
+                    size="1", variant=rx.cond(OrgState.event_filter == key, "solid", "soft"),
+                    aria_pressed=rx.cond(OrgState.event_filter == key, "true", "false"),
+                    on_click=OrgState.set_event_filter(key), id=f"filter-{key}", class_name="event-filter")
+          for key, label in FILTERS],
+        spacing="2", wrap="wrap", role="group", aria_label="Show events", padding_bottom="0.5rem",
+    )
+
+
 def _event_row(e: rx.Var[dict]) -> rx.Component:
     return rx.hstack(
         rx.vstack(
@@ -43,6 +58,8 @@ def _event_row(e: rx.Var[dict]) -> rx.Component:
         align="center",
         width="100%",
         padding="0.6rem 0",
+        class_name="org-event",
+        data_phase=e["phase"],
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         spacing="3",
     )
@@ -112,9 +129,13 @@ def orgs_page() -> rx.Component:
                                 id="new-event")),
                 width="100%", align="center", margin_bottom="0.25rem",
             ),
+            rx.cond(OrgState.events.length() > 0, _event_filters()),
             rx.cond(
                 OrgState.events.length() > 0,
-                rx.vstack(rx.foreach(OrgState.events, _event_row), spacing="0", width="100%", id="org-events"),
+                rx.cond(OrgState.shown_events.length() > 0,
+                        rx.vstack(rx.foreach(OrgState.shown_events, _event_row), spacing="0", width="100%",
+                                  id="org-events"),
+                        rx.text("No events in this list.", color=rx.color("gray", 11), size="2", id="org-events-none")),
                 rx.text("No events yet. Create one: it starts as a draft only your team sees.",
                         color=rx.color("gray", 11), size="2"),
             ),

@@ -7,7 +7,7 @@ import reflex as rx
 
 from ticketing.components.forms import card
 from ticketing.components.layout import guarded, page_shell
-from ticketing.components.orders import countdown_badge, line_table, notice
+from ticketing.components.orders import countdown_badge, line_table, notice, promo_row
 from ticketing.state.payment import PaymentState
 
 
@@ -75,7 +75,12 @@ def payment_page() -> rx.Component:
                         countdown_badge(PaymentState.countdown, PaymentState.remaining, "to pay")),
                 width="100%", align="start", wrap="wrap", spacing="3",
             ),
-            line_table(PaymentState.lines, PaymentState.total),
+            rx.cond((PaymentState.status == "ready") | (PaymentState.status == "paying"),
+                    rx.text("Your tickets are reserved for you while you pay: you have ", PaymentState.pay_minutes.to(str),
+                            " minutes from checkout (the cart's timer no longer applies). A declined card keeps them.",
+                            size="1", color=rx.color("gray", 11), id="clock-note")),
+            line_table(PaymentState.lines, PaymentState.total,
+                       promo_row(PaymentState.promo_code, PaymentState.discount)),
             _closed(),
             spacing="4",
             width="100%",

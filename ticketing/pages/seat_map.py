@@ -49,8 +49,11 @@ def _best_available() -> rx.Component:
     return rx.vstack(
         rx.heading("Best available", size="3", as_="h2"),
         rx.hstack(
-            rx.select([str(n) for n in range(1, 11)], value=S.best_count, on_change=S.set_best_count, size="2",
-                      aria_label="Number of seats", width="4.5rem"),
+            rx.box(rx.select.root(
+                rx.select.trigger(aria_label="Number of seats", width="100%"),
+                rx.select.content(*[rx.select.item(str(n), value=str(n)) for n in range(1, 11)]),
+                value=S.best_count, on_change=S.set_best_count, size="2",
+            ), width="4.5rem", flex_shrink="0"),
             rx.box(
                 rx.select.root(
                     rx.select.trigger(aria_label="How to seat you", width="100%"),
@@ -158,6 +161,34 @@ def _panel() -> rx.Component:
     )
 
 
+def _sheet() -> rx.Component:
+    """Phones: a bar fixed to the bottom with the chosen seats' count and total and the Hold
+    button (or the way to checkout), so nothing scrolls away while the map is explored."""
+    return rx.cond(
+        S.has_selection | (S.hold.length() > 0),
+        rx.box(
+            rx.cond(
+                S.has_selection,
+                rx.hstack(
+                    rx.vstack(rx.text(S.selected.length().to(str), " seat(s)", size="2", weight="medium"),
+                              rx.text(S.total, size="3", weight="bold"), spacing="0"),
+                    rx.spacer(),
+                    rx.button(rx.cond(AuthState.signed_in, "Hold seats", "Sign in to hold"), on_click=S.hold_selected,
+                              loading=S.busy, size="3", id="sheet-hold"),
+                    align="center", width="100%",
+                ),
+                rx.hstack(
+                    rx.text(S.hold["seats"], " seat(s) held · ", S.hold["total"], size="2", weight="medium"),
+                    rx.spacer(),
+                    rx.link(rx.button("Checkout", size="3"), href="/cart/" + S.hold["id"].to(str), id="sheet-checkout"),
+                    align="center", width="100%",
+                ),
+            ),
+            class_name="seat-sheet", id="seat-sheet",
+        ),
+    )
+
+
 def seat_map_page() -> rx.Component:
     content = rx.vstack(
         _header(),
@@ -173,6 +204,7 @@ def seat_map_page() -> rx.Component:
             class_name="seat-layout",
             width="100%",
         ),
+        _sheet(),
         spacing="4",
         width="100%",
         on_unmount=S.leave,

@@ -14,7 +14,13 @@ from ticketing.state.tickets import OrderState, TicketsState
 def ticket_card(t: rx.Var[dict], actions: bool) -> rx.Component:
     qr = rx.cond(
         t["qr"].to(str) != "",
-        rx.image(src=t["qr"].to(str), alt="QR code of ticket for " + t["holder"].to(str), class_name="ticket-qr"),
+        rx.vstack(
+            rx.image(src=t["qr"].to(str), alt="QR code of ticket for " + t["holder"].to(str), class_name="ticket-qr"),
+            rx.el.span("Ticket code:", class_name="sr-only"),
+            rx.text(t["short_code"], size="2", weight="bold", font_family="monospace", letter_spacing="0.08em",
+                    class_name="ticket-short-code"),
+            spacing="1", align="center", flex_shrink="0",
+        ),
         rx.center(rx.text(rx.cond(t["status"].to(str) == "cancelled", "Cancelled", "QR once paid"), size="1",
                           color=rx.color("gray", 11)), class_name="ticket-qr", background=rx.color("gray", 3)),
     )
@@ -36,10 +42,13 @@ def ticket_card(t: rx.Var[dict], actions: bool) -> rx.Component:
                       rx.badge("Cancelled", color_scheme="gray")), spacing="2", align="center", wrap="wrap"),
             rx.text(t["holder"], " · ", t["email"], size="2", class_name="ticket-holder"),
             rx.text(t["sessions"], size="2", color=rx.color("gray", 11), white_space="pre-line"),
-            rx.text(t["seat"], size="1", color=rx.color("gray", 11)),
+            rx.hstack(rx.icon("armchair", size=14, aria_hidden="true", flex_shrink="0", margin_top="2px"),
+                      rx.text(t["seat"], size="2", white_space="pre-line"), spacing="1", align="start",
+                      class_name="ticket-seat"),
             rx.cond(t["cancellable"].to(bool),
-                    rx.text("Cancel by ", t["deadline"], " for ", t["refund"], " back", size="1",
-                            color=rx.color("gray", 11))),
+                    rx.text("Cancel by ", t["deadline"],
+                            rx.cond(t["refund_minor"].to(int) > 0, " for " + t["refund"].to(str) + " back", ""),
+                            size="1", color=rx.color("gray", 11))),
             buttons,
             spacing="1",
             align="start",
@@ -110,6 +119,8 @@ def _dialogs() -> rx.Component:
     transfer = rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Transfer this ticket"),
+            rx.text(TicketsState.transfer_ticket, weight="medium", size="2", id="transfer-ticket",
+                    margin_bottom="0.5rem"),
             rx.dialog.description("The new holder gets a new ticket code; ", TicketsState.transfer_holder,
                                   "'s code stops working at the door."),
             rx.form(
@@ -186,6 +197,7 @@ def order_page() -> rx.Component:
                 OrderState.missing,
                 rx.center(rx.heading("Order not found", size="5"), padding="4rem"),
                 rx.vstack(
+                    rx.heading("Your order", size="6", as_="h1"),
                     head,
                     rx.cond(o.contains("id"), rx.box(rx.cond(o["status"].to(str) != "", order_card(o, actions=False)),
                                                      width="100%")),

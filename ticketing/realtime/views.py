@@ -28,6 +28,7 @@ from ticketing.services.sales.availability import (
     load_inputs,
 )
 from ticketing.services.sales.usage import Usage
+from ticketing.services.seating.seat_counts import SessionSeats, free_of, load_session_seats
 
 STATUS_LABELS = {
     "available": "Available",
@@ -78,8 +79,11 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
             "is_available": t.is_available,
             "reason": t.reason or "",
             "reason_label": REASON_LABELS.get(t.reason or "", ""),
+            "seated": t.seated,
+            "seat_href": f"/events/{event.id}/seats/{t.seated_session_ids[0]}" if t.seated else "",
             "note": (
-                f"{bottleneck} is full for now: places in carts may come back"
+                "No seats left in this category" if t.seated and t.reason == "session_full"
+                else f"{bottleneck} is full for now: places in carts may come back"
                 if t.reason == "session_full" and t.bottleneck_session_id in may_return
                 else f"{bottleneck} is full" if t.reason == "session_full" else ""
             ),
@@ -226,6 +230,7 @@ class LiveModel:
     inputs: EventInputs
     session_used: dict[uuid.UUID, Usage]
     type_used: dict[uuid.UUID, Usage]
+    seats: dict[uuid.UUID, SessionSeats]  # seated sessions, seat by seat (updated in place by deltas)
 
 
 def build_snapshot(event_id: uuid.UUID, views: frozenset[str]) -> tuple[int, LiveModel, dict[str, dict[str, Any]]]:
@@ -237,9 +242,11 @@ def build_snapshot(event_id: uuid.UUID, views: frozenset[str]) -> tuple[int, Liv
             inputs,
             usage.session_usage(db=db, sessions=inputs.sessions, now=now),
             usage.ticket_type_usage(db=db, ticket_types=inputs.types, now=now),
+            load_session_seats(db, event_id=event_id, now=now),
         )
         version = inputs.event.version
-        avail = compute_availability(inputs, model.session_used, model.type_used, version=version, now=now)
+        avail = compute_availability(inputs, model.session_used, model.type_used, version=version, now=now,
+                                     seat_free=free_of(model.seats))
         out: dict[str, dict[str, Any]] = {}
         if "customer" in views:
             out["customer"] = customer_view(avail, inputs.event)
@@ -278,10 +285,15 @@ def apply_delta(
         return None
     sessions = _usage_update(model.session_used, delta.get("sessions", {}))
     quotas = _usage_update(model.type_used, delta.get("quotas", {}))
-    if sessions is None or quotas is None:
+    if sessions is None or quotas is None or delta.get("layouts"):
         return None
-    updated = LiveModel(model.inputs, sessions, quotas)
-    avail = compute_availability(model.inputs, sessions, quotas, version=int(delta["version"]), now=utcnow())
+    for session_id, changes in (delta.get("seats") or {}).items():
+        seated = model.seats.get(uuid.UUID(session_id))
+        if seated is None or not seated.apply(changes):
+            return None  # a session seated since the snapshot, or seats we never saw
+    updated = LiveModel(model.inputs, sessions, quotas, model.seats)
+    avail = compute_availability(model.inputs, sessions, quotas, version=int(delta["version"]), now=utcnow(),
+                                 seat_free=free_of(model.seats))
     out: dict[str, dict[str, Any]] = {}
     if "customer" in views:
         out["customer"] = customer_view(avail, model.inputs.event)

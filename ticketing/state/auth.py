@@ -51,6 +51,7 @@ class AuthState(rx.State):
     # [{id, name, slug, role}] of the organizations the user works for.
     memberships: list[dict[str, str]] = []
     form_error: str = ""
+    _refused_email: str = ""  # the email register just refused (a late keystroke must not clear its error)
     busy: bool = False
 
     _uid: str = ""
@@ -145,7 +146,14 @@ class AuthState(rx.State):
         if not self.signed_in:
             return rx.redirect(f"/login?next={quote(self.router.url.path)}")
         if not self.memberships:
-            return rx.redirect("/orgs/new")
+            return rx.redirect("/staff-only")  # says why, instead of silently offering to start selling
+
+    @rx.event
+    def clear_error(self, value: str = ""):
+        """Typing another email clears a stale error ("already exists" for the previous one); a
+        late keystroke event for the email just refused does not."""
+        if not isinstance(value, str) or value.strip().lower() != self._refused_email:
+            self.form_error = ""
 
     @rx.event
     async def sign_in(self, form: dict):
@@ -165,6 +173,7 @@ class AuthState(rx.State):
                                             attempt=attempt)
         except ServiceError as exc:
             self.form_error, self.busy = exc.message, False
+            self._refused_email = email.lower()
             return
         self.token = token
         await self._refresh()
@@ -192,6 +201,7 @@ class AuthState(rx.State):
             _user, token = await in_transaction(work)
         except ServiceError as exc:
             self.form_error, self.busy = exc.message, False
+            self._refused_email = email.lower()
             return
         self.token = token
         await self._refresh()

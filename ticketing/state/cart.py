@@ -8,14 +8,16 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from ticketing.formatting import money
+from ticketing.formatting import money, session_dates
 from ticketing.models.base import utcnow
 from ticketing.jobs.queue import enqueue
 from ticketing.services.errors import ServiceError
+from ticketing.services.promotions.hold_codes import apply_to_hold
 from ticketing.services.sales import holds, orders, ticket_holders
-from ticketing.services.sales.order_views import hold_view
+from ticketing.services.sales.order_views import HoldView, ItemLine, hold_view
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import form_text, in_transaction
+from ticketing.state.promo import CODES, promo_message
 
 
 def seconds_left(until: datetime | None, now: datetime) -> int:
@@ -27,6 +29,28 @@ def seconds_left(until: datetime | None, now: datetime) -> int:
 
 def clock(seconds: int) -> str:
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def line_fields(line: ItemLine, currency: str, timezone: str, discount_minor: int = 0) -> dict[str, str]:
+    """A cart or order line as display text: seats one per line, sessions with date and time, the
+    line's promo discount ("" when none)."""
+    return {"name": line.name, "quantity": str(line.quantity), "unit": money(line.unit_price_minor, currency),
+            "amount": money(line.unit_price_minor * line.quantity, currency), "seats": "\n".join(line.seats),
+            "when": session_dates(line.sessions, timezone),
+            "discount": money(discount_minor, currency) if discount_minor else ""}
+
+
+def attendee_labels(lines: list[ItemLine]) -> list[str]:
+    """'Ticket 1 — Stalls · Row A · Seat 8' per ticket, in the order checkout names them (seats
+    in map order within each line, as checkout assigns them)."""
+    labels = []
+    for line in lines:
+        for k in range(line.quantity):
+            seat = line.seats[k] if k < len(line.seats) else ""
+            # A seat label starts with its section, often the category's name too: say it once.
+            what = seat if seat.startswith(line.name) else ", ".join(p for p in (line.name, seat) if p)
+            labels.append(f"Ticket {len(labels) + 1} — {what}")
+    return labels
 
 
 def checkout_and_mail(db, hold_id: uuid.UUID, user_id: uuid.UUID, attendees) -> orders.Order:
@@ -45,10 +69,20 @@ class CartState(rx.State):
     free: bool = False  # a zero total: checkout confirms at once, no payment step
     lines: list[dict[str, str]] = []
     attendee_slots: list[str] = []  # one label per ticket when the event names attendees
+    pay_minutes: int = 15  # the time to pay that checkout starts (the event's setting)
+    first_is_me: bool = True  # "same as me": the first ticket in the buyer's name
+    buyer_label: str = ""
     remaining: int = 0  # seconds, from the server's clock at the last tick
     error: str = ""
     busy: bool = False
+    # The promo code on the hold (one per order) and its discount; "Have a code?" to add one.
+    promo_code: str = ""
+    discount: str = ""
+    promo_open: bool = False
+    promo_input: str = ""
+    promo_error: str = ""
     _expires_at: datetime | None = None
+    _buyer: tuple[str, str] = ("", "")
 
     @rx.var
     def countdown(self) -> str:
@@ -80,20 +114,65 @@ class CartState(rx.State):
             return
         if view.state == "converted" and view.order_id is not None:
             return rx.redirect(f"/pay/{view.order_id}")
+        self._show(view)
+
+    def _show(self, view: HoldView) -> None:
         h = view.hold
         self.status, self.event_title, self.event_id = view.state, view.event.title, str(view.event.id)
         self.total = money(h.total_minor, h.currency)
         self.free = h.total_minor == 0
-        self.lines = [
-            {"name": name, "quantity": str(q), "unit": money(p, h.currency), "amount": money(p * q, h.currency)}
-            for name, q, p in view.lines
-        ]
-        self.attendee_slots = (
-            [f"Ticket {i + 1} — {name}" for i, name in enumerate(n for n, q, _ in view.lines for _ in range(q))]
-            if view.event.one_ticket_per_attendee else []
-        )
+        self.lines = [line_fields(line, h.currency, view.event.timezone, discount)
+                      for line, discount in zip(view.lines, view.discounts)]
+        self.promo_code = view.promo_code
+        self.discount = money(h.discount_minor, h.currency) if h.discount_minor else ""
+        self.attendee_slots = attendee_labels(view.lines) if view.asks_names else []
+        self.buyer_label = f"{view.buyer[0]} ({view.buyer[1]})"
+        self._buyer = view.buyer
+        self.pay_minutes = view.event.payment_minutes
         self._expires_at = h.expires_at
         self.remaining = seconds_left(h.expires_at, utcnow())
+
+    @rx.event
+    def set_first_is_me(self, value: bool):
+        self.first_is_me = bool(value)
+
+    @rx.event
+    def toggle_promo(self):
+        self.promo_open, self.promo_error = not self.promo_open, ""
+
+    @rx.event
+    def set_promo_input(self, value: str):
+        self.promo_input = str(value)[:64]
+
+    @rx.event
+    async def apply_code(self):
+        """Put the typed code on the hold (it replaces any code: one per order)."""
+        code = self.promo_input.strip()
+        if not code:
+            self.promo_error = "Type your code first."
+            return
+        await self._change_code(code)
+
+    @rx.event
+    async def remove_code(self):
+        await self._change_code(None)
+
+    async def _change_code(self, code: str | None) -> None:
+        user_id, hold_id = await self._user(), self._hold_id()
+        if user_id is None or hold_id is None:
+            return
+
+        def work(db):
+            apply_to_hold(db=db, hold_id=hold_id, user_id=user_id, code=code, now=utcnow())
+            return hold_view(db=db, hold_id=hold_id, user_id=user_id, now=utcnow())
+
+        try:
+            view = await in_transaction(work)
+        except ServiceError as exc:
+            self.promo_error = promo_message(exc) if exc.code in CODES else exc.message
+            return
+        self.promo_error, self.promo_input, self.promo_open = "", "", False
+        self._show(view)
 
     @rx.event
     def tick(self):
@@ -127,6 +206,8 @@ class CartState(rx.State):
         if self.attendee_slots:
             attendees = [ticket_holders.Attendee(name=form_text(form, f"name_{i}"), email=form_text(form, f"email_{i}"))
                          for i in range(len(self.attendee_slots))]
+            if self.first_is_me:  # the buyer's own name and email, as the server knows them
+                attendees[0] = ticket_holders.Attendee(name=self._buyer[0], email=self._buyer[1])
         self.busy, self.error = True, ""
         yield
         try:

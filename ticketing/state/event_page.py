@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from typing import Any
@@ -10,14 +11,41 @@ from urllib.parse import quote
 import reflex as rx
 
 from ticketing.formatting import date_range, money
+from ticketing.models import Organization
 from ticketing.models.base import utcnow
 from ticketing.realtime.views import customer_view
 from ticketing.services import catalog
 from ticketing.services.errors import ServiceError
+from ticketing.services.promotions import codes as promo_codes
+from ticketing.services.promotions import redemptions
 from ticketing.services.sales import availability, holds
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction, off_loop
 from ticketing.state.live import LiveEventMixin, register_view
+from ticketing.state.promo import CODES, promo_message
+
+
+def type_rules(detail: catalog.EventDetail) -> tuple[dict[str, str], dict[str, int]]:
+    """What each ticket type's buyer must know before a hold refuses them: sessions that need
+    another session the type does not include, and per-order limits."""
+    names = {s.session.id: s.session.name for s in detail.sessions}
+    needs = {s.session.id: s.prerequisite_session_ids for s in detail.sessions}
+    rules, limits = {}, {}
+    for view in detail.ticket_types:
+        t, own = view.ticket_type, set(view.session_ids)
+        notes = []
+        for sid in view.session_ids:
+            missing = [names[p] for p in needs.get(sid, []) if p not in own and p in names]
+            if missing:
+                notes.append(f"{names[sid]} requires {' and '.join(missing)}: add that ticket too, "
+                             "unless you already have one.")
+        if t.min_per_order > 1:
+            notes.append(f"At least {t.min_per_order} per order.")
+        if t.max_per_order:
+            notes.append(f"At most {t.max_per_order} per order.")
+        rules[str(t.id)] = " ".join(notes)
+        limits[str(t.id)] = t.max_per_order or 0
+    return rules, limits
 
 
 class EventPageState(LiveEventMixin, rx.State):
@@ -31,8 +59,22 @@ class EventPageState(LiveEventMixin, rx.State):
     buy_error: str = ""
     buying: bool = False
     max_per_order: int = 10
+    # "Have a code?": the code typed (or from ?code=), checked against the basket as it changes.
+    promo_open: bool = False
+    promo_code: str = ""
+    promo_error: str = ""
+    promo_note: str = ""  # what the checked code does, e.g. "SPRING20: 20 % off"
+    promo_discount: str = ""  # the basket's discount, formatted ("" when none)
+    _promo_discount_minor: int = 0
+    rules: dict[str, str] = {}  # per ticket type: prerequisites and per-order limits, in words
+    type_max: dict[str, int] = {}  # per ticket type: the most one order may have (0 = the event's)
     _prices: dict[str, int] = {}
     _currency: str = "EUR"
+
+    @rx.var
+    def sells_quantities(self) -> bool:
+        """Some ticket type is bought by quantity (seated ones are bought on the seat map)."""
+        return any(not t.get("seated") for t in self.ticket_types)
 
     @rx.var
     def basket_count(self) -> int:
@@ -41,18 +83,76 @@ class EventPageState(LiveEventMixin, rx.State):
     @rx.var
     def basket_total(self) -> str:
         total = sum(self._prices.get(t, 0) * q for t, q in self.quantities.items())
-        return money(total, self._currency)
+        return money(max(0, total - self._promo_discount_minor), self._currency)
+
+    @rx.event
+    def toggle_promo(self):
+        self.promo_open = not self.promo_open
+
+    @rx.event
+    def set_promo_code(self, value: str):
+        self.promo_code = str(value)[:64]
+
+    @rx.event
+    async def apply_code(self):
+        """Check the typed code against the chosen tickets (the hold takes it for real)."""
+        self.promo_code = self.promo_code.strip()
+        if not self.promo_code:
+            self.promo_error = "Type your code first."
+            return
+        await self._check_code()
+
+    @rx.event
+    def remove_code(self):
+        self.promo_code, self.promo_error, self.promo_note, self.promo_discount = "", "", "", ""
+        self._promo_discount_minor = 0
+
+    async def _check_code(self) -> None:
+        """The code's effect on the basket as it is now, or why it is refused."""
+        event_id = self._route_event_id()
+        if event_id is None or not self.promo_code:
+            return
+        user_id = await (await self.get_state(AuthState))._current_user_id()
+        items = [(uuid.UUID(t), int(q)) for t, q in self.quantities.items() if q > 0]
+        code, currency = self.promo_code, self._currency
+
+        def work(db):
+            if not items:
+                return redemptions.find_code(db, event_id=event_id, code=code), None, currency
+            quote, _lines, quoted_in = redemptions.validate_code(db=db, event_id=event_id, user_id=user_id,
+                                                                 code=code, items=items, now=utcnow())
+            return quote.code, quote, quoted_in
+
+        self._promo_discount_minor, self.promo_discount = 0, ""
+        try:
+            found, quote, currency = await in_transaction(work, readonly=True)
+        except ServiceError as exc:
+            self.promo_note, self.promo_error = "", promo_message(exc)
+            return
+        self.promo_error = ""
+        self.promo_note = f"{found.code}: {promo_codes.describe(found, currency)}"
+        if quote is None:
+            self.promo_note += " — choose your tickets; it is applied when you reserve them."
+        elif quote.discount_minor:
+            self._promo_discount_minor = quote.discount_minor
+            self.promo_discount = money(quote.discount_minor, currency)
+
+    @rx.var
+    def order_full(self) -> bool:
+        return sum(self.quantities.values()) >= self.max_per_order
 
     def _limit(self, type_id: str) -> int:
         # From this tab's last load (live pushes update only the browser): a guide for the
         # pickers; the hold itself recounts under lock and says when places ran out.
+        own = self.type_max.get(type_id, 0)
         for t in self.ticket_types:
             if t["id"] == type_id:
-                return int(t["available"]) if t["is_available"] else 0
+                left = int(t["available"]) if t["is_available"] else 0
+                return min(left, own) if own else left
         return 0
 
     @rx.event
-    def change_quantity(self, type_id: str, delta: int):
+    async def change_quantity(self, type_id: str, delta: int):
         """The − / + buttons: keep each line within what is left and the order maximum."""
         current = self.quantities.get(type_id, 0)
         wanted = max(0, min(current + int(delta), self._limit(type_id)))
@@ -65,6 +165,8 @@ class EventPageState(LiveEventMixin, rx.State):
         else:
             quantities.pop(type_id, None)
         self.quantities, self.buy_error = quantities, ""
+        if self.promo_code and (self.promo_note or self.promo_error):
+            await self._check_code()  # the discount follows the basket
 
     @rx.event
     async def buy(self):
@@ -89,11 +191,17 @@ class EventPageState(LiveEventMixin, rx.State):
         try:
             # A transaction of its own (nothing else is written with the hold): on PostgreSQL
             # a hold on the claim counters is then one statement (docs/decisions.md).
+            code = self.promo_code.strip() or None
             hold, _lines = await off_loop(
-                lambda: holds.place_hold(event_id=event_id, user_id=user_id, items=items, now=utcnow())
+                lambda: holds.place_hold(event_id=event_id, user_id=user_id, items=items, now=utcnow(),
+                                         promo_code=code)
             )
         except ServiceError as exc:
             self.buying = False
+            if exc.code in CODES:  # the tickets are not held: say what is wrong with the code
+                self.promo_open, self.promo_note, self.promo_error = True, "", promo_message(exc)
+                self.buy_error = "Your code could not be used: fix or remove it to reserve."
+                return
             if exc.code == "active_hold_exists":
                 self.buy_error = "You already have tickets on hold for this event."
                 yield rx.redirect(f"/cart/{exc.extra['hold_id']}")
@@ -103,6 +211,7 @@ class EventPageState(LiveEventMixin, rx.State):
                 self.buy_error += " Someone was quicker: choose fewer tickets or another option."
             return
         self.buying, self.quantities = False, {}
+        self.promo_code, self.promo_note, self.promo_discount, self._promo_discount_minor = "", "", "", 0
         yield rx.redirect(f"/cart/{hold.id}")
 
     @rx.event
@@ -118,10 +227,11 @@ class EventPageState(LiveEventMixin, rx.State):
         def work(db):
             detail = catalog.get_event(db=db, event_id=event_id, user_id=user_id)
             avail = availability.event_availability(db=db, event_id=event_id, now=utcnow())
-            return detail, avail
+            org = db.get(Organization, detail.event.organization_id)
+            return detail, avail, org.name if org else ""
 
         try:
-            detail, avail = await in_transaction(work, readonly=True)
+            detail, avail, organizer = await in_transaction(work, readonly=True)
         except ServiceError:
             self.missing = True
             return
@@ -137,6 +247,9 @@ class EventPageState(LiveEventMixin, rx.State):
             "when": date_range(min(starts, default=None), max(ends, default=None), e.timezone),
             "status": e.status,
             "cover": e.cover_image,
+            "organizer": organizer,
+            # A map search for the place (no key, no tracking script: a plain link out).
+            "map_url": f"https://www.openstreetmap.org/search?query={quote(e.location)}" if e.location else "",
         }
         view = customer_view(avail, e)
         self._prices = {str(t.id): t.price_minor for t in avail.ticket_types}
@@ -144,8 +257,17 @@ class EventPageState(LiveEventMixin, rx.State):
         self.max_per_order = e.max_tickets_per_order
         self.quantities = {k: v for k, v in self.quantities.items() if k in self._prices}
         self.sessions, self.ticket_types = view["sessions"], view["ticket_types"]
+        self.rules, self.type_max = type_rules(detail)
         self.missing, self.worker = False, str(os.getpid())
+        prefill = str(self.router.url.query_parameters.get("code", "") or "").strip()[:64]
+        if prefill and prefill != self.promo_code:  # a link with ?code= fills in "Have a code?"
+            self.promo_code, self.promo_open = prefill, True
+            await self._check_code()
         self._watch(e.id, "customer", avail.version)
+        # The tab's title names the event (the HTML served for links carries it too: api/share.py).
+        # Set again shortly after: the router applies the route's static title once it renders.
+        title = json.dumps(e.title + " — Ticketing")
+        return rx.call_script(f"[0, 300, 1200].forEach((ms) => setTimeout(() => {{ document.title = {title}; }}, ms))")
 
 
 register_view("customer", EventPageState)

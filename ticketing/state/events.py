@@ -11,7 +11,7 @@ from ticketing.services.catalog import discovery
 from ticketing.state.calls import in_transaction
 
 
-def event_card_fields(summary: catalog.EventSummary, sold_out: bool = False) -> dict[str, str]:
+def event_card_fields(summary: catalog.EventSummary, sold_out: bool = False, few_left: bool = False) -> dict[str, str]:
     e = summary.event
     price = (
         f"From {money(summary.price_from_minor, summary.currency)}"
@@ -27,6 +27,8 @@ def event_card_fields(summary: catalog.EventSummary, sold_out: bool = False) -> 
         "price_from": price,
         "url": f"/events/{e.id}",
         "sold_out": "yes" if sold_out else "",
+        "few_left": "yes" if few_left and not sold_out else "",
+        "cover": e.cover_image,
     }
 
 
@@ -52,7 +54,7 @@ class EventsState(rx.State):
             return found, discovery.categories(db=db)
 
         found, self.categories = await in_transaction(work, readonly=True)
-        self.events = [event_card_fields(d.summary, d.sold_out) for d in found]
+        self.events = [event_card_fields(d.summary, d.sold_out, d.few_left) for d in found]
         self.loaded = True
 
     @rx.event

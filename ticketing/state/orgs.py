@@ -26,13 +26,41 @@ JOB_LABELS = {
 }
 
 
+PHASES = ("draft", "on_sale", "past", "cancelled")
+
+
+def event_phase(summary, now) -> str:
+    """Where an event is in its life, as the organizer's list filters it."""
+    status = summary.event.status
+    if status in ("draft", "cancelled"):
+        return status
+    return "past" if summary.ends_at is not None and summary.ends_at <= now else "on_sale"
+
+
 class OrgState(rx.State):
     members: list[dict[str, str]] = []
     events: list[dict[str, str]] = []
     failed_jobs: list[dict[str, str]] = []  # mails or refunds that failed for good (owners, organizers)
+    event_filter: str = "all"  # all | draft | on_sale | past | cancelled
     form_error: str = ""
     member_error: str = ""
     busy: bool = False
+
+    @rx.var
+    def shown_events(self) -> list[dict[str, str]]:
+        return [e for e in self.events if self.event_filter in ("all", e["phase"])]
+
+    @rx.var
+    def phase_counts(self) -> dict[str, int]:
+        counts = {phase: 0 for phase in PHASES}
+        for e in self.events:
+            counts[e["phase"]] = counts.get(e["phase"], 0) + 1
+        counts["all"] = len(self.events)
+        return counts
+
+    @rx.event
+    def set_event_filter(self, value: str):
+        self.event_filter = value if value in ("all", *PHASES) else "all"
 
     async def _caller(self) -> tuple[uuid.UUID | None, AuthState]:
         auth = await self.get_state(AuthState)
@@ -65,6 +93,7 @@ class OrgState(rx.State):
              "when": f.failed_at.strftime("%Y-%m-%d %H:%M UTC"), "attempts": str(f.attempts)}
             for f in failed
         ]
+        now = utcnow()
         self.members = [{"name": u.name, "email": u.email, "role": r.value} for u, r in members]
         self.events = [
             {
@@ -73,6 +102,7 @@ class OrgState(rx.State):
                 "dashboard": f"/manage/events/{e.event.id}", "public": f"/events/{e.event.id}",
                 "door": f"/door/{e.event.id}",
                 "manage": f"/manage/events/{e.event.id}/setup",
+                "phase": event_phase(e, now),
             }
             for e in events
         ]

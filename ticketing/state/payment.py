@@ -22,7 +22,7 @@ from ticketing.services.sales.order_views import order_view
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
-from ticketing.state.cart import clock, seconds_left
+from ticketing.state.cart import clock, line_fields, seconds_left
 
 
 class PaymentState(rx.State):
@@ -32,10 +32,13 @@ class PaymentState(rx.State):
     event_id: str = ""
     total: str = ""
     lines: list[dict[str, str]] = []
+    promo_code: str = ""
+    discount: str = ""  # the promo code's, included in total
     remaining: int = 0
     error: str = ""
     card_error: str = ""
     test_mode: bool = False
+    pay_minutes: int = 15
     _due_at: datetime | None = None
     _order_id: str = ""
 
@@ -73,9 +76,11 @@ class PaymentState(rx.State):
         self._order_id, self.number, self.event_title, self.event_id = str(o.id), o.number, view.event.title, \
             str(view.event.id)
         self.total = money(o.total_minor, o.currency)
-        self.lines = [{"name": n, "quantity": str(q), "unit": money(p, o.currency), "amount": money(p * q, o.currency)}
-                      for n, q, p in view.items]
+        self.lines = [line_fields(line, o.currency, view.event.timezone) for line in view.items]
+        self.promo_code = view.promo_code
+        self.discount = money(o.discount_minor, o.currency) if o.discount_minor else ""
         self._due_at = o.payment_due_at
+        self.pay_minutes = view.event.payment_minutes
         self.remaining = seconds_left(o.payment_due_at, utcnow())
         self.test_mode = bool(get_settings().stripe_api_base)
         self.card_error = view.payment_error

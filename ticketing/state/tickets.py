@@ -14,6 +14,7 @@ from ticketing.formatting import date_range, local_time, money
 from ticketing.jobs.queue import enqueue
 from ticketing.models.base import utcnow
 from ticketing.payments import intents, refunds
+from ticketing.services.door import short_codes
 from ticketing.services.door.ticket_files import qr_svg_data_uri
 from ticketing.services.errors import ServiceError
 from ticketing.services.sales import ticket_holders
@@ -41,9 +42,10 @@ def order_fields(view: OrderView) -> dict[str, Any]:
             "id": str(t.id), "order_id": str(o.id), "type": line.type_name, "holder": t.holder_name,
             "email": t.holder_email, "status": t.status, "code": t.code,
             "qr": qr_svg_data_uri(t.code) if t.status == "valid" else "",
+            "short_code": short_codes.display(t.short_code) if t.status == "valid" else "",
             "sessions": "\n".join(f"{s.name} · {date_range(s.starts_at, s.ends_at, e.timezone)}"
                                   for s in line.sessions),
-            "seat": "General admission",
+            "seat": "\n".join(line.seats) or "General admission",
             "cancellable": line.cancellable and live, "transferable": live,
             "refund": money(line.refund_minor, o.currency), "refund_minor": line.refund_minor,
             "price": money(line.price_minor, o.currency),
@@ -70,6 +72,14 @@ def order_fields(view: OrderView) -> dict[str, Any]:
     }
 
 
+def _ticket_words(t: dict[str, Any]) -> str:
+    """'Stalls, Stalls · Row A · Seat 8, Evening · Sat 5 Dec 2026, 19:00–21:30' for dialogs."""
+    seat = t["seat"].replace("\n", "; ") if t["seat"] != "General admission" else ""
+    # A seat label starts with its section, often the category's name too: say it once.
+    what = seat if seat.startswith(t["type"]) else " — ".join(p for p in (t["type"], seat) if p)
+    return ", ".join(p for p in (what, t["sessions"].replace("\n", "; ")) if p)
+
+
 async def _user_id(state: rx.State) -> uuid.UUID | None:
     return await (await state.get_state(AuthState))._current_user_id()
 
@@ -86,6 +96,7 @@ class TicketsState(rx.State):
     cancel_text: str = ""
     transfer_open: bool = False
     transfer_holder: str = ""
+    transfer_ticket: str = ""  # what is being given away: type, seat, session and date
     busy: bool = False
     _cancel: tuple[str, str] = ("", "")  # (order id, ticket id or "" for the whole order)
     _transfer: str = ""
@@ -113,7 +124,8 @@ class TicketsState(rx.State):
         if not chosen:
             return
         back = sum(t["refund_minor"] for t in chosen)
-        what = "this ticket" if ticket_id else f"all {len(chosen)} ticket(s) of order {order['number']}"
+        what = (f"this ticket ({_ticket_words(chosen[0])})" if ticket_id
+                else f"all {len(chosen)} ticket(s) of order {order['number']}")
         money_back = (f"You get {chosen[0]['refund'] if len(chosen) == 1 else money(back, 'EUR')} back on your card."
                       if order["status"] == "confirmed" else "Nothing was paid yet, so nothing is charged.")
         if order["status"] == "confirmed" and len(chosen) > 1:
@@ -156,6 +168,7 @@ class TicketsState(rx.State):
             for t in order["tickets"]:
                 if t["id"] == ticket_id and t["transferable"]:
                     self._transfer, self.transfer_holder = ticket_id, t["holder"]
+                    self.transfer_ticket = _ticket_words(t)
                     self.transfer_open, self.error, self.message = True, "", ""
 
     @rx.event

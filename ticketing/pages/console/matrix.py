@@ -25,7 +25,7 @@ def _cell(row: rx.Var[dict], col: rx.Var[dict]) -> rx.Component:
             rx.checkbox(
                 checked=included,
                 on_change=MatrixState.toggle(tid, sid),
-                aria_label="Includes " + col["name"].to(str),
+                aria_label=row["name"].to(str) + " includes " + col["name"].to(str),
                 size="3",
             ),
             rx.cond(
@@ -122,7 +122,8 @@ def _matrix() -> rx.Component:
 
 def _legend() -> rx.Component:
     return rx.hstack(
-        rx.hstack(rx.checkbox(checked=True, disabled=True, size="1"), rx.text("the ticket admits to that session",
+        rx.hstack(rx.checkbox(checked=True, disabled=True, size="1", aria_label="Example of a ticked box"),
+                  rx.text("the ticket admits to that session",
                                                                               size="1"), spacing="1", align="center"),
         rx.hstack(rx.text("12 left", size="1", weight="bold"), rx.text("places left in the session, live", size="1"),
                   spacing="1", align="center"),

@@ -116,6 +116,17 @@ def _details_form() -> rx.Component:
     )
 
 
+def _named_file_input(upload: rx.Component, label: str) -> rx.Component:
+    """rx.upload renders its <input type=file> without props: name it for screen readers."""
+    stack = [upload]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "tag", None) == "input":
+            node.custom_attrs["aria-label"] = label
+        stack.extend(getattr(node, "children", []) or [])
+    return upload
+
+
 def _cover() -> rx.Component:
     return rx.vstack(
         rx.cond(
@@ -126,7 +137,7 @@ def _cover() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.upload(
+        _named_file_input(rx.upload(
             rx.vstack(
                 rx.icon("image-up", size=22, color=rx.color("indigo", 10)),
                 rx.text(rx.cond(SetupState.cover_image != "", "Replace the image", "Add a cover image"),
@@ -143,7 +154,7 @@ def _cover() -> rx.Component:
             max_size=5 * 1024 * 1024,
             on_drop=SetupState.upload_cover(rx.upload_files_chunk(upload_id=UPLOAD_ID)),
             class_name="dropzone",
-        ),
+        ), "Cover image file"),
         rx.cond(E["cover"], rx.text(E["cover"], color=rx.color("red", 11), size="1", role="alert")),
         rx.cond(SetupState.cover_image != "",
                 rx.button("Remove image", variant="ghost", color_scheme="gray", size="1",
@@ -170,6 +181,18 @@ def _settings_form() -> rx.Component:
                 rx.hstack(rx.switch(name="one_ticket_per_attendee", default_checked=SetupState.one_per_attendee,
                                     id="f-one_ticket_per_attendee"),
                           rx.text("One ticket per attendee per session", size="2"), align="center", spacing="2"),
+            ),
+            rx.vstack(
+                rx.el.label("Names per ticket", html_for="f-attendee_names", class_name="field-label"),
+                rx.el.select(
+                    rx.el.option("Automatic: for several sessions or seated events", value="auto"),
+                    rx.el.option("Always ask a name per ticket", value="on"),
+                    rx.el.option("Never: tickets carry the buyer's name", value="off"),
+                    name="attendee_names", default_value=SetupState.attendee_names, id="f-attendee_names",
+                    aria_label="Names per ticket",
+                    class_name="native-select",
+                ),
+                spacing="1", width="100%",
             ),
             rx.text("Cancellation policy", weight="medium", size="2"),
             rx.el.label(

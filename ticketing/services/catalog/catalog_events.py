@@ -62,6 +62,7 @@ TEXT_FIELDS: dict[str, tuple[int, int, str]] = {
     "category": (0, 60, "The category"),
 }
 BOOL_SETTINGS = {"one_ticket_per_attendee": "One ticket per attendee", "allow_cancellation": "Allow cancellation"}
+ATTENDEE_NAMES = ("auto", "on", "off")  # ask a name per ticket: several sessions or seats / always / never
 
 
 def _clean_field(name: str, value: Any) -> Any:
@@ -79,6 +80,10 @@ def _clean_field(name: str, value: Any) -> Any:
         return value
     if name == "timezone":
         return _clean_timezone(value)
+    if name == "attendee_names":
+        if value not in ATTENDEE_NAMES:
+            raise invalid(code, "Names per ticket must be auto, on or off.", field=name)
+        return value
     raise ValueError(f"unknown event field {name}")  # a programming error, not user input
 
 
@@ -114,6 +119,7 @@ def create_event(
     payment_minutes: int = 15,
     max_tickets_per_order: int = 10,
     one_ticket_per_attendee: bool = False,
+    attendee_names: str = "auto",
     allow_cancellation: bool = True,
     cancellation_deadline_hours: int = 24,
     cancellation_fee_percent: int = 0,
@@ -124,6 +130,7 @@ def create_event(
         "title": title, "description": description, "location": location, "category": category,
         "timezone": timezone, "hold_minutes": hold_minutes, "payment_minutes": payment_minutes,
         "max_tickets_per_order": max_tickets_per_order, "one_ticket_per_attendee": one_ticket_per_attendee,
+        "attendee_names": attendee_names,
         "allow_cancellation": allow_cancellation, "cancellation_deadline_hours": cancellation_deadline_hours,
         "cancellation_fee_percent": cancellation_fee_percent,
     }
@@ -149,6 +156,7 @@ def update_event(
     payment_minutes: int | Unset = UNSET,
     max_tickets_per_order: int | Unset = UNSET,
     one_ticket_per_attendee: bool | Unset = UNSET,
+    attendee_names: str | Unset = UNSET,
     allow_cancellation: bool | Unset = UNSET,
     cancellation_deadline_hours: int | Unset = UNSET,
     cancellation_fee_percent: int | Unset = UNSET,
@@ -162,6 +170,7 @@ def update_event(
         "title": title, "description": description, "location": location, "category": category,
         "timezone": timezone, "hold_minutes": hold_minutes, "payment_minutes": payment_minutes,
         "max_tickets_per_order": max_tickets_per_order, "one_ticket_per_attendee": one_ticket_per_attendee,
+        "attendee_names": attendee_names,
         "allow_cancellation": allow_cancellation, "cancellation_deadline_hours": cancellation_deadline_hours,
         "cancellation_fee_percent": cancellation_fee_percent,
     }

@@ -18,12 +18,14 @@ from ticketing.services.sales.availability import event_availability
 # Date filters offered to customers: label -> days ahead of now (None: any date).
 WITHIN_DAYS = {"any": None, "week": 7, "month": 31, "quarter": 92}
 CAPACITY_REASONS = {"quota_reached", "session_full"}
+FEW_LEFT = 10  # at most this many of the best-stocked ticket type: "Few left"
 
 
 @dataclass(frozen=True)
 class Discovered:
     summary: EventSummary
     sold_out: bool  # nothing left to buy because places ran out (not merely off sale)
+    few_left: bool = False  # on sale, but even the best-stocked ticket type has only a few left
 
 
 def discover_events(
@@ -40,7 +42,8 @@ def discover_events(
         types = event_availability(db=db, event_id=summary.event.id, now=now).ticket_types
         sold_out = bool(types) and not any(t.is_available for t in types) and any(
             t.reason in CAPACITY_REASONS for t in types)
-        out.append(Discovered(summary, sold_out))
+        best = max((t.available for t in types if t.is_available), default=None)
+        out.append(Discovered(summary, sold_out, few_left=best is not None and best <= FEW_LEFT))
     return out
 
 

@@ -145,7 +145,8 @@ def door_list(*, db: Session, event: Event, now: datetime) -> dict:
     ).all():
         sessions_of[type_id].append(str(session_id))
     tickets = db.exec(
-        select(Ticket.id, Ticket.code_version, Ticket.status, Ticket.holder_name, Order.number, Ticket.ticket_type_id)
+        select(Ticket.id, Ticket.code_version, Ticket.status, Ticket.holder_name, Order.number, Ticket.ticket_type_id,
+               Ticket.short_code)
         .join(Order, Order.id == Ticket.order_id)
         .where(Ticket.event_id == event.id)
         .order_by(Order.number, Ticket.created_at, Ticket.id)
@@ -169,10 +170,10 @@ def door_list(*, db: Session, event: Event, now: datetime) -> dict:
         ],
         "ticket_types": [{"id": str(type_id), "name": name, "session_ids": sessions_of[type_id]}
                          for type_id, name in types],
-        # [id, code version, status letter, holder name, order number, ticket type index]
+        # [id, code version, status letter, holder name, order number, ticket type index, short code]
         "tickets": [
-            [str(tid), version, STATUS_LETTERS.get(status, "c"), holder, number, type_index[type_id]]
-            for tid, version, status, holder, number, type_id in tickets
+            [str(tid), version, STATUS_LETTERS.get(status, "c"), holder, number, type_index[type_id], short or ""]
+            for tid, version, status, holder, number, type_id, short in tickets
         ],
         # [ticket id, session id, checked in at, gate]
         "checkins": [[str(t), str(s), at.isoformat(), gate] for t, s, at, gate in checkins],

@@ -8,7 +8,7 @@ the caller can give the variant that also refunds through Stripe) with by_organi
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, or_
@@ -28,6 +28,7 @@ from ticketing.models import (
     User,
 )
 from ticketing.services.catalog.catalog_common import event_for_role, session_of_event
+from ticketing.services.door import short_codes
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.local_times import zone
 from ticketing.services.reporting.csv_cells import csv_text
@@ -36,6 +37,7 @@ from ticketing.services.reporting.ticket_facts import admissions, order_money
 from ticketing.services.sales import cancellation
 from ticketing.services.sales.places import sessions_of_types
 from ticketing.services.scheduling.session_cancellation import CancelOrder
+from ticketing.services.seating.seat_labels import seat_names_of_tickets, seat_texts
 
 SHOW = ("current", "cancelled", "all")
 MAX_ROWS = 5000
@@ -200,6 +202,8 @@ class TicketMail:
     order_number: str
     code: str
     location: str
+    seats: list[str] = field(default_factory=list)  # 'Stalls · Row A · Seat 8'
+    short_code: str = ""  # 'K7QMX-3PART', typed at the door
 
 
 def tickets_to_resend(
@@ -227,12 +231,14 @@ def tickets_to_resend(
         EventSession.id.in_([sid for ids in sessions_of.values() for sid in ids]))).all()}
     names = dict(db.exec(select(TicketType.id, TicketType.name).where(
         TicketType.id.in_([t.ticket_type_id for t in tickets]))).all())
+    seats = seat_names_of_tickets(db, [t.id for t in tickets])
     mails = []
     for t in tickets:
         included = sorted((sessions[s] for s in sessions_of[t.ticket_type_id]), key=lambda s: s.starts_at)
         mails.append(TicketMail(
             t.holder_name, t.holder_email, event.title, event.id, names[t.ticket_type_id],
             [f"{s.name} — {date_range(s.starts_at, s.ends_at, event.timezone)}" for s in included],
-            orders[t.order_id].number, t.code, event.location,
+            orders[t.order_id].number, t.code, event.location, seat_texts(seats.get(t.id, [])),
+            short_codes.display(t.short_code),
         ))
     return mails

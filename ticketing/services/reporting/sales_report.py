@@ -23,6 +23,7 @@ from ticketing.models import (
 from ticketing.services.catalog.catalog_common import event_for_role
 from ticketing.services.local_times import zone
 from ticketing.services.money import format_minor
+from ticketing.services.promotions.discounts import paid_per_ticket
 from ticketing.services.reporting.csv_cells import csv_text
 from ticketing.services.reporting.ticket_facts import (
     admission_counts,
@@ -37,7 +38,7 @@ class TypeLine:
     name: str
     sold: int  # valid tickets
     cancelled: int
-    revenue_minor: int  # prices of the valid tickets
+    revenue_minor: int  # paid for the valid tickets (promo discounts taken off)
     quota: int | None
 
 
@@ -83,6 +84,7 @@ class Report:
     as_of: datetime
     refunds_pending_minor: int = 0  # part of refunds_minor Stripe has not confirmed yet
     refunds_failed_minor: int = 0  # refused by Stripe: not given back, needs a person
+    discounts_minor: int = 0  # promo codes' discounts on paid orders (not in gross: never paid)
 
     @property
     def net_minor(self) -> int:
@@ -111,18 +113,25 @@ def event_report(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: d
     currency = paid_orders[0].currency if paid_orders else (db.exec(
         select(TicketType.currency).where(TicketType.event_id == event.id).limit(1)).first() or "EUR")
 
-    type_rows = db.exec(
-        select(TicketType.id, Ticket.status, func.count(Ticket.id),
-               func.coalesce(func.sum(OrderItem.unit_price_minor), 0))
+    # Per ticket, in ticket order: a line's promo discount is shared out over its tickets
+    # (discounts.paid_per_ticket), so a type's revenue is what its valid tickets were paid.
+    ticket_rows = db.exec(
+        select(TicketType.id, Ticket.status, OrderItem.id, OrderItem.unit_price_minor, OrderItem.discount_minor)
         .join(Ticket, Ticket.ticket_type_id == TicketType.id)
         .join(OrderItem, OrderItem.id == Ticket.order_item_id)
         .join(Order, Order.id == Ticket.order_id)
         .where(TicketType.event_id == event.id, Order.confirmed_at.is_not(None))
-        .group_by(TicketType.id, Ticket.status)
+        .order_by(OrderItem.id, Ticket.created_at, Ticket.id)
     ).all()
+    per_line: dict[uuid.UUID, list[tuple[uuid.UUID, str, int, int]]] = defaultdict(list)
+    for type_id, status, item_id, unit, discount in ticket_rows:
+        per_line[item_id].append((type_id, status, unit, discount))
     counts: dict[uuid.UUID, dict[str, tuple[int, int]]] = defaultdict(dict)
-    for type_id, status, n, value in type_rows:
-        counts[type_id][status] = (int(n), int(value))
+    for line in per_line.values():
+        paid = paid_per_ticket(line[0][2], line[0][3], len(line))
+        for (type_id, status, _, _), amount in zip(line, paid):
+            n, value = counts[type_id].get(status, (0, 0))
+            counts[type_id][status] = (n + 1, value + amount)
     types = db.exec(select(TicketType).where(TicketType.event_id == event.id)
                     .order_by(TicketType.sort_order, TicketType.name)).all()
     by_type = [
@@ -153,6 +162,7 @@ def event_report(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: d
         gross_minor=cash.gross_minor, refunds_minor=cash.refunds_minor,
         refunds_pending_minor=cash.refunds_pending_minor, refunds_failed_minor=cash.refunds_failed_minor,
         tickets_sold=sum(line.sold for line in by_type), paid_orders=len(paid_orders),
+        discounts_minor=sum(o.discount_minor for o in paid_orders),
         by_type=by_type,
         by_day=[DayLine(d, t, g) for d, (t, g) in sorted(days.items())],
         sessions=[SessionLine(s.name, s.starts_at, s.status, s.capacity, used[s.id].sold, used[s.id].pending,
@@ -170,6 +180,7 @@ def report_csv(report: Report) -> str:
     rows.append(["Gross", format_minor(report.gross_minor, cur)])
     rows.append(["Refunds", format_minor(report.refunds_minor, cur)])
     rows.append(["Net", format_minor(report.net_minor, cur)])
+    rows.append(["Promo code discounts (not in gross)", format_minor(report.discounts_minor, cur)])
     rows.append(["Refunds not yet confirmed by Stripe", format_minor(report.refunds_pending_minor, cur)])
     rows.append(["Refunds refused by Stripe (not given back)", format_minor(report.refunds_failed_minor, cur)])
     rows.append(["Tickets sold", report.tickets_sold])

@@ -18,6 +18,7 @@ from ticketing.services.catalog.catalog_common import is_public, viewer_role
 from ticketing.services.errors import not_found
 from ticketing.services.sales import usage
 from ticketing.services.sales.places import places_left, quota_left, sessions_of_types
+from ticketing.services.seating.seat_counts import SeatFree, free_seats_by_type
 
 FILLING_UP = 0.70  # share of capacity taken
 NEARLY_FULL = 0.90
@@ -51,6 +52,12 @@ class TicketTypeAvailability:
     reason: str | None  # not_on_sale_yet | sale_ended | inactive | quota_reached | session_full
     bottleneck_session_id: uuid.UUID | None
     session_ids: tuple[uuid.UUID, ...]
+    # Its seated sessions, where it is bought seat by seat: `available` counts free seats of its levels.
+    seated_session_ids: tuple[uuid.UUID, ...] = ()
+
+    @property
+    def seated(self) -> bool:
+        return bool(self.seated_session_ids)
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,9 @@ def event_availability(*, db: Session, event_id: uuid.UUID, now: datetime) -> Ev
     inputs = load_inputs(db=db, event_id=event_id)
     session_used = usage.session_usage(db=db, sessions=inputs.sessions, now=now)
     type_used = usage.ticket_type_usage(db=db, ticket_types=inputs.types, now=now)
-    return compute_availability(inputs, session_used, type_used, version=inputs.event.version, now=now)
+    seat_free = free_seats_by_type(db, event_id=event_id, now=now)
+    return compute_availability(inputs, session_used, type_used, version=inputs.event.version, now=now,
+                                seat_free=seat_free)
 
 
 def compute_availability(
@@ -149,9 +158,12 @@ def compute_availability(
     *,
     version: int,
     now: datetime,
+    seat_free: SeatFree | None = None,
 ) -> EventAvailability:
     """Availability from the catalog and the usage figures alone (no database): live listeners
-    recompute it from the usage a delta carries."""
+    recompute it from the usage a delta carries. In a seated session (`seat_free`) a ticket type
+    has only the free seats of its own price levels, not every place of the session."""
+    seat_free = seat_free or {}
     event, sessions, types, sessions_of = inputs.event, inputs.sessions, inputs.types, inputs.sessions_of
     session_rows: list[SessionAvailability] = []
     left_by_session: dict[uuid.UUID, int] = {}
@@ -171,9 +183,13 @@ def compute_availability(
     for t in types:
         included = sessions_of[t.id]
         quota = quota_left(t, type_used[t.id])
+        left_for_type = {
+            sid: min(left_by_session[sid], seat_free[sid].get(t.id, 0)) if sid in seat_free else left_by_session[sid]
+            for sid in included
+        }
         # The most constraining session: fewest places left, the earliest one on a tie.
-        bottleneck = min(included, key=lambda sid: (left_by_session[sid], start_of[sid], sid), default=None)
-        session_cap = left_by_session[bottleneck] if bottleneck is not None else 0
+        bottleneck = min(included, key=lambda sid: (left_for_type[sid], start_of[sid], sid), default=None)
+        session_cap = left_for_type[bottleneck] if bottleneck is not None else 0
         available = session_cap if quota is None else min(quota, session_cap)
         reason = sale_refusal(t, event, now)
         if reason is None and quota == 0:
@@ -186,6 +202,7 @@ def compute_availability(
                 id=t.id, name=t.name, price_minor=t.price_minor, currency=t.currency, sold=type_used[t.id].sold,
                 available=available, is_available=reason is None, reason=reason,
                 bottleneck_session_id=bottleneck, session_ids=tuple(included),
+                seated_session_ids=tuple(sid for sid in included if sid in seat_free),
             )
         )
     return EventAvailability(

@@ -16,6 +16,7 @@ from ticketing.models import (
     Event,
     EventSession,
     Order,
+    OrderItem,
     OrderStatus,
     PlaceClaim,
     Ticket,
@@ -23,13 +24,14 @@ from ticketing.models import (
 )
 from ticketing.services.accounts.organizations import MANAGER_ROLES, require_role
 from ticketing.services.errors import ServiceError, invalid, not_found
+from ticketing.services.promotions import redemptions
+from ticketing.services.promotions.discounts import paid_per_ticket
 from ticketing.services.sales import usage
 from ticketing.services.sales.places import (
     bump_version,
     delete_claims,
     lock_capacity,
     lock_fresh,
-    order_item_prices,
     session_demand,
     sessions_of_types,
 )
@@ -60,6 +62,21 @@ def checked_in_ticket_ids(db: Session, ticket_ids: Collection[uuid.UUID]) -> set
 def fee_for(price_minor: int, fee_percent: int) -> int:
     """The cancellation fee of one ticket, rounded half up to a whole minor unit."""
     return (price_minor * fee_percent + 50) // 100
+
+
+def paid_prices(db: Session, order_id: uuid.UUID, tickets: Sequence[Ticket]) -> dict[uuid.UUID, int]:
+    """{ticket_id: what was paid for it}: its line's unit price less its share of the line's
+    discount (`tickets`: every ticket of the order, in ticket order, so that shares stay put
+    whichever tickets are cancelled first)."""
+    items = {i.id: i for i in db.exec(select(OrderItem).where(OrderItem.order_id == order_id)).all()}
+    by_line: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for ticket in tickets:
+        by_line[ticket.order_item_id].append(ticket.id)
+    paid = {}
+    for item_id, ticket_ids in by_line.items():
+        item = items[item_id]
+        paid.update(zip(ticket_ids, paid_per_ticket(item.unit_price_minor, item.discount_minor, len(ticket_ids))))
+    return paid
 
 
 def _first_starts(db: Session, sessions_of: dict[uuid.UUID, list[uuid.UUID]]) -> dict[uuid.UUID, datetime]:
@@ -162,7 +179,7 @@ def cancel_order(
         _check_policy(event, chosen, _first_starts(db, sessions_of), now)
 
     sessions, types = lock_capacity(db, quantities=quantities, sessions_of=sessions_of)
-    prices = order_item_prices(db, order.id)
+    prices = paid_prices(db, order.id, tickets)
     refund = fee = 0
     if order.status == OrderStatus.confirmed.value:
         for session_id, qty in session_demand(quantities, sessions_of).items():
@@ -172,7 +189,7 @@ def cancel_order(
             types[type_id].sold -= qty
             db.add(types[type_id])
         for ticket in chosen:
-            price = prices[ticket.order_item_id]
+            price = prices[ticket.id]
             kept = 0 if by_organizer else fee_for(price, event.cancellation_fee_percent)
             refund, fee = refund + price - kept, fee + kept
     else:  # unpaid: give back the claimed places and lower the amount due
@@ -180,7 +197,7 @@ def cancel_order(
             _shrink_claims(db, order_id=order.id, column=PlaceClaim.session_id, target=session_id, by=qty)
         for type_id, qty in quantities.items():
             _shrink_claims(db, order_id=order.id, column=PlaceClaim.ticket_type_id, target=type_id, by=qty)
-        order.total_minor -= sum(prices[t.order_item_id] for t in chosen)
+        order.total_minor -= sum(prices[t.id] for t in chosen)
 
     for ticket in chosen:
         ticket.status = TicketStatus.cancelled.value
@@ -197,6 +214,8 @@ def cancel_order(
         order.status = OrderStatus.cancelled.value
         order.cancelled_at = now
         delete_claims(db, order_id=order.id)
+        if order.promo_code_id is not None:
+            redemptions.release_for_order(db, order.id)  # cancelled whole: the code's use comes back
     db.add(order)
     db.flush()
     bump_version(db, order.event_id)

@@ -30,6 +30,7 @@ import psycopg
 
 from ticketing.db import busy_on_lock, pg_array
 from ticketing.models import Hold, HoldItem
+from ticketing.services.promotions.redemptions import CodeFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +207,89 @@ SELECT (SELECT same FROM ok), (SELECT room FROM ok), (SELECT count(*) FROM h), (
 """
 
 
+def _with_code(take: str) -> str:
+    """_TAKE for a hold with a promo code: the code's row is locked after the places' rows (the
+    lock order of every sale), its terms must be the ones the hold was decided on (`revision`)
+    and its counter of uses (redemption rows, kept by the triggers of migration 0014) below its
+    limit; the hold and its lines carry the discount, and one redemption row is inserted. A
+    plain hold keeps running _TAKE itself, not a statement with a code's parts switched off."""
+    parts = [
+        ("ok AS MATERIALIZED (", """pc AS MATERIALIZED (
+    SELECT claimed, max_uses, revision FROM promo_codes
+    WHERE id = %(code_id)s AND (SELECT count(*) FROM locked) >= 0
+    FOR UPDATE
+),
+ok AS MATERIALIZED ("""),
+        ("AND NOT one_ticket_per_attendee) AS same,",
+         "AND NOT one_ticket_per_attendee)\n           AND EXISTS (SELECT 1 FROM pc WHERE revision = %(code_revision)s) AS same,"),
+        ("COALESCE(bool_and(l.room >= w.n), false) AS room",
+         "COALESCE(bool_and(l.room >= w.n), false)\n           AND COALESCE((SELECT max_uses IS NULL OR claimed < max_uses FROM pc), false) AS room"),
+        ("INSERT INTO holds (id, event_id, user_id, status, currency, total_minor, expires_at, created_at)",
+         "INSERT INTO holds (id, event_id, user_id, status, currency, total_minor, expires_at, created_at, promo_code_id,\n"
+         "                   discount_minor)"),
+        ("           %(created_at)s\n    FROM ok", "           %(created_at)s, %(code_id)s, %(discount_minor)s\n    FROM ok"),
+        ("INSERT INTO hold_items (id, hold_id, ticket_type_id, quantity, unit_price_minor)\n"
+         "    SELECT line.id, h.id, line.type_id, line.quantity, line.price",
+         "INSERT INTO hold_items (id, hold_id, ticket_type_id, quantity, unit_price_minor, discount_minor)\n"
+         "    SELECT line.id, h.id, line.type_id, line.quantity, line.price, line.discount"),
+        ("%(line_prices)s::bigint[]) AS line(id, type_id, quantity, price)",
+         "%(line_prices)s::bigint[], %(line_discounts)s::bigint[])\n"
+         "         AS line(id, type_id, quantity, price, discount)"),
+        ("-- Counting c's rows", """r AS (
+    INSERT INTO promo_redemptions (id, promo_code_id, user_id, hold_id, order_id, discount_minor, expires_at,
+                                   created_at)
+    SELECT %(redemption_id)s, %(code_id)s, %(user_id)s, h.id, NULL, %(discount_minor)s, %(expires_at)s,
+           %(created_at)s
+    FROM h
+    RETURNING 1
+),
+-- Counting c's rows"""),
+    ]
+    for old, new in parts:
+        assert take.count(old) == 1, old
+        take = take.replace(old, new)
+    return take
+
+
+_TAKE_WITH_CODE = _with_code(_TAKE)
+
+_READ_CODE = """
+SELECT id, code, kind, value, currency, buy_quantity, get_quantity, ticket_type_ids, price_level_ids, starts_at,
+       ends_at, is_active, max_uses, max_uses_per_customer, min_tickets, revision
+FROM promo_codes WHERE event_id = %(event_id)s AND code_key = %(code_key)s
+"""
+
+
+# (event id, code key) -> CodeFacts: the codes of recent holds in this process, like _BASKETS
+# (take's revision check under the code's lock catches any change; a miss is read again).
+_CODES: OrderedDict[tuple[uuid.UUID, str], CodeFacts] = OrderedDict()
+
+
+def read_code(raw: psycopg.Connection, *, event_id: uuid.UUID, code_key: str) -> CodeFacts | None:
+    """The event's code by its key: remembered, or read without a lock (take re-checks its
+    revision under the lock). An unknown code is never remembered: it may be created next."""
+    key = (event_id, code_key)
+    with _BASKETS_LOCK:
+        known = _CODES.get(key)
+        if known is not None:
+            _CODES.move_to_end(key)
+            return known
+    row = raw.execute(_READ_CODE, {"event_id": event_id, "code_key": code_key}, prepare=True).fetchone()
+    if row is None:
+        return None
+    found = CodeFacts(*row)
+    with _BASKETS_LOCK:
+        _CODES[key] = found
+        if len(_CODES) > _MAX_BASKETS:
+            _CODES.popitem(last=False)
+    return found
+
+
+def forget_code(event_id: uuid.UUID, code_key: str) -> None:
+    with _BASKETS_LOCK:
+        _CODES.pop((event_id, code_key), None)
+
+
 @dataclass(frozen=True)
 class Taken:
     """The outcome of take: `granted`, or why not (`stale_token`: the caller's token version is
@@ -221,13 +305,15 @@ class Taken:
 
 def take(raw: psycopg.Connection, *, hold: Hold, lines: list[HoldItem], session_need: dict[uuid.UUID, int],
          basket: Basket, quantities: dict[uuid.UUID, int], claims: list[dict[str, Any]],
-         asynchronous: bool = False, token_version: int | None = None) -> Taken:
+         asynchronous: bool = False, token_version: int | None = None, code: CodeFacts | None = None) -> Taken:
     """Insert the hold if the counters and revisions allow it (see the module's docstring).
     `asynchronous`: the statement is its own transaction (autocommit) and commits without
     waiting for the WAL flush (docs/decisions.md, "Holds commit asynchronously"); never inside
     a caller's transaction, whose other writes (an order) must be durable. `token_version`:
     the caller's token's, checked against the buyer's under the buyer's lock (the API's token
-    check, without a read of its own)."""
+    check, without a read of its own). `code`: the promo code whose discount the hold and its
+    lines carry (_TAKE_WITH_CODE; `short` also when the code's counter is at its limit,
+    `changed` when its terms moved)."""
     types = basket.types
     session_ids = sorted(session_need)
     type_ids = sorted(types)
@@ -250,12 +336,19 @@ def take(raw: psycopg.Connection, *, hold: Hold, lines: list[HoldItem], session_
         "claim_quantities": pg_array([c["quantity"] for c in claims]),
         "commit_mode": "off" if asynchronous else None, "token_version": token_version,
     }
+    statement = _TAKE
+    if code is not None:
+        statement = _TAKE_WITH_CODE
+        params.update({"code_id": code.id, "code_revision": code.revision, "discount_minor": hold.discount_minor,
+                       "line_discounts": pg_array([x.discount_minor for x in lines]), "redemption_id": uuid.uuid4()})
     with busy_on_lock():
-        same, room, inserted, version, counts, buyer, _ = raw.execute(_TAKE, params, prepare=True).fetchone()
+        same, room, inserted, version, counts, buyer, _ = raw.execute(statement, params, prepare=True).fetchone()
     if token_version is not None and buyer != 0:
         return Taken("stale_token")
     if not same:
         forget_basket(hold.event_id, type_ids)
+        if code is not None:
+            forget_code(hold.event_id, code.code.lower())
         return Taken("changed")
     if not room:
         return Taken("short")

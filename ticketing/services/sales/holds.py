@@ -36,6 +36,8 @@ from ticketing.models.base import new_id
 from ticketing.services.accounts.accounts import check_token_version, stale_token
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.live_changes import publish_counts, stage_counts
+from ticketing.services.promotions import redemptions
+from ticketing.services.promotions.discounts import Line
 from ticketing.services.sales import hold_store
 from ticketing.services.sales.availability import visible_event
 from ticketing.services.sales.hold_rules import (
@@ -94,11 +96,15 @@ def hold_tickets(
     items: Sequence[tuple[uuid.UUID, int]],
     now: datetime,
     seat_ids: Sequence[uuid.UUID] = (),
+    promo_code: str | None = None,
 ) -> Hold:
     """Hold places for every item, all or nothing, at today's prices, for event.hold_minutes,
     in the caller's transaction.
 
     Seated sessions need one seat per place (`seat_ids`, held in the same transaction).
+    `promo_code`: its discount is locked with the prices and one of its uses taken, counted
+    under the code's row lock (on the counters too, when the code has no per-customer limit
+    and no price-level scope).
 
     On PostgreSQL most holds are granted on the claim counters in one statement
     (_grant_on_counters); the others, and any the counters refuse, take the exact path
@@ -107,7 +113,8 @@ def hold_tickets(
     raw = pg_driver(db)
     granted = None
     if raw is not None and not seat_ids:
-        granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities, now=now)
+        granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities, now=now,
+                                     promo_code=promo_code)
     if isinstance(granted, _Granted):
         hold = granted.hold
         stage_counts(db, event_id=event_id, version=granted.version, at=now, sessions=granted.sessions,
@@ -115,12 +122,12 @@ def hold_tickets(
         _attach(db, hold, granted.lines)
         return hold
     return _hold_exactly(db=db, event_id=event_id, user_id=user_id, quantities=quantities, now=now,
-                         seat_ids=seat_ids, reclaim=granted == "short")
+                         seat_ids=seat_ids, reclaim=granted == "short", promo_code=promo_code)
 
 
 def place_hold(
     *, event_id: uuid.UUID, user_id: uuid.UUID, items: Sequence[tuple[uuid.UUID, int]], now: datetime,
-    seat_ids: Sequence[uuid.UUID] = (), token_version: int | None = None,
+    seat_ids: Sequence[uuid.UUID] = (), token_version: int | None = None, promo_code: str | None = None,
 ) -> tuple[Hold, list[HoldItem]]:
     """hold_tickets in a transaction of its own, for callers with nothing else to write in it
     (the API without an Idempotency-Key): a hold granted on the counters is then one statement
@@ -139,7 +146,8 @@ def place_hold(
             with autocommit_connection() as raw:
                 if raw is not None:
                     granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities,
-                                                 now=now, asynchronous=True, token_version=token_version)
+                                                 now=now, asynchronous=True, token_version=token_version,
+                                                 promo_code=promo_code)
     except ServiceError as exc:
         if token_version is not None and exc.code not in ("invalid_token", "busy"):
             check_token_version(user_id, token_version)
@@ -152,19 +160,21 @@ def place_hold(
         check_token_version(user_id, token_version)
     with session_scope() as db:
         hold = _hold_exactly(db=db, event_id=event_id, user_id=user_id, quantities=quantities, now=now,
-                             seat_ids=seat_ids, reclaim=granted == "short")
+                             seat_ids=seat_ids, reclaim=granted == "short", promo_code=promo_code)
         return hold, hold_items(db=db, hold_id=hold.id)
 
 
 def _hold_exactly(
     *, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, quantities: dict[uuid.UUID, int], now: datetime,
-    seat_ids: Sequence[uuid.UUID], reclaim: bool,
+    seat_ids: Sequence[uuid.UUID], reclaim: bool, promo_code: str | None = None,
 ) -> Hold:
     """hold_tickets under the locks of everything it counts. `reclaim`: the claim counters
     refused this basket, so expired claims of the locked rows are deleted on the way."""
     event = visible_event(db=db, event_id=event_id, user_id=user_id)
     if event.status != EventStatus.published.value:
         raise invalid("not_on_sale", "This event is not on sale.", reason=f"event_{event.status}")
+    # An unknown code is refused before any lock is taken.
+    code = None if promo_code is None else redemptions.find_code(db, event_id=event_id, code=promo_code)
     sessions_of = _sessions_of_event_types(db, event_id=event_id, type_ids=quantities)
 
     # Why the user row: the one-live-hold and per-attendee rules read the user's own holds and
@@ -188,14 +198,22 @@ def _hold_exactly(
                            prerequisites=locked.prerequisites)
     check_places(db, sessions=sessions, types=types, quantities=quantities, sessions_of=sessions_of, now=now)
 
+    expires_at = now + timedelta(minutes=event.hold_minutes)
+    quote = None
+    if code is not None:  # its lock after the places' locks: the lock order of every sale
+        quote = redemptions.redeem(db=db, code_id=code.id, user_id=user_id,
+                                   lines=[Line(t, q, types[t].price_minor) for t, q in quantities.items()],
+                                   currency=types[next(iter(quantities))].currency, now=now)
     hold, lines = _new_hold(event_id=event_id, user_id=user_id, types=types, quantities=quantities,
-                            expires_at=now + timedelta(minutes=event.hold_minutes), now=now)
+                            expires_at=expires_at, now=now, quote=quote)
     claims = claim_rows(db, event_id=event_id, quantities=quantities, sessions_of=sessions_of, types=types,
                         expires_at=hold.expires_at, hold_id=hold.id)
     # The hold, its lines and its claims in one statement (PostgreSQL): fewer round trips
     # while the session locks are held.
     insert_rows(db, [(Hold, [hold.model_dump()]), (HoldItem, [line.model_dump() for line in lines]),
                      (PlaceClaim, claims)])
+    if quote is not None:
+        redemptions.record(db, quote=quote, user_id=user_id, hold_id=hold.id, expires_at=hold.expires_at, now=now)
     _attach(db, hold, lines)
     seat_claims.claim_hold_seats(db, event_id=event_id, hold=hold, quantities=quantities, sessions_of=sessions_of,
                                  seat_ids=seat_ids, now=now)
@@ -217,7 +235,7 @@ class _Granted:
 
 def _grant_on_counters(
     raw: psycopg.Connection, *, event_id: uuid.UUID, user_id: uuid.UUID, quantities: dict[uuid.UUID, int],
-    now: datetime, asynchronous: bool = False, token_version: int | None = None,
+    now: datetime, asynchronous: bool = False, token_version: int | None = None, promo_code: str | None = None,
 ) -> _Granted | str | None:
     """The hold, written on the claim counters (hold_store); else why not (a Taken outcome), or
     None when this basket needs the exact path: an event not on sale or not visible, an unknown
@@ -229,14 +247,32 @@ def _grant_on_counters(
             or not all(basket.sessions_of[t] for t in quantities)):
         return None
     event, types, sessions_of = basket.event, basket.types, basket.sessions_of
+    code = quote = None
+    if promo_code is not None:
+        code = hold_store.read_code(raw, event_id=event_id, code_key=redemptions.code_key(promo_code))
+        if code is None:
+            raise invalid("code_invalid", "This code is not valid for this event.")
+        if code.price_level_ids or code.max_uses_per_customer is not None:
+            return None  # the customer's own uses, or a scope read from price levels: exact path
     check_sale_rules(event=event, types=types, quantities=quantities, now=now)
+    if code is not None:
+        scope = {uuid.UUID(str(t)) for t in code.ticket_type_ids} if code.ticket_type_ids else None
+        try:
+            quote = redemptions.terms_quote(code=code, scope=scope, now=now,
+                                            currency=types[next(iter(quantities))].currency,
+                                            lines=[Line(t, q, types[t].price_minor) for t, q in quantities.items()])
+        except ServiceError:
+            # The code as remembered refuses: the exact path decides on the code as it is now
+            # (it may have been resumed or widened since).
+            hold_store.forget_code(event_id, code.code.lower())
+            return None
     hold, lines = _new_hold(event_id=event_id, user_id=user_id, types=types, quantities=quantities,
-                            expires_at=now + timedelta(minutes=event.hold_minutes), now=now)
+                            expires_at=now + timedelta(minutes=event.hold_minutes), now=now, quote=quote)
     claims = claim_rows(None, event_id=event_id, quantities=quantities, sessions_of=sessions_of, types=types,
                         expires_at=hold.expires_at, hold_id=hold.id)
     need = session_demand(quantities, sessions_of)
     taken = hold_store.take(raw, hold=hold, lines=lines, session_need=need, basket=basket, quantities=quantities,
-                            claims=claims, asynchronous=asynchronous, token_version=token_version)
+                            claims=claims, asynchronous=asynchronous, token_version=token_version, code=code)
     if taken.outcome == "stale_token":
         raise stale_token()
     if taken.outcome != "granted":
@@ -260,17 +296,22 @@ def _attach(db: Session, hold: Hold, lines: list[HoldItem]) -> None:
 
 
 def _new_hold(*, event_id: uuid.UUID, user_id: uuid.UUID, types: Mapping[uuid.UUID, TicketType | TypeFacts],
-              quantities: Mapping[uuid.UUID, int], expires_at: datetime, now: datetime) -> tuple[Hold, list[HoldItem]]:
-    """The hold and its lines at today's prices (not written yet); 422 when the total is too large."""
+              quantities: Mapping[uuid.UUID, int], expires_at: datetime, now: datetime,
+              quote: redemptions.Quote | None = None) -> tuple[Hold, list[HoldItem]]:
+    """The hold and its lines at today's prices, less the quoted discount (not written yet);
+    422 when the total is too large."""
     total_minor = sum(types[t].price_minor * q for t, q in quantities.items())
     if total_minor > MAX_TOTAL_MINOR:
         raise invalid("total_too_large", "This order's total is too large; buy fewer tickets at once.")
+    discounts = quote.discounts if quote is not None else {}
+    discount_minor = quote.discount_minor if quote is not None else 0
     hold = as_loaded(Hold, id=new_id(), event_id=event_id, user_id=user_id, status=HoldStatus.active.value,
-                     currency=types[next(iter(quantities))].currency, total_minor=total_minor,
+                     currency=types[next(iter(quantities))].currency, total_minor=total_minor - discount_minor,
+                     promo_code_id=quote.code.id if quote is not None else None, discount_minor=discount_minor,
                      expires_at=expires_at, created_at=now)
     lines = [
         as_loaded(HoldItem, id=new_id(), hold_id=hold.id, ticket_type_id=type_id, quantity=quantities[type_id],
-                  unit_price_minor=types[type_id].price_minor)
+                  unit_price_minor=types[type_id].price_minor, discount_minor=discounts.get(type_id, 0))
         for type_id in sorted(quantities, key=lambda t: (types[t].sort_order, types[t].name))
     ]
     return hold, lines
@@ -354,6 +395,8 @@ def release_hold(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: da
     hold.status = HoldStatus.released.value
     db.add(hold)
     delete_claims(db, hold_id=hold.id)
+    if hold.promo_code_id is not None:
+        redemptions.release_for_hold(db, hold.id)  # the code's use is given back with the places
     seat_claims.release_hold_seats(db, hold_id=hold.id, now=now)
     bump_version(db, hold.event_id)
     return hold

@@ -33,7 +33,7 @@ SELECT h.user_id, h.event_id, h.status, h.expires_at, h.currency, e.status, e.pa
        (SELECT json_agg(json_build_array(i.id, i.ticket_type_id, i.quantity, i.unit_price_minor)
                         ORDER BY t.sort_order, t.name, i.id)
         FROM hold_items i JOIN ticket_types t ON t.id = i.ticket_type_id WHERE i.hold_id = h.id),
-       EXISTS (SELECT 1 FROM hold_seats s WHERE s.hold_id = h.id)
+       EXISTS (SELECT 1 FROM hold_seats s WHERE s.hold_id = h.id), h.promo_code_id IS NOT NULL
 FROM holds h JOIN events e ON e.id = h.event_id JOIN users u ON u.id = h.user_id
 WHERE h.id = %(hold_id)s
 FOR UPDATE OF h
@@ -64,6 +64,7 @@ class HoldFacts:
     buyer: tuple[str, str]  # the buyer's name and email
     lines: list[Line]  # in display order (holds.hold_items)
     seated: bool  # seats are held with it (their checkout is the exact one's)
+    promo: bool  # a promo code's discount and use go with it (the exact checkout's too)
 
 
 def read_hold(raw: psycopg.Connection, hold_id: uuid.UUID) -> HoldFacts | None:
@@ -73,11 +74,11 @@ def read_hold(raw: psycopg.Connection, hold_id: uuid.UUID) -> HoldFacts | None:
         row = raw.execute(_READ_HOLD, {"hold_id": hold_id}, prepare=True).fetchone()
     if row is None:
         return None
-    user_id, event_id, status, expires_at, currency, event_status, payment_minutes, name, email, lines, seated = row
+    user_id, event_id, status, expires_at, currency, event_status, payment_minutes, name, email, lines, seated, promo = row
     return HoldFacts(
         user_id=user_id, event_id=event_id, status=status, expires_at=expires_at, currency=currency,
         event_status=event_status, payment_minutes=payment_minutes, buyer=(name, email),
-        lines=[Line(uuid.UUID(i), uuid.UUID(t), q, p) for i, t, q, p in lines or []], seated=seated,
+        lines=[Line(uuid.UUID(i), uuid.UUID(t), q, p) for i, t, q, p in lines or []], seated=seated, promo=promo,
     )
 
 

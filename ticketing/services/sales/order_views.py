@@ -18,18 +18,28 @@ from ticketing.models import (
     Order,
     OrderItem,
     OrderStatus,
+    PromoCode,
     Refund,
     Ticket,
     TicketStatus,
     TicketType,
     TicketTypeSession,
+    User,
 )
 from ticketing.services.door.ticket_files import CalendarEntry, calendar_ics
 from ticketing.services.errors import not_found
+from ticketing.services.promotions.discounts import paid_per_ticket
 from ticketing.services.sales import payments
 from ticketing.services.sales.cancellation import checked_in_ticket_ids, fee_for
 from ticketing.services.sales.holds import get_hold, hold_items, hold_state
 from ticketing.services.sales.orders import order_state
+from ticketing.services.sales.ticket_holders import asks_names
+from ticketing.services.seating.seat_labels import (
+    SeatName,
+    seat_names_of_hold,
+    seat_names_of_tickets,
+    seat_texts,
+)
 
 
 @dataclass(frozen=True)
@@ -41,14 +51,32 @@ class SessionLine:
 
 
 @dataclass(frozen=True)
+class ItemLine:
+    """A line of a cart or an order: a ticket type, how many, at which unit price, for which
+    sessions, and the seats (labels) where the sessions are seated."""
+
+    name: str
+    quantity: int
+    unit_price_minor: int
+    sessions: list[SessionLine]
+    seats: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class TicketLine:
     ticket: Ticket
     type_name: str
-    price_minor: int
+    price_minor: int  # what was paid for it: the unit price less its share of the discount
     sessions: list[SessionLine]
     cancellable: bool  # by the buyer now, under the event's policy
     cancel_deadline: datetime | None
     refund_minor: int  # what cancelling it now gives back (price less the fee; 0 if unpaid)
+    seat_names: list[SeatName] = field(default_factory=list)  # one per seated session it admits to
+
+    @property
+    def seats(self) -> list[str]:
+        """"Stalls · Row A · Seat 8" per seat (with the session's name when several)."""
+        return seat_texts(self.seat_names)
 
 
 @dataclass
@@ -56,10 +84,25 @@ class OrderView:
     order: Order
     event: Event
     state: str  # as the customer sees it now (a pending order past its deadline is expired)
-    items: list[tuple[str, int, int]]  # (ticket type name, quantity, unit price minor)
+    items: list[ItemLine]
     tickets: list[TicketLine] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
     payment_error: str = ""
+    promo_code: str = ""  # the code whose discount (order.discount_minor) the order got
+
+
+def sessions_of_types(db: Session, type_ids: set[uuid.UUID]) -> dict[uuid.UUID, list[SessionLine]]:
+    """{ticket_type_id: the sessions it admits to, by start time}."""
+    out: dict[uuid.UUID, list[SessionLine]] = defaultdict(list)
+    if not type_ids:
+        return out
+    for type_id, s in db.exec(
+        select(TicketTypeSession.ticket_type_id, EventSession)
+        .join(EventSession, EventSession.id == TicketTypeSession.session_id)
+        .where(TicketTypeSession.ticket_type_id.in_(type_ids)).order_by(EventSession.starts_at)
+    ).all():
+        out[type_id].append(SessionLine(s.id, s.name, s.starts_at, s.ends_at))
+    return out
 
 
 def _views(db: Session, orders: Sequence[Order], now: datetime) -> list[OrderView]:
@@ -73,14 +116,24 @@ def _views(db: Session, orders: Sequence[Order], now: datetime) -> list[OrderVie
     items = list(db.exec(select(OrderItem).where(OrderItem.order_id.in_(ids)).order_by(OrderItem.id)).all())
     type_ids = {i.ticket_type_id for i in items}
     type_names = dict(db.exec(select(TicketType.id, TicketType.name).where(TicketType.id.in_(type_ids))).all())
-    prices = {i.id: i.unit_price_minor for i in items}
-    sessions_of: dict[uuid.UUID, list[SessionLine]] = defaultdict(list)
-    for type_id, s in db.exec(
-        select(TicketTypeSession.ticket_type_id, EventSession)
-        .join(EventSession, EventSession.id == TicketTypeSession.session_id)
-        .where(TicketTypeSession.ticket_type_id.in_(type_ids)).order_by(EventSession.starts_at)
-    ).all():
-        sessions_of[type_id].append(SessionLine(s.id, s.name, s.starts_at, s.ends_at))
+    by_line: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for ts in tickets.values():
+        for t in ts:
+            by_line[t.order_item_id].append(t.id)
+    prices: dict[uuid.UUID, int] = {}  # ticket id -> paid (cancellation.paid_prices's rule)
+    for item in items:
+        prices.update(zip(by_line[item.id], paid_per_ticket(item.unit_price_minor, item.discount_minor,
+                                                            len(by_line[item.id]))))
+    code_ids = {o.promo_code_id for o in orders if o.promo_code_id is not None}
+    code_texts = dict(db.exec(select(PromoCode.id, PromoCode.code).where(PromoCode.id.in_(code_ids))).all()) \
+        if code_ids else {}
+    sessions_of = sessions_of_types(db, type_ids)
+    seats = seat_names_of_tickets(db, [t.id for ts in tickets.values() for t in ts])
+    seats_of_item: dict[uuid.UUID, list[SeatName]] = defaultdict(list)
+    for ts in tickets.values():
+        for t in ts:
+            if t.status != TicketStatus.cancelled.value:
+                seats_of_item[t.order_item_id] += seats.get(t.id, [])
     refunds: dict[uuid.UUID, list[Refund]] = defaultdict(list)
     for r in db.exec(select(Refund).where(Refund.order_id.in_(ids)).order_by(Refund.created_at)).all():
         refunds[r.order_id].append(r)
@@ -91,10 +144,12 @@ def _views(db: Session, orders: Sequence[Order], now: datetime) -> list[OrderVie
         event, state = events[order.event_id], order_state(order, now)
         view = OrderView(
             order=order, event=event, state=state,
-            items=[(type_names.get(i.ticket_type_id, "Ticket"), i.quantity, i.unit_price_minor)
+            items=[ItemLine(type_names.get(i.ticket_type_id, "Ticket"), i.quantity, i.unit_price_minor,
+                            sessions_of[i.ticket_type_id], seat_texts(sorted(seats_of_item[i.id], key=_seat_order)))
                    for i in items if i.order_id == order.id],
             refunds=refunds[order.id],
             payment_error=payments.last_payment_error(db=db, order=order) if state == "pending" else "",
+            promo_code=code_texts.get(order.promo_code_id, ""),
         )
         for t in tickets[order.id]:
             lines = sessions_of[t.ticket_type_id]
@@ -104,13 +159,18 @@ def _views(db: Session, orders: Sequence[Order], now: datetime) -> list[OrderVie
                                                                           OrderStatus.confirmed.value)
             cancellable = (live and event.allow_cancellation and deadline is not None and now <= deadline
                            and t.id not in admitted)
-            price = prices.get(t.order_item_id, 0)
+            price = prices.get(t.id, 0)
             paid = state == OrderStatus.confirmed.value
             refund = price - fee_for(price, event.cancellation_fee_percent) if paid else 0
             view.tickets.append(TicketLine(t, type_names.get(t.ticket_type_id, "Ticket"), price, lines,
-                                           cancellable, deadline if event.allow_cancellation else None, refund))
+                                           cancellable, deadline if event.allow_cancellation else None, refund,
+                                           seats.get(t.id, [])))
         out.append(view)
     return out
+
+
+def _seat_order(seat: SeatName) -> tuple[datetime, str, int]:
+    return (seat.session_starts_at, str(seat.session_id), seat.idx)
 
 
 def order_view(*, db: Session, order_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> OrderView:
@@ -133,14 +193,18 @@ def order_calendar(*, db: Session, order_id: uuid.UUID, user_id: uuid.UUID, now:
     """An .ics file with every session the order's live tickets admit to (once per session)."""
     view = order_view(db=db, order_id=order_id, user_id=user_id, now=now)
     seen: dict[uuid.UUID, SessionLine] = {}
+    seats: dict[uuid.UUID, list[str]] = defaultdict(list)
     for line in view.tickets:
         if line.ticket.status != TicketStatus.cancelled.value:
             for s in line.sessions:
                 seen.setdefault(s.id, s)
+            for seat in line.seat_names:
+                seats[seat.session_id].append(seat.label)
     entries = [
         CalendarEntry(
             uid=f"{s.id}-{view.order.id}@ticketing", title=f"{view.event.title} — {s.name}", starts_at=s.starts_at,
-            ends_at=s.ends_at, location=view.event.location, description=f"Order {view.order.number}",
+            ends_at=s.ends_at, location=view.event.location,
+            description=f"Order {view.order.number}" + (f"\nSeats: {', '.join(seats[s.id])}" if seats[s.id] else ""),
         )
         for s in sorted(seen.values(), key=lambda s: s.starts_at)
     ]
@@ -152,18 +216,31 @@ class HoldView:
     hold: Hold
     event: Event
     state: str  # active | expired | released | converted, at `now`
-    lines: list[tuple[str, int, int]]  # (ticket type name, quantity, locked unit price minor)
+    lines: list[ItemLine]  # at the locked unit prices
     units: int
     order_id: uuid.UUID | None  # the order it became, once checked out
+    promo_code: str = ""  # the code whose discount (hold.discount_minor) is locked in
+    discounts: list[int] = field(default_factory=list)  # per line, as `lines`
+    asks_names: bool = False  # checkout asks a name per ticket (the event's setting)
+    buyer: tuple[str, str] = ("", "")  # the buyer's name and email ("same as me")
 
 
 def hold_view(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> HoldView:
     """The caller's cart: what is held, at which locked prices, until when."""
     hold = get_hold(db=db, hold_id=hold_id, user_id=user_id)
     items = hold_items(db=db, hold_id=hold.id)
-    names = dict(db.exec(select(TicketType.id, TicketType.name).where(
-        TicketType.id.in_([i.ticket_type_id for i in items]))).all())
+    type_ids = {i.ticket_type_id for i in items}
+    names = dict(db.exec(select(TicketType.id, TicketType.name).where(TicketType.id.in_(type_ids))).all())
+    sessions_of = sessions_of_types(db, type_ids)
+    seats = seat_names_of_hold(db, hold.id)
     order_id = db.exec(select(Order.id).where(Order.hold_id == hold.id)).first()
-    return HoldView(hold=hold, event=db.get(Event, hold.event_id), state=hold_state(hold, now),
-                    lines=[(names.get(i.ticket_type_id, "Ticket"), i.quantity, i.unit_price_minor) for i in items],
-                    units=sum(i.quantity for i in items), order_id=order_id)
+    code = db.get(PromoCode, hold.promo_code_id) if hold.promo_code_id is not None else None
+    event = db.get(Event, hold.event_id)
+    buyer = db.get(User, hold.user_id)
+    return HoldView(hold=hold, event=event, state=hold_state(hold, now),
+                    lines=[ItemLine(names.get(i.ticket_type_id, "Ticket"), i.quantity, i.unit_price_minor,
+                                    sessions_of[i.ticket_type_id], seat_texts(seats.get(i.ticket_type_id, [])))
+                           for i in items],
+                    units=sum(i.quantity for i in items), order_id=order_id,
+                    promo_code=code.code if code is not None else "", discounts=[i.discount_minor for i in items],
+                    asks_names=asks_names(db, event), buyer=(buyer.name, buyer.email) if buyer else ("", ""))

@@ -40,6 +40,9 @@ from ticketing.models.base import new_id
 from ticketing.services.broker import sale_costs
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.live_changes import stage_counts
+from ticketing.services.promotions import redemptions
+from ticketing.services.promotions.discounts import Line
+from ticketing.services.door.short_codes import new_short_code
 from ticketing.services.sales import order_store
 from ticketing.services.sales.availability import sale_refusal
 from ticketing.services.sales.hold_rules import MAX_TOTAL_MINOR
@@ -116,8 +119,9 @@ def checkout(
 ) -> Order:
     """Turn the caller's hold into a pending order (confirmed at once when the total is zero).
 
-    A live hold keeps its locked prices. An expired one is re-taken at today's prices when its
-    places are still free (the order's item prices show it), else 409 `hold_expired`.
+    A live hold keeps its locked prices and discount. An expired one is re-taken at today's
+    prices when its places are still free (the order's item prices show it), else 409
+    `hold_expired`; its promo code is then redeemed anew (its refusals as for a hold).
 
     Most live paid holds check out on the claim counters (_checkout_on_counters); everything
     else, and every refusal, is decided here under the locks of what it counts.
@@ -162,7 +166,16 @@ def checkout(
     check_places(db, sessions=sessions, types=types, quantities=quantities, sessions_of=sessions_of, now=now,
                  error_code="hold_expired")
     prices = {i.ticket_type_id: i.unit_price_minor if live else types[i.ticket_type_id].price_minor for i in items}
-    total_minor = sum(prices[t] * q for t, q in quantities.items())
+    discounts = {i.ticket_type_id: i.discount_minor for i in items} if live else {}
+    quote = None
+    if hold.promo_code_id is not None and not live:
+        redemptions.release_for_hold(db, hold.id)  # the lapsed use; a new one at today's prices
+        quote = redemptions.redeem(db=db, code_id=hold.promo_code_id, user_id=user_id,
+                                   lines=[Line(t, q, prices[t]) for t, q in quantities.items()],
+                                   currency=types[items[0].ticket_type_id].currency, now=now)
+        discounts = quote.discounts
+    discount_minor = sum(discounts.values())
+    total_minor = sum(prices[t] * q for t, q in quantities.items()) - discount_minor
     if total_minor > MAX_TOTAL_MINOR:
         raise invalid("total_too_large", "This order's total is too large; buy fewer tickets at once.")
 
@@ -175,11 +188,13 @@ def checkout(
         status=OrderStatus.pending.value,
         currency=hold.currency if live else types[items[0].ticket_type_id].currency,
         total_minor=total_minor,
+        promo_code_id=hold.promo_code_id,
+        discount_minor=discount_minor,
         payment_due_at=now + timedelta(minutes=event.payment_minutes),
         created_at=now,
     )
     lines, tickets = _lines_and_tickets(order_id=order.id, event_id=order.event_id, items=items, prices=prices,
-                                        holders=holders, now=now)
+                                        holders=holders, now=now, discounts=discounts)
     claims = [] if order.total_minor == 0 else claim_rows(
         db, event_id=order.event_id, quantities=quantities, sessions_of=sessions_of, types=types,
         expires_at=order.payment_due_at, order_id=order.id)
@@ -187,6 +202,13 @@ def checkout(
     insert_rows(db, [(Order, [order.model_dump()]), (OrderItem, lines), (Ticket, tickets), (PlaceClaim, claims)])
     make_transient_to_detached(order)
     db.add(order)  # the persistent row it now is (no second INSERT)
+    if hold.promo_code_id is not None:  # the code's use now lives with the order
+        use_until = redemptions.FOREVER if order.total_minor == 0 else order.payment_due_at
+        if quote is not None:
+            redemptions.record(db, quote=quote, user_id=user_id, hold_id=hold.id, order_id=order.id,
+                               expires_at=use_until, now=now)
+        else:
+            redemptions.move_to_order(db, hold_id=hold.id, order_id=order.id, expires_at=use_until)
     if order.total_minor == 0:
         _confirm_places(db, order=order, sessions=sessions, types=types, quantities=quantities,
                         sessions_of=sessions_of, now=now)
@@ -200,6 +222,7 @@ def checkout(
 def _lines_and_tickets(
     *, order_id: uuid.UUID, event_id: uuid.UUID, items: Sequence[HoldItem | order_store.Line],
     prices: Mapping[uuid.UUID, int], holders: Sequence[tuple[str, str]], now: datetime,
+    discounts: Mapping[uuid.UUID, int] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The order's line rows and one ticket row per unit, holders in order, codes signed."""
     lines, tickets = [], []
@@ -208,7 +231,8 @@ def _lines_and_tickets(
     unit = 0
     for item in items:
         line = {"id": new_id(), "order_id": order_id, "ticket_type_id": item.ticket_type_id,
-                "quantity": item.quantity, "unit_price_minor": prices[item.ticket_type_id]}
+                "quantity": item.quantity, "unit_price_minor": prices[item.ticket_type_id],
+                "discount_minor": (discounts or {}).get(item.ticket_type_id, 0)}
         lines.append(line)
         for _ in range(item.quantity):
             name, email = holders[unit]
@@ -219,7 +243,7 @@ def _lines_and_tickets(
                 "id": ticket_id, "order_id": order_id, "order_item_id": line["id"],
                 "ticket_type_id": item.ticket_type_id, "event_id": event_id, "holder_name": name,
                 "holder_email": email, "code": new_ticket_code(ticket_id), "code_version": 1,
-                "status": TicketStatus.pending.value, "created_at": now,
+                "short_code": new_short_code(), "status": TicketStatus.pending.value, "created_at": now,
             })
     return lines, tickets
 
@@ -236,7 +260,7 @@ def _checkout_on_counters(db: Session, *, hold_id: uuid.UUID, user_id: uuid.UUID
         return None
     hold = order_store.read_hold(raw, hold_id)
     if (hold is None or hold.user_id != user_id or hold.status != HoldStatus.active.value
-            or hold.event_status != EventStatus.published.value or hold.seated
+            or hold.event_status != EventStatus.published.value or hold.seated or hold.promo
             or hold.expires_at <= now + order_store.CLOCK_MARGIN):
         return None
     items = hold.lines
@@ -296,6 +320,10 @@ def confirm_order(*, db: Session, order_id: uuid.UUID, now: datetime, payment_re
         order.payment_intent_id = payment_reference
     _confirm_places(db, order=order, sessions=sessions, types=types, quantities=quantities,
                     sessions_of=sessions_of, now=now)
+    if order.promo_code_id is not None:
+        # Paid: its use never lapses. (A late payment of an expired order whose places were
+        # still free keeps its use even if the code was redeemed up to its limit meanwhile.)
+        redemptions.confirm_for_order(db, order.id)
     seat_claims.confirm_order_seats(db, order=order, now=now)
     sale_costs.record_sale_costs(db, order=order, now=now)
     bump_version(db, order.event_id)

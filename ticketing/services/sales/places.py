@@ -23,7 +23,6 @@ from ticketing.db import insert_rows, is_lock_error, lock_rows, set_lock_timeout
 from ticketing.models import (
     EventSession,
     Order,
-    OrderItem,
     OrderStatus,
     PlaceClaim,
     SessionPrerequisite,
@@ -370,8 +369,3 @@ def order_quantities(db: Session, order_id: uuid.UUID, *, statuses: Iterable[str
         out[type_id] += 1
     return dict(out)
 
-
-def order_item_prices(db: Session, order_id: uuid.UUID) -> dict[uuid.UUID, int]:
-    """{order_item_id: unit price in minor units}."""
-    rows = db.exec(select(OrderItem.id, OrderItem.unit_price_minor).where(OrderItem.order_id == order_id)).all()
-    return {item_id: price for item_id, price in rows}

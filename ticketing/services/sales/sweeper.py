@@ -19,6 +19,7 @@ from ticketing.models import (
     PlaceClaim,
     TicketType,
 )
+from ticketing.services.promotions import redemptions
 from ticketing.services.sales import usage
 from ticketing.services.sales.orders import RETAKE_GRACE, expire_orders
 from ticketing.services.sales.places import bump_version, lock_fresh
@@ -32,6 +33,7 @@ class SweepResult:
     released_hold_ids: list[uuid.UUID] = field(default_factory=list)
     expired_order_ids: list[uuid.UUID] = field(default_factory=list)
     deleted_claims: int = 0
+    deleted_redemptions: int = 0
     # event id -> new version, for every event whose places or holds changed
     event_versions: dict[uuid.UUID, int] = field(default_factory=dict)
     # event id -> sessions whose expired claims were removed (their free places just grew)
@@ -85,6 +87,8 @@ def sweep(*, db: Session, now: datetime) -> SweepResult:
         result.released_hold_ids.append(hold.id)
         touched.add(hold.event_id)
     touched |= tidy_expired_seats(db=db, now=now)  # seats of expired holds and orders, for live maps
+    # Lapsed uses of promo codes, after the places' locks (the lock order of every sale).
+    result.deleted_redemptions = redemptions.reclaim_expired(db, now=now)
     db.flush()
 
     expired = expire_orders(db=db, now=now)  # bumps the versions of its own events

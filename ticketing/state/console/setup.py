@@ -31,6 +31,7 @@ class SetupState(ConsoleState):
     settings: dict[str, str] = {}
     one_per_attendee: bool = False
     allow_cancellation: bool = True
+    attendee_names: str = "auto"
     cover_image: str = ""
     checklist: list[dict[str, str]] = []
     errors: dict[str, str] = {}
@@ -43,6 +44,7 @@ class SetupState(ConsoleState):
                         "category": e.category, "timezone": e.timezone}
         self.settings = {name: str(getattr(e, name)) for name in INT_FIELDS}
         self.one_per_attendee, self.allow_cancellation = e.one_ticket_per_attendee, e.allow_cancellation
+        self.attendee_names = e.attendee_names
         self.cover_image = e.cover_image
         now = utcnow()
         upcoming = any(r.session.status == "scheduled" and r.session.ends_at > now for r in builder.sessions)
@@ -94,6 +96,7 @@ class SetupState(ConsoleState):
         values = {name: _int(form, name) for name in INT_FIELDS}
         values["one_ticket_per_attendee"] = _checked(form, "one_ticket_per_attendee")
         values["allow_cancellation"] = _checked(form, "allow_cancellation")
+        values["attendee_names"] = form_text(form, "attendee_names") or "auto"
         async for update in self._save(
             "settings",
             lambda db, uid, eid: catalog.update_event(db=db, user_id=uid, event_id=eid, now=utcnow(), **values),

@@ -1,0 +1,66 @@
+"""Journey: the seat map tells sold seats (crosses) from seats out of sale (pale dots) with a
+legend, and on a phone the chosen seats, their total and the Hold button stay on screen."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import select
+
+from tests.e2e.conftest import snapshot
+from tests.factories import make_org
+from ticketing.db import session_scope
+from ticketing.demo_seating import seated_event
+from ticketing.models import EventSeat, Seat, User
+from ticketing.services.seating import seating
+
+pytestmark = pytest.mark.e2e
+HALL = {"name": "Long Hall", "stage": {"x": 0, "y": 0, "label": "Stage"},
+        "sections": [{"name": "Stalls", "rows": 14, "seats": 16, "y": 350}]}
+MAP = "seat-map"
+
+
+@pytest.fixture
+def show(api) -> dict:
+    owner = api.register(name="Olga Owner")
+    with session_scope() as db:
+        owner_row = db.get(User, uuid.UUID(owner["id"]))
+        org = make_org(db, owner=owner_row)
+        event, session = seated_event(db, owner=owner_row, org=org, title=f"Long night {uuid.uuid4().hex[:4]}",
+                                      layout=HALL, starts_at=datetime.now(timezone.utc) + timedelta(days=8),
+                                      bands=[("Stalls", "20.00", "#2563eb", None)])
+        blocked = db.exec(select(EventSeat.idx).join(Seat, Seat.id == EventSeat.seat_id)
+                          .where(EventSeat.session_id == session.id, Seat.row == "B")).all()
+        seating.manage_seats(db=db, user_id=owner_row.id, event_id=event.id, session_id=session.id,
+                             seat_idxs=sorted(blocked)[:4], action="block", reason="house",
+                             now=datetime.now(timezone.utc))
+        return {"url": f"/events/{event.id}/seats/{session.id}", "blocked": sorted(blocked)[0]}
+
+
+def test_legend_and_phone_sheet(page: Page, viewport: str, show: dict):
+    page.goto(show["url"])
+    page.wait_for_function(f"window.__seatmaps && window.__seatmaps['{MAP}'] && window.__seatmaps['{MAP}'].ready")
+    legend = page.locator(f"#{MAP} .seatmap-statuses")
+    expect(legend.locator("[data-status='Sold'] .seatmap-dot--cross")).to_have_count(1)
+    expect(legend.locator("[data-status='Not available']")).to_be_visible()
+    idx = page.evaluate(f"window.__seatmaps['{MAP}'].find('Stalls', 'N', '8')")
+    assert page.evaluate(f"window.__seatmaps['{MAP}'].status({show['blocked']})") == "Blocked"
+    page.evaluate(f"window.__seatmaps['{MAP}'].zoomTo({idx}, 14)")
+    p = page.evaluate(f"window.__seatmaps['{MAP}'].screenPoint({idx})")
+    page.mouse.click(p["x"], p["y"])
+    expect(page.locator(".selected-seat")).to_have_count(1)
+    snapshot(page, f"seatmap-visuals-{viewport}")
+    sheet = page.locator("#seat-sheet")
+    if viewport == "phone":
+        page.evaluate("window.scrollTo(0, 0)")
+        expect(sheet).to_be_visible()
+        expect(sheet).to_contain_text("1 seat(s)")
+        expect(sheet).to_contain_text("€20.00")
+        box = sheet.bounding_box()
+        assert box["y"] + box["height"] <= page.viewport_size["height"] + 1, box  # on screen, not below the fold
+        page.screenshot(path=str(snapshot(page, f"seatmap-sheet-{viewport}")).replace(".png", "-viewport.png"))
+    else:
+        expect(sheet).to_be_hidden()
