@@ -3,6 +3,7 @@ a code against a basket (any signed-in user). Thin: parse, call a service, conve
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timezone
 from typing import Annotated, Any, ClassVar
@@ -192,7 +193,9 @@ def export_promo_codes(event_id: uuid.UUID, batch: str | None = Query(default=No
     with session_scope(readonly=True) as db:
         text = codes.codes_csv(codes.list_codes(db=db, user_id=user_id, event_id=event_id, now=utcnow(),
                                                 batch=batch))
-    name = f"promo-codes-{batch or event_id}.csv"
+    # Only safe characters in the header: a batch name is the caller's text (a non-Latin-1 one
+    # made the header unencodable, a quote could end the filename).
+    name = "promo-codes-" + (re.sub(r"[^A-Za-z0-9._-]+", "-", batch) if batch else str(event_id)) + ".csv"
     return Response(text, media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

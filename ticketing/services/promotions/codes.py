@@ -4,8 +4,6 @@ organization only."""
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -23,6 +21,7 @@ from ticketing.services.catalog.catalog_common import event_for_role
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.money import MoneyError, format_minor, parse_amount
 from ticketing.services.promotions.redemptions import CODE_RE, code_key
+from ticketing.services.reporting.csv_cells import csv_text
 
 MAX_BULK = 1000
 MAX_LIMIT = 1_000_000
@@ -264,15 +263,13 @@ def describe(code: PromoCode, currency: str) -> str:
 
 
 def codes_csv(views: Sequence[CodeView]) -> str:
-    """The codes and their figures as CSV (the bulk export)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["code", "discount", "active", "uses", "max_uses", "starts_at", "ends_at", "batch", "orders",
-                     "discount_given", "revenue", "currency"])
+    """The codes and their figures as CSV (the bulk export), formula-looking cells as text."""
+    rows: list[list[object]] = [["code", "discount", "active", "uses", "max_uses", "starts_at", "ends_at", "batch",
+                                 "orders", "discount_given", "revenue", "currency"]]
     for v in views:
         c = v.code
-        writer.writerow([c.code, describe(c, v.currency), "yes" if c.is_active else "no", v.uses, c.max_uses or "",
-                         c.starts_at.isoformat() if c.starts_at else "", c.ends_at.isoformat() if c.ends_at else "",
-                         c.batch or "", v.orders, format_minor(v.discount_minor, v.currency) if v.currency else "0",
-                         format_minor(v.revenue_minor, v.currency) if v.currency else "0", v.currency])
-    return out.getvalue()
+        rows.append([c.code, describe(c, v.currency), "yes" if c.is_active else "no", v.uses, c.max_uses or "",
+                     c.starts_at.isoformat() if c.starts_at else "", c.ends_at.isoformat() if c.ends_at else "",
+                     c.batch or "", v.orders, format_minor(v.discount_minor, v.currency) if v.currency else "0",
+                     format_minor(v.revenue_minor, v.currency) if v.currency else "0", v.currency])
+    return csv_text(rows)
