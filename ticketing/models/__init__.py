@@ -10,6 +10,7 @@ from ticketing.models.catalog import (
     TicketTypeSession,
 )
 from ticketing.models.checkins import CheckIn, CheckInConflict, Scan
+from ticketing.models.ledger import Account, EntryKind, LedgerEntry, LedgerLine, Reconciliation
 from ticketing.models.payments import (
     Payment,
     PaymentStatus,
@@ -56,6 +57,8 @@ __all__ = [
     # seating
     "EventSeat", "HoldReason", "HoldSeat", "Ownership", "PriceLevel", "Seat", "SeatedSession", "SeatStatus",
     "SeatType", "TicketSeat", "Venue",
+    # ledger
+    "Account", "EntryKind", "LedgerEntry", "LedgerLine", "Reconciliation",
     # scheduling
     "Room", "Schedule", "ScheduleOccurrence",
 ]

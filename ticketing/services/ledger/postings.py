@@ -1,0 +1,96 @@
+"""What each money movement posts. Called inside the transaction of the change that causes it
+(services/sales/payments.py applies Stripe's word there), so the books and the orders commit or
+roll back together.
+
+- payment received: Dr stripe_balance (what was charged), Cr ticket_revenue (list price),
+  Dr discounts (list price - charged). A payment that is refunded at once (a second payment, a
+  late one, one for a cancelled order) is posted the same way and its refund follows: the books
+  show what Stripe shows, a charge and a refund.
+- Stripe fee: Dr stripe_fees, Cr stripe_balance (read from the charge's balance transaction).
+- refund: Dr refunds, Cr stripe_balance; a fee Stripe gives back: Dr stripe_balance, Cr stripe_fees.
+- payout: Dr bank, Cr stripe_balance.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ticketing.models import Event, Order, OrderItem, Payment, Refund
+from ticketing.models.ledger import Account, EntryKind
+from ticketing.services.ledger.journal import credit, debit, post_entry
+
+
+def organization_of_event(db: Session, event_id: uuid.UUID) -> uuid.UUID:
+    event = db.get(Event, event_id)
+    assert event is not None, event_id
+    return event.organization_id
+
+
+def list_price(db: Session, order_id: uuid.UUID) -> int:
+    """What the order's items cost at their locked list price (before discounts)."""
+    total = db.exec(select(func.coalesce(func.sum(OrderItem.quantity * OrderItem.unit_price_minor), 0))
+                    .where(OrderItem.order_id == order_id)).one()
+    return int(total or 0)
+
+
+def post_payment(*, db: Session, order: Order, payment: Payment, at: datetime, cause: str,
+                 stripe_ref: str | None = None) -> uuid.UUID | None:
+    """Money in: the payment, its revenue at list price and the discount given."""
+    amount, currency = payment.amount_minor, payment.currency
+    gross = amount
+    if amount == order.total_minor:  # the order's own payment (not a second or a changed one)
+        gross = max(amount, list_price(db, order.id))
+    return post_entry(
+        db=db, organization_id=organization_of_event(db, order.event_id), event_id=order.event_id,
+        kind=EntryKind.payment.value, memo=f"Payment of order {order.number}", source_type="payment",
+        source_id=payment.id, cause=cause, at=at, stripe_ref=stripe_ref,
+        lines=[debit(Account.stripe_balance.value, currency, amount),
+               credit(Account.ticket_revenue.value, currency, gross),
+               debit(Account.discounts.value, currency, gross - amount)])
+
+
+def post_stripe_fee(*, db: Session, order: Order, payment: Payment, fee: int, stripe_ref: str | None, at: datetime,
+                    cause: str) -> uuid.UUID | None:
+    """Stripe's fee on a payment, as its balance transaction reports it (nothing when zero)."""
+    if fee <= 0:
+        return None
+    return post_entry(
+        db=db, organization_id=organization_of_event(db, order.event_id), event_id=order.event_id,
+        kind=EntryKind.stripe_fee.value, memo=f"Stripe fee on order {order.number}", source_type="payment",
+        source_id=payment.id, cause=cause, at=at, stripe_ref=stripe_ref,
+        lines=[debit(Account.stripe_fees.value, payment.currency, fee),
+               credit(Account.stripe_balance.value, payment.currency, fee)])
+
+
+def post_refund(*, db: Session, refund: Refund, order: Order, at: datetime, cause: str,
+                stripe_ref: str | None = None, fee_returned: int = 0) -> uuid.UUID | None:
+    """Money back to the customer, and the part of the fee Stripe returned with it (if any)."""
+    org, currency = organization_of_event(db, order.event_id), refund.currency
+    entry = post_entry(
+        db=db, organization_id=org, event_id=order.event_id, kind=EntryKind.refund.value,
+        memo=f"Refund ({refund.reason}) on order {order.number}", source_type="refund", source_id=str(refund.id),
+        cause=cause, at=at, stripe_ref=stripe_ref,
+        lines=[debit(Account.refunds.value, currency, refund.amount_minor),
+               credit(Account.stripe_balance.value, currency, refund.amount_minor)])
+    if fee_returned > 0:
+        post_entry(
+            db=db, organization_id=org, event_id=order.event_id, kind=EntryKind.fee_refund.value,
+            memo=f"Stripe fee returned with a refund on order {order.number}", source_type="refund",
+            source_id=str(refund.id), cause=cause, at=at, stripe_ref=stripe_ref,
+            lines=[debit(Account.stripe_balance.value, currency, fee_returned),
+                   credit(Account.stripe_fees.value, currency, fee_returned)])
+    return entry
+
+
+def post_payout(*, db: Session, organization_id: uuid.UUID, payout_id: str, amount: int, currency: str,
+                stripe_ref: str | None, at: datetime, cause: str) -> uuid.UUID | None:
+    """Stripe paid part of the balance out to the organization's bank account."""
+    return post_entry(
+        db=db, organization_id=organization_id, event_id=None, kind=EntryKind.payout.value,
+        memo=f"Stripe payout {payout_id}", source_type="payout", source_id=payout_id, cause=cause, at=at,
+        stripe_ref=stripe_ref,
+        lines=[debit(Account.bank.value, currency, amount), credit(Account.stripe_balance.value, currency, amount)])
