@@ -16,6 +16,7 @@ from typing import Any
 import stripe
 
 from ticketing.services.errors import ServiceError
+from ticketing.services.ledger.payouts import PayoutFacts
 from ticketing.services.sales.payments import IntentFacts
 from ticketing.settings import get_settings
 
@@ -178,6 +179,17 @@ def retrieve_charge(charge_id: str) -> tuple[str | None, int]:
     except stripe.StripeError as exc:
         raise unavailable(exc) from exc
     return _id(charge.get("payment_intent")), int(charge.get("amount_refunded") or 0)
+
+
+def retrieve_payout(payout_id: str) -> PayoutFacts:
+    """Stripe's current word on a payout (its status, amount, owner and balance transaction)."""
+    try:
+        payout = _plain(client().v1.payouts.retrieve(payout_id))
+    except stripe.StripeError as exc:
+        raise unavailable(exc) from exc
+    return PayoutFacts(id=payout["id"], status=str(payout["status"]), amount=int(payout["amount"]),
+                       currency=str(payout["currency"]), organization_id=(payout.get("metadata") or {}).get(
+                           "organization_id"), balance_txn=_id(payout.get("balance_transaction")))
 
 
 def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:

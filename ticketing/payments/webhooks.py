@@ -7,6 +7,7 @@ from ticketing.db import session_scope
 from ticketing.models.base import utcnow
 from ticketing.payments import stripe_api
 from ticketing.payments.intents import apply_facts
+from ticketing.services.ledger import payouts
 from ticketing.services.sales import payments
 
 INTENT_EVENTS = {
@@ -16,6 +17,7 @@ INTENT_EVENTS = {
     "payment_intent.processing",
 }
 CHARGE_EVENTS = {"charge.refunded"}
+PAYOUT_EVENTS = {"payout.paid", "payout.failed"}
 
 
 def handle_webhook(payload: bytes, signature: str | None) -> str:
@@ -43,7 +45,17 @@ def handle_webhook(payload: bytes, signature: str | None) -> str:
             outcome = "unknown_order"
             if intent_id is not None:
                 outcome = payments.record_refunded_total(db=db, payment_intent_id=intent_id,
-                                                         amount_refunded=refunded, now=now).outcome
+                                                         amount_refunded=refunded, now=now,
+                                                         cause=f"webhook:{event_id}").outcome
+            payments.set_event_outcome(db=db, event_id=event_id, outcome=outcome)
+        return outcome
+    if event_type in PAYOUT_EVENTS:
+        payout = stripe_api.retrieve_payout(obj["id"])
+        with session_scope() as db:
+            now = utcnow()
+            if not payments.record_event(db=db, event_id=event_id, type=event_type, object_id=obj["id"], now=now):
+                return "duplicate"
+            outcome = payouts.record_payout(db=db, payout=payout, now=now, cause=f"webhook:{event_id}")
             payments.set_event_outcome(db=db, event_id=event_id, outcome=outcome)
         return outcome
     with session_scope() as db:
