@@ -13,6 +13,7 @@ from ticketing.api import (
     dev,
     door,
     events,
+    ledger,
     orgs,
     sales,
     seating,
@@ -40,7 +41,7 @@ def create_api() -> FastAPI:
     api.add_middleware(WorkerHeader)
 
     v1 = APIRouter(prefix=PREFIX)
-    for module in (auth, orgs, events, catalog, sales, webhooks, seating, door):
+    for module in (auth, orgs, events, catalog, sales, webhooks, seating, door, ledger):
         v1.include_router(module.router)
     api.include_router(v1)
     if not get_settings().is_production:
