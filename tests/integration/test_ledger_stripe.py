@@ -189,3 +189,44 @@ def test_the_ledger_api_for_owners_only_with_problem_json():
     bad = api.get(f"{base}/entries", token=owner["token"], params={"kind": "gift"})
     assert (bad.status_code, bad.json()["code"]) == (422, "invalid_kind")
     assert api.get(f"{base}/events/{uuid.uuid4()}/summary", token=owner["token"]).status_code == 404
+
+
+def test_the_books_through_the_api_after_a_purchase_and_a_refund():
+    from ticketing.models import User
+    from ticketing.services.accounts.tokens import issue_token
+
+    shop = make_shop(capacity=3, cancellation_fee_percent=10)
+    org = org_of(shop.event_id)
+    order = order_for(shop, quantity=2)
+    pay(shop, order)
+    with session_scope() as db:
+        tickets = [t.id for t in orders.order_tickets(db=db, order_id=order.id)]
+    with session_scope() as db:
+        refunds.cancel_order_with_refund(db=db, order_id=order.id, user_id=shop.buyer_id, ticket_ids=tickets[:1],
+                                         now=utcnow())
+    with session_scope(readonly=True) as db:
+        owner = db.get(User, owner_of(org))
+        token = issue_token(user_id=owner.id, token_version=owner.token_version, now=utcnow())
+    api, base = Api(), f"/orgs/{org}/ledger"
+
+    summary = api.get(f"{base}/events/{shop.event_id}/summary", token=token).json()
+    assert summary == {"event_id": str(shop.event_id), "gross": "50.00", "discounts": "0.00", "refunds": "22.50",
+                       "fees": "1.00", "cost_of_tickets": "0.00", "net": "26.50", "currency": "EUR"}
+    tb = api.get(f"{base}/trial-balance", token=token).json()
+    assert tb["debits"] == tb["credits"] == "73.50"  # 50.00 + 1.00 + 22.50 on each side
+    assert {a["account"]: a["balance"] for a in tb["accounts"]} == {
+        "stripe_balance": "26.50", "ticket_revenue": "-50.00", "refunds": "22.50", "stripe_fees": "1.00"}
+    before = api.get(f"{base}/trial-balance", token=token, params={"at": "2000-01-01T00:00:00+00:00"}).json()
+    assert before["accounts"] == [] and before["debits"] == "0.00"
+
+    listed = api.get(f"{base}/entries", token=token, params={"kind": "refund"}).json()
+    assert [(e["kind"], e["source"]["type"], e["lines"][0]["account"], e["lines"][0]["debit"]) for e in listed] == [
+        ("refund", "refund", "refunds", "22.50")]
+    assert len(api.get(f"{base}/entries", token=token, params={"limit": 2, "offset": 2}).json()) == 1
+
+    csv = api.get(f"{base}/entries.csv", token=token, params={"event_id": str(shop.event_id)})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    rows = csv.text.strip().split("\r\n")
+    assert rows[0] == "date,entry_id,reference,kind,memo,account,debit,credit,currency"
+    assert len(rows) == 1 + 6  # one row per line: 3 entries of 2 lines
+    assert any(r.endswith(",stripe_fees,1.00,,EUR") and ",payment:pi_" in r for r in rows)
