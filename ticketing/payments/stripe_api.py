@@ -17,7 +17,7 @@ import stripe
 
 from ticketing.services.errors import ServiceError
 from ticketing.services.ledger.payouts import PayoutFacts
-from ticketing.services.sales.payments import IntentFacts
+from ticketing.services.sales.payments import IntentFacts, StripeRefund
 from ticketing.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -190,6 +190,24 @@ def retrieve_payout(payout_id: str) -> PayoutFacts:
     return PayoutFacts(id=payout["id"], status=str(payout["status"]), amount=int(payout["amount"]),
                        currency=str(payout["currency"]), organization_id=(payout.get("metadata") or {}).get(
                            "organization_id"), balance_txn=_id(payout.get("balance_transaction")))
+
+
+def list_refunds(charge_id: str) -> list[StripeRefund]:
+    """Every refund Stripe made on a charge, with its balance transaction (newest first)."""
+    try:
+        page = client().v1.refunds.list(params={"charge": charge_id, "limit": 100,
+                                                "expand": ["data.balance_transaction"]})
+        out = []
+        for raw in page.auto_paging_iter():
+            refund = _plain(raw)
+            txn = refund.get("balance_transaction")
+            txn_id, fee = (str(txn["id"]), int(txn.get("fee") or 0)) if isinstance(txn, dict) else (txn, 0)
+            out.append(StripeRefund(id=refund["id"], amount=int(refund["amount"]), balance_txn=txn_id,
+                                    fee_returned=max(0, -fee),
+                                    our_refund_id=str((refund.get("metadata") or {}).get("refund_id") or "")))
+        return out
+    except stripe.StripeError as exc:
+        raise unavailable(exc) from exc
 
 
 def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:

@@ -38,6 +38,7 @@ def handle_webhook(payload: bytes, signature: str | None) -> str:
         return apply_facts(facts, event=(event_id, event_type)).outcome
     if event_type in CHARGE_EVENTS:
         intent_id, refunded = stripe_api.retrieve_charge(obj["id"])
+        made = stripe_api.list_refunds(obj["id"]) if refunded else []
         with session_scope() as db:
             now = utcnow()
             if not payments.record_event(db=db, event_id=event_id, type=event_type, object_id=obj["id"], now=now):
@@ -46,7 +47,7 @@ def handle_webhook(payload: bytes, signature: str | None) -> str:
             if intent_id is not None:
                 outcome = payments.record_refunded_total(db=db, payment_intent_id=intent_id,
                                                          amount_refunded=refunded, now=now,
-                                                         cause=f"webhook:{event_id}").outcome
+                                                         cause=f"webhook:{event_id}", stripe_refunds=made).outcome
             payments.set_event_outcome(db=db, event_id=event_id, outcome=outcome)
         return outcome
     if event_type in PAYOUT_EVENTS:

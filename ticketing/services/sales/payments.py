@@ -7,6 +7,7 @@ the facts in.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -285,11 +286,24 @@ def apply_intent(*, db: Session, intent: IntentFacts, now: datetime, cause: str 
     return Applied("pending", order.id)
 
 
+@dataclass(frozen=True)
+class StripeRefund:
+    """One refund Stripe made on a payment, as Stripe lists it."""
+
+    id: str
+    amount: int
+    balance_txn: str | None = None
+    fee_returned: int = 0
+    our_refund_id: str = ""  # metadata.refund_id of a refund we asked for
+
+
 def record_refunded_total(*, db: Session, payment_intent_id: str, amount_refunded: int, now: datetime,
-                          cause: str = "stripe") -> Applied:
+                          cause: str = "stripe", stripe_refunds: Sequence[StripeRefund] = ()) -> Applied:
     """charge.refunded: Stripe's total refunded on the payment. Refunds we asked for and Stripe
-    confirmed are marked done; a refund made elsewhere (the Stripe dashboard) is recorded."""
-    payment = db.get(Payment, payment_intent_id)
+    confirmed are marked done; a refund made elsewhere (the Stripe dashboard) is recorded and
+    posted, one per Stripe refund we do not know (with its balance transaction, for the
+    reconciliation), or as one amount when Stripe did not list them."""
+    payment = lock_fresh(db, Payment, [payment_intent_id]).get(payment_intent_id)  # type: ignore[list-item]
     if payment is None:
         return Applied("unknown_order")
     ours = list(db.exec(select(Refund).where(Refund.payment_id == payment.id).order_by(Refund.created_at)).all())
@@ -298,11 +312,22 @@ def record_refunded_total(*, db: Session, payment_intent_id: str, amount_refunde
         if refund.status == RefundStatus.succeeded.value:
             confirmed += refund.amount_minor
     extra = amount_refunded - confirmed - sum(r.amount_minor for r in ours if r.status == RefundStatus.pending.value)
-    if extra > 0:
-        refund = Refund(order_id=payment.order_id, payment_id=payment.id, amount_minor=extra, currency=payment.currency,
-                        reason="external", status=RefundStatus.succeeded.value, created_at=now, completed_at=now)
+    known = {r.stripe_refund_id for r in ours if r.stripe_refund_id} | {str(r.id) for r in ours}
+    unknown = [x for x in stripe_refunds if x.id not in known and x.our_refund_id not in known]
+    if extra > 0 and not unknown:
+        unknown = [StripeRefund(id="", amount=extra)]
+    order = db.get(Order, payment.order_id)
+    for made in unknown:
+        amount = min(made.amount, extra)
+        if amount <= 0:
+            break
+        extra -= amount
+        refund = Refund(order_id=payment.order_id, payment_id=payment.id, amount_minor=amount, currency=payment.currency,
+                        reason="external", status=RefundStatus.succeeded.value, stripe_refund_id=made.id or None,
+                        created_at=now, completed_at=now)
         db.add(refund)
-        postings.post_refund(db=db, refund=refund, order=db.get(Order, payment.order_id), at=now, cause=cause)
+        postings.post_refund(db=db, refund=refund, order=order, at=now, cause=cause, stripe_ref=made.balance_txn,
+                             fee_returned=made.fee_returned)
     return Applied("refund_recorded", payment.order_id)
 
 
