@@ -15,13 +15,13 @@ every refund Stripe confirmed before the ledger existed (no fee: it was never re
 reconciliation shows those payments as differing by their fee).
 """
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import ticketing.models.base
 
+import ticketing.models.base
+from alembic import op
 
 revision = '0016_ledger'
 down_revision = '0010'
@@ -217,7 +217,7 @@ def _post(bind, *, org, event, kind, memo, source_type, source_id, at, lines) ->
     bind.execute(sa.insert(_entries).values(
         id=entry_id, organization_id=org, event_id=event, kind=kind, memo=memo, source_type=source_type,
         source_id=source_id, cause="backfill", stripe_ref=None, reverses_id=None, at=at,
-        created_at=datetime.now(timezone.utc)))
+        created_at=datetime.now(UTC)))
 
 
 def _backfill(bind) -> None:

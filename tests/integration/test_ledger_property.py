@@ -17,13 +17,26 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlmodel import select
 
-import pytest
-from tests.ledger_helpers import account_net, assert_books_balance, entries, org_of, owner_of
+from tests.ledger_helpers import (
+    account_net,
+    assert_books_balance,
+    entries,
+    org_of,
+    owner_of,
+)
 from tests.payments_helpers import (
     DECLINED,
     VISA,

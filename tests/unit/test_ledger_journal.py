@@ -51,10 +51,9 @@ def raw_entry(conn, org: uuid.UUID, lines: list[tuple[str, int, int]], currency:
 
 def refused(url: str | None, work) -> str:
     """Run `work(conn)` in one transaction; the database's refusal message."""
-    with pytest.raises(DatabaseError) as exc:
-        with get_engine(url).connect() as conn:
-            with conn.begin():
-                work(conn)
+    with pytest.raises(DatabaseError) as exc, get_engine(url).connect() as conn:
+        with conn.begin():
+            work(conn)
     return str(exc.value.orig)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
@@ -38,7 +38,7 @@ def _txn(raw: dict[str, Any]) -> StripeTxn:
             org = (source.get("metadata") or {}).get("organization_id")
     return StripeTxn(id=raw["id"], type=str(raw.get("type")), net=int(raw["net"]),
                      currency=str(raw["currency"]).upper(),
-                     created=datetime.fromtimestamp(int(raw["created"]), tz=timezone.utc),
+                     created=datetime.fromtimestamp(int(raw["created"]), tz=UTC),
                      payment_intent=intent, organization_id=org)
 
 

@@ -63,6 +63,50 @@ def find_entry(db: Session, *, kind: str, source_type: str, source_id: str) -> L
                                              LedgerEntry.source_id == source_id)).first()
 
 
+def posted_kinds(db: Session, *, source_type: str, source_id: str) -> set[str]:
+    """The kinds of entry this source object has posted already (one indexed read)."""
+    return set(db.exec(select(LedgerEntry.kind).where(LedgerEntry.source_type == source_type,
+                                                      LedgerEntry.source_id == source_id)).all())
+
+
+@dataclass(frozen=True)
+class EntrySpec:
+    """One entry to post: who, what, why, and its lines."""
+
+    organization_id: uuid.UUID
+    event_id: uuid.UUID | None
+    kind: str
+    memo: str
+    source_type: str
+    source_id: str
+    cause: str
+    at: datetime
+    lines: Sequence[Line]
+    stripe_ref: str | None = None
+    reverses_id: uuid.UUID | None = None
+
+
+def write_entries(db: Session, specs: Sequence[EntrySpec]) -> list[uuid.UUID]:
+    """Write entries the caller checked are not posted yet: every line in one statement, then
+    every entry in one (the database checks each balances at commit)."""
+    rows, lines = [], []
+    for spec in specs:
+        if spec.kind not in KIND_NAMES:
+            raise ServiceError("unknown_kind", f"{spec.kind!r} is not a kind of journal entry.")
+        entry_id = uuid.uuid4()
+        lines += [{"id": uuid.uuid4(), "entry_id": entry_id, "organization_id": spec.organization_id,
+                   "account": x.account, "currency": x.currency, "debit_minor": x.debit, "credit_minor": x.credit,
+                   "at": spec.at} for x in check_lines(spec.lines)]
+        rows.append({"id": entry_id, "organization_id": spec.organization_id, "event_id": spec.event_id,
+                     "kind": spec.kind, "memo": spec.memo[:500], "source_type": spec.source_type,
+                     "source_id": spec.source_id[:255], "cause": spec.cause[:255], "stripe_ref": spec.stripe_ref,
+                     "reverses_id": spec.reverses_id, "at": spec.at, "created_at": utcnow()})
+    if rows:
+        db.exec(insert(LedgerLine), params=lines)  # type: ignore[call-overload]
+        db.exec(insert(LedgerEntry), params=rows)  # type: ignore[call-overload]
+    return [r["id"] for r in rows]
+
+
 def post_entry(
     *, db: Session, organization_id: uuid.UUID, event_id: uuid.UUID | None, kind: str, memo: str,
     source_type: str, source_id: str, cause: str, at: datetime, lines: Sequence[Line],
@@ -74,22 +118,14 @@ def post_entry(
     Callers hold the lock of the source row (payment, refund), so the look-up is exact; the unique
     index on (kind, source_type, source_id) is the database's backstop.
     """
+    spec = EntrySpec(organization_id, event_id, kind, memo, source_type, source_id, cause, at, lines, stripe_ref,
+                     reverses_id)
     if kind not in KIND_NAMES:
         raise ServiceError("unknown_kind", f"{kind!r} is not a kind of journal entry.")
-    kept = check_lines(lines)
+    check_lines(lines)
     if find_entry(db, kind=kind, source_type=source_type, source_id=source_id) is not None:
         return None
-    entry_id = uuid.uuid4()
-    db.flush()  # the ORM's pending writes go first; ours are plain statements
-    db.exec(insert(LedgerLine), params=[  # type: ignore[call-overload]
-        {"id": uuid.uuid4(), "entry_id": entry_id, "organization_id": organization_id, "account": line.account,
-         "currency": line.currency, "debit_minor": line.debit, "credit_minor": line.credit, "at": at}
-        for line in kept])
-    db.exec(insert(LedgerEntry).values(  # type: ignore[call-overload]
-        id=entry_id, organization_id=organization_id, event_id=event_id, kind=kind, memo=memo[:500],
-        source_type=source_type, source_id=source_id[:255], cause=cause[:255], stripe_ref=stripe_ref,
-        reverses_id=reverses_id, at=at, created_at=utcnow()))
-    return entry_id
+    return write_entries(db, [spec])[0]
 
 
 def reverse_entry(*, db: Session, entry_id: uuid.UUID, cause: str, memo: str, at: datetime) -> uuid.UUID | None:

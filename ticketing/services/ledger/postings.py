@@ -21,7 +21,14 @@ from sqlmodel import Session, select
 
 from ticketing.models import Event, Order, OrderItem, Payment, Refund
 from ticketing.models.ledger import Account, EntryKind
-from ticketing.services.ledger.journal import credit, debit, post_entry
+from ticketing.services.ledger.journal import (
+    EntrySpec,
+    credit,
+    debit,
+    post_entry,
+    posted_kinds,
+    write_entries,
+)
 
 
 def organization_of_event(db: Session, event_id: uuid.UUID) -> uuid.UUID:
@@ -30,40 +37,41 @@ def organization_of_event(db: Session, event_id: uuid.UUID) -> uuid.UUID:
     return event.organization_id
 
 
-def list_price(db: Session, order_id: uuid.UUID) -> int:
-    """What the order's items cost at their locked list price (before discounts)."""
-    total = db.exec(select(func.coalesce(func.sum(OrderItem.quantity * OrderItem.unit_price_minor), 0))
-                    .where(OrderItem.order_id == order_id)).one()
-    return int(total or 0)
+def _organization_and_list_price(db: Session, order: Order) -> tuple[uuid.UUID, int]:
+    """Both in one read: this runs in every paid checkout's confirming transaction."""
+    items = (select(func.coalesce(func.sum(OrderItem.quantity * OrderItem.unit_price_minor), 0))
+             .where(OrderItem.order_id == order.id).scalar_subquery())
+    org, gross = db.exec(select(Event.organization_id, items).where(Event.id == order.event_id)).one()
+    return org, int(gross or 0)
 
 
-def post_payment(*, db: Session, order: Order, payment: Payment, at: datetime, cause: str,
-                 stripe_ref: str | None = None) -> uuid.UUID | None:
-    """Money in: the payment, its revenue at list price and the discount given."""
+def book_payment(*, db: Session, order: Order, payment: Payment, fee: int | None, stripe_ref: str | None,
+                 at: datetime, cause: str) -> list[uuid.UUID]:
+    """Money in, posted once: the payment (Dr stripe_balance what was charged, Cr ticket_revenue
+    the list price, Dr discounts the difference) and, once Stripe reports it, its fee (Dr
+    stripe_fees, Cr stripe_balance). A replay costs one indexed read."""
+    posted = posted_kinds(db, source_type="payment", source_id=payment.id)
+    want_payment = EntryKind.payment.value not in posted
+    want_fee = bool(fee) and EntryKind.stripe_fee.value not in posted
+    if not (want_payment or want_fee):
+        return []
+    org, listed = _organization_and_list_price(db, order)
     amount, currency = payment.amount_minor, payment.currency
-    gross = amount
-    if amount == order.total_minor:  # the order's own payment (not a second or a changed one)
-        gross = max(amount, list_price(db, order.id))
-    return post_entry(
-        db=db, organization_id=organization_of_event(db, order.event_id), event_id=order.event_id,
-        kind=EntryKind.payment.value, memo=f"Payment of order {order.number}", source_type="payment",
-        source_id=payment.id, cause=cause, at=at, stripe_ref=stripe_ref,
-        lines=[debit(Account.stripe_balance.value, currency, amount),
-               credit(Account.ticket_revenue.value, currency, gross),
-               debit(Account.discounts.value, currency, gross - amount)])
-
-
-def post_stripe_fee(*, db: Session, order: Order, payment: Payment, fee: int, stripe_ref: str | None, at: datetime,
-                    cause: str) -> uuid.UUID | None:
-    """Stripe's fee on a payment, as its balance transaction reports it (nothing when zero)."""
-    if fee <= 0:
-        return None
-    return post_entry(
-        db=db, organization_id=organization_of_event(db, order.event_id), event_id=order.event_id,
-        kind=EntryKind.stripe_fee.value, memo=f"Stripe fee on order {order.number}", source_type="payment",
-        source_id=payment.id, cause=cause, at=at, stripe_ref=stripe_ref,
-        lines=[debit(Account.stripe_fees.value, payment.currency, fee),
-               credit(Account.stripe_balance.value, payment.currency, fee)])
+    specs = []
+    if want_payment:
+        # The order's own payment carries its discount; a second or changed one is revenue as charged.
+        gross = max(amount, listed) if amount == order.total_minor else amount
+        specs.append(EntrySpec(
+            org, order.event_id, EntryKind.payment.value, f"Payment of order {order.number}", "payment", payment.id,
+            cause, at, [debit(Account.stripe_balance.value, currency, amount),
+                        credit(Account.ticket_revenue.value, currency, gross),
+                        debit(Account.discounts.value, currency, gross - amount)], stripe_ref))
+    if want_fee:
+        specs.append(EntrySpec(
+            org, order.event_id, EntryKind.stripe_fee.value, f"Stripe fee on order {order.number}", "payment",
+            payment.id, cause, at, [debit(Account.stripe_fees.value, currency, fee or 0),
+                                    credit(Account.stripe_balance.value, currency, fee or 0)], stripe_ref))
+    return write_entries(db, specs)
 
 
 def post_refund(*, db: Session, refund: Refund, order: Order, at: datetime, cause: str,

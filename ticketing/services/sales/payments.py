@@ -204,11 +204,8 @@ def _book_money_in(db: Session, *, order: Order, payment: Payment, intent: Inten
                    cause: str) -> None:
     """The ledger's side of a succeeded payment, in this transaction: the payment and, once
     Stripe reports it, its fee. Both post once, whatever the number of deliveries."""
-    ref = intent.balance_txn or None
-    postings.post_payment(db=db, order=order, payment=payment, at=now, cause=cause, stripe_ref=ref)
-    if intent.fee:
-        postings.post_stripe_fee(db=db, order=order, payment=payment, fee=intent.fee, stripe_ref=ref, at=now,
-                                 cause=cause)
+    postings.book_payment(db=db, order=order, payment=payment, fee=intent.fee, stripe_ref=intent.balance_txn or None,
+                          at=now, cause=cause)
 
 
 def _confirm_or_refund(db: Session, *, order: Order, payment: Payment, now: datetime) -> Applied:
