@@ -11,6 +11,7 @@ from ticketing.components.seat_map import early_fetch
 from ticketing.pages.auth import login_page, register_page
 from ticketing.pages.cart import cart_page
 from ticketing.pages.console.attendees import attendees_page
+from ticketing.pages.console.finance import finance_page
 from ticketing.pages.console.matrix import matrix_page
 from ticketing.pages.console.new import new_event_page
 from ticketing.pages.console.reports import reports_page
@@ -31,6 +32,7 @@ from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
 from ticketing.state.cart import CartState
 from ticketing.state.console.attendees import AttendeesState
+from ticketing.state.console.finance import FinanceState
 from ticketing.state.console.matrix import MatrixState
 from ticketing.state.console.reports import ReportsState
 from ticketing.state.console.schedules import SchedulesState
@@ -106,6 +108,8 @@ app.add_page(login_page, route="/login", title="Sign in — Ticketing", on_load=
 app.add_page(register_page, route="/register", title="Create account — Ticketing", on_load=AuthState.check_session)
 app.add_page(orgs_page, route="/orgs", title="Organization — Ticketing",
              on_load=[AuthState.require_staff, OrgState.load_members])
+app.add_page(finance_page, route="/finance", title="Finance — Ticketing",
+             on_load=[AuthState.require_staff, FinanceState.load])
 app.add_page(new_org_page, route="/orgs/new", title="New organization — Ticketing",
              on_load=AuthState.require_signed_in)
 
