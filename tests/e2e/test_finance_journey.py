@@ -32,7 +32,7 @@ def test_organizer_reads_the_books_and_downloads_the_csv(page: Page, viewport: s
     expect(page.locator("#finance-title")).to_be_visible(timeout=30_000)
 
     # 80.00 paid, Stripe's fee 1.5% + 0.25 = 1.45, 40.00 refunded.
-    expect(page.locator("#trial-balance")).to_contain_text("debits = credits")
+    expect(page.locator("#tb-balanced")).to_have_text("debits = credits")
     expect(page.locator("#trial-balance")).to_contain_text("€121.45")  # 80.00 + 1.45 + 40.00 on each side
     expect(page.locator("#bal-stripe")).to_contain_text("€38.55")
     expect(page.locator("#pnl-gross")).to_contain_text("€80.00")

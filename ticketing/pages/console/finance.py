@@ -29,12 +29,14 @@ def _trial_balance() -> rx.Component:
     total = rx.table.row(
         rx.table.row_header_cell("Total"), rx.table.cell(rx.text(F.totals["debits"], weight="bold"), text_align="right"),
         rx.table.cell(rx.text(F.totals["credits"], weight="bold"), text_align="right"),
-        rx.table.cell(rx.cond(F.totals["balanced"] == "yes", rx.badge("debits = credits", color_scheme="green"),
-                              rx.badge("does not balance", color_scheme="red")), text_align="right",
-                      class_name="hide-sm"))
+        rx.table.cell("", class_name="hide-sm"))
     return rx.vstack(
         rx.hstack(
             rx.heading("Trial balance", size="4", as_="h2"),
+            rx.cond(F.accounts.length() > 0,
+                    rx.cond(F.totals["balanced"] == "yes",
+                            rx.badge("debits = credits", color_scheme="green", id="tb-balanced"),
+                            rx.badge("does not balance", color_scheme="red", id="tb-balanced"))),
             rx.spacer(),
             rx.el.label("At the end of", html_for="tb-at", class_name="field-label"),
             rx.input(type="date", id="tb-at", value=F.at_date, on_change=F.set_at_date, size="2", width="11rem"),
