@@ -87,6 +87,13 @@ def test_sqlite_refuses_unbalanced_entries_and_edits(tmp_path):
     migrate(url)
     try:
         check_database_rules(url)
+        org = new_org(url)
+        with session_scope(url=url) as db:  # the service's own statements pass the triggers
+            posted = post_entry(db=db, organization_id=org, event_id=None, kind="payment", memo="", cause="test",
+                                source_type="payment", source_id="pi_sqlite", at=T0,
+                                lines=[debit("stripe_balance", "EUR", 500), credit("ticket_revenue", "EUR", 500)])
+        with session_scope(url=url, readonly=True) as db:
+            assert db.get(LedgerEntry, posted).source_id == "pi_sqlite"
     finally:
         get_engine(url).dispose()
 
