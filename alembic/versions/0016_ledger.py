@@ -135,14 +135,18 @@ END $$""",
        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_entry_balanced()""",
     """
 CREATE FUNCTION ledger_line_entry_open() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    posted uuid;
 BEGIN
-    IF EXISTS (SELECT 1 FROM ledger_entries WHERE id = NEW.entry_id) THEN
-        RAISE EXCEPTION 'ledger entry % is posted: no line can be added', NEW.entry_id USING ERRCODE = '23514';
+    -- Once per statement (a posting writes all its lines in one): lines go in before their entry.
+    SELECT e.id INTO posted FROM new_lines n JOIN ledger_entries e ON e.id = n.entry_id LIMIT 1;
+    IF posted IS NOT NULL THEN
+        RAISE EXCEPTION 'ledger entry % is posted: no line can be added', posted USING ERRCODE = '23514';
     END IF;
-    RETURN NEW;
+    RETURN NULL;
 END $$""",
-    """CREATE TRIGGER ledger_line_entry_open BEFORE INSERT ON ledger_lines
-       FOR EACH ROW EXECUTE FUNCTION ledger_line_entry_open()""",
+    """CREATE TRIGGER ledger_line_entry_open AFTER INSERT ON ledger_lines
+       REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION ledger_line_entry_open()""",
     f"""
 CREATE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -46,11 +46,13 @@ def _organization_and_list_price(db: Session, order: Order) -> tuple[uuid.UUID, 
 
 
 def book_payment(*, db: Session, order: Order, payment: Payment, fee: int | None, stripe_ref: str | None,
-                 at: datetime, cause: str) -> list[uuid.UUID]:
+                 at: datetime, cause: str, first_success: bool = False) -> list[uuid.UUID]:
     """Money in, posted once: the payment (Dr stripe_balance what was charged, Cr ticket_revenue
     the list price, Dr discounts the difference) and, once Stripe reports it, its fee (Dr
-    stripe_fees, Cr stripe_balance). A replay costs one indexed read."""
-    posted = posted_kinds(db, source_type="payment", source_id=payment.id)
+    stripe_fees, Cr stripe_balance). A replay costs one indexed read; `first_success` (the
+    caller holds the payment's lock and saw it not succeeded yet, so nothing of it can be
+    posted) saves even that on the paying path."""
+    posted = set() if first_success else posted_kinds(db, source_type="payment", source_id=payment.id)
     want_payment = EntryKind.payment.value not in posted
     want_fee = bool(fee) and EntryKind.stripe_fee.value not in posted
     if not (want_payment or want_fee):

@@ -204,8 +204,11 @@ def _book_money_in(db: Session, *, order: Order, payment: Payment, intent: Inten
                    cause: str) -> None:
     """The ledger's side of a succeeded payment, in this transaction: the payment and, once
     Stripe reports it, its fee. Both post once, whatever the number of deliveries."""
+    # Entries of a payment are only ever posted in the transaction that marks it succeeded (and
+    # by the backfill, of succeeded ones): an open or failed payment, locked here, has none.
+    first = payment.status in (PaymentStatus.open.value, PaymentStatus.failed.value)
     postings.book_payment(db=db, order=order, payment=payment, fee=intent.fee, stripe_ref=intent.balance_txn or None,
-                          at=now, cause=cause)
+                          at=now, cause=cause, first_success=first)
 
 
 def _confirm_or_refund(db: Session, *, order: Order, payment: Payment, now: datetime) -> Applied:
