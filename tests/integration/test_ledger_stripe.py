@@ -170,10 +170,16 @@ def test_reconciliation_matches_stripe_and_lists_planted_differences():
         post_entry(db=db, organization_id=org, event_id=shop.event_id, kind="refund", memo="planted",
                    source_type="refund", source_id=str(uuid.uuid4()), cause="test", at=utcnow(),
                    stripe_ref="txn_planted", lines=[debit("refunds", "EUR", 700), credit("stripe_balance", "EUR", 700)])
+        # ...and a fee "returned" on the charge that Stripe never returned.
+        post_entry(db=db, organization_id=org, event_id=shop.event_id, kind="fee_refund", memo="planted",
+                   source_type="payment", source_id=payment.source_id, cause="test", at=utcnow(),
+                   stripe_ref=payment.stripe_ref, lines=[debit("stripe_balance", "EUR", 50),
+                                                         credit("stripe_fees", "EUR", 50)])
     found = reconcile.reconcile(organization_id=org, date_from=start, date_to=utcnow() + timedelta(minutes=5))
     got = sorted((d["kind"], d["ledger_net"], d["stripe_net"]) for d in found.differences)
-    assert got == [("missing_at_stripe", -700, 0), ("missing_in_ledger", 0, -300)]
-    assert found.matched == 2
+    assert got == [("amount_differs", 5000 - 100 + 50, 5000 - 100), ("missing_at_stripe", -700, 0),
+                   ("missing_in_ledger", 0, -300)]
+    assert found.matched == 1  # the cancellation's refund still matches
 
 
 def test_the_ledger_api_for_owners_only_with_problem_json():

@@ -52,14 +52,18 @@ class Difference:
     detail: str = ""
 
 
-def _belongs(db: Session, organization_id: uuid.UUID, txn: StripeTxn) -> bool:
-    if txn.organization_id is not None:
-        return txn.organization_id == str(organization_id)
-    if txn.payment_intent is None:
-        return False
-    org = db.exec(select(Event.organization_id).join(Order, Order.event_id == Event.id)
-                  .join(Payment, Payment.order_id == Order.id).where(Payment.id == txn.payment_intent)).first()
-    return org == organization_id
+def _ours(db: Session, organization_id: uuid.UUID, txns: list[StripeTxn]) -> dict[str, StripeTxn]:
+    """The organization's transactions among Stripe's (one read for all their PaymentIntents)."""
+    intents = sorted({t.payment_intent for t in txns if t.organization_id is None and t.payment_intent})
+    mine: set[str] = set()
+    for chunk in range(0, len(intents), 500):
+        mine |= set(db.exec(select(Payment.id).join(Order, Order.id == Payment.order_id)
+                            .join(Event, Event.id == Order.event_id)
+                            .where(Payment.id.in_(intents[chunk:chunk + 500]),
+                                   Event.organization_id == organization_id)).all())
+    return {t.id: t for t in txns
+            if (t.organization_id == str(organization_id) if t.organization_id is not None
+                else t.payment_intent in mine)}
 
 
 def _ledger_nets(db: Session, organization_id: uuid.UUID, refs: set[str] | None = None,
@@ -85,7 +89,7 @@ def compare(*, db: Session, organization_id: uuid.UUID, date_from: datetime, dat
     """(matched count, differences) for the period [from, to). `stripe_txns` may cover a wider
     window: a movement posted just inside the period and recorded by Stripe just outside it
     still matches."""
-    ours = {t.id: t for t in stripe_txns if _belongs(db, organization_id, t)}
+    ours = _ours(db, organization_id, stripe_txns)
     in_period = _ledger_nets(db, organization_id, period=(date_from, date_to))
     refs = {r for r in in_period if r is not None}
     refs |= {t.id for t in ours.values() if date_from <= t.created < date_to}
