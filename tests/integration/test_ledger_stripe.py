@@ -37,6 +37,7 @@ from ticketing.models.base import utcnow
 from ticketing.payments import intents, reconcile, refunds, stripe_api
 from ticketing.services.catalog.event_cancellation import cancel_event_with_orders
 from ticketing.services.ledger.journal import credit, debit, post_entry
+from ticketing.services.reporting import sales_report
 from ticketing.services.sales import holds, orders
 from ticketing.settings import get_settings
 
@@ -225,6 +226,11 @@ def test_the_books_through_the_api_after_a_purchase_and_a_refund():
     summary = api.get(f"{base}/events/{shop.event_id}/summary", token=token).json()
     assert summary == {"event_id": str(shop.event_id), "gross": "50.00", "discounts": "0.00", "refunds": "22.50",
                        "fees": "1.00", "cost_of_tickets": "0.00", "net": "26.50", "currency": "EUR"}
+    with session_scope(readonly=True) as db:  # the console's Reports take the same figures from the ledger
+        report = sales_report.event_report(db=db, user_id=owner.id, event_id=shop.event_id, now=utcnow())
+    assert (report.gross_minor, report.refunds_minor, report.fees_minor, report.net_after_fees_minor) == (
+        5000, 2250, 100, 2650)
+    assert "Stripe fees,1.00" in sales_report.report_csv(report)
     tb = api.get(f"{base}/trial-balance", token=token).json()
     assert tb["debits"] == tb["credits"] == "73.50"  # 50.00 + 1.00 + 22.50 on each side
     assert {a["account"]: a["balance"] for a in tb["accounts"]} == {

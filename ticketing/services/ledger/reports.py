@@ -118,6 +118,27 @@ def event_summary(*, db: Session, user_id: uuid.UUID, organization_id: uuid.UUID
                         cost_of_tickets=net[Account.cost_of_tickets.value])
 
 
+@dataclass(frozen=True)
+class EventCash:
+    """What the books say an event took: charged (after discounts), refunded, Stripe's fees."""
+
+    paid: int
+    refunded: int
+    fees: int
+
+
+def event_cash(db: Session, *, event_id: uuid.UUID) -> EventCash:
+    """The event's money as its entries add up, for a caller that checked the role already
+    (the console's report). Net of reversals, like every balance."""
+    rows = db.exec(
+        select(LedgerLine.account, func.sum(LedgerLine.debit_minor - LedgerLine.credit_minor))
+        .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id)
+        .where(LedgerEntry.event_id == event_id).group_by(LedgerLine.account)).all()
+    net = defaultdict(int, {account: int(total or 0) for account, total in rows})
+    return EventCash(paid=-net[Account.ticket_revenue.value] - net[Account.discounts.value],
+                     refunded=net[Account.refunds.value], fees=net[Account.stripe_fees.value])
+
+
 def _event_currency(db: Session, event: Event) -> str:
     return db.exec(select(TicketType.currency).where(TicketType.event_id == event.id)).first() or "EUR"
 

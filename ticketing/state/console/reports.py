@@ -58,6 +58,7 @@ class ReportsState(ConsoleState):
             "net": money(report.net_minor, cur), "sold": str(report.tickets_sold), "orders": str(report.paid_orders),
             "checkin": f"{report.checkin_rate} %" if report.expected_admissions else "—",
             "refunds_note": _refunds_note(report),
+            "net_note": f"{money(report.net_after_fees_minor, cur)} after Stripe fees of {money(report.fees_minor, cur)}",
         }
         self.by_type = [{"name": t.name, "short": _short(t.name, 24), "sold": t.sold, "cancelled": t.cancelled,
                          "revenue": money(t.revenue_minor, cur), "quota": "—" if t.quota is None else str(t.quota)}
