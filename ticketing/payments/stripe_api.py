@@ -102,11 +102,12 @@ def create_payment_intent(
 INTENT_EXPAND = ["latest_charge.balance_transaction"]
 
 
-def retrieve_intent(payment_intent_id: str) -> tuple[IntentFacts, str]:
+def retrieve_intent(payment_intent_id: str, *, with_fee: bool = True) -> tuple[IntentFacts, str]:
     """Stripe's current word on an intent (with its charge's balance transaction, for the
-    fee), and its client secret."""
+    fee, unless the caller knows the fee is booked already), and its client secret."""
     try:
-        intent = client().v1.payment_intents.retrieve(payment_intent_id, params={"expand": INTENT_EXPAND})
+        params = {"expand": INTENT_EXPAND} if with_fee and INTENT_EXPAND else None
+        intent = client().v1.payment_intents.retrieve(payment_intent_id, params=params)
     except stripe.StripeError as exc:
         raise unavailable(exc) from exc
     return intent_facts(intent), _plain(intent)["client_secret"]

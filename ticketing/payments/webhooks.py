@@ -7,7 +7,7 @@ from ticketing.db import session_scope
 from ticketing.models.base import utcnow
 from ticketing.payments import stripe_api
 from ticketing.payments.intents import apply_facts
-from ticketing.services.ledger import payouts
+from ticketing.services.ledger import journal, payouts
 from ticketing.services.sales import payments
 
 INTENT_EVENTS = {
@@ -33,8 +33,13 @@ def handle_webhook(payload: bytes, signature: str | None) -> str:
     with session_scope(readonly=True) as db:
         if payments.event_seen(db=db, event_id=event_id):
             return "duplicate"
+        # The usual second word on a paid intent (the card path booked it and its fee): no need
+        # to expand its charge's balance transaction again. The payload's id is only a hint: at
+        # worst the fee is read on the next delivery or by the reconciliation.
+        fee_booked = event_type in INTENT_EVENTS and "stripe_fee" in journal.posted_kinds(
+            db, source_type="payment", source_id=str(obj.get("id", "")))
     if event_type in INTENT_EVENTS:
-        facts, _secret = stripe_api.retrieve_intent(obj["id"])
+        facts, _secret = stripe_api.retrieve_intent(obj["id"], with_fee=not fee_booked)
         return apply_facts(facts, event=(event_id, event_type)).outcome
     if event_type in CHARGE_EVENTS:
         intent_id, refunded = stripe_api.retrieve_charge(obj["id"])
