@@ -41,7 +41,7 @@ def _organization_and_list_price(db: Session, order: Order) -> tuple[uuid.UUID, 
     """Both in one read: this runs in every paid checkout's confirming transaction."""
     items = (select(func.coalesce(func.sum(OrderItem.quantity * OrderItem.unit_price_minor), 0))
              .where(OrderItem.order_id == order.id).scalar_subquery())
-    org, gross = db.exec(select(Event.organization_id, items).where(Event.id == order.event_id)).one()
+    org, gross = db.connection().execute(select(Event.organization_id, items).where(Event.id == order.event_id)).one()
     return org, int(gross or 0)
 
 
