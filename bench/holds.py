@@ -47,7 +47,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the app; bench/ itself is on the path as the script's folder
 
-from procstat import children, cpu_seconds  # noqa: E402  (bench/ is on the path as the script's folder)
+from procstat import children, cpu_seconds
 
 ADMIN_URL = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 LAYERS = ("raw-sql", "raw-sql-sync", "raw-sql-record", "service", "api")
@@ -209,9 +209,10 @@ def start_api(port: int, workers: int, stripe_port: int) -> subprocess.Popen:
 
 
 def start_localstripe(port: int) -> subprocess.Popen:
-    """Checkout through the API asks Stripe for a payment intent: localstripe stands in for it."""
-    exe = str(Path(sys.executable).with_name("localstripe"))
-    return start_server("localstripe", [exe, "--port", str(port), "--from-scratch"], port, None)
+    """Checkout through the API asks Stripe for a payment intent: localstripe stands in for it
+    (with Stripe's fees on its balance transactions, ticketing/payments/localstripe_fees.py)."""
+    cmd = [sys.executable, "-m", "ticketing.payments.localstripe_fees", "--port", str(port), "--from-scratch"]
+    return start_server("localstripe", cmd, port, None)
 
 
 def stop_process(proc: subprocess.Popen) -> None:
@@ -453,6 +454,11 @@ def print_code_rows(name: str, plain: dict[str, list[dict[str, Any]]],
 
 
 def main() -> int:
+    if any(a.startswith("--paid-checkout") for a in sys.argv[1:]):
+        # CPU per paid checkout + webhook with and without the ledger (issue 20): bench/paid_checkout.py
+        from paid_checkout import main as paid_checkout_main
+
+        return paid_checkout_main(sys.argv[1:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clients", default="8",
                     help="concurrent client processes (default 8); several (e.g. 2,8) run every workload with each")

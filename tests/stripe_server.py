@@ -15,14 +15,16 @@ from tests.services import port_open
 
 
 class LocalStripe:
-    """`localstripe --port N --from-scratch` in its own process group."""
+    """localstripe with Stripe's fees (ticketing/payments/localstripe_fees.py), `--port N
+    --from-scratch`, in its own process group."""
 
     def __init__(self, port: int, log: Path):
         self.port, self.url = port, f"http://127.0.0.1:{port}"
-        exe = str(Path(sys.executable).with_name("localstripe"))
         self._log = open(log, "ab")
-        self.proc = subprocess.Popen([exe, "--port", str(port), "--from-scratch"], stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        root = Path(__file__).resolve().parent.parent
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ticketing.payments.localstripe_fees", "--port", str(port), "--from-scratch"],
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True, cwd=root)
         deadline = time.monotonic() + 20
         while not port_open("127.0.0.1", port):
             if self.proc.poll() is not None or time.monotonic() > deadline:

@@ -13,6 +13,7 @@ from ticketing.pages.broker import inventory_page, orders_page, suppliers_page
 from ticketing.pages.broker_profit import profit_page
 from ticketing.pages.cart import cart_page
 from ticketing.pages.console.attendees import attendees_page
+from ticketing.pages.console.finance import finance_page
 from ticketing.pages.console.matrix import matrix_page
 from ticketing.pages.console.new import new_event_page
 from ticketing.pages.console.promotions import promotions_page
@@ -38,6 +39,7 @@ from ticketing.state.broker_profit import ProfitState
 from ticketing.state.broker_seats import SeatBuyState
 from ticketing.state.cart import CartState
 from ticketing.state.console.attendees import AttendeesState
+from ticketing.state.console.finance import FinanceState
 from ticketing.state.console.matrix import MatrixState
 from ticketing.state.console.promotions import PromoCodesState
 from ticketing.state.console.reports import ReportsState
@@ -129,6 +131,8 @@ app.add_page(reset_password_page, route="/reset-password", title="New password �
 app.add_page(staff_only_page, route="/staff-only", title="Staff only — Ticketing", on_load=AuthState.check_session)
 app.add_page(orgs_page, route="/orgs", title="Organization — Ticketing",
              on_load=[AuthState.require_staff, OrgState.load_members])
+app.add_page(finance_page, route="/finance", title="Finance — Ticketing",
+             on_load=[AuthState.require_staff, FinanceState.load])
 app.add_page(new_org_page, route="/orgs/new", title="New organization — Ticketing",
              on_load=AuthState.require_signed_in)
 

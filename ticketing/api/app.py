@@ -19,6 +19,7 @@ from ticketing.api import (
     door,
     events,
     health,
+    ledger,
     orgs,
     promotions,
     sales,
@@ -58,7 +59,8 @@ def create_api() -> FastAPI:
     api.add_middleware(BodyLimit)
 
     v1 = APIRouter(prefix=PREFIX)
-    for module in (auth, orgs, events, catalog, sales, promotions, webhooks, seating, door, broker, broker_analytics):
+    for module in (auth, orgs, events, catalog, sales, promotions, webhooks, seating, door, broker, broker_analytics,
+                   ledger):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(health.router)

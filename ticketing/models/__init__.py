@@ -26,6 +26,7 @@ from ticketing.models.catalog import (
 )
 from ticketing.models.checkins import CheckIn, CheckInConflict, Scan
 from ticketing.models.jobs import JobFailure, SentMail
+from ticketing.models.ledger import Account, EntryKind, LedgerEntry, LedgerLine, Reconciliation
 from ticketing.models.payments import (
     Payment,
     PaymentStatus,
@@ -77,6 +78,8 @@ __all__ = [
     "JobFailure", "SentMail",
     # promotions
     "PromoCode", "PromoKind", "PromoRedemption",
+    # ledger
+    "Account", "EntryKind", "LedgerEntry", "LedgerLine", "Reconciliation",
     # scheduling
     "Room", "Schedule", "ScheduleOccurrence",
     # broker mode

@@ -68,7 +68,8 @@ def apply_facts_in(db, facts: IntentFacts, *, now, event: tuple[str, str] | None
         event_id, event_type = event
         if not payments.record_event(db=db, event_id=event_id, type=event_type, object_id=facts.id, now=now):
             return Applied("duplicate")
-    applied = payments.apply_intent(db=db, intent=facts, now=now)
+    cause = f"webhook:{event[0]}" if event is not None else "stripe_api"
+    applied = payments.apply_intent(db=db, intent=facts, now=now, cause=cause)
     if event is not None:
         payments.set_event_outcome(db=db, event_id=event[0], outcome=applied.outcome)
     _queue_follow_ups(db, applied)

@@ -1,4 +1,6 @@
 """Start localstripe (a local fake of the Stripe API) when settings point Stripe at loopback.
+It runs with ticketing/payments/localstripe_fees.py's patch, so its balance transactions carry
+Stripe's fee (1.5% + 0.25 by default) as Stripe's do.
 
 Used by `scripts/run` for the embedded default and by the tests. Real deployments set
 STRIPE_API_BASE empty and talk to Stripe itself.
@@ -7,7 +9,6 @@ STRIPE_API_BASE empty and talk to Stripe itself.
 from __future__ import annotations
 
 import argparse
-import shutil
 import socket
 import subprocess
 import sys
@@ -43,11 +44,12 @@ def ensure_localstripe(api_base: str | None = None, *, log_path: Path | None = N
         return False
     if _open("127.0.0.1", port):
         return True
-    exe = shutil.which("localstripe") or str(Path(sys.executable).with_name("localstripe"))
     log_path = log_path or PROJECT_ROOT / "data" / "localstripe.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
-        subprocess.Popen([exe, "--port", str(port)], stdout=log, stderr=log, start_new_session=True)
+        # localstripe patched to report Stripe's fees on balance transactions (localstripe_fees.py).
+        subprocess.Popen([sys.executable, "-m", "ticketing.payments.localstripe_fees", "--port", str(port)],
+                         stdout=log, stderr=log, start_new_session=True, cwd=PROJECT_ROOT)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if _open("127.0.0.1", port):

@@ -71,17 +71,20 @@ def send_refund(refund_id: uuid.UUID) -> str:
         payment = db.get(Payment, refund.payment_id)
         intent_id, amount = payment.id, refund.amount_minor
     try:
-        stripe_id = stripe_api.create_refund(payment_intent_id=intent_id, amount_minor=amount, refund_id=refund_id)
+        made = stripe_api.create_refund(payment_intent_id=intent_id, amount_minor=amount, refund_id=refund_id)
         error = ""
     except stripe.InvalidRequestError as exc:
-        stripe_id, error = None, str(exc.user_message or exc)
+        made, error = None, str(exc.user_message or exc)
         log.error("Stripe refused refund %s: %s", refund_id, error)
     except stripe.StripeError as exc:
         log.warning("refund %s not sent yet: %s", refund_id, exc)
         return RefundStatus.pending.value
     with session_scope() as db:
-        return payments.complete_refund(db=db, refund_id=refund_id, now=utcnow(), stripe_refund_id=stripe_id,
-                                        error=error).status
+        if made is None:
+            return payments.complete_refund(db=db, refund_id=refund_id, now=utcnow(), error=error).status
+        return payments.complete_refund(db=db, refund_id=refund_id, now=utcnow(), stripe_refund_id=made.id,
+                                        balance_txn=made.balance_txn, fee_returned=made.fee_returned,
+                                        cause="stripe_refund").status
 
 
 def send_pending_refunds(now: datetime | None = None) -> int:

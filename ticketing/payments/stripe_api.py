@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import stripe
 
 from ticketing.services.errors import ServiceError
-from ticketing.services.sales.payments import IntentFacts
+from ticketing.services.ledger.payouts import PayoutFacts
+from ticketing.services.sales.payments import IntentFacts, StripeRefund
 from ticketing.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -54,8 +56,17 @@ def _plain(obj: Any) -> dict[str, Any]:
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
 
 
+def _balance_txn(charge: Any) -> tuple[str, int | None]:
+    """(balance transaction id, fee) of an expanded charge; ("", None) while Stripe has none."""
+    txn = (charge or {}).get("balance_transaction") if isinstance(charge, dict) else None
+    if not isinstance(txn, dict):
+        return (txn or ""), None
+    return str(txn["id"]), int(txn.get("fee") or 0)
+
+
 def intent_facts(intent: Any) -> IntentFacts:
     intent = _plain(intent)
+    txn_id, fee = _balance_txn(intent.get("latest_charge"))
     metadata = intent.get("metadata") or {}
     try:
         order_id = uuid.UUID(str(metadata.get("order_id", "")))
@@ -64,7 +75,7 @@ def intent_facts(intent: Any) -> IntentFacts:
     error = intent.get("last_payment_error") or {}
     return IntentFacts(
         id=intent["id"], order_id=order_id, status=intent["status"], amount=int(intent["amount"]),
-        currency=str(intent["currency"]), error=str(error.get("message") or ""),
+        currency=str(intent["currency"]), error=str(error.get("message") or ""), balance_txn=txn_id, fee=fee,
     )
 
 
@@ -87,10 +98,16 @@ def create_payment_intent(
     return intent_facts(intent), _plain(intent)["client_secret"]
 
 
-def retrieve_intent(payment_intent_id: str) -> tuple[IntentFacts, str]:
-    """Stripe's current word on an intent, and its client secret."""
+# The fee of a payment lives on its charge's balance transaction: one call reads both.
+INTENT_EXPAND = ["latest_charge.balance_transaction"]
+
+
+def retrieve_intent(payment_intent_id: str, *, with_fee: bool = True) -> tuple[IntentFacts, str]:
+    """Stripe's current word on an intent (with its charge's balance transaction, for the
+    fee, unless the caller knows the fee is booked already), and its client secret."""
     try:
-        intent = client().v1.payment_intents.retrieve(payment_intent_id)
+        params = {"expand": INTENT_EXPAND} if with_fee and INTENT_EXPAND else None
+        intent = client().v1.payment_intents.retrieve(payment_intent_id, params=params)
     except stripe.StripeError as exc:
         raise unavailable(exc) from exc
     return intent_facts(intent), _plain(intent)["client_secret"]
@@ -133,13 +150,27 @@ def cancel_intent(payment_intent_id: str) -> None:
         log.info("not cancelling %s: %s", payment_intent_id, exc)
 
 
-def create_refund(*, payment_intent_id: str, amount_minor: int, refund_id: uuid.UUID) -> str:
+@dataclass(frozen=True)
+class RefundFacts:
+    """A refund Stripe made: its id, its balance transaction and the fee Stripe gave back (>= 0)."""
+
+    id: str
+    balance_txn: str | None = None
+    fee_returned: int = 0
+
+
+def create_refund(*, payment_intent_id: str, amount_minor: int, refund_id: uuid.UUID) -> RefundFacts:
     """Refund part or all of a payment; the refund row's id is the idempotency key."""
-    refund = client().v1.refunds.create(
-        params={"payment_intent": payment_intent_id, "amount": amount_minor, "metadata": {"refund_id": str(refund_id)}},
+    refund = _plain(client().v1.refunds.create(
+        params={"payment_intent": payment_intent_id, "amount": amount_minor, "metadata": {"refund_id": str(refund_id)},
+                "expand": ["balance_transaction"]},
         options={"idempotency_key": f"refund-{refund_id}"},
-    )
-    return _plain(refund)["id"]
+    ))
+    txn = refund.get("balance_transaction")
+    if not isinstance(txn, dict):
+        return RefundFacts(refund["id"], txn or None)
+    # A refund's balance transaction carries a negative fee when Stripe returns part of its fee.
+    return RefundFacts(refund["id"], str(txn["id"]), max(0, -int(txn.get("fee") or 0)))
 
 
 def retrieve_charge(charge_id: str) -> tuple[str | None, int]:
@@ -149,6 +180,35 @@ def retrieve_charge(charge_id: str) -> tuple[str | None, int]:
     except stripe.StripeError as exc:
         raise unavailable(exc) from exc
     return _id(charge.get("payment_intent")), int(charge.get("amount_refunded") or 0)
+
+
+def retrieve_payout(payout_id: str) -> PayoutFacts:
+    """Stripe's current word on a payout (its status, amount, owner and balance transaction)."""
+    try:
+        payout = _plain(client().v1.payouts.retrieve(payout_id))
+    except stripe.StripeError as exc:
+        raise unavailable(exc) from exc
+    return PayoutFacts(id=payout["id"], status=str(payout["status"]), amount=int(payout["amount"]),
+                       currency=str(payout["currency"]), organization_id=(payout.get("metadata") or {}).get(
+                           "organization_id"), balance_txn=_id(payout.get("balance_transaction")))
+
+
+def list_refunds(charge_id: str) -> list[StripeRefund]:
+    """Every refund Stripe made on a charge, with its balance transaction (newest first)."""
+    try:
+        page = client().v1.refunds.list(params={"charge": charge_id, "limit": 100,
+                                                "expand": ["data.balance_transaction"]})
+        out = []
+        for raw in page.auto_paging_iter():
+            refund = _plain(raw)
+            txn = refund.get("balance_transaction")
+            txn_id, fee = (str(txn["id"]), int(txn.get("fee") or 0)) if isinstance(txn, dict) else (txn, 0)
+            out.append(StripeRefund(id=refund["id"], amount=int(refund["amount"]), balance_txn=txn_id,
+                                    fee_returned=max(0, -fee),
+                                    our_refund_id=str((refund.get("metadata") or {}).get("refund_id") or "")))
+        return out
+    except stripe.StripeError as exc:
+        raise unavailable(exc) from exc
 
 
 def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:

@@ -97,7 +97,7 @@ def reports_page() -> rx.Component:
         rx.grid(
             stat("Gross", S["gross"], S["orders"] + " paid orders", id="stat-gross"),
             stat("Refunds", S["refunds"], S["refunds_note"], id="stat-refunds"),
-            stat("Net", S["net"], "promo codes gave " + S["discounts"], id="stat-net"),
+            stat("Net", S["net"], S["net_note"], id="stat-net"),
             stat("Tickets sold", S["sold"], id="stat-sold"),
             stat("Check-in rate", S["checkin"], "of sessions that have started", id="stat-checkin"),
             columns=rx.breakpoints(initial="2", md="5"), spacing="3", width="100%",

@@ -1,5 +1,7 @@
 """The organizer's report of one event: sales by ticket type and by day, money in and out,
-how full each session is and how many came; and the same as CSV."""
+how full each session is and how many came; and the same as CSV. Its money figures (gross,
+refunds, Stripe's fees) are the ledger's; refunds still pending or refused at Stripe come from
+the refund records (the ledger posts a refund once Stripe made it)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from ticketing.models import (
     TicketType,
 )
 from ticketing.services.catalog.catalog_common import event_for_role
+from ticketing.services.ledger.reports import event_cash
 from ticketing.services.local_times import zone
 from ticketing.services.money import format_minor
 from ticketing.services.promotions.discounts import paid_per_ticket
@@ -74,8 +77,8 @@ class SessionLine:
 class Report:
     event: Event
     currency: str
-    gross_minor: int  # paid by buyers (succeeded payments)
-    refunds_minor: int  # given back or owed back (refunds sent or pending at Stripe)
+    gross_minor: int  # paid by buyers (the ledger's payments, after discounts)
+    refunds_minor: int  # given back (the ledger's refunds) or owed back (refunds pending at Stripe)
     tickets_sold: int
     paid_orders: int
     by_type: list[TypeLine]
@@ -85,10 +88,15 @@ class Report:
     refunds_pending_minor: int = 0  # part of refunds_minor Stripe has not confirmed yet
     refunds_failed_minor: int = 0  # refused by Stripe: not given back, needs a person
     discounts_minor: int = 0  # promo codes' discounts on paid orders (not in gross: never paid)
+    fees_minor: int = 0  # Stripe's fees (the ledger's, net of fees returned)
 
     @property
     def net_minor(self) -> int:
         return self.gross_minor - self.refunds_minor
+
+    @property
+    def net_after_fees_minor(self) -> int:
+        return self.net_minor - self.fees_minor
 
     @property
     def expected_admissions(self) -> int:
@@ -156,11 +164,13 @@ def event_report(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: d
                             .order_by(EventSession.starts_at, EventSession.name)).all())
     used = usage.session_usage(db=db, sessions=sessions, now=now)
     came = admission_counts(db, event.id)
-    cash = event_money(db, event.id)
+    cash = event_money(db, event.id)  # the records: refunds still pending or refused at Stripe
+    books = event_cash(db, event_id=event.id)  # the ledger: money taken, given back, Stripe's fees
     return Report(
         event=event, currency=currency,
-        gross_minor=cash.gross_minor, refunds_minor=cash.refunds_minor,
+        gross_minor=books.paid, refunds_minor=books.refunded + cash.refunds_pending_minor,
         refunds_pending_minor=cash.refunds_pending_minor, refunds_failed_minor=cash.refunds_failed_minor,
+        fees_minor=books.fees,
         tickets_sold=sum(line.sold for line in by_type), paid_orders=len(paid_orders),
         discounts_minor=sum(o.discount_minor for o in paid_orders),
         by_type=by_type,
@@ -181,6 +191,8 @@ def report_csv(report: Report) -> str:
     rows.append(["Refunds", format_minor(report.refunds_minor, cur)])
     rows.append(["Net", format_minor(report.net_minor, cur)])
     rows.append(["Promo code discounts (not in gross)", format_minor(report.discounts_minor, cur)])
+    rows.append(["Stripe fees", format_minor(report.fees_minor, cur)])
+    rows.append(["Net after Stripe fees", format_minor(report.net_after_fees_minor, cur)])
     rows.append(["Refunds not yet confirmed by Stripe", format_minor(report.refunds_pending_minor, cur)])
     rows.append(["Refunds refused by Stripe (not given back)", format_minor(report.refunds_failed_minor, cur)])
     rows.append(["Tickets sold", report.tickets_sold])

@@ -7,6 +7,7 @@ the facts in.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,6 +29,7 @@ from ticketing.models import (
     TicketStatus,
 )
 from ticketing.services.errors import ServiceError, not_found
+from ticketing.services.ledger import postings
 from ticketing.services.sales.orders import confirm_order, order_state
 from ticketing.services.sales.places import (
     bump_version,
@@ -49,6 +51,9 @@ class IntentFacts:
     amount: int
     currency: str
     error: str = ""  # last_payment_error.message
+    # The charge's balance transaction, when Stripe has one (the fee is read there; None: unknown).
+    balance_txn: str = ""
+    fee: int | None = None
 
 
 @dataclass
@@ -210,6 +215,17 @@ def void_unpaid_order(*, db: Session, order: Order, now: datetime) -> None:
     bump_version(db, order.event_id)
 
 
+def _book_money_in(db: Session, *, order: Order, payment: Payment, intent: IntentFacts, now: datetime,
+                   cause: str) -> None:
+    """The ledger's side of a succeeded payment, in this transaction: the payment and, once
+    Stripe reports it, its fee. Both post once, whatever the number of deliveries."""
+    # Entries of a payment are only ever posted in the transaction that marks it succeeded (and
+    # by the backfill, of succeeded ones): an open or failed payment, locked here, has none.
+    first = payment.status in (PaymentStatus.open.value, PaymentStatus.failed.value)
+    postings.book_payment(db=db, order=order, payment=payment, fee=intent.fee, stripe_ref=intent.balance_txn or None,
+                          at=now, cause=cause, first_success=first)
+
+
 def _confirm_or_refund(db: Session, *, order: Order, payment: Payment, now: datetime) -> Applied:
     """Money arrived: confirm the order, or refund it when the order cannot be kept."""
     already = paid_payment(db, order.id)
@@ -246,7 +262,7 @@ def _confirm_or_refund(db: Session, *, order: Order, payment: Payment, now: date
     return Applied("confirmed", order.id)
 
 
-def apply_intent(*, db: Session, intent: IntentFacts, now: datetime) -> Applied:
+def apply_intent(*, db: Session, intent: IntentFacts, now: datetime, cause: str = "stripe") -> Applied:
     """Apply Stripe's current word about a PaymentIntent to its order.
 
     Acts on the intent's state as re-fetched from Stripe, not on the event that announced it,
@@ -268,6 +284,7 @@ def apply_intent(*, db: Session, intent: IntentFacts, now: datetime) -> Applied:
         return Applied("unknown_order")
     payment.updated_at = now
     if intent.status == "succeeded":
+        _book_money_in(db, order=order, payment=payment, intent=intent, now=now, cause=cause)
         return _confirm_or_refund(db, order=order, payment=payment, now=now)
     if intent.status == "canceled":
         payment.status = PaymentStatus.canceled.value
@@ -284,10 +301,24 @@ def apply_intent(*, db: Session, intent: IntentFacts, now: datetime) -> Applied:
     return Applied("pending", order.id)
 
 
-def record_refunded_total(*, db: Session, payment_intent_id: str, amount_refunded: int, now: datetime) -> Applied:
+@dataclass(frozen=True)
+class StripeRefund:
+    """One refund Stripe made on a payment, as Stripe lists it."""
+
+    id: str
+    amount: int
+    balance_txn: str | None = None
+    fee_returned: int = 0
+    our_refund_id: str = ""  # metadata.refund_id of a refund we asked for
+
+
+def record_refunded_total(*, db: Session, payment_intent_id: str, amount_refunded: int, now: datetime,
+                          cause: str = "stripe", stripe_refunds: Sequence[StripeRefund] = ()) -> Applied:
     """charge.refunded: Stripe's total refunded on the payment. Refunds we asked for and Stripe
-    confirmed are marked done; a refund made elsewhere (the Stripe dashboard) is recorded."""
-    payment = db.get(Payment, payment_intent_id)
+    confirmed are marked done; a refund made elsewhere (the Stripe dashboard) is recorded and
+    posted, one per Stripe refund we do not know (with its balance transaction, for the
+    reconciliation), or as one amount when Stripe did not list them."""
+    payment = lock_fresh(db, Payment, [payment_intent_id]).get(payment_intent_id)  # type: ignore[list-item]
     if payment is None:
         return Applied("unknown_order")
     ours = list(db.exec(select(Refund).where(Refund.payment_id == payment.id).order_by(Refund.created_at)).all())
@@ -296,21 +327,38 @@ def record_refunded_total(*, db: Session, payment_intent_id: str, amount_refunde
         if refund.status == RefundStatus.succeeded.value:
             confirmed += refund.amount_minor
     extra = amount_refunded - confirmed - sum(r.amount_minor for r in ours if r.status == RefundStatus.pending.value)
-    if extra > 0:
-        db.add(Refund(order_id=payment.order_id, payment_id=payment.id, amount_minor=extra, currency=payment.currency,
-                      reason="external", status=RefundStatus.succeeded.value, created_at=now, completed_at=now))
+    known = {r.stripe_refund_id for r in ours if r.stripe_refund_id} | {str(r.id) for r in ours}
+    unknown = [x for x in stripe_refunds if x.id not in known and x.our_refund_id not in known]
+    if extra > 0 and not unknown:
+        unknown = [StripeRefund(id="", amount=extra)]
+    order = db.get(Order, payment.order_id)
+    for made in unknown:
+        amount = min(made.amount, extra)
+        if amount <= 0:
+            break
+        extra -= amount
+        refund = Refund(order_id=payment.order_id, payment_id=payment.id, amount_minor=amount, currency=payment.currency,
+                        reason="external", status=RefundStatus.succeeded.value, stripe_refund_id=made.id or None,
+                        created_at=now, completed_at=now)
+        db.add(refund)
+        postings.post_refund(db=db, refund=refund, order=order, at=now, cause=cause, stripe_ref=made.balance_txn,
+                             fee_returned=made.fee_returned)
     return Applied("refund_recorded", payment.order_id)
 
 
 def complete_refund(
-    *, db: Session, refund_id: uuid.UUID, now: datetime, stripe_refund_id: str | None = None, error: str = ""
+    *, db: Session, refund_id: uuid.UUID, now: datetime, stripe_refund_id: str | None = None, error: str = "",
+    balance_txn: str | None = None, fee_returned: int = 0, cause: str = "stripe",
 ) -> Refund:
-    """Stripe answered a refund request: done (with its id) or refused (with the error)."""
+    """Stripe answered a refund request: done (with its id; the ledger posts the money that left
+    the Stripe balance and any fee Stripe gave back) or refused (with the error)."""
     refund = lock_fresh(db, Refund, [refund_id])[refund_id]
     if refund.status != RefundStatus.pending.value:
         return refund
     if stripe_refund_id:
         refund.status, refund.stripe_refund_id = RefundStatus.succeeded.value, stripe_refund_id
+        postings.post_refund(db=db, refund=refund, order=db.get(Order, refund.order_id), at=now, cause=cause,
+                             stripe_ref=balance_txn, fee_returned=fee_returned)
     else:
         refund.status, refund.error = RefundStatus.failed.value, error[:500]
     refund.completed_at = now

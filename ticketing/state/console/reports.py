@@ -63,6 +63,8 @@ class ReportsState(ConsoleState):
             "checkin": f"{report.checkin_rate} %" if report.expected_admissions else "—",
             "refunds_note": _refunds_note(report),
             "discounts": money(report.discounts_minor, cur),
+            "net_note": (f"promo codes gave {money(report.discounts_minor, cur)}; "
+                         f"{money(report.net_after_fees_minor, cur)} after Stripe fees of {money(report.fees_minor, cur)}"),
         }
         self.by_type = [{"name": t.name, "short": _short(t.name, 24), "sold": t.sold, "cancelled": t.cancelled,
                          "revenue": money(t.revenue_minor, cur), "quota": "—" if t.quota is None else str(t.quota)}

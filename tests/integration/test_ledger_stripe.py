@@ -1,0 +1,259 @@
+"""The ledger against a real localstripe (patched to report Stripe's 1.5% + 0.25 fee): a card
+payment posts the payment and its fee read from the charge's balance transaction, webhooks
+delivered twice post once, refunds of every path post, payouts post from their webhook, and the
+reconciliation matches Stripe and finds differences planted on purpose."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from tests.api_client import Api
+from tests.ledger_helpers import (
+    account_net,
+    assert_books_balance,
+    entries,
+    kinds,
+    org_of,
+    owner_of,
+)
+from tests.payments_helpers import (
+    VISA,
+    expire_order,
+    make_shop,
+    open_intent,
+    order_for,
+    pay_at_stripe_only,
+    signed,
+    stripe_event,
+)
+from tests.stripe_server import tokenize_card
+from ticketing.db import session_scope
+from ticketing.models import Refund
+from ticketing.models.base import utcnow
+from ticketing.payments import intents, reconcile, refunds, stripe_api
+from ticketing.services.catalog.event_cancellation import cancel_event_with_orders
+from ticketing.services.ledger.journal import credit, debit, post_entry
+from ticketing.services.reporting import sales_report
+from ticketing.services.sales import holds, orders
+from ticketing.settings import get_settings
+
+pytestmark = pytest.mark.usefixtures("localstripe")
+PATH = "/api/v1/webhooks/stripe"
+
+
+def fee(amount: int) -> int:
+    """localstripe_fees' default: 1.5% (half up) + 25 minor units."""
+    return (amount * 15 + 500) // 1000 + 25
+
+
+def pay(shop, order) -> None:
+    token = tokenize_card(get_settings().stripe_api_base, VISA)
+    assert intents.pay_with_card(order_id=order.id, user_id=order.user_id, token_id=token).status == "succeeded"
+
+
+def webhook(client, event: dict):
+    payload, header = signed(event)
+    r = client.post(PATH, content=payload, headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+    return r.json()["outcome"]
+
+
+def test_a_card_payment_posts_the_payment_and_stripes_fee_once():
+    shop = make_shop(capacity=3)
+    org = org_of(shop.event_id)
+    order = order_for(shop, quantity=2)
+    pay(shop, order)
+    assert kinds(org) == {"payment": 1, "stripe_fee": 1}
+    net = account_net(org)
+    assert net["stripe_balance"] == 5000 - fee(5000) and net["stripe_fees"] == fee(5000) == 100
+    assert net["ticket_revenue"] == -5000
+    (payment, _), (fee_entry, _) = entries(org)
+    assert payment.stripe_ref and payment.stripe_ref == fee_entry.stripe_ref  # the charge's balance transaction
+    txn = stripe_api.client().v1.balance_transactions.retrieve(payment.stripe_ref).to_dict()
+    assert (txn["amount"], txn["fee"], txn["net"]) == (5000, 100, 4900)  # what Stripe reported, posted
+
+    client = Api().client
+    event = stripe_event("payment_intent.succeeded", {"id": payment.source_id, "object": "payment_intent"})
+    assert webhook(client, event) == "already_confirmed"
+    assert webhook(client, event) == "duplicate"  # the same delivery twice
+    second = stripe_event("payment_intent.succeeded", {"id": payment.source_id, "object": "payment_intent"})
+    assert webhook(client, second) == "already_confirmed"  # another event, same payment
+    assert kinds(org) == {"payment": 1, "stripe_fee": 1}
+    assert_books_balance(org)
+
+
+def test_refunds_of_every_path_post_and_the_books_balance():
+    shop = make_shop(capacity=4, cancellation_fee_percent=10)
+    org, owner = org_of(shop.event_id), None
+    owner = owner_of(org)
+    # 1. the buyer cancels one of two tickets: 90% of 25.00 back
+    first = order_for(shop, quantity=2)
+    pay(shop, first)
+    with session_scope() as db:
+        tickets = [t.id for t in orders.order_tickets(db=db, order_id=first.id)]
+    with session_scope() as db:
+        refunds.cancel_order_with_refund(db=db, order_id=first.id, user_id=shop.buyer_id, ticket_ids=tickets[:1],
+                                         now=utcnow())
+    # 2. a late payment whose places are gone: refunded in full by the webhook's path
+    late = order_for(shop, user_id=shop.other_id, quantity=2)
+    intent_id = open_intent(late)
+    expire_order(late.id)
+    with session_scope() as db:
+        holds.hold_tickets(db=db, event_id=shop.event_id, user_id=owner, items=[(shop.type_id, 3)], now=utcnow())
+    pay_at_stripe_only(late, intent_id=intent_id)
+    client = Api().client
+    assert webhook(client, stripe_event("payment_intent.succeeded", {"id": intent_id})) == "refund_late_payment"
+    # 3. the organizer cancels the event: what is left of the first order comes back
+    with session_scope() as db:
+        cancel_event_with_orders(db=db, user_id=owner, event_id=shop.event_id, now=utcnow(),
+                                 cancel_order=refunds.cancel_order_refunding)
+
+    with session_scope(readonly=True) as db:
+        done = db.exec(select(Refund)).all()
+    assert sorted((r.reason, r.amount_minor, r.status) for r in done) == [
+        ("cancellation", 2250, "succeeded"), ("cancellation", 2500, "succeeded"), ("late_payment", 5000, "succeeded")]
+    assert kinds(org) == {"payment": 2, "stripe_fee": 2, "refund": 3}
+    net = account_net(org)
+    assert net["ticket_revenue"] == -10000 and net["refunds"] == 2250 + 2500 + 5000
+    assert net["stripe_fees"] == 2 * fee(5000)  # Stripe keeps its fee on refunds
+    assert net["stripe_balance"] == 10000 - 2 * fee(5000) - 9750
+    refs = {e.stripe_ref for e, _ in entries(org) if e.kind == "refund"}
+    assert len(refs) == 3 and None not in refs  # each refund's own balance transaction
+    assert_books_balance(org)
+
+
+def test_a_payout_webhook_posts_once_and_a_failed_payout_is_reversed():
+    shop = make_shop()
+    org = org_of(shop.event_id)
+    pay(shop, order_for(shop))
+    client = Api().client
+    payout = stripe_api.client().v1.payouts.create(
+        params={"amount": 1000, "currency": "eur", "metadata": {"organization_id": str(org)}}).to_dict()
+    stripe_api.client().v1.payouts.update(payout["id"], params={"status": "paid"})
+    paid = stripe_event("payout.paid", {"id": payout["id"], "object": "payout"})
+    assert webhook(client, paid) == "payout_posted"
+    assert webhook(client, paid) == "duplicate"
+    assert webhook(client, stripe_event("payout.paid", {"id": payout["id"]})) == "payout_already_posted"
+    assert account_net(org)["bank"] == 1000
+    stranger = stripe_api.client().v1.payouts.create(params={"amount": 500, "currency": "eur"}).to_dict()
+    stripe_api.client().v1.payouts.update(stranger["id"], params={"status": "paid"})
+    assert webhook(client, stripe_event("payout.paid", {"id": stranger["id"]})) == "payout_unassigned"
+    stripe_api.client().v1.payouts.update(payout["id"], params={"status": "failed"})
+    assert webhook(client, stripe_event("payout.failed", {"id": payout["id"]})) == "payout_reversed"
+    assert account_net(org)["bank"] == 0 and kinds(org)["reversal"] == 1
+    assert_books_balance(org)
+
+
+def test_reconciliation_matches_stripe_and_lists_planted_differences():
+    start = utcnow() - timedelta(minutes=5)
+    shop = make_shop(capacity=3)
+    org = org_of(shop.event_id)
+    order = order_for(shop, quantity=2)
+    pay(shop, order)
+    with session_scope() as db:
+        tickets = [t.id for t in orders.order_tickets(db=db, order_id=order.id)]
+    with session_scope() as db:
+        refunds.cancel_order_with_refund(db=db, order_id=order.id, user_id=shop.buyer_id, ticket_ids=tickets[:1],
+                                         now=utcnow())
+    end = utcnow() + timedelta(minutes=5)
+    clean = reconcile.reconcile(organization_id=org, date_from=start, date_to=end)
+    assert (clean.matched, clean.differences) == (2, [])  # the charge (net of fee) and the refund
+
+    # Planted: a refund made in Stripe's dashboard that nobody told us about...
+    (payment, _), *_ = entries(org)
+    stripe_api.client().v1.refunds.create(params={"payment_intent": payment.source_id, "amount": 300})
+    # ...and a movement posted in the ledger that Stripe never made.
+    with session_scope() as db:
+        post_entry(db=db, organization_id=org, event_id=shop.event_id, kind="refund", memo="planted",
+                   source_type="refund", source_id=str(uuid.uuid4()), cause="test", at=utcnow(),
+                   stripe_ref="txn_planted", lines=[debit("refunds", "EUR", 700), credit("stripe_balance", "EUR", 700)])
+        # ...and a fee "returned" on the charge that Stripe never returned.
+        post_entry(db=db, organization_id=org, event_id=shop.event_id, kind="fee_refund", memo="planted",
+                   source_type="payment", source_id=payment.source_id, cause="test", at=utcnow(),
+                   stripe_ref=payment.stripe_ref, lines=[debit("stripe_balance", "EUR", 50),
+                                                         credit("stripe_fees", "EUR", 50)])
+    found = reconcile.reconcile(organization_id=org, date_from=start, date_to=utcnow() + timedelta(minutes=5))
+    got = sorted((d["kind"], d["ledger_net"], d["stripe_net"]) for d in found.differences)
+    assert got == [("amount_differs", 5000 - 100 + 50, 5000 - 100), ("missing_at_stripe", -700, 0),
+                   ("missing_in_ledger", 0, -300)]
+    assert found.matched == 1  # the cancellation's refund still matches
+
+
+def test_the_ledger_api_for_owners_only_with_problem_json():
+    api = Api()
+    owner = api.register(name="Owner")
+    org = api.org(owner["token"])
+    door = api.register(name="Door")
+    assert api.post(f"/orgs/{org['id']}/members", token=owner["token"],
+                    json={"email": door["email"], "role": "door"}).status_code == 201
+    stranger = api.register(name="Stranger")
+    base = f"/orgs/{org['id']}/ledger"
+    assert api.get(f"{base}/trial-balance", token=owner["token"]).json()["accounts"] == []
+    for who, status, code in ((door, 403, "forbidden"), (stranger, 404, "not_found")):
+        r = api.get(f"{base}/entries", token=who["token"])
+        assert (r.status_code, r.json()["code"]) == (status, code)
+        assert r.headers["content-type"].startswith("application/problem+json")
+    assert api.get(f"{base}/entries").status_code == 401
+    bad = api.get(f"{base}/entries", token=owner["token"], params={"from": "2026-01-01T00:00:00"})
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_datetime")  # no offset
+    bad = api.get(f"{base}/entries", token=owner["token"], params={"kind": "gift"})
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_kind")
+    assert api.get(f"{base}/events/{uuid.uuid4()}/summary", token=owner["token"]).status_code == 404
+
+
+def test_the_books_through_the_api_after_a_purchase_and_a_refund():
+    from ticketing.models import User
+    from ticketing.services.accounts.tokens import issue_token
+
+    shop = make_shop(capacity=3, cancellation_fee_percent=10)
+    org = org_of(shop.event_id)
+    order = order_for(shop, quantity=2)
+    pay(shop, order)
+    with session_scope() as db:
+        tickets = [t.id for t in orders.order_tickets(db=db, order_id=order.id)]
+    with session_scope() as db:
+        refunds.cancel_order_with_refund(db=db, order_id=order.id, user_id=shop.buyer_id, ticket_ids=tickets[:1],
+                                         now=utcnow())
+    with session_scope(readonly=True) as db:
+        owner = db.get(User, owner_of(org))
+        token = issue_token(user_id=owner.id, token_version=owner.token_version, now=utcnow())
+    api, base = Api(), f"/orgs/{org}/ledger"
+
+    summary = api.get(f"{base}/events/{shop.event_id}/summary", token=token).json()
+    assert summary == {"event_id": str(shop.event_id), "gross": "50.00", "discounts": "0.00", "refunds": "22.50",
+                       "fees": "1.00", "cost_of_tickets": "0.00", "net": "26.50", "currency": "EUR"}
+    with session_scope(readonly=True) as db:  # the console's Reports take the same figures from the ledger
+        report = sales_report.event_report(db=db, user_id=owner.id, event_id=shop.event_id, now=utcnow())
+    assert (report.gross_minor, report.refunds_minor, report.fees_minor, report.net_after_fees_minor) == (
+        5000, 2250, 100, 2650)
+    assert "Stripe fees,1.00" in sales_report.report_csv(report)
+    tb = api.get(f"{base}/trial-balance", token=token).json()
+    assert tb["debits"] == tb["credits"] == "73.50"  # 50.00 + 1.00 + 22.50 on each side
+    assert {a["account"]: a["balance"] for a in tb["accounts"]} == {
+        "stripe_balance": "26.50", "ticket_revenue": "-50.00", "refunds": "22.50", "stripe_fees": "1.00"}
+    before = api.get(f"{base}/trial-balance", token=token, params={"at": "2000-01-01T00:00:00+00:00"}).json()
+    assert before["accounts"] == [] and before["debits"] == "0.00"
+
+    listed = api.get(f"{base}/entries", token=token, params={"kind": "refund"}).json()
+    assert [(e["kind"], e["source"]["type"], e["lines"][0]["account"], e["lines"][0]["debit"]) for e in listed] == [
+        ("refund", "refund", "refunds", "22.50")]
+    assert len(api.get(f"{base}/entries", token=token, params={"limit": 2, "offset": 2}).json()) == 1
+
+    csv = api.get(f"{base}/entries.csv", token=token, params={"event_id": str(shop.event_id)})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    rows = csv.text.strip().split("\r\n")
+    assert rows[0] == "date,entry_id,reference,kind,memo,account,debit,credit,currency"
+    assert len(rows) == 1 + 6  # one row per line: 3 entries of 2 lines
+    assert any(r.endswith(",stripe_fees,1.00,,EUR") and ",payment:pi_" in r for r in rows)
+
+    assert api.get(f"{base}/reconciliations/latest", token=token).json() is None
+    period = {"from": (utcnow() - timedelta(hours=1)).isoformat(), "to": (utcnow() + timedelta(hours=1)).isoformat()}
+    ran = api.post(f"{base}/reconciliations", token=token, params=period)
+    assert ran.status_code == 201 and (ran.json()["matched"], ran.json()["differences"]) == (2, [])
+    assert api.get(f"{base}/reconciliations/latest", token=token).json()["id"] == ran.json()["id"]
+    backwards = api.post(f"{base}/reconciliations", token=token, params={"from": period["to"], "to": period["from"]})
+    assert (backwards.status_code, backwards.json()["code"]) == (422, "invalid_period")

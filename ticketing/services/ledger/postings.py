@@ -1,0 +1,106 @@
+"""What each money movement posts. Called inside the transaction of the change that causes it
+(services/sales/payments.py applies Stripe's word there), so the books and the orders commit or
+roll back together.
+
+- payment received: Dr stripe_balance (what was charged), Cr ticket_revenue (list price),
+  Dr discounts (list price - charged). A payment that is refunded at once (a second payment, a
+  late one, one for a cancelled order) is posted the same way and its refund follows: the books
+  show what Stripe shows, a charge and a refund.
+- Stripe fee: Dr stripe_fees, Cr stripe_balance (read from the charge's balance transaction).
+- refund: Dr refunds, Cr stripe_balance; a fee Stripe gives back: Dr stripe_balance, Cr stripe_fees.
+- payout: Dr bank, Cr stripe_balance.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ticketing.models import Event, Order, OrderItem, Payment, Refund
+from ticketing.models.ledger import Account, EntryKind
+from ticketing.services.ledger.journal import (
+    EntrySpec,
+    credit,
+    debit,
+    post_entry,
+    posted_kinds,
+    write_entries,
+)
+
+
+def organization_of_event(db: Session, event_id: uuid.UUID) -> uuid.UUID:
+    event = db.get(Event, event_id)
+    assert event is not None, event_id
+    return event.organization_id
+
+
+def _organization_and_list_price(db: Session, order: Order) -> tuple[uuid.UUID, int]:
+    """Both in one read: this runs in every paid checkout's confirming transaction."""
+    items = (select(func.coalesce(func.sum(OrderItem.quantity * OrderItem.unit_price_minor), 0))
+             .where(OrderItem.order_id == order.id).scalar_subquery())
+    org, gross = db.connection().execute(select(Event.organization_id, items).where(Event.id == order.event_id)).one()
+    return org, int(gross or 0)
+
+
+def book_payment(*, db: Session, order: Order, payment: Payment, fee: int | None, stripe_ref: str | None,
+                 at: datetime, cause: str, first_success: bool = False) -> list[uuid.UUID]:
+    """Money in, posted once: the payment (Dr stripe_balance what was charged, Cr ticket_revenue
+    the list price, Dr discounts the difference) and, once Stripe reports it, its fee (Dr
+    stripe_fees, Cr stripe_balance). A replay costs one indexed read; `first_success` (the
+    caller holds the payment's lock and saw it not succeeded yet, so nothing of it can be
+    posted) saves even that on the paying path."""
+    posted = set() if first_success else posted_kinds(db, source_type="payment", source_id=payment.id)
+    want_payment = EntryKind.payment.value not in posted
+    want_fee = bool(fee) and EntryKind.stripe_fee.value not in posted
+    if not (want_payment or want_fee):
+        return []
+    org, listed = _organization_and_list_price(db, order)
+    amount, currency = payment.amount_minor, payment.currency
+    specs = []
+    if want_payment:
+        # The order's own payment carries its discount; a second or changed one is revenue as charged.
+        gross = max(amount, listed) if amount == order.total_minor else amount
+        specs.append(EntrySpec(
+            org, order.event_id, EntryKind.payment.value, f"Payment of order {order.number}", "payment", payment.id,
+            cause, at, [debit(Account.stripe_balance.value, currency, amount),
+                        credit(Account.ticket_revenue.value, currency, gross),
+                        debit(Account.discounts.value, currency, gross - amount)], stripe_ref))
+    if want_fee:
+        specs.append(EntrySpec(
+            org, order.event_id, EntryKind.stripe_fee.value, f"Stripe fee on order {order.number}", "payment",
+            payment.id, cause, at, [debit(Account.stripe_fees.value, currency, fee or 0),
+                                    credit(Account.stripe_balance.value, currency, fee or 0)], stripe_ref))
+    return write_entries(db, specs)
+
+
+def post_refund(*, db: Session, refund: Refund, order: Order, at: datetime, cause: str,
+                stripe_ref: str | None = None, fee_returned: int = 0) -> uuid.UUID | None:
+    """Money back to the customer, and the part of the fee Stripe returned with it (if any)."""
+    org, currency = organization_of_event(db, order.event_id), refund.currency
+    entry = post_entry(
+        db=db, organization_id=org, event_id=order.event_id, kind=EntryKind.refund.value,
+        memo=f"Refund ({refund.reason}) on order {order.number}", source_type="refund", source_id=str(refund.id),
+        cause=cause, at=at, stripe_ref=stripe_ref,
+        lines=[debit(Account.refunds.value, currency, refund.amount_minor),
+               credit(Account.stripe_balance.value, currency, refund.amount_minor)])
+    if fee_returned > 0:
+        post_entry(
+            db=db, organization_id=org, event_id=order.event_id, kind=EntryKind.fee_refund.value,
+            memo=f"Stripe fee returned with a refund on order {order.number}", source_type="refund",
+            source_id=str(refund.id), cause=cause, at=at, stripe_ref=stripe_ref,
+            lines=[debit(Account.stripe_balance.value, currency, fee_returned),
+                   credit(Account.stripe_fees.value, currency, fee_returned)])
+    return entry
+
+
+def post_payout(*, db: Session, organization_id: uuid.UUID, payout_id: str, amount: int, currency: str,
+                stripe_ref: str | None, at: datetime, cause: str) -> uuid.UUID | None:
+    """Stripe paid part of the balance out to the organization's bank account."""
+    return post_entry(
+        db=db, organization_id=organization_id, event_id=None, kind=EntryKind.payout.value,
+        memo=f"Stripe payout {payout_id}", source_type="payout", source_id=payout_id, cause=cause, at=at,
+        stripe_ref=stripe_ref,
+        lines=[debit(Account.bank.value, currency, amount), credit(Account.stripe_balance.value, currency, amount)])
