@@ -19,7 +19,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from procrastinate import App, PsycopgConnector, SyncPsycopgConnector
@@ -54,9 +54,12 @@ def uses_queue(url: str | None = None) -> bool:
     return get_engine(url).dialect.name == "postgresql"
 
 
-@cache
-def get_app(url: str | None = None) -> App:
-    """The procrastinate app on the database at `url` (default: the settings' one)."""
+def new_app(url: str | None = None) -> App:
+    """A procrastinate app on the database at `url` (default: the settings' one), with a
+    connector of its own. One per worker loop, never shared: a connector's pool belongs to the
+    event loop that opened it, and a test process runs several loops (each app lifespan, each
+    run_pending_jobs), so a shared app raced ("future belongs to a different loop", "pool
+    closed")."""
     connector = PsycopgConnector(conninfo=conninfo(url), min_size=1, max_size=WORKER_POOL_SIZE,
                                  kwargs={"application_name": APPLICATION_NAME})
     app = App(connector=connector)

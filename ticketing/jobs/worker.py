@@ -14,7 +14,7 @@ from procrastinate import App
 from procrastinate.exceptions import ConnectorException
 
 from ticketing.background import retry_refunds_periodically, sweep_periodically
-from ticketing.jobs.queue import get_app, uses_queue, wait_in_process_jobs
+from ticketing.jobs.queue import new_app, uses_queue, wait_in_process_jobs
 from ticketing.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ async def run_jobs(*, standalone: bool = False) -> None:
     if not (standalone or get_settings().jobs_in_app):
         log.info("JOBS_IN_APP is false: this process queues jobs, separate workers run them")
         return
-    app = get_app()
+    app = new_app()
     while True:
         try:
             async with app.open_async():
@@ -89,7 +89,7 @@ def run_pending_jobs() -> None:
     if not uses_queue():
         wait_in_process_jobs()
         return
-    app = get_app()
+    app = new_app()
 
     async def drain() -> None:
         async with app.open_async():
