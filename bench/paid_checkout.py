@@ -136,16 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--paid-checkout", type=int, default=40, help="operations per round and variant")
     ap.add_argument("--rounds", type=int, default=5)
     args, _rest = ap.parse_known_args(argv)
-    from holds import (
-        ADMIN_URL,
-        admin,
-        free_port,
-        insert_users,
-        make_event,
-        migrate,
-        start_localstripe,
-        stop_process,
-    )
+    from holds import ADMIN_URL, admin, free_port, insert_users, make_event, migrate, start_localstripe, stop_process
 
     db_name = f"tk_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     server = ADMIN_URL.rsplit("/", 1)[0]

@@ -16,13 +16,7 @@ from ticketing.db import session_scope
 from ticketing.models import EventSeat, EventSession, Seat
 from ticketing.services.sales import usage
 from ticketing.services.seating import layouts, seating, venues
-from ticketing.services.seating.seat_status import (
-    HELD,
-    RESERVED,
-    SOLD,
-    in_inventory,
-    seat_code,
-)
+from ticketing.services.seating.seat_status import HELD, RESERVED, SOLD, in_inventory, seat_code
 
 SMALL_HALL = {
     "name": "Small Hall",

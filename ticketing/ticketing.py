@@ -6,8 +6,8 @@ import reflex as rx
 
 from ticketing.api import app as api_app
 from ticketing.components.page_leave import page_leave_guard
-from ticketing.jobs.worker import run_jobs
 from ticketing.components.seat_map import early_fetch
+from ticketing.jobs.worker import run_jobs
 from ticketing.pages.auth import login_page, register_page
 from ticketing.pages.broker import inventory_page, orders_page, suppliers_page
 from ticketing.pages.broker_profit import profit_page

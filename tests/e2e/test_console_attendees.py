@@ -11,13 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import snapshot
-from tests.e2e.console_helpers import (
-    event_on_sale,
-    open_console,
-    organizer,
-    paid_order,
-    sign_in_as,
-)
+from tests.e2e.console_helpers import event_on_sale, open_console, organizer, paid_order, sign_in_as
 
 pytestmark = pytest.mark.e2e
 

@@ -12,13 +12,7 @@ from sqlmodel import select
 
 from tests.builders import in_tx
 from tests.e2e.conftest import snapshot
-from tests.e2e.console_helpers import (
-    event_on_sale,
-    open_console,
-    organizer,
-    paid_order,
-    sign_in_as,
-)
+from tests.e2e.console_helpers import event_on_sale, open_console, organizer, paid_order, sign_in_as
 from tests.payments_helpers import outbox
 from ticketing.db import session_scope
 from ticketing.models import EventSession, Ticket

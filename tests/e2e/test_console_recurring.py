@@ -10,13 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import snapshot
-from tests.e2e.console_helpers import (
-    open_console,
-    organizer,
-    paid_order,
-    sign_in_as,
-    wait_for_refunds,
-)
+from tests.e2e.console_helpers import open_console, organizer, paid_order, sign_in_as, wait_for_refunds
 from ticketing.settings import get_settings
 
 pytestmark = pytest.mark.e2e

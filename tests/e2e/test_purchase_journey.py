@@ -8,15 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.buying import (
-    DECLINED,
-    VISA,
-    customer_with_shop,
-    fill_card,
-    orders_of,
-    reserve,
-    wait_for_webhook,
-)
+from tests.e2e.buying import DECLINED, VISA, customer_with_shop, fill_card, orders_of, reserve, wait_for_webhook
 from tests.e2e.conftest import snapshot
 from tests.payments_helpers import outbox
 

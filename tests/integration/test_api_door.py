@@ -9,13 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.builders import in_tx
-from tests.checkin_helpers import (
-    LiveEvent,
-    buy_live,
-    cancel,
-    make_live_event,
-    token_for,
-)
+from tests.checkin_helpers import LiveEvent, buy_live, cancel, make_live_event, token_for
 from ticketing.models.base import utcnow
 from ticketing.services.accounts.tokens import issue_token
 from ticketing.services.sales import ticket_holders

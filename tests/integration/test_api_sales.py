@@ -17,16 +17,7 @@ from tests.builders import make_buyers, make_event, make_session, make_ticket_ty
 from tests.factories import make_org
 from tests.spies import record_outcomes
 from ticketing.db import session_scope
-from ticketing.models import (
-    Event,
-    EventStatus,
-    Hold,
-    Order,
-    PlaceClaim,
-    SessionPrerequisite,
-    TicketType,
-    User,
-)
+from ticketing.models import Event, EventStatus, Hold, Order, PlaceClaim, SessionPrerequisite, TicketType, User
 from ticketing.models.base import utcnow
 from ticketing.services.accounts import accounts
 from ticketing.services.accounts.tokens import issue_token

@@ -17,16 +17,7 @@ from tests.integration.test_claim_counters import claim_sums, counters, shop
 from tests.integration.test_concurrency_pg import build_race
 from tests.spies import record_outcomes
 from ticketing.db import pg_driver, session_scope
-from ticketing.models import (
-    Event,
-    EventSession,
-    Hold,
-    Order,
-    OrderItem,
-    PlaceClaim,
-    Ticket,
-    TicketType,
-)
+from ticketing.models import Event, EventSession, Hold, Order, OrderItem, PlaceClaim, Ticket, TicketType
 from ticketing.services.sales import holds, order_store, orders, ticket_holders
 
 

@@ -14,30 +14,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from tests.builders import (
-    T0,
-    error_of,
-    in_tx,
-    load,
-    make_buyers,
-    make_event,
-    make_session,
-    make_ticket_type,
-)
+from tests.builders import T0, error_of, in_tx, load, make_buyers, make_event, make_session, make_ticket_type
 from tests.conftest import migrate
 from tests.factories import make_org
 from tests.integration.test_concurrency_pg import build_race, hot_usage, race
 from tests.spies import record_outcomes
 from ticketing.db import get_engine, pg_driver, session_scope
-from ticketing.models import (
-    Event,
-    EventSession,
-    Hold,
-    Order,
-    PlaceClaim,
-    SessionPrerequisite,
-    TicketType,
-)
+from ticketing.models import Event, EventSession, Hold, Order, PlaceClaim, SessionPrerequisite, TicketType
 from ticketing.services import catalog
 from ticketing.services.errors import ServiceError
 from ticketing.services.sales import hold_store, holds, orders

@@ -17,15 +17,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from tests.builders import (
-    T0,
-    error_of,
-    in_tx,
-    make_buyers,
-    make_event,
-    make_session,
-    make_ticket_type,
-)
+from tests.builders import T0, error_of, in_tx, make_buyers, make_event, make_session, make_ticket_type
 from tests.factories import make_org
 from ticketing.db import session_scope
 from ticketing.models import EventSession, Order, TicketType

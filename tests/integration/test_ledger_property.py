@@ -20,23 +20,10 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    Bundle,
-    RuleBasedStateMachine,
-    invariant,
-    multiple,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
 from sqlmodel import select
 
-from tests.ledger_helpers import (
-    account_net,
-    assert_books_balance,
-    entries,
-    org_of,
-    owner_of,
-)
+from tests.ledger_helpers import account_net, assert_books_balance, entries, org_of, owner_of
 from tests.payments_helpers import (
     DECLINED,
     VISA,

@@ -12,14 +12,7 @@ import pytest
 from sqlmodel import select
 
 from tests.api_client import Api
-from tests.ledger_helpers import (
-    account_net,
-    assert_books_balance,
-    entries,
-    kinds,
-    org_of,
-    owner_of,
-)
+from tests.ledger_helpers import account_net, assert_books_balance, entries, kinds, org_of, owner_of
 from tests.payments_helpers import (
     VISA,
     expire_order,

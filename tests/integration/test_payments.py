@@ -12,13 +12,7 @@ from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from tests.e2e.conftest import free_port
-from tests.payments_helpers import (
-    DECLINED,
-    VISA,
-    make_shop,
-    order_for,
-    pay_at_stripe_only,
-)
+from tests.payments_helpers import DECLINED, VISA, make_shop, order_for, pay_at_stripe_only
 from tests.stripe_server import tokenize_card
 from ticketing.db import session_scope
 from ticketing.jobs.worker import run_pending_jobs

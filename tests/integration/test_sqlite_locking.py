@@ -12,14 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import select
 
-from tests.builders import (
-    T0,
-    in_tx,
-    make_buyers,
-    make_event,
-    make_session,
-    make_ticket_type,
-)
+from tests.builders import T0, in_tx, make_buyers, make_event, make_session, make_ticket_type
 from tests.conftest import migrate
 from tests.factories import make_org
 from ticketing.db import get_engine, session_scope

@@ -26,15 +26,7 @@ from tests.payments_helpers import (
 from tests.services import port_open
 from ticketing.db import session_scope
 from ticketing.jobs.worker import run_pending_jobs
-from ticketing.models import (
-    EventSession,
-    Order,
-    Payment,
-    Refund,
-    StripeEvent,
-    Ticket,
-    User,
-)
+from ticketing.models import EventSession, Order, Payment, Refund, StripeEvent, Ticket, User
 from ticketing.models.base import utcnow
 from ticketing.payments import stripe_api
 from ticketing.services.sales import holds

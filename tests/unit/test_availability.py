@@ -7,25 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event as sa_event
 
-from tests.builders import (
-    T0,
-    in_tx,
-    make_buyers,
-    make_event,
-    make_session,
-    make_ticket_type,
-    make_workshop,
-)
+from tests.builders import T0, in_tx, make_buyers, make_event, make_session, make_ticket_type, make_workshop
 from tests.factories import make_org
 from ticketing.db import get_engine, session_scope
 from ticketing.models import Event, EventSession, EventStatus, TicketType
 from ticketing.services.errors import ServiceError
 from ticketing.services.sales import holds, orders
-from ticketing.services.sales.availability import (
-    event_availability,
-    session_status,
-    visible_event,
-)
+from ticketing.services.sales.availability import event_availability, session_status, visible_event
 
 
 @pytest.fixture

@@ -10,16 +10,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from tests.builders import (
-    T0,
-    error_of,
-    in_tx,
-    load,
-    make_buyers,
-    make_event,
-    make_session,
-    make_ticket_type,
-)
+from tests.builders import T0, error_of, in_tx, load, make_buyers, make_event, make_session, make_ticket_type
 from tests.checkin_helpers import DAY1, Door, buy_tickets, cancel, make_door, scan
 from tests.factories import make_org
 from ticketing.db import session_scope

@@ -21,14 +21,7 @@ from tests.builders import (
 )
 from tests.factories import make_org
 from ticketing.db import session_scope
-from ticketing.models import (
-    Event,
-    EventSession,
-    EventStatus,
-    Hold,
-    PlaceClaim,
-    TicketType,
-)
+from ticketing.models import Event, EventSession, EventStatus, Hold, PlaceClaim, TicketType
 from ticketing.services.sales import holds, orders
 from ticketing.services.sales.availability import event_availability
 

@@ -6,15 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from tests.builders import (
-    T0,
-    in_tx,
-    load,
-    make_buyers,
-    make_event,
-    make_session,
-    make_ticket_type,
-)
+from tests.builders import T0, in_tx, load, make_buyers, make_event, make_session, make_ticket_type
 from tests.factories import make_org
 from tests.ledger_helpers import account_net, assert_books_balance, kinds
 from ticketing.db import session_scope

@@ -10,22 +10,8 @@ from sqlmodel import select
 
 from tests.builders import T0, error_of, in_tx, load, make_buyers, make_workshop
 from ticketing.db import session_scope
-from ticketing.models import (
-    Event,
-    EventSession,
-    Hold,
-    Order,
-    PlaceClaim,
-    Ticket,
-    TicketType,
-)
-from ticketing.services.sales import (
-    cancellation,
-    holds,
-    orders,
-    sweeper,
-    ticket_holders,
-)
+from ticketing.models import Event, EventSession, Hold, Order, PlaceClaim, Ticket, TicketType
+from ticketing.services.sales import cancellation, holds, orders, sweeper, ticket_holders
 from ticketing.services.sales.availability import event_availability
 from ticketing.services.sales.ticket_holders import Attendee
 

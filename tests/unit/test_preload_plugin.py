@@ -5,12 +5,7 @@ from __future__ import annotations
 import json
 
 from ticketing.components.seat_map import EARLY_FETCH
-from ticketing.preload_plugin import (
-    PLACEHOLDER,
-    SEAT_ROUTE,
-    SeatRoutePreload,
-    route_chunks,
-)
+from ticketing.preload_plugin import PLACEHOLDER, SEAT_ROUTE, SeatRoutePreload, route_chunks
 
 MANIFEST = "window.__reactRouterManifest=" + json.dumps({
     "entry": {"module": "/assets/entry.client-A.js", "imports": []},

@@ -10,26 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from tests.builders import (
-    T0,
-    error_of,
-    in_tx,
-    load,
-    make_buyers,
-    make_event,
-    make_ticket_type,
-)
+from tests.builders import T0, error_of, in_tx, load, make_buyers, make_event, make_ticket_type
 from tests.factories import make_org
 from ticketing.db import session_scope
-from ticketing.models import (
-    Event,
-    EventSession,
-    Order,
-    Role,
-    Ticket,
-    TicketType,
-    TicketTypeSession,
-)
+from ticketing.models import Event, EventSession, Order, Role, Ticket, TicketType, TicketTypeSession
 from ticketing.notifications.console_mail import cancellation_messages
 from ticketing.services.accounts import organizations
 from ticketing.services.errors import ServiceError

@@ -20,15 +20,7 @@ from ticketing.services import catalog
 from ticketing.services.errors import ServiceError
 from ticketing.services.sales import cancellation, holds, order_store, orders, sweeper
 from ticketing.services.seating import seat_map, seat_sales, seating
-from ticketing.services.seating.seat_status import (
-    AVAILABLE,
-    BLOCKED,
-    HELD,
-    NOT_OWNED,
-    ORGANIZER_HOLD,
-    RESERVED,
-    SOLD,
-)
+from ticketing.services.seating.seat_status import AVAILABLE, BLOCKED, HELD, NOT_OWNED, ORGANIZER_HOLD, RESERVED, SOLD
 
 MIN = timedelta(minutes=1)
 

@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ticketing.settings import (
-    DEV_JWT_SECRET,
-    DEV_TICKET_SIGNING_KEY,
-    SettingsError,
-    load_settings,
-)
+from ticketing.settings import DEV_JWT_SECRET, DEV_TICKET_SIGNING_KEY, SettingsError, load_settings
 
 STRONG = "x" * 48
 DEV = {"TICKETING_ENV": "development"}

@@ -13,13 +13,7 @@ from sqlmodel import SQLModel, select
 
 from tests.factories import make_org, make_user
 from ticketing.db import session_scope
-from ticketing.models import (
-    Event,
-    EventSession,
-    SessionPrerequisite,
-    TicketType,
-    TicketTypeSession,
-)
+from ticketing.models import Event, EventSession, SessionPrerequisite, TicketType, TicketTypeSession
 from ticketing.services import catalog
 from ticketing.services.errors import ServiceError
 

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from ticketing.services.door.ticket_files import (
-    CalendarEntry,
-    calendar_ics,
-    qr_png,
-    qr_svg_data_uri,
-)
+from ticketing.services.door.ticket_files import CalendarEntry, calendar_ics, qr_png, qr_svg_data_uri
 
 T0 = datetime(2030, 3, 1, 18, 30, tzinfo=timezone.utc)
 

@@ -17,12 +17,7 @@ from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, model_v
 
 from ticketing.api.schemas import Strict
 from ticketing.services import money
-from ticketing.services.catalog import (
-    EventDetail,
-    EventSummary,
-    SessionView,
-    TicketTypeView,
-)
+from ticketing.services.catalog import EventDetail, EventSummary, SessionView, TicketTypeView
 
 
 def _iso_text(value: Any) -> Any:

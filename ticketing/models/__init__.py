@@ -27,14 +27,8 @@ from ticketing.models.catalog import (
 from ticketing.models.checkins import CheckIn, CheckInConflict, Scan
 from ticketing.models.jobs import JobFailure, SentMail
 from ticketing.models.ledger import Account, EntryKind, LedgerEntry, LedgerLine, Reconciliation
-from ticketing.models.payments import (
-    Payment,
-    PaymentStatus,
-    Refund,
-    RefundReason,
-    RefundStatus,
-    StripeEvent,
-)
+from ticketing.models.payments import Payment, PaymentStatus, Refund, RefundReason, RefundStatus, StripeEvent
+from ticketing.models.promotions import PromoCode, PromoKind, PromoRedemption
 from ticketing.models.sales import (
     Hold,
     HoldItem,
@@ -48,7 +42,6 @@ from ticketing.models.sales import (
     Ticket,
     TicketStatus,
 )
-from ticketing.models.promotions import PromoCode, PromoKind, PromoRedemption
 from ticketing.models.scheduling import Room, Schedule, ScheduleOccurrence
 from ticketing.models.seating import (
     EventSeat,

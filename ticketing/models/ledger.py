@@ -13,15 +13,7 @@ import uuid
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    CheckConstraint,
-    Column,
-    ForeignKey,
-    Index,
-    Uuid,
-)
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, ForeignKey, Index, Uuid
 from sqlmodel import Field, SQLModel
 
 from ticketing.models.base import UtcDateTime, new_id, utcnow

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ticketing.components.availability import (
-    live_indicator,
-    session_card,
-    ticket_type_row,
-)
+from ticketing.components.availability import live_indicator, session_card, ticket_type_row
 from ticketing.components.forms import card
 from ticketing.components.layout import page_shell
 from ticketing.components.seat_links import seating_links

@@ -21,12 +21,7 @@ from ticketing.models.base import utcnow
 from ticketing.services.door import door
 from ticketing.services.reporting.reports import SalesSummary, event_sales
 from ticketing.services.sales import usage
-from ticketing.services.sales.availability import (
-    EventAvailability,
-    EventInputs,
-    compute_availability,
-    load_inputs,
-)
+from ticketing.services.sales.availability import EventAvailability, EventInputs, compute_availability, load_inputs
 from ticketing.services.sales.usage import Usage
 from ticketing.services.seating.seat_counts import SessionSeats, free_of, load_session_seats
 

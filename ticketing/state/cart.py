@@ -9,8 +9,8 @@ from urllib.parse import quote
 import reflex as rx
 
 from ticketing.formatting import money, session_dates
-from ticketing.models.base import utcnow
 from ticketing.jobs.queue import enqueue
+from ticketing.models.base import utcnow
 from ticketing.services.errors import ServiceError
 from ticketing.services.promotions.hold_codes import apply_to_hold
 from ticketing.services.sales import holds, orders, ticket_holders

@@ -18,12 +18,7 @@ from ticketing.services.door import short_codes
 from ticketing.services.door.ticket_files import qr_svg_data_uri
 from ticketing.services.errors import ServiceError
 from ticketing.services.sales import ticket_holders
-from ticketing.services.sales.order_views import (
-    OrderView,
-    my_orders,
-    order_calendar,
-    order_view,
-)
+from ticketing.services.sales.order_views import OrderView, my_orders, order_calendar, order_view
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import form_text, in_transaction
 

@@ -7,14 +7,7 @@ from zoneinfo import available_timezones
 
 import reflex as rx
 
-from ticketing.components.console import (
-    confirm,
-    console_page,
-    field,
-    input_,
-    publish_button,
-    section,
-)
+from ticketing.components.console import confirm, console_page, field, input_, publish_button, section
 from ticketing.state.console.base import ConsoleState
 from ticketing.state.console.setup import SetupState
 

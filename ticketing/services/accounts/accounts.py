@@ -12,11 +12,7 @@ from sqlmodel import Session, select
 from ticketing.db import autocommit_connection, session_scope
 from ticketing.models import User
 from ticketing.services.accounts.password_rules import check_new_password
-from ticketing.services.accounts.passwords import (
-    hash_password,
-    needs_rehash,
-    verify_password,
-)
+from ticketing.services.accounts.passwords import hash_password, needs_rehash, verify_password
 from ticketing.services.accounts.tokens import issue_token, read_token
 from ticketing.services.errors import ServiceError, invalid
 

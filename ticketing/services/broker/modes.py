@@ -14,15 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from ticketing.models import (
-    BrokerEvent,
-    EventSeat,
-    EventSession,
-    Order,
-    Ownership,
-    SeatedSession,
-    TicketType,
-)
+from ticketing.models import BrokerEvent, EventSeat, EventSession, Order, Ownership, SeatedSession, TicketType
 from ticketing.services import live_changes
 from ticketing.services.broker.flags import seated_ticket_type_ids
 from ticketing.services.catalog.catalog_common import ensure_not_cancelled, event_for_role

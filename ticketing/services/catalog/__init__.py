@@ -4,13 +4,7 @@ One module per use-case family (catalog_events, catalog_sessions, catalog_ticket
 shared rules in catalog_common); callers import this facade: `catalog.create_session(...)`.
 """
 
-from ticketing.services.catalog.catalog_common import (
-    UNSET,
-    EventDetail,
-    SessionView,
-    TicketTypeView,
-    Unset,
-)
+from ticketing.services.catalog.catalog_common import UNSET, EventDetail, SessionView, TicketTypeView, Unset
 from ticketing.services.catalog.catalog_events import (
     EventSummary,
     cancel_event,
@@ -22,15 +16,8 @@ from ticketing.services.catalog.catalog_events import (
     unpublish_event,
     update_event,
 )
-from ticketing.services.catalog.catalog_sessions import (
-    create_session,
-    delete_session,
-    update_session,
-)
-from ticketing.services.catalog.catalog_ticket_types import (
-    create_ticket_type,
-    update_ticket_type,
-)
+from ticketing.services.catalog.catalog_sessions import create_session, delete_session, update_session
+from ticketing.services.catalog.catalog_ticket_types import create_ticket_type, update_ticket_type
 
 __all__ = [
     "UNSET", "EventDetail", "EventSummary", "SessionView", "TicketTypeView", "Unset",

@@ -29,11 +29,7 @@ from ticketing.models import (
     TicketType,
     TicketTypeSession,
 )
-from ticketing.services.accounts.organizations import (
-    MANAGER_ROLES,
-    STAFF_ROLES,
-    membership_role,
-)
+from ticketing.services.accounts.organizations import MANAGER_ROLES, STAFF_ROLES, membership_role
 from ticketing.services.errors import ServiceError, invalid, not_found
 
 

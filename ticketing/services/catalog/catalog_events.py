@@ -18,20 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from ticketing.models import (
-    Event,
-    EventSession,
-    EventStatus,
-    Order,
-    OrderStatus,
-    TicketType,
-)
+from ticketing.models import Event, EventSession, EventStatus, Order, OrderStatus, TicketType
 from ticketing.services import live_changes
-from ticketing.services.accounts.organizations import (
-    MANAGER_ROLES,
-    STAFF_ROLES,
-    require_role,
-)
+from ticketing.services.accounts.organizations import MANAGER_ROLES, STAFF_ROLES, require_role
 from ticketing.services.catalog.catalog_common import (
     UNSET,
     EventDetail,

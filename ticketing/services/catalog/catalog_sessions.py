@@ -18,12 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ticketing.db import lock_rows
-from ticketing.models import (
-    EventSession,
-    SessionPrerequisite,
-    TicketType,
-    TicketTypeSession,
-)
+from ticketing.models import EventSession, SessionPrerequisite, TicketType, TicketTypeSession
 from ticketing.services import live_changes
 from ticketing.services.catalog.catalog_common import (
     UNSET,

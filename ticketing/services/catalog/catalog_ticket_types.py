@@ -20,8 +20,8 @@ from sqlmodel import Session, select
 
 from ticketing.db import lock_rows
 from ticketing.models import Event, EventSession, TicketType, TicketTypeSession
-from ticketing.services.broker.flags import is_broker_event
 from ticketing.services import live_changes, money
+from ticketing.services.broker.flags import is_broker_event
 from ticketing.services.catalog.catalog_common import (
     UNSET,
     TicketTypeView,

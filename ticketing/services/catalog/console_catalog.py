@@ -23,18 +23,10 @@ from ticketing.models import (
     TicketTypeSession,
 )
 from ticketing.services import live_changes
-from ticketing.services.catalog.catalog_common import (
-    ensure_not_cancelled,
-    event_for_role,
-    prerequisites_by_session,
-)
+from ticketing.services.catalog.catalog_common import ensure_not_cancelled, event_for_role, prerequisites_by_session
 from ticketing.services.errors import invalid, not_found
 from ticketing.services.sales import usage
-from ticketing.services.sales.availability import (
-    EventAvailability,
-    compute_availability,
-    load_inputs,
-)
+from ticketing.services.sales.availability import EventAvailability, compute_availability, load_inputs
 
 
 @dataclass(frozen=True)

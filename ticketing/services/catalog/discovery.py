@@ -9,10 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ticketing.models import Event, EventStatus
-from ticketing.services.catalog.catalog_events import (
-    EventSummary,
-    list_published_events,
-)
+from ticketing.services.catalog.catalog_events import EventSummary, list_published_events
 from ticketing.services.sales.availability import event_availability
 
 # Date filters offered to customers: label -> days ahead of now (None: any date).

@@ -15,11 +15,7 @@ from ticketing.models import Order, OrderStatus, Ticket, TicketStatus, TicketTyp
 from ticketing.services import catalog
 from ticketing.services.catalog.catalog_common import event_for_role
 from ticketing.services.sales import cancellation
-from ticketing.services.scheduling.session_cancellation import (
-    Affected,
-    CancelOrder,
-    SessionCancellation,
-)
+from ticketing.services.scheduling.session_cancellation import Affected, CancelOrder, SessionCancellation
 
 
 def cancel_event_with_orders(

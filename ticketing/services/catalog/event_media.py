@@ -17,10 +17,7 @@ from sqlmodel import Session
 
 from ticketing.models import Event
 from ticketing.services import live_changes
-from ticketing.services.catalog.catalog_common import (
-    ensure_not_cancelled,
-    event_for_role,
-)
+from ticketing.services.catalog.catalog_common import ensure_not_cancelled, event_for_role
 from ticketing.services.errors import invalid
 
 MAX_COVER_BYTES = 5 * 1024 * 1024

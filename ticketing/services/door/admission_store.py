@@ -50,12 +50,7 @@ from ticketing.models import (
     TicketTypeSession,
     User,
 )
-from ticketing.services.door.scan_facts import (
-    ScanContext,
-    ScanFacts,
-    SessionWindow,
-    TicketRow,
-)
+from ticketing.services.door.scan_facts import ScanContext, ScanFacts, SessionWindow, TicketRow
 from ticketing.services.seating.seat_map import seat_label
 
 _CHECKINS = CheckIn.__table__

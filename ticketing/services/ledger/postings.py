@@ -21,14 +21,7 @@ from sqlmodel import Session, select
 
 from ticketing.models import Event, Order, OrderItem, Payment, Refund
 from ticketing.models.ledger import Account, EntryKind
-from ticketing.services.ledger.journal import (
-    EntrySpec,
-    credit,
-    debit,
-    post_entry,
-    posted_kinds,
-    write_entries,
-)
+from ticketing.services.ledger.journal import EntrySpec, credit, debit, post_entry, posted_kinds, write_entries
 
 
 def organization_of_event(db: Session, event_id: uuid.UUID) -> uuid.UUID:

@@ -17,14 +17,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ticketing.models import (
-    Event,
-    LedgerEntry,
-    LedgerLine,
-    Order,
-    Payment,
-    Reconciliation,
-)
+from ticketing.models import Event, LedgerEntry, LedgerLine, Order, Payment, Reconciliation
 from ticketing.models.ledger import Account
 from ticketing.services.ledger.reports import require_finance
 

@@ -31,8 +31,8 @@ from ticketing.services.catalog.catalog_common import event_for_role, session_of
 from ticketing.services.door import short_codes
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.local_times import zone
-from ticketing.services.reporting.csv_cells import csv_text
 from ticketing.services.money import format_minor
+from ticketing.services.reporting.csv_cells import csv_text
 from ticketing.services.reporting.ticket_facts import admissions, order_money
 from ticketing.services.sales import cancellation
 from ticketing.services.sales.places import sessions_of_types

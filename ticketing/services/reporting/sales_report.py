@@ -13,26 +13,14 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ticketing.models import (
-    Event,
-    EventSession,
-    Order,
-    OrderItem,
-    Ticket,
-    TicketStatus,
-    TicketType,
-)
+from ticketing.models import Event, EventSession, Order, OrderItem, Ticket, TicketStatus, TicketType
 from ticketing.services.catalog.catalog_common import event_for_role
 from ticketing.services.ledger.reports import event_cash
 from ticketing.services.local_times import zone
 from ticketing.services.money import format_minor
 from ticketing.services.promotions.discounts import paid_per_ticket
 from ticketing.services.reporting.csv_cells import csv_text
-from ticketing.services.reporting.ticket_facts import (
-    admission_counts,
-    event_money,
-    order_money,
-)
+from ticketing.services.reporting.ticket_facts import admission_counts, event_money, order_money
 from ticketing.services.sales import usage
 
 

@@ -17,15 +17,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ticketing.models import (
-    CheckIn,
-    Order,
-    OrderStatus,
-    Payment,
-    PaymentStatus,
-    Refund,
-    RefundStatus,
-)
+from ticketing.models import CheckIn, Order, OrderStatus, Payment, PaymentStatus, Refund, RefundStatus
 
 
 @dataclass(frozen=True)

@@ -16,22 +16,8 @@ from sqlalchemy import bindparam
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
-from ticketing.db import (
-    as_loaded,
-    autocommit_connection,
-    insert_rows,
-    pg_driver,
-    session_scope,
-)
-from ticketing.models import (
-    EventStatus,
-    Hold,
-    HoldItem,
-    HoldStatus,
-    PlaceClaim,
-    TicketType,
-    TicketTypeSession,
-)
+from ticketing.db import as_loaded, autocommit_connection, insert_rows, pg_driver, session_scope
+from ticketing.models import EventStatus, Hold, HoldItem, HoldStatus, PlaceClaim, TicketType, TicketTypeSession
 from ticketing.models.base import new_id
 from ticketing.services.accounts.accounts import check_token_version, stale_token
 from ticketing.services.errors import ServiceError, invalid, not_found

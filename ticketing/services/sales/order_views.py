@@ -34,12 +34,7 @@ from ticketing.services.sales.cancellation import checked_in_ticket_ids, fee_for
 from ticketing.services.sales.holds import get_hold, hold_items, hold_state
 from ticketing.services.sales.orders import order_state
 from ticketing.services.sales.ticket_holders import asks_names
-from ticketing.services.seating.seat_labels import (
-    SeatName,
-    seat_names_of_hold,
-    seat_names_of_tickets,
-    seat_texts,
-)
+from ticketing.services.seating.seat_labels import SeatName, seat_names_of_hold, seat_names_of_tickets, seat_texts
 
 
 @dataclass(frozen=True)

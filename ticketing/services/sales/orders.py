@@ -38,11 +38,11 @@ from ticketing.models import (
 )
 from ticketing.models.base import new_id
 from ticketing.services.broker import sale_costs
+from ticketing.services.door.short_codes import new_short_code
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.live_changes import stage_counts
 from ticketing.services.promotions import redemptions
 from ticketing.services.promotions.discounts import Line
-from ticketing.services.door.short_codes import new_short_code
 from ticketing.services.sales import order_store
 from ticketing.services.sales.availability import sale_refusal
 from ticketing.services.sales.hold_rules import MAX_TOTAL_MINOR
@@ -59,11 +59,7 @@ from ticketing.services.sales.places import (
     session_demand,
     sessions_of_types,
 )
-from ticketing.services.sales.ticket_holders import (
-    Attendee,
-    holders_for,
-    new_ticket_code,
-)
+from ticketing.services.sales.ticket_holders import Attendee, holders_for, new_ticket_code
 from ticketing.services.seating import seat_claims
 
 # An expired hold can still be checked out (re-taken at today's price) for this long; after

@@ -11,14 +11,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_
 from sqlmodel import Session, select
 
-from ticketing.models import (
-    Event,
-    EventSession,
-    Hold,
-    HoldStatus,
-    PlaceClaim,
-    TicketType,
-)
+from ticketing.models import Event, EventSession, Hold, HoldStatus, PlaceClaim, TicketType
 from ticketing.services.promotions import redemptions
 from ticketing.services.sales import usage
 from ticketing.services.sales.orders import RETAKE_GRACE, expire_orders

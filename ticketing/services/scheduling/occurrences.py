@@ -10,13 +10,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from ticketing.db import lock_rows
-from ticketing.models import (
-    EventSession,
-    Room,
-    Schedule,
-    ScheduleOccurrence,
-    TicketType,
-)
+from ticketing.models import EventSession, Room, Schedule, ScheduleOccurrence, TicketType
 from ticketing.services import catalog
 from ticketing.services.catalog.catalog_common import UNSET, Unset, event_for_role
 from ticketing.services.errors import ServiceError, invalid, not_found
@@ -24,11 +18,7 @@ from ticketing.services.local_times import parse_time, span_to_utc
 from ticketing.services.sales import cancellation, usage
 from ticketing.services.sales.places import places_left
 from ticketing.services.scheduling.schedules import room_clash, schedule_of_event
-from ticketing.services.scheduling.session_cancellation import (
-    CancelOrder,
-    SessionCancellation,
-    cancel_session,
-)
+from ticketing.services.scheduling.session_cancellation import CancelOrder, SessionCancellation, cancel_session
 
 
 @dataclass(frozen=True)

@@ -18,22 +18,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ticketing.db import lock_rows
-from ticketing.models import (
-    Event,
-    EventSession,
-    Room,
-    Schedule,
-    ScheduleOccurrence,
-    TicketType,
-    TicketTypeSession,
-)
+from ticketing.models import Event, EventSession, Room, Schedule, ScheduleOccurrence, TicketType, TicketTypeSession
 from ticketing.services import live_changes, money
 from ticketing.services.accounts.organizations import MANAGER_ROLES, require_role
-from ticketing.services.catalog.catalog_common import (
-    ensure_not_cancelled,
-    event_for_role,
-    lock_event,
-)
+from ticketing.services.catalog.catalog_common import ensure_not_cancelled, event_for_role, lock_event
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.local_times import parse_time, zone
 from ticketing.services.scheduling.schedule_rules import (

@@ -29,17 +29,8 @@ from ticketing.models import (
     TicketStatus,
 )
 from ticketing.services.errors import ServiceError, invalid
-from ticketing.services.sales.places import (
-    lock_fresh,
-    session_demand,
-    sessions_of_types,
-)
-from ticketing.services.seating.seat_status import (
-    is_free,
-    is_sellable,
-    note_change,
-    set_free,
-)
+from ticketing.services.sales.places import lock_fresh, session_demand, sessions_of_types
+from ticketing.services.seating.seat_status import is_free, is_sellable, note_change, set_free
 
 
 def seated_session_ids(db: Session, session_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:

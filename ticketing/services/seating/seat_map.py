@@ -40,14 +40,7 @@ from ticketing.services.catalog.catalog_common import event_for_role
 from ticketing.services.errors import not_found
 from ticketing.services.money import format_minor
 from ticketing.services.seating.best_available import SeatInfo
-from ticketing.services.seating.seat_status import (
-    AVAILABLE,
-    BLOCKED,
-    code_sql,
-    describe,
-    is_sellable,
-    seat_code,
-)
+from ticketing.services.seating.seat_status import AVAILABLE, BLOCKED, code_sql, describe, is_sellable, seat_code
 
 TYPE_CHARS = {"standard": "s", "wheelchair": "w", "companion": "c", "vip": "v", "restricted_view": "r"}
 _CACHE_SIZE = 16

@@ -42,13 +42,7 @@ from ticketing.services.catalog.catalog_common import (
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.sales import usage
 from ticketing.services.sales.places import lock_fresh
-from ticketing.services.seating.seat_status import (
-    in_inventory,
-    is_free,
-    note_change,
-    note_layout_change,
-    set_free,
-)
+from ticketing.services.seating.seat_status import in_inventory, is_free, note_change, note_layout_change, set_free
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_BULK = 25_000

@@ -11,11 +11,7 @@ from sqlalchemy import delete, func, insert
 from sqlmodel import Session, select
 
 from ticketing.models import Seat, SeatedSession, Venue
-from ticketing.services.accounts.organizations import (
-    MANAGER_ROLES,
-    STAFF_ROLES,
-    require_role,
-)
+from ticketing.services.accounts.organizations import MANAGER_ROLES, STAFF_ROLES, require_role
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.seating import layouts
 

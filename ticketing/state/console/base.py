@@ -16,11 +16,7 @@ from typing import Any, TypeVar
 import reflex as rx
 
 from ticketing.models.base import utcnow
-from ticketing.notifications.console_mail import (
-    cancellation_messages,
-    deliver,
-    refund_summary,
-)
+from ticketing.notifications.console_mail import cancellation_messages, deliver, refund_summary
 from ticketing.payments import refunds
 from ticketing.realtime.views import console_view
 from ticketing.services import catalog

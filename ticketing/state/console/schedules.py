@@ -12,11 +12,7 @@ import reflex as rx
 
 from ticketing.formatting import local_time, money
 from ticketing.models.base import utcnow
-from ticketing.notifications.console_mail import (
-    cancellation_messages,
-    deliver,
-    refund_summary,
-)
+from ticketing.notifications.console_mail import cancellation_messages, deliver, refund_summary
 from ticketing.services.catalog.catalog_common import UNSET
 from ticketing.services.errors import ServiceError
 from ticketing.services.local_times import zone
@@ -24,12 +20,7 @@ from ticketing.services.money import format_minor
 from ticketing.services.scheduling import occurrences, schedules
 from ticketing.services.scheduling.schedule_rules import DAILY, describe
 from ticketing.state.calls import form_text
-from ticketing.state.console.base import (
-    ConsoleState,
-    EditDialogMixin,
-    cancel_order_as_organizer,
-    field_errors,
-)
+from ticketing.state.console.base import ConsoleState, EditDialogMixin, cancel_order_as_organizer, field_errors
 
 RULE_FIELDS = ("name", "start_time", "end_time", "starts_on", "ends_on", "capacity", "price")
 PREVIEW_LIMIT = 62  # lines shown; the counts cover every date

@@ -10,28 +10,14 @@ import reflex as rx
 
 from ticketing.formatting import local_time
 from ticketing.models.base import utcnow
-from ticketing.notifications.console_mail import (
-    cancellation_messages,
-    deliver,
-    refund_summary,
-)
+from ticketing.notifications.console_mail import cancellation_messages, deliver, refund_summary
 from ticketing.services import catalog
 from ticketing.services.catalog import console_catalog
 from ticketing.services.errors import ServiceError, invalid
-from ticketing.services.local_times import (
-    local_parts,
-    parse_date,
-    parse_time,
-    span_to_utc,
-)
+from ticketing.services.local_times import local_parts, parse_date, parse_time, span_to_utc
 from ticketing.services.scheduling.session_cancellation import cancel_session
 from ticketing.state.calls import form_text
-from ticketing.state.console.base import (
-    ConsoleState,
-    EditDialogMixin,
-    cancel_order_as_organizer,
-    field_errors,
-)
+from ticketing.state.console.base import ConsoleState, EditDialogMixin, cancel_order_as_organizer, field_errors
 
 
 def checked_ids(form: dict[str, Any], prefix: str) -> list[uuid.UUID]:
