@@ -25,6 +25,7 @@ from tests.payments_helpers import (
 )
 from tests.stripe_server import tokenize_card
 from ticketing.db import session_scope
+from ticketing.jobs.worker import run_pending_jobs
 from ticketing.models import Refund
 from ticketing.models.base import utcnow
 from ticketing.payments import intents, reconcile, refunds, stripe_api
@@ -104,6 +105,7 @@ def test_refunds_of_every_path_post_and_the_books_balance():
     with session_scope() as db:
         cancel_event_with_orders(db=db, user_id=owner, event_id=shop.event_id, now=utcnow(),
                                  cancel_order=refunds.cancel_order_refunding)
+    run_pending_jobs()  # every refund is a job queued with its cancellation
 
     with session_scope(readonly=True) as db:
         done = db.exec(select(Refund)).all()
@@ -152,6 +154,7 @@ def test_reconciliation_matches_stripe_and_lists_planted_differences():
     with session_scope() as db:
         refunds.cancel_order_with_refund(db=db, order_id=order.id, user_id=shop.buyer_id, ticket_ids=tickets[:1],
                                          now=utcnow())
+    run_pending_jobs()  # the refund is a job queued with the cancellation
     end = utcnow() + timedelta(minutes=5)
     clean = reconcile.reconcile(organization_id=org, date_from=start, date_to=end)
     assert (clean.matched, clean.differences) == (2, [])  # the charge (net of fee) and the refund
@@ -211,6 +214,7 @@ def test_the_books_through_the_api_after_a_purchase_and_a_refund():
     with session_scope() as db:
         refunds.cancel_order_with_refund(db=db, order_id=order.id, user_id=shop.buyer_id, ticket_ids=tickets[:1],
                                          now=utcnow())
+    run_pending_jobs()  # the refund is a job queued with the cancellation
     with session_scope(readonly=True) as db:
         owner = db.get(User, owner_of(org))
         token = issue_token(user_id=owner.id, token_version=owner.token_version, now=utcnow())
