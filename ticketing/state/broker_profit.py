@@ -5,8 +5,6 @@ supplier payables and the revenue forecast, refreshed every few seconds while th
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import uuid
 from typing import Any
 
@@ -17,6 +15,7 @@ from ticketing.models.base import utcnow
 from ticketing.services.broker import analytics, outlook
 from ticketing.services.errors import ServiceError
 from ticketing.services.money import from_minor
+from ticketing.services.reporting.csv_cells import csv_text
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
 
@@ -133,14 +132,13 @@ class ProfitState(rx.State):
         figures, self.error = await self._read(user_id, org, self.group_by)
         if figures is None:
             return None
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([self.group_by, "currency", "bought", "sold", "held", "returned", "unsold", "revenue",
-                         "discounts", "fees", "cost", "profit", "margin_percent", "sell_through_percent"])
-        for r in figures["rows"]:
-            writer.writerow([r.label, r.currency, r.bought, r.sold, r.held, r.returned, r.unsold,
-                             from_minor(r.revenue, r.currency), from_minor(r.discounts, r.currency),
-                             from_minor(r.fees, r.currency), from_minor(r.cost, r.currency),
-                             ("-" if r.profit < 0 else "") + str(from_minor(abs(r.profit), r.currency)),
-                             r.margin if r.margin is not None else "", r.sell_through or ""])
-        return rx.download(data=out.getvalue(), filename=f"profit-by-{self.group_by}.csv", mime_type="text/csv")
+        header = [self.group_by, "currency", "bought", "sold", "held", "returned", "unsold", "revenue",
+                  "discounts", "fees", "cost", "profit", "margin_percent", "sell_through_percent"]
+        rows = [[r.label, r.currency, r.bought, r.sold, r.held, r.returned, r.unsold,
+                 from_minor(r.revenue, r.currency), from_minor(r.discounts, r.currency),
+                 from_minor(r.fees, r.currency), from_minor(r.cost, r.currency),
+                 ("-" if r.profit < 0 else "") + str(from_minor(abs(r.profit), r.currency)),
+                 r.margin if r.margin is not None else "", r.sell_through or ""] for r in figures["rows"]]
+        # Labels are event, supplier and price-level names: formula-looking ones are made inert.
+        return rx.download(data=csv_text([header, *rows]), filename=f"profit-by-{self.group_by}.csv",
+                           mime_type="text/csv")
