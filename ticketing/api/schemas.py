@@ -58,6 +58,10 @@ class TokenIn(Strict):
     password: str = Field(max_length=1024)
 
 
+class PasswordResetIn(Strict):
+    email: str = Field(max_length=254)
+
+
 class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"

@@ -21,7 +21,7 @@ from ticketing.services.accounts import accounts, organizations
 from ticketing.services.accounts.tokens import issue_token, token_expiry
 from ticketing.services.errors import ServiceError
 from ticketing.settings import get_settings
-from ticketing.state.calls import form_text, in_transaction
+from ticketing.state.calls import form_text, in_transaction, page_client_address
 from ticketing.throttle import get_throttle, guarded_sign_in
 
 SAFE_NEXT_PREFIXES = ("/",)
@@ -169,7 +169,7 @@ class AuthState(rx.State):
 
         try:
             # Throttled like the API's sign-in: the page is the same password-guessing door.
-            token = await asyncio.to_thread(guarded_sign_in, email=email, address=self.router.session.client_ip,
+            token = await asyncio.to_thread(guarded_sign_in, email=email, address=page_client_address(self),
                                             attempt=attempt)
         except ServiceError as exc:
             self.form_error, self.busy = exc.message, False
@@ -197,7 +197,7 @@ class AuthState(rx.State):
             return accounts.sign_in(db=db, email=email, password=password, now=utcnow())
 
         try:
-            await asyncio.to_thread(get_throttle().before_register, address=self.router.session.client_ip)
+            await asyncio.to_thread(get_throttle().before_register, address=page_client_address(self))
             _user, token = await in_transaction(work)
         except ServiceError as exc:
             self.form_error, self.busy = exc.message, False
