@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, event, insert, literal_column
+from sqlalchemy import bindparam, event, insert, inspect, literal_column
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import attributes, configure_mappers, instrumentation
@@ -22,6 +22,7 @@ from sqlmodel import Session, create_engine, select
 
 from ticketing.db_budget import BUSY_MESSAGE, is_transient, pool_shape
 from ticketing.services.errors import ServiceError
+from ticketing.services.text_rules import check_values
 from ticketing.settings import get_settings
 
 T = TypeVar("T")
@@ -265,6 +266,18 @@ def pg_array(values: Sequence[Any]) -> str:
     return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
 
 
+@event.listens_for(Session, "before_flush")
+def _no_bad_text_in_flush(db: Session, _context: Any, _instances: Any) -> None:
+    """Refuse (422 `invalid_text`, the transaction rolls back) any text with control characters
+    or lone surrogates on its way to the database: pages and the API share this one check, and
+    no handler can forget it. New rows: every text value; changed rows: the changed values."""
+    for obj in db.new:
+        check_values((k, v) for k, v in vars(obj).items() if not k.startswith("_"))
+    for obj in db.dirty:
+        state = inspect(obj)
+        check_values((k, state.dict.get(k)) for k in state.committed_state)
+
+
 def as_loaded(model: type[T], **values: Any) -> T:
     """An ORM instance holding `values` as if just loaded from its row, for rows the caller
     writes itself (then make_transient_to_detached + add makes it the session's persistent
@@ -289,6 +302,9 @@ def insert_rows(db: Session, batches: Sequence[tuple[type, Sequence[dict[str, An
     batches = [(model, list(rows)) for model, rows in batches if rows]
     if not batches:
         return
+    for _model, rows in batches:  # past the ORM, so past _no_bad_text_in_flush: checked here
+        for row in rows:
+            check_values(row.items())
     db.flush()  # pending ORM rows (parents) first
     rows_in_all = sum(len(rows) for _, rows in batches)
     if db.get_bind().dialect.name != "postgresql" or rows_in_all == 1 or rows_in_all > _MAX_ROWS_PER_STATEMENT:

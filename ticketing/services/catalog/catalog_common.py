@@ -31,6 +31,7 @@ from ticketing.models import (
 )
 from ticketing.services.accounts.organizations import MANAGER_ROLES, STAFF_ROLES, membership_role
 from ticketing.services.errors import ServiceError, invalid, not_found
+from ticketing.services.text_rules import check_text
 
 
 class Unset:
@@ -182,10 +183,11 @@ def ever_ordered(db: Session, ticket_type_ids: Collection[uuid.UUID]) -> bool:
 
 
 def clean_text(value: Any, *, field: str, code: str, min_len: int, max_len: int, label: str) -> str:
-    """Stripped text within the length limits, else 422 `code`."""
+    """Stripped text within the length limits, else 422 `code` (`invalid_text` for control
+    characters)."""
     if not isinstance(value, str):
         raise invalid(code, f"{label} must be text.", field=field)
-    text = value.strip()
+    text = check_text(value.strip(), field=field, label=label)
     if not min_len <= len(text) <= max_len:
         need = f"{min_len}-{max_len}" if min_len else f"up to {max_len}"
         raise invalid(code, f"{label} must be {need} characters long.", field=field)
