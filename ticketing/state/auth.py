@@ -14,6 +14,7 @@ import uuid
 from urllib.parse import quote
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from ticketing.db import session_scope
 from ticketing.models.base import utcnow
@@ -28,6 +29,19 @@ SAFE_NEXT_PREFIXES = ("/",)
 # How stale the check of a tab's token version may be: a sign-out everywhere reaches every open
 # tab within this many seconds, and a busy tab costs one small read per interval, not per event.
 RECHECK_SECONDS = 5.0
+# What every handler answers a caller without a valid token (none, expired, signed out
+# everywhere): the refusal, said, never a success message.
+NOT_SIGNED_IN = "You are not signed in (or your session ended): nothing was changed. Please sign in again."
+
+
+def not_signed_in() -> ServiceError:
+    """The refusal of a handler called without a valid token, for handlers that show refusals."""
+    return ServiceError("not_authenticated", NOT_SIGNED_IN)
+
+
+def say_not_signed_in() -> EventSpec:
+    """The refusal as a toast, for handlers that return early (one toast however many calls)."""
+    return rx.toast.error(NOT_SIGNED_IN, id="not-signed-in")
 
 
 def _ttl_seconds() -> float:

@@ -20,7 +20,7 @@ from ticketing.services.broker import inventory, modes, outlook, purchase_orders
 from ticketing.services.broker.flags import seated_ticket_type_ids
 from ticketing.services.broker.purchase_orders import LineIn
 from ticketing.services.errors import ServiceError
-from ticketing.state.auth import AuthState
+from ticketing.state.auth import NOT_SIGNED_IN, AuthState
 from ticketing.state.calls import form_text, in_transaction
 
 T = TypeVar("T")
@@ -44,7 +44,7 @@ class BrokerState(rx.State):
         user_id = await auth._current_user_id()
         org = auth.current_org.get("id", "")
         if user_id is None or not org:
-            self.error = "Sign in as a member of an organization."
+            self.error = NOT_SIGNED_IN if user_id is None else "Sign in as a member of an organization."
             return None
         try:
             return await in_transaction(lambda db: work(db, user_id, uuid.UUID(org)), readonly=readonly)

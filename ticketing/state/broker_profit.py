@@ -16,7 +16,7 @@ from ticketing.services.broker import analytics, outlook
 from ticketing.services.errors import ServiceError
 from ticketing.services.money import from_minor
 from ticketing.services.reporting.csv_cells import csv_text
-from ticketing.state.auth import AuthState
+from ticketing.state.auth import NOT_SIGNED_IN, AuthState
 from ticketing.state.calls import in_transaction
 
 REFRESH_SECONDS = 3
@@ -80,7 +80,7 @@ class ProfitState(rx.State):
     async def _read(user_id: uuid.UUID | None, org: str, group_by: str) -> tuple[dict[str, Any] | None, str]:
         """(figures, "") or (None, why not); touches no state (background tasks call it unlocked)."""
         if user_id is None or not org:
-            return None, "Sign in as a member of an organization."
+            return None, NOT_SIGNED_IN if user_id is None else "Sign in as a member of an organization."
         try:
             return await in_transaction(lambda db: _figures(db, user_id, uuid.UUID(org), group_by),
                                         readonly=True), ""
