@@ -6,6 +6,7 @@ a client cannot overwrite. One nginx, no build: cheap."""
 from __future__ import annotations
 
 import random
+import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -13,14 +14,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import ROOT, app_env, free_port
+from tests.e2e.conftest import ARTIFACTS, ROOT, app_env, free_port
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def proxy_url(app_url: str, tmp_path_factory) -> str:
-    run = tmp_path_factory.mktemp("nginx")
+def proxy_url(app_url: str) -> str:
+    # Under artifacts/ like the cluster's: nginx's workers (not root) must read the static files.
+    run = ARTIFACTS / "proxy"
+    shutil.rmtree(run, ignore_errors=True)
     static = run / "web" / "build" / "client"
     static.mkdir(parents=True)
     (static / "index.html").write_text("<!doctype html><title>Ticketing</title>")
