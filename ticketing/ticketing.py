@@ -56,6 +56,7 @@ from ticketing.state.password_reset import PasswordResetState
 from ticketing.state.payment import PaymentState
 from ticketing.state.seat_admin import SeatAdminState
 from ticketing.state.seat_links import SeatLinksState
+from ticketing.state.org_live import org_fanout
 from ticketing.state.seat_live import seat_fanout
 from ticketing.state.seat_map import SeatMapState
 from ticketing.state.tickets import OrderState, TicketsState
@@ -140,3 +141,4 @@ bind_app(app)
 app.register_lifespan_task(hub.run)
 app.register_lifespan_task(run_jobs)  # the job worker: mails, refunds, the sweeper (ticketing/jobs/)
 app.register_lifespan_task(seat_fanout.run)
+app.register_lifespan_task(org_fanout.run)  # live figures of organization pages (broker Profit)

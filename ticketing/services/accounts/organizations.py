@@ -140,3 +140,14 @@ def list_members(*, db: Session, user_id: uuid.UUID, organization_id: uuid.UUID)
         .order_by(User.name)
     ).all()
     return [(user, Role(role)) for user, role in rows]
+
+
+def members_with_role(*, db: Session, organization_id: uuid.UUID, user_ids: Iterable[uuid.UUID],
+                      roles: Iterable[Role] = MANAGER_ROLES) -> set[uuid.UUID]:
+    """Those of `user_ids` who have one of `roles` in the organization (one query for many)."""
+    ids = list(user_ids)
+    if not ids:
+        return set()
+    return set(db.exec(select(Membership.user_id).where(
+        Membership.organization_id == organization_id, Membership.user_id.in_(ids),
+        Membership.role.in_([r.value for r in roles]))).all())
