@@ -51,28 +51,48 @@ def _select(name: str, label: str, options: rx.Var, value_key: str = "id", text_
     )
 
 
+def _supplier_form() -> rx.Component:
+    S, E = SuppliersState, SuppliersState.editing
+    editing = E.contains("id")
+    return card(rx.form(rx.vstack(
+        rx.heading(rx.cond(editing, "Edit " + E["name"].to(str), "New supplier"), size="4", as_="h2",
+                   id="supplier-form-title"),
+        text_field("Name", "name", value=E["name"].to(str)),
+        rx.vstack(rx.el.label("Kind", html_for="field-kind", class_name="field-label"),
+                  rx.select(KINDS, name="kind", default_value=rx.cond(editing, E["kind_value"].to(str), "venue_owner"),
+                            id="field-kind"), spacing="1"),
+        text_field("Contact person", "contact_name", required=False, value=E["contact_name"].to(str)),
+        rx.hstack(text_field("Email", "email", type="email", required=False, value=E["email"].to(str)),
+                  text_field("Phone", "phone", required=False, value=E["phone"].to(str)), width="100%"),
+        rx.hstack(text_field("Payment terms (days)", "payment_terms_days", required=False, placeholder="30",
+                             value=E["payment_terms_days"].to(str)),
+                  text_field("Credit limit", "credit_limit", required=False, placeholder="e.g. 5000.00",
+                             value=E["credit_limit"].to(str)), width="100%"),
+        text_field("Notes", "notes", required=False, value=E["notes"].to(str)),
+        rx.hstack(
+            rx.button(rx.cond(editing, "Save changes", "Add supplier"), type="submit", id="add-supplier"),
+            rx.cond(editing, rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                       on_click=S.stop_editing, id="cancel-supplier-edit")),
+            spacing="2"),
+        spacing="3", width="100%", align="start",
+    ), on_submit=S.save, reset_on_submit=True, key=E["id"].to(str)))
+
+
 def suppliers_page() -> rx.Component:
     S = SuppliersState
-    form = card(rx.form(rx.vstack(
-        rx.heading("New supplier", size="4", as_="h2"),
-        text_field("Name", "name"),
-        rx.vstack(rx.el.label("Kind", html_for="field-kind", class_name="field-label"),
-                  rx.select(KINDS, name="kind", default_value="venue_owner", id="field-kind"), spacing="1"),
-        text_field("Contact person", "contact_name", required=False),
-        text_field("Email", "email", type="email", required=False),
-        text_field("Payment terms (days)", "payment_terms_days", required=False, placeholder="30"),
-        text_field("Credit limit", "credit_limit", required=False, placeholder="e.g. 5000.00"),
-        rx.button("Add supplier", type="submit", id="add-supplier"),
-        spacing="3", width="100%", align="start",
-    ), on_submit=S.create, reset_on_submit=True))
-    table = _table(["Supplier", "Kind", "Email", "Terms", "Active", ""], S.suppliers, lambda s: [
+    table = _table(["Supplier", "Kind", "Email", "Terms", "Credit limit", "Active", ""], S.suppliers, lambda s: [
         rx.table.cell(rx.text(s["name"], weight="medium")), rx.table.cell(s["kind"]), rx.table.cell(s["email"]),
-        rx.table.cell(s["terms"]), rx.table.cell(s["active"]),
-        rx.table.cell(rx.cond(s["active"] == "yes", rx.button("Deactivate", size="1", variant="soft",
-                                                              color_scheme="red", on_click=S.deactivate(s["id"]))))],
+        rx.table.cell(s["terms"]), rx.table.cell(s["limit"]), rx.table.cell(s["active"]),
+        rx.table.cell(rx.hstack(
+            rx.button("Edit", size="1", variant="soft", on_click=S.edit(s["id"]), class_name="supplier-edit"),
+            rx.cond(s["active"] == "yes",
+                    rx.button("Deactivate", size="1", variant="soft", color_scheme="red",
+                              on_click=S.deactivate(s["id"])),
+                    rx.button("Reactivate", size="1", variant="soft", on_click=S.reactivate(s["id"]))),
+            spacing="1"))],
         "suppliers")
-    return broker_shell("suppliers", S, rx.grid(card(table), form, columns=rx.breakpoints(initial="1", md="2"),
-                                                spacing="4", width="100%"))
+    return broker_shell("suppliers", S, rx.grid(card(table), _supplier_form(),
+                                                columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"))
 
 
 def _order_actions(o: rx.Var[dict]) -> rx.Component:
