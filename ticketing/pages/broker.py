@@ -9,7 +9,8 @@ from ticketing.components.forms import card, text_field
 from ticketing.components.layout import guarded, page_shell
 from ticketing.state.broker import KINDS, InventoryState, OrdersState, SuppliersState
 
-TABS = [("suppliers", "Suppliers"), ("orders", "Purchase orders"), ("inventory", "Inventory"), ("profit", "Profit")]
+TABS = [("suppliers", "Suppliers"), ("orders", "Purchase orders"), ("inventory", "Inventory"),
+        ("pricing", "Retail prices"), ("profit", "Profit")]
 MUTED = rx.color("gray", 11)
 
 
@@ -111,7 +112,8 @@ def _order_actions(o: rx.Var[dict]) -> rx.Component:
 def orders_page() -> rx.Component:
     O = OrdersState
     table = _table(["Number", "Supplier", "Event", "Units", "Status", "Cost", "Paid", "Owed", ""], O.orders, lambda o: [
-        rx.table.cell(rx.text(o["number"], weight="medium")), rx.table.cell(o["supplier"]),
+        rx.table.cell(rx.link(o["number"], href="/manage/broker/orders/" + o["id"], weight="medium",
+                              class_name="po-open")), rx.table.cell(o["supplier"]),
         rx.table.cell(o["event"]), rx.table.cell(o["units"]),
         rx.table.cell(rx.badge(o["status"], variant="soft")), rx.table.cell(o["total"]),
         rx.table.cell(o["paid"], " ", rx.badge(o["payment"], size="1", variant="outline")), rx.table.cell(o["owed"]),

@@ -33,6 +33,7 @@ class BrokerState(rx.State):
 
     error: str = ""
     message: str = ""
+    _error_code: str = ""  # the stable code of the last refusal (what a page reacts to)
 
     @rx.event
     def clear_notes(self):
@@ -50,7 +51,7 @@ class BrokerState(rx.State):
         try:
             return await in_transaction(lambda db: work(db, user_id, uuid.UUID(org)), readonly=readonly)
         except ServiceError as exc:
-            self.error, self.message = exc.message, ""
+            self.error, self.message, self._error_code = exc.message, "", exc.code
             return None
 
 
