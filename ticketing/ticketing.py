@@ -10,7 +10,7 @@ from ticketing.components.seat_map import early_fetch
 from ticketing.jobs.worker import run_jobs
 from ticketing.pages.auth import login_page, register_page
 from ticketing.pages.broker import inventory_page, orders_page, suppliers_page
-from ticketing.pages.broker_order import order_page
+from ticketing.pages.broker_order import purchase_order_page
 from ticketing.pages.broker_pricing import pricing_page
 from ticketing.pages.broker_profit import profit_page
 from ticketing.pages.cart import cart_page
@@ -129,7 +129,7 @@ for _page, _suffix, _title, _load in (
 ):
     app.add_page(_page, route=f"/manage/broker/{_suffix}", title=f"{_title} — Ticketing",
                  on_load=[AuthState.require_staff, BrokerState.clear_notes, _load])
-app.add_page(order_page, route="/manage/broker/orders/[po_id]", title="Purchase order — Ticketing",
+app.add_page(purchase_order_page, route="/manage/broker/orders/[po_id]", title="Purchase order — Ticketing",
              on_load=[AuthState.require_staff, BrokerState.clear_notes, OrderDetailState.load])
 app.add_page(login_page, route="/login", title="Sign in — Ticketing", on_load=AuthState.check_session)
 app.add_page(register_page, route="/register", title="Create account — Ticketing", on_load=AuthState.check_session)

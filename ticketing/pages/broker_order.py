@@ -128,6 +128,8 @@ def _summary() -> rx.Component:
             width="100%", align="center", wrap="wrap"),
         rx.text(O["supplier"], " · ", O["event"], " · cost ", O["total"], " · paid ", O["paid"], " · owed ",
                 O["owed"], size="2", color=MUTED),
+        rx.text("Drafted by ", O["drafted"], rx.cond(O["approved"] != "", rx.fragment(" · confirmed by ", O["approved"])),
+                size="1", color=MUTED, id="po-who"),
         rx.cond(D.conflict, rx.callout(rx.hstack(
             rx.text("Someone changed this order while you were editing; your change was not saved."),
             rx.button("Reload the order", size="1", on_click=D.load, id="po-reload"), align="center", wrap="wrap"),
@@ -140,6 +142,6 @@ def _summary() -> rx.Component:
     )
 
 
-def order_page() -> rx.Component:
+def purchase_order_page() -> rx.Component:
     return broker_shell("orders", D, rx.cond(
         D.missing, card(rx.text("No such purchase order.", id="po-missing")), _summary()))

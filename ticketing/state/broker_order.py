@@ -17,7 +17,7 @@ import reflex as rx
 from sqlmodel import select
 
 from ticketing.formatting import money
-from ticketing.models import EventSession, SeatedSession, TicketType
+from ticketing.models import EventSession, SeatedSession, TicketType, User
 from ticketing.models.base import utcnow
 from ticketing.services.broker import inventory, purchase_orders, supplier_payments
 from ticketing.services.broker.flags import seated_ticket_type_ids
@@ -45,9 +45,15 @@ def _line_row(db, lv: purchase_orders.LineView, currency: str) -> dict[str, str]
             "outstanding": str(max(outstanding, 0)), "notes": line.notes}
 
 
-def _order_row(v: purchase_orders.PurchaseOrderView) -> dict[str, str]:
+def _who(db, user_id: uuid.UUID | None, at) -> str:
+    user = db.get(User, user_id) if user_id else None
+    return f"{user.name if user else 'someone'} on {at:%d %b %Y %H:%M} UTC" if at else ""
+
+
+def _order_row(db, v: purchase_orders.PurchaseOrderView) -> dict[str, str]:
     po, cur = v.order, v.order.currency
-    return {"id": str(po.id), "number": po.number, "status": po.status, "supplier": v.supplier_name,
+    return {"drafted": _who(db, po.submitted_by, po.submitted_at), "approved": _who(db, po.approved_by, po.approved_at),
+            "id": str(po.id), "number": po.number, "status": po.status, "supplier": v.supplier_name,
             "event": v.event_title, "currency": cur, "total": money(po.total_cost_minor, cur),
             "paid": money(po.paid_minor, cur), "owed": money(supplier_payments.owed_minor(po), cur),
             "payment": purchase_orders.payment_status(po), "version": str(po.version),
@@ -91,14 +97,14 @@ class OrderDetailState(BrokerState):
                 .all() if t.id not in seated]
             sessions = db.exec(select(SeatedSession.session_id).where(SeatedSession.event_id == v.order.event_id)
                                ).all()
-            return v, [_line_row(db, lv, v.order.currency) for lv in v.lines], types, sessions
+            return v, _order_row(db, v), [_line_row(db, lv, v.order.currency) for lv in v.lines], types, sessions
 
         found = await self._run(work, readonly=True)
         self.missing = found is None
         if found is None:
             return
-        v, self.lines, self.ga_types, sessions = found
-        self.order, self.version, self.conflict = _order_row(v), v.order.version, False
+        v, self.order, self.lines, self.ga_types, sessions = found
+        self.version, self.conflict = v.order.version, False
         bought = {ln["ticket_type_id"] for ln in self.lines if ln["kind"] == "places"}
         self.return_types = [t for t in self.ga_types if t["id"] in bought]
         has_seats = any(ln["kind"] == "seats" for ln in self.lines)
