@@ -84,7 +84,7 @@ def test_agency_edits_a_supplier_and_a_purchase_order_receives_returns_and_price
     expect(page.locator("#po-status")).to_have_text("confirmed")
     page.locator(".line-receive input").fill("5")
     page.locator("#po-receive-submit").click()
-    expect(page.locator("#po-status")).to_have_text("partially_received")
+    expect(page.locator("#po-status")).to_have_text("partially received")
     choose_option(page, "#field-return_type", "Standing")
     page.locator("#field-return_quantity").fill("2")
     page.locator("#po-return-submit").click()

@@ -41,6 +41,17 @@ def _table(headers: list[str], rows: rx.Var, cells, table_id: str) -> rx.Compone
     ), width="100%", overflow_x="auto")
 
 
+def choice(label: str, field: str, options: dict[str, str], **props) -> rx.Component:
+    """A labelled select of fixed options {value: text}; `props` go to the select (name and
+    default_value in a form, or value and on_change)."""
+    return rx.vstack(
+        rx.el.label(label, html_for=f"field-{field}", class_name="field-label"),
+        rx.select.root(rx.select.trigger(id=f"field-{field}", width="100%"),
+                       rx.select.content(*[rx.select.item(text, value=key) for key, text in options.items()]),
+                       size="3", **props),
+        spacing="1", width="100%")
+
+
 def _select(name: str, label: str, options: rx.Var, value_key: str = "id", text_key: str = "name") -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=f"field-{name}", class_name="field-label"),
@@ -59,9 +70,8 @@ def _supplier_form() -> rx.Component:
         rx.heading(rx.cond(editing, "Edit " + E["name"].to(str), "New supplier"), size="4", as_="h2",
                    id="supplier-form-title"),
         text_field("Name", "name", value=E["name"].to(str)),
-        rx.vstack(rx.el.label("Kind", html_for="field-kind", class_name="field-label"),
-                  rx.select(KINDS, name="kind", default_value=rx.cond(editing, E["kind_value"].to(str), "venue_owner"),
-                            id="field-kind"), spacing="1"),
+        choice("Kind", "kind", KINDS, name="kind",
+               default_value=rx.cond(editing, E["kind_value"].to(str), "venue_owner")),
         text_field("Contact person", "contact_name", required=False, value=E["contact_name"].to(str)),
         rx.hstack(text_field("Email", "email", type="email", required=False, value=E["email"].to(str)),
                   text_field("Phone", "phone", required=False, value=E["phone"].to(str)), width="100%"),
@@ -90,10 +100,9 @@ def suppliers_page() -> rx.Component:
                     rx.button("Deactivate", size="1", variant="soft", color_scheme="red",
                               on_click=S.deactivate(s["id"])),
                     rx.button("Reactivate", size="1", variant="soft", on_click=S.reactivate(s["id"]))),
-            spacing="1"))],
+            spacing="1", white_space="nowrap"))],
         "suppliers")
-    return broker_shell("suppliers", S, rx.grid(card(table), _supplier_form(),
-                                                columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"))
+    return broker_shell("suppliers", S, card(table), rx.box(_supplier_form(), max_width="40rem", width="100%"))
 
 
 def _order_actions(o: rx.Var[dict]) -> rx.Component:

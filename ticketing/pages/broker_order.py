@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ticketing.components.forms import card, text_field
-from ticketing.pages.broker import MUTED, _select, _table, broker_shell
+from ticketing.pages.broker import MUTED, _select, _table, broker_shell, choice
 from ticketing.state.broker_order import METHODS, OrderDetailState
 
 D = OrderDetailState
@@ -43,9 +43,8 @@ def _fixed_lines() -> rx.Component:
 def _header_fields() -> rx.Component:
     return rx.grid(
         text_field("Expected on", "expected_date", type="date", required=False, value=O["expected_date"]),
-        rx.vstack(rx.el.label("Fulfillment", html_for="field-fulfillment_method", class_name="field-label"),
-                  rx.select(METHODS, name="fulfillment_method", default_value=O["fulfillment_method"],
-                            id="field-fulfillment_method"), spacing="1"),
+        choice("Fulfillment", "fulfillment_method", METHODS, name="fulfillment_method",
+               default_value=O["fulfillment_method"]),
         text_field("Supplier's reference", "reference", required=False, value=O["reference"]),
         text_field("Fulfillment notes", "fulfillment_notes", required=False, value=O["fulfillment_notes"]),
         text_field("Notes", "notes", required=False, value=O["notes"]),
@@ -120,7 +119,7 @@ def _summary() -> rx.Component:
             spacing="2"),
         rx.hstack(
             rx.heading(O["number"], size="5", as_="h2", id="po-number"),
-            rx.badge(O["status"], variant="soft", size="2", id="po-status"),
+            rx.badge(O["status_label"], variant="soft", size="2", id="po-status"),
             rx.spacer(),
             rx.cond(O["status"] == "draft", rx.button("Confirm", on_click=D.confirm, id="po-confirm")),
             rx.cond((O["status"] == "draft") | (O["status"] == "confirmed"),

@@ -6,19 +6,10 @@ from __future__ import annotations
 import reflex as rx
 
 from ticketing.components.forms import card
-from ticketing.pages.broker import MUTED, _table, broker_shell
+from ticketing.pages.broker import MUTED, _table, broker_shell, choice
 from ticketing.state.broker_pricing import MODE_LABELS, ROUNDING_LABELS, PricingState
 
 P = PricingState
-
-
-def _choice(label: str, field: str, options: dict[str, str], value: rx.Var[str], on_change) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=f"field-{field}", class_name="field-label"),
-        rx.select.root(rx.select.trigger(id=f"field-{field}", width="100%"),
-                       rx.select.content(*[rx.select.item(text, value=key) for key, text in options.items()]),
-                       value=value, on_change=on_change, size="3"),
-        spacing="1", width="100%")
 
 
 def _rule_form() -> rx.Component:
@@ -26,7 +17,7 @@ def _rule_form() -> rx.Component:
     return card(rx.cond(S.contains("id"), rx.vstack(
         rx.heading("Price of " + S["name"].to(str), size="4", as_="h2", id="pricing-form-title"),
         rx.text(S["event"], " · ", S["levels"], " · cost basis ", S["basis"], size="2", color=MUTED),
-        _choice("How the price is set", "mode", MODE_LABELS, P.mode, P.set_mode),
+        choice("How the price is set", "mode", MODE_LABELS, value=P.mode, on_change=P.set_mode),
         rx.vstack(
             rx.el.label(rx.cond(P.mode == "markup_percent", "Markup (%)",
                                 rx.cond(P.mode == "markup_fixed", "Markup (amount)", "Price")),
@@ -34,7 +25,7 @@ def _rule_form() -> rx.Component:
             rx.input(id="field-amount", value=P.amount, on_change=P.set_amount, debounce_timeout=300, size="3",
                      width="100%", placeholder=rx.cond(P.mode == "markup_percent", "25", "10.00")),
             spacing="1", width="100%"),
-        _choice("Rounding", "rounding", ROUNDING_LABELS, P.rounding, P.set_rounding),
+        choice("Rounding", "rounding", ROUNDING_LABELS, value=P.rounding, on_change=P.set_rounding),
         rx.cond(P.preview != "", rx.text(P.preview, size="3", weight="medium", id="pricing-preview")),
         rx.text("The cost basis is the highest unit cost of what is owned and not returned, so no unit sells below "
                 "its own cost plus the markup. Held and sold tickets keep the price they were held at.", size="1",
@@ -49,7 +40,7 @@ def pricing_page() -> rx.Component:
         rx.table.cell(r["event"]), rx.table.cell(rx.text(r["name"], weight="medium")), rx.table.cell(r["levels"]),
         rx.table.cell(r["basis"]), rx.table.cell(r["rule"]), rx.table.cell(rx.text(r["price"], weight="bold")),
         rx.table.cell(rx.button("Set price", size="1", variant="soft", on_click=P.choose(r["id"]),
-                                class_name="pricing-choose"))], "retail-prices")
-    return broker_shell("pricing", P, rx.grid(
-        card(rx.vstack(rx.heading("Retail prices", size="4", as_="h2"), table, width="100%")), _rule_form(),
-        columns=rx.breakpoints(initial="1", lg="2"), spacing="4", width="100%"))
+                                class_name="pricing-choose", white_space="nowrap"))], "retail-prices")
+    return broker_shell("pricing", P, card(rx.vstack(rx.heading("Retail prices", size="4", as_="h2"), table,
+                                                     width="100%")),
+                        rx.box(_rule_form(), max_width="40rem", width="100%"))

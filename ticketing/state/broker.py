@@ -25,7 +25,8 @@ from ticketing.state.auth import AuthState
 from ticketing.state.calls import form_text, in_transaction
 
 T = TypeVar("T")
-KINDS = ["event_organizer", "venue_owner", "promoter", "production_company"]
+KINDS = {"venue_owner": "Venue owner", "event_organizer": "Event organizer", "promoter": "Promoter",
+         "production_company": "Production company"}
 
 
 class BrokerState(rx.State):

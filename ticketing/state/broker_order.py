@@ -26,7 +26,8 @@ from ticketing.services.money import from_minor
 from ticketing.state.broker import BrokerState
 from ticketing.state.calls import form_text
 
-METHODS = list(purchase_orders.METHODS)
+METHODS = {"electronic_transfer": "Electronic transfer", "mobile_transfer": "Mobile transfer",
+           "pdf_delivery": "PDF delivery", "will_call": "Will call", "paper_shipment": "Paper shipment"}
 
 
 def _line_row(db, lv: purchase_orders.LineView, currency: str) -> dict[str, str]:
@@ -52,7 +53,7 @@ def _who(db, user_id: uuid.UUID | None, at) -> str:
 
 def _order_row(db, v: purchase_orders.PurchaseOrderView) -> dict[str, str]:
     po, cur = v.order, v.order.currency
-    return {"drafted": _who(db, po.submitted_by, po.submitted_at), "approved": _who(db, po.approved_by, po.approved_at),
+    return {"status_label": po.status.replace("_", " "), "drafted": _who(db, po.submitted_by, po.submitted_at), "approved": _who(db, po.approved_by, po.approved_at),
             "id": str(po.id), "number": po.number, "status": po.status, "supplier": v.supplier_name,
             "event": v.event_title, "currency": cur, "total": money(po.total_cost_minor, cur),
             "paid": money(po.paid_minor, cur), "owed": money(supplier_payments.owed_minor(po), cur),
@@ -119,6 +120,8 @@ class OrderDetailState(BrokerState):
         done = await self._run(lambda db, uid, org: fn(db, uid, po_id))
         if done is None:
             self.conflict = self._error_code == "version_conflict"
+            if self.conflict:
+                self.error = ""  # the conflict notice says it, with the way out
             return None
         self.error, self.message = "", f"{done.number} {verb}."
         return OrderDetailState.load
