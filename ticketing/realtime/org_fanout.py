@@ -13,15 +13,12 @@ stampede of sales costs one query per interval, not one per sale.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ticketing.bus import get_bus
-
-log = logging.getLogger(__name__)
+from ticketing.realtime.listener import follow_bus
 
 RELOAD_INTERVAL = 1.0  # seconds between two reloads of one organization page's figures
 MAX_KNOWN_EVENTS = 20_000  # event -> organization answers kept before starting afresh
@@ -90,11 +87,7 @@ class OrgFanout:
     # Listener -------------------------------------------------------------------------------
     async def run(self) -> None:
         """The worker's subscription (a lifespan task)."""
-        async for message in get_bus().listen():
-            try:
-                await self.handle(message)
-            except Exception:  # one bad message must not stop live figures for everyone
-                log.exception("organization figures update failed")
+        await follow_bus(self.handle, "organization figures update")
 
     async def handle(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
