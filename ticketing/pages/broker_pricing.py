@@ -38,7 +38,8 @@ def _rule_form() -> rx.Component:
 def pricing_page() -> rx.Component:
     table = _table(["Event", "Ticket type", "Sold as", "Cost basis", "Rule", "Customers pay", ""], P.rows, lambda r: [
         rx.table.cell(r["event"]), rx.table.cell(rx.text(r["name"], weight="medium")), rx.table.cell(r["levels"]),
-        rx.table.cell(r["basis"]), rx.table.cell(r["rule"], min_width="10rem"), rx.table.cell(rx.text(r["price"], weight="bold")),
+        rx.table.cell(r["basis"]), rx.table.cell(r["rule"], min_width="10rem"),
+        rx.table.cell(rx.text(r["price"], weight="bold")),
         rx.table.cell(rx.button("Set price", size="1", variant="soft", on_click=P.choose(r["id"]),
                                 class_name="pricing-choose", white_space="nowrap"))], "retail-prices")
     return broker_shell("pricing", P, card(rx.vstack(rx.heading("Retail prices", size="4", as_="h2"), table,
