@@ -127,7 +127,8 @@ def _summary() -> rx.Component:
             width="100%", align="center", wrap="wrap"),
         rx.text(O["supplier"], " · ", O["event"], " · cost ", O["total"], " · paid ", O["paid"], " · owed ",
                 O["owed"], size="2", color=MUTED),
-        rx.text("Drafted by ", O["drafted"], rx.cond(O["approved"] != "", rx.fragment(" · confirmed by ", O["approved"])),
+        rx.text("Drafted by ", O["drafted"],
+                rx.cond(O["approved"] != "", rx.fragment(" · confirmed by ", O["approved"])),
                 size="1", color=MUTED, id="po-who"),
         rx.cond(D.conflict, rx.callout(rx.hstack(
             rx.text("Someone changed this order while you were editing; your change was not saved."),

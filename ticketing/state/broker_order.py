@@ -41,7 +41,8 @@ def _line_row(db, lv: purchase_orders.LineView, currency: str) -> dict[str, str]
     outstanding = line.quantity - line.received_quantity - line.returned_quantity
     return {"id": str(line.id), "what": what, "kind": kind, "ticket_type_id": type_id,
             "quantity": str(line.quantity), "unit_cost": str(from_minor(line.unit_cost_minor, currency)),
-            "cost": money(line.unit_cost_minor, currency), "total": money(line.unit_cost_minor * line.quantity, currency),
+            "cost": money(line.unit_cost_minor, currency),
+            "total": money(line.unit_cost_minor * line.quantity, currency),
             "received": str(line.received_quantity), "returned": str(line.returned_quantity),
             "outstanding": str(max(outstanding, 0)), "notes": line.notes}
 
@@ -53,7 +54,8 @@ def _who(db, user_id: uuid.UUID | None, at) -> str:
 
 def _order_row(db, v: purchase_orders.PurchaseOrderView) -> dict[str, str]:
     po, cur = v.order, v.order.currency
-    return {"status_label": po.status.replace("_", " "), "drafted": _who(db, po.submitted_by, po.submitted_at), "approved": _who(db, po.approved_by, po.approved_at),
+    return {"status_label": po.status.replace("_", " "), "drafted": _who(db, po.submitted_by, po.submitted_at),
+            "approved": _who(db, po.approved_by, po.approved_at),
             "id": str(po.id), "number": po.number, "status": po.status, "supplier": v.supplier_name,
             "event": v.event_title, "currency": cur, "total": money(po.total_cost_minor, cur),
             "paid": money(po.paid_minor, cur), "owed": money(supplier_payments.owed_minor(po), cur),
