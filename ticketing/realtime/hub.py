@@ -16,16 +16,13 @@ costs each tab at most 1 / PUSH_INTERVAL frames a second instead of one per purc
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ticketing.bus import get_bus
-
-log = logging.getLogger(__name__)
+from ticketing.realtime.listener import follow_bus
 
 GAP_WAIT = 0.2  # seconds to wait for an out-of-order delta before reloading a snapshot
 PUSH_INTERVAL = 0.05  # seconds between two pushes of one event to its tabs (see above)
@@ -112,11 +109,7 @@ class LiveHub:
     # Listener -------------------------------------------------------------------------------
     async def run(self) -> None:
         """The worker's one subscription (a lifespan task): never returns while the app runs."""
-        async for message in get_bus().listen():
-            try:
-                await self.handle(message)
-            except Exception:  # one bad message must not stop live updates for everyone
-                log.exception("live update handling failed")
+        await follow_bus(self.handle, "live update handling")
 
     async def handle(self, message: dict[str, Any]) -> None:
         kind = message.get("type")

@@ -29,7 +29,7 @@ from ticketing.models import (
     TicketType,
     TicketTypeSession,
 )
-from ticketing.services.accounts.organizations import MANAGER_ROLES, STAFF_ROLES, membership_role
+from ticketing.services.accounts.organizations import MANAGER_ROLES, STAFF_ROLES, membership_role, row_for_role
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.text_rules import check_text
 
@@ -91,15 +91,7 @@ def event_for_role(
     Unknown event or a caller outside the organization -> not_found("event"); other role ->
     forbidden.
     """
-    event = db.get(Event, event_id)
-    if event is None:
-        raise not_found("event")
-    role = membership_role(db=db, user_id=user_id, organization_id=event.organization_id)
-    if role is None:
-        raise not_found("event")
-    if role not in set(roles):
-        raise ServiceError("forbidden", "Your role in this organization does not allow this.", status=403)
-    return event
+    return row_for_role(db, Event, event_id, user_id=user_id, what="event", roles=roles)
 
 
 def viewer_role(db: Session, *, event: Event, user_id: uuid.UUID | None) -> Role | None:
