@@ -7,6 +7,7 @@ import reflex as rx
 from ticketing.api import app as api_app
 from ticketing.components.page_leave import page_leave_guard
 from ticketing.components.seat_map import early_fetch
+from ticketing.jobs.waiting_rooms import pace_waiting_rooms
 from ticketing.jobs.worker import run_jobs
 from ticketing.pages.auth import login_page, register_page
 from ticketing.pages.broker import inventory_page, orders_page, suppliers_page
@@ -140,3 +141,4 @@ bind_app(app)
 app.register_lifespan_task(hub.run)
 app.register_lifespan_task(run_jobs)  # the job worker: mails, refunds, the sweeper (ticketing/jobs/)
 app.register_lifespan_task(seat_fanout.run)
+app.register_lifespan_task(pace_waiting_rooms)  # lets queued customers in at each room's rate
