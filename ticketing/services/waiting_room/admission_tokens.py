@@ -25,11 +25,6 @@ def _key() -> bytes:
     return hmac.new(get_settings().jwt_secret.encode(), b"waiting-room-admission", hashlib.sha256).digest()
 
 
-def refused(code: str, message: str) -> ServiceError:
-    """403: the hold path's refusal while the event's waiting room is on."""
-    return ServiceError(code, message, status=403)
-
-
 def issue_admission(*, event_id: uuid.UUID, user_id: uuid.UUID, expires_at: datetime, now: datetime) -> str:
     """A token admitting `user_id` to hold tickets of `event_id` until `expires_at`."""
     payload = {"sub": str(user_id), "evt": str(event_id), "aud": AUDIENCE, "iat": int(now.timestamp()),
@@ -42,18 +37,21 @@ def check_admission_token(token: str | None, *, event_id: uuid.UUID, user_id: uu
     `admission_required` (none), `admission_invalid` (forged, tampered, another account's),
     `admission_wrong_event` (another event's) or `admission_expired`."""
     if not token:
-        raise refused("admission_required", "This sale has a waiting room: join the queue to buy.")
+        raise ServiceError("admission_required", "This sale has a waiting room: join the queue to buy.", status=403)
     try:
         payload = jwt.decode(token, _key(), algorithms=[ALGORITHM], audience=AUDIENCE,
                              options={"require": ["sub", "evt", "exp", "aud"], "verify_exp": False,
                                       "verify_iat": False})  # checked against `now` below
         subject, event, expires = uuid.UUID(payload["sub"]), uuid.UUID(payload["evt"]), int(payload["exp"])
     except (jwt.InvalidTokenError, ValueError, KeyError, TypeError) as exc:
-        raise refused("admission_invalid", "This admission is not valid: join the queue to buy.") from exc
+        raise ServiceError("admission_invalid", "This admission is not valid: join the queue to buy.",
+                           status=403) from exc
     if subject != user_id:
-        raise refused("admission_invalid", "This admission belongs to another account: join the queue to buy.")
+        raise ServiceError("admission_invalid", "This admission belongs to another account: join the queue to buy.",
+                           status=403)
     if event != event_id:
-        raise refused("admission_wrong_event", "This admission is for another event: join this event's queue.")
+        raise ServiceError("admission_wrong_event", "This admission is for another event: join this event's queue.",
+                           status=403)
     if expires <= now.timestamp():
-        raise refused("admission_expired", "Your admission has expired: join the queue again.")
+        raise ServiceError("admission_expired", "Your admission has expired: join the queue again.", status=403)
     return datetime.fromtimestamp(expires, tz=now.tzinfo)

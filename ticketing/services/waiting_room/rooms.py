@@ -236,10 +236,10 @@ def room_is_on(event_id: uuid.UUID) -> bool:
 
 
 def require_admission(*, event_id: uuid.UUID, user_id: uuid.UUID, token: str | None, now: datetime) -> None:
-    """Before a hold: nothing while the event's room is off; else a valid admission of this
-    account to this event, refused 403 `admission_required`, `admission_invalid`,
-    `admission_wrong_event` or `admission_expired`."""
-    if room_is_on(event_id):
+    """Before a hold (an arrival, for the surge rule): nothing while the event's room is off;
+    else a valid admission of this account to this event, refused 403 `admission_required`,
+    `admission_invalid`, `admission_wrong_event` or `admission_expired`."""
+    if note_arrival(event_id=event_id, now=now):
         check_admission_token(token, event_id=event_id, user_id=user_id, now=now)
 
 
