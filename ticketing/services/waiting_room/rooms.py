@@ -270,3 +270,8 @@ def note_arrival(*, event_id: uuid.UUID, now: datetime, queue: QueueStore | None
 
 def admission_minutes() -> timedelta:
     return timedelta(minutes=get_settings().waiting_room_admission_minutes)
+
+
+def event_title(*, db: Session, event_id: uuid.UUID) -> str:
+    """The title of an event customers may see (the queue page's heading)."""
+    return visible_event(db=db, event_id=event_id, user_id=None).title
