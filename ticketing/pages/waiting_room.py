@@ -60,5 +60,5 @@ def waiting_room_page() -> rx.Component:
         rx.center(rx.vstack(rx.spinner(size="3"), rx.text("Finding your place…", size="2"), align="center"),
                   padding="3rem"),
     )
-    return page_shell(guarded(rx.center(card(body, max_width="32rem", width="100%", id="waiting-room"),
+    return page_shell(guarded(rx.center(card(body, max_width="32rem", id="waiting-room"),
                                         padding_top="2rem")))

@@ -14,6 +14,8 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Protocol
@@ -24,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from ticketing.models import WaitingRoomEntry
+from ticketing.services.errors import ServiceError
 from ticketing.settings import get_settings
 
 KEY_TTL_SECONDS = 2 * 24 * 3600  # a queue nobody touches for two days is forgotten
@@ -56,6 +59,15 @@ class QueueStore(Protocol):
     def count_arrival(self, *, event_id: uuid.UUID, now: datetime) -> int: ...
 
 
+@contextmanager
+def _busy_when_down() -> Iterator[None]:
+    """Redis unreachable or timing out: the retryable `busy` (503), like a database outage."""
+    try:
+        yield
+    except (redis.RedisError, OSError) as exc:
+        raise ServiceError("busy", "The queue is busy right now; please try again in a moment.") from exc
+
+
 def _epoch(at: datetime) -> float:
     return at.timestamp()
 
@@ -78,76 +90,84 @@ class RedisQueue:
         return base + "q", base + "seen", base + "in"
 
     def join(self, db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, score: float, now: datetime) -> None:
-        q, seen, admitted = self._keys(event_id)
-        user = str(user_id)
-        until = self._client.hget(admitted, user)
-        if until is not None and float(until) > _epoch(now):
-            return  # already let in: the same admission, not a new place
-        pipe = self._client.pipeline(transaction=True)
-        if until is not None:
-            pipe.hdel(admitted, user)
-        pipe.zadd(q, {user: score}, nx=True)  # one place per account: an existing place stays
-        pipe.zadd(seen, {user: _epoch(now)})
-        for key in (q, seen, admitted):
-            pipe.expire(key, KEY_TTL_SECONDS)
-        pipe.execute()
+        with _busy_when_down():
+            q, seen, admitted = self._keys(event_id)
+            user = str(user_id)
+            until = self._client.hget(admitted, user)
+            if until is not None and float(until) > _epoch(now):
+                return  # already let in: the same admission, not a new place
+            pipe = self._client.pipeline(transaction=True)
+            if until is not None:
+                pipe.hdel(admitted, user)
+            pipe.zadd(q, {user: score}, nx=True)  # one place per account: an existing place stays
+            pipe.zadd(seen, {user: _epoch(now)})
+            for key in (q, seen, admitted):
+                pipe.expire(key, KEY_TTL_SECONDS)
+            pipe.execute()
 
     def place(self, db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> Place | None:
-        q, _seen, admitted = self._keys(event_id)
-        pipe = self._client.pipeline(transaction=False)
-        pipe.zrank(q, str(user_id))
-        pipe.hget(admitted, str(user_id))
-        rank, until = pipe.execute()
-        if rank is not None:
-            return Place(position=int(rank) + 1, admitted_until=None)
-        if until is not None and float(until) > _epoch(now):
-            return Place(position=None, admitted_until=_at(float(until)))
-        return None
+        with _busy_when_down():
+            q, _seen, admitted = self._keys(event_id)
+            pipe = self._client.pipeline(transaction=False)
+            pipe.zrank(q, str(user_id))
+            pipe.hget(admitted, str(user_id))
+            rank, until = pipe.execute()
+            if rank is not None:
+                return Place(position=int(rank) + 1, admitted_until=None)
+            if until is not None and float(until) > _epoch(now):
+                return Place(position=None, admitted_until=_at(float(until)))
+            return None
 
     def touch(self, db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> None:
-        _q, seen, _admitted = self._keys(event_id)
-        self._client.zadd(seen, {str(user_id): _epoch(now)}, xx=True)  # only a place still held
+        with _busy_when_down():
+            _q, seen, _admitted = self._keys(event_id)
+            self._client.zadd(seen, {str(user_id): _epoch(now)}, xx=True)  # only a place still held
 
     def waiting(self, db: Session, *, event_id: uuid.UUID) -> int:
-        return int(self._client.zcard(self._keys(event_id)[0]))
+        with _busy_when_down():
+            return int(self._client.zcard(self._keys(event_id)[0]))
 
     def admit(self, db: Session, *, event_id: uuid.UUID, count: int, until: datetime,
               stale_before: datetime) -> list[uuid.UUID]:
-        q, seen, admitted = self._keys(event_id)
-        gone = self._client.zrangebyscore(seen, "-inf", f"({_epoch(stale_before)}")
-        if gone:
+        with _busy_when_down():
+            q, seen, admitted = self._keys(event_id)
+            gone = self._client.zrangebyscore(seen, "-inf", f"({_epoch(stale_before)}")
+            if gone:
+                pipe = self._client.pipeline(transaction=True)
+                pipe.zrem(q, *gone)
+                pipe.zrem(seen, *gone)
+                pipe.execute()
+            if count <= 0:
+                return []
+            first = [user for user, _score in self._client.zpopmin(q, count)]
+            if not first:
+                return []
             pipe = self._client.pipeline(transaction=True)
-            pipe.zrem(q, *gone)
-            pipe.zrem(seen, *gone)
+            pipe.zrem(seen, *first)
+            pipe.hset(admitted, mapping={user: _epoch(until) for user in first})
+            pipe.expire(admitted, KEY_TTL_SECONDS)
             pipe.execute()
-        if count <= 0:
-            return []
-        first = [user for user, _score in self._client.zpopmin(q, count)]
-        if not first:
-            return []
-        pipe = self._client.pipeline(transaction=True)
-        pipe.zrem(seen, *first)
-        pipe.hset(admitted, mapping={user: _epoch(until) for user in first})
-        pipe.expire(admitted, KEY_TTL_SECONDS)
-        pipe.execute()
-        return [uuid.UUID(u.decode() if isinstance(u, bytes) else u) for u in first]
+            return [uuid.UUID(u.decode() if isinstance(u, bytes) else u) for u in first]
 
     def leave(self, db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID) -> None:
-        q, seen, _admitted = self._keys(event_id)
-        pipe = self._client.pipeline(transaction=True)
-        pipe.zrem(q, str(user_id))
-        pipe.zrem(seen, str(user_id))
-        pipe.execute()
+        with _busy_when_down():
+            q, seen, _admitted = self._keys(event_id)
+            pipe = self._client.pipeline(transaction=True)
+            pipe.zrem(q, str(user_id))
+            pipe.zrem(seen, str(user_id))
+            pipe.execute()
 
     def clear(self, db: Session, *, event_id: uuid.UUID) -> None:
-        self._client.delete(*self._keys(event_id))
+        with _busy_when_down():
+            self._client.delete(*self._keys(event_id))
 
     def count_arrival(self, *, event_id: uuid.UUID, now: datetime) -> int:
-        key = f"tk:wr:{event_id}:arr:{int(_epoch(now))}"
-        pipe = self._client.pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, 5)
-        return int(pipe.execute()[0])
+        with _busy_when_down():
+            key = f"tk:wr:{event_id}:arr:{int(_epoch(now))}"
+            pipe = self._client.pipeline(transaction=False)
+            pipe.incr(key)
+            pipe.expire(key, 5)
+            return int(pipe.execute()[0])
 
 
 class DatabaseQueue:

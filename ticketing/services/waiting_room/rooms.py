@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import redis
 from sqlmodel import Session, select
 
 from sqlalchemy.exc import OperationalError
@@ -110,12 +109,15 @@ def configure_room(
 
     Switched on, arrivals before `opens_at` (default: the earliest future sale start of the
     event's ticket types, else now) get a random place, later ones join at the back. Switched
-    off, the queue is dropped: everyone may buy. 422 `invalid_rate` outside 1..600000."""
+    off, the queue is dropped: everyone may buy. 422 `invalid_rate` outside 1..600000,
+    `invalid_time` for a time without its offset."""
     event_for_role(db, event_id=event_id, user_id=user_id, roles=MANAGER_ROLES)
     queue = queue or get_queue()
     if rate_per_minute is not None and not 1 <= rate_per_minute <= MAX_RATE_PER_MINUTE:
         raise invalid("invalid_rate", f"Let in between 1 and {MAX_RATE_PER_MINUTE} customers per minute.",
                       field="rate_per_minute")
+    if opens_at is not None and opens_at.tzinfo is None:
+        raise invalid("invalid_time", "Give the sale's opening time with its offset (e.g. +01:00).", field="opens_at")
     room = _locked_room(db, event_id, now)
     if rate_per_minute is not None:
         room.rate_per_minute = rate_per_minute
@@ -252,7 +254,7 @@ def note_arrival(*, event_id: uuid.UUID, now: datetime, queue: QueueStore | None
         return room_is_on(event_id)
     try:
         arrivals = (queue or get_queue()).count_arrival(event_id=event_id, now=now)
-    except (OSError, redis.RedisError):
+    except ServiceError:  # busy: Redis is down; the room stays as it is
         return room_is_on(event_id)
     if arrivals != threshold + 1:  # once per surging second, not once per arrival
         return room_is_on(event_id)

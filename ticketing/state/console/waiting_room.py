@@ -28,7 +28,7 @@ class WaitingRoomConsoleState(ConsoleState):
     def _show(self, view: rooms.RoomOverview) -> None:
         self.enabled, self.auto, self.auto_started = view.enabled, view.auto, view.auto_started
         self.rate, self.waiting, self.admitted_total = view.rate_per_minute, view.waiting, view.admitted_total
-        self.drain_text = wait_words(view.drain_seconds) if view.waiting else "nobody is waiting"
+        self.drain_text = wait_words(view.drain_seconds).removeprefix("about ") if view.waiting else "—"
         self.opens_text = ""
         if view.enabled and view.opens_at and view.opens_at > utcnow():
             self.opens_text = local_time(view.opens_at, self.timezone).strftime("%d %b %Y, %H:%M")
