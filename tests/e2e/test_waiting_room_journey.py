@@ -57,7 +57,7 @@ def test_queue_let_in_and_buy(page: Page, viewport: str, browser: Browser, app_u
     page.locator("#buy-button").click()
     expect(page.locator("#cart-title")).to_have_text(customer.title)
     page.locator("#checkout-button").click()
-    expect(page.locator("#card-element input[data-field='number']")).to_be_visible()
+    expect(page.locator("#card-element input[data-field='number']")).to_be_visible(timeout=15_000)
     fill_card(page, VISA)
     page.locator("#pay-button").click()
     expect(page.locator("#order-confirmed")).to_be_visible(timeout=30_000)
