@@ -111,6 +111,14 @@ class Settings:
     # Each app process works the job queue; false: only `python -m ticketing.jobs.worker` does
     # (a small database server, or workers on machines of their own). PostgreSQL only.
     jobs_in_app: bool = True
+    # Waiting room (docs/decisions.md, "Waiting room"): arrivals per second at one event past
+    # which its room switches itself on (0: only organizers switch rooms on); the admission
+    # rate a room starts with (customers per minute); how long an admission lasts; how long a
+    # place is kept for a customer whose page stopped asking (tab closed).
+    waiting_room_auto_arrivals: int = 150
+    waiting_room_rate: int = 3000
+    waiting_room_admission_minutes: int = 10
+    waiting_room_grace_seconds: int = 180
 
     @property
     def is_development(self) -> bool:
@@ -214,6 +222,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         outbox_dir=env.get("MAIL_OUTBOX_DIR") or defaults.outbox_dir,
         job_heartbeat_seconds=float(env.get("JOB_HEARTBEAT_SECONDS") or defaults.job_heartbeat_seconds),
         jobs_in_app=(env.get("JOBS_IN_APP") or "true").lower() not in {"0", "false", "no"},
+        waiting_room_auto_arrivals=int(env.get("WAITING_ROOM_AUTO_ARRIVALS") or defaults.waiting_room_auto_arrivals),
+        waiting_room_rate=int(env.get("WAITING_ROOM_RATE") or defaults.waiting_room_rate),
+        waiting_room_admission_minutes=int(env.get("WAITING_ROOM_ADMISSION_MINUTES")
+                                           or defaults.waiting_room_admission_minutes),
+        waiting_room_grace_seconds=int(env.get("WAITING_ROOM_GRACE_SECONDS") or defaults.waiting_room_grace_seconds),
     )
     settings.check()
     return settings

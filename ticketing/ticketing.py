@@ -7,6 +7,7 @@ import reflex as rx
 from ticketing.api import app as api_app
 from ticketing.components.page_leave import page_leave_guard
 from ticketing.components.seat_map import early_fetch
+from ticketing.jobs.waiting_rooms import pace_waiting_rooms
 from ticketing.jobs.worker import run_jobs
 from ticketing.pages.auth import login_page, register_page
 from ticketing.pages.broker import inventory_page, orders_page, suppliers_page
@@ -23,6 +24,7 @@ from ticketing.pages.console.reports import reports_page
 from ticketing.pages.console.schedules import schedules_page
 from ticketing.pages.console.sessions import sessions_page
 from ticketing.pages.console.setup import setup_page
+from ticketing.pages.console.waiting_room import waiting_room_console_page
 from ticketing.pages.dashboard import dashboard_page
 from ticketing.pages.door import door_events_page, door_page
 from ticketing.pages.event import event_page
@@ -34,6 +36,7 @@ from ticketing.pages.seat_admin import seat_admin_page
 from ticketing.pages.seat_map import seat_map_page
 from ticketing.pages.tickets import order_page, tickets_page
 from ticketing.pages.venues import venues_page
+from ticketing.pages.waiting_room import waiting_room_page
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
 from ticketing.state.broker import BrokerState, InventoryState, OrdersState, SuppliersState
@@ -50,6 +53,7 @@ from ticketing.state.console.reports import ReportsState
 from ticketing.state.console.schedules import SchedulesState
 from ticketing.state.console.sessions import SessionsState
 from ticketing.state.console.setup import SetupState
+from ticketing.state.console.waiting_room import WaitingRoomConsoleState
 from ticketing.state.dashboard import DashboardState
 from ticketing.state.door import DoorEventsState, DoorState
 from ticketing.state.event_page import EventPageState
@@ -66,6 +70,7 @@ from ticketing.state.seat_live import seat_fanout
 from ticketing.state.seat_map import SeatMapState
 from ticketing.state.tickets import OrderState, TicketsState
 from ticketing.state.venues import VenueState
+from ticketing.state.waiting_room import WaitingRoomState
 
 get_settings()  # refuse to start with placeholder secrets in production
 
@@ -87,6 +92,8 @@ app.add_page(index_page, route="/", title="Ticketing — events and tickets",
              on_load=[AuthState.check_session, EventsState.load_events])
 app.add_page(event_page, route="/events/[event_id]", title="Event — Ticketing",
              on_load=[AuthState.check_session, EventPageState.load, SeatLinksState.load])
+app.add_page(waiting_room_page, route="/events/[event_id]/queue", title="Waiting room — Ticketing",
+             on_load=[AuthState.require_signed_in, WaitingRoomState.load])
 app.add_page(seat_map_page, route="/events/[event_id]/seats/[session_id]", title="Choose seats — Ticketing",
              on_load=[AuthState.check_session, SeatMapState.load])
 app.add_page(dashboard_page, route="/manage/events/[event_id]", title="Live dashboard — Ticketing",
@@ -118,6 +125,7 @@ for _page, _suffix, _title, _state in (
     (attendees_page, "attendees", "Attendees", AttendeesState),
     (promotions_page, "promo-codes", "Promo codes", PromoCodesState),
     (reports_page, "reports", "Reports", ReportsState),
+    (waiting_room_console_page, "waiting-room", "Waiting room", WaitingRoomConsoleState),
 ):
     app.add_page(_page, route=f"/manage/events/[event_id]/{_suffix}", title=f"{_title} — Ticketing",
                  on_load=[AuthState.require_staff, _state.load])
@@ -151,3 +159,4 @@ app.register_lifespan_task(hub.run)
 app.register_lifespan_task(run_jobs)  # the job worker: mails, refunds, the sweeper (ticketing/jobs/)
 app.register_lifespan_task(seat_fanout.run)
 app.register_lifespan_task(org_fanout.run)  # live figures of organization pages (broker Profit)
+app.register_lifespan_task(pace_waiting_rooms)  # lets queued customers in at each room's rate

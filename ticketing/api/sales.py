@@ -40,6 +40,7 @@ from ticketing.services.accounts import accounts
 from ticketing.services.errors import ServiceError
 from ticketing.services.sales import holds, idempotency, orders, ticket_holders
 from ticketing.services.sales.availability import event_availability, visible_event
+from ticketing.services.waiting_room import rooms
 
 router = APIRouter(tags=["buying"])
 IDEMPOTENCY_RETRIES = 3
@@ -98,8 +99,14 @@ def create_hold(
     body: HoldIn,
     caller: tuple[uuid.UUID, int] = Depends(token_claims),
     idempotency_key: str | None = Header(default=None),
+    admission_token: str | None = Header(default=None),
 ) -> JSONResponse:
     """Hold places for every item, all or nothing, until `expires_at`.
+
+    While the event's waiting room is on, the `Admission-Token` header must carry this account's
+    admission to this event (GET /events/{id}/waiting-room/me once let in): 403
+    `admission_required` (none), `admission_invalid` (forged, or another account's),
+    `admission_wrong_event`, `admission_expired`.
 
     With `promo_code`, its discount is locked with the prices (per line and in `total`) and one
     of its uses taken: 422 `code_invalid` (unknown, paused, another event's), `code_expired`
@@ -107,6 +114,7 @@ def create_hold(
     `code_used_up` (no use left in all or for this customer)."""
     user_id, token_version = caller
     items = [(i.ticket_type_id, i.quantity) for i in body.items]
+    rooms.require_admission(event_id=event_id, user_id=user_id, token=admission_token, now=utcnow())
     if idempotency_key is None:  # nothing else to write with it: a transaction of its own
         now = utcnow()
         # The token's version is checked in the hold's own statement: no read of its own.

@@ -16,6 +16,7 @@ TABS = (
     ("attendees", "Attendees", "users", "/attendees"),
     ("promotions", "Promo codes", "ticket-percent", "/promo-codes"),
     ("reports", "Reports", "chart-column", "/reports"),
+    ("waiting-room", "Waiting room", "users", "/waiting-room"),
     ("live", "Live", "activity", ""),
 )
 STATUS_COLORS = {"draft": "gray", "published": "green", "cancelled": "red"}

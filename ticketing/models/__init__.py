@@ -56,6 +56,7 @@ from ticketing.models.seating import (
     TicketSeat,
     Venue,
 )
+from ticketing.models.waiting_room import WaitingRoom, WaitingRoomEntry
 
 __all__ = [
     "CheckIn", "CheckInConflict", "Scan",
@@ -79,4 +80,6 @@ __all__ = [
     "BrokerEvent", "FulfillmentMethod", "OwnedSeat", "PurchaseOrder", "PurchaseOrderCounter", "PurchaseOrderLine",
     "PurchaseOrderSeat", "PurchaseOrderStatus", "RetailRule", "Supplier", "SupplierKind", "SupplierPayment",
     "TicketSale",
+    # waiting room
+    "WaitingRoom", "WaitingRoomEntry",
 ]

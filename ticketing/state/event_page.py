@@ -19,10 +19,12 @@ from ticketing.services.errors import ServiceError
 from ticketing.services.promotions import codes as promo_codes
 from ticketing.services.promotions import redemptions
 from ticketing.services.sales import availability, holds
+from ticketing.services.waiting_room import rooms
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction, off_loop
 from ticketing.state.live import LiveEventMixin, register_view
 from ticketing.state.promo import CODES, promo_message
+from ticketing.state.waiting_room import ADMISSION_CODES, admission_of, needs_queue, queue_url
 
 
 def type_rules(detail: catalog.EventDetail) -> tuple[dict[str, str], dict[str, int]]:
@@ -192,12 +194,20 @@ class EventPageState(LiveEventMixin, rx.State):
             # A transaction of its own (nothing else is written with the hold): on PostgreSQL
             # a hold on the claim counters is then one statement (docs/decisions.md).
             code = self.promo_code.strip() or None
-            hold, _lines = await off_loop(
-                lambda: holds.place_hold(event_id=event_id, user_id=user_id, items=items, now=utcnow(),
-                                         promo_code=code)
-            )
+            admission = await admission_of(self, event_id)
+
+            def hold_now():
+                rooms.require_admission(event_id=event_id, user_id=user_id, token=admission, now=utcnow())
+                return holds.place_hold(event_id=event_id, user_id=user_id, items=items, now=utcnow(),
+                                        promo_code=code)
+
+            hold, _lines = await off_loop(hold_now)
         except ServiceError as exc:
             self.buying = False
+            if exc.code in ADMISSION_CODES:  # the room is on: through the queue first
+                self.buy_error = exc.message
+                yield rx.redirect(queue_url(event_id))
+                return
             if exc.code in CODES:  # the tickets are not held: say what is wrong with the code
                 self.promo_open, self.promo_note, self.promo_error = True, "", promo_message(exc)
                 self.buy_error = "Your code could not be used: fix or remove it to reserve."
@@ -223,6 +233,8 @@ class EventPageState(LiveEventMixin, rx.State):
         if event_id is None:
             self.missing = True
             return
+        if await needs_queue(self, event_id, user_id):  # the waiting room is on: take a place first
+            return rx.redirect(queue_url(event_id))
 
         def work(db):
             detail = catalog.get_event(db=db, event_id=event_id, user_id=user_id)

@@ -20,10 +20,12 @@ from ticketing.services.errors import ServiceError
 from ticketing.services.sales import holds
 from ticketing.services.sales.availability import visible_event
 from ticketing.services.seating import seat_map, seat_sales
+from ticketing.services.waiting_room import rooms
 from ticketing.state.auth import NOT_SIGNED_IN, AuthState, say_not_signed_in
-from ticketing.state.calls import in_transaction
+from ticketing.state.calls import in_transaction, off_loop
 from ticketing.state.live import register_view
 from ticketing.state.seat_live import seat_fanout
+from ticketing.state.waiting_room import ADMISSION_CODES, admission_of, queue_url
 
 MAX_CHOICE = 50
 STEP_NOTES = {
@@ -218,11 +220,17 @@ class SeatMapState(rx.State):
         self.busy = True
         yield
         event_id, session_id = uuid.UUID(self._event_id), uuid.UUID(self._session_id)
+        admission = await admission_of(self, event_id)
         try:
+            await off_loop(lambda: rooms.require_admission(event_id=event_id, user_id=user_id, token=admission,
+                                                           now=utcnow()))
             held = await in_transaction(lambda db: seat_sales.hold_seats(
                 db=db, event_id=event_id, session_id=session_id, user_id=user_id, idxs=idxs, now=utcnow()))
         except ServiceError as exc:
             self.busy, self.error = False, exc.message
+            if exc.code in ADMISSION_CODES:  # the room is on: through the queue first
+                yield rx.redirect(queue_url(event_id))
+                return
             if exc.code == "seat_unavailable":
                 await self._describe(idxs)  # show which ones went
             return

@@ -1,0 +1,1 @@
+"""The virtual waiting room: queue places, paced admissions, admission tokens (issue 21)."""

@@ -1,0 +1,279 @@
+"""An event's waiting room: organizers switch it on and off and set its admission rate;
+customers join, see their place and get their admission; the hold path asks whether an
+admission is needed and checks it.
+
+Rooms switch themselves on when arrivals pass `waiting_room_auto_arrivals` per second (the
+surge rule, docs/decisions.md "Waiting room").
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from sqlalchemy.exc import OperationalError
+
+from ticketing.db import autocommit_connection, busy_error, is_lock_error, session_scope, set_lock_timeout
+from ticketing.models import TicketType, WaitingRoom
+from ticketing.services.accounts.organizations import MANAGER_ROLES
+from ticketing.services.catalog.catalog_common import event_for_role
+from ticketing.services.errors import ServiceError, invalid
+from ticketing.services.sales.availability import visible_event
+from ticketing.services.waiting_room.admission_tokens import check_admission_token, issue_admission
+from ticketing.services.waiting_room.queue_store import QueueStore, get_queue
+from ticketing.settings import get_settings
+
+MAX_RATE_PER_MINUTE = 600_000
+_draw = random.SystemRandom()  # a place drawn for an early arrival cannot be predicted
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    """What a customer's queue page shows. `state`: "open" (no room: buy), "waiting",
+    "admitted" (with the token to present when holding) or "absent" (not in the queue)."""
+
+    state: str
+    position: int | None = None
+    waiting: int = 0
+    wait_seconds: int | None = None
+    opens_at: datetime | None = None
+    admission_token: str | None = None
+    admitted_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RoomOverview:
+    """The organizer's view of a room."""
+
+    event_id: uuid.UUID
+    enabled: bool
+    auto: bool
+    auto_started: bool
+    rate_per_minute: int
+    opens_at: datetime | None
+    waiting: int
+    admitted_total: int
+    drain_seconds: int
+
+
+def estimated_wait(position: int, *, rate_per_minute: int, opens_at: datetime, now: datetime) -> int:
+    """Seconds until the customer at `position` is let in at `rate_per_minute` (after the sale
+    opens, when it has not yet)."""
+    before_open = max(0.0, (opens_at - now).total_seconds())
+    return int(before_open + math.ceil(position * 60 / max(1, rate_per_minute)))
+
+
+def _on_sale_at(db: Session, event_id: uuid.UUID, now: datetime) -> datetime:
+    """When the sale opens: the earliest future sale start of the event's active ticket types,
+    else now."""
+    starts = db.exec(select(TicketType.sale_starts_at).where(
+        TicketType.event_id == event_id, TicketType.is_active.is_(True), TicketType.sale_starts_at.is_not(None))).all()
+    future = [s for s in starts if s > now]
+    return min(future) if future else now
+
+
+def room_of(db: Session, event_id: uuid.UUID) -> WaitingRoom | None:
+    return db.get(WaitingRoom, event_id)
+
+
+def overview(db: Session, *, room: WaitingRoom | None, event_id: uuid.UUID,
+             queue: QueueStore | None = None) -> RoomOverview:
+    queue = queue or get_queue()
+    rate = room.rate_per_minute if room else get_settings().waiting_room_rate
+    waiting = queue.waiting(db, event_id=event_id) if room and room.enabled else 0
+    return RoomOverview(event_id=event_id, enabled=bool(room and room.enabled), auto=room.auto if room else True,
+                        auto_started=bool(room and room.auto_started), rate_per_minute=rate,
+                        opens_at=room.opens_at if room else None, waiting=waiting,
+                        admitted_total=room.admitted_total if room else 0,
+                        drain_seconds=math.ceil(waiting * 60 / max(1, rate)))
+
+
+def room_overview(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID,
+                  queue: QueueStore | None = None) -> RoomOverview:
+    """The room as the organizer sees it: on or off, rate, queue length, admitted so far."""
+    event_for_role(db, event_id=event_id, user_id=user_id, roles=MANAGER_ROLES)
+    return overview(db, room=room_of(db, event_id), event_id=event_id, queue=queue)
+
+
+def configure_room(
+    *, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: datetime, enabled: bool | None = None,
+    rate_per_minute: int | None = None, auto: bool | None = None, opens_at: datetime | None = None,
+    queue: QueueStore | None = None,
+) -> RoomOverview:
+    """Switch the room on or off, change its admission rate, allow or forbid the surge rule.
+
+    Switched on, arrivals before `opens_at` (default: the earliest future sale start of the
+    event's ticket types, else now) get a random place, later ones join at the back. Switched
+    off, the queue is dropped: everyone may buy. 422 `invalid_rate` outside 1..600000,
+    `invalid_time` for a time without its offset."""
+    event_for_role(db, event_id=event_id, user_id=user_id, roles=MANAGER_ROLES)
+    queue = queue or get_queue()
+    if rate_per_minute is not None and not 1 <= rate_per_minute <= MAX_RATE_PER_MINUTE:
+        raise invalid("invalid_rate", f"Let in between 1 and {MAX_RATE_PER_MINUTE} customers per minute.",
+                      field="rate_per_minute")
+    if opens_at is not None and opens_at.tzinfo is None:
+        raise invalid("invalid_time", "Give the sale's opening time with its offset (e.g. +01:00).", field="opens_at")
+    room = _locked_room(db, event_id, now)
+    if rate_per_minute is not None:
+        room.rate_per_minute = rate_per_minute
+    if auto is not None:
+        room.auto = auto
+    if enabled is True and (not room.enabled or opens_at is not None):
+        _switch_on(room, opens_at=opens_at or _on_sale_at(db, event_id, now), now=now, auto_started=False)
+    elif enabled is False and room.enabled:
+        room.enabled, room.auto_started = False, False
+        queue.clear(db, event_id=event_id)
+    elif enabled is True:
+        room.auto_started = False  # a person has taken over the room the surge opened
+    room.updated_at = now
+    db.add(room)
+    db.flush()
+    return overview(db, room=room, event_id=event_id, queue=queue)
+
+
+def lock_room(db: Session, event_id: uuid.UUID, *, nowait: bool = False) -> WaitingRoom | None:
+    """The event's room row under its lock (PostgreSQL; SQLite's write transaction already
+    holds the database); `busy` when another transaction keeps it past the lock timeout, or at
+    once with `nowait`."""
+    stmt = select(WaitingRoom).where(WaitingRoom.event_id == event_id).execution_options(populate_existing=True)
+    if set_lock_timeout(db):
+        stmt = stmt.with_for_update(nowait=nowait)
+    try:
+        return db.exec(stmt).first()
+    except OperationalError as exc:
+        if is_lock_error(exc):
+            raise busy_error() from exc
+        raise
+
+
+def _locked_room(db: Session, event_id: uuid.UUID, now: datetime) -> WaitingRoom:
+    """The event's room row, locked; created (off) on first use."""
+    found = lock_room(db, event_id)
+    if found is not None:
+        return found
+    room = WaitingRoom(event_id=event_id, rate_per_minute=get_settings().waiting_room_rate, opens_at=now,
+                       paced_at=now, updated_at=now)
+    db.add(room)
+    db.flush()
+    return room
+
+
+def _switch_on(room: WaitingRoom, *, opens_at: datetime, now: datetime, auto_started: bool) -> None:
+    room.enabled, room.auto_started = True, auto_started
+    room.opens_at = opens_at
+    room.paced_at = max(opens_at, now)  # nobody is let in before the sale opens
+    room.updated_at = now
+
+
+# --- customers ------------------------------------------------------------------------------
+
+
+def _status(db: Session, *, room: WaitingRoom, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime,
+            queue: QueueStore) -> QueueStatus:
+    place = queue.place(db, event_id=event_id, user_id=user_id, now=now)
+    if place is None:
+        return QueueStatus(state="absent", waiting=queue.waiting(db, event_id=event_id), opens_at=room.opens_at)
+    if place.admitted_until is not None:
+        token = issue_admission(event_id=event_id, user_id=user_id, expires_at=place.admitted_until, now=now)
+        return QueueStatus(state="admitted", opens_at=room.opens_at, admission_token=token,
+                           admitted_until=place.admitted_until)
+    position = place.position or 1
+    return QueueStatus(state="waiting", position=position, waiting=queue.waiting(db, event_id=event_id),
+                       opens_at=room.opens_at,
+                       wait_seconds=estimated_wait(position, rate_per_minute=room.rate_per_minute,
+                                                   opens_at=room.opens_at, now=now))
+
+
+def join_queue(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime,
+               queue: QueueStore | None = None) -> QueueStatus:
+    """Take a place in the event's queue (or keep the one this account has): a random one
+    before the sale opens, the back of the line after. `open` when the room is off."""
+    visible_event(db=db, event_id=event_id, user_id=user_id)
+    queue = queue or get_queue()
+    room = room_of(db, event_id)
+    if room is None or not room.enabled:
+        return QueueStatus(state="open")
+    score = _draw.random() if now < room.opens_at else now.timestamp()
+    queue.join(db, event_id=event_id, user_id=user_id, score=score, now=now)
+    return _status(db, room=room, event_id=event_id, user_id=user_id, now=now, queue=queue)
+
+
+def queue_status(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime,
+                 queue: QueueStore | None = None) -> QueueStatus:
+    """The customer's place now; asking keeps the place (a page that stopped asking for the
+    grace period, a closed tab, loses it)."""
+    visible_event(db=db, event_id=event_id, user_id=user_id)
+    queue = queue or get_queue()
+    room = room_of(db, event_id)
+    if room is None or not room.enabled:
+        return QueueStatus(state="open")
+    queue.touch(db, event_id=event_id, user_id=user_id, now=now)
+    return _status(db, room=room, event_id=event_id, user_id=user_id, now=now, queue=queue)
+
+
+def leave_queue(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, queue: QueueStore | None = None) -> None:
+    """Give up the place in the queue."""
+    (queue or get_queue()).leave(db, event_id=event_id, user_id=user_id)
+
+
+# --- the hold path --------------------------------------------------------------------------
+
+_ROOM_ON = "SELECT enabled FROM waiting_rooms WHERE event_id = %s"
+
+
+def room_is_on(event_id: uuid.UUID) -> bool:
+    """Whether holds of this event need an admission: one read (autocommit on PostgreSQL)."""
+    with autocommit_connection() as raw:
+        if raw is not None:
+            row = raw.execute(_ROOM_ON, (event_id,), prepare=True).fetchone()
+            return bool(row and row[0])
+    with session_scope(readonly=True) as db:
+        room = room_of(db, event_id)
+        return bool(room and room.enabled)
+
+
+def require_admission(*, event_id: uuid.UUID, user_id: uuid.UUID, token: str | None, now: datetime) -> None:
+    """Before a hold (an arrival, for the surge rule): nothing while the event's room is off;
+    else a valid admission of this account to this event, refused 403 `admission_required`,
+    `admission_invalid`, `admission_wrong_event` or `admission_expired`."""
+    if note_arrival(event_id=event_id, now=now):
+        check_admission_token(token, event_id=event_id, user_id=user_id, now=now)
+
+
+def note_arrival(*, event_id: uuid.UUID, now: datetime, queue: QueueStore | None = None) -> bool:
+    """Count a customer arriving at the event (page opened, hold asked): past the surge
+    threshold in one second, the room switches itself on (unless the organizer forbade it).
+    Whether the room is on afterwards; a failing counter (Redis down) never stops a sale."""
+    threshold = get_settings().waiting_room_auto_arrivals
+    if threshold <= 0:
+        return room_is_on(event_id)
+    try:
+        arrivals = (queue or get_queue()).count_arrival(event_id=event_id, now=now)
+    except ServiceError:  # busy: Redis is down; the room stays as it is
+        return room_is_on(event_id)
+    if arrivals != threshold + 1:  # once per surging second, not once per arrival
+        return room_is_on(event_id)
+    try:
+        with session_scope() as db:
+            room = _locked_room(db, event_id, now)
+            room.last_surge_at = now
+            if not room.enabled and room.auto:
+                _switch_on(room, opens_at=now, now=now, auto_started=True)
+            db.add(room)
+            return room.enabled
+    except ServiceError:  # busy: the next surging second tries again
+        return room_is_on(event_id)
+
+
+def admission_minutes() -> timedelta:
+    return timedelta(minutes=get_settings().waiting_room_admission_minutes)
+
+
+def event_title(*, db: Session, event_id: uuid.UUID) -> str:
+    """The title of an event customers may see (the queue page's heading)."""
+    return visible_event(db=db, event_id=event_id, user_id=None).title

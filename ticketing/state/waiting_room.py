@@ -1,0 +1,159 @@
+"""The queue page of an event's waiting room, and the admission the pages present when holding.
+
+Admissions live in the browser's localStorage (every tab of the site shares them) as a JSON map
+{event id: token}. Like every var they come from the client: the hold path verifies each one
+(signature, account, event, expiry) on the server before it holds anything.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+
+import reflex as rx
+
+from ticketing.models.base import utcnow
+from ticketing.services.accounts.tokens import token_expiry
+from ticketing.services.errors import ServiceError
+from ticketing.services.waiting_room import rooms
+from ticketing.state.auth import AuthState
+from ticketing.state.calls import in_transaction, off_loop
+
+ADMISSION_CODES = frozenset({"admission_required", "admission_invalid", "admission_wrong_event", "admission_expired"})
+POLL_MS = 3000  # the queue page asks this often: its place's heartbeat and the live position
+
+
+def wait_words(seconds: int | None) -> str:
+    """An estimated wait in words: "less than a minute", "about 4 minutes", "about 1 h 20 min"."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return "less than a minute"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+    return f"about {minutes // 60} h {minutes % 60:02d} min"
+
+
+def queue_url(event_id: uuid.UUID | str) -> str:
+    return f"/events/{event_id}/queue"
+
+
+class WaitingRoomState(rx.State):
+    admissions: str = rx.LocalStorage("", name="tk_admission")
+    event_title: str = ""
+    state: str = ""  # "" while loading, waiting, admitted, missing
+    position: int = 0
+    waiting: int = 0
+    wait_text: str = ""
+    opens_text: str = ""  # before the sale opens: how long until then
+    error: str = ""
+
+    def _event_id(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(str(self.router._page.params.get("event_id", "")))
+        except ValueError:
+            return None
+
+    def _tokens(self) -> dict[str, str]:
+        try:
+            tokens = json.loads(self.admissions or "{}")
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in tokens.items()} if isinstance(tokens, dict) else {}
+
+    def _admission_for(self, event_id: uuid.UUID) -> str | None:
+        return self._tokens().get(str(event_id))
+
+    def _keep(self, event_id: uuid.UUID, token: str) -> None:
+        now = utcnow().timestamp()
+        tokens = {k: v for k, v in self._tokens().items() if token_expiry(v) > now}  # expired ones go
+        tokens[str(event_id)] = token
+        self.admissions = json.dumps(tokens, separators=(",", ":"))
+
+    async def _take_place(self):
+        """Join (or keep the place, which marks it seen) and show it; let the customer in when
+        admitted, or when the room is off."""
+        event_id = self._event_id()
+        user_id = await (await self.get_state(AuthState))._current_user_id()
+        if event_id is None:
+            self.state = "missing"
+            return None
+        if user_id is None:
+            return None  # the page guard sends them to sign in
+        try:
+            status = await in_transaction(lambda db: rooms.join_queue(db=db, event_id=event_id, user_id=user_id,
+                                                                       now=utcnow()))
+        except ServiceError as exc:
+            if exc.code == "not_found":
+                self.state = "missing"
+            else:
+                self.error = exc.message
+            return None
+        self.error = ""
+        if status.state == "admitted" and status.admission_token:
+            self._keep(event_id, status.admission_token)
+            self.state = "admitted"
+            return rx.redirect(f"/events/{event_id}")
+        if status.state == "open":
+            return rx.redirect(f"/events/{event_id}")
+        now = utcnow()
+        self.state, self.position, self.waiting = "waiting", status.position or 0, status.waiting
+        self.wait_text = wait_words(status.wait_seconds)
+        opens_in = (status.opens_at - now).total_seconds() if status.opens_at else 0
+        self.opens_text = f"The sale opens in {wait_words(int(opens_in)).removeprefix('about ')}." \
+            if opens_in > 0 else ""
+        return None
+
+    @rx.event
+    async def load(self):
+        """on_load: take a place (or find the one this account has) and show it."""
+        event_id = self._event_id()
+        self.state = ""
+        if event_id is not None:
+            try:
+                self.event_title = await in_transaction(lambda db: rooms.event_title(db=db, event_id=event_id),
+                                                        readonly=True)
+            except ServiceError:
+                self.state = "missing"
+                return None
+        return await self._take_place()
+
+    @rx.event
+    async def refresh(self):
+        """Every few seconds while the page is open: the place is kept, the position updated."""
+        if self.state == "waiting":
+            return await self._take_place()
+        return None
+
+    @rx.event
+    async def leave(self):
+        """Give up the place and go back to the event."""
+        event_id = self._event_id()
+        user_id = await (await self.get_state(AuthState))._current_user_id()
+        if event_id is None or user_id is None:
+            return None
+        await in_transaction(lambda db: rooms.leave_queue(db=db, event_id=event_id, user_id=user_id))
+        self.state = ""
+        return rx.redirect("/")
+
+
+async def admission_of(state: rx.State, event_id: uuid.UUID) -> str | None:
+    """The admission this browser keeps for the event (unverified: the hold path checks it)."""
+    return (await state.get_state(WaitingRoomState))._admission_for(event_id)
+
+
+async def needs_queue(state: rx.State, event_id: uuid.UUID, user_id: uuid.UUID | None) -> bool:
+    """Whether this tab must go through the event's queue before holding: the room is on and
+    the tab has no valid admission of this account to this event (checked on the server)."""
+    token = await admission_of(state, event_id)
+    if user_id is None:
+        return await off_loop(lambda: rooms.note_arrival(event_id=event_id, now=utcnow()))
+    try:
+        await off_loop(lambda: rooms.require_admission(event_id=event_id, user_id=user_id, token=token, now=utcnow()))
+    except ServiceError as exc:
+        if exc.code in ADMISSION_CODES:
+            return True
+        raise
+    return False
