@@ -21,6 +21,7 @@ from ticketing.api import (
     health,
     ledger,
     orgs,
+    presales,
     promotions,
     sales,
     seating,
@@ -59,7 +60,7 @@ def create_api() -> FastAPI:
     api.add_middleware(BodyLimit)
 
     v1 = APIRouter(prefix=PREFIX)
-    for module in (auth, orgs, events, catalog, sales, promotions, webhooks, seating, door, broker, broker_analytics,
+    for module in (auth, orgs, events, catalog, sales, promotions, presales, webhooks, seating, door, broker, broker_analytics,
                    ledger):
         v1.include_router(module.router)
     api.include_router(v1)

@@ -49,11 +49,14 @@ class TicketTypeAvailability:
     sold: int
     available: int
     is_available: bool
-    reason: str | None  # not_on_sale_yet | sale_ended | inactive | quota_reached | session_full
+    reason: str | None  # not_on_sale_yet | sale_ended | inactive | quota_reached | session_full | presale_only
     bottleneck_session_id: uuid.UUID | None
     session_ids: tuple[uuid.UUID, ...]
     # Its seated sessions, where it is bought seat by seat: `available` counts free seats of its levels.
     seated_session_ids: tuple[uuid.UUID, ...] = ()
+    # The presale that closes it to this caller (reason presale_only / sale_ended), or that the
+    # caller's access code opens (presales.availability).
+    presale_id: uuid.UUID | None = None
 
     @property
     def seated(self) -> bool:
