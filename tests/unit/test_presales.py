@@ -14,8 +14,8 @@ from tests.seating_builders import make_seated_event
 from ticketing.db import session_scope
 from ticketing.models import PresaleUse
 from ticketing.services.presales import access, setup
-from ticketing.services.presales.availability import caller_availability
 from ticketing.services.sales import cancellation, holds, orders
+from ticketing.services.sales.availability import event_availability
 from ticketing.services.seating import seat_sales
 
 H = timedelta(hours=1)
@@ -49,7 +49,7 @@ def hold_error(ws, user, items, code=None, now=T0):
 
 def view(ws, code=None, now=T0):
     with session_scope(readonly=True) as db:
-        rows = caller_availability(db=db, event_id=ws.event_id, access_code=code, now=now).ticket_types
+        rows = event_availability(db=db, event_id=ws.event_id, access_code=code, now=now).ticket_types
         return {r.id: (r.is_available, r.reason, r.available) for r in rows}
 
 
@@ -129,7 +129,7 @@ def test_availability_says_presale_only_without_a_code_and_what_a_code_opens(ws)
     assert view(ws, now=START - H)[ws.day1_pass][1] == "presale_only"  # reserved before it starts too
     for bad in ("unknown", "bad code!"):
         with session_scope(readonly=True) as db, pytest.raises(Exception) as exc:
-            caller_availability(db=db, event_id=ws.event_id, access_code=bad, now=T0)
+            event_availability(db=db, event_id=ws.event_id, access_code=bad, now=T0)
         assert exc.value.code == "access_code_invalid"
 
 

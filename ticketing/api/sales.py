@@ -38,9 +38,8 @@ from ticketing.models.base import utcnow
 from ticketing.payments import intents, refunds
 from ticketing.services.accounts import accounts
 from ticketing.services.errors import ServiceError
-from ticketing.services.presales.availability import caller_availability
 from ticketing.services.sales import holds, idempotency, orders, ticket_holders
-from ticketing.services.sales.availability import visible_event
+from ticketing.services.sales.availability import event_availability, visible_event
 
 router = APIRouter(tags=["buying"])
 IDEMPOTENCY_RETRIES = 3
@@ -97,8 +96,8 @@ def get_availability(
     unknown, another event's, outside its presale's window; 409 `access_code_used_up`)."""
     with session_scope(readonly=True) as db:
         visible_event(db=db, event_id=event_id, user_id=user_id)
-        return availability_out(caller_availability(db=db, event_id=event_id, access_code=access_code,
-                                                    now=utcnow()))
+        return availability_out(event_availability(db=db, event_id=event_id, now=utcnow(),
+                                                   access_code=access_code))
 
 
 @router.post("/events/{event_id}/holds", status_code=201, response_model=HoldOut)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import delete, func, update
@@ -211,10 +211,34 @@ class CallerView:
         return out
 
 
-def caller_view(db: Session, *, event_id: uuid.UUID, access_code: str | None, now: datetime) -> CallerView:
-    """The event's presales as this caller meets them; 422 `access_code_invalid` for a code
-    that opens nothing now (unknown, another event's, outside its window)."""
-    presales = event_presales(db, event_id)
+def apply_presales(rows: list, view: CallerView, now: datetime) -> list:
+    """Availability rows (sales.availability.TicketTypeAvailability) as this caller meets the
+    presales: closed (`presale_only`, or `sale_ended` for a block kept after its presale) or
+    opened by the caller's code, within its presale's quota."""
+    out = []
+    unlocked = view.unlocked
+    for row in rows:
+        refusal = view.type_refusal(row.id, now)
+        if refusal is not None:
+            reason = refusal[0] if row.is_available or row.reason in ("quota_reached", "session_full") else row.reason
+            row = replace(row, is_available=False, reason=reason, presale_id=refusal[1])
+        elif unlocked is not None and (unlocked.seat_ids or not unlocked.ticket_type_ids
+                                       or str(row.id) in unlocked.ticket_type_ids):
+            row = replace(row, presale_id=unlocked.id)
+            if view.quota_left is not None and not unlocked.seat_ids:
+                row = replace(row, available=min(row.available, view.quota_left))
+                if view.quota_left == 0 and row.is_available:
+                    row = replace(row, is_available=False, reason="quota_reached")
+        out.append(row)
+    return out
+
+
+def caller_view(db: Session, *, event_id: uuid.UUID, access_code: str | None, now: datetime,
+                presales: list[Presale] | None = None) -> CallerView:
+    """The event's presales (read unless given) as this caller meets them; 422
+    `access_code_invalid` for a code that opens nothing now (unknown, another event's, outside
+    its window), 409 `access_code_used_up`."""
+    presales = event_presales(db, event_id) if presales is None else presales
     if access_code is None or not presales:
         if access_code is not None:  # an event without presales has no access codes
             raise invalid("access_code_invalid", "This access code is not valid for this event.")

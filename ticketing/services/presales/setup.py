@@ -19,6 +19,7 @@ from ticketing.models import Event, EventSeat, Presale, PresaleCode, PresaleUse,
 from ticketing.models.base import new_id
 from ticketing.services.catalog.catalog_common import event_for_role
 from ticketing.services.errors import ServiceError, invalid, not_found
+from ticketing.services.live_changes import bump_event_version
 from ticketing.services.presales.access import access_key, event_presales
 from ticketing.services.promotions.redemptions import CODE_RE
 
@@ -109,6 +110,7 @@ def create_presale(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, fiel
     presale = Presale(id=new_id(), event_id=event.id, created_at=now, **_checked(db, event, fields))
     db.add(presale)
     db.flush()
+    bump_event_version(db=db, event_id=event.id, structure=True)  # open pages reload what is reserved
     return presale
 
 
@@ -135,6 +137,7 @@ def update_presale(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, pres
         setattr(presale, key, value)
     db.add(presale)
     db.flush()
+    bump_event_version(db=db, event_id=presale.event_id, structure=True)
     return presale
 
 
