@@ -16,7 +16,8 @@ from ticketing.models import PresaleUse
 from ticketing.services.presales import access, setup
 from ticketing.services.sales import cancellation, holds, orders
 from ticketing.services.sales.availability import event_availability
-from ticketing.services.seating import seat_sales
+from ticketing.services.seating import seat_map, seat_sales
+from ticketing.services.seating.seat_status import AVAILABLE, BLOCKED
 
 H = timedelta(hours=1)
 START, END = T0 - H, T0 + 2 * H
@@ -213,3 +214,23 @@ def test_a_seat_block_is_closed_to_others_and_open_to_a_code_holder():
     pick = in_tx(seat_sales.find_best, event_id=se.event_id, session_id=se.session_id, user_id=a, count=2,
                  now=T0 + 30 * timedelta(minutes=1))
     assert not set(pick.idxs) & set(block)  # best available never offers the block without its code
+
+
+def test_the_seat_map_shows_a_block_blocked_to_others_and_free_to_a_code_holder():
+    with session_scope() as db:
+        se = make_seated_event(db)
+    block = [se.idx("Stalls", "C", n) for n in (4, 5)]
+    p = in_tx(setup.create_presale, user_id=se.owner_id, event_id=se.event_id, now=T0,
+              fields={"name": "Block", "starts_at": START, "ends_at": END, "release_at_end": True,
+                      "seat_ids": se.ids(*block)})
+    in_tx(setup.add_codes, user_id=se.owner_id, event_id=se.event_id, presale_id=p.id, codes=["C-ROW"], now=T0)
+
+    def statuses(code=None, now=T0):
+        with session_scope(readonly=True) as db:
+            seated = seat_map.seated_session(db, event_id=se.event_id, session_id=se.session_id)
+            closed = access.locked_idxs(db, event_id=se.event_id, session_id=se.session_id, access_code=code, now=now)
+            return seat_map.close_seats(seat_map.status_snapshot(db, seated=seated, now=now), closed)["statuses"]
+
+    assert {statuses()[i] for i in block} == {str(BLOCKED)}
+    assert {statuses("c-row")[i] for i in block} == {str(AVAILABLE)}
+    assert {statuses(now=END + H)[i] for i in block} == {str(AVAILABLE)}  # released at its end

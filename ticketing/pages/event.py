@@ -115,6 +115,51 @@ def promo_box() -> rx.Component:
         width="100%",
         id="promo-box",
     )
+def access_box() -> rx.Component:
+    """"Have an access code?" for presales: a field, what the code opens or why it is refused."""
+    s = EventPageState
+    return rx.vstack(
+        rx.cond(
+            s.access_open,
+            rx.hstack(
+                rx.input(value=s.access_code, on_change=s.set_access_code, placeholder="Presale access code",
+                         size="2", aria_label="Presale access code", id="access-input", flex="1",
+                         text_transform="uppercase"),
+                rx.button("Unlock", on_click=s.apply_access_code, variant="soft", size="2", id="access-apply"),
+                width="100%",
+            ),
+            rx.button(rx.icon("key-round", size=16), "Have an access code?", on_click=s.toggle_access,
+                      variant="ghost", size="2", id="access-toggle"),
+        ),
+        rx.cond(s.access_error != "", rx.text(s.access_error, size="2", color=rx.color("red", 11), role="alert",
+                                              id="access-error")),
+        rx.cond(
+            s.access_note != "",
+            rx.hstack(rx.icon("lock-open", size=16, color=rx.color("green", 11)),
+                      rx.text(s.access_note, size="2", id="access-note", flex="1"),
+                      rx.button("Remove", on_click=s.remove_access_code, variant="ghost", size="1",
+                                color_scheme="gray", id="access-remove"),
+                      align="center", width="100%"),
+        ),
+        spacing="2",
+        width="100%",
+        id="access-box",
+    )
+
+
+def with_access(t: rx.Var[dict]) -> rx.Var[dict]:
+    """The row as this buyer's access code makes it: live pushes carry the view without a code
+    (`presale_only`); a type the code opens is buyable with the places left, within its quota."""
+    s = EventPageState
+    type_id = t["id"].to(str)
+    cap = s.presale_open[type_id].to(int)
+    left = t["available"].to(int)
+    units = rx.cond(left < cap, left, cap)
+    opened = t.merge({"is_available": units > 0, "reason": "", "available": units,
+                      "seat_href": t["seat_href"].to(str) + "?access_code=" + s.access_code})
+    return rx.cond(s.presale_open.contains(type_id) & (t["reason"].to(str) == "presale_only"), opened, t).to(dict)
+
+
 def rule_note(text: rx.Var[str]) -> rx.Component:
     """A ticket type's rules in words (prerequisites, per-order limits), before a hold refuses."""
     return rx.cond(text != "", rx.hstack(rx.icon("info", size=14, flex_shrink="0", margin_top="2px", aria_hidden="true"),
@@ -175,9 +220,11 @@ def event_page() -> rx.Component:
             ),
             card(
                 rx.heading("Tickets", size="5", as_="h2"),
-                rx.box(rx.foreach(EventPageState.ticket_types, lambda t: ticket_type_row(
-                    t, quantity_picker(t), rule_note(EventPageState.rules.get(t["id"].to(str), "").to(str)))),
+                rx.box(rx.foreach(EventPageState.ticket_types, lambda row: (lambda t: ticket_type_row(
+                    t, quantity_picker(t), rule_note(EventPageState.rules.get(t["id"].to(str), "").to(str))))(
+                        with_access(row))),
                        width="100%", id="ticket-types"),
+                rx.cond(EventPageState.event["status"] == "published", access_box()),
                 rx.cond(EventPageState.order_full & EventPageState.sells_quantities,
                         rx.text("That is the most one order can have (", EventPageState.max_per_order.to(str),
                                 " tickets).", size="1", color=rx.color("amber", 11), id="order-max-note",
