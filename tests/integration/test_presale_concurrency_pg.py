@@ -7,11 +7,8 @@ past the quota. A control takes the lock away and shows the race exists.
 
 from __future__ import annotations
 
-import threading
 import time
-import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -19,15 +16,14 @@ from sqlmodel import func, select
 
 from tests.builders import T0, in_tx, make_buyers, make_event, make_session, make_ticket_type
 from tests.factories import make_org
-from tests.integration.test_concurrency_pg import WORKERS, retrying
+from tests.integration import test_promo_concurrency_pg as promo_race
 from ticketing.db import session_scope
 from ticketing.models import Hold, Presale, PresaleUse
-from ticketing.services.errors import ServiceError
 from ticketing.services.presales import access, setup
-from ticketing.services.sales import holds, orders
+from ticketing.services.sales import holds
 
 pytestmark = pytest.mark.postgres
-ROOMS = 20
+ROOMS = promo_race.ROOMS
 
 
 def build(*, buyers: int, max_uses: int, codes: int = 1, quota: int | None = None) -> dict:
@@ -47,27 +43,9 @@ def build(*, buyers: int, max_uses: int, codes: int = 1, quota: int | None = Non
 
 
 def stampede(data: dict, *, checkout_every: int = 0) -> Counter:
-    """Every buyer holds one ticket with a code at once (every `checkout_every`-th winner also
-    checks out, so uses live on in orders too)."""
-    start = threading.Barrier(WORKERS)
-    started = threading.local()
-
-    def attempt(i: int, user_id: uuid.UUID) -> str:
-        if not getattr(started, "done", False):
-            started.done = True
-            start.wait(timeout=30)
-        try:
-            h = retrying(holds.hold_tickets, event_id=data["event_id"], user_id=user_id,
-                         items=[(data["types"][i % ROOMS], 1)], now=T0,
-                         access_code=data["codes"][i % len(data["codes"])].lower())
-        except ServiceError as exc:
-            return exc.code
-        if checkout_every and i % checkout_every == 0:
-            retrying(orders.checkout, hold_id=h.id, user_id=user_id, attendees=None, now=T0 + timedelta(seconds=1))
-        return "won"
-
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return Counter(pool.map(lambda p: attempt(*p), enumerate(data["buyers"])))
+    """Every buyer holds one ticket with one of the codes at once."""
+    return promo_race.stampede(data, checkout_every=checkout_every,
+                               code=lambda i: {"access_code": data["codes"][i % len(data["codes"])].lower()})
 
 
 def used(data: dict) -> tuple[int, int]:

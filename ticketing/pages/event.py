@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ticketing.components.availability import live_indicator, session_card, ticket_type_row
-from ticketing.components.forms import card
+from ticketing.components.forms import card, code_entry
 from ticketing.components.layout import page_shell
 from ticketing.components.seat_links import seating_links
 from ticketing.state.event_page import EventPageState
@@ -89,62 +89,19 @@ def _picker(t: rx.Var[dict], qty: rx.Var[int]) -> rx.Component:
 def promo_box() -> rx.Component:
     """"Have a code?": a link that opens a field; the code's effect or why it is refused."""
     s = EventPageState
-    return rx.vstack(
-        rx.cond(
-            s.promo_open,
-            rx.hstack(
-                rx.input(value=s.promo_code, on_change=s.set_promo_code, placeholder="Promo code", size="2",
-                         aria_label="Promo code", id="promo-input", flex="1", text_transform="uppercase"),
-                rx.button("Apply", on_click=s.apply_code, variant="soft", size="2", id="promo-apply"),
-                width="100%",
-            ),
-            rx.button(rx.icon("ticket-percent", size=16), "Have a code?", on_click=s.toggle_promo, variant="ghost",
-                      size="2", id="promo-toggle"),
-        ),
-        rx.cond(s.promo_error != "", rx.text(s.promo_error, size="2", color=rx.color("red", 11), role="alert",
-                                             id="promo-error")),
-        rx.cond(
-            s.promo_note != "",
-            rx.hstack(rx.icon("circle-check", size=16, color=rx.color("green", 11)),
-                      rx.text(s.promo_note, size="2", id="promo-note", flex="1"),
-                      rx.button("Remove", on_click=s.remove_code, variant="ghost", size="1", color_scheme="gray",
-                                id="promo-remove"),
-                      align="center", width="100%"),
-        ),
-        spacing="2",
-        width="100%",
-        id="promo-box",
-    )
+    return code_entry(prefix="promo", is_open=s.promo_open, value=s.promo_code, on_change=s.set_promo_code,
+                      on_apply=s.apply_code, on_toggle=s.toggle_promo, error=s.promo_error, note=s.promo_note,
+                      on_remove=s.remove_code, placeholder="Promo code", apply_label="Apply",
+                      toggle=("ticket-percent", "Have a code?"), note_icon="circle-check")
+
+
 def access_box() -> rx.Component:
     """"Have an access code?" for presales: a field, what the code opens or why it is refused."""
     s = EventPageState
-    return rx.vstack(
-        rx.cond(
-            s.access_open,
-            rx.hstack(
-                rx.input(value=s.access_code, on_change=s.set_access_code, placeholder="Presale access code",
-                         size="2", aria_label="Presale access code", id="access-input", flex="1",
-                         text_transform="uppercase"),
-                rx.button("Unlock", on_click=s.apply_access_code, variant="soft", size="2", id="access-apply"),
-                width="100%",
-            ),
-            rx.button(rx.icon("key-round", size=16), "Have an access code?", on_click=s.toggle_access,
-                      variant="ghost", size="2", id="access-toggle"),
-        ),
-        rx.cond(s.access_error != "", rx.text(s.access_error, size="2", color=rx.color("red", 11), role="alert",
-                                              id="access-error")),
-        rx.cond(
-            s.access_note != "",
-            rx.hstack(rx.icon("lock-open", size=16, color=rx.color("green", 11)),
-                      rx.text(s.access_note, size="2", id="access-note", flex="1"),
-                      rx.button("Remove", on_click=s.remove_access_code, variant="ghost", size="1",
-                                color_scheme="gray", id="access-remove"),
-                      align="center", width="100%"),
-        ),
-        spacing="2",
-        width="100%",
-        id="access-box",
-    )
+    return code_entry(prefix="access", is_open=s.access_open, value=s.access_code, on_change=s.set_access_code,
+                      on_apply=s.apply_access_code, on_toggle=s.toggle_access, error=s.access_error,
+                      note=s.access_note, on_remove=s.remove_access_code, placeholder="Presale access code",
+                      apply_label="Unlock", toggle=("key-round", "Have an access code?"), note_icon="lock-open")
 
 
 def with_access(t: rx.Var[dict]) -> rx.Var[dict]:

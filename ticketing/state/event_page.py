@@ -76,6 +76,7 @@ class EventPageState(LiveEventMixin, rx.State):
     access_error: str = ""
     access_note: str = ""
     presale_open: dict[str, int] = {}
+    _access_from_link: str = ""
     rules: dict[str, str] = {}  # per ticket type: prerequisites and per-order limits, in words
     type_max: dict[str, int] = {}  # per ticket type: the most one order may have (0 = the event's)
     _prices: dict[str, int] = {}
@@ -270,8 +271,8 @@ class EventPageState(LiveEventMixin, rx.State):
             return
 
         prefill = str(self.router.url.query_parameters.get("access_code", "") or "").strip()[:64]
-        if prefill and not self.access_code:  # a link with ?access_code= fills it in
-            self.access_code, self.access_open = prefill, True
+        if prefill and prefill != self._access_from_link:  # a link with ?access_code= fills it in (once)
+            self.access_code, self.access_open, self._access_from_link = prefill, True, prefill
         access = self.access_code.strip() or None
 
         def work(db):

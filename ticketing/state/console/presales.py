@@ -15,31 +15,19 @@ from ticketing.models.base import utcnow
 from ticketing.services.errors import ServiceError
 from ticketing.services.local_times import local_input, parse_local_input
 from ticketing.services.presales import setup
-from ticketing.services.promotions.codes import event_version
-from ticketing.state.calls import form_text, in_transaction
-from ticketing.state.console.base import ConsoleState
+from ticketing.state.calls import form_text, form_whole
+from ticketing.state.console.base import ConsoleState, FollowFigures
 
 STATUS_LABELS = {"upcoming": "Upcoming", "on": "On now", "over": "Over"}
 
 
-def _whole(form: dict[str, Any], name: str, label: str) -> int | None:
-    """A whole number from a form field ('' = none); 422 invalid_input otherwise."""
-    text = form_text(form, name)
-    if not text:
-        return None
-    if not re.fullmatch(r"[0-9]{1,7}", text):
-        raise ServiceError("invalid_input", f"{label} must be a whole number.", status=422)
-    return int(text)
-
-
-class PresalesState(ConsoleState):
+class PresalesState(FollowFigures, ConsoleState):
     presales: list[dict[str, Any]] = []
     ticket_types: list[dict[str, str]] = []
     scope: str = "all"  # "all" or one ticket type id
     error: str = ""
     code_error: str = ""
     notice: str = ""
-    _read_at_version: int | None = -1
 
     @rx.event
     def set_scope(self, value: str):
@@ -70,21 +58,8 @@ class PresalesState(ConsoleState):
         await self.refresh()
 
     @rx.event
-    async def follow_live(self):
-        """The figures again when the event's version (bumped by every hold, order and
-        cancellation) moved since they were read (the read itself checks the caller's role)."""
-        event_id = self._url_event_id()
-        if event_id is None or await self._caller() is None:
-            return
-        version = await in_transaction(lambda db: event_version(db, event_id), readonly=True)
-        if version is not None and version != self._read_at_version:
-            await self.refresh()
-
-    @rx.event
     async def refresh(self):
-        event_id = self._url_event_id()
-        if event_id is not None:
-            self._read_at_version = await in_transaction(lambda db: event_version(db, event_id), readonly=True)
+        await self._note_version()
         try:
             views = await self._run(lambda db, uid, eid: setup.list_presales(db=db, user_id=uid, event_id=eid,
                                                                              now=utcnow()), readonly=True)
@@ -119,7 +94,7 @@ class PresalesState(ConsoleState):
                 "starts_at": parse_local_input(form_text(form, "starts_at"), tz, field="starts_at"),
                 "ends_at": parse_local_input(form_text(form, "ends_at"), tz, field="ends_at"),
                 "ticket_type_ids": [uuid.UUID(self.scope)] if self.scope not in ("", "all") else None,
-                "quota": _whole(form, "quota", "Quota"),
+                "quota": form_whole(form, "quota", "Quota"),
                 "release_at_end": bool(form.get("release_at_end")),
             }
             setup.create_presale(db=db, user_id=user_id, event_id=event_id, fields=fields, now=utcnow())
@@ -137,8 +112,8 @@ class PresalesState(ConsoleState):
 
         def work(db, user_id, event_id):
             setup.add_codes(db=db, user_id=user_id, event_id=event_id, presale_id=target, codes=typed or None,
-                            count=_whole(form, "count", "How many"), max_uses=_whole(form, "max_uses", "Uses per code"),
-                            now=utcnow())
+                            count=form_whole(form, "count", "How many"),
+                            max_uses=form_whole(form, "max_uses", "Uses per code"), now=utcnow())
 
         await self._change(work, "Access codes added.", "code_error")
 
