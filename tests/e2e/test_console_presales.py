@@ -36,9 +36,9 @@ def test_create_a_presale_add_codes_watch_uses_and_end_it(page: Page, viewport: 
     expect(card.locator(".presale-status")).to_have_text("On now")
     expect(card.locator(".presale-sold")).to_have_text("0 / 20")
 
-    card.locator(".presale-codes-typed").fill("FANS-1")
-    card.locator(".presale-codes-count").fill("2")
-    card.locator(".presale-codes-uses").fill("3")
+    card.locator("input[name='codes']").fill("FANS-1")
+    card.locator("input[name='count']").fill("2")
+    card.locator("input[name='max_uses']").fill("3")
     card.locator(".presale-codes-add").click()
     expect(card.locator(".presale-code")).to_have_count(3)
     expect(card.locator("tr", has_text="FANS-1").locator(".presale-code-uses")).to_have_text("0 / 3")

@@ -112,9 +112,12 @@ def with_access(t: rx.Var[dict]) -> rx.Var[dict]:
     cap = s.presale_open[type_id].to(int)
     left = t["available"].to(int)
     units = rx.cond(left < cap, left, cap)
-    opened = t.merge({"is_available": units > 0, "reason": "", "available": units,
-                      "seat_href": t["seat_href"].to(str) + "?access_code=" + s.access_code})
-    return rx.cond(s.presale_open.contains(type_id) & (t["reason"].to(str) == "presale_only"), opened, t).to(dict)
+    opens = s.presale_open.contains(type_id)
+    row = rx.cond(opens & (t["reason"].to(str) == "presale_only"),
+                  t.merge({"is_available": units > 0, "reason": "", "available": units}), t).to(dict)
+    # The seat map opens a presale's seat block with the code too.
+    return rx.cond(opens, row.merge({"seat_href": t["seat_href"].to(str) + "?access_code=" + s.access_code}),
+                   row).to(dict)
 
 
 def rule_note(text: rx.Var[str]) -> rx.Component:

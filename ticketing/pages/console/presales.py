@@ -46,16 +46,15 @@ def _create() -> rx.Component:
 
 def _codes_form(p: rx.Var[dict]) -> rx.Component:
     return rx.form(
-        rx.hstack(
-            rx.input(name="codes", placeholder="Codes, e.g. FANS-2030", aria_label="Typed codes", flex="2",
-                     class_name="presale-codes-typed"),
-            rx.input(name="count", placeholder="or how many", inputmode="numeric", aria_label="How many to generate",
-                     flex="1", class_name="presale-codes-count"),
-            rx.input(name="max_uses", placeholder="Uses each (1)", inputmode="numeric", aria_label="Uses per code",
-                     flex="1", class_name="presale-codes-uses"),
+        rx.grid(
+            rx.input(name="codes", placeholder="Codes, e.g. FANS-2030", aria_label="Typed codes", width="100%"),
+            rx.input(name="count", placeholder="Or how many to generate", inputmode="numeric",
+                     aria_label="How many to generate", width="100%"),
+            rx.input(name="max_uses", placeholder="Uses per code (1)", inputmode="numeric", aria_label="Uses per code",
+                     width="100%"),
             rx.button(rx.icon("key-round", size=16), "Add codes", type="submit", variant="soft",
                       class_name="presale-codes-add"),
-            spacing="2", width="100%", flex_wrap="wrap",
+            columns=rx.breakpoints(initial="1", sm="2", lg="4"), spacing="2", width="100%",
         ),
         on_submit=lambda form: S.add_codes(p["id"].to(str), form), reset_on_submit=True, width="100%",
     )
