@@ -46,6 +46,7 @@ def _create() -> rx.Component:
 
 def _codes_form(p: rx.Var[dict]) -> rx.Component:
     return rx.form(
+        rx.el.input(type="hidden", name="presale_id", value=p["id"].to(str)),
         rx.grid(
             rx.input(name="codes", placeholder="Codes, e.g. FANS-2030", aria_label="Typed codes", width="100%"),
             rx.input(name="count", placeholder="Or how many to generate", inputmode="numeric",
@@ -56,7 +57,8 @@ def _codes_form(p: rx.Var[dict]) -> rx.Component:
                       class_name="presale-codes-add"),
             columns=rx.breakpoints(initial="1", sm="2", lg="4"), spacing="2", width="100%",
         ),
-        on_submit=lambda form: S.add_codes(p["id"].to(str), form), reset_on_submit=True, width="100%",
+        # The presale rides in the form (a handler's argument from the list is out of the form's reach).
+        on_submit=S.add_codes, reset_on_submit=True, width="100%",
     )
 
 

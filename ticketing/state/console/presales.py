@@ -102,10 +102,11 @@ class PresalesState(FollowFigures, ConsoleState):
         await self._change(work, f"Presale {form_text(form, 'name')} created: now give it access codes.")
 
     @rx.event
-    async def add_codes(self, presale_id: str, form: dict[str, Any]):
-        """Typed codes (separated by commas or spaces) and/or a number of generated ones."""
+    async def add_codes(self, form: dict[str, Any]):
+        """Typed codes (separated by commas or spaces) and/or a number of generated ones, for the
+        form's presale."""
         try:
-            target = uuid.UUID(str(presale_id))
+            target = uuid.UUID(form_text(form, "presale_id"))
         except ValueError:
             return
         typed = [c for c in re.split(r"[\s,;]+", form_text(form, "codes")) if c]
