@@ -19,6 +19,7 @@ from ticketing.pages.console.attendees import attendees_page
 from ticketing.pages.console.finance import finance_page
 from ticketing.pages.console.matrix import matrix_page
 from ticketing.pages.console.new import new_event_page
+from ticketing.pages.console.presales import presales_page
 from ticketing.pages.console.promotions import promotions_page
 from ticketing.pages.console.reports import reports_page
 from ticketing.pages.console.schedules import schedules_page
@@ -48,6 +49,7 @@ from ticketing.state.cart import CartState
 from ticketing.state.console.attendees import AttendeesState
 from ticketing.state.console.finance import FinanceState
 from ticketing.state.console.matrix import MatrixState
+from ticketing.state.console.presales import PresalesState
 from ticketing.state.console.promotions import PromoCodesState
 from ticketing.state.console.reports import ReportsState
 from ticketing.state.console.schedules import SchedulesState
@@ -124,6 +126,7 @@ for _page, _suffix, _title, _state in (
     (schedules_page, "schedules", "Recurring schedules", SchedulesState),
     (attendees_page, "attendees", "Attendees", AttendeesState),
     (promotions_page, "promo-codes", "Promo codes", PromoCodesState),
+    (presales_page, "presales", "Presales", PresalesState),
     (reports_page, "reports", "Reports", ReportsState),
     (waiting_room_console_page, "waiting-room", "Waiting room", WaitingRoomConsoleState),
 ):

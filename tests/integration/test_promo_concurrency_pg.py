@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -47,9 +48,10 @@ def build(*, buyers: int, max_uses: int) -> dict:
     return {**data, "code_id": code.id}
 
 
-def stampede(data: dict, *, checkout_every: int = 0) -> Counter:
-    """Every buyer holds one ticket with the code at once (every `checkout_every`-th winner
-    also checks out, so uses live on in orders too)."""
+def stampede(data: dict, *, checkout_every: int = 0,
+             code: Callable[[int], dict[str, str]] = lambda i: {"promo_code": "stampede"}) -> Counter:
+    """Every buyer holds one ticket with the code (`code(i)`: the hold's keyword for buyer i)
+    at once; every `checkout_every`-th winner also checks out, so uses live on in orders too."""
     start = threading.Barrier(WORKERS)
     started = threading.local()
 
@@ -59,7 +61,7 @@ def stampede(data: dict, *, checkout_every: int = 0) -> Counter:
             start.wait(timeout=30)
         try:
             h = retrying(holds.hold_tickets, event_id=data["event_id"], user_id=user_id,
-                         items=[(data["types"][i % ROOMS], 1)], now=T0, promo_code="stampede")
+                         items=[(data["types"][i % ROOMS], 1)], now=T0, **code(i))
         except ServiceError as exc:
             return exc.code
         if checkout_every and i % checkout_every == 0:

@@ -21,6 +21,7 @@ from ticketing.api import (
     health,
     ledger,
     orgs,
+    presales,
     promotions,
     sales,
     seating,
@@ -61,8 +62,8 @@ def create_api() -> FastAPI:
     api.add_middleware(BodyLimit)
 
     v1 = APIRouter(prefix=PREFIX)
-    for module in (auth, orgs, events, catalog, sales, promotions, webhooks, seating, door, broker, broker_analytics,
-                   ledger, waiting_room):
+    for module in (auth, orgs, events, catalog, sales, promotions, presales, webhooks, seating, door, broker,
+                   broker_analytics, ledger, waiting_room):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(health.router)

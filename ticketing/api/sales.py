@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
@@ -86,11 +86,19 @@ def run_idempotent(
 
 
 @router.get("/events/{event_id}/availability", response_model=AvailabilityOut)
-def get_availability(event_id: uuid.UUID, user_id: uuid.UUID | None = Depends(optional_user_id)) -> AvailabilityOut:
-    """Places per session and units per ticket type now (public once published; drafts for staff)."""
+def get_availability(
+    event_id: uuid.UUID, user_id: uuid.UUID | None = Depends(optional_user_id),
+    access_code: str | None = Query(default=None, max_length=64),
+) -> AvailabilityOut:
+    """Places per session and units per ticket type now (public once published; drafts for staff).
+
+    A ticket type reserved to a presale says `reason: "presale_only"`; with `access_code`, the
+    types its presale opens are shown as they can be bought with it (422 `access_code_invalid`:
+    unknown, another event's, outside its presale's window; 409 `access_code_used_up`)."""
     with session_scope(readonly=True) as db:
         visible_event(db=db, event_id=event_id, user_id=user_id)
-        return availability_out(event_availability(db=db, event_id=event_id, now=utcnow()))
+        return availability_out(event_availability(db=db, event_id=event_id, now=utcnow(),
+                                                   access_code=access_code))
 
 
 @router.post("/events/{event_id}/holds", status_code=201, response_model=HoldOut)
@@ -111,7 +119,12 @@ def create_hold(
     With `promo_code`, its discount is locked with the prices (per line and in `total`) and one
     of its uses taken: 422 `code_invalid` (unknown, paused, another event's), `code_expired`
     (outside its window), `code_not_applicable` (no line in scope, below its minimum); 409
-    `code_used_up` (no use left in all or for this customer)."""
+    `code_used_up` (no use left in all or for this customer).
+
+    A presale's block (its ticket types or seats) needs one of its access codes (`access_code`)
+    during the presale: 422 `access_code_required` (none, or another presale's),
+    `access_code_invalid` (unknown, another event's, outside its window); 409
+    `access_code_used_up`, `quota_reached` (the presale's quota)."""
     user_id, token_version = caller
     items = [(i.ticket_type_id, i.quantity) for i in body.items]
     rooms.require_admission(event_id=event_id, user_id=user_id, token=admission_token, now=utcnow())
@@ -120,14 +133,15 @@ def create_hold(
         # The token's version is checked in the hold's own statement: no read of its own.
         hold, lines = holds.place_hold(event_id=event_id, user_id=user_id, now=now, items=items,
                                        seat_ids=body.seat_ids or (), token_version=token_version,
-                                       promo_code=body.promo_code)
+                                       promo_code=body.promo_code, access_code=body.access_code)
         return JSONResponse(hold_out(hold, lines, now).model_dump(mode="json"), status_code=201)
     accounts.check_token_version(user_id, token_version)
 
     def work(db: Session) -> dict[str, Any]:
         now = utcnow()
         hold = holds.hold_tickets(db=db, event_id=event_id, user_id=user_id, now=now, items=items,
-                                  seat_ids=body.seat_ids or (), promo_code=body.promo_code)
+                                  seat_ids=body.seat_ids or (), promo_code=body.promo_code,
+                                  access_code=body.access_code)
         return hold_out(hold, holds.hold_items(db=db, hold_id=hold.id), now).model_dump(mode="json")
 
     return run_idempotent(user_id=user_id, scope=f"hold:{event_id}", key=idempotency_key,

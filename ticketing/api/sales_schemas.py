@@ -44,6 +44,8 @@ class HoldIn(Strict):
     items: list[HoldItemIn] = Field(min_length=1, max_length=50)
     seat_ids: list[IdIn] | None = Field(default=None, max_length=500)
     promo_code: str | None = Field(default=None, max_length=64)  # matched case-insensitively
+    access_code: str | None = Field(default=None, max_length=64,
+                                    description="a presale's access code (case-insensitive): opens its block")
 
 
 class AttendeeIn(Strict):
@@ -87,9 +89,12 @@ class TicketTypeAvailabilityOut(BaseModel):
     sold: int
     available: int
     is_available: bool
-    reason: str | None
+    reason: str | None = Field(description="not_on_sale_yet | sale_ended | inactive | quota_reached | "
+                                             "session_full | presale_only (reserved to a presale: an access code opens it)")
     bottleneck_session_id: uuid.UUID | None
     session_ids: list[uuid.UUID]
+    presale_id: uuid.UUID | None = Field(default=None, description="the presale that reserves it, or that the "
+                                                                   "caller's access_code opens")
 
 
 class AvailabilityOut(BaseModel):
@@ -186,6 +191,7 @@ def availability_out(av: EventAvailability) -> AvailabilityOut:
                 id=t.id, name=t.name, price=fmt(t.price_minor, t.currency), currency=t.currency, sold=t.sold,
                 available=t.available, is_available=t.is_available, reason=t.reason,
                 bottleneck_session_id=t.bottleneck_session_id, session_ids=list(t.session_ids),
+                presale_id=t.presale_id,
             )
             for t in av.ticket_types
         ],

@@ -35,6 +35,7 @@ from ticketing.models.base import utcnow
 from ticketing.services.catalog.catalog_common import event_for_role
 from ticketing.services.errors import invalid
 from ticketing.services.sales.availability import visible_event
+from ticketing.services.presales.access import locked_idxs
 from ticketing.services.seating import layouts, seat_map, seat_sales, seating, venues
 
 router = APIRouter(tags=["seating"])
@@ -142,12 +143,17 @@ def get_layout(event_id: uuid.UUID, session_id: uuid.UUID, request: Request,
 
 @router.get(MAP + "/seats/status", response_model=StatusOut)
 def get_status(event_id: uuid.UUID, session_id: uuid.UUID,
-               user_id: uuid.UUID | None = Depends(optional_user_id)) -> StatusOut:
-    """Every seat's status code at the event's current version (what live deltas build on)."""
+               user_id: uuid.UUID | None = Depends(optional_user_id),
+               access_code: str | None = Query(default=None, max_length=64)) -> StatusOut:
+    """Every seat's status code at the event's current version (what live deltas build on).
+    Seats of a presale's block show as blocked unless `access_code` opens them (422
+    `access_code_invalid`, 409 `access_code_used_up` for a code that opens nothing now)."""
     with session_scope(readonly=True) as db:
         visible_event(db=db, event_id=event_id, user_id=user_id)
         seated = seat_map.seated_session(db, event_id=event_id, session_id=session_id)
-        return StatusOut(**seat_map.status_snapshot(db, seated=seated, now=utcnow()))
+        now = utcnow()
+        closed = locked_idxs(db, event_id=event_id, session_id=session_id, access_code=access_code, now=now)
+        return StatusOut(**seat_map.close_seats(seat_map.status_snapshot(db, seated=seated, now=now), closed))
 
 
 @router.get(MAP + "/seats", response_model=list[SeatOut])
@@ -170,7 +176,8 @@ def best_available(event_id: uuid.UUID, session_id: uuid.UUID, body: BestIn,
         now = utcnow()
         pick = seat_sales.find_best(db=db, event_id=event_id, session_id=session_id, user_id=user_id,
                                     count=body.count, now=now, level_ids=body.price_level_ids or (),
-                                    section=body.section, mode=body.mode, wheelchair=body.wheelchair)
+                                    section=body.section, mode=body.mode, wheelchair=body.wheelchair,
+                                    access_code=body.access_code)
         seats = seat_map.describe_seats(db=db, event_id=event_id, session_id=session_id, idxs=pick.idxs, now=now)
         return BestOut(step=pick.step, seats=[SeatOut(**s) for s in seats])
 

@@ -103,6 +103,7 @@ class BestIn(Strict):
     section: str | None = Field(default=None, max_length=40)
     mode: str = "best"
     wheelchair: int = 0
+    access_code: str | None = Field(default=None, max_length=64, description="a presale's: its seat block may be picked")
 
 
 class BestOut(BaseModel):

@@ -15,6 +15,7 @@ TABS = (
     ("schedules", "Recurring", "repeat", "/schedules"),
     ("attendees", "Attendees", "users", "/attendees"),
     ("promotions", "Promo codes", "ticket-percent", "/promo-codes"),
+    ("presales", "Presales", "key-round", "/presales"),
     ("reports", "Reports", "chart-column", "/reports"),
     ("waiting-room", "Waiting room", "users", "/waiting-room"),
     ("live", "Live", "activity", ""),

@@ -28,6 +28,7 @@ from ticketing.models.checkins import CheckIn, CheckInConflict, Scan
 from ticketing.models.jobs import JobFailure, SentMail
 from ticketing.models.ledger import Account, EntryKind, LedgerEntry, LedgerLine, Reconciliation
 from ticketing.models.payments import Payment, PaymentStatus, Refund, RefundReason, RefundStatus, StripeEvent
+from ticketing.models.presales import Presale, PresaleCode, PresaleUse
 from ticketing.models.promotions import PromoCode, PromoKind, PromoRedemption
 from ticketing.models.sales import (
     Hold,
@@ -72,6 +73,8 @@ __all__ = [
     "JobFailure", "SentMail",
     # promotions
     "PromoCode", "PromoKind", "PromoRedemption",
+    # presales
+    "Presale", "PresaleCode", "PresaleUse",
     # ledger
     "Account", "EntryKind", "LedgerEntry", "LedgerLine", "Reconciliation",
     # scheduling

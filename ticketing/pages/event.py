@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ticketing.components.availability import live_indicator, session_card, ticket_type_row
-from ticketing.components.forms import card
+from ticketing.components.forms import card, code_entry
 from ticketing.components.layout import page_shell
 from ticketing.components.seat_links import seating_links
 from ticketing.state.event_page import EventPageState
@@ -89,32 +89,37 @@ def _picker(t: rx.Var[dict], qty: rx.Var[int]) -> rx.Component:
 def promo_box() -> rx.Component:
     """"Have a code?": a link that opens a field; the code's effect or why it is refused."""
     s = EventPageState
-    return rx.vstack(
-        rx.cond(
-            s.promo_open,
-            rx.hstack(
-                rx.input(value=s.promo_code, on_change=s.set_promo_code, placeholder="Promo code", size="2",
-                         aria_label="Promo code", id="promo-input", flex="1", text_transform="uppercase"),
-                rx.button("Apply", on_click=s.apply_code, variant="soft", size="2", id="promo-apply"),
-                width="100%",
-            ),
-            rx.button(rx.icon("ticket-percent", size=16), "Have a code?", on_click=s.toggle_promo, variant="ghost",
-                      size="2", id="promo-toggle"),
-        ),
-        rx.cond(s.promo_error != "", rx.text(s.promo_error, size="2", color=rx.color("red", 11), role="alert",
-                                             id="promo-error")),
-        rx.cond(
-            s.promo_note != "",
-            rx.hstack(rx.icon("circle-check", size=16, color=rx.color("green", 11)),
-                      rx.text(s.promo_note, size="2", id="promo-note", flex="1"),
-                      rx.button("Remove", on_click=s.remove_code, variant="ghost", size="1", color_scheme="gray",
-                                id="promo-remove"),
-                      align="center", width="100%"),
-        ),
-        spacing="2",
-        width="100%",
-        id="promo-box",
-    )
+    return code_entry(prefix="promo", is_open=s.promo_open, value=s.promo_code, on_change=s.set_promo_code,
+                      on_apply=s.apply_code, on_toggle=s.toggle_promo, error=s.promo_error, note=s.promo_note,
+                      on_remove=s.remove_code, placeholder="Promo code", apply_label="Apply",
+                      toggle=("ticket-percent", "Have a code?"), note_icon="circle-check")
+
+
+def access_box() -> rx.Component:
+    """"Have an access code?" for presales: a field, what the code opens or why it is refused."""
+    s = EventPageState
+    return code_entry(prefix="access", is_open=s.access_open, value=s.access_code, on_change=s.set_access_code,
+                      on_apply=s.apply_access_code, on_toggle=s.toggle_access, error=s.access_error,
+                      note=s.access_note, on_remove=s.remove_access_code, placeholder="Presale access code",
+                      apply_label="Unlock", toggle=("key-round", "Have an access code?"), note_icon="lock-open")
+
+
+def with_access(t: rx.Var[dict]) -> rx.Var[dict]:
+    """The row as this buyer's access code makes it: live pushes carry the view without a code
+    (`presale_only`); a type the code opens is buyable with the places left, within its quota."""
+    s = EventPageState
+    type_id = t["id"].to(str)
+    cap = s.presale_open[type_id].to(int)
+    left = t["available"].to(int)
+    units = rx.cond(left < cap, left, cap)
+    opens = s.presale_open.contains(type_id)
+    row = rx.cond(opens & (t["reason"].to(str) == "presale_only"),
+                  t.merge({"is_available": units > 0, "reason": "", "available": units}), t).to(dict)
+    # The seat map opens a presale's seat block with the code too.
+    return rx.cond(opens, row.merge({"seat_href": t["seat_href"].to(str) + "?access_code=" + s.access_code}),
+                   row).to(dict)
+
+
 def rule_note(text: rx.Var[str]) -> rx.Component:
     """A ticket type's rules in words (prerequisites, per-order limits), before a hold refuses."""
     return rx.cond(text != "", rx.hstack(rx.icon("info", size=14, flex_shrink="0", margin_top="2px", aria_hidden="true"),
@@ -175,9 +180,11 @@ def event_page() -> rx.Component:
             ),
             card(
                 rx.heading("Tickets", size="5", as_="h2"),
-                rx.box(rx.foreach(EventPageState.ticket_types, lambda t: ticket_type_row(
-                    t, quantity_picker(t), rule_note(EventPageState.rules.get(t["id"].to(str), "").to(str)))),
+                rx.box(rx.foreach(EventPageState.ticket_types, lambda row: (lambda t: ticket_type_row(
+                    t, quantity_picker(t), rule_note(EventPageState.rules.get(t["id"].to(str), "").to(str))))(
+                        with_access(row))),
                        width="100%", id="ticket-types"),
+                rx.cond(EventPageState.event["status"] == "published", access_box()),
                 rx.cond(EventPageState.order_full & EventPageState.sells_quantities,
                         rx.text("That is the most one order can have (", EventPageState.max_per_order.to(str),
                                 " tickets).", size="1", color=rx.color("amber", 11), id="order-max-note",

@@ -37,6 +37,7 @@ REASON_LABELS = {
     "inactive": "Not available",
     "quota_reached": "Sold out",
     "session_full": "Sold out",
+    "presale_only": "Presale: access code needed",
 }
 
 

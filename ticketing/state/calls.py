@@ -9,6 +9,7 @@ the call is tried again a few times before the page says we are busy.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -61,3 +62,13 @@ def page_client_address(state: Any) -> str:
     trusted proxy names), for the throttle."""
     router = state.router
     return client_address(router.session.client_ip, router.headers.raw_headers)
+
+
+def form_whole(form: dict[str, Any], name: str, label: str) -> int | None:
+    """A whole number from a form field ('' = none); 422 invalid_input otherwise."""
+    text = form_text(form, name)
+    if not text:
+        return None
+    if not re.fullmatch(r"[0-9]{1,7}", text):
+        raise ServiceError("invalid_input", f"{label} must be a whole number.", status=422)
+    return int(text)

@@ -23,6 +23,8 @@ from ticketing.services.waiting_room import rooms
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction, off_loop
 from ticketing.state.live import LiveEventMixin, register_view
+from ticketing.state.presale_access import CODES as ACCESS_CODES
+from ticketing.state.presale_access import access_message
 from ticketing.state.promo import CODES, promo_message
 from ticketing.state.waiting_room import ADMISSION_CODES, admission_of, needs_queue, queue_url
 
@@ -68,6 +70,15 @@ class EventPageState(LiveEventMixin, rx.State):
     promo_note: str = ""  # what the checked code does, e.g. "SPRING20: 20 % off"
     promo_discount: str = ""  # the basket's discount, formatted ("" when none)
     _promo_discount_minor: int = 0
+    # "Have an access code?": a presale's code (or ?access_code=); the types it opens, with the
+    # most it allows of each ({type id: units}): live pushes carry the view without a code, the
+    # page lays this over it.
+    access_open: bool = False
+    access_code: str = ""
+    access_error: str = ""
+    access_note: str = ""
+    presale_open: dict[str, int] = {}
+    _access_from_link: str = ""
     rules: dict[str, str] = {}  # per ticket type: prerequisites and per-order limits, in words
     type_max: dict[str, int] = {}  # per ticket type: the most one order may have (0 = the event's)
     _prices: dict[str, int] = {}
@@ -86,6 +97,36 @@ class EventPageState(LiveEventMixin, rx.State):
     def basket_total(self) -> str:
         total = sum(self._prices.get(t, 0) * q for t, q in self.quantities.items())
         return money(max(0, total - self._promo_discount_minor), self._currency)
+
+    @rx.event
+    def toggle_access(self):
+        self.access_open = not self.access_open
+
+    @rx.event
+    def set_access_code(self, value: str):
+        self.access_code = str(value)[:64]
+
+    @rx.event
+    async def apply_access_code(self):
+        """Check the typed access code and show what it opens (the hold checks it for real)."""
+        self.access_code = self.access_code.strip()
+        if not self.access_code:
+            self.access_error = "Type your access code first."
+            return
+        return type(self).load
+
+    @rx.event
+    def remove_access_code(self):
+        self.access_code, self.access_error, self.access_note, self.presale_open = "", "", "", {}
+        return type(self).load
+
+    def _open_presale(self, avail: availability.EventAvailability) -> None:
+        """Remember what the checked access code opens, and say so."""
+        opened = {str(t.id): t.available for t in avail.ticket_types if t.presale_id is not None and t.is_available}
+        self.presale_open, self.access_error = opened, ""
+        names = [t.name for t in avail.ticket_types if str(t.id) in opened]
+        self.access_note = (f"{self.access_code.upper()}: opens {', '.join(names)}" if names
+                            else f"{self.access_code.upper()}: accepted")
 
     @rx.event
     def toggle_promo(self):
@@ -194,12 +235,13 @@ class EventPageState(LiveEventMixin, rx.State):
             # A transaction of its own (nothing else is written with the hold): on PostgreSQL
             # a hold on the claim counters is then one statement (docs/decisions.md).
             code = self.promo_code.strip() or None
+            access = self.access_code.strip() or None
             admission = await admission_of(self, event_id)
 
             def hold_now():
                 rooms.require_admission(event_id=event_id, user_id=user_id, token=admission, now=utcnow())
                 return holds.place_hold(event_id=event_id, user_id=user_id, items=items, now=utcnow(),
-                                        promo_code=code)
+                                        promo_code=code, access_code=access)
 
             hold, _lines = await off_loop(hold_now)
         except ServiceError as exc:
@@ -211,6 +253,10 @@ class EventPageState(LiveEventMixin, rx.State):
             if exc.code in CODES:  # the tickets are not held: say what is wrong with the code
                 self.promo_open, self.promo_note, self.promo_error = True, "", promo_message(exc)
                 self.buy_error = "Your code could not be used: fix or remove it to reserve."
+                return
+            if exc.code in ACCESS_CODES or exc.extra.get("reason") == "presale_quota":
+                self.access_open, self.access_note, self.access_error = True, "", access_message(exc)
+                self.buy_error = "These tickets need a valid presale access code."
                 return
             if exc.code == "active_hold_exists":
                 self.buy_error = "You already have tickets on hold for this event."
@@ -236,17 +282,30 @@ class EventPageState(LiveEventMixin, rx.State):
         if await needs_queue(self, event_id, user_id):  # the waiting room is on: take a place first
             return rx.redirect(queue_url(event_id))
 
+        prefill = str(self.router.url.query_parameters.get("access_code", "") or "").strip()[:64]
+        if prefill and prefill != self._access_from_link:  # a link with ?access_code= fills it in (once)
+            self.access_code, self.access_open, self._access_from_link = prefill, True, prefill
+        access = self.access_code.strip() or None
+
         def work(db):
             detail = catalog.get_event(db=db, event_id=event_id, user_id=user_id)
-            avail = availability.event_availability(db=db, event_id=event_id, now=utcnow())
+            try:
+                avail, refused = availability.event_availability(db=db, event_id=event_id, now=utcnow(),
+                                                                 access_code=access), None
+            except ServiceError as exc:  # the code opens nothing: the page as without one, and why
+                avail, refused = availability.event_availability(db=db, event_id=event_id, now=utcnow()), exc
             org = db.get(Organization, detail.event.organization_id)
-            return detail, avail, org.name if org else ""
+            return detail, avail, org.name if org else "", refused
 
         try:
-            detail, avail, organizer = await in_transaction(work, readonly=True)
+            detail, avail, organizer, refused = await in_transaction(work, readonly=True)
         except ServiceError:
             self.missing = True
             return
+        if refused is not None:
+            self.presale_open, self.access_note, self.access_error = {}, "", access_message(refused)
+        elif access is not None:
+            self._open_presale(avail)
         e = detail.event
         starts = [s.session.starts_at for s in detail.sessions]
         ends = [s.session.ends_at for s in detail.sessions]

@@ -37,9 +37,10 @@ STEP_NOTES = {
 }
 
 
-def map_urls(event_id: str, session_id: str) -> tuple[str, str]:
+def map_urls(event_id: str, session_id: str, access_code: str = "") -> tuple[str, str]:
+    """The layout's and the statuses' URLs (with a presale access code, its seat block shows free)."""
     base = f"/api/v1/events/{event_id}/sessions/{session_id}"
-    return base + "/seatmap", base + "/seats/status"
+    return base + "/seatmap", base + "/seats/status" + (f"?access_code={quote(access_code)}" if access_code else "")
 
 
 def ids_from_route(state: rx.State) -> tuple[uuid.UUID, uuid.UUID] | None:
@@ -83,6 +84,7 @@ class SeatMapState(rx.State):
 
     _event_id: str = ""
     _session_id: str = ""
+    _access_code: str = ""  # a presale's, from the URL
     _currency: str = ""
 
     @rx.var
@@ -117,7 +119,9 @@ class SeatMapState(rx.State):
         self.event = {"id": str(event.id), "title": event.title, "session": session.name,
                       "when": date_range(session.starts_at, None, event.timezone),
                       "location": event.location or "", "tz": event.timezone}
-        self.layout_url, self.status_url = map_urls(self._event_id, self._session_id)
+        # A presale's access code (?access_code= from the event page) opens its seat block.
+        self._access_code = str(self.router.url.query_parameters.get("access_code", "") or "").strip()[:64]
+        self.layout_url, self.status_url = map_urls(self._event_id, self._session_id, self._access_code)
         self.max_select = event.max_tickets_per_order
         self.level_options = [{"id": lv["id"], "name": f"{lv['name']} · {money(lv['price_minor'], lv['currency'])}"}
                               for lv in levels]
@@ -198,7 +202,8 @@ class SeatMapState(rx.State):
         try:
             pick = await in_transaction(lambda db: seat_sales.find_best(
                 db=db, event_id=event_id, session_id=session_id, user_id=user_id, count=count, now=utcnow(),
-                mode=mode, wheelchair=wheelchair, level_ids=levels, section=section), readonly=True)
+                mode=mode, wheelchair=wheelchair, level_ids=levels, section=section,
+                access_code=self._access_code or None), readonly=True)
         except ServiceError as exc:
             self.error, self.note = exc.message, ""
             return
@@ -225,7 +230,8 @@ class SeatMapState(rx.State):
             await off_loop(lambda: rooms.require_admission(event_id=event_id, user_id=user_id, token=admission,
                                                            now=utcnow()))
             held = await in_transaction(lambda db: seat_sales.hold_seats(
-                db=db, event_id=event_id, session_id=session_id, user_id=user_id, idxs=idxs, now=utcnow()))
+                db=db, event_id=event_id, session_id=session_id, user_id=user_id, idxs=idxs, now=utcnow(),
+                access_code=self._access_code or None))
         except ServiceError as exc:
             self.busy, self.error = False, exc.message
             if exc.code in ADMISSION_CODES:  # the room is on: through the queue first

@@ -13,9 +13,10 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from ticketing.models import Event, EventSession, EventStatus, TicketType
+from ticketing.models import Event, EventSession, EventStatus, Presale, TicketType
 from ticketing.services.catalog.catalog_common import is_public, viewer_role
 from ticketing.services.errors import not_found
+from ticketing.services.presales.access import CallerView, apply_presales, caller_view, event_presales
 from ticketing.services.sales import usage
 from ticketing.services.sales.places import places_left, quota_left, sessions_of_types
 from ticketing.services.seating.seat_counts import SeatFree, free_seats_by_type
@@ -49,11 +50,14 @@ class TicketTypeAvailability:
     sold: int
     available: int
     is_available: bool
-    reason: str | None  # not_on_sale_yet | sale_ended | inactive | quota_reached | session_full
+    reason: str | None  # not_on_sale_yet | sale_ended | inactive | quota_reached | session_full | presale_only
     bottleneck_session_id: uuid.UUID | None
     session_ids: tuple[uuid.UUID, ...]
     # Its seated sessions, where it is bought seat by seat: `available` counts free seats of its levels.
     seated_session_ids: tuple[uuid.UUID, ...] = ()
+    # The presale that closes it to this caller (reason presale_only / sale_ended), or that the
+    # caller's access code opens (presales.access.apply_presales).
+    presale_id: uuid.UUID | None = None
 
     @property
     def seated(self) -> bool:
@@ -113,15 +117,19 @@ class EventInputs:
     sessions: list[EventSession]  # by start
     types: list[TicketType]  # by sort order
     sessions_of: dict[uuid.UUID, list[uuid.UUID]]
+    presales: tuple = ()  # models.Presale: what they reserve is closed to callers without a code
 
 
 def load_inputs(*, db: Session, event_id: uuid.UUID) -> EventInputs:
-    """Event, sessions, ticket types and inclusions (4 queries)."""
+    """Event, sessions, ticket types and inclusions (4 queries; a fifth for an event with presales)."""
     # populate_existing: a long-lived session must not report counters it loaded earlier.
     fresh = {"populate_existing": True}
-    event = db.exec(select(Event).where(Event.id == event_id).execution_options(**fresh)).first()
-    if event is None:
+    # Whether the event has presales rides on the event's own query: most have none.
+    found = db.exec(select(Event, select(Presale.id).where(Presale.event_id == event_id).exists())
+                    .where(Event.id == event_id).execution_options(**fresh)).first()
+    if found is None:
         raise not_found("event")
+    event, has_presales = found
     sessions = list(
         db.exec(
             select(EventSession)
@@ -138,17 +146,23 @@ def load_inputs(*, db: Session, event_id: uuid.UUID) -> EventInputs:
             .execution_options(**fresh)
         ).all()
     )
-    return EventInputs(event, sessions, types, sessions_of_types(db, [t.id for t in types]))
+    return EventInputs(event, sessions, types, sessions_of_types(db, [t.id for t in types]),
+                       tuple(event_presales(db, event_id)) if has_presales else ())
 
 
-def event_availability(*, db: Session, event_id: uuid.UUID, now: datetime) -> EventAvailability:
-    """Availability of every session and ticket type of the event at `now` (no access check)."""
+def event_availability(*, db: Session, event_id: uuid.UUID, now: datetime,
+                       access_code: str | None = None) -> EventAvailability:
+    """Availability of every session and ticket type of the event at `now` (no access check),
+    for a caller with this presale access code, or none (presales.access.caller_view: 422
+    `access_code_invalid`, 409 `access_code_used_up` for a code that opens nothing now)."""
     inputs = load_inputs(db=db, event_id=event_id)
+    caller = None if access_code is None else caller_view(db, event_id=event_id, access_code=access_code, now=now,
+                                                           presales=list(inputs.presales))
     session_used = usage.session_usage(db=db, sessions=inputs.sessions, now=now)
     type_used = usage.ticket_type_usage(db=db, ticket_types=inputs.types, now=now)
     seat_free = free_seats_by_type(db, event_id=event_id, now=now)
     return compute_availability(inputs, session_used, type_used, version=inputs.event.version, now=now,
-                                seat_free=seat_free)
+                                seat_free=seat_free, caller=caller)
 
 
 def compute_availability(
@@ -159,10 +173,12 @@ def compute_availability(
     version: int,
     now: datetime,
     seat_free: SeatFree | None = None,
+    caller: CallerView | None = None,
 ) -> EventAvailability:
     """Availability from the catalog and the usage figures alone (no database): live listeners
     recompute it from the usage a delta carries. In a seated session (`seat_free`) a ticket type
-    has only the free seats of its own price levels, not every place of the session."""
+    has only the free seats of its own price levels, not every place of the session. `caller`:
+    the presales as one caller meets them (default: a caller without an access code)."""
     seat_free = seat_free or {}
     event, sessions, types, sessions_of = inputs.event, inputs.sessions, inputs.types, inputs.sessions_of
     session_rows: list[SessionAvailability] = []
@@ -205,6 +221,8 @@ def compute_availability(
                 seated_session_ids=tuple(sid for sid in included if sid in seat_free),
             )
         )
+    caller = caller or CallerView(list(inputs.presales), None, None)
     return EventAvailability(
-        event_id=event.id, version=version, as_of=now, sessions=session_rows, ticket_types=type_rows
+        event_id=event.id, version=version, as_of=now, sessions=session_rows,
+        ticket_types=apply_presales(type_rows, caller, now) if caller.presales else type_rows,
     )

@@ -24,6 +24,7 @@ from ticketing.models import (
 )
 from ticketing.services.accounts.organizations import MANAGER_ROLES, require_role
 from ticketing.services.errors import ServiceError, invalid, not_found
+from ticketing.services.presales import access as presale_access
 from ticketing.services.promotions import redemptions
 from ticketing.services.promotions.discounts import paid_per_ticket
 from ticketing.services.sales import usage
@@ -216,6 +217,7 @@ def cancel_order(
         delete_claims(db, order_id=order.id)
         if order.promo_code_id is not None:
             redemptions.release_for_order(db, order.id)  # cancelled whole: the code's use comes back
+        presale_access.release_for_order(db, order.id)  # and an access code's
     db.add(order)
     db.flush()
     bump_version(db, order.event_id)

@@ -67,7 +67,7 @@ class Basket:
     event: EventFacts
     types: dict[uuid.UUID, TypeFacts]  # the asked ones that belong to the event
     sessions_of: dict[uuid.UUID, list[uuid.UUID]]  # sorted session ids per ticket type
-    special: bool  # a seated session, or one with prerequisites, among them
+    special: bool  # a seated session, or one with prerequisites, among them, or a presale of the event
 
 
 _READ_BASKET = """
@@ -77,6 +77,7 @@ SELECT e.status, e.hold_minutes, e.max_tickets_per_order, e.one_ticket_per_atten
        ts.session_id,
        EXISTS (SELECT 1 FROM seated_sessions ss WHERE ss.session_id = ts.session_id)
            OR EXISTS (SELECT 1 FROM session_prerequisites p WHERE p.session_id = ts.session_id)
+           OR EXISTS (SELECT 1 FROM presales ps WHERE ps.event_id = e.id)
 FROM events e
 LEFT JOIN ticket_types t ON t.event_id = e.id AND t.id = ANY(%(type_ids)s)
 LEFT JOIN ticket_type_sessions ts ON ts.ticket_type_id = t.id

@@ -21,6 +21,7 @@ from ticketing.models import EventStatus, Hold, HoldItem, HoldStatus, PlaceClaim
 from ticketing.models.base import new_id
 from ticketing.services.accounts.accounts import check_token_version, stale_token
 from ticketing.services.errors import ServiceError, invalid, not_found
+from ticketing.services.presales import access as presale_access
 from ticketing.services.live_changes import publish_counts, stage_counts
 from ticketing.services.promotions import redemptions
 from ticketing.services.promotions.discounts import Line
@@ -83,6 +84,7 @@ def hold_tickets(
     now: datetime,
     seat_ids: Sequence[uuid.UUID] = (),
     promo_code: str | None = None,
+    access_code: str | None = None,
 ) -> Hold:
     """Hold places for every item, all or nothing, at today's prices, for event.hold_minutes,
     in the caller's transaction.
@@ -90,7 +92,8 @@ def hold_tickets(
     Seated sessions need one seat per place (`seat_ids`, held in the same transaction).
     `promo_code`: its discount is locked with the prices and one of its uses taken, counted
     under the code's row lock (on the counters too, when the code has no per-customer limit
-    and no price-level scope).
+    and no price-level scope). `access_code`: unlocks a presale's block (presales.access);
+    a hold with one, or on an event with presales, takes the exact path.
 
     On PostgreSQL most holds are granted on the claim counters in one statement
     (_grant_on_counters); the others, and any the counters refuse, take the exact path
@@ -98,7 +101,7 @@ def hold_tickets(
     quantities = normalize_items(items)
     raw = pg_driver(db)
     granted = None
-    if raw is not None and not seat_ids:
+    if raw is not None and not seat_ids and access_code is None:
         granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities, now=now,
                                      promo_code=promo_code)
     if isinstance(granted, _Granted):
@@ -108,12 +111,14 @@ def hold_tickets(
         _attach(db, hold, granted.lines)
         return hold
     return _hold_exactly(db=db, event_id=event_id, user_id=user_id, quantities=quantities, now=now,
-                         seat_ids=seat_ids, reclaim=granted == "short", promo_code=promo_code)
+                         seat_ids=seat_ids, reclaim=granted == "short", promo_code=promo_code,
+                         access_code=access_code)
 
 
 def place_hold(
     *, event_id: uuid.UUID, user_id: uuid.UUID, items: Sequence[tuple[uuid.UUID, int]], now: datetime,
     seat_ids: Sequence[uuid.UUID] = (), token_version: int | None = None, promo_code: str | None = None,
+    access_code: str | None = None,
 ) -> tuple[Hold, list[HoldItem]]:
     """hold_tickets in a transaction of its own, for callers with nothing else to write in it
     (the API without an Idempotency-Key): a hold granted on the counters is then one statement
@@ -128,7 +133,7 @@ def place_hold(
     granted = None
     try:
         quantities = normalize_items(items)
-        if not seat_ids:
+        if not seat_ids and access_code is None:
             with autocommit_connection() as raw:
                 if raw is not None:
                     granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities,
@@ -146,13 +151,14 @@ def place_hold(
         check_token_version(user_id, token_version)
     with session_scope() as db:
         hold = _hold_exactly(db=db, event_id=event_id, user_id=user_id, quantities=quantities, now=now,
-                             seat_ids=seat_ids, reclaim=granted == "short", promo_code=promo_code)
+                             seat_ids=seat_ids, reclaim=granted == "short", promo_code=promo_code,
+                             access_code=access_code)
         return hold, hold_items(db=db, hold_id=hold.id)
 
 
 def _hold_exactly(
     *, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, quantities: dict[uuid.UUID, int], now: datetime,
-    seat_ids: Sequence[uuid.UUID], reclaim: bool, promo_code: str | None = None,
+    seat_ids: Sequence[uuid.UUID], reclaim: bool, promo_code: str | None = None, access_code: str | None = None,
 ) -> Hold:
     """hold_tickets under the locks of everything it counts. `reclaim`: the claim counters
     refused this basket, so expired claims of the locked rows are deleted on the way."""
@@ -185,6 +191,9 @@ def _hold_exactly(
     check_places(db, sessions=sessions, types=types, quantities=quantities, sessions_of=sessions_of, now=now)
 
     expires_at = now + timedelta(minutes=event.hold_minutes)
+    # A presale's block needs its code; the presale's lock after the places', before the code's.
+    grant = presale_access.grant_access(db, event_id=event_id, quantities=quantities, seat_ids=seat_ids,
+                                        access_code=access_code, now=now)
     quote = None
     if code is not None:  # its lock after the places' locks: the lock order of every sale
         quote = redemptions.redeem(db=db, code_id=code.id, user_id=user_id,
@@ -200,6 +209,7 @@ def _hold_exactly(
                      (PlaceClaim, claims)])
     if quote is not None:
         redemptions.record(db, quote=quote, user_id=user_id, hold_id=hold.id, expires_at=hold.expires_at, now=now)
+    presale_access.record_use(db, grant=grant, user_id=user_id, hold_id=hold.id, expires_at=hold.expires_at, now=now)
     _attach(db, hold, lines)
     seat_claims.claim_hold_seats(db, event_id=event_id, hold=hold, quantities=quantities, sessions_of=sessions_of,
                                  seat_ids=seat_ids, now=now)
@@ -383,6 +393,7 @@ def release_hold(*, db: Session, hold_id: uuid.UUID, user_id: uuid.UUID, now: da
     delete_claims(db, hold_id=hold.id)
     if hold.promo_code_id is not None:
         redemptions.release_for_hold(db, hold.id)  # the code's use is given back with the places
+    presale_access.release_for_hold(db, hold.id)  # and the access code's
     seat_claims.release_hold_seats(db, hold_id=hold.id, now=now)
     bump_version(db, hold.event_id)
     return hold

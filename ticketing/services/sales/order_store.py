@@ -33,7 +33,8 @@ SELECT h.user_id, h.event_id, h.status, h.expires_at, h.currency, e.status, e.pa
        (SELECT json_agg(json_build_array(i.id, i.ticket_type_id, i.quantity, i.unit_price_minor)
                         ORDER BY t.sort_order, t.name, i.id)
         FROM hold_items i JOIN ticket_types t ON t.id = i.ticket_type_id WHERE i.hold_id = h.id),
-       EXISTS (SELECT 1 FROM hold_seats s WHERE s.hold_id = h.id), h.promo_code_id IS NOT NULL
+       EXISTS (SELECT 1 FROM hold_seats s WHERE s.hold_id = h.id),
+       h.promo_code_id IS NOT NULL OR EXISTS (SELECT 1 FROM presale_uses pu WHERE pu.hold_id = h.id)
 FROM holds h JOIN events e ON e.id = h.event_id JOIN users u ON u.id = h.user_id
 WHERE h.id = %(hold_id)s
 FOR UPDATE OF h
@@ -64,7 +65,7 @@ class HoldFacts:
     buyer: tuple[str, str]  # the buyer's name and email
     lines: list[Line]  # in display order (holds.hold_items)
     seated: bool  # seats are held with it (their checkout is the exact one's)
-    promo: bool  # a promo code's discount and use go with it (the exact checkout's too)
+    promo: bool  # a promo or access code's use goes with it (the exact checkout's too)
 
 
 def read_hold(raw: psycopg.Connection, hold_id: uuid.UUID) -> HoldFacts | None:

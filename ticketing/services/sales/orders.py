@@ -41,6 +41,7 @@ from ticketing.services.broker import sale_costs
 from ticketing.services.door.short_codes import new_short_code
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.live_changes import stage_counts
+from ticketing.services.presales import access as presale_access
 from ticketing.services.promotions import redemptions
 from ticketing.services.promotions.discounts import Line
 from ticketing.services.sales import order_store
@@ -163,6 +164,9 @@ def checkout(
                  error_code="hold_expired")
     prices = {i.ticket_type_id: i.unit_price_minor if live else types[i.ticket_type_id].price_minor for i in items}
     discounts = {i.ticket_type_id: i.discount_minor for i in items} if live else {}
+    # An expired hold re-taken meets the presales as a new hold would (with the code it had).
+    presale_grant = None if live else presale_access.regrant(db, event_id=hold.event_id, hold_id=hold.id,
+                                                             quantities=quantities, now=now)
     quote = None
     if hold.promo_code_id is not None and not live:
         redemptions.release_for_hold(db, hold.id)  # the lapsed use; a new one at today's prices
@@ -205,6 +209,9 @@ def checkout(
                                expires_at=use_until, now=now)
         else:
             redemptions.move_to_order(db, hold_id=hold.id, order_id=order.id, expires_at=use_until)
+    presale_access.carry_to_order(db, grant=presale_grant, user_id=user_id, hold_id=hold.id, order_id=order.id,
+                                  use_until=redemptions.FOREVER if order.total_minor == 0 else order.payment_due_at,
+                                  now=now)
     if order.total_minor == 0:
         _confirm_places(db, order=order, sessions=sessions, types=types, quantities=quantities,
                         sessions_of=sessions_of, now=now)
@@ -320,6 +327,7 @@ def confirm_order(*, db: Session, order_id: uuid.UUID, now: datetime, payment_re
         # Paid: its use never lapses. (A late payment of an expired order whose places were
         # still free keeps its use even if the code was redeemed up to its limit meanwhile.)
         redemptions.confirm_for_order(db, order.id)
+    presale_access.confirm_for_order(db, order.id)  # an access code's use, likewise
     seat_claims.confirm_order_seats(db, order=order, now=now)
     sale_costs.record_sale_costs(db, order=order, now=now)
     bump_version(db, order.event_id)

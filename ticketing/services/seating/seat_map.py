@@ -199,6 +199,18 @@ def status_snapshot(db: Session, *, seated: SeatedSession, now: datetime) -> dic
     return snapshot
 
 
+def close_seats(snapshot: dict[str, Any], idxs: set[int]) -> dict[str, Any]:
+    """The snapshot with these seats shown blocked where they are free (a presale's block, to a
+    caller whose code does not open it); the shared snapshot itself is left as it is."""
+    if not idxs:
+        return snapshot
+    codes = list(snapshot["statuses"])
+    for i in idxs:
+        if 0 <= i < len(codes) and codes[i] == str(AVAILABLE):
+            codes[i] = str(BLOCKED)
+    return {**snapshot, "statuses": "".join(codes)}
+
+
 def seat_rows(db: Session, *, session_id: uuid.UUID, idxs: list[int]) -> list[tuple[EventSeat, Seat]]:
     """Event seats with their venue seats, by map index."""
     if not idxs:

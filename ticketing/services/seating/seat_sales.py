@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from ticketing.models import EventSeat, Hold, HoldSeat, HoldStatus, Venue
 from ticketing.services.errors import ServiceError, invalid
+from ticketing.services.presales.access import locked_idxs
 from ticketing.services.sales import holds
 from ticketing.services.sales.availability import visible_event
 from ticketing.services.seating.best_available import MODES, Pick, best_seats
@@ -41,15 +42,16 @@ def _seats_by_idx(db: Session, session_id: uuid.UUID, idxs: Sequence[int]) -> li
 
 
 def hold_seats(*, db: Session, event_id: uuid.UUID, session_id: uuid.UUID, user_id: uuid.UUID,
-               idxs: Sequence[int], now: datetime) -> SeatHold:
-    """Hold these seats (by map index) and one ticket of each seat's price level per seat."""
+               idxs: Sequence[int], now: datetime, access_code: str | None = None) -> SeatHold:
+    """Hold these seats (by map index) and one ticket of each seat's price level per seat
+    (`access_code`: opens a presale's seat block)."""
     visible_event(db=db, event_id=event_id, user_id=user_id)
     seated_session(db, event_id=event_id, session_id=session_id)
     seats = _seats_by_idx(db, session_id, list(idxs))
     types_of = level_ticket_types(db, {s.price_level_id for s in seats})
     items = sorted(Counter(types_of[s.price_level_id] for s in seats).items(), key=lambda kv: str(kv[0]))
     hold = holds.hold_tickets(db=db, event_id=event_id, user_id=user_id, items=items, now=now,
-                              seat_ids=[s.id for s in seats])
+                              seat_ids=[s.id for s in seats], access_code=access_code)
     return SeatHold(hold=hold, idxs=sorted(s.idx for s in seats))
 
 
@@ -65,6 +67,7 @@ def find_best(
     section: str | None = None,
     mode: str = "best",
     wheelchair: int = 0,
+    access_code: str | None = None,
 ) -> Pick:
     """The best `count` seats right now (see best_available); 409 `no_seats` when the filters
     and mode leave none (the message says what to relax)."""
@@ -77,7 +80,10 @@ def find_best(
     if isinstance(wheelchair, bool) or not isinstance(wheelchair, int) or not 0 <= wheelchair <= count:
         raise invalid("invalid_quantity", "Wheelchair spaces: from 0 to the number of seats.", field="wheelchair")
     venue = db.get(Venue, seated.venue_id)
-    pick = best_seats(seat_infos(db, session_id=session_id, now=now), count=count,
+    # Seats of a presale's block are not offered to a caller whose code does not open it.
+    locked = locked_idxs(db, event_id=event_id, session_id=session_id, access_code=access_code, now=now)
+    infos = [i._replace(free=False) if i.idx in locked else i for i in seat_infos(db, session_id=session_id, now=now)]
+    pick = best_seats(infos, count=count,
                       focal=(venue.stage_x, venue.stage_y), levels=set(level_ids) or None, section=section or None,
                       mode=mode, wheelchair=wheelchair)
     if pick is None:
@@ -89,12 +95,13 @@ def find_best(
 
 def hold_best(*, db: Session, event_id: uuid.UUID, session_id: uuid.UUID, user_id: uuid.UUID, count: int,
               now: datetime, level_ids: Collection[uuid.UUID] = (), section: str | None = None, mode: str = "best",
-              wheelchair: int = 0) -> SeatHold:
+              wheelchair: int = 0, access_code: str | None = None) -> SeatHold:
     """Find the best seats and hold them in the same transaction (a seat taken between the two
     makes the hold refuse with `seat_unavailable`; the caller may simply ask again)."""
     pick = find_best(db=db, event_id=event_id, session_id=session_id, user_id=user_id, count=count, now=now,
-                     level_ids=level_ids, section=section, mode=mode, wheelchair=wheelchair)
-    return hold_seats(db=db, event_id=event_id, session_id=session_id, user_id=user_id, idxs=pick.idxs, now=now)
+                     level_ids=level_ids, section=section, mode=mode, wheelchair=wheelchair, access_code=access_code)
+    return hold_seats(db=db, event_id=event_id, session_id=session_id, user_id=user_id, idxs=pick.idxs, now=now,
+                      access_code=access_code)
 
 
 def current_hold(*, db: Session, event_id: uuid.UUID, session_id: uuid.UUID, user_id: uuid.UUID,

@@ -23,6 +23,7 @@ from ticketing.services import catalog
 from ticketing.services.catalog import console_catalog
 from ticketing.services.catalog.event_cancellation import cancel_event_with_orders
 from ticketing.services.errors import ServiceError, not_found
+from ticketing.services.promotions.codes import event_version
 from ticketing.services.sales.availability import EventInputs
 from ticketing.state.auth import AuthState, not_signed_in
 from ticketing.state.calls import in_transaction
@@ -210,3 +211,27 @@ class EditDialogMixin(rx.State, mixin=True):
             return False
         self.edit_open = False
         return True
+
+
+class FollowFigures(rx.State, mixin=True):
+    """A console tab whose figures move with sales (promo codes, presales): every few seconds
+    the page asks whether the event's version (bumped by every hold, order and cancellation, the
+    live updates' version) moved since its figures were read, and reads them again only then.
+    The tab's `refresh` calls `_note_version` first."""
+
+    _read_at_version: int | None = -1
+
+    async def _note_version(self) -> None:
+        event_id = self._url_event_id()
+        if event_id is not None:
+            self._read_at_version = await in_transaction(lambda db: event_version(db, event_id), readonly=True)
+
+    @rx.event
+    async def follow_live(self):
+        """The figures again when the version moved (the read itself checks the caller's role)."""
+        event_id = self._url_event_id()
+        if event_id is None or await self._caller() is None:
+            return
+        version = await in_transaction(lambda db: event_version(db, event_id), readonly=True)
+        if version is not None and version != self._read_at_version:
+            await self.refresh()

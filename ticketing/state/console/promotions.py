@@ -3,7 +3,6 @@ figures per code (uses now, paid orders, discount given, revenue), refreshed liv
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -14,25 +13,15 @@ from ticketing.models.base import utcnow
 from ticketing.services.errors import ServiceError
 from ticketing.services.local_times import local_input, parse_local_input
 from ticketing.services.promotions import codes
-from ticketing.services.promotions.codes import CodeTerms, event_version
-from ticketing.state.calls import form_text, in_transaction
-from ticketing.state.console.base import ConsoleState
+from ticketing.services.promotions.codes import CodeTerms
+from ticketing.state.calls import form_text, form_whole
+from ticketing.state.console.base import ConsoleState, FollowFigures
 
 KINDS = [("percent", "% off"), ("fixed", "Amount off each ticket"), ("free", "Free (comp)"),
          ("buy_x_get_y", "Buy X get Y")]
 
 
-def _whole(form: dict[str, Any], name: str, label: str) -> int | None:
-    """A whole number from a form field ('' = none); 422 invalid_input otherwise."""
-    text = form_text(form, name)
-    if not text:
-        return None
-    if not re.fullmatch(r"[0-9]{1,7}", text):
-        raise ServiceError("invalid_input", f"{label} must be a whole number.", status=422)
-    return int(text)
-
-
-class PromoCodesState(ConsoleState):
+class PromoCodesState(FollowFigures, ConsoleState):
     codes: list[dict[str, Any]] = []
     ticket_types: list[dict[str, str]] = []
     kind: str = "percent"
@@ -42,7 +31,6 @@ class PromoCodesState(ConsoleState):
     bulk_error: str = ""
     notice: str = ""
     _last_batch: str = ""
-    _read_at_version: int | None = -1
 
     @rx.event
     def set_kind(self, value: str):
@@ -83,23 +71,9 @@ class PromoCodesState(ConsoleState):
         await self.refresh()
 
     @rx.event
-    async def follow_live(self):
-        """The figures again when the event's version (bumped by every hold, order and
-        cancellation, the live updates' version) has moved since they were read (the read itself
-        checks the caller's role)."""
-        event_id = self._url_event_id()
-        if event_id is None or await self._caller() is None:
-            return
-        version = await in_transaction(lambda db: event_version(db, event_id), readonly=True)
-        if version is not None and version != self._read_at_version:
-            await self.refresh()
-
-    @rx.event
     async def refresh(self):
         """The figures again."""
-        event_id = self._url_event_id()
-        if event_id is not None:
-            self._read_at_version = await in_transaction(lambda db: event_version(db, event_id), readonly=True)
+        await self._note_version()
         try:
             views = await self._views()
         except ServiceError as exc:
@@ -112,13 +86,13 @@ class PromoCodesState(ConsoleState):
         value = codes.parse_value(kind, form_text(form, "value"), currency) if kind in ("percent", "fixed") else None
         scope = [uuid.UUID(self.scope)] if self.scope not in ("", "all") else None
         return CodeTerms(
-            code=code, kind=kind, value=value, buy_quantity=_whole(form, "buy", "Buy"),
-            get_quantity=_whole(form, "get", "Get"), ticket_type_ids=scope,
+            code=code, kind=kind, value=value, buy_quantity=form_whole(form, "buy", "Buy"),
+            get_quantity=form_whole(form, "get", "Get"), ticket_type_ids=scope,
             starts_at=parse_local_input(form_text(form, "starts_at"), self.timezone, field="starts_at"),
             ends_at=parse_local_input(form_text(form, "ends_at"), self.timezone, field="ends_at"),
-            max_uses=_whole(form, "max_uses", "Total uses"),
-            max_uses_per_customer=_whole(form, "per_customer", "Uses per customer"),
-            min_tickets=_whole(form, "min_tickets", "Minimum tickets") or 1,
+            max_uses=form_whole(form, "max_uses", "Total uses"),
+            max_uses_per_customer=form_whole(form, "per_customer", "Uses per customer"),
+            min_tickets=form_whole(form, "min_tickets", "Minimum tickets") or 1,
         )
 
     @rx.event
@@ -141,7 +115,7 @@ class PromoCodesState(ConsoleState):
     @rx.event
     async def bulk(self, form: dict[str, Any]):
         def work(db, user_id, event_id):
-            count = _whole(form, "count", "How many") or 0
+            count = form_whole(form, "count", "How many") or 0
             currency = codes.event_currency(db, event_id)
             made = codes.bulk_create(db=db, user_id=user_id, event_id=event_id, prefix=form_text(form, "prefix"),
                                      count=count, terms=self._terms(form, self.bulk_kind, "", currency), now=utcnow())

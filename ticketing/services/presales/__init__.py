@@ -1,0 +1,1 @@
+"""Presales: a block of an event sold during a window only with an access code."""

@@ -1,0 +1,148 @@
+"""Presales: create one (window, reserved ticket types, quota, release at the end), give it
+access codes (typed or generated, with a use limit), end it or change its release, and see
+each code's uses and the tickets taken, refreshed live."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import reflex as rx
+
+from ticketing.models.base import utcnow
+from ticketing.services.errors import ServiceError
+from ticketing.services.local_times import local_input, parse_local_input
+from ticketing.services.presales import setup
+from ticketing.state.calls import form_text, form_whole
+from ticketing.state.console.base import ConsoleState, FollowFigures
+
+STATUS_LABELS = {"upcoming": "Upcoming", "on": "On now", "over": "Over"}
+
+
+class PresalesState(FollowFigures, ConsoleState):
+    presales: list[dict[str, Any]] = []
+    ticket_types: list[dict[str, str]] = []
+    scope: str = "all"  # "all" or one ticket type id
+    error: str = ""
+    code_error: str = ""
+    notice: str = ""
+
+    @rx.event
+    def set_scope(self, value: str):
+        self.scope = value
+
+    def _show(self, views: list[setup.PresaleView]) -> None:
+        tz, names = self.timezone, {t["id"]: t["name"] for t in self.ticket_types}
+        self.presales = [
+            {"id": str(v.presale.id), "name": v.presale.name, "status": v.status,
+             "status_label": STATUS_LABELS[v.status],
+             "window": " – ".join(local_input(at, tz).replace("T", " ") for at in (v.presale.starts_at,
+                                                                                 v.presale.ends_at)),
+             "block": (f"{len(v.presale.seat_ids)} seats" if v.presale.seat_ids
+                       else ", ".join(names.get(t, "?") for t in v.presale.ticket_type_ids)
+                       if v.presale.ticket_type_ids else "All ticket types"),
+             "sold": f"{v.sold} / {v.presale.quota}" if v.presale.quota is not None else str(v.sold),
+             "release": v.presale.release_at_end,
+             "codes": [{"code": c.code.code, "uses": f"{c.uses} / {c.code.max_uses}"} for c in v.codes]}
+            for v in views
+        ]
+
+    @rx.event
+    async def load(self):
+        builder = await self._load_builder()
+        if builder is None:
+            return
+        self.ticket_types = [{"id": str(t.id), "name": t.name} for t in builder.ticket_types]
+        await self.refresh()
+
+    @rx.event
+    async def refresh(self):
+        await self._note_version()
+        try:
+            views = await self._run(lambda db, uid, eid: setup.list_presales(db=db, user_id=uid, event_id=eid,
+                                                                             now=utcnow()), readonly=True)
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        if views is not None:
+            self._show(views)
+
+    async def _change(self, work, notice: str, error_field: str = "error") -> None:
+        """Run a change, then show the presales as they are now (or why it was refused)."""
+        def run(db, user_id, event_id):
+            work(db, user_id, event_id)
+            return setup.list_presales(db=db, user_id=user_id, event_id=event_id, now=utcnow())
+
+        try:
+            views = await self._run(run)
+        except ServiceError as exc:
+            setattr(self, error_field, exc.message)
+            self.notice = ""
+            return
+        if views is not None:
+            self.error, self.code_error, self.notice = "", "", notice
+            self._show(views)
+
+    @rx.event
+    async def create(self, form: dict[str, Any]):
+        def work(db, user_id, event_id):
+            tz = self.timezone
+            fields = {
+                "name": form_text(form, "name"),
+                "starts_at": parse_local_input(form_text(form, "starts_at"), tz, field="starts_at"),
+                "ends_at": parse_local_input(form_text(form, "ends_at"), tz, field="ends_at"),
+                "ticket_type_ids": [uuid.UUID(self.scope)] if self.scope not in ("", "all") else None,
+                "quota": form_whole(form, "quota", "Quota"),
+                "release_at_end": bool(form.get("release_at_end")),
+            }
+            setup.create_presale(db=db, user_id=user_id, event_id=event_id, fields=fields, now=utcnow())
+
+        await self._change(work, f"Presale {form_text(form, 'name')} created: now give it access codes.")
+
+    @rx.event
+    async def add_codes(self, form: dict[str, Any]):
+        """Typed codes (separated by commas or spaces) and/or a number of generated ones, for the
+        form's presale."""
+        try:
+            target = uuid.UUID(form_text(form, "presale_id"))
+        except ValueError:
+            return
+        typed = [c for c in re.split(r"[\s,;]+", form_text(form, "codes")) if c]
+
+        def work(db, user_id, event_id):
+            setup.add_codes(db=db, user_id=user_id, event_id=event_id, presale_id=target, codes=typed or None,
+                            count=form_whole(form, "count", "How many"),
+                            max_uses=form_whole(form, "max_uses", "Uses per code"), now=utcnow())
+
+        await self._change(work, "Access codes added.", "code_error")
+
+    @rx.event
+    async def set_release(self, presale_id: str, release: bool):
+        """Whether the unsold block goes on general sale when the presale ends."""
+        try:
+            target = uuid.UUID(str(presale_id))
+        except ValueError:
+            return
+        await self._change(lambda db, uid, eid: setup.update_presale(
+            db=db, user_id=uid, event_id=eid, presale_id=target, changes={"release_at_end": bool(release)},
+            now=utcnow()), "Presale changed.")
+
+    @rx.event
+    async def end_now(self, presale_id: str):
+        """End the presale at once (its block then follows its release setting)."""
+        try:
+            target = uuid.UUID(str(presale_id))
+        except ValueError:
+            return
+
+        def work(db, user_id, event_id):
+            now = utcnow()
+            presale = setup.get_presale(db, user_id=user_id, event_id=event_id, presale_id=target)
+            changes = {"ends_at": now} if presale.starts_at < now else {"starts_at": now - timedelta(seconds=1),
+                                                                        "ends_at": now}
+            setup.update_presale(db=db, user_id=user_id, event_id=event_id, presale_id=target, changes=changes,
+                                 now=now)
+
+        await self._change(work, "Presale ended.")
