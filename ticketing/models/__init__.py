@@ -43,6 +43,7 @@ from ticketing.models.sales import (
     TicketStatus,
 )
 from ticketing.models.scheduling import Room, Schedule, ScheduleOccurrence
+from ticketing.models.waitlist import EntryStatus, WaitlistClosure, WaitlistEntry
 from ticketing.models.seating import (
     EventSeat,
     HoldReason,
@@ -79,4 +80,6 @@ __all__ = [
     "BrokerEvent", "FulfillmentMethod", "OwnedSeat", "PurchaseOrder", "PurchaseOrderCounter", "PurchaseOrderLine",
     "PurchaseOrderSeat", "PurchaseOrderStatus", "RetailRule", "Supplier", "SupplierKind", "SupplierPayment",
     "TicketSale",
+    # waiting lists
+    "EntryStatus", "WaitlistClosure", "WaitlistEntry",
 ]
