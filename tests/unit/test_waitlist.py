@@ -28,7 +28,7 @@ def gig():
         other_type = make_ticket_type(db, event=other, name="Elsewhere",
                                       sessions=[make_session(db, event=other, name="N", capacity=5)])
         buyers = [u.id for u in make_buyers(db, 5)]
-    return {"event": event.id, "ga": ga.id, "other_type": other_type.id, "buyers": buyers}
+    return {"owner": owner.id, "event": event.id, "ga": ga.id, "other_type": other_type.id, "buyers": buyers}
 
 
 def hold(gig, user, qty=1, now=T0):
@@ -76,7 +76,7 @@ def test_bad_joins_change_nothing(gig):
     second = join(gig, c)
     assert second.position == 2
     with session_scope(readonly=True) as db:
-        assert len(waitlist.event_waitlist(db=db, event_id=gig["event"], now=T0)) == 2
+        assert len(waitlist.event_waitlist(db=db, event_id=gig["event"], user_id=gig["owner"], now=T0)) == 2
 
 
 def test_freed_places_go_to_the_list_first_then_to_the_next_in_line(gig):
@@ -164,12 +164,12 @@ def test_closing_the_list_stops_joins_and_opens_general_sale(gig):
     a, b, c, d, _ = gig["buyers"]
     first = hold(gig, a, 2)
     join(gig, b)
-    assert in_tx(waitlist.close_waitlist, event_id=gig["event"], ticket_type_id=gig["ga"], now=T0) == 1
+    assert in_tx(waitlist.close_waitlist, event_id=gig["event"], user_id=gig["owner"], ticket_type_id=gig["ga"], now=T0) == 1
     assert [v.state for v in in_tx(waitlist.my_waitlist, user_id=b, now=T0)] == ["closed"]
     assert join_error(gig, c).code == "waitlist_closed"
     in_tx(holds.release_hold, hold_id=first.id, user_id=a, now=T0)
     assert hold(gig, d, 1).status == "active"  # nobody waits: sold to anyone
-    in_tx(waitlist.reopen_waitlist, event_id=gig["event"], ticket_type_id=gig["ga"])
+    in_tx(waitlist.reopen_waitlist, event_id=gig["event"], user_id=gig["owner"], ticket_type_id=gig["ga"])
     assert join_error(gig, c).code == "not_sold_out"
 
 
@@ -178,10 +178,12 @@ def test_the_organizer_offers_out_of_line(gig):
     first = hold(gig, a, 2)
     join(gig, b)
     second = join(gig, c)
-    assert error_of(waitlist_offers.offer_entry, event_id=gig["event"], entry_id=second.entry.id,
+    assert error_of(waitlist_offers.offer_entry, event_id=gig["event"], user_id=gig["owner"], entry_id=second.entry.id,
                     now=T0).code == "insufficient_capacity"
     in_tx(holds.release_hold, hold_id=first.id, user_id=a, now=T0)
-    made = in_tx(waitlist_offers.offer_entry, event_id=gig["event"], entry_id=second.entry.id, now=T0)
+    made = in_tx(waitlist_offers.offer_entry, event_id=gig["event"], user_id=gig["owner"], entry_id=second.entry.id, now=T0)
     assert made.user_id == c and made.status == "offered"
-    assert error_of(waitlist_offers.offer_entry, event_id=gig["event"], entry_id=second.entry.id,
+    assert error_of(waitlist_offers.offer_entry, event_id=gig["event"], user_id=c, entry_id=second.entry.id,
+                    now=T0).code == "not_found"  # a customer is no organizer
+    assert error_of(waitlist_offers.offer_entry, event_id=gig["event"], user_id=gig["owner"], entry_id=second.entry.id,
                     now=T0).code == "not_offerable"

@@ -25,6 +25,7 @@ from ticketing.api import (
     sales,
     seating,
     share,
+    waitlist,
     webhooks,
 )
 from ticketing.api.admission import AdmissionGate
@@ -60,7 +61,7 @@ def create_api() -> FastAPI:
 
     v1 = APIRouter(prefix=PREFIX)
     for module in (auth, orgs, events, catalog, sales, promotions, webhooks, seating, door, broker, broker_analytics,
-                   ledger):
+                   ledger, waitlist):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(health.router)

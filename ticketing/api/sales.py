@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from ticketing.api.deps import current_user_id, token_claims
+from ticketing.api.problems import problem_responses
 from ticketing.api.sales_schemas import (
     AvailabilityOut,
     CancelIn,
@@ -92,7 +93,10 @@ def get_availability(event_id: uuid.UUID, user_id: uuid.UUID | None = Depends(op
         return availability_out(event_availability(db=db, event_id=event_id, now=utcnow()))
 
 
-@router.post("/events/{event_id}/holds", status_code=201, response_model=HoldOut)
+@router.post("/events/{event_id}/holds", status_code=201, response_model=HoldOut,
+             responses=problem_responses(
+                 s409="code_used_up, insufficient_capacity, quota_reached, active_hold_exists",
+                 s422="code_invalid, code_expired, code_not_applicable, invalid_quantity, not_on_sale"))
 def create_hold(
     event_id: uuid.UUID,
     body: HoldIn,
@@ -104,7 +108,10 @@ def create_hold(
     With `promo_code`, its discount is locked with the prices (per line and in `total`) and one
     of its uses taken: 422 `code_invalid` (unknown, paused, another event's), `code_expired`
     (outside its window), `code_not_applicable` (no line in scope, below its minimum); 409
-    `code_used_up` (no use left in all or for this customer)."""
+    `code_used_up` (no use left in all or for this customer).
+
+    While customers wait for a ticket type on its waiting list, freed places are offered to
+    them first: anyone else gets 409 `insufficient_capacity` with `reason: "waiting_list"`."""
     user_id, token_version = caller
     items = [(i.ticket_type_id, i.quantity) for i in body.items]
     if idempotency_key is None:  # nothing else to write with it: a transaction of its own

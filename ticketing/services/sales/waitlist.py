@@ -23,6 +23,7 @@ from ticketing.models import (
     WaitlistEntry,
 )
 from ticketing.models.waitlist import LIVE_STATUSES
+from ticketing.services.catalog.catalog_common import event_for_role
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.sales.availability import sale_refusal, visible_event
 from ticketing.services.sales.hold_rules import MAX_UNITS_PER_LINE
@@ -167,9 +168,9 @@ def my_waitlist(*, db: Session, user_id: uuid.UUID, now: datetime, event_id: uui
     return _views(db, entries, now)
 
 
-def event_waitlist(*, db: Session, event_id: uuid.UUID, now: datetime) -> list[EntryView]:
-    """Every entry of the event's lists, per ticket type in line order (the caller checks the
-    organizer's role)."""
+def event_waitlist(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> list[EntryView]:
+    """Every entry of the event's lists, per ticket type in line order (owner/organizer)."""
+    event_for_role(db, event_id=event_id, user_id=user_id)
     entries = list(db.exec(
         select(WaitlistEntry).join(TicketType, TicketType.id == WaitlistEntry.ticket_type_id)
         .where(WaitlistEntry.event_id == event_id)
@@ -183,9 +184,12 @@ def closed_types(db: Session, *, event_id: uuid.UUID) -> set[uuid.UUID]:
         TicketType, TicketType.id == WaitlistClosure.ticket_type_id).where(TicketType.event_id == event_id)).all())
 
 
-def close_waitlist(*, db: Session, event_id: uuid.UUID, ticket_type_id: uuid.UUID, now: datetime) -> int:
-    """Close a ticket type's list: nobody joins any more, the waiting entries are closed (offers
-    already made stand), and the places go back to general sale. Returns the entries closed."""
+def close_waitlist(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, ticket_type_id: uuid.UUID,
+                   now: datetime) -> int:
+    """Close a ticket type's list (owner/organizer): nobody joins any more, the waiting entries
+    are closed (offers already made stand), and the places go back to general sale. Returns
+    the entries closed."""
+    event_for_role(db, event_id=event_id, user_id=user_id)
     _event_type(db, event_id=event_id, ticket_type_id=ticket_type_id)
     if db.get(WaitlistClosure, ticket_type_id) is None:
         db.add(WaitlistClosure(ticket_type_id=ticket_type_id, closed_at=now))
@@ -202,8 +206,9 @@ def close_waitlist(*, db: Session, event_id: uuid.UUID, ticket_type_id: uuid.UUI
     return closed
 
 
-def reopen_waitlist(*, db: Session, event_id: uuid.UUID, ticket_type_id: uuid.UUID) -> None:
-    """Let customers join the ticket type's list again."""
+def reopen_waitlist(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, ticket_type_id: uuid.UUID) -> None:
+    """Let customers join the ticket type's list again (owner/organizer)."""
+    event_for_role(db, event_id=event_id, user_id=user_id)
     _event_type(db, event_id=event_id, ticket_type_id=ticket_type_id)
     closure = db.get(WaitlistClosure, ticket_type_id)
     if closure is not None:

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from ticketing.models import EntryStatus, Event, Hold, WaitlistEntry
+from ticketing.services.catalog.catalog_common import event_for_role
 from ticketing.services.errors import ServiceError, not_found
 from ticketing.services.sales.availability import event_availability
 from ticketing.services.sales.holds import hold_offer
@@ -78,10 +79,12 @@ def offer_next(*, db: Session, event_id: uuid.UUID, ticket_type_id: uuid.UUID, n
     return None
 
 
-def offer_entry(*, db: Session, event_id: uuid.UUID, entry_id: uuid.UUID, now: datetime) -> WaitlistEntry:
+def offer_entry(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, entry_id: uuid.UUID, now: datetime
+                ) -> WaitlistEntry:
     """The organizer's offer to one waiting entry, whatever its place in line. 409
     `not_offerable` for an entry no longer waiting; the hold's own refusals (no places,
     `active_hold_exists`) as they are."""
+    event_for_role(db, event_id=event_id, user_id=user_id)
     entry = db.get(WaitlistEntry, entry_id)
     if entry is None or entry.event_id != event_id:
         raise not_found("waiting-list entry")
