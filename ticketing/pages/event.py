@@ -7,6 +7,7 @@ import reflex as rx
 from ticketing.components.availability import live_indicator, session_card, ticket_type_row
 from ticketing.components.forms import card
 from ticketing.components.layout import page_shell
+from ticketing.components.promo import promo_code_box
 from ticketing.components.seat_links import seating_links
 from ticketing.state.event_page import EventPageState
 
@@ -89,32 +90,11 @@ def _picker(t: rx.Var[dict], qty: rx.Var[int]) -> rx.Component:
 def promo_box() -> rx.Component:
     """"Have a code?": a link that opens a field; the code's effect or why it is refused."""
     s = EventPageState
-    return rx.vstack(
-        rx.cond(
-            s.promo_open,
-            rx.hstack(
-                rx.input(value=s.promo_code, on_change=s.set_promo_code, placeholder="Promo code", size="2",
-                         aria_label="Promo code", id="promo-input", flex="1", text_transform="uppercase"),
-                rx.button("Apply", on_click=s.apply_code, variant="soft", size="2", id="promo-apply"),
-                width="100%",
-            ),
-            rx.button(rx.icon("ticket-percent", size=16), "Have a code?", on_click=s.toggle_promo, variant="ghost",
-                      size="2", id="promo-toggle"),
-        ),
-        rx.cond(s.promo_error != "", rx.text(s.promo_error, size="2", color=rx.color("red", 11), role="alert",
-                                             id="promo-error")),
-        rx.cond(
-            s.promo_note != "",
-            rx.hstack(rx.icon("circle-check", size=16, color=rx.color("green", 11)),
-                      rx.text(s.promo_note, size="2", id="promo-note", flex="1"),
-                      rx.button("Remove", on_click=s.remove_code, variant="ghost", size="1", color_scheme="gray",
-                                id="promo-remove"),
-                      align="center", width="100%"),
-        ),
-        spacing="2",
-        width="100%",
-        id="promo-box",
-    )
+    return promo_code_box(id_prefix="promo", is_open=s.promo_open, value=s.promo_code, on_change=s.set_promo_code,
+                          on_apply=s.apply_code, on_toggle=s.toggle_promo, error=s.promo_error, note=s.promo_note,
+                          on_remove=s.remove_code)
+
+
 def rule_note(text: rx.Var[str]) -> rx.Component:
     """A ticket type's rules in words (prerequisites, per-order limits), before a hold refuses."""
     return rx.cond(text != "", rx.hstack(rx.icon("info", size=14, flex_shrink="0", margin_top="2px", aria_hidden="true"),

@@ -22,7 +22,7 @@ from ticketing.services.sales import availability, holds
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction, off_loop
 from ticketing.state.live import LiveEventMixin, register_view
-from ticketing.state.promo import CODES, promo_message
+from ticketing.state.promo import PromoFieldMixin, promo_message
 
 
 def type_rules(detail: catalog.EventDetail) -> tuple[dict[str, str], dict[str, int]]:
@@ -48,7 +48,7 @@ def type_rules(detail: catalog.EventDetail) -> tuple[dict[str, str], dict[str, i
     return rules, limits
 
 
-class EventPageState(LiveEventMixin, rx.State):
+class EventPageState(LiveEventMixin, PromoFieldMixin, rx.State):
     event: dict[str, str] = {}
     sessions: list[dict[str, Any]] = []
     ticket_types: list[dict[str, Any]] = []
@@ -59,11 +59,7 @@ class EventPageState(LiveEventMixin, rx.State):
     buy_error: str = ""
     buying: bool = False
     max_per_order: int = 10
-    # "Have a code?": the code typed (or from ?code=), checked against the basket as it changes.
-    promo_open: bool = False
-    promo_code: str = ""
-    promo_error: str = ""
-    promo_note: str = ""  # what the checked code does, e.g. "SPRING20: 20 % off"
+    # "Have a code?" (PromoFieldMixin): checked against the basket as it changes.
     promo_discount: str = ""  # the basket's discount, formatted ("" when none)
     _promo_discount_minor: int = 0
     rules: dict[str, str] = {}  # per ticket type: prerequisites and per-order limits, in words
@@ -85,27 +81,8 @@ class EventPageState(LiveEventMixin, rx.State):
         total = sum(self._prices.get(t, 0) * q for t, q in self.quantities.items())
         return money(max(0, total - self._promo_discount_minor), self._currency)
 
-    @rx.event
-    def toggle_promo(self):
-        self.promo_open = not self.promo_open
-
-    @rx.event
-    def set_promo_code(self, value: str):
-        self.promo_code = str(value)[:64]
-
-    @rx.event
-    async def apply_code(self):
-        """Check the typed code against the chosen tickets (the hold takes it for real)."""
-        self.promo_code = self.promo_code.strip()
-        if not self.promo_code:
-            self.promo_error = "Type your code first."
-            return
-        await self._check_code()
-
-    @rx.event
-    def remove_code(self):
-        self.promo_code, self.promo_error, self.promo_note, self.promo_discount = "", "", "", ""
-        self._promo_discount_minor = 0
+    def _forget_discount(self) -> None:
+        self._promo_discount_minor, self.promo_discount = 0, ""
 
     async def _check_code(self) -> None:
         """The code's effect on the basket as it is now, or why it is refused."""
@@ -198,8 +175,7 @@ class EventPageState(LiveEventMixin, rx.State):
             )
         except ServiceError as exc:
             self.buying = False
-            if exc.code in CODES:  # the tickets are not held: say what is wrong with the code
-                self.promo_open, self.promo_note, self.promo_error = True, "", promo_message(exc)
+            if self._code_refused(exc):  # the tickets are not held: say what is wrong with the code
                 self.buy_error = "Your code could not be used: fix or remove it to reserve."
                 return
             if exc.code == "active_hold_exists":
@@ -259,9 +235,7 @@ class EventPageState(LiveEventMixin, rx.State):
         self.sessions, self.ticket_types = view["sessions"], view["ticket_types"]
         self.rules, self.type_max = type_rules(detail)
         self.missing, self.worker = False, str(os.getpid())
-        prefill = str(self.router.url.query_parameters.get("code", "") or "").strip()[:64]
-        if prefill and prefill != self.promo_code:  # a link with ?code= fills in "Have a code?"
-            self.promo_code, self.promo_open = prefill, True
+        if self._prefill_code():
             await self._check_code()
         self._watch(e.id, "customer", avail.version)
         # The tab's title names the event (the HTML served for links carries it too: api/share.py).
