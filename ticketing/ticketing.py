@@ -59,6 +59,7 @@ from ticketing.state.seat_links import SeatLinksState
 from ticketing.state.seat_live import seat_fanout
 from ticketing.state.seat_map import SeatMapState
 from ticketing.state.tickets import OrderState, TicketsState
+from ticketing.state.waitlist import WaitlistState
 from ticketing.state.venues import VenueState
 
 get_settings()  # refuse to start with placeholder secrets in production
@@ -79,7 +80,7 @@ app = rx.App(
 app.add_page(index_page, route="/", title="Ticketing — events and tickets",
              on_load=[AuthState.check_session, EventsState.load_events])
 app.add_page(event_page, route="/events/[event_id]", title="Event — Ticketing",
-             on_load=[AuthState.check_session, EventPageState.load, SeatLinksState.load])
+             on_load=[AuthState.check_session, EventPageState.load, SeatLinksState.load, WaitlistState.load])
 app.add_page(seat_map_page, route="/events/[event_id]/seats/[session_id]", title="Choose seats — Ticketing",
              on_load=[AuthState.check_session, SeatMapState.load])
 app.add_page(dashboard_page, route="/manage/events/[event_id]", title="Live dashboard — Ticketing",
@@ -95,7 +96,7 @@ app.add_page(payment_page, route="/pay/[order_id]", title="Payment — Ticketing
 app.add_page(order_page, route="/orders/[order_id]", title="Your order — Ticketing",
              on_load=[AuthState.require_signed_in, OrderState.load])
 app.add_page(tickets_page, route="/tickets", title="My tickets — Ticketing",
-             on_load=[AuthState.require_signed_in, TicketsState.load])
+             on_load=[AuthState.require_signed_in, TicketsState.load, WaitlistState.load_mine])
 app.add_page(door_events_page, route="/door", title="Door check-in — Ticketing",
              on_load=[AuthState.require_staff, DoorEventsState.load])
 app.add_page(door_page, route="/door/[event_id]", title="Scan tickets — Ticketing",

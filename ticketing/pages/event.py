@@ -9,6 +9,7 @@ from ticketing.components.forms import card
 from ticketing.components.layout import page_shell
 from ticketing.components.promo import promo_code_box
 from ticketing.components.seat_links import seating_links
+from ticketing.components.waitlist import waitlist_follower, waitlist_line
 from ticketing.state.event_page import EventPageState
 
 
@@ -156,8 +157,10 @@ def event_page() -> rx.Component:
             card(
                 rx.heading("Tickets", size="5", as_="h2"),
                 rx.box(rx.foreach(EventPageState.ticket_types, lambda t: ticket_type_row(
-                    t, quantity_picker(t), rule_note(EventPageState.rules.get(t["id"].to(str), "").to(str)))),
+                    t, quantity_picker(t), rx.fragment(rule_note(EventPageState.rules.get(t["id"].to(str), "").to(str)),
+                                                       waitlist_line(t)))),
                        width="100%", id="ticket-types"),
+                waitlist_follower(EventPageState.version),
                 rx.cond(EventPageState.order_full & EventPageState.sells_quantities,
                         rx.text("That is the most one order can have (", EventPageState.max_per_order.to(str),
                                 " tickets).", size="1", color=rx.color("amber", 11), id="order-max-note",
