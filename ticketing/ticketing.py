@@ -17,6 +17,7 @@ from ticketing.pages.console.finance import finance_page
 from ticketing.pages.console.matrix import matrix_page
 from ticketing.pages.console.new import new_event_page
 from ticketing.pages.console.promotions import promotions_page
+from ticketing.pages.console.waitlist import waitlist_page
 from ticketing.pages.console.reports import reports_page
 from ticketing.pages.console.schedules import schedules_page
 from ticketing.pages.console.sessions import sessions_page
@@ -42,6 +43,7 @@ from ticketing.state.console.attendees import AttendeesState
 from ticketing.state.console.finance import FinanceState
 from ticketing.state.console.matrix import MatrixState
 from ticketing.state.console.promotions import PromoCodesState
+from ticketing.state.console.waitlist import WaitlistConsoleState
 from ticketing.state.console.reports import ReportsState
 from ticketing.state.console.schedules import SchedulesState
 from ticketing.state.console.sessions import SessionsState
@@ -111,6 +113,7 @@ for _page, _suffix, _title, _state in (
     (schedules_page, "schedules", "Recurring schedules", SchedulesState),
     (attendees_page, "attendees", "Attendees", AttendeesState),
     (promotions_page, "promo-codes", "Promo codes", PromoCodesState),
+    (waitlist_page, "waitlist", "Waiting lists", WaitlistConsoleState),
     (reports_page, "reports", "Reports", ReportsState),
 ):
     app.add_page(_page, route=f"/manage/events/[event_id]/{_suffix}", title=f"{_title} — Ticketing",

@@ -16,6 +16,7 @@ TABS = (
     ("schedules", "Recurring", "repeat", "/schedules"),
     ("attendees", "Attendees", "users", "/attendees"),
     ("promotions", "Promo codes", "ticket-percent", "/promo-codes"),
+    ("waitlist", "Waiting lists", "list-ordered", "/waitlist"),
     ("reports", "Reports", "chart-column", "/reports"),
     ("live", "Live", "activity", ""),
 )

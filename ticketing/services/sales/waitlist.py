@@ -7,7 +7,7 @@ that keeps freed places for the list is waitlist_gate.py.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func
@@ -19,6 +19,7 @@ from ticketing.models import (
     Hold,
     HoldStatus,
     TicketType,
+    User,
     WaitlistClosure,
     WaitlistEntry,
 )
@@ -41,6 +42,7 @@ class EntryView:
     state: str
     position: int | None
     ticket_type_name: str
+    customer: str = ""  # "Name <email>", for the organizer's list
 
 
 def entry_state(entry: WaitlistEntry, hold: Hold | None, now: datetime) -> str:
@@ -175,7 +177,9 @@ def event_waitlist(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, now:
         select(WaitlistEntry).join(TicketType, TicketType.id == WaitlistEntry.ticket_type_id)
         .where(WaitlistEntry.event_id == event_id)
         .order_by(TicketType.sort_order, TicketType.name, WaitlistEntry.created_at, WaitlistEntry.id)).all())
-    return _views(db, entries, now)
+    people = {u.id: f"{u.name} <{u.email}>" for u in db.exec(
+        select(User).where(User.id.in_({e.user_id for e in entries}))).all()} if entries else {}
+    return [replace(v, customer=people.get(v.entry.user_id, "")) for v in _views(db, entries, now)]
 
 
 def closed_types(db: Session, *, event_id: uuid.UUID) -> set[uuid.UUID]:
