@@ -23,6 +23,7 @@ from ticketing.services import catalog
 from ticketing.services.catalog import console_catalog
 from ticketing.services.catalog.event_cancellation import cancel_event_with_orders
 from ticketing.services.errors import ServiceError, not_found
+from ticketing.services.promotions.codes import event_version
 from ticketing.services.sales.availability import EventInputs
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction
@@ -211,3 +212,21 @@ class EditDialogMixin(rx.State, mixin=True):
             return False
         self.edit_open = False
         return True
+
+
+class FollowVersionMixin(rx.State, mixin=True):
+    """A console tab whose figures are read on the server (not pushed): `follow_live` reads them
+    again (`refresh`) when the event's version, bumped by every hold, order and offer, has moved
+    since they were read. `refresh` records the version it read at in `_read_at_version`."""
+
+    _read_at_version: int | None = -1
+
+    @rx.event
+    async def follow_live(self, _version: Any = None):
+        event_id = self._url_event_id()
+        if event_id is None or await self._caller() is None:  # the read itself checks the role
+            return
+        version = await in_transaction(lambda db: event_version(db, event_id), readonly=True)
+        if version is not None and version != self._read_at_version:
+            await self.refresh()
+

@@ -16,7 +16,7 @@ from ticketing.services.local_times import local_input, parse_local_input
 from ticketing.services.promotions import codes
 from ticketing.services.promotions.codes import CodeTerms, event_version
 from ticketing.state.calls import form_text, in_transaction
-from ticketing.state.console.base import ConsoleState
+from ticketing.state.console.base import ConsoleState, FollowVersionMixin
 
 KINDS = [("percent", "% off"), ("fixed", "Amount off each ticket"), ("free", "Free (comp)"),
          ("buy_x_get_y", "Buy X get Y")]
@@ -32,7 +32,7 @@ def _whole(form: dict[str, Any], name: str, label: str) -> int | None:
     return int(text)
 
 
-class PromoCodesState(ConsoleState):
+class PromoCodesState(FollowVersionMixin, ConsoleState):
     codes: list[dict[str, Any]] = []
     ticket_types: list[dict[str, str]] = []
     kind: str = "percent"
@@ -42,7 +42,6 @@ class PromoCodesState(ConsoleState):
     bulk_error: str = ""
     notice: str = ""
     _last_batch: str = ""
-    _read_at_version: int | None = -1
 
     @rx.event
     def set_kind(self, value: str):
@@ -81,18 +80,6 @@ class PromoCodesState(ConsoleState):
             return
         self.ticket_types = [{"id": str(t.id), "name": t.name} for t in builder.ticket_types]
         await self.refresh()
-
-    @rx.event
-    async def follow_live(self):
-        """The figures again when the event's version (bumped by every hold, order and
-        cancellation, the live updates' version) has moved since they were read (the read itself
-        checks the caller's role)."""
-        event_id = self._url_event_id()
-        if event_id is None or await self._caller() is None:
-            return
-        version = await in_transaction(lambda db: event_version(db, event_id), readonly=True)
-        if version is not None and version != self._read_at_version:
-            await self.refresh()
 
     @rx.event
     async def refresh(self):

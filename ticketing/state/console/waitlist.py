@@ -15,16 +15,15 @@ from ticketing.services.errors import ServiceError
 from ticketing.services.promotions.codes import event_version
 from ticketing.services.sales import waitlist, waitlist_offers
 from ticketing.state.calls import in_transaction
-from ticketing.state.console.base import ConsoleState
+from ticketing.state.console.base import ConsoleState, FollowVersionMixin
 from ticketing.state.waitlist import STATE_LABELS
 
 
-class WaitlistConsoleState(ConsoleState):
+class WaitlistConsoleState(FollowVersionMixin, ConsoleState):
     lists: list[dict[str, Any]] = []  # per ticket type: name, counts, closed
     entries: list[dict[str, str]] = []  # every entry, per type in line order
     error: str = ""
     notice: str = ""
-    _read_at_version: int | None = -1
 
     @rx.event
     async def load(self):
@@ -32,16 +31,6 @@ class WaitlistConsoleState(ConsoleState):
         if builder is None:
             return
         await self.refresh()
-
-    @rx.event
-    async def follow_live(self, _version: Any = None):
-        """Read again when the event's version (bumped by every hold, order and offer) moved."""
-        event_id = self._url_event_id()
-        if event_id is None or await self._caller() is None:
-            return
-        version = await in_transaction(lambda db: event_version(db, event_id), readonly=True)
-        if version is not None and version != self._read_at_version:
-            await self.refresh()
 
     @rx.event
     async def refresh(self):
