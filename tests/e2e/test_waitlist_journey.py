@@ -53,16 +53,16 @@ def test_join_the_waiting_list_get_the_offer_live_and_buy(page: Page, browser: B
 
     console = organizer_page(browser, app_url, viewport, shop.event_id)
     expect(console.locator(".wl-entry")).to_contain_text("Casey Customer")
-    expect(console.locator(".wl-status")).to_contain_text("On the waiting list")
+    expect(console.locator(".wl-status")).to_contain_text("Waiting")
 
     # The other customer cancels: within a sweep (5 s) the places are offered to the first in line.
     with session_scope() as db:
         cancellation.cancel_order(db=db, order_id=theirs.id, user_id=shop.other_id, now=utcnow())
     offer = row.locator(".waitlist-offer")
     expect(offer).to_be_visible(timeout=30_000)  # pushed: the page was not reloaded
-    expect(offer).to_contain_text("1 held for you")
+    expect(offer).to_contain_text("1 ticket(s) held for you")
     snapshot(page, f"waitlist-offer-{viewport}")
-    expect(console.locator(".wl-status")).to_contain_text("Tickets held for you", timeout=15_000)
+    expect(console.locator(".wl-status")).to_contain_text("Offered", timeout=15_000)
     snapshot(console, f"waitlist-console-{viewport}")
     console.context.close()
 

@@ -18,18 +18,18 @@ def _entry(e: rx.Var[dict]) -> rx.Component:
         e["state"].to(str),
         ("offered", rx.callout.root(
             rx.callout.icon(rx.icon("party-popper")),
-            rx.callout.text(rx.text.strong(e["quantity"], " held for you"), " until ", e["until"],
-                            ": places freed up and you were next in line."),
+            rx.callout.text(rx.text.strong(e["quantity"], " ticket(s) held for you until ", e["until"]),
+                            " — places freed up and you were next in line."),
             rx.hstack(rx.link(rx.button("Check out now", size="2"), href="/cart/" + e["hold_id"].to(str),
                               class_name="waitlist-checkout"),
                       leave, align="center", spacing="3", wrap="wrap"),
             color_scheme="green", size="1", width="100%", class_name="waitlist-offer",
         )),
-        ("waiting", rx.hstack(
-            rx.icon("list-ordered", size=15, color=rx.color("indigo", 11)),
-            rx.text("You are ", rx.text.strong("#", e["position"]), " on the waiting list (", e["quantity"],
-                    " ticket(s)). We hold places for you and mail you when some free up.", size="1"),
-            leave, align="center", spacing="2", wrap="wrap", class_name="waitlist-waiting",
+        ("waiting", rx.callout.root(
+            rx.callout.icon(rx.icon("list-ordered")),
+            rx.callout.text("You are ", rx.text.strong("#", e["position"]), " on the waiting list for ",
+                            e["quantity"], " ticket(s). When places free up we hold them for you and mail you."),
+            leave, color_scheme="indigo", variant="surface", size="1", width="100%", class_name="waitlist-waiting",
         )),
         ("bought", rx.text("You got these tickets through the waiting list.", size="1",
                            color=rx.color("green", 11), class_name="waitlist-bought")),
@@ -60,7 +60,7 @@ def waitlist_line(t: rx.Var[dict]) -> rx.Component:
     return rx.vstack(
         rx.cond(entry.length() > 0, _entry(entry.to(dict))),
         rx.cond(joinable, _join(t)),
-        spacing="1", width="100%", class_name="waitlist-line",
+        spacing="1", width="100%", padding_top="0.5rem", class_name="waitlist-line",
     )
 
 

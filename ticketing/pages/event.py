@@ -157,8 +157,8 @@ def event_page() -> rx.Component:
             card(
                 rx.heading("Tickets", size="5", as_="h2"),
                 rx.box(rx.foreach(EventPageState.ticket_types, lambda t: ticket_type_row(
-                    t, quantity_picker(t), rx.fragment(rule_note(EventPageState.rules.get(t["id"].to(str), "").to(str)),
-                                                       waitlist_line(t)))),
+                    t, quantity_picker(t), rule_note(EventPageState.rules.get(t["id"].to(str), "").to(str)),
+                    waitlist_line(t))),
                        width="100%", id="ticket-types"),
                 waitlist_follower(EventPageState.version),
                 rx.cond(EventPageState.order_full & EventPageState.sells_quantities,

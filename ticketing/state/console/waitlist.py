@@ -16,7 +16,10 @@ from ticketing.services.promotions.codes import event_version
 from ticketing.services.sales import waitlist, waitlist_offers
 from ticketing.state.calls import in_transaction
 from ticketing.state.console.base import ConsoleState, FollowVersionMixin
-from ticketing.state.waitlist import STATE_LABELS
+
+# The organizer's words for an entry's status (the customer reads "Tickets held for you").
+STATE_LABELS = {"waiting": "Waiting", "offered": "Offered", "bought": "Bought", "lapsed": "Offer lapsed",
+                "left": "Left", "closed": "Closed"}
 
 
 class WaitlistConsoleState(FollowVersionMixin, ConsoleState):
