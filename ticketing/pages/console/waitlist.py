@@ -17,7 +17,7 @@ def _list_row(t: rx.Var[dict]) -> rx.Component:
         rx.table.cell(rx.text(t["name"], weight="bold")),
         rx.table.cell(t["waiting"].to(str), class_name="wl-waiting"),
         rx.table.cell(t["offered"].to(str)),
-        rx.table.cell(t["bought"].to(str)),
+        rx.table.cell(t["bought"].to(str), class_name="hide-sm"),
         rx.table.cell(rx.cond(
             t["closed"].to(bool),
             rx.button("Reopen", size="1", variant="soft", on_click=S.reopen_list(t["id"].to(str)),
@@ -62,7 +62,7 @@ def waitlist_page() -> rx.Component:
         rx.cond(S.notice != "", rx.callout(S.notice, icon="circle-check", color_scheme="green", id="wl-notice")),
         rx.cond(S.error != "", rx.callout(S.error, icon="triangle-alert", color_scheme="red", role="alert",
                                           id="wl-error")),
-        section("Lists", _table([("Ticket type", ""), ("Waiting", ""), ("Offered", ""), ("Bought", ""), ("", "")],
+        section("Lists", _table([("Ticket type", ""), ("Waiting", ""), ("Offered", ""), ("Bought", "hide-sm"), ("", "")],
                                 S.lists, _list_row, "wl-lists", "Nobody has joined a waiting list yet."),
                 hint="Customers join when a ticket type is sold out. Freed places go to the first in line that "
                      "fits, as tickets held for them (the event's offer time); closing a list puts them back on "
