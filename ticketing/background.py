@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 from ticketing.db import session_scope
+from ticketing.jobs.waitlist_offers import offer_freed_places
 from ticketing.models.base import utcnow
 from ticketing.payments.refunds import send_pending_refunds
 from ticketing.services.errors import ServiceError
@@ -19,9 +20,12 @@ REFUNDS_EVERY = 60.0  # seconds: refunds Stripe could not take at once are sent 
 
 
 def sweep_once() -> int:
-    """Tidy expired holds and orders; their events' deltas are published after commit."""
+    """Tidy expired holds and orders (their events' deltas are published after commit), then
+    offer freed places to waiting lists."""
     with session_scope() as db:
-        return len(sweep(db=db, now=utcnow()).event_versions)
+        changed = len(sweep(db=db, now=utcnow()).event_versions)
+    offer_freed_places()
+    return changed
 
 
 async def sweep_periodically(interval: float = SWEEP_EVERY) -> None:

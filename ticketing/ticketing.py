@@ -21,6 +21,7 @@ from ticketing.pages.console.matrix import matrix_page
 from ticketing.pages.console.new import new_event_page
 from ticketing.pages.console.presales import presales_page
 from ticketing.pages.console.promotions import promotions_page
+from ticketing.pages.console.waitlist import waitlist_page
 from ticketing.pages.console.reports import reports_page
 from ticketing.pages.console.schedules import schedules_page
 from ticketing.pages.console.sessions import sessions_page
@@ -51,6 +52,7 @@ from ticketing.state.console.finance import FinanceState
 from ticketing.state.console.matrix import MatrixState
 from ticketing.state.console.presales import PresalesState
 from ticketing.state.console.promotions import PromoCodesState
+from ticketing.state.console.waitlist import WaitlistConsoleState
 from ticketing.state.console.reports import ReportsState
 from ticketing.state.console.schedules import SchedulesState
 from ticketing.state.console.sessions import SessionsState
@@ -71,6 +73,7 @@ from ticketing.state.org_live import org_fanout
 from ticketing.state.seat_live import seat_fanout
 from ticketing.state.seat_map import SeatMapState
 from ticketing.state.tickets import OrderState, TicketsState
+from ticketing.state.waitlist import WaitlistState
 from ticketing.state.venues import VenueState
 from ticketing.state.waiting_room import WaitingRoomState
 
@@ -93,7 +96,7 @@ app = rx.App(
 app.add_page(index_page, route="/", title="Ticketing — events and tickets",
              on_load=[AuthState.check_session, EventsState.load_events])
 app.add_page(event_page, route="/events/[event_id]", title="Event — Ticketing",
-             on_load=[AuthState.check_session, EventPageState.load, SeatLinksState.load])
+             on_load=[AuthState.check_session, EventPageState.load, SeatLinksState.load, WaitlistState.load])
 app.add_page(waiting_room_page, route="/events/[event_id]/queue", title="Waiting room — Ticketing",
              on_load=[AuthState.require_signed_in, WaitingRoomState.load])
 app.add_page(seat_map_page, route="/events/[event_id]/seats/[session_id]", title="Choose seats — Ticketing",
@@ -111,7 +114,7 @@ app.add_page(payment_page, route="/pay/[order_id]", title="Payment — Ticketing
 app.add_page(order_page, route="/orders/[order_id]", title="Your order — Ticketing",
              on_load=[AuthState.require_signed_in, OrderState.load])
 app.add_page(tickets_page, route="/tickets", title="My tickets — Ticketing",
-             on_load=[AuthState.require_signed_in, TicketsState.load])
+             on_load=[AuthState.require_signed_in, TicketsState.load, WaitlistState.load_mine])
 app.add_page(door_events_page, route="/door", title="Door check-in — Ticketing",
              on_load=[AuthState.require_staff, DoorEventsState.load])
 app.add_page(door_page, route="/door/[event_id]", title="Scan tickets — Ticketing",
@@ -127,6 +130,7 @@ for _page, _suffix, _title, _state in (
     (attendees_page, "attendees", "Attendees", AttendeesState),
     (promotions_page, "promo-codes", "Promo codes", PromoCodesState),
     (presales_page, "presales", "Presales", PresalesState),
+    (waitlist_page, "waitlist", "Waiting lists", WaitlistConsoleState),
     (reports_page, "reports", "Reports", ReportsState),
     (waiting_room_console_page, "waiting-room", "Waiting room", WaitingRoomConsoleState),
 ):

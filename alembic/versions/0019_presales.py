@@ -3,8 +3,8 @@
 A presale reserves a block of an event (ticket types, a quota, seats) to holders of its access
 codes during its window; a use counts like a place claim, only while expires_at > now.
 
-Revision ID: 0018_presales
-Revises: 0016_ledger
+Revision ID: 0019_presales
+Revises: 0018_waiting_room
 """
 import sqlalchemy as sa
 import sqlmodel
@@ -12,7 +12,7 @@ import sqlmodel
 import ticketing.models.base
 from alembic import op
 
-revision = '0018_presales'
+revision = '0019_presales'
 down_revision = '0018_waiting_room'
 branch_labels = None
 depends_on = None

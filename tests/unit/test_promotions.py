@@ -314,3 +314,24 @@ def test_the_sweeper_deletes_lapsed_uses_and_the_codes_counter_falls(ws):
     with session_scope(readonly=True) as db:
         assert db.get(PromoCode, code.id).claimed == 1
         assert [r.hold_id for r in db.exec(select(PromoRedemption)).all()] == [kept.id]
+
+
+def test_the_codes_figures_are_net_of_partial_cancellations(ws):
+    a = ws.extra["buyers"][0]
+    code = make_code(ws, code="NET", kind="fixed", value=1001)
+    h = hold(ws, a, [(ws.day1_pass, 3)], "NET")
+    order = in_tx(orders.checkout, hold_id=h.id, user_id=a, attendees=None, now=T0)
+    in_tx(orders.confirm_order, order_id=order.id, now=T0)
+
+    def figures():
+        with session_scope(readonly=True) as db:
+            (view,) = [v for v in codes.list_codes(db=db, user_id=ws.owner_id, event_id=ws.event_id, now=T0)
+                       if v.code.id == code.id]
+        return view.orders, view.discount_minor, view.revenue_minor
+
+    assert figures() == (1, 3003, 3 * 6000 - 3003)
+    with session_scope(readonly=True) as db:
+        first = orders.order_tickets(db=db, order_id=order.id)[0]
+    in_tx(cancellation.cancel_order, order_id=order.id, user_id=a, ticket_ids=[first.id], now=T0)
+    # The first ticket carried 10.01 of the discount and was paid 49.99: neither counts any more.
+    assert figures() == (1, 2002, 2 * 6000 - 2002)

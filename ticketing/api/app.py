@@ -27,6 +27,7 @@ from ticketing.api import (
     seating,
     share,
     waiting_room,
+    waitlist,
     webhooks,
 )
 from ticketing.api.admission import AdmissionGate
@@ -63,7 +64,7 @@ def create_api() -> FastAPI:
 
     v1 = APIRouter(prefix=PREFIX)
     for module in (auth, orgs, events, catalog, sales, promotions, presales, webhooks, seating, door, broker,
-                   broker_analytics, ledger, waiting_room):
+                   broker_analytics, ledger, waiting_room, waitlist):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(health.router)

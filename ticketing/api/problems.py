@@ -21,6 +21,13 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 PROBLEM_TYPE_BASE = "https://ticketing.example/problems/"
 
 
+def problem_responses(**codes_by_status: str) -> dict[int | str, dict[str, Any]]:
+    """A route's OpenAPI `responses` naming problem codes by status (`s409="code_a, code_b"`);
+    openapi_doc adds them to the codes it finds in the route's code."""
+    return {int(key[1:]): {"description": names, "content": {"application/problem+json": {}}}
+            for key, names in codes_by_status.items()}
+
+
 def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
     """A problem+json response."""
     body = {

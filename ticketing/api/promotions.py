@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime, timezone
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field, PlainSerializer
 
 from ticketing.api.catalog_schemas import IdIn, PatchBody, TimeIn
 from ticketing.api.deps import current_user_id
+from ticketing.api.problems import problem_responses
 from ticketing.api.schemas import Strict
 from ticketing.db import session_scope
 from ticketing.models import PromoCode, PromoKind
@@ -24,14 +25,6 @@ from ticketing.services.promotions.codes import CodeTerms, CodeView
 
 router = APIRouter(prefix="/events/{event_id}/promo-codes", tags=["promo codes"])
 Time = Annotated[datetime, PlainSerializer(lambda d: d.astimezone(timezone.utc).isoformat(), return_type=str)]
-
-
-def _problems(**codes_by_status: str) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` naming the problem codes a route answers with."""
-    out: dict[int | str, dict[str, Any]] = {}
-    for key, names in codes_by_status.items():
-        out[int(key[1:])] = {"description": names, "content": {"application/problem+json": {}}}
-    return out
 
 
 _MANAGE = dict(s401="not_authenticated, invalid_token", s403="forbidden (a door role)",
@@ -165,7 +158,7 @@ def _view(db, user_id: uuid.UUID, event_id: uuid.UUID, code_id: uuid.UUID) -> Co
 
 
 @router.post("", status_code=201, response_model=PromoCodeOut,
-             responses=_problems(**_MANAGE, s409="duplicate_code (case-insensitive)",
+             responses=problem_responses(**_MANAGE, s409="duplicate_code (case-insensitive)",
                                  s422="invalid_discount, invalid_times, invalid_input, unknown_field"))
 def create_promo_code(event_id: uuid.UUID, body: PromoCodeIn,
                       user_id: uuid.UUID = Depends(current_user_id)) -> PromoCodeOut:
@@ -177,7 +170,7 @@ def create_promo_code(event_id: uuid.UUID, body: PromoCodeIn,
         return _out(_view(db, user_id, event_id, code.id))
 
 
-@router.get("", response_model=list[PromoCodeOut], responses=_problems(**_MANAGE))
+@router.get("", response_model=list[PromoCodeOut], responses=problem_responses(**_MANAGE))
 def list_promo_codes(event_id: uuid.UUID, batch: str | None = Query(default=None, max_length=40),
                      user_id: uuid.UUID = Depends(current_user_id)) -> list[PromoCodeOut]:
     """The event's codes, newest first, with uses, discount given and revenue (paid orders)."""
@@ -186,7 +179,7 @@ def list_promo_codes(event_id: uuid.UUID, batch: str | None = Query(default=None
                                                    batch=batch)]
 
 
-@router.get("/export.csv", response_class=Response, responses=_problems(**_MANAGE))
+@router.get("/export.csv", response_class=Response, responses=problem_responses(**_MANAGE))
 def export_promo_codes(event_id: uuid.UUID, batch: str | None = Query(default=None, max_length=40),
                        user_id: uuid.UUID = Depends(current_user_id)) -> Response:
     """The codes (of one bulk batch with `batch`) and their figures as CSV."""
@@ -200,7 +193,7 @@ def export_promo_codes(event_id: uuid.UUID, batch: str | None = Query(default=No
 
 
 @router.post("/bulk", status_code=201, response_model=BulkOut,
-             responses=_problems(**_MANAGE, s422="invalid_discount, invalid_times, invalid_input"))
+             responses=problem_responses(**_MANAGE, s422="invalid_discount, invalid_times, invalid_input"))
 def bulk_promo_codes(event_id: uuid.UUID, body: BulkIn, user_id: uuid.UUID = Depends(current_user_id)) -> BulkOut:
     """`count` (1-1000) single-use codes PREFIX-XXXXXXXX with the same terms, in one batch."""
     with session_scope() as db:
@@ -212,7 +205,7 @@ def bulk_promo_codes(event_id: uuid.UUID, body: BulkIn, user_id: uuid.UUID = Dep
 
 
 @router.patch("/{code_id}", response_model=PromoCodeOut,
-              responses=_problems(**_MANAGE, s422="invalid_times, invalid_input"))
+              responses=problem_responses(**_MANAGE, s422="invalid_times, invalid_input"))
 def update_promo_code(event_id: uuid.UUID, code_id: uuid.UUID, body: PromoCodePatch,
                       user_id: uuid.UUID = Depends(current_user_id)) -> PromoCodeOut:
     """Pause (`is_active`: false) or resume a code; change its limits or window."""
@@ -223,7 +216,7 @@ def update_promo_code(event_id: uuid.UUID, code_id: uuid.UUID, body: PromoCodePa
 
 
 @router.post("/validate", response_model=ValidateOut,
-             responses=_problems(s401="not_authenticated, invalid_token", s404="not_found (ticket type)",
+             responses=problem_responses(s401="not_authenticated, invalid_token", s404="not_found (ticket type)",
                                  s409="code_used_up", s422="code_invalid, code_expired, code_not_applicable, "
                                  "invalid_quantity"))
 def validate_promo_code(event_id: uuid.UUID, body: ValidateIn,

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from ticketing.api.deps import current_user_id, token_claims
+from ticketing.api.problems import problem_responses
 from ticketing.api.sales_schemas import (
     AvailabilityOut,
     CancelIn,
@@ -101,7 +102,12 @@ def get_availability(
                                                    access_code=access_code))
 
 
-@router.post("/events/{event_id}/holds", status_code=201, response_model=HoldOut)
+@router.post("/events/{event_id}/holds", status_code=201, response_model=HoldOut,
+             responses=problem_responses(
+                 s403="admission_required, admission_invalid, admission_wrong_event, admission_expired",
+                 s409="code_used_up, access_code_used_up, insufficient_capacity, quota_reached, active_hold_exists",
+                 s422="code_invalid, code_expired, code_not_applicable, access_code_required, access_code_invalid, "
+                      "invalid_quantity, not_on_sale"))
 def create_hold(
     event_id: uuid.UUID,
     body: HoldIn,
@@ -124,7 +130,9 @@ def create_hold(
     A presale's block (its ticket types or seats) needs one of its access codes (`access_code`)
     during the presale: 422 `access_code_required` (none, or another presale's),
     `access_code_invalid` (unknown, another event's, outside its window); 409
-    `access_code_used_up`, `quota_reached` (the presale's quota)."""
+    `access_code_used_up`, `quota_reached` (the presale's quota).
+    While customers wait for a ticket type on its waiting list, freed places are offered to
+    them first: anyone else gets 409 `insufficient_capacity` with `reason: "waiting_list"`."""
     user_id, token_version = caller
     items = [(i.ticket_type_id, i.quantity) for i in body.items]
     rooms.require_admission(event_id=event_id, user_id=user_id, token=admission_token, now=utcnow())

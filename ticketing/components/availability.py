@@ -51,7 +51,9 @@ def session_card(s: rx.Var[dict]) -> rx.Component:
 
 
 def ticket_type_row(t: rx.Var[dict], action: rx.Component | None = None,
-                    note: rx.Component | None = None) -> rx.Component:
+                    note: rx.Component | None = None, below: rx.Component | None = None) -> rx.Component:
+    """A ticket type with its places left (or why not), `action` on the right, `note` under its
+    name and `below` across the whole row's width (the waiting list)."""
     availability = rx.cond(
         t["is_available"].to(bool),
         rx.vstack(
@@ -89,6 +91,7 @@ def ticket_type_row(t: rx.Var[dict], action: rx.Component | None = None,
             align="center",
             width="100%",
         ),
+        *([below] if below is not None else []),
         padding="1rem 0",
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         data_ticket_type=t["id"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ticketing.components.layout import guarded, page_shell
+from ticketing.components.on_change import on_change as version_changed
 from ticketing.state.console.base import ConsoleLiveState, ConsoleState
 
 TABS = (
@@ -16,6 +17,7 @@ TABS = (
     ("attendees", "Attendees", "users", "/attendees"),
     ("promotions", "Promo codes", "ticket-percent", "/promo-codes"),
     ("presales", "Presales", "key-round", "/presales"),
+    ("waitlist", "Waiting lists", "list-ordered", "/waitlist"),
     ("reports", "Reports", "chart-column", "/reports"),
     ("waiting-room", "Waiting room", "users", "/waiting-room"),
     ("live", "Live", "activity", ""),
@@ -189,3 +191,13 @@ def input_(name: str, default: rx.Var | str = "", **props) -> rx.Component:
     props.setdefault("size", "2")
     props.setdefault("width", "100%")
     return rx.input(name=name, default_value=default, **props)
+
+
+def live_refresh(on_change: rx.EventHandler) -> rx.Component:
+    """Run `on_change` (a handler that reads the tab's server figures again) whenever the hub
+    pushes a new version of the event. While live updates are paused (Redis down), every few
+    seconds instead."""
+    return rx.fragment(
+        version_changed(value=ConsoleLiveState.version, on_change=on_change),
+        rx.cond(~ConsoleLiveState.live, rx.moment(interval=5000, on_change=on_change, display="none")),
+    )

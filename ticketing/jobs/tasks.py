@@ -21,7 +21,8 @@ from ticketing.jobs.queue import LOCAL_TASKS
 from ticketing.jobs.sent_mail import send_once
 from ticketing.models import Order, OrderStatus, RefundStatus, Ticket
 from ticketing.models.base import utcnow
-from ticketing.notifications import order_mail
+from ticketing.jobs.waitlist_offers import offer_freed_places
+from ticketing.notifications import order_mail, waitlist_mail
 from ticketing.payments import refunds, stripe_api
 from ticketing.services.errors import ServiceError
 from ticketing.services.sales.sweeper import sweep as sweep_expired
@@ -86,12 +87,21 @@ def cancel_intent(*, intent_id: str) -> str:
 
 
 def sweep(**_: Any) -> int:
-    """Tidy expired holds and orders; their events' deltas are published after commit."""
+    """Tidy expired holds and orders (their events' deltas are published after commit), then
+    offer freed places to waiting lists."""
     try:
         with session_scope() as db:
-            return len(sweep_expired(db=db, now=utcnow()).event_versions)
+            changed = len(sweep_expired(db=db, now=utcnow()).event_versions)
     except ServiceError:  # busy: the next sweep does it
         return 0
+    offer_freed_places()
+    return changed
+
+
+def waitlist_offer_mail(*, entry_id: str, offers: int) -> str:
+    """Tell a customer on a waiting list that places are held for them, once per offer."""
+    return send_once(f"waitlist-offer:{entry_id}:{offers}",
+                     lambda: waitlist_mail.offer_message(uuid.UUID(entry_id)))
 
 
 def retry_pending_refunds(**_: Any) -> int:
@@ -106,6 +116,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "transferred_ticket": transferred_ticket,
     "refund": refund,
     "cancel_intent": cancel_intent,
+    "waitlist_offer_mail": waitlist_offer_mail,
 }
 PERIODIC: dict[str, tuple[str, Callable[..., Any]]] = {
     "sweep": (SWEEP_CRON, sweep),

@@ -44,6 +44,7 @@ from ticketing.models.sales import (
     TicketStatus,
 )
 from ticketing.models.scheduling import Room, Schedule, ScheduleOccurrence
+from ticketing.models.waitlist import EntryStatus, WaitlistClosure, WaitlistEntry
 from ticketing.models.seating import (
     EventSeat,
     HoldReason,
@@ -85,4 +86,6 @@ __all__ = [
     "TicketSale",
     # waiting room
     "WaitingRoom", "WaitingRoomEntry",
+    # waiting lists
+    "EntryStatus", "WaitlistClosure", "WaitlistEntry",
 ]

@@ -32,6 +32,8 @@ class Event(SQLModel, table=True):
     # Settings
     hold_minutes: int = Field(default=15)
     payment_minutes: int = Field(default=15)
+    # How long a waiting-list offer (a hold made for the first in line) lasts.
+    offer_minutes: int = Field(default=30, sa_column_kwargs={"server_default": "30"})
     max_tickets_per_order: int = Field(default=10)
     one_ticket_per_attendee: bool = Field(default=False)
     # Ask a name per ticket at checkout: "auto" (when the event has several sessions or seats),

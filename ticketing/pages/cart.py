@@ -7,6 +7,7 @@ import reflex as rx
 from ticketing.components.forms import card, form_error
 from ticketing.components.layout import guarded, page_shell
 from ticketing.components.orders import countdown_badge, line_table, notice
+from ticketing.components.code_box import code_box
 from ticketing.state.cart import CartState
 
 
@@ -48,27 +49,11 @@ def _attendees() -> rx.Component:
 
 
 def _promo() -> rx.Component:
-    """The code on the hold (with Remove), or "Have a code?" to put one on."""
+    """"Have a code?" to put one on the hold (the code on it shows in the discount row)."""
     s = CartState
-    return rx.vstack(
-        rx.cond(
-            s.promo_open,
-            rx.hstack(
-                rx.input(value=s.promo_input, on_change=s.set_promo_input, placeholder="Promo code", size="2",
-                         aria_label="Promo code", id="cart-promo-input", flex="1", text_transform="uppercase"),
-                rx.button("Apply", type="button", on_click=s.apply_code, variant="soft", size="2",
-                          id="cart-promo-apply"),
-                width="100%",
-            ),
-            rx.cond(s.promo_code == "",
-                    rx.button(rx.icon("ticket-percent", size=16), "Have a code?", type="button", variant="ghost",
-                              size="2", on_click=s.toggle_promo, id="cart-promo-toggle")),
-        ),
-        rx.cond(s.promo_error != "", rx.text(s.promo_error, size="2", color=rx.color("red", 11), role="alert",
-                                             id="cart-promo-error")),
-        spacing="2",
-        width="100%",
-    )
+    return code_box(id_prefix="cart-promo", is_open=s.promo_open, value=s.promo_input,
+                    on_change=s.set_promo_input, on_apply=s.apply_code, on_toggle=s.toggle_promo,
+                    error=s.promo_error, can_open=s.promo_code == "")
 
 
 def _discount_row() -> rx.Component:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from ticketing.components.availability import live_indicator, session_card, ticket_type_row
-from ticketing.components.forms import card, code_entry
+from ticketing.components.code_box import code_box
+from ticketing.components.forms import card
 from ticketing.components.layout import page_shell
 from ticketing.components.seat_links import seating_links
+from ticketing.components.waitlist import waitlist_follower, waitlist_line
 from ticketing.state.event_page import EventPageState
 
 
@@ -89,19 +91,19 @@ def _picker(t: rx.Var[dict], qty: rx.Var[int]) -> rx.Component:
 def promo_box() -> rx.Component:
     """"Have a code?": a link that opens a field; the code's effect or why it is refused."""
     s = EventPageState
-    return code_entry(prefix="promo", is_open=s.promo_open, value=s.promo_code, on_change=s.set_promo_code,
-                      on_apply=s.apply_code, on_toggle=s.toggle_promo, error=s.promo_error, note=s.promo_note,
-                      on_remove=s.remove_code, placeholder="Promo code", apply_label="Apply",
-                      toggle=("ticket-percent", "Have a code?"), note_icon="circle-check")
+    return code_box(id_prefix="promo", is_open=s.promo_open, value=s.promo_code, on_change=s.set_promo_code,
+                    on_apply=s.apply_code, on_toggle=s.toggle_promo, error=s.promo_error, note=s.promo_note,
+                    on_remove=s.remove_code, placeholder="Promo code", apply_label="Apply",
+                    toggle=("ticket-percent", "Have a code?"), note_icon="circle-check")
 
 
 def access_box() -> rx.Component:
     """"Have an access code?" for presales: a field, what the code opens or why it is refused."""
     s = EventPageState
-    return code_entry(prefix="access", is_open=s.access_open, value=s.access_code, on_change=s.set_access_code,
-                      on_apply=s.apply_access_code, on_toggle=s.toggle_access, error=s.access_error,
-                      note=s.access_note, on_remove=s.remove_access_code, placeholder="Presale access code",
-                      apply_label="Unlock", toggle=("key-round", "Have an access code?"), note_icon="lock-open")
+    return code_box(id_prefix="access", is_open=s.access_open, value=s.access_code, on_change=s.set_access_code,
+                    on_apply=s.apply_access_code, on_toggle=s.toggle_access, error=s.access_error,
+                    note=s.access_note, on_remove=s.remove_access_code, placeholder="Presale access code",
+                    apply_label="Unlock", toggle=("key-round", "Have an access code?"), note_icon="lock-open")
 
 
 def with_access(t: rx.Var[dict]) -> rx.Var[dict]:
@@ -181,10 +183,11 @@ def event_page() -> rx.Component:
             card(
                 rx.heading("Tickets", size="5", as_="h2"),
                 rx.box(rx.foreach(EventPageState.ticket_types, lambda row: (lambda t: ticket_type_row(
-                    t, quantity_picker(t), rule_note(EventPageState.rules.get(t["id"].to(str), "").to(str))))(
-                        with_access(row))),
+                    t, quantity_picker(t), rule_note(EventPageState.rules.get(t["id"].to(str), "").to(str)),
+                    waitlist_line(t)))(with_access(row))),
                        width="100%", id="ticket-types"),
                 rx.cond(EventPageState.event["status"] == "published", access_box()),
+                waitlist_follower(EventPageState.version),
                 rx.cond(EventPageState.order_full & EventPageState.sells_quantities,
                         rx.text("That is the most one order can have (", EventPageState.max_per_order.to(str),
                                 " tickets).", size="1", color=rx.color("amber", 11), id="order-max-note",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from ticketing.components.forms import card
 from ticketing.components.layout import page_shell
+from ticketing.components.code_box import code_box
 from ticketing.components.seat_map import after_seat_map, seat_map
 from ticketing.state.auth import AuthState
 from ticketing.state.seat_map import SeatMapState
@@ -122,6 +123,10 @@ def _selection() -> rx.Component:
             ),
             rx.text("Tap seats on the map, or let us find the best ones.", size="2", color=rx.color("gray", 11)),
         ),
+        rx.cond(S.hold.length() == 0,
+                code_box(id_prefix="seat-promo", is_open=S.promo_open, value=S.promo_code,
+                         on_change=S.set_promo_code, on_apply=S.apply_code, on_toggle=S.toggle_promo,
+                         error=S.promo_error, note=S.promo_note, on_remove=S.remove_code)),
         spacing="2",
         width="100%",
         align="start",

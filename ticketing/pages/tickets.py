@@ -8,6 +8,7 @@ import reflex as rx
 from ticketing.components.forms import card, form_error, text_field
 from ticketing.components.layout import guarded, page_shell
 from ticketing.components.orders import notice, order_status_badge
+from ticketing.components.waitlist import my_waitlists
 from ticketing.state.tickets import OrderState, TicketsState
 
 
@@ -164,6 +165,7 @@ def tickets_page() -> rx.Component:
                 rx.cond((TicketsState.error != "") & ~TicketsState.transfer_open,
                         rx.callout(TicketsState.error, icon="triangle-alert", color_scheme="red", width="100%",
                                    role="alert")),
+                my_waitlists(),
                 rx.cond(TicketsState.orders.length() > 0,
                         rx.vstack(rx.foreach(TicketsState.orders, lambda o: order_card(o)), spacing="4", width="100%",
                                   id="orders"),

@@ -25,7 +25,7 @@ from ticketing.state.calls import in_transaction, off_loop
 from ticketing.state.live import LiveEventMixin, register_view
 from ticketing.state.presale_access import CODES as ACCESS_CODES
 from ticketing.state.presale_access import access_message
-from ticketing.state.promo import CODES, promo_message
+from ticketing.state.promo import PromoFieldMixin, promo_message
 from ticketing.state.waiting_room import ADMISSION_CODES, admission_of, needs_queue, queue_url
 
 
@@ -52,7 +52,7 @@ def type_rules(detail: catalog.EventDetail) -> tuple[dict[str, str], dict[str, i
     return rules, limits
 
 
-class EventPageState(LiveEventMixin, rx.State):
+class EventPageState(LiveEventMixin, PromoFieldMixin, rx.State):
     event: dict[str, str] = {}
     sessions: list[dict[str, Any]] = []
     ticket_types: list[dict[str, Any]] = []
@@ -63,11 +63,7 @@ class EventPageState(LiveEventMixin, rx.State):
     buy_error: str = ""
     buying: bool = False
     max_per_order: int = 10
-    # "Have a code?": the code typed (or from ?code=), checked against the basket as it changes.
-    promo_open: bool = False
-    promo_code: str = ""
-    promo_error: str = ""
-    promo_note: str = ""  # what the checked code does, e.g. "SPRING20: 20 % off"
+    # "Have a code?" (PromoFieldMixin): checked against the basket as it changes.
     promo_discount: str = ""  # the basket's discount, formatted ("" when none)
     _promo_discount_minor: int = 0
     # "Have an access code?": a presale's code (or ?access_code=); the types it opens, with the
@@ -128,27 +124,8 @@ class EventPageState(LiveEventMixin, rx.State):
         self.access_note = (f"{self.access_code.upper()}: opens {', '.join(names)}" if names
                             else f"{self.access_code.upper()}: accepted")
 
-    @rx.event
-    def toggle_promo(self):
-        self.promo_open = not self.promo_open
-
-    @rx.event
-    def set_promo_code(self, value: str):
-        self.promo_code = str(value)[:64]
-
-    @rx.event
-    async def apply_code(self):
-        """Check the typed code against the chosen tickets (the hold takes it for real)."""
-        self.promo_code = self.promo_code.strip()
-        if not self.promo_code:
-            self.promo_error = "Type your code first."
-            return
-        await self._check_code()
-
-    @rx.event
-    def remove_code(self):
-        self.promo_code, self.promo_error, self.promo_note, self.promo_discount = "", "", "", ""
-        self._promo_discount_minor = 0
+    def _forget_discount(self) -> None:
+        self._promo_discount_minor, self.promo_discount = 0, ""
 
     async def _check_code(self) -> None:
         """The code's effect on the basket as it is now, or why it is refused."""
@@ -250,8 +227,7 @@ class EventPageState(LiveEventMixin, rx.State):
                 self.buy_error = exc.message
                 yield rx.redirect(queue_url(event_id))
                 return
-            if exc.code in CODES:  # the tickets are not held: say what is wrong with the code
-                self.promo_open, self.promo_note, self.promo_error = True, "", promo_message(exc)
+            if self._code_refused(exc):  # the tickets are not held: say what is wrong with the code
                 self.buy_error = "Your code could not be used: fix or remove it to reserve."
                 return
             if exc.code in ACCESS_CODES or exc.extra.get("reason") == "presale_quota":
@@ -330,9 +306,7 @@ class EventPageState(LiveEventMixin, rx.State):
         self.sessions, self.ticket_types = view["sessions"], view["ticket_types"]
         self.rules, self.type_max = type_rules(detail)
         self.missing, self.worker = False, str(os.getpid())
-        prefill = str(self.router.url.query_parameters.get("code", "") or "").strip()[:64]
-        if prefill and prefill != self.promo_code:  # a link with ?code= fills in "Have a code?"
-            self.promo_code, self.promo_open = prefill, True
+        if self._prefill_code():
             await self._check_code()
         self._watch(e.id, "customer", avail.version)
         # The tab's title names the event (the HTML served for links carries it too: api/share.py).

@@ -17,6 +17,8 @@ from ticketing.formatting import date_range, local_time, money
 from ticketing.models import EventSession
 from ticketing.models.base import utcnow
 from ticketing.services.errors import ServiceError
+from ticketing.services.promotions import codes as promo_codes
+from ticketing.services.promotions import redemptions
 from ticketing.services.sales import holds
 from ticketing.services.sales.availability import visible_event
 from ticketing.services.seating import seat_map, seat_sales
@@ -24,6 +26,7 @@ from ticketing.services.waiting_room import rooms
 from ticketing.state.auth import NOT_SIGNED_IN, AuthState, say_not_signed_in
 from ticketing.state.calls import in_transaction, off_loop
 from ticketing.state.live import register_view
+from ticketing.state.promo import PromoFieldMixin
 from ticketing.state.seat_live import seat_fanout
 from ticketing.state.waiting_room import ADMISSION_CODES, admission_of, queue_url
 
@@ -59,7 +62,7 @@ def clean_idxs(value: Any) -> list[int]:
     return list(dict.fromkeys(out))[:MAX_CHOICE]
 
 
-class SeatMapState(rx.State):
+class SeatMapState(PromoFieldMixin, rx.State):
     event: dict[str, str] = {}
     layout_url: str = ""
     status_url: str = ""
@@ -116,6 +119,8 @@ class SeatMapState(rx.State):
             return
         self.missing, self.error, self.note = False, "", ""
         self._event_id, self._session_id = str(event_id), str(session_id)
+        if self._prefill_code():
+            await self._check_code()
         self.event = {"id": str(event.id), "title": event.title, "session": session.name,
                       "when": date_range(session.starts_at, None, event.timezone),
                       "location": event.location or "", "tz": event.timezone}
@@ -226,24 +231,45 @@ class SeatMapState(rx.State):
         yield
         event_id, session_id = uuid.UUID(self._event_id), uuid.UUID(self._session_id)
         admission = await admission_of(self, event_id)
+        code = self.promo_code.strip() or None
         try:
             await off_loop(lambda: rooms.require_admission(event_id=event_id, user_id=user_id, token=admission,
                                                            now=utcnow()))
             held = await in_transaction(lambda db: seat_sales.hold_seats(
                 db=db, event_id=event_id, session_id=session_id, user_id=user_id, idxs=idxs, now=utcnow(),
-                access_code=self._access_code or None))
+                access_code=self._access_code or None, promo_code=code))
         except ServiceError as exc:
             self.busy, self.error = False, exc.message
             if exc.code in ADMISSION_CODES:  # the room is on: through the queue first
                 yield rx.redirect(queue_url(event_id))
                 return
-            if exc.code == "seat_unavailable":
+            if self._code_refused(exc):
+                self.error = "Your code could not be used: fix or remove it to hold these seats."
+            elif exc.code == "seat_unavailable":
                 await self._describe(idxs)  # show which ones went
             return
         self.busy, self.error, self.note = False, "", ""
+        self.promo_code, self.promo_note, self.promo_open = "", "", False
         self._set_hold(held, self.event.get("tz", "UTC"))
         self.selected, self.total = [], ""
         self.select_request = {"n": int(self.select_request.get("n", 0)) + 1, "idxs": []}
+
+    async def _check_code(self) -> None:
+        """The code's terms (checked for the seats when they are held), or why it is refused."""
+        if not self._event_id:
+            return
+        event_id, code = uuid.UUID(self._event_id), self.promo_code
+
+        def work(db):
+            return redemptions.find_code(db, event_id=event_id, code=code), promo_codes.event_currency(db, event_id)
+
+        try:
+            found, currency = await in_transaction(work, readonly=True)
+        except ServiceError as exc:
+            self._code_refused(exc)
+            return
+        self.promo_error = ""
+        self.promo_note = f"{found.code}: {promo_codes.describe(found, currency)} — applied when you hold your seats."
 
     @rx.event
     async def release(self):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ticketing.components.console import console_page, section
+from ticketing.components.console import console_page, live_refresh, section
 from ticketing.components.forms import form_error
 from ticketing.state.console.presales import PresalesState
 
@@ -119,5 +119,5 @@ def presales_page() -> rx.Component:
         section("New presale", _create()),
         # Every few seconds the server compares the event's live version with the one the
         # figures were read at, and reads them again only when it moved.
-        rx.moment(interval=3000, on_change=S.follow_live, display="none"),
+        live_refresh(S.follow_live),
     )

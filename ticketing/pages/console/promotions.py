@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ticketing.components.console import console_page, section
+from ticketing.components.console import console_page, live_refresh, section
 from ticketing.components.forms import form_error
 from ticketing.state.console.promotions import KINDS, PromoCodesState
 
@@ -140,15 +140,12 @@ def promotions_page() -> rx.Component:
         section("Promo codes", _table(),
                 rx.button(rx.icon("download", size=16), "Export CSV", variant="soft", on_click=S.export_csv,
                           id="promo-export"),
-                hint="Uses count live holds, unpaid orders and paid ones; discount given and revenue count paid "
-                     "orders."),
+                hint="Uses count live holds, unpaid orders and paid ones; discount given and revenue count the "
+                     "paid tickets not cancelled."),
         rx.grid(
             section("New code", _create()),
             section("Single-use codes in bulk", _bulk(), hint="Each code works once; the CSV downloads at once."),
             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
         ),
-        # Every few seconds the server compares the event's live version (pushed by the hub on
-        # every hold, order or cancellation) with the one the figures were read at, and reads
-        # them again only when it moved.
-        rx.moment(interval=3000, on_change=S.follow_live, display="none"),
+        live_refresh(S.follow_live),
     )

@@ -33,7 +33,7 @@ from ticketing.models import (
     TicketSeat,
     TicketStatus,
 )
-from ticketing.services.promotions.discounts import ticket_shares
+from ticketing.services.promotions.ticket_prices import ticket_prices
 
 OWNING = (PurchaseOrderStatus.confirmed.value, PurchaseOrderStatus.partially_received.value,
           PurchaseOrderStatus.completed.value)
@@ -73,7 +73,7 @@ def record_sale_costs(db: Session, *, order: Order, now: datetime) -> int:
                       .order_by(Ticket.created_at, Ticket.id)).all()
     if not tickets:
         return 0
-    discounts = _discounts(db, order.id)
+    prices = ticket_prices(db, [order.id])
     seats: dict[uuid.UUID, list[tuple[OwnedSeat | None, EventSeat]]] = {}
     for ticket_id, owned, seat in db.exec(
             select(TicketSeat.ticket_id, OwnedSeat, EventSeat)
@@ -107,7 +107,7 @@ def record_sale_costs(db: Session, *, order: Order, now: datetime) -> int:
                     values.update(supplier_id=po.supplier_id, purchase_order_id=po.id, line_id=line.id,
                                   unit_cost_minor=line.unit_cost_minor)
                     break
-        discount, fees = discounts.get(ticket_id, 0), 0
+        discount, fees = prices[ticket_id].discount_minor if ticket_id in prices else 0, 0
         rows.append(TicketSale(ticket_id=ticket_id, order_id=order.id, event_id=order.event_id, ticket_type_id=type_id,
                                currency=order.currency, retail_minor=retail, discount_minor=discount, fees_minor=fees,
                                margin_minor=retail - discount - fees - values["unit_cost_minor"], sold_at=now,
@@ -115,18 +115,3 @@ def record_sale_costs(db: Session, *, order: Order, now: datetime) -> int:
     db.add_all(rows)
     db.flush()
     return len(rows)
-
-
-def _discounts(db: Session, order_id: uuid.UUID) -> dict[uuid.UUID, int]:
-    """{ticket_id: its share of its line's discount}, shared out in ticket order."""
-    items = {i.id: i for i in db.exec(select(OrderItem).where(OrderItem.order_id == order_id)).all()}
-    if not any(i.discount_minor for i in items.values()):
-        return {}
-    by_line: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for ticket_id, item_id in db.exec(select(Ticket.id, Ticket.order_item_id).where(Ticket.order_id == order_id)
-                                      .order_by(Ticket.created_at, Ticket.id)).all():
-        by_line.setdefault(item_id, []).append(ticket_id)
-    out: dict[uuid.UUID, int] = {}
-    for item_id, ticket_ids in by_line.items():
-        out.update(zip(ticket_ids, ticket_shares(items[item_id].discount_minor, len(ticket_ids))))
-    return out

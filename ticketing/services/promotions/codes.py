@@ -21,6 +21,7 @@ from ticketing.services.catalog.catalog_common import event_for_role
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.money import MoneyError, format_minor, parse_amount
 from ticketing.services.promotions.redemptions import CODE_RE, code_key
+from ticketing.services.promotions.ticket_prices import ticket_prices
 from ticketing.services.reporting.csv_cells import csv_text
 
 MAX_BULK = 1000
@@ -235,11 +236,7 @@ def list_codes(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: dat
                         .join(PromoCode, PromoCode.id == PromoRedemption.promo_code_id)
                         .where(PromoCode.event_id == event.id, PromoRedemption.expires_at > now)
                         .group_by(PromoRedemption.promo_code_id)).all())
-    sales = {row[0]: row[1:] for row in db.exec(
-        select(Order.promo_code_id, func.count(), func.sum(Order.discount_minor), func.sum(Order.total_minor))
-        .where(Order.event_id == event.id, Order.promo_code_id.is_not(None),
-               Order.status == OrderStatus.confirmed.value)
-        .group_by(Order.promo_code_id)).all()}
+    sales = _paid_sales(db, event.id)
     names = dict(db.exec(select(TicketType.id, TicketType.name).where(TicketType.event_id == event.id)).all())
     currency = event_currency(db, event.id)
     out = []
@@ -249,6 +246,24 @@ def list_codes(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: dat
         out.append(CodeView(code=code, uses=uses.get(code.id, 0), orders=n, discount_minor=int(discount or 0),
                             revenue_minor=int(revenue or 0), currency=currency, scope_names=scope))
     return out
+
+
+def _paid_sales(db: Session, event_id: uuid.UUID) -> dict[uuid.UUID, tuple[int, int, int]]:
+    """{code id: (paid orders, discount given, revenue)}, net of partial cancellations: the
+    discount and the price paid of the tickets still valid (what the sales report counts), so
+    a cancelled ticket's refund is not counted as revenue."""
+    orders = dict(db.exec(select(Order.id, Order.promo_code_id).where(
+        Order.event_id == event_id, Order.promo_code_id.is_not(None),
+        Order.status == OrderStatus.confirmed.value)).all())
+    out: dict[uuid.UUID, list[int]] = {}
+    for code_id in orders.values():
+        out.setdefault(code_id, [0, 0, 0])[0] += 1
+    for price in ticket_prices(db, orders).values():
+        if not price.cancelled:
+            figures = out[orders[price.order_id]]
+            figures[1] += price.discount_minor
+            figures[2] += price.paid_minor
+    return {code_id: (n, discount, revenue) for code_id, (n, discount, revenue) in out.items()}
 
 
 def describe(code: PromoCode, currency: str) -> str:

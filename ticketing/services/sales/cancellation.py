@@ -16,7 +16,6 @@ from ticketing.models import (
     Event,
     EventSession,
     Order,
-    OrderItem,
     OrderStatus,
     PlaceClaim,
     Ticket,
@@ -26,7 +25,7 @@ from ticketing.services.accounts.organizations import MANAGER_ROLES, require_rol
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.presales import access as presale_access
 from ticketing.services.promotions import redemptions
-from ticketing.services.promotions.discounts import paid_per_ticket
+from ticketing.services.promotions.ticket_prices import ticket_prices
 from ticketing.services.sales import usage
 from ticketing.services.sales.places import (
     bump_version,
@@ -65,20 +64,10 @@ def fee_for(price_minor: int, fee_percent: int) -> int:
     return (price_minor * fee_percent + 50) // 100
 
 
-def paid_prices(db: Session, order_id: uuid.UUID, tickets: Sequence[Ticket]) -> dict[uuid.UUID, int]:
+def paid_prices(db: Session, order_id: uuid.UUID) -> dict[uuid.UUID, int]:
     """{ticket_id: what was paid for it}: its line's unit price less its share of the line's
-    discount (`tickets`: every ticket of the order, in ticket order, so that shares stay put
-    whichever tickets are cancelled first)."""
-    items = {i.id: i for i in db.exec(select(OrderItem).where(OrderItem.order_id == order_id)).all()}
-    by_line: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for ticket in tickets:
-        by_line[ticket.order_item_id].append(ticket.id)
-    paid = {}
-    for item_id, ticket_ids in by_line.items():
-        item = items[item_id]
-        paid.update(zip(ticket_ids, paid_per_ticket(item.unit_price_minor, item.discount_minor, len(ticket_ids))))
-    return paid
-
+    discount (promotions.ticket_prices)."""
+    return {ticket_id: price.paid_minor for ticket_id, price in ticket_prices(db, [order_id]).items()}
 
 def _first_starts(db: Session, sessions_of: dict[uuid.UUID, list[uuid.UUID]]) -> dict[uuid.UUID, datetime]:
     """{ticket_type_id: start of its earliest session} in one query."""
@@ -180,7 +169,7 @@ def cancel_order(
         _check_policy(event, chosen, _first_starts(db, sessions_of), now)
 
     sessions, types = lock_capacity(db, quantities=quantities, sessions_of=sessions_of)
-    prices = paid_prices(db, order.id, tickets)
+    prices = paid_prices(db, order.id)
     refund = fee = 0
     if order.status == OrderStatus.confirmed.value:
         for session_id, qty in session_demand(quantities, sessions_of).items():

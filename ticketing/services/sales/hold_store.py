@@ -162,7 +162,11 @@ WITH locked AS MATERIALIZED (
                    FROM ticket_types WHERE id = ANY(%(type_ids)s::uuid[]) ORDER BY id FOR NO KEY UPDATE) t
 ),
 ok AS MATERIALIZED (
+    -- Freed places go to the waiting list first: while anyone waits for one of these types,
+    -- the exact path decides (it refuses everyone but the offers).
     SELECT count(*) = %(wanted)s AND COALESCE(bool_and(NOT l.closed AND l.revision = w.revision), false)
+           AND NOT EXISTS (SELECT 1 FROM waitlist_entries WHERE ticket_type_id = ANY(%(type_ids)s::uuid[])
+                           AND status = 'waiting')
            AND EXISTS (SELECT 1 FROM events WHERE id = %(event_id)s AND status = 'published'
                        AND hold_minutes = %(hold_minutes)s AND max_tickets_per_order = %(max_tickets_per_order)s
                        AND NOT one_ticket_per_attendee) AS same,
@@ -295,7 +299,7 @@ def forget_code(event_id: uuid.UUID, code_key: str) -> None:
 class Taken:
     """The outcome of take: `granted`, or why not (`stale_token`: the caller's token version is
     not the buyer's; `changed`: a ticket type was edited, a session cancelled or a row deleted
-    since read_basket; `short`: a counter says there is no room; `conflict`: the buyer has an
+    since read_basket, or someone waits for one of the types; `short`: a counter says there is no room; `conflict`: the buyer has an
     active hold)."""
 
     outcome: str

@@ -34,6 +34,7 @@ from ticketing.services.sales.hold_rules import (
     normalize_items,
 )
 from ticketing.services.sales.hold_store import TypeFacts
+from ticketing.services.sales.waitlist_gate import refuse_while_waiting
 from ticketing.services.sales.places import (
     bump_version,
     check_places,
@@ -156,12 +157,22 @@ def place_hold(
         return hold, hold_items(db=db, hold_id=hold.id)
 
 
+def hold_offer(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, ticket_type_id: uuid.UUID, quantity: int,
+               minutes: int, now: datetime) -> Hold:
+    """A waiting-list offer: a hold made for `user_id` for `minutes`, on the exact path, past
+    the waiting-list gate (the caller has locked the entry it is made for)."""
+    return _hold_exactly(db=db, event_id=event_id, user_id=user_id, quantities={ticket_type_id: quantity}, now=now,
+                         seat_ids=(), reclaim=True, offer_minutes=minutes)
+
+
 def _hold_exactly(
     *, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, quantities: dict[uuid.UUID, int], now: datetime,
     seat_ids: Sequence[uuid.UUID], reclaim: bool, promo_code: str | None = None, access_code: str | None = None,
+    offer_minutes: int | None = None,
 ) -> Hold:
     """hold_tickets under the locks of everything it counts. `reclaim`: the claim counters
-    refused this basket, so expired claims of the locked rows are deleted on the way."""
+    refused this basket, so expired claims of the locked rows are deleted on the way.
+    `offer_minutes`: a waiting-list offer (hold_offer), for that long."""
     event = visible_event(db=db, event_id=event_id, user_id=user_id)
     if event.status != EventStatus.published.value:
         raise invalid("not_on_sale", "This event is not on sale.", reason=f"event_{event.status}")
@@ -188,9 +199,11 @@ def _hold_exactly(
                           reason="no_sessions")
     check_attendance_rules(db, event=event, user_id=user_id, need=session_demand(quantities, sessions_of), now=now,
                            prerequisites=locked.prerequisites)
+    if offer_minutes is None:
+        refuse_while_waiting(db, type_ids=sorted(quantities))
     check_places(db, sessions=sessions, types=types, quantities=quantities, sessions_of=sessions_of, now=now)
 
-    expires_at = now + timedelta(minutes=event.hold_minutes)
+    expires_at = now + timedelta(minutes=event.hold_minutes if offer_minutes is None else offer_minutes)
     # A presale's block needs its code; the presale's lock after the places', before the code's.
     grant = presale_access.grant_access(db, event_id=event_id, quantities=quantities, seat_ids=seat_ids,
                                         access_code=access_code, now=now)

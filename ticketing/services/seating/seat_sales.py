@@ -42,16 +42,18 @@ def _seats_by_idx(db: Session, session_id: uuid.UUID, idxs: Sequence[int]) -> li
 
 
 def hold_seats(*, db: Session, event_id: uuid.UUID, session_id: uuid.UUID, user_id: uuid.UUID,
-               idxs: Sequence[int], now: datetime, access_code: str | None = None) -> SeatHold:
+               idxs: Sequence[int], now: datetime, access_code: str | None = None,
+               promo_code: str | None = None) -> SeatHold:
     """Hold these seats (by map index) and one ticket of each seat's price level per seat
-    (`access_code`: opens a presale's seat block)."""
+    (`access_code`: opens a presale's seat block), with the promo code's discount when one is
+    given (its refusals as for any hold)."""
     visible_event(db=db, event_id=event_id, user_id=user_id)
     seated_session(db, event_id=event_id, session_id=session_id)
     seats = _seats_by_idx(db, session_id, list(idxs))
     types_of = level_ticket_types(db, {s.price_level_id for s in seats})
     items = sorted(Counter(types_of[s.price_level_id] for s in seats).items(), key=lambda kv: str(kv[0]))
     hold = holds.hold_tickets(db=db, event_id=event_id, user_id=user_id, items=items, now=now,
-                              seat_ids=[s.id for s in seats], access_code=access_code)
+                              seat_ids=[s.id for s in seats], access_code=access_code, promo_code=promo_code)
     return SeatHold(hold=hold, idxs=sorted(s.idx for s in seats))
 
 

@@ -213,11 +213,11 @@ class EditDialogMixin(rx.State, mixin=True):
         return True
 
 
-class FollowFigures(rx.State, mixin=True):
-    """A console tab whose figures move with sales (promo codes, presales): every few seconds
-    the page asks whether the event's version (bumped by every hold, order and cancellation, the
-    live updates' version) moved since its figures were read, and reads them again only then.
-    The tab's `refresh` calls `_note_version` first."""
+class FollowVersionMixin(rx.State, mixin=True):
+    """A console tab whose figures are read on the server (not pushed): promo codes, presales,
+    waiting lists. `follow_live` (wired with `components.console.live_refresh`) reads them again
+    (`refresh`) when the event's version, bumped by every hold, order and offer, has moved since
+    they were read; `refresh` records that version first (`_note_version`)."""
 
     _read_at_version: int | None = -1
 
@@ -227,11 +227,11 @@ class FollowFigures(rx.State, mixin=True):
             self._read_at_version = await in_transaction(lambda db: event_version(db, event_id), readonly=True)
 
     @rx.event
-    async def follow_live(self):
-        """The figures again when the version moved (the read itself checks the caller's role)."""
+    async def follow_live(self, _version: Any = None):
         event_id = self._url_event_id()
-        if event_id is None or await self._caller() is None:
+        if event_id is None or await self._caller() is None:  # the read itself checks the role
             return
         version = await in_transaction(lambda db: event_version(db, event_id), readonly=True)
         if version is not None and version != self._read_at_version:
             await self.refresh()
+

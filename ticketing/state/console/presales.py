@@ -16,12 +16,12 @@ from ticketing.services.errors import ServiceError
 from ticketing.services.local_times import local_input, parse_local_input
 from ticketing.services.presales import setup
 from ticketing.state.calls import form_text, form_whole
-from ticketing.state.console.base import ConsoleState, FollowFigures
+from ticketing.state.console.base import ConsoleState, FollowVersionMixin
 
 STATUS_LABELS = {"upcoming": "Upcoming", "on": "On now", "over": "Over"}
 
 
-class PresalesState(FollowFigures, ConsoleState):
+class PresalesState(FollowVersionMixin, ConsoleState):
     presales: list[dict[str, Any]] = []
     ticket_types: list[dict[str, str]] = []
     scope: str = "all"  # "all" or one ticket type id

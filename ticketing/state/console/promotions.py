@@ -15,13 +15,13 @@ from ticketing.services.local_times import local_input, parse_local_input
 from ticketing.services.promotions import codes
 from ticketing.services.promotions.codes import CodeTerms
 from ticketing.state.calls import form_text, form_whole
-from ticketing.state.console.base import ConsoleState, FollowFigures
+from ticketing.state.console.base import ConsoleState, FollowVersionMixin
 
 KINDS = [("percent", "% off"), ("fixed", "Amount off each ticket"), ("free", "Free (comp)"),
          ("buy_x_get_y", "Buy X get Y")]
 
 
-class PromoCodesState(FollowFigures, ConsoleState):
+class PromoCodesState(FollowVersionMixin, ConsoleState):
     codes: list[dict[str, Any]] = []
     ticket_types: list[dict[str, str]] = []
     kind: str = "percent"
