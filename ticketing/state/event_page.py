@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import reflex as rx
@@ -23,6 +23,7 @@ from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction, off_loop
 from ticketing.state.live import LiveEventMixin, register_view
 from ticketing.state.promo import CODES, promo_message
+from ticketing.state.shared_snapshot import SharedSnapshot
 
 
 def type_rules(detail: catalog.EventDetail) -> tuple[dict[str, str], dict[str, int]]:
@@ -48,7 +49,10 @@ def type_rules(detail: catalog.EventDetail) -> tuple[dict[str, str], dict[str, i
     return rules, limits
 
 
-class EventPageState(LiveEventMixin, rx.State):
+class EventPageState(LiveEventMixin, SharedSnapshot, rx.State):
+    # The same for every tab of the event (at one version): pickled once, not per tab.
+    _shared_fields: ClassVar[tuple[str, ...]] = ("event", "sessions", "ticket_types", "rules", "type_max", "_prices")
+
     event: dict[str, str] = {}
     sessions: list[dict[str, Any]] = []
     ticket_types: list[dict[str, Any]] = []
@@ -258,6 +262,7 @@ class EventPageState(LiveEventMixin, rx.State):
         self.quantities = {k: v for k, v in self.quantities.items() if k in self._prices}
         self.sessions, self.ticket_types = view["sessions"], view["ticket_types"]
         self.rules, self.type_max = type_rules(detail)
+        await self._share()
         self.missing, self.worker = False, str(os.getpid())
         prefill = str(self.router.url.query_parameters.get("code", "") or "").strip()[:64]
         if prefill and prefill != self.promo_code:  # a link with ?code= fills in "Have a code?"
