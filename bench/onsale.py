@@ -556,9 +556,17 @@ def push_latencies(records: list[dict[str, Any]], commits: dict[int, float]) -> 
 
 
 def redis_used(url: str) -> int:
+    return redis_memory(url)["used_memory"]
+
+
+def redis_memory(url: str) -> dict[str, int]:
+    """used_memory, and how much of it is data (keys and values) and client connections' buffers."""
     import redis
 
-    return int(redis.Redis.from_url(url).info("memory")["used_memory"])
+    r = redis.Redis.from_url(url)
+    stats = r.memory_stats()
+    return {"used_memory": int(stats["total.allocated"]), "dataset": int(stats["dataset.bytes"]),
+            "clients": int(stats.get("clients.normal", 0)), "connections": int(r.info("clients")["connected_clients"])}
 
 
 def customer_keys(url: str, client_token: str) -> list[tuple[str, int]]:
@@ -621,7 +629,7 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Value("d", 0.0)
     procs = []
     shares = [tokens[i::args.procs] for i in range(args.procs)]
-    mem0 = redis_used(cluster.redis_url)
+    mem0 = redis_memory(cluster.redis_url)
     pids = cluster.instance_pids()
     cpu0 = cpu_seconds(pids)
     for i, share in enumerate(shares):
@@ -635,13 +643,13 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
         arrived, arrive_s = arrived + n, max(arrive_s, s)
     cpu1 = cpu_seconds(cluster.instance_pids())
     await asyncio.sleep(1.0)  # the last saves land
-    mem1 = redis_used(cluster.redis_url)
+    mem1 = redis_memory(cluster.redis_url)
     census = key_census(cluster.redis_url)
     load_at_sale = os.getloadavg()
     log(f"{arrived} customers have the page open ({arrive_s:.1f} s); the sale opens")
     t_sale = time.time() + 0.5
     go.value = t_sale
-    mem_peak = mem1
+    mem_peak = mem1["used_memory"]
     done = 0
     deadline = time.monotonic() + args.reaction_seconds + 4 * args.timeout + 60
     while done < len(procs) and time.monotonic() < deadline:
@@ -692,10 +700,14 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     print("errors by kind: " + (", ".join(f"{k} {v}" for k, v in errors.most_common()) or "none"))
 
     print("\nRedis (state of every tab, live bus, locks):")
-    per = (mem1 - mem0) / max(1, arrived)
-    print(f"  used_memory {mem0 / 1e6:.1f} MB before the customers, {mem1 / 1e6:.1f} MB with {arrived} pages open,"
-          f" {mem_peak / 1e6:.1f} MB at the peak of the sale")
-    print(f"  per connected customer: {per / 1024:.1f} KB")
+    def per(key: str) -> float:
+        return (mem1[key] - mem0[key]) / max(1, arrived) / 1024
+
+    print(f"  used_memory {mem0['used_memory'] / 1e6:.1f} MB before the customers, {mem1['used_memory'] / 1e6:.1f} MB "
+          f"with {arrived} pages open, {mem_peak / 1e6:.1f} MB at the peak of the sale")
+    print(f"  per connected customer: {per('used_memory'):.1f} KB used_memory, of which data (keys, values) "
+          f"{per('dataset'):.1f} KB; the app's connections' buffers {mem1['clients'] / 1e6:.1f} MB "
+          f"({mem1['connections']} connections, not per customer)")
     sample = next((r for r in records if r["outcome"] == "sold_out" and r["from"]), None) or records[0]
     keys = customer_keys(cluster.redis_url, sample["token"])
     print(f"  one customer's keys (a {sample['outcome'] or 'customer'}): {sum(s for _, s in keys) / 1024:.1f} KB in {len(keys)} keys")

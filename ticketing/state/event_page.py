@@ -51,11 +51,13 @@ def type_rules(detail: catalog.EventDetail) -> tuple[dict[str, str], dict[str, i
 
 class EventPageState(LiveEventMixin, SharedSnapshot, rx.State):
     # The same for every tab of the event (at one version): pickled once, not per tab.
-    _shared_fields: ClassVar[tuple[str, ...]] = ("event", "sessions", "ticket_types", "rules", "type_max", "_prices")
+    _shared_fields: ClassVar[tuple[str, ...]] = ("event", "sessions", "ticket_types", "figures", "rules", "type_max",
+                                                 "_prices")
 
     event: dict[str, str] = {}
     sessions: list[dict[str, Any]] = []
     ticket_types: list[dict[str, Any]] = []
+    figures: dict[str, dict[str, Any]] = {}  # by session / ticket type id: places left, bands (pushed live)
     missing: bool = False
     worker: str = ""  # the worker process serving this tab (shown as a data attribute)
     # The buyer's basket on this page: {ticket_type_id: quantity}; prices are shown, never sent.
@@ -149,11 +151,11 @@ class EventPageState(LiveEventMixin, SharedSnapshot, rx.State):
         # From this tab's last load (live pushes update only the browser): a guide for the
         # pickers; the hold itself recounts under lock and says when places ran out.
         own = self.type_max.get(type_id, 0)
-        for t in self.ticket_types:
-            if t["id"] == type_id:
-                left = int(t["available"]) if t["is_available"] else 0
-                return min(left, own) if own else left
-        return 0
+        shown = self.figures.get(type_id)
+        if shown is None:
+            return 0
+        left = int(shown["available"]) if shown["is_available"] else 0
+        return min(left, own) if own else left
 
     @rx.event
     async def change_quantity(self, type_id: str, delta: int):
@@ -260,7 +262,7 @@ class EventPageState(LiveEventMixin, SharedSnapshot, rx.State):
         self._currency = avail.ticket_types[0].currency if avail.ticket_types else "EUR"
         self.max_per_order = e.max_tickets_per_order
         self.quantities = {k: v for k, v in self.quantities.items() if k in self._prices}
-        self.sessions, self.ticket_types = view["sessions"], view["ticket_types"]
+        self.sessions, self.ticket_types, self.figures = view["sessions"], view["ticket_types"], view["figures"]
         self.rules, self.type_max = type_rules(detail)
         await self._share()
         self.missing, self.worker = False, str(os.getpid())
