@@ -167,9 +167,16 @@ def app_settings(cluster: Cluster) -> None:
                       TICKETING_ENV="development")
 
 
-def publish_event(cluster: Cluster, places: int) -> tuple[str, str]:
+DESCRIPTION = (
+    "The band's only show this year, in the round, with a support act from the label and a late set in the "
+    "foyer. Doors open an hour before the start; the bars and the cloakroom take cards only. "
+) * 6  # a description of the size organizers write (about 1.4 KB): what each tab used to copy
+TYPES = [("Standing", "25.00"), ("Standing, early entry", "39.00"), ("Balcony", "45.00"), ("Accessible", "25.00")]
+
+
+def publish_event(cluster: Cluster, places: int) -> tuple[str, list[str]]:
     """One owner registers through the API and publishes an event with one session of `places`
-    places and one ticket type at 25.00; returns (event id, ticket type id)."""
+    places and four ticket types sharing them; returns (event id, ticket type ids)."""
     import httpx
 
     api = httpx.Client(base_url=cluster.url + "/api/v1", timeout=60)
@@ -186,16 +193,17 @@ def publish_event(cluster: Cluster, places: int) -> tuple[str, str]:
     owner = {"Authorization": f"Bearer {token}"}
     org = call("POST", "/orgs", owner, json={"name": "Bench Arena", "slug": f"arena-{uuid.uuid4().hex[:6]}"})
     event = call("POST", f"/orgs/{org['id']}/events", owner, json={
-        "title": "The Big On-sale", "description": "One night, far more fans than places.",
-        "location": "Bench Arena", "timezone": "Europe/Berlin"})
+        "title": "The Big On-sale", "description": DESCRIPTION, "location": "Bench Arena, Hall 1",
+        "timezone": "Europe/Berlin"})
     start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=40)
     session = call("POST", f"/events/{event['id']}/sessions", owner, json={
-        "name": "Concert", "starts_at": start.isoformat(),
-        "ends_at": (start + timedelta(hours=3)).isoformat(), "capacity": places})
-    ticket = call("POST", f"/events/{event['id']}/ticket-types", owner, json={
-        "name": "Standing", "price": "25.00", "currency": "EUR", "session_ids": [session["id"]]})
+        "name": "Concert", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=3)).isoformat(),
+        "capacity": places})
+    types = [call("POST", f"/events/{event['id']}/ticket-types", owner, json={
+        "name": name, "price": price, "currency": "EUR", "session_ids": [session["id"]]})["id"]
+        for name, price in TYPES]
     call("POST", f"/events/{event['id']}/publish", owner)
-    return event["id"], ticket["id"]
+    return event["id"], types
 
 
 def make_customers(n: int) -> list[str]:
@@ -234,7 +242,7 @@ def state_names() -> dict[str, str]:
 class Plan:
     url: str
     event_id: str
-    ticket_id: str
+    ticket_ids: list[str]
     names: dict[str, str]
     timeout: float
     reaction: float
@@ -247,6 +255,7 @@ class Customer:
 
     plan: Plan
     auth_token: str
+    ticket_id: str
     client_token: str = field(default_factory=lambda: str(uuid.uuid4()))
     vars: dict[str, dict[str, Any]] = field(default_factory=dict)  # state -> var -> last value
     redirects: list[str] = field(default_factory=list)
@@ -336,14 +345,14 @@ class Customer:
 
     async def pick(self) -> None:
         """The "+" button of the ticket type."""
-        types = {t["id"]: t for t in self.var("event", "ticket_types", [])}
-        shown = types.get(self.plan.ticket_id, {})
+        rows = {t["id"]: t for t in self.var("event", "ticket_types", [])}  # figures inline before issue 21
+        shown = (self.var("event", "figures") or {}).get(self.ticket_id) or rows.get(self.ticket_id, {})
         if not shown.get("is_available"):
             raise Answered("sold_out")  # the page already says so
         self.vars.get(self.plan.names["event"].rsplit(".", 1)[-1], {}).pop("quantities", None)
-        await self.send(f"{self.plan.names['event']}.change_quantity", type_id=self.plan.ticket_id, delta=1)
+        await self.send(f"{self.plan.names['event']}.change_quantity", type_id=self.ticket_id, delta=1)
         got = await self.until(lambda: self.var("event", "quantities") is not None, "pick")
-        if not (self.var("event", "quantities") or {}).get(self.plan.ticket_id):
+        if not (self.var("event", "quantities") or {}).get(self.ticket_id):
             raise Answered("sold_out")  # nothing left to pick by this tab's last load
 
     async def hold(self) -> str:
@@ -460,7 +469,7 @@ async def run_customers(plan: Plan, tokens: list[str], ready, go, seed: int) -> 
     rnd = random.Random(seed)
     client_cls = client_class()
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-    customers = [Customer(plan, t) for t in tokens]
+    customers = [Customer(plan, t, rnd.choice(plan.ticket_ids)) for t in tokens]
     t0 = time.monotonic()
 
     async def arrive(c: Customer) -> None:
@@ -616,10 +625,10 @@ def database_check(event_id: str) -> dict[str, int]:
 # Main ---------------------------------------------------------------------------------------
 async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     app_settings(cluster)
-    event_id, ticket_id = publish_event(cluster, args.places)
+    event_id, ticket_ids = publish_event(cluster, args.places)
     tokens = make_customers(args.customers)
     names = state_names()
-    plan = Plan(cluster.url, event_id, ticket_id, names, args.timeout, args.reaction_seconds, args.arrival_seconds)
+    plan = Plan(cluster.url, event_id, ticket_ids, names, args.timeout, args.reaction_seconds, args.arrival_seconds)
     log(f"event {event_id} published with {args.places} places; {len(tokens)} customers")
 
     commits: dict[int, float] = {}
