@@ -40,7 +40,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -57,7 +56,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from procstat import children, cpu_seconds  # noqa: E402  (bench/ is on the path as the script's folder)
+from live import free_port, pct, tap_bus  # noqa: E402  (bench/ is on the path as the script's folder)
+from procstat import children, cpu_seconds  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 NAMESPACE = "/_event"
@@ -70,17 +70,6 @@ PHASES = ("arrive", "pick", "hold", "checkout")
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[max(0, min(len(s) - 1, int(round(q / 100 * len(s) + 0.5)) - 1))]
 
 
 def spread(values: list[float]) -> str:
@@ -224,6 +213,20 @@ def make_customers(n: int) -> list[str]:
     return [issue_token(user_id=uid, token_version=ver, now=now) for uid, ver in ids]
 
 
+def frontend_handshake() -> tuple[str | None, list[str] | None]:
+    """The state schema hash and initial state hashes the cluster's compiled frontend sends when
+    it connects (with the hashes, the first hydrate returns only what differs from the defaults
+    the page was built with)."""
+    workdir = Path(os.environ.get("REFLEX_WEB_WORKDIR", ROOT / ".web-cluster"))
+    try:
+        text = (workdir / "utils" / "context.jsx").read_text()
+    except OSError:
+        return None, None
+    schema = re.search(r'export const stateSchema = "([0-9a-f]+)"', text)
+    hashes = re.search(r"export const initialStateHashes = (\[[^\]]*\])", text)
+    return (schema.group(1) if schema else None), (json.loads(hashes.group(1)) if hashes else None)
+
+
 def state_names() -> dict[str, str]:
     from reflex.state import OnLoadInternalState
 
@@ -247,6 +250,8 @@ class Plan:
     timeout: float
     reaction: float
     arrival: float
+    schema: str | None = None  # what the compiled frontend sends on connect (see frontend_handshake)
+    hashes: list[str] | None = None
 
 
 @dataclass
@@ -326,7 +331,13 @@ class Customer:
         p = self.plan
         self.route(f"/events/{p.event_id}", {"event_id": p.event_id})
         stored = {f"{p.names['auth']}.token{MARK}": self.auth_token}
-        boot = {"name": p.names["hydrate"], "payload": {"vars": stored}, "router_data": self.router}
+        payload: dict[str, Any] = {"vars": stored}
+        if p.hashes:
+            payload["hashes"] = p.hashes
+        boot = {"name": p.names["hydrate"], "payload": payload, "router_data": self.router}
+        auth: dict[str, Any] = {"event": boot}
+        if p.schema:
+            auth["state_schema"] = p.schema
         self.sio = client_cls(self, reconnection=False, http_session=http_session)
 
         @self.sio.on("event", namespace=NAMESPACE)
@@ -335,7 +346,7 @@ class Customer:
 
         try:
             await self.sio.connect(f"{p.url}?token={self.client_token}", transports=["websocket"],
-                                   socketio_path=NAMESPACE, namespaces=[NAMESPACE], auth={"event": boot},
+                                   socketio_path=NAMESPACE, namespaces=[NAMESPACE], auth=auth,
                                    wait_timeout=p.timeout)
         except Exception as exc:  # noqa: BLE001 - the handshake's failure is the result
             status = re.search(r"\b([45]\d\d)\b", str(exc))
@@ -520,25 +531,6 @@ def client_process(plan: Plan, tokens: list[str], ready, go, results, seed: int)
 
 
 # Measurements -------------------------------------------------------------------------------
-async def tap_bus(redis_url: str, event_id: str, commits: dict[int, float], stop: asyncio.Event) -> None:
-    """The event's live channel, as a worker hears it: version -> commit time ("at")."""
-    import redis.asyncio as aioredis
-
-    client = aioredis.Redis.from_url(redis_url)
-    pubsub = client.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(f"tk:event:{event_id}")
-    try:
-        while not stop.is_set():
-            msg = await pubsub.get_message(timeout=0.2)
-            if msg is not None:
-                delta = json.loads(msg["data"])
-                if delta.get("type") == "delta":
-                    commits[int(delta["version"])] = datetime.fromisoformat(delta["at"]).timestamp()
-    finally:
-        await pubsub.aclose()
-        await client.aclose()
-
-
 def push_latencies(records: list[dict[str, Any]], commits: dict[int, float]) -> tuple[list[float], int, int]:
     """Per (watching tab, commit while it watched): commit -> the first push showing that version
     or a later one. Returns (latencies, missed, pairs)."""
@@ -628,7 +620,9 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     event_id, ticket_ids = publish_event(cluster, args.places)
     tokens = make_customers(args.customers)
     names = state_names()
-    plan = Plan(cluster.url, event_id, ticket_ids, names, args.timeout, args.reaction_seconds, args.arrival_seconds)
+    schema, hashes = frontend_handshake()
+    plan = Plan(cluster.url, event_id, ticket_ids, names, args.timeout, args.reaction_seconds, args.arrival_seconds,
+                schema, hashes)
     log(f"event {event_id} published with {args.places} places; {len(tokens)} customers")
 
     commits: dict[int, float] = {}
