@@ -132,10 +132,29 @@ class Cluster:
                 todo.extend(children(pid))
         return pids
 
+    def server_errors(self) -> Counter:
+        """Exceptions the instances logged (Reflex logs each handler's exception), by type."""
+        found: Counter = Counter()
+        for f in (self.dir / "cluster").glob("instance-*.log"):
+            lines = f.read_text(errors="replace").splitlines()
+            for i, line in enumerate(lines):
+                if "[Reflex Backend Exception]" in line:
+                    # The traceback's last line names the exception.
+                    for follow in lines[i + 1:i + 200]:
+                        if re.match(r"^[A-Za-z_.]+(Error|Exception|Timeout)\b", follow.strip()):
+                            found[follow.strip()[:120]] += 1
+                            break
+        return found
+
     def stop(self) -> None:
         if self.started:
             subprocess.run([str(ROOT / "deploy" / "cluster"), "stop"], cwd=ROOT, env=self.env(),
                            capture_output=True, timeout=180)
+            kept = ROOT / "artifacts" / "onsale"
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(self.dir / "cluster", kept, ignore=shutil.ignore_patterns("nginx-temp", "*.pid"),
+                            dirs_exist_ok=True)
+            log(f"the cluster's logs are in {kept}")
         if self.redis is not None and self.redis.poll() is None:
             self.redis.terminate()
             self.redis.wait(timeout=10)
@@ -701,6 +720,8 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
         print(f"orders per second: {len(orders_t) / ospan:.0f} ({len(orders_t)} orders in {ospan:.1f} s)")
     print("\noutcomes: " + ", ".join(f"{k} {v}" for k, v in outcomes.most_common()))
     print("errors by kind: " + (", ".join(f"{k} {v}" for k, v in errors.most_common()) or "none"))
+    for what, n in cluster.server_errors().most_common(6):
+        print(f"  logged by the instances: {n} x {what}")
 
     print("\nRedis (state of every tab, live bus, locks):")
     def per(key: str) -> float:
@@ -759,7 +780,7 @@ def main() -> int:
     ap.add_argument("--instances", type=int, default=2)
     ap.add_argument("--workers", type=int, default=2, help="granian workers per instance")
     ap.add_argument("--procs", type=int, default=2, help="client processes")
-    ap.add_argument("--arrival-seconds", type=float, default=20.0, help="customers open the page over this time")
+    ap.add_argument("--arrival-seconds", type=float, default=120.0, help="customers open the page over this time")
     ap.add_argument("--reaction-seconds", type=float, default=2.0, help="clicks spread over this time at the opening")
     ap.add_argument("--timeout", type=float, default=30.0, help="per step, and the answer target")
     ap.add_argument("--grace", type=float, default=2.0, help="seconds for the last pushes after the sale")
