@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import attributes, configure_mappers, instrumentation
 from sqlmodel import Session, create_engine, select
 
-from ticketing.db_budget import BUSY_MESSAGE, is_transient, pool_shape
+from ticketing.db_budget import BUSY_MESSAGE, is_transient, pool_shape, transient_kind
 from ticketing.services.errors import ServiceError
 from ticketing.settings import get_settings
 
@@ -99,8 +99,11 @@ def _run_after_commit(callbacks: list[Callable[[], Any]]) -> None:
             log.exception("after-commit callback failed")
 
 
-def busy_error() -> ServiceError:
-    """The retryable refusal of a transient database failure (503 in the API)."""
+def busy_error(cause: BaseException | None = None) -> ServiceError:
+    """The retryable refusal of a transient database failure (503 in the API), logged with its
+    kind: an operator (or bench/stampede.py's output) sees why buyers were asked to retry."""
+    if cause is not None:
+        log.warning("busy: %s", transient_kind(cause))
     return ServiceError("busy", BUSY_MESSAGE)
 
 
@@ -117,7 +120,7 @@ def _rolled_back_on_error(rollback: Callable[[], Any]) -> Iterator[None]:
             if not is_transient(rollback_exc):
                 raise
         if isinstance(exc, Exception) and is_transient(exc):
-            raise busy_error() from exc
+            raise busy_error(exc) from exc
         raise
 
 
@@ -181,7 +184,7 @@ def busy_on_lock() -> Iterator[None]:
         yield
     except Exception as exc:
         if is_transient(exc):
-            raise busy_error() from exc
+            raise busy_error(exc) from exc
         raise
 
 
@@ -349,7 +352,7 @@ def lock_rows(db: Session, model: type, ids: Sequence[Any], *, nowait: bool = Fa
         rows = list(db.exec(stmt, params={"ids": ordered}).all())
     except OperationalError as exc:
         if is_lock_error(exc):
-            raise busy_error() from exc
+            raise busy_error(exc) from exc
         raise
     db.info.setdefault(LOCKED, {}).setdefault(model.__tablename__, set()).update(ordered)
     return rows

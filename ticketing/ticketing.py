@@ -49,6 +49,7 @@ from ticketing.state.console.setup import SetupState
 from ticketing.state.dashboard import DashboardState
 from ticketing.state.door import DoorEventsState, DoorState
 from ticketing.state.event_page import EventPageState
+from ticketing.state.failures import page_exception_handler
 from ticketing.state.events import EventsState
 from ticketing.state.live import bind_app, hub
 from ticketing.state.orgs import OrgState
@@ -74,6 +75,7 @@ app = rx.App(
     api_transformer=api_app,
     # At the top: at the bottom of a phone a toast covers the form button that was just pressed.
     toaster=rx.toast.provider(position="top-center", close_button=True),
+    backend_exception_handler=page_exception_handler,
 )
 
 app.add_page(index_page, route="/", title="Ticketing — events and tickets",

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 GAP_WAIT = 0.2  # seconds to wait for an out-of-order delta before reloading a snapshot
 PUSH_INTERVAL = 0.05  # seconds between two pushes of one event to its tabs (see above)
 DOOR_VIEWS = frozenset({"door", "dashboard"})  # the views showing check-ins
+HEARD_LIMIT = 10_000  # events whose last version this worker remembers (see `watch`)
 
 
 @dataclass
@@ -74,17 +75,23 @@ class LiveHub:
         self._tabs: dict[str, dict[str, str]] = defaultdict(dict)  # event_id -> {token: view}
         self._event_of: dict[str, str] = {}  # token -> event_id
         self._events: dict[str, Watched] = {}
+        self._heard: dict[str, int] = {}  # event_id -> newest version a delta announced
         self.delivered = 0  # frames sent (for benchmarks)
         self.last_fanout_at = 0.0
 
     # Registry -------------------------------------------------------------------------------
-    def watch(self, token: str, event_id: str, view: str) -> None:
+    def watch(self, token: str, event_id: str, view: str, version: int | None = None) -> None:
+        """Register a tab that shows `event_id` as of `version` (what its page just read).
+        A sale whose delta arrived between that read and this call would otherwise stay
+        unseen by the tab until the next one: the tab is caught up at once instead."""
         self.unwatch(token)
         self._tabs[event_id][token] = view
         self._event_of[token] = event_id
         watched = self._events.setdefault(event_id, Watched())
         if view not in watched.payloads:
             watched.model = None  # a view we do not compute yet: the next delta reloads
+        if version is not None and self._heard.get(event_id, -1) > version:
+            asyncio.get_running_loop().create_task(self._reload(event_id))
 
     def unwatch(self, token: str) -> None:
         event_id = self._event_of.pop(token, None)
@@ -135,10 +142,13 @@ class LiveHub:
 
     async def _on_delta(self, delta: dict[str, Any]) -> None:
         event_id = str(delta.get("event_id"))
+        version = int(delta.get("version", 0))
+        if len(self._heard) >= HEARD_LIMIT and event_id not in self._heard:
+            self._heard.clear()  # forgetting only costs a catch-up that `watch` would have done
+        self._heard[event_id] = max(version, self._heard.get(event_id, -1))
         watched = self._events.get(event_id)
         if watched is None or not self._tabs.get(event_id):
             return
-        version = int(delta.get("version", 0))
         if watched.model is None or delta.get("structure") or watched.reloading:
             await self._reload(event_id)
             return

@@ -113,7 +113,7 @@ class ConsoleState(rx.State):
         for name, value in figures.items():
             setattr(live, name, value)
         live.version, live.live = event.version, hub.bus_up
-        hub.watch(self.router.session.client_token, str(event.id), "console")
+        hub.watch(self.router.session.client_token, str(event.id), "console", event.version)
 
     async def _load_builder(self) -> console_catalog.Builder | None:
         """Read the builder view and show its header; a refusal shows "not found"."""
