@@ -133,16 +133,18 @@ class Cluster:
         return pids
 
     def server_errors(self) -> Counter:
-        """Exceptions the instances logged (Reflex logs each handler's exception), by type."""
+        """What the instances logged of failed page handlers (state/failures.py), by exception."""
         found: Counter = Counter()
         for f in (self.dir / "cluster").glob("instance-*.log"):
             lines = f.read_text(errors="replace").splitlines()
             for i, line in enumerate(lines):
-                if "[Reflex Backend Exception]" in line:
+                if "page handler busy:" in line:
+                    found["busy: " + line.split("page handler busy:", 1)[1].split(":")[0].strip()] += 1
+                elif "page handler failed" in line or "[Reflex Backend Exception]" in line:
                     # The traceback's last line names the exception.
                     for follow in lines[i + 1:i + 200]:
                         if re.match(r"^[A-Za-z_.]+(Error|Exception|Timeout)\b", follow.strip()):
-                            found[follow.strip()[:120]] += 1
+                            found[follow.strip().split(":")[0][:100]] += 1
                             break
         return found
 
@@ -313,8 +315,14 @@ class Customer:
             name, payload = ev.get("name", ""), ev.get("payload") or {}
             if name == "_redirect":
                 self.redirects.append(str(payload.get("path", "")))
-            elif "toast" in name or name == "_call_function" and "An error occurred" in json.dumps(payload):
-                self.toasts.append(json.dumps(payload)[:200])
+            else:
+                text = json.dumps(payload)
+                # The pages' exception handler (state/failures.py): a "busy" note or an error
+                # toast with a reference (Reflex's default says "An error occurred").
+                if "backend_error" in text or "An error occurred" in text:
+                    self.toasts.append("server_error")
+                elif '"busy"' in text:
+                    self.toasts.append("busy")
         self.changed.set()
 
     def var(self, state: str, name: str, default: Any = None) -> Any:
@@ -324,7 +332,7 @@ class Customer:
         deadline = time.monotonic() + self.plan.timeout
         while True:
             if self.toasts:
-                raise Failure("server_error", self.toasts[-1])
+                raise Failure(self.toasts[-1])
             found = test()
             if found:
                 return found

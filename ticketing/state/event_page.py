@@ -174,51 +174,57 @@ class EventPageState(LiveEventMixin, SharedSnapshot, rx.State):
         if self.promo_code and (self.promo_note or self.promo_error):
             await self._check_code()  # the discount follows the basket
 
-    @rx.event
+    @rx.event(background=True)
     async def buy(self):
-        """Hold the chosen tickets (prices are locked by the server), then go to the cart."""
-        auth = await self.get_state(AuthState)
-        user_id = await auth._current_user_id()
-        event_id = self._route_event_id()
-        if event_id is None:
-            return
-        if user_id is None:
-            yield rx.redirect(f"/login?next={quote(f'/events/{event_id}')}")
-            return
-        try:
-            items = [(uuid.UUID(t), int(q)) for t, q in self.quantities.items() if q > 0]
-        except ValueError:
-            items = []
-        if not items:
-            self.buy_error = "Choose at least one ticket."
-            return
-        self.buying, self.buy_error = True, ""
-        yield
+        """Hold the chosen tickets (prices are locked by the server), then go to the cart. The
+        hold's database work runs outside the tab's state lock: at an on-sale peak it waits its
+        turn for a connection, and a lock held meanwhile expired (bench/onsale.py)."""
+        async with self:
+            auth = await self.get_state(AuthState)
+            user_id = await auth._current_user_id()
+            event_id = self._route_event_id()
+            if event_id is None:
+                return
+            if user_id is None:
+                return rx.redirect(f"/login?next={quote(f'/events/{event_id}')}")
+            try:
+                items = [(uuid.UUID(t), int(q)) for t, q in self.quantities.items() if q > 0]
+            except ValueError:
+                items = []
+            if not items:
+                self.buy_error = "Choose at least one ticket."
+                return
+            self.buying, self.buy_error = True, ""
+            code = self.promo_code.strip() or None
         try:
             # A transaction of its own (nothing else is written with the hold): on PostgreSQL
             # a hold on the claim counters is then one statement (docs/decisions.md).
-            code = self.promo_code.strip() or None
             hold, _lines = await off_loop(
                 lambda: holds.place_hold(event_id=event_id, user_id=user_id, items=items, now=utcnow(),
                                          promo_code=code)
             )
         except ServiceError as exc:
-            self.buying = False
-            if exc.code in CODES:  # the tickets are not held: say what is wrong with the code
-                self.promo_open, self.promo_note, self.promo_error = True, "", promo_message(exc)
-                self.buy_error = "Your code could not be used: fix or remove it to reserve."
-                return
-            if exc.code == "active_hold_exists":
-                self.buy_error = "You already have tickets on hold for this event."
-                yield rx.redirect(f"/cart/{exc.extra['hold_id']}")
-                return
-            self.buy_error = exc.message
-            if exc.code in ("insufficient_capacity", "quota_reached"):
-                self.buy_error += " Someone was quicker: choose fewer tickets or another option."
-            return
-        self.buying, self.quantities = False, {}
-        self.promo_code, self.promo_note, self.promo_discount, self._promo_discount_minor = "", "", "", 0
-        yield rx.redirect(f"/cart/{hold.id}")
+            async with self:
+                return self._refused(exc)
+        async with self:
+            self.buying, self.quantities = False, {}
+            self.promo_code, self.promo_note, self.promo_discount, self._promo_discount_minor = "", "", "", 0
+            return rx.redirect(f"/cart/{hold.id}")
+
+    def _refused(self, exc: ServiceError):
+        """Why the hold was refused, in the page's words (a redirect when one is already held)."""
+        self.buying = False
+        if exc.code in CODES:  # the tickets are not held: say what is wrong with the code
+            self.promo_open, self.promo_note, self.promo_error = True, "", promo_message(exc)
+            self.buy_error = "Your code could not be used: fix or remove it to reserve."
+            return None
+        if exc.code == "active_hold_exists":
+            self.buy_error = "You already have tickets on hold for this event."
+            return rx.redirect(f"/cart/{exc.extra['hold_id']}")
+        self.buy_error = exc.message
+        if exc.code in ("insufficient_capacity", "quota_reached"):
+            self.buy_error += " Someone was quicker: choose fewer tickets or another option."
+        return None
 
     @rx.event
     async def load(self):
