@@ -50,7 +50,7 @@ def type_rules(detail: catalog.EventDetail) -> tuple[dict[str, str], dict[str, i
 
 
 class EventPageState(LiveEventMixin, SharedSnapshot, rx.State):
-    # The same for every tab of the event (at one version): pickled once, not per tab.
+    # The same for every tab of the event: pickled once (state/shared_snapshot.py), not per tab.
     _shared_fields: ClassVar[tuple[str, ...]] = ("event", "sessions", "ticket_types", "figures", "rules", "type_max",
                                                  "_prices")
 
