@@ -86,7 +86,6 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
         figures[str(t.id)] = {
             "available": t.available,
             "is_available": t.is_available,
-            "reason": t.reason or "",
             "reason_label": REASON_LABELS.get(t.reason or "", ""),
             "note": (
                 "No seats left in this category" if t.seated and t.reason == "session_full"
@@ -94,7 +93,6 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
                 if t.reason == "session_full" and t.bottleneck_session_id in may_return
                 else f"{bottleneck} is full" if t.reason == "session_full" else ""
             ),
-            "bottleneck": bottleneck,
             "limited_by": f"Limited by {bottleneck}" if binding and t.is_available else "",
         }
     return {"sessions": sessions, "ticket_types": types, "figures": figures}
