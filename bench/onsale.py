@@ -8,7 +8,7 @@ speak the pages' real websocket protocol through the balancer, as the compiled f
 
   arrive     connect the websocket; hydrate_and_load rides in the CONNECT packet with the
              customer's token (the browser's localStorage) and runs the event page's on_load
-  (the waiting room's "wait until admitted" step goes here: see SALE_STEPS)
+  (a waiting room's "wait in the queue until admitted" step goes here: see buy())
   pick       EventPageState.change_quantity(+1): the page's "+" button
   hold       EventPageState.buy -> the redirect to /cart/<hold>, or a clean refusal
   checkout   leave (the page's on_unmount), on_load_internal for /cart/<hold> (a client-side
@@ -448,15 +448,10 @@ async def timed(c: Customer, phase: str, step) -> Any:
 
 async def buy(c: Customer) -> None:
     """The sale, once the customer clicks: each step a phase. A waiting room's step (wait in the
-    queue until admitted) is inserted before pick."""
-    cart = None
-    for phase in ("pick", "hold", "checkout"):
-        if phase == "pick":
-            await timed(c, phase, c.pick())
-        elif phase == "hold":
-            cart = await timed(c, phase, c.hold())
-        else:
-            await timed(c, phase, c.checkout(cart))
+    queue until admitted) goes before pick, and its name into PHASES."""
+    await timed(c, "pick", c.pick())
+    cart = await timed(c, "hold", c.hold())
+    await timed(c, "checkout", c.checkout(cart))
     c.outcome = "winner"
 
 
