@@ -66,6 +66,7 @@ VERSION_RE = re.compile(r'"version_rx_state_":(\d+)')
 REDIRECT_RE = re.compile(r'"/(cart|pay)/([0-9a-f-]{36})"')
 JWT_SECRET = "bench-onsale-" + secrets.token_urlsafe(24)
 PHASES = ("arrive", "pick", "hold", "checkout")
+WEB_WORKDIR = ROOT / ".web-onsale"
 
 
 def log(msg: str) -> None:
@@ -101,6 +102,9 @@ class Cluster:
                    WORKERS_PER_INSTANCE=str(self.workers), CLUSTER_DIR=str(self.dir / "cluster"),
                    DATABASE_URL=self.database_url, REDIS_URL=self.redis_url, TICKETING_ENV="development",
                    JWT_SECRET=JWT_SECRET, APP_URL=self.url, PYTHONUNBUFFERED="1",
+                   # A build of its own: the frontend is built for the balancer's URL, and a
+                   # cluster started from .web-cluster meanwhile would serve this one's.
+                   REFLEX_WEB_WORKDIR=str(WEB_WORKDIR),
                    # Every simulated customer comes from 127.0.0.1: lift the per-address limits.
                    RATE_SIGN_IN_ADDRESS="1000000/minute", RATE_REGISTER_ADDRESS="1000000/minute")
         return env
@@ -238,9 +242,8 @@ def frontend_handshake() -> tuple[str | None, list[str] | None]:
     """The state schema hash and initial state hashes the cluster's compiled frontend sends when
     it connects (with the hashes, the first hydrate returns only what differs from the defaults
     the page was built with)."""
-    workdir = Path(os.environ.get("REFLEX_WEB_WORKDIR", ROOT / ".web-cluster"))
     try:
-        text = (workdir / "utils" / "context.jsx").read_text()
+        text = (WEB_WORKDIR / "utils" / "context.jsx").read_text()
     except OSError:
         return None, None
     schema = re.search(r'export const stateSchema = "([0-9a-f]+)"', text)
