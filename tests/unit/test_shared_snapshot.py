@@ -10,18 +10,18 @@ import pytest
 from reflex.state import State
 
 from tests.services import ensure_redis
-from ticketing.state import shared_snapshot
+from ticketing import snapshot_store
 from ticketing.state.event_page import EventPageState
 
 REDIS = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
-def store(monkeypatch) -> shared_snapshot._Store:
+def store(monkeypatch) -> snapshot_store.SnapshotStore:
     ensure_redis()
-    fresh = shared_snapshot._Store()
+    fresh = snapshot_store.SnapshotStore()
     fresh._url = REDIS
-    monkeypatch.setattr(shared_snapshot, "store", fresh)
+    monkeypatch.setattr(snapshot_store, "store", fresh)
     return fresh
 
 
@@ -74,7 +74,7 @@ def test_an_expired_snapshot_leaves_the_defaults_until_the_next_load(store):
     data = _pickle(page)
     import redis
 
-    redis.Redis.from_url(REDIS).delete(shared_snapshot.PREFIX + page._snapshot_key)
+    redis.Redis.from_url(REDIS).delete(snapshot_store.PREFIX + page._snapshot_key)
     store.local.clear()
     back = EventPageState._deserialize(data)
     assert back.ticket_types == [] and back.quantities == {"a": 1} and back._snapshot_key == ""
