@@ -182,7 +182,7 @@ def test_redis_killed_during_a_sale_the_api_sells_on_and_the_live_layer_pauses_a
     api = ApiServer(REDIS_URL=redis_server.url)
 
     def shown_available() -> int | None:
-        figures = [p["sessions"][0]["available"] for p in pushed if "sessions" in p]
+        figures = [p["figures"][p["sessions"][0]["id"]]["available"] for p in pushed if "sessions" in p]
         return figures[-1] if figures else None
 
     try:

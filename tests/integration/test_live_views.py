@@ -43,7 +43,8 @@ def test_in_memory_deltas_match_a_fresh_snapshot(bus):
     assert fresh_version == deltas[-1]["version"]
     assert shown == fresh
     # And the figures moved as they should: 4 held on day 1, 2 sold on day 3 plus 1 of day 2.
-    by_name = {s["name"]: s for s in shown["customer"]["sessions"]}
+    figures = shown["customer"]["figures"]
+    by_name = {s["name"]: figures[s["id"]] for s in shown["customer"]["sessions"]}
     assert by_name["Day 1 - Foundations"]["available"] == 16
     assert by_name["Day 3 - Practice & Integration"]["available"] == 18 - 3  # 2 day-3 + 1 weekend left
     day3 = str(w.day3)

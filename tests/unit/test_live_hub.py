@@ -24,21 +24,21 @@ class World:
 
     async def load_snapshot(self, event_id: str, views: frozenset[str]):
         self.loads += 1
-        return self.version, {"count": self.count}, {v: {"count": self.count} for v in views}
+        return self.version, {"count": self.count}, {v: {"count": self.count, "title": "Gig"} for v in views}
 
     def apply_delta(self, model: dict[str, Any], delta: dict[str, Any], views: frozenset[str]):
         if "count" not in delta:
             return None  # e.g. figures for a session the model does not know
-        return {"count": delta["count"]}, {view: {"count": delta["count"]} for view in views}
+        return {"count": delta["count"]}, {view: {"count": delta["count"], "title": "Gig"} for view in views}
 
     async def emit(self, tokens: list[str], view: str, values: dict[str, Any]) -> list[str]:
         self.emits += 1
         self.frames += [(token, view, values) for token in tokens if token in self.connected]
         return [token for token in tokens if token not in self.connected]
 
-    def hub(self, push_interval: float = 0.0) -> LiveHub:
+    def hub(self, push_interval: float = 0.0, delta_keys: dict[str, tuple[str, ...]] | None = None) -> LiveHub:
         return LiveHub(load_snapshot=self.load_snapshot, apply_delta=self.apply_delta, emit=self.emit,
-                       push_interval=push_interval)
+                       push_interval=push_interval, delta_keys=delta_keys)
 
 
 def delta(version: int, count: int, **extra: Any) -> dict[str, Any]:
@@ -79,8 +79,26 @@ def test_first_delta_loads_a_snapshot_then_applies_in_order(world):
         await hub.handle(delta(3, 12))
         await hub.handle(delta(2, 99))  # stale duplicate: ignored
         assert world.loads == 1
-        assert last(world, "tab-a") == {"count": 12, "version": 3, "live": True}
+        assert last(world, "tab-a") == {"count": 12, "title": "Gig", "version": 3, "live": True}
         assert last(world, "tab-b")["count"] == 12
+
+    run(scenario())
+
+
+def test_a_delta_pushes_only_what_a_delta_changes_and_a_snapshot_everything(world):
+    async def scenario():
+        hub = world.hub(delta_keys={"customer": ("count",)})
+        hub.watch("tab-a", "e1", "customer")
+        hub.watch("tab-b", "e1", "dashboard")
+        world.version, world.count = 1, 10
+        await hub.handle(delta(1, 10))  # a snapshot: whole views
+        assert last(world, "tab-a") == {"count": 10, "title": "Gig", "version": 1, "live": True}
+        await hub.handle(delta(2, 11))
+        assert last(world, "tab-a") == {"count": 11, "version": 2, "live": True}
+        assert last(world, "tab-b") == {"count": 11, "title": "Gig", "version": 2, "live": True}  # no delta keys
+        world.version, world.count = 3, 12
+        await hub.handle(delta(3, 12, structure=True))  # the catalog changed: reload, whole again
+        assert last(world, "tab-a") == {"count": 12, "title": "Gig", "version": 3, "live": True}
 
     run(scenario())
 
@@ -121,7 +139,7 @@ def test_a_gap_that_never_fills_reloads_a_snapshot(world, monkeypatch):
         assert world.loads == 0
         await asyncio.sleep(0.15)
         assert world.loads == 1
-        assert last(world, "tab-a") == {"count": 53, "version": 8, "live": True}
+        assert last(world, "tab-a") == {"count": 53, "title": "Gig", "version": 8, "live": True}
 
     run(scenario())
 
@@ -169,7 +187,7 @@ def test_bus_down_pauses_and_bus_up_catches_up(world):
         await hub.handle({"type": "bus_up"})
         assert world.loads == 1
         frames = [v for t, _, v in world.frames if t == "tab-a"]
-        assert {"count": 42, "version": 9, "live": True} in frames and frames[-1]["live"] is True
+        assert {"count": 42, "title": "Gig", "version": 9, "live": True} in frames and frames[-1]["live"] is True
 
     run(scenario())
 
@@ -185,7 +203,7 @@ def test_a_new_kind_of_view_joining_makes_the_next_delta_reload(world):
         world.version, world.count = 3, 3
         await hub.handle(delta(3, 3))
         assert world.loads == 1
-        assert last(world, "tab-b") == {"count": 3, "version": 3, "live": True}
+        assert last(world, "tab-b") == {"count": 3, "title": "Gig", "version": 3, "live": True}
 
     run(scenario())
 
@@ -220,7 +238,7 @@ def test_a_burst_of_deltas_is_merged_into_one_push_per_interval(world):
         await asyncio.sleep(0.08)
         pushed = [v["version"] for t, _, v in world.frames if t == "tab-a"]
         assert pushed == [2, 10]  # one push carrying the latest figures
-        assert last(world, "tab-a") == {"count": 10, "version": 10, "live": True}
+        assert last(world, "tab-a") == {"count": 10, "title": "Gig", "version": 10, "live": True}
 
     run(scenario())
 
@@ -247,7 +265,7 @@ def test_checkins_reload_the_door_views_at_most_once_per_interval(world):
         await asyncio.sleep(0.06)
         world.count = 5  # check-ins do not move the version
         await hub.handle({"type": "checkins", "event_id": "e1"})
-        assert world.loads == 1 and last(world, "tab-a") == {"count": 5, "version": 1, "live": True}
+        assert world.loads == 1 and last(world, "tab-a") == {"count": 5, "title": "Gig", "version": 1, "live": True}
         for _ in range(20):  # four gates scanning fast
             await hub.handle({"type": "checkins", "event_id": "e1"})
         assert world.loads == 1

@@ -51,6 +51,16 @@ def _details() -> rx.Component:
     )
 
 
+def with_figures(row: rx.Var[dict]) -> rx.Var[dict]:
+    """A session or ticket type as listed, with its live figures (pushed apart, by id)."""
+    return row.to(dict).merge(EventPageState.figures[row["id"].to(str)].to(dict))
+
+
+def _ticket_type(t: rx.Var[dict]) -> rx.Component:
+    return ticket_type_row(t, quantity_picker(t), rule_note(EventPageState.rules.get(t["id"].to(str), "").to(str)),
+                           waitlist_line(t))
+
+
 def quantity_picker(t: rx.Var[dict]) -> rx.Component:
     """− n + for one ticket type; hidden when it cannot be bought; seated ones are bought by
     choosing seats on the map instead."""
@@ -175,16 +185,14 @@ def event_page() -> rx.Component:
         rx.grid(
             rx.vstack(
                 rx.heading("Sessions", size="5", as_="h2"),
-                rx.box(rx.foreach(EventPageState.sessions, session_card), class_name="session-grid", width="100%",
-                       id="sessions"),
+                rx.box(rx.foreach(EventPageState.sessions, lambda s: session_card(with_figures(s))),
+                       class_name="session-grid", width="100%", id="sessions"),
                 spacing="3",
                 width="100%",
             ),
             card(
                 rx.heading("Tickets", size="5", as_="h2"),
-                rx.box(rx.foreach(EventPageState.ticket_types, lambda row: (lambda t: ticket_type_row(
-                    t, quantity_picker(t), rule_note(EventPageState.rules.get(t["id"].to(str), "").to(str)),
-                    waitlist_line(t)))(with_access(row))),
+                rx.box(rx.foreach(EventPageState.ticket_types, lambda t: _ticket_type(with_access(with_figures(t)))),
                        width="100%", id="ticket-types"),
                 rx.cond(EventPageState.event["status"] == "published", access_box()),
                 waitlist_follower(EventPageState.version),

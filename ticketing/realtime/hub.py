@@ -11,6 +11,9 @@ Pushes are throttled per event: the first change after a quiet spell goes out at
 that follow within PUSH_INTERVAL are merged into one push at the end of that interval. Each
 push carries the whole current figures, so merging loses nothing, and a stampede of purchases
 costs each tab at most 1 / PUSH_INTERVAL frames a second instead of one per purchase.
+
+A push after a delta carries only the vars a delta can change (`delta_keys` per view: the event
+page's figures, not its lists of names and prices); one after a snapshot carries whole views.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class Watched:
     pushed_at: float = 0.0  # loop time of the last push
     push_timer: asyncio.TimerHandle | None = None  # a merged push waiting for its turn
     door_timer: asyncio.TimerHandle | None = None  # a reload for new check-ins waiting its turn
+    whole: bool = True  # the next push carries whole views (a snapshot was loaded), not deltas
 
 
 Views = dict[str, dict[str, Any]]  # view name -> the vars its tabs show
@@ -57,8 +61,10 @@ Emitter = Callable[[list[str], str, dict[str, Any]], Awaitable[list[str]]]
 
 class LiveHub:
     def __init__(self, *, load_snapshot: SnapshotLoader, apply_delta: DeltaApplier, emit: Emitter,
-                 push_interval: float = PUSH_INTERVAL) -> None:
+                 push_interval: float = PUSH_INTERVAL, delta_keys: dict[str, tuple[str, ...]] | None = None) -> None:
         self._load_snapshot = load_snapshot
+        # view -> the vars a delta can change (pushed alone); other views always go out whole
+        self._delta_keys = delta_keys or {}
         self._apply_delta = apply_delta
         self._emit = emit
         self.push_interval = push_interval
@@ -198,6 +204,7 @@ class LiveHub:
                     return
                 version, model, payloads = await self._load_snapshot(event_id, views)
                 watched.version, watched.model, watched.payloads = version, model, payloads
+                watched.whole = True
                 watched.buffered = {v: d for v, d in watched.buffered.items() if v > version}
                 await self._push(event_id, watched)
                 if not watched.reload_again:
@@ -238,8 +245,12 @@ class LiveHub:
         for token, view in self._tabs.get(event_id, {}).items():
             if view in watched.payloads:
                 by_view[view].append(token)
+        whole, watched.whole = watched.whole, False
         for view, tokens in by_view.items():
-            values = {**watched.payloads[view], "version": watched.version, "live": self.bus_up}
+            payload = watched.payloads[view]
+            keys = None if whole else self._delta_keys.get(view)
+            values = {**(payload if keys is None else {k: payload[k] for k in keys}),
+                      "version": watched.version, "live": self.bus_up}
             gone = await self._emit(tokens, view, values)
             for token in gone:
                 self.unwatch(token)

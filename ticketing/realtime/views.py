@@ -41,14 +41,21 @@ REASON_LABELS = {
 }
 
 
+# What a live delta pushes of each view (the rest only changes with the catalog, and goes out
+# whole after the reload that a catalog change causes).
+DELTA_KEYS = {"customer": ("figures",)}
+
+
 def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
-    """Sessions with fill bars and bands; ticket types with places left and why not."""
+    """Sessions and ticket types as the page lists them (names, dates, prices: what only the
+    catalog changes) and their `figures` by id (places left, bands, why not: what every sale
+    changes). A live update pushes the figures alone."""
     names = {s.id: s.name for s in avail.sessions}
     order = {s.id: i for i, s in enumerate(avail.sessions)}  # by start time
     left = {s.id: s.available for s in avail.sessions}
     # Full only because of carts and unpaid orders: those places may still come back.
     may_return = {s.id for s in avail.sessions if s.available == 0 and s.held + s.pending > 0}
-    sessions = []
+    sessions, figures = [], {}
     for s in avail.sessions:
         taken = s.capacity - s.available
         sessions.append({
@@ -56,12 +63,14 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
             "name": s.name,
             "when": date_range(s.starts_at, None, event.timezone),
             "capacity": s.capacity,
+        })
+        figures[str(s.id)] = {
             "available": s.available,
             "taken_percent": round(100 * taken / s.capacity) if s.capacity else 100,
             "status": s.status,
             "status_label": STATUS_LABELS[s.status],
             "note": "Places in carts may come back" if s.id in may_return else "",
-        })
+        }
     types = []
     for t in avail.ticket_types:
         bottleneck = names.get(t.bottleneck_session_id, "") if t.bottleneck_session_id else ""
@@ -71,23 +80,23 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
             "id": str(t.id),
             "name": t.name,
             "price": money(t.price_minor, t.currency),
-            "available": t.available,
-            "is_available": t.is_available,
-            "reason": t.reason or "",
-            "reason_label": REASON_LABELS.get(t.reason or "", ""),
             "seated": t.seated,
             "seat_href": f"/events/{event.id}/seats/{t.seated_session_ids[0]}" if t.seated else "",
+            "sessions": ", ".join(names[s] for s in sorted(t.session_ids, key=lambda x: order.get(x, 0)) if s in names),
+        })
+        figures[str(t.id)] = {
+            "available": t.available,
+            "is_available": t.is_available,
+            "reason_label": REASON_LABELS.get(t.reason or "", ""),
             "note": (
                 "No seats left in this category" if t.seated and t.reason == "session_full"
                 else f"{bottleneck} is full for now: places in carts may come back"
                 if t.reason == "session_full" and t.bottleneck_session_id in may_return
                 else f"{bottleneck} is full" if t.reason == "session_full" else ""
             ),
-            "bottleneck": bottleneck,
-            "sessions": ", ".join(names[s] for s in sorted(t.session_ids, key=lambda x: order.get(x, 0)) if s in names),
             "limited_by": f"Limited by {bottleneck}" if binding and t.is_available else "",
-        })
-    return {"sessions": sessions, "ticket_types": types}
+        }
+    return {"sessions": sessions, "ticket_types": types, "figures": figures}
 
 
 def catalog_key(inputs: EventInputs) -> str:

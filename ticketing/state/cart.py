@@ -204,34 +204,36 @@ class CartState(rx.State):
         self.status = "released"
         return rx.redirect(f"/events/{self.event_id}")
 
-    @rx.event
+    @rx.event(background=True)
     async def checkout(self, form: dict):
-        """Turn the hold into an order (an expired one is re-taken if its places are still free)."""
-        user_id, hold_id = await self._user(), self._hold_id()
-        if user_id is None:
-            self.error = NOT_SIGNED_IN
-            yield say_not_signed_in()
-            return
-        if hold_id is None:
-            return
-        attendees = None
-        if self.attendee_slots:
-            attendees = [ticket_holders.Attendee(name=form_text(form, f"name_{i}"), email=form_text(form, f"email_{i}"))
-                         for i in range(len(self.attendee_slots))]
-            if self.first_is_me:  # the buyer's own name and email, as the server knows them
-                attendees[0] = ticket_holders.Attendee(name=self._buyer[0], email=self._buyer[1])
-        self.busy, self.error = True, ""
-        yield
+        """Turn the hold into an order (an expired one is re-taken if its places are still free).
+        The database work runs outside the tab's state lock, as the event page's hold does."""
+        async with self:
+            user_id, hold_id = await self._user(), self._hold_id()
+            if user_id is None:
+                self.error = NOT_SIGNED_IN
+                return say_not_signed_in()
+            if hold_id is None:
+                return
+            attendees = None
+            if self.attendee_slots:
+                attendees = [ticket_holders.Attendee(name=form_text(form, f"name_{i}"),
+                                                     email=form_text(form, f"email_{i}"))
+                             for i in range(len(self.attendee_slots))]
+                if self.first_is_me:  # the buyer's own name and email, as the server knows them
+                    attendees[0] = ticket_holders.Attendee(name=self._buyer[0], email=self._buyer[1])
+            self.busy, self.error = True, ""
         try:
             order = await in_transaction(lambda db: checkout_and_mail(db, hold_id, user_id, attendees))
         except ServiceError as exc:
-            self.busy = False
-            if exc.code == "hold_converted" and exc.extra.get("order_id"):
-                yield rx.redirect(f"/pay/{exc.extra['order_id']}")
+            async with self:
+                self.busy = False
+                if exc.code == "hold_converted" and exc.extra.get("order_id"):
+                    return rx.redirect(f"/pay/{exc.extra['order_id']}")
+                if exc.code == "hold_expired":
+                    self.status = "gone"
+                self.error = exc.message
                 return
-            if exc.code == "hold_expired":
-                self.status = "gone"
-            self.error = exc.message
-            return
-        self.busy = False
-        yield rx.redirect(f"/orders/{order.id}" if order.status == "confirmed" else f"/pay/{order.id}")
+        async with self:
+            self.busy = False
+            return rx.redirect(f"/orders/{order.id}" if order.status == "confirmed" else f"/pay/{order.id}")

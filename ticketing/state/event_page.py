@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import reflex as rx
@@ -26,6 +26,7 @@ from ticketing.state.live import LiveEventMixin, register_view
 from ticketing.state.presale_access import CODES as ACCESS_CODES
 from ticketing.state.presale_access import access_message
 from ticketing.state.promo import PromoFieldMixin, promo_message
+from ticketing.state.shared_snapshot import SharedSnapshot
 from ticketing.state.waiting_room import ADMISSION_CODES, admission_of, needs_queue, queue_url
 
 
@@ -52,10 +53,15 @@ def type_rules(detail: catalog.EventDetail) -> tuple[dict[str, str], dict[str, i
     return rules, limits
 
 
-class EventPageState(LiveEventMixin, PromoFieldMixin, rx.State):
+class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
+    # The same for every tab of the event: pickled once (state/shared_snapshot.py), not per tab.
+    _shared_fields: ClassVar[tuple[str, ...]] = ("event", "sessions", "ticket_types", "figures", "rules", "type_max",
+                                                 "_prices")
+
     event: dict[str, str] = {}
     sessions: list[dict[str, Any]] = []
     ticket_types: list[dict[str, Any]] = []
+    figures: dict[str, dict[str, Any]] = {}  # by session / ticket type id: places left, bands (pushed live)
     missing: bool = False
     worker: str = ""  # the worker process serving this tab (shown as a data attribute)
     # The buyer's basket on this page: {ticket_type_id: quantity}; prices are shown, never sent.
@@ -165,11 +171,11 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, rx.State):
         # From this tab's last load (live pushes update only the browser): a guide for the
         # pickers; the hold itself recounts under lock and says when places ran out.
         own = self.type_max.get(type_id, 0)
-        for t in self.ticket_types:
-            if t["id"] == type_id:
-                left = int(t["available"]) if t["is_available"] else 0
-                return min(left, own) if own else left
-        return 0
+        shown = self.figures.get(type_id)
+        if shown is None:
+            return 0
+        left = int(shown["available"]) if shown["is_available"] else 0
+        return min(left, own) if own else left
 
     @rx.event
     async def change_quantity(self, type_id: str, delta: int):
@@ -188,33 +194,33 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, rx.State):
         if self.promo_code and (self.promo_note or self.promo_error):
             await self._check_code()  # the discount follows the basket
 
-    @rx.event
+    @rx.event(background=True)
     async def buy(self):
-        """Hold the chosen tickets (prices are locked by the server), then go to the cart."""
-        auth = await self.get_state(AuthState)
-        user_id = await auth._current_user_id()
-        event_id = self._route_event_id()
-        if event_id is None:
-            return
-        if user_id is None:
-            yield rx.redirect(f"/login?next={quote(f'/events/{event_id}')}")
-            return
-        try:
-            items = [(uuid.UUID(t), int(q)) for t, q in self.quantities.items() if q > 0]
-        except ValueError:
-            items = []
-        if not items:
-            self.buy_error = "Choose at least one ticket."
-            return
-        self.buying, self.buy_error = True, ""
-        yield
-        try:
-            # A transaction of its own (nothing else is written with the hold): on PostgreSQL
-            # a hold on the claim counters is then one statement (docs/decisions.md).
+        """Hold the chosen tickets (prices are locked by the server), then go to the cart. The
+        hold's database work runs outside the tab's state lock: at an on-sale peak it waits its
+        turn for a connection, and a lock held meanwhile expired (bench/onsale.py)."""
+        async with self:
+            auth = await self.get_state(AuthState)
+            user_id = await auth._current_user_id()
+            event_id = self._route_event_id()
+            if event_id is None:
+                return
+            if user_id is None:
+                return rx.redirect(f"/login?next={quote(f'/events/{event_id}')}")
+            try:
+                items = [(uuid.UUID(t), int(q)) for t, q in self.quantities.items() if q > 0]
+            except ValueError:
+                items = []
+            if not items:
+                self.buy_error = "Choose at least one ticket."
+                return
+            self.buying, self.buy_error = True, ""
             code = self.promo_code.strip() or None
             access = self.access_code.strip() or None
             admission = await admission_of(self, event_id)
-
+        try:
+            # A transaction of its own (nothing else is written with the hold): on PostgreSQL
+            # a hold on the claim counters is then one statement (docs/decisions.md).
             def hold_now():
                 rooms.require_admission(event_id=event_id, user_id=user_id, token=admission, now=utcnow())
                 return holds.place_hold(event_id=event_id, user_id=user_id, items=items, now=utcnow(),
@@ -222,29 +228,34 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, rx.State):
 
             hold, _lines = await off_loop(hold_now)
         except ServiceError as exc:
-            self.buying = False
-            if exc.code in ADMISSION_CODES:  # the room is on: through the queue first
-                self.buy_error = exc.message
-                yield rx.redirect(queue_url(event_id))
-                return
-            if self._code_refused(exc):  # the tickets are not held: say what is wrong with the code
-                self.buy_error = "Your code could not be used: fix or remove it to reserve."
-                return
-            if exc.code in ACCESS_CODES or exc.extra.get("reason") == "presale_quota":
-                self.access_open, self.access_note, self.access_error = True, "", access_message(exc)
-                self.buy_error = "These tickets need a valid presale access code."
-                return
-            if exc.code == "active_hold_exists":
-                self.buy_error = "You already have tickets on hold for this event."
-                yield rx.redirect(f"/cart/{exc.extra['hold_id']}")
-                return
+            async with self:
+                return self._refused(exc, event_id)
+        async with self:
+            self.buying, self.quantities = False, {}
+            self.promo_code, self.promo_note, self.promo_discount, self._promo_discount_minor = "", "", "", 0
+            return rx.redirect(f"/cart/{hold.id}")
+
+    def _refused(self, exc: ServiceError, event_id: uuid.UUID):
+        """Why the hold was refused, in the page's words (a redirect when one is already held,
+        or when the waiting room is on: through the queue first)."""
+        self.buying = False
+        if exc.code in ADMISSION_CODES:
             self.buy_error = exc.message
-            if exc.code in ("insufficient_capacity", "quota_reached"):
-                self.buy_error += " Someone was quicker: choose fewer tickets or another option."
-            return
-        self.buying, self.quantities = False, {}
-        self.promo_code, self.promo_note, self.promo_discount, self._promo_discount_minor = "", "", "", 0
-        yield rx.redirect(f"/cart/{hold.id}")
+            return rx.redirect(queue_url(event_id))
+        if self._code_refused(exc):  # the tickets are not held: say what is wrong with the code
+            self.buy_error = "Your code could not be used: fix or remove it to reserve."
+            return None
+        if exc.code in ACCESS_CODES or exc.extra.get("reason") == "presale_quota":
+            self.access_open, self.access_note, self.access_error = True, "", access_message(exc)
+            self.buy_error = "These tickets need a valid presale access code."
+            return None
+        if exc.code == "active_hold_exists":
+            self.buy_error = "You already have tickets on hold for this event."
+            return rx.redirect(f"/cart/{exc.extra['hold_id']}")
+        self.buy_error = exc.message
+        if exc.code in ("insufficient_capacity", "quota_reached"):
+            self.buy_error += " Someone was quicker: choose fewer tickets or another option."
+        return None
 
     @rx.event
     async def load(self):
@@ -303,8 +314,9 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, rx.State):
         self._currency = avail.ticket_types[0].currency if avail.ticket_types else "EUR"
         self.max_per_order = e.max_tickets_per_order
         self.quantities = {k: v for k, v in self.quantities.items() if k in self._prices}
-        self.sessions, self.ticket_types = view["sessions"], view["ticket_types"]
+        self.sessions, self.ticket_types, self.figures = view["sessions"], view["ticket_types"], view["figures"]
         self.rules, self.type_max = type_rules(detail)
+        await self._share()
         self.missing, self.worker = False, str(os.getpid())
         if self._prefill_code():
             await self._check_code()

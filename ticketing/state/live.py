@@ -16,7 +16,7 @@ from reflex.state import StateUpdate
 from socketio import packet as sio_packet
 
 from ticketing.realtime.hub import LiveHub
-from ticketing.realtime.views import apply_delta, load_snapshot
+from ticketing.realtime.views import DELTA_KEYS, apply_delta, load_snapshot
 
 _app: rx.App | None = None
 _view_states: dict[str, type[rx.State]] = {}
@@ -90,7 +90,7 @@ def _local_sid(namespace: Any, token: str) -> str | None:
     return record.sid
 
 
-hub = LiveHub(load_snapshot=load_snapshot, apply_delta=apply_delta, emit=emit_to_tabs)
+hub = LiveHub(load_snapshot=load_snapshot, apply_delta=apply_delta, emit=emit_to_tabs, delta_keys=DELTA_KEYS)
 
 
 class LiveEventMixin(rx.State, mixin=True):

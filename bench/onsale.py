@@ -1,0 +1,803 @@
+#!/usr/bin/env python
+"""On-sale through the pages: thousands of simulated customers on the local cluster.
+
+Starts its own cluster (deploy/cluster: INSTANCES app instances behind nginx, a fresh PostgreSQL
+database `tk_bench_*` and a private redis-server on free loopback ports, all stopped and dropped
+at the end), publishes one event with PLACES places, and runs CUSTOMERS simulated customers that
+speak the pages' real websocket protocol through the balancer, as the compiled frontend does:
+
+  arrive     connect the websocket; hydrate_and_load rides in the CONNECT packet with the
+             customer's token (the browser's localStorage) and runs the event page's on_load
+  (a waiting room's "wait in the queue until admitted" step goes here: see buy())
+  pick       EventPageState.change_quantity(+1): the page's "+" button
+  hold       EventPageState.buy -> the redirect to /cart/<hold>, or a clean refusal
+  checkout   leave (the page's on_unmount), on_load_internal for /cart/<hold> (a client-side
+             navigation), CartState.checkout -> the redirect to /pay/<order>
+
+Everyone arrives first (spread over --arrival-seconds), then the sale opens at one instant and
+every customer clicks within --reaction-seconds. Customers who lose stay on the page, watching.
+Customers run in --procs client processes (asyncio, python-socketio), so the client's own CPU
+does not delay what it measures more than it must.
+
+Prints: per phase p50/p95/p99; holds and orders per second; errors by kind; Redis memory per
+connected customer (INFO used_memory before the customers and once all have the page open,
+and MEMORY USAGE of one customer's keys); bytes pushed per purchase to each watching tab; the
+time from each commit (the delta's "at", read from the bus) to every watching tab's push showing
+it (p50/p95/p99); the app's CPU per page event; the load average; and the database check
+(orders = places, oversold 0).
+
+    . scripts/env.sh && python bench/onsale.py                       # 2,000 customers, 500 places
+    . scripts/env.sh && python bench/onsale.py --customers 200 --places 50 --procs 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from bisect import bisect_left
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from live import free_port, pct, tap_bus  # noqa: E402  (bench/ is on the path as the script's folder)
+from procstat import children, cpu_seconds  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+NAMESPACE = "/_event"
+MARK = "_rx_state_"
+VERSION_RE = re.compile(r'"version_rx_state_":(\d+)')
+REDIRECT_RE = re.compile(r'"/(cart|pay)/([0-9a-f-]{36})"')
+JWT_SECRET = "bench-onsale-" + secrets.token_urlsafe(24)
+PHASES = ("arrive", "pick", "hold", "checkout")
+WEB_WORKDIR = ROOT / ".web-onsale"
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def spread(values: list[float]) -> str:
+    if not values:
+        return "-"
+    return (f"p50 {pct(values, 50) * 1000:7.0f}  p95 {pct(values, 95) * 1000:7.0f}  "
+            f"p99 {pct(values, 99) * 1000:7.0f}  max {max(values) * 1000:7.0f} ms  (n={len(values)})")
+
+
+# The cluster ----------------------------------------------------------------------------------
+class Cluster:
+    """A fresh database, a private Redis and deploy/cluster on free ports; stop() undoes all."""
+
+    def __init__(self, instances: int, workers: int) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="tk-onsale-"))
+        self.port, self.base = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.db_name = f"tk_bench_{os.getpid()}_{secrets.token_hex(3)}"
+        self.redis_port = free_port()
+        self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
+        self.database_url = f"{PG_ADMIN_URL.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+psycopg://')}/{self.db_name}"
+        self.instances, self.workers = instances, workers
+        self.redis: subprocess.Popen | None = None
+        self.started = False
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(PORT=str(self.port), INSTANCE_BASE_PORT=str(self.base), INSTANCES=str(self.instances),
+                   WORKERS_PER_INSTANCE=str(self.workers), CLUSTER_DIR=str(self.dir / "cluster"),
+                   DATABASE_URL=self.database_url, REDIS_URL=self.redis_url, TICKETING_ENV="development",
+                   JWT_SECRET=JWT_SECRET, APP_URL=self.url, PYTHONUNBUFFERED="1",
+                   # A build of its own: the frontend is built for the balancer's URL, and a
+                   # cluster started from .web-cluster meanwhile would serve this one's.
+                   REFLEX_WEB_WORKDIR=str(WEB_WORKDIR),
+                   # Every simulated customer comes from 127.0.0.1: lift the per-address limits.
+                   RATE_SIGN_IN_ADDRESS="1000000/minute", RATE_REGISTER_ADDRESS="1000000/minute")
+        return env
+
+    def start(self) -> None:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.db_name}"')
+        self.redis = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.redis_port), "--save", "", "--appendonly",
+             "no", "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        self.started = True
+        log(f"starting the cluster on {self.url} ({self.instances} instances x {self.workers} workers) ...")
+        done = subprocess.run([str(ROOT / "deploy" / "cluster"), "start"], cwd=ROOT, env=self.env(),
+                              capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            raise RuntimeError(f"deploy/cluster start failed:\n{done.stdout}\n{done.stderr}")
+
+    def instance_pids(self) -> set[int]:
+        """Every app process: each instance's reflex process and its granian workers (and theirs)."""
+        pids: set[int] = set()
+        for f in (self.dir / "cluster").glob("instance-*.pid"):
+            todo = [int(f.read_text().strip())]
+            while todo:
+                pid = todo.pop()
+                pids.add(pid)
+                todo.extend(children(pid))
+        return pids
+
+    def server_errors(self) -> Counter:
+        """What the instances logged of failed page handlers (state/failures.py), by exception."""
+        found: Counter = Counter()
+        for f in (self.dir / "cluster").glob("instance-*.log"):
+            lines = f.read_text(errors="replace").splitlines()
+            for i, line in enumerate(lines):
+                if "page handler busy:" in line:
+                    found["busy: " + line.split("page handler busy:", 1)[1].split(":")[0].strip()] += 1
+                elif "page handler failed" in line or "[Reflex Backend Exception]" in line:
+                    # The traceback's last line names the exception.
+                    for follow in lines[i + 1:i + 200]:
+                        if re.match(r"^[A-Za-z_.]+(Error|Exception|Timeout)\b", follow.strip()):
+                            found[follow.strip().split(":")[0][:100]] += 1
+                            break
+        return found
+
+    def stop(self) -> None:
+        if self.started:
+            subprocess.run([str(ROOT / "deploy" / "cluster"), "stop"], cwd=ROOT, env=self.env(),
+                           capture_output=True, timeout=180)
+            kept = ROOT / "artifacts" / "onsale"
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(self.dir / "cluster", kept, ignore=shutil.ignore_patterns("nginx-temp", "*.pid"),
+                            dirs_exist_ok=True)
+            log(f"the cluster's logs are in {kept}")
+        if self.redis is not None and self.redis.poll() is None:
+            self.redis.terminate()
+            self.redis.wait(timeout=10)
+        import psycopg
+
+        try:
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+        except Exception as exc:  # noqa: BLE001 - teardown goes on
+            log(f"could not drop {self.db_name}: {exc}")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# Setup: the event and the customers -----------------------------------------------------------
+def app_settings(cluster: Cluster) -> None:
+    """Point this process's copy of the app's settings at the cluster's database and secret."""
+    os.environ.update(DATABASE_URL=cluster.database_url, REDIS_URL=cluster.redis_url, JWT_SECRET=JWT_SECRET,
+                      TICKETING_ENV="development")
+
+
+DESCRIPTION = (
+    "The band's only show this year, in the round, with a support act from the label and a late set in the "
+    "foyer. Doors open an hour before the start; the bars and the cloakroom take cards only. "
+) * 6  # a description of the size organizers write (about 1.4 KB): what each tab used to copy
+TYPES = [("Standing", "25.00"), ("Standing, early entry", "39.00"), ("Balcony", "45.00"), ("Accessible", "25.00")]
+
+
+def publish_event(cluster: Cluster, places: int) -> tuple[str, list[str]]:
+    """One owner registers through the API and publishes an event with one session of `places`
+    places and four ticket types sharing them; returns (event id, ticket type ids)."""
+    import httpx
+
+    api = httpx.Client(base_url=cluster.url + "/api/v1", timeout=60)
+
+    def call(method: str, path: str, headers: dict | None = None, **kw) -> Any:
+        r = api.request(method, path, headers=headers, **kw)
+        if r.status_code >= 300:
+            raise RuntimeError(f"{method} {path}: {r.status_code} {r.text}")
+        return r.json() if r.content else {}
+
+    email = f"owner-{uuid.uuid4().hex[:8]}@bench.test"
+    call("POST", "/auth/register", json={"email": email, "password": "long bench password", "name": "Owner"})
+    token = call("POST", "/auth/token", json={"email": email, "password": "long bench password"})["access_token"]
+    owner = {"Authorization": f"Bearer {token}"}
+    org = call("POST", "/orgs", owner, json={"name": "Bench Arena", "slug": f"arena-{uuid.uuid4().hex[:6]}"})
+    event = call("POST", f"/orgs/{org['id']}/events", owner, json={
+        "title": "The Big On-sale", "description": DESCRIPTION, "location": "Bench Arena, Hall 1",
+        "timezone": "Europe/Berlin"})
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=40)
+    session = call("POST", f"/events/{event['id']}/sessions", owner, json={
+        "name": "Concert", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=3)).isoformat(),
+        "capacity": places})
+    types = [call("POST", f"/events/{event['id']}/ticket-types", owner, json={
+        "name": name, "price": price, "currency": "EUR", "session_ids": [session["id"]]})["id"]
+        for name, price in TYPES]
+    call("POST", f"/events/{event['id']}/publish", owner)
+    return event["id"], types
+
+
+def make_customers(n: int) -> list[str]:
+    """n accounts inserted straight into the database (argon2 for 2,000 sign-ups would take
+    minutes and is not what is measured), each with a token as sign-in would issue it."""
+    from ticketing.db import session_scope
+    from ticketing.models import User
+    from ticketing.services.accounts.passwords import hash_password
+    from ticketing.services.accounts.tokens import issue_token
+
+    pw = hash_password("not used by the bench")
+    now = datetime.now(timezone.utc)
+    users = [User(email=f"fan-{i}-{uuid.uuid4().hex[:6]}@bench.test", name=f"Fan {i}", password_hash=pw)
+             for i in range(n)]
+    with session_scope() as db:
+        db.add_all(users)
+        ids = [(u.id, u.token_version) for u in users]
+    return [issue_token(user_id=uid, token_version=ver, now=now) for uid, ver in ids]
+
+
+def frontend_handshake() -> tuple[str | None, list[str] | None]:
+    """The state schema hash and initial state hashes the cluster's compiled frontend sends when
+    it connects (with the hashes, the first hydrate returns only what differs from the defaults
+    the page was built with)."""
+    try:
+        text = (WEB_WORKDIR / "utils" / "context.jsx").read_text()
+    except OSError:
+        return None, None
+    schema = re.search(r'export const stateSchema = "([0-9a-f]+)"', text)
+    hashes = re.search(r"export const initialStateHashes = (\[[^\]]*\])", text)
+    return (schema.group(1) if schema else None), (json.loads(hashes.group(1)) if hashes else None)
+
+
+def state_names() -> dict[str, str]:
+    from reflex.state import OnLoadInternalState
+
+    from ticketing.state.auth import AuthState
+    from ticketing.state.cart import CartState
+    from ticketing.state.event_page import EventPageState
+
+    return {"auth": AuthState.get_full_name(), "event": EventPageState.get_full_name(),
+            "cart": CartState.get_full_name(),
+            "on_load": f"{OnLoadInternalState.get_full_name()}.on_load_internal",
+            "hydrate": "reflex___state____state.hydrate_and_load"}
+
+
+# A customer ---------------------------------------------------------------------------------
+@dataclass
+class Plan:
+    url: str
+    event_id: str
+    ticket_ids: list[str]
+    names: dict[str, str]
+    timeout: float
+    reaction: float
+    arrival: float
+    schema: str | None = None  # what the compiled frontend sends on connect (see frontend_handshake)
+    hashes: list[str] | None = None
+
+
+@dataclass
+class Customer:
+    """One browser tab of one signed-in customer, as the page's frontend drives it."""
+
+    plan: Plan
+    auth_token: str
+    ticket_id: str
+    client_token: str = field(default_factory=lambda: str(uuid.uuid4()))
+    vars: dict[str, dict[str, Any]] = field(default_factory=dict)  # state -> var -> last value
+    redirects: list[str] = field(default_factory=list)
+    toasts: list[str] = field(default_factory=list)
+    pushes: list[tuple[float, int, int]] = field(default_factory=list)  # (time, bytes, version) while watching
+    phases: dict[str, float] = field(default_factory=dict)
+    outcome: str = ""  # winner | sold_out | refused:<msg> | error:<kind>
+    watch_from: float = 0.0
+    watch_until: float = 0.0
+    clicked: float = 0.0
+    answered: float = 0.0
+    watching: bool = False
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    sio: Any = None
+    router: dict[str, Any] = field(default_factory=dict)
+
+    # Frames ---------------------------------------------------------------------------------
+    def on_raw(self, t: float, text: str) -> None:
+        """Every socket.io message as read (exact bytes): pushes carry the event's version."""
+        if self.watching and '"version_rx_state_"' in text:
+            found = VERSION_RE.findall(text)
+            if found:
+                self.pushes.append((t, len(text.encode()), max(int(v) for v in found)))
+
+    def on_update(self, update: dict[str, Any]) -> None:
+        for state, values in (update.get("delta") or {}).items():
+            mine = self.vars.setdefault(state.rsplit(".", 1)[-1], {})
+            for key, value in values.items():
+                mine[key.removesuffix(MARK)] = value
+        for ev in update.get("events") or []:
+            name, payload = ev.get("name", ""), ev.get("payload") or {}
+            if name == "_redirect":
+                self.redirects.append(str(payload.get("path", "")))
+            else:
+                text = json.dumps(payload)
+                # The pages' exception handler (state/failures.py): a "busy" note or an error
+                # toast with a reference (Reflex's default says "An error occurred").
+                if "backend_error" in text or "An error occurred" in text:
+                    self.toasts.append("server_error")
+                elif '"busy"' in text:
+                    self.toasts.append("busy")
+        self.changed.set()
+
+    def var(self, state: str, name: str, default: Any = None) -> Any:
+        return self.vars.get(self.plan.names[state].rsplit(".", 1)[-1], {}).get(name, default)
+
+    async def until(self, test, what: str) -> Any:
+        deadline = time.monotonic() + self.plan.timeout
+        while True:
+            if self.toasts:
+                raise Failure(self.toasts[-1])
+            found = test()
+            if found:
+                return found
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Failure(f"timeout_{what}")
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), min(left, 1.0))
+            except asyncio.TimeoutError:
+                pass
+
+    async def send(self, name: str, **payload: Any) -> None:
+        await self.sio.emit("event", {"name": name, "payload": payload, "router_data": self.router},
+                            namespace=NAMESPACE)
+
+    def route(self, path: str, query: dict[str, str]) -> None:
+        self.router = {"pathname": path, "asPath": path, "query": query}
+
+    # Steps ----------------------------------------------------------------------------------
+    async def arrive(self, client_cls, http_session) -> None:
+        """Open /events/<id>: connect, hydrate with the stored token, the page's on_load."""
+        p = self.plan
+        self.route(f"/events/{p.event_id}", {"event_id": p.event_id})
+        stored = {f"{p.names['auth']}.token{MARK}": self.auth_token}
+        payload: dict[str, Any] = {"vars": stored}
+        if p.hashes:
+            payload["hashes"] = p.hashes
+        boot = {"name": p.names["hydrate"], "payload": payload, "router_data": self.router}
+        auth: dict[str, Any] = {"event": boot}
+        if p.schema:
+            auth["state_schema"] = p.schema
+        self.sio = client_cls(self, reconnection=False, http_session=http_session)
+
+        @self.sio.on("event", namespace=NAMESPACE)
+        async def _on_event(update):
+            self.on_update(update)
+
+        try:
+            await self.sio.connect(f"{p.url}?token={self.client_token}", transports=["websocket"],
+                                   socketio_path=NAMESPACE, namespaces=[NAMESPACE], auth=auth,
+                                   wait_timeout=p.timeout)
+        except Exception as exc:  # noqa: BLE001 - the handshake's failure is the result
+            status = re.search(r"\b([45]\d\d)\b", str(exc))
+            raise Failure(f"connect_{status.group(1)}" if status else "connect_failed", str(exc)[:200]) from None
+        await self.until(lambda: self.var("event", "version", 0) > 0 and self.var("event", "ticket_types"), "open")
+        self.watch_from, self.watching = time.time(), True
+
+    async def pick(self) -> None:
+        """The "+" button of the ticket type."""
+        rows = {t["id"]: t for t in self.var("event", "ticket_types", [])}  # figures inline before issue 21
+        shown = (self.var("event", "figures") or {}).get(self.ticket_id) or rows.get(self.ticket_id, {})
+        if not shown.get("is_available"):
+            raise Answered("sold_out")  # the page already says so
+        self.vars.get(self.plan.names["event"].rsplit(".", 1)[-1], {}).pop("quantities", None)
+        await self.send(f"{self.plan.names['event']}.change_quantity", type_id=self.ticket_id, delta=1)
+        got = await self.until(lambda: self.var("event", "quantities") is not None, "pick")
+        if not (self.var("event", "quantities") or {}).get(self.ticket_id):
+            raise Answered("sold_out")  # nothing left to pick by this tab's last load
+
+    async def hold(self) -> str:
+        """"Reserve": the hold and the redirect to the cart, or the page's refusal."""
+        self.vars.get(self.plan.names["event"].rsplit(".", 1)[-1], {}).pop("buy_error", None)
+        await self.send(f"{self.plan.names['event']}.buy")
+        cart = await self.until(lambda: self._redirect("cart") or self.var("event", "buy_error"), "hold")
+        if not cart.startswith("/cart/"):
+            raise Answered("sold_out" if "quicker" in cart or "sold out" in cart.lower() else f"refused:{cart[:60]}")
+        return cart
+
+    async def checkout(self, cart_path: str) -> None:
+        """Client-side navigation to the cart (the event page unmounts), then "Check out"."""
+        hold_id = cart_path.rsplit("/", 1)[-1]
+        await self.send(f"{self.plan.names['event']}.leave")
+        self.watching, self.watch_until = False, time.time()
+        self.route(cart_path, {"hold_id": hold_id})
+        await self.send(self.plan.names["on_load"])
+        await self.until(lambda: self.var("cart", "status") == "active", "cart")
+        self.vars.get(self.plan.names["cart"].rsplit(".", 1)[-1], {}).pop("error", None)
+        await self.send(f"{self.plan.names['cart']}.checkout", form={})
+        got = await self.until(lambda: self._redirect("pay") or self.var("cart", "error"), "checkout")
+        if not got.startswith("/pay/"):
+            raise Answered(f"refused_checkout:{got[:60]}")
+
+    def _redirect(self, kind: str) -> str:
+        return next((r for r in self.redirects if r.startswith(f"/{kind}/")), "")
+
+    async def close(self) -> None:
+        if self.watching:
+            self.watching, self.watch_until = False, time.time()
+        if self.sio is not None:
+            try:
+                await self.sio.disconnect()
+            except Exception:  # noqa: BLE001 - closing anyway
+                pass
+
+
+class Failure(Exception):
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(detail)
+        self.kind = kind
+
+
+class Answered(Exception):
+    """A clean answer that is not a purchase (sold out, a refusal the page words)."""
+
+
+async def timed(c: Customer, phase: str, step) -> Any:
+    t0 = time.monotonic()
+    out = await step
+    c.phases[phase] = time.monotonic() - t0
+    return out
+
+
+async def buy(c: Customer) -> None:
+    """The sale, once the customer clicks: each step a phase. A waiting room's step (wait in the
+    queue until admitted) goes before pick, and its name into PHASES."""
+    await timed(c, "pick", c.pick())
+    cart = await timed(c, "hold", c.hold())
+    await timed(c, "checkout", c.checkout(cart))
+    c.outcome = "winner"
+
+
+def client_class():
+    """python-socketio's client with every raw message handed to the customer as it is read."""
+    import engineio
+    import socketio
+
+    class Recording:
+        def __init__(self, ws, customer: Customer) -> None:
+            self._ws, self._c = ws, customer
+
+        def __getattr__(self, name):
+            return getattr(self._ws, name)
+
+        async def receive(self, *args, **kwargs):
+            msg = await self._ws.receive(*args, **kwargs)
+            if isinstance(msg.data, str) and msg.data.startswith("42"):
+                self._c.on_raw(time.time(), msg.data)
+            return msg
+
+    class Client(socketio.AsyncClient):
+        def __init__(self, customer: Customer, **kw) -> None:
+            self._customer = customer
+            super().__init__(**kw)
+
+        def _engineio_client_class(self):
+            customer = self._customer
+
+            class Eio(engineio.AsyncClient):
+                async def _connect_websocket(self, url, headers, engineio_path):
+                    ok = await super()._connect_websocket(url, headers, engineio_path)
+                    if ok:
+                        self.ws = Recording(self.ws, customer)
+                    return ok
+
+            return Eio
+
+    return Client
+
+
+async def run_customers(plan: Plan, tokens: list[str], ready, go, seed: int) -> list[dict[str, Any]]:
+    """Arrive over plan.arrival seconds, report ready, wait for the sale, click, buy."""
+    import random
+
+    import aiohttp
+
+    rnd = random.Random(seed)
+    client_cls = client_class()
+    http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+    customers = [Customer(plan, t, rnd.choice(plan.ticket_ids)) for t in tokens]
+    t0 = time.monotonic()
+
+    async def arrive(c: Customer) -> None:
+        await asyncio.sleep(rnd.uniform(0, plan.arrival))
+        try:
+            await timed(c, "arrive", c.arrive(client_cls, http))
+        except Failure as exc:
+            c.outcome = f"error:{exc.kind}"
+
+    async def sale(c: Customer) -> None:
+        if c.outcome:
+            return
+        await asyncio.sleep(rnd.uniform(0, plan.reaction))
+        c.clicked = time.time()
+        try:
+            await buy(c)
+        except Answered as ans:
+            c.outcome = str(ans)
+        except Failure as exc:
+            c.outcome = f"error:{exc.kind}"
+        except Exception as exc:  # noqa: BLE001 - a client-side surprise is an error too
+            c.outcome = f"error:client_{type(exc).__name__}"
+            log(f"client error: {exc!r}")
+        c.answered = time.time()
+
+    await asyncio.gather(*(arrive(c) for c in customers))
+    ready.put((len([c for c in customers if not c.outcome]), time.monotonic() - t0))
+    while go.value == 0:
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(max(0.0, go.value - time.time()))
+    await asyncio.gather(*(sale(c) for c in customers))
+    ready.put((0, time.monotonic() - t0))
+    while go.value > 0:  # the parent says when the last pushes have had their time
+        await asyncio.sleep(0.05)
+    for c in customers:
+        if c.watching:
+            c.watch_until = time.time()
+    out = [{"outcome": c.outcome, "phases": c.phases, "pushes": c.pushes, "from": c.watch_from,
+            "until": c.watch_until, "clicked": c.clicked, "answered": c.answered, "token": c.client_token}
+           for c in customers]
+    await asyncio.gather(*(c.close() for c in customers))
+    await http.close()
+    return out
+
+
+def client_process(plan: Plan, tokens: list[str], ready, go, results, seed: int) -> None:
+    results.put(asyncio.run(run_customers(plan, tokens, ready, go, seed)))
+
+
+# Measurements -------------------------------------------------------------------------------
+def push_latencies(records: list[dict[str, Any]], commits: dict[int, float]) -> tuple[list[float], int, int]:
+    """Per (watching tab, commit while it watched): commit -> the first push showing that version
+    or a later one. Returns (latencies, missed, pairs)."""
+    lat, missed, pairs = [], 0, 0
+    for r in records:
+        if not r["from"]:
+            continue
+        frames = sorted(r["pushes"])
+        times, highest, top = [], [], 0
+        for t, _b, v in frames:
+            top = max(top, v)
+            times.append(t)
+            highest.append(top)
+        for version, at in commits.items():
+            if not r["from"] <= at < r["until"] - 0.5:  # not watching, or it left right after
+                continue
+            pairs += 1
+            i = bisect_left(highest, version)
+            if i < len(highest):
+                lat.append(max(0.0, times[i] - at))
+            else:
+                missed += 1
+    return lat, missed, pairs
+
+
+def redis_used(url: str) -> int:
+    return redis_memory(url)["used_memory"]
+
+
+def redis_memory(url: str) -> dict[str, int]:
+    """used_memory, and how much of it is data (keys and values) and client connections' buffers."""
+    import redis
+
+    r = redis.Redis.from_url(url)
+    stats = r.memory_stats()
+    return {"used_memory": int(stats["total.allocated"]), "dataset": int(stats["dataset.bytes"]),
+            "clients": int(stats.get("clients.normal", 0)), "connections": int(r.info("clients")["connected_clients"])}
+
+
+def customer_keys(url: str, client_token: str) -> list[tuple[str, int]]:
+    """The Redis keys of one customer's tab and their MEMORY USAGE, largest first."""
+    import redis
+
+    r = redis.Redis.from_url(url)
+    keys = [k for k in r.scan_iter(match=f"*{client_token}*", count=1000)]
+    return sorted(((k.decode(errors="replace"), int(r.memory_usage(k) or 0)) for k in keys), key=lambda x: -x[1])
+
+
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}")
+
+
+def key_census(url: str) -> list[tuple[str, int, int]]:
+    """Every key in Redis grouped by its name with ids blanked: (pattern, keys, bytes)."""
+    import redis
+
+    r = redis.Redis.from_url(url)
+    groups: dict[str, list[int]] = {}
+    for k in r.scan_iter(count=2000):
+        pattern = UUID_RE.sub("<id>", k.decode(errors="replace"))
+        g = groups.setdefault(pattern, [0, 0])
+        g[0] += 1
+        g[1] += int(r.memory_usage(k) or 0)
+    return sorted(((p, n, b) for p, (n, b) in groups.items()), key=lambda x: -x[2])
+
+
+def database_check(event_id: str) -> dict[str, int]:
+    from sqlmodel import func, select
+
+    from ticketing.db import session_scope
+    from ticketing.models import Order
+    from ticketing.services.sales import availability
+
+    with session_scope(readonly=True) as db:
+        avail = availability.event_availability(db=db, event_id=uuid.UUID(event_id), now=datetime.now(timezone.utc))
+        orders = db.exec(select(func.count(Order.id)).where(Order.event_id == uuid.UUID(event_id))).one()
+        buyers = db.exec(select(func.count(func.distinct(Order.user_id))).where(
+            Order.event_id == uuid.UUID(event_id))).one()
+    s = avail.sessions[0]
+    taken = s.sold + s.pending + s.held
+    return {"capacity": s.capacity, "orders": int(orders), "buyers": int(buyers), "sold": s.sold,
+            "pending": s.pending, "held": s.held, "oversold": max(0, taken - s.capacity)}
+
+
+# Main ---------------------------------------------------------------------------------------
+async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
+    app_settings(cluster)
+    event_id, ticket_ids = publish_event(cluster, args.places)
+    tokens = make_customers(args.customers)
+    names = state_names()
+    schema, hashes = frontend_handshake()
+    plan = Plan(cluster.url, event_id, ticket_ids, names, args.timeout, args.reaction_seconds, args.arrival_seconds,
+                schema, hashes)
+    log(f"event {event_id} published with {args.places} places; {len(tokens)} customers")
+
+    commits: dict[int, float] = {}
+    stop = asyncio.Event()
+    tap = asyncio.create_task(tap_bus(cluster.redis_url, event_id, commits, stop))
+    ctx = mp.get_context("spawn")
+    ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Value("d", 0.0)
+    procs = []
+    shares = [tokens[i::args.procs] for i in range(args.procs)]
+    mem0 = redis_memory(cluster.redis_url)
+    pids = cluster.instance_pids()
+    cpu0 = cpu_seconds(pids)
+    for i, share in enumerate(shares):
+        p = ctx.Process(target=client_process, args=(plan, share, ready, go, results, i), daemon=True)
+        p.start()
+        procs.append(p)
+    loop = asyncio.get_running_loop()
+    arrived, arrive_s = 0, 0.0
+    for _ in procs:
+        n, s = await loop.run_in_executor(None, ready.get)
+        arrived, arrive_s = arrived + n, max(arrive_s, s)
+    cpu1 = cpu_seconds(cluster.instance_pids())
+    await asyncio.sleep(1.0)  # the last saves land
+    mem1 = redis_memory(cluster.redis_url)
+    census = key_census(cluster.redis_url)
+    load_at_sale = os.getloadavg()
+    log(f"{arrived} customers have the page open ({arrive_s:.1f} s); the sale opens")
+    t_sale = time.time() + 0.5
+    go.value = t_sale
+    mem_peak = mem1["used_memory"]
+    done = 0
+    deadline = time.monotonic() + args.reaction_seconds + 4 * args.timeout + 60
+    while done < len(procs) and time.monotonic() < deadline:
+        try:
+            await loop.run_in_executor(None, lambda: ready.get(timeout=2))
+            done += 1
+        except Exception:  # noqa: BLE001 - queue.Empty: not yet
+            pass
+        mem_peak = max(mem_peak, redis_used(cluster.redis_url))
+    if done < len(procs):
+        log("some customers were still waiting at the deadline")
+    await asyncio.sleep(args.grace)
+    cpu2 = cpu_seconds(cluster.instance_pids())
+    load_after = os.getloadavg()
+    go.value = -1.0
+    records: list[dict[str, Any]] = []
+    for _ in procs:
+        records.extend(await loop.run_in_executor(None, results.get))
+    for p in procs:
+        p.join(timeout=30)
+    stop.set()
+    await tap
+
+    # Figures ------------------------------------------------------------------------------
+    outcomes = Counter(r["outcome"] or "unanswered" for r in records)
+    answered = [r["answered"] - r["clicked"] for r in records if r["answered"] and r["clicked"]]
+    winners = [r for r in records if r["outcome"] == "winner"]
+    errors = Counter(o for o in outcomes.elements() if o.startswith("error:") or o == "unanswered")
+    print(f"\n== On-sale through the pages: {args.customers} customers, {args.places} places, "
+          f"{args.instances} instances x {args.workers} workers behind nginx ==")
+    print(f"load average at the sale {load_at_sale[0]:.2f} (1 min), after {load_after[0]:.2f}; "
+          f"{os.cpu_count()} CPUs; client processes: {args.procs}")
+    print("\nper phase (wall time seen by the customer):")
+    for phase in PHASES:
+        print(f"  {phase:9s} {spread([r['phases'][phase] for r in records if phase in r['phases']])}")
+    print(f"  {'answered':9s} {spread(answered)}   (click -> winner or clean refusal)")
+    late = sum(1 for a in answered if a > 30)
+    print(f"  answered after 30 s: {late};  never answered: {outcomes.get('unanswered', 0)}")
+    holds_t = sorted(r["clicked"] + r["phases"].get("pick", 0) + r["phases"]["hold"] for r in records
+                     if "hold" in r["phases"] and r["outcome"] == "winner")
+    if len(holds_t) > 1:
+        span = holds_t[-1] - holds_t[0] or 1e-9
+        print(f"\nholds per second: {len(holds_t) / span:.0f} ({len(holds_t)} holds in {span:.1f} s)")
+        orders_t = sorted(r["answered"] for r in winners)
+        ospan = orders_t[-1] - orders_t[0] or 1e-9
+        print(f"orders per second: {len(orders_t) / ospan:.0f} ({len(orders_t)} orders in {ospan:.1f} s)")
+    print("\noutcomes: " + ", ".join(f"{k} {v}" for k, v in outcomes.most_common()))
+    print("errors by kind: " + (", ".join(f"{k} {v}" for k, v in errors.most_common()) or "none"))
+    for what, n in cluster.server_errors().most_common(6):
+        print(f"  logged by the instances: {n} x {what}")
+
+    print("\nRedis (state of every tab, live bus, locks):")
+    def per(key: str) -> float:
+        return (mem1[key] - mem0[key]) / max(1, arrived) / 1024
+
+    print(f"  used_memory {mem0['used_memory'] / 1e6:.1f} MB before the customers, {mem1['used_memory'] / 1e6:.1f} MB "
+          f"with {arrived} pages open, {mem_peak / 1e6:.1f} MB at the peak of the sale")
+    print(f"  per connected customer: {per('used_memory'):.1f} KB used_memory, of which data (keys, values) "
+          f"{per('dataset'):.1f} KB; the app's connections' buffers {mem1['clients'] / 1e6:.1f} MB "
+          f"({mem1['connections']} connections, not per customer)")
+    sample = next((r for r in records if r["outcome"] == "sold_out" and r["from"]), None) or records[0]
+    keys = customer_keys(cluster.redis_url, sample["token"])
+    print(f"  one customer's keys (a {sample['outcome'] or 'customer'}): {sum(s for _, s in keys) / 1024:.1f} KB in {len(keys)} keys")
+    for k, s in keys[:8]:
+        print(f"    {s:7d} B  {k.replace(sample['token'], '<token>')}")
+
+    print(f"  every key with the {arrived} pages open, by name (MEMORY USAGE; per customer):")
+    for pattern, n, b in census[:12]:
+        print(f"    {b / max(1, arrived):7.0f} B  {n:6d} keys  {pattern[:110]}")
+    print("\nlive pushes to the watching tabs:")
+    lat, missed, pairs = push_latencies(records, commits)
+    print(f"  commit -> each watching tab's push: {spread(lat)}; missed {missed} of {pairs}")
+    pushed = [(b, r) for r in records for (_t, b, _v) in r["pushes"]]
+    watch_s = sum(max(0.0, r["until"] - r["from"]) for r in records if r["from"])
+    n_frames = len(pushed)
+    total_b = sum(b for b, _ in pushed)
+    purchases = max(1, len(winners))
+    tabs_watching = sum(1 for r in records if r["from"])
+    print(f"  {len(commits)} commits ({purchases} purchases = hold + checkout); {n_frames} push frames, "
+          f"median {statistics.median([b for b, _ in pushed]) if pushed else 0:.0f} B")
+    print(f"  bytes pushed per purchase per watching tab: {total_b / purchases / max(1, tabs_watching):.0f} B"
+          f"  ({total_b / max(1, pairs):.0f} B per commit per tab; {watch_s:.0f} tab-seconds watched)")
+
+    # Page events of the sale: pick, buy, and at checkout leave + on_load_internal + checkout.
+    events = sum(("pick" in r["phases"]) + ("hold" in r["phases"]) + 3 * ("checkout" in r["phases"]) for r in records)
+    print(f"\napp CPU (all instances): {cpu1 - cpu0:.1f} s for {arrived} arrivals "
+          f"({1000 * (cpu1 - cpu0) / max(1, arrived):.1f} ms each: hydrate + on_load), {cpu2 - cpu1:.1f} s for the sale "
+          f"({events} page events and {n_frames} pushes: {1000 * (cpu2 - cpu1) / max(1, events):.1f} ms per event)")
+
+    check = database_check(event_id)
+    print(f"\ndatabase: capacity {check['capacity']}, orders {check['orders']} from {check['buyers']} buyers, "
+          f"sold {check['sold']} pending {check['pending']} held {check['held']}, oversold {check['oversold']}")
+    print(f"  winners seen by the customers: {len(winners)}; winners = capacity: "
+          f"{'yes' if check['orders'] == check['capacity'] == len(winners) else 'NO'}")
+    ok = (check["oversold"] == 0 and not errors and late == 0)
+    print("\ntargets: zero 5xx/errors {} | oversold 0 {} | answered within 30 s {} | push p95 < 250 ms {}".format(
+        "yes" if not errors else "NO", "yes" if check["oversold"] == 0 else "NO", "yes" if late == 0 else "NO",
+        ("yes" if lat and pct(lat, 95) < 0.25 else "NO") if lat else "-"))
+    return 0 if ok else 1
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--customers", type=int, default=2000)
+    ap.add_argument("--places", type=int, default=500)
+    ap.add_argument("--instances", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2, help="granian workers per instance")
+    ap.add_argument("--procs", type=int, default=2, help="client processes")
+    ap.add_argument("--arrival-seconds", type=float, default=120.0, help="customers open the page over this time")
+    ap.add_argument("--reaction-seconds", type=float, default=2.0, help="clicks spread over this time at the opening")
+    ap.add_argument("--timeout", type=float, default=30.0, help="per step, and the answer target")
+    ap.add_argument("--grace", type=float, default=2.0, help="seconds for the last pushes after the sale")
+    args = ap.parse_args()
+    cluster = Cluster(args.instances, args.workers)
+    try:
+        cluster.start()
+        return asyncio.run(sale(args, cluster))
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
