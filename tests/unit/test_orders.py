@@ -10,10 +10,11 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from tests.builders import T0, error_of, in_tx, load, make_buyers, make_workshop
+from tests.pdf_text import pdf_pages
 from ticketing.db import session_scope
 from ticketing.models import Event, EventSession, Hold, Order, PlaceClaim, Ticket, TicketType
 from ticketing.services.door import short_codes
-from ticketing.services.sales import cancellation, holds, orders, sweeper, ticket_holders
+from ticketing.services.sales import cancellation, holds, orders, sweeper, ticket_file, ticket_holders
 from ticketing.services.sales.availability import event_availability
 from ticketing.services.sales.ticket_holders import Attendee
 
@@ -393,3 +394,23 @@ def test_short_codes_give_up_busy_when_every_draw_collides(ws, monkeypatch):
     h = hold(ws, b, [(ws.day1_pass, 1)])
     err = error_of(orders.checkout, hold_id=h.id, user_id=b, attendees=None, now=T0)
     assert err.code == "busy"
+
+
+def test_the_ticket_file_is_for_the_buyer_and_the_organizer_once_tickets_are_valid(ws):
+    a, b = ws.extra["buyers"][:2]
+    paid = buy(ws, a, [(ws.weekend, 2)], attendees=[Attendee("Ada Lovelace", ""), Attendee("Grace Hopper", "")])
+    unpaid = buy(ws, a, [(ws.day1_pass, 1)], confirm=False)
+    for caller in (a, ws.owner_id):
+        file = in_tx(ticket_file.order_tickets_pdf, order_id=paid.id, user_id=caller, now=T0)
+        assert file.filename == f"ticket-{paid.number}-2.pdf"
+        pages = pdf_pages(file.data)
+        assert len(pages) == 2 and "Ada Lovelace" in pages[0] and "Grace Hopper" in pages[1]
+        assert "Day 2 - Advanced Techniques" in pages[0] and "Day 3 - Practice & Integration" in pages[0]
+        assert "General admission" in pages[0] and "Rope Workshop" in pages[0]
+        codes = [t.short_code for t in tickets_of(paid.id)]
+        assert short_codes.display(codes[0]) in pages[0] and short_codes.display(codes[1]) in pages[1]
+    one = tickets_of(paid.id)[1]
+    file = in_tx(ticket_file.order_tickets_pdf, order_id=paid.id, user_id=a, now=T0, ticket_id=one.id)
+    assert len(pdf_pages(file.data)) == 1 and "Grace Hopper" in pdf_pages(file.data)[0]
+    assert error_of(ticket_file.order_tickets_pdf, order_id=paid.id, user_id=b, now=T0).code == "not_found"
+    assert error_of(ticket_file.order_tickets_pdf, order_id=unpaid.id, user_id=a, now=T0).code == "no_valid_tickets"
