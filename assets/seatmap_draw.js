@@ -164,6 +164,7 @@ export function drawMap(canvas, S) {
       ctx.fillText(String(L.num[i]), x * scale + tx, y * scale + ty + 0.5);
     }
   }
+  S.sectionLabels = []; // what the last frame wrote as section names (read by tests through __seatmaps)
   if (r >= 3) {
     // Row labels keep a readable size at any zoom (never below 11 px), on a white halo; a row
     // whose first seat is off screen to the left gets its label at the map's left edge.
@@ -185,6 +186,7 @@ export function drawMap(canvas, S) {
   } else {
     ctx.font = "600 12px system-ui, sans-serif";
     ctx.textAlign = "center";
+    ctx.textBaseline = "middle"; // the box below is the text's, whatever an earlier frame set
     ctx.lineWidth = 3;
     ctx.strokeStyle = "rgba(255,255,255,0.9)";
     ctx.fillStyle = "#1e293b";
@@ -200,6 +202,7 @@ export function drawMap(canvas, S) {
       placed.push([px, py, half]);
       ctx.strokeText(name, px, py);
       ctx.fillText(name, px, py);
+      S.sectionLabels.push({ name, x: px - half, y: py - 8, w: 2 * half, h: 16, size: 12 });
     });
   }
   // Keyboard cursor.

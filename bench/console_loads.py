@@ -141,7 +141,12 @@ def first_loads(browser, base: str, data: dict, runs: int) -> dict[str, dict[str
             ctx.add_init_script(script)
             page = ctx.new_page()
             page.goto(url)
-            page.wait_for_selector(selector, state="visible", timeout=120_000)
+            try:
+                page.wait_for_selector(selector, state="visible", timeout=120_000)
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / f"bench-console-{name}-stuck.png"))
+                print(f"{name}: no {selector} at {page.url}; screenshot in artifacts/", file=sys.stderr)
+                raise
             out[name]["cold"].append(page.evaluate("performance.now()"))
             # Warm: the same context (JavaScript cached) loads the page again from scratch.
             page.goto(url)
