@@ -36,24 +36,14 @@ os.environ.setdefault("JWT_SECRET", "bench-secret-" + uuid.uuid4().hex)
 os.environ["TICKETING_ENV"] = "development"
 os.environ.pop("REDIS_URL", None)
 
-import psycopg  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from sqlalchemy import event as sa_event  # noqa: E402
 
+from bench.scratch_db import scratch_database  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, RunningApp, app_env, free_port  # noqa: E402
 
 ARTIFACTS = ROOT / "artifacts"
 PAGES = {"setup": "#status-section", "reports": "#by-session"}
-
-
-def migrate(url: str) -> None:
-    from alembic.config import Config
-
-    from alembic import command
-
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.attributes["database_url"] = url
-    command.upgrade(cfg, "head")
 
 
 def build(n_sessions: int, n_orders: int) -> dict:
@@ -165,21 +155,21 @@ def main() -> None:
     ap.add_argument("--no-browser", action="store_true", help="server-side figures only")
     args = ap.parse_args()
     ARTIFACTS.mkdir(exist_ok=True)
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    app = None
-    try:
-        migrate(os.environ["DATABASE_URL"])
+    with scratch_database(ADMIN, DB_NAME, os.environ["DATABASE_URL"]):
         data = build(args.sessions, args.orders)
         print(f"event: {args.sessions} sessions, {args.sessions + 1} ticket types, {args.orders} paid orders "
               f"(built in {data['build_s']:.1f} s)")
         for name, (ms, statements) in server_side(data, args.runs).items():
             print(f"server  {name:32} median {ms:7.1f} ms  {statements} SQL statements")
-        if args.no_browser:
-            return
-        port = free_port()
-        app = RunningApp(port, app_env(port, DATABASE_URL=os.environ["DATABASE_URL"], GRANIAN_WORKERS="1"),
-                         ARTIFACTS / "bench-console-app.log")
+        if not args.no_browser:
+            browser_side(data, args.runs)
+
+
+def browser_side(data: dict, runs: int) -> None:
+    port = free_port()
+    app = RunningApp(port, app_env(port, DATABASE_URL=os.environ["DATABASE_URL"], GRANIAN_WORKERS="1"),
+                     ARTIFACTS / "bench-console-app.log")
+    try:
         t = time.perf_counter()
         app.wait_ready(900)
         print(f"app built and started in {time.perf_counter() - t:.0f} s")
@@ -187,19 +177,13 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             # One throwaway load: the server's first request of a worker pays its own warm-up.
             first_loads(browser, app.url, data, 1)
-            for name, figures in first_loads(browser, app.url, data, args.runs).items():
+            for name, figures in first_loads(browser, app.url, data, runs).items():
                 for kind, values in figures.items():
                     print(f"browser {name:8} {kind:4}  median {statistics.median(values):7.0f} ms  "
                           f"(min {min(values):.0f}, max {max(values):.0f}; target < 2000 ms)")
             browser.close()
     finally:
-        if app is not None:
-            app.stop()
-        from ticketing.db import dispose_engines
-
-        dispose_engines()
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        app.stop()
 
 
 if __name__ == "__main__":
