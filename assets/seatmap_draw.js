@@ -196,11 +196,14 @@ export function drawMap(canvas, S) {
     const placed = [];
     L.sections.forEach((name, si) => {
       const [cx] = L.secCentre[si];
-      const half = ctx.measureText(name).width / 2 + 3, px = cx * scale + tx;
+      const half = ctx.measureText(name).width / 2 + 3, centre = cx * scale + tx;
+      if (centre < 0 || centre > w) return; // the section is mostly off screen
+      const px = Math.min(Math.max(centre, half + 2), w - half - 2); // whole, inside the map
       const above = ((L.secTop ? L.secTop[si] : L.secCentre[si][1]) - L.radius) * scale + ty - 9;
       const below = ((L.secBottom ? L.secBottom[si] : L.secCentre[si][1]) + L.radius) * scale + ty + 9;
-      const py = [above, below].find((y) => !placed.some(([qx, qy, qh]) => Math.abs(px - qx) < half + qh
-        && Math.abs(y - qy) < 16) && !coversSeats(L, S.view, px - half, y - 8, px + half, y + 8, r));
+      const py = [above, below].find((y) => y >= 10 && y <= h - 10
+        && !placed.some(([qx, qy, qh]) => Math.abs(px - qx) < half + qh && Math.abs(y - qy) < 16)
+        && !coversSeats(L, S.view, px - half, y - 8, px + half, y + 8, r));
       if (py === undefined) return;
       placed.push([px, py, half]);
       ctx.strokeText(name, px, py);
