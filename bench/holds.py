@@ -174,13 +174,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(name: str, cmd: list[str], port: int, path: str | None, env: dict[str, str] | None = None
-                 ) -> subprocess.Popen:
+def start_server(name: str, cmd: list[str], port: int, path: str | None, env: dict[str, str] | None = None,
+                 wait_s: float = 60) -> subprocess.Popen:
     """A server in its own process group (stopped with everything it spawned), once it answers."""
     quiet = subprocess.DEVNULL if path is None else None  # localstripe logs every request
     proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, env={**os.environ, **(env or {})},
                             stdout=quiet, stderr=quiet)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"{name} exited with {proc.returncode}")
@@ -196,7 +196,7 @@ def start_server(name: str, cmd: list[str], port: int, path: str | None, env: di
             pass
         time.sleep(0.2)
     stop_process(proc)
-    raise RuntimeError(f"{name} did not answer within 60 s")
+    raise RuntimeError(f"{name} did not answer within {wait_s:.0f} s")
 
 
 def start_api(port: int, workers: int, stripe_port: int) -> subprocess.Popen:

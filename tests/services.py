@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import glob
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 
 
@@ -54,3 +56,41 @@ def ensure_redis(host: str = "127.0.0.1", port: int = 6379) -> None:
     )
     if not _wait(host, port, 10):
         raise RuntimeError(f"Redis is not reachable on {host}:{port} and could not be started.")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class OwnRedis:
+    """A redis-server of this test's own on a free port (the shared one is never stopped)."""
+
+    def __init__(self) -> None:
+        exe = shutil.which("redis-server")
+        if exe is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        self.exe, self.port, self.dir = exe, _free_port(), tempfile.mkdtemp()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self.dir],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not port_open("127.0.0.1", self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError("own redis-server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()

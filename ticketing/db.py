@@ -14,14 +14,15 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, event, insert, literal_column
+from sqlalchemy import bindparam, event, insert, inspect, literal_column
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import attributes, configure_mappers, instrumentation
 from sqlmodel import Session, create_engine, select
 
-from ticketing.db_budget import BUSY_MESSAGE, is_transient, pool_shape
+from ticketing.db_budget import BUSY_MESSAGE, is_transient, pool_shape, transient_kind
 from ticketing.services.errors import ServiceError
+from ticketing.services.text_rules import check_values
 from ticketing.settings import get_settings
 
 T = TypeVar("T")
@@ -99,8 +100,11 @@ def _run_after_commit(callbacks: list[Callable[[], Any]]) -> None:
             log.exception("after-commit callback failed")
 
 
-def busy_error() -> ServiceError:
-    """The retryable refusal of a transient database failure (503 in the API)."""
+def busy_error(cause: BaseException | None = None) -> ServiceError:
+    """The retryable refusal of a transient database failure (503 in the API), logged with its
+    kind: an operator (or bench/stampede.py's output) sees why buyers were asked to retry."""
+    if cause is not None:
+        log.warning("busy: %s", transient_kind(cause))
     return ServiceError("busy", BUSY_MESSAGE)
 
 
@@ -117,7 +121,7 @@ def _rolled_back_on_error(rollback: Callable[[], Any]) -> Iterator[None]:
             if not is_transient(rollback_exc):
                 raise
         if isinstance(exc, Exception) and is_transient(exc):
-            raise busy_error() from exc
+            raise busy_error(exc) from exc
         raise
 
 
@@ -181,7 +185,7 @@ def busy_on_lock() -> Iterator[None]:
         yield
     except Exception as exc:
         if is_transient(exc):
-            raise busy_error() from exc
+            raise busy_error(exc) from exc
         raise
 
 
@@ -265,6 +269,18 @@ def pg_array(values: Sequence[Any]) -> str:
     return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
 
 
+@event.listens_for(Session, "before_flush")
+def _no_bad_text_in_flush(db: Session, _context: Any, _instances: Any) -> None:
+    """Refuse (422 `invalid_text`, the transaction rolls back) any text with control characters
+    or lone surrogates on its way to the database: pages and the API share this one check, and
+    no handler can forget it. New rows: every text value; changed rows: the changed values."""
+    for obj in db.new:
+        check_values((k, v) for k, v in vars(obj).items() if not k.startswith("_"))
+    for obj in db.dirty:
+        state = inspect(obj)
+        check_values((k, state.dict.get(k)) for k in state.committed_state)
+
+
 def as_loaded(model: type[T], **values: Any) -> T:
     """An ORM instance holding `values` as if just loaded from its row, for rows the caller
     writes itself (then make_transient_to_detached + add makes it the session's persistent
@@ -289,6 +305,9 @@ def insert_rows(db: Session, batches: Sequence[tuple[type, Sequence[dict[str, An
     batches = [(model, list(rows)) for model, rows in batches if rows]
     if not batches:
         return
+    for _model, rows in batches:  # past the ORM, so past _no_bad_text_in_flush: checked here
+        for row in rows:
+            check_values(row.items())
     db.flush()  # pending ORM rows (parents) first
     rows_in_all = sum(len(rows) for _, rows in batches)
     if db.get_bind().dialect.name != "postgresql" or rows_in_all == 1 or rows_in_all > _MAX_ROWS_PER_STATEMENT:
@@ -349,7 +368,7 @@ def lock_rows(db: Session, model: type, ids: Sequence[Any], *, nowait: bool = Fa
         rows = list(db.exec(stmt, params={"ids": ordered}).all())
     except OperationalError as exc:
         if is_lock_error(exc):
-            raise busy_error() from exc
+            raise busy_error(exc) from exc
         raise
     db.info.setdefault(LOCKED, {}).setdefault(model.__tablename__, set()).update(ordered)
     return rows

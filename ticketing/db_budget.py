@@ -98,6 +98,22 @@ def _sqlstate(exc: BaseException) -> str | None:
     return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
 
 
+_KINDS = {"40001": "serialization failure", "40P01": "deadlock", "55P03": "lock timeout",
+          "53300": "too many clients", "53400": "configuration limit", "57P01": "admin shutdown",
+          "57P02": "crash shutdown", "57P03": "server starting", "57P05": "idle session timeout",
+          "25P03": "idle in transaction timeout"}
+
+
+def transient_kind(exc: BaseException) -> str:
+    """Which transient failure this is, for the log line that explains a `busy`."""
+    if isinstance(exc, PoolTimeout):
+        return "no pooled connection in time"
+    state = _sqlstate(exc)
+    if state in _KINDS:
+        return _KINDS[state]
+    return "connection failed" if state is None or state.startswith("08") else f"sqlstate {state}"
+
+
 def is_transient(exc: BaseException) -> bool:
     """A database failure a retry may get past: no free pooled connection in time, connection
     refused / reset / closed, too many clients, serialization failure, deadlock, lock timeout,

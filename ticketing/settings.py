@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -43,6 +44,21 @@ class SettingsError(RuntimeError):
     """The environment describes a configuration we refuse to run with."""
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """"127.0.0.1, 10.0.0.0/8" -> networks; SettingsError names a bad entry."""
+    out = []
+    for part in (p.strip() for p in text.split(",")):
+        if part:
+            try:
+                out.append(ipaddress.ip_network(part, strict=False))
+            except ValueError as exc:
+                raise SettingsError(f"TRUSTED_PROXIES: {part!r} is not an IP address or network") from exc
+    return tuple(out)
+
+
 def is_signing_key(value: str) -> bool:
     """Whether `value` is a base64url Ed25519 seed (32 bytes)."""
     try:
@@ -73,10 +89,15 @@ class Settings:
     app_url: str = "http://localhost:3000"
     lock_timeout_ms: int = 3000
     # Throttling (limits' notation, windows separated by ";"): failed sign-ins per account,
-    # sign-ins per address, registrations per address.
+    # sign-ins per address, registrations per address, reset links per account and per address.
     rate_sign_in_account: str = "5/minute;20/hour;60/day"
     rate_sign_in_address: str = "30/minute;300/hour"
     rate_register_address: str = "10/minute;50/hour"
+    rate_reset_account: str = "3/10 minutes;10/day"
+    rate_reset_address: str = "10/minute;50/hour"
+    # The reverse proxies whose X-Real-IP / X-Forwarded-For name the client (client_address.py);
+    # none by default: those headers are then ignored, since any client can write them.
+    trusted_proxies: tuple[Network, ...] = ()
     # Mail: with no SMTP host, messages are written to `outbox_dir` as .eml files (development).
     smtp_host: str | None = None
     smtp_port: int = 587
@@ -119,7 +140,9 @@ class Settings:
             raise SettingsError("TICKET_SIGNING_KEY must be 32 random bytes in base64url (43 characters)")
         for name, rates in (("RATE_SIGN_IN_ACCOUNT", self.rate_sign_in_account),
                             ("RATE_SIGN_IN_ADDRESS", self.rate_sign_in_address),
-                            ("RATE_REGISTER_ADDRESS", self.rate_register_address)):
+                            ("RATE_REGISTER_ADDRESS", self.rate_register_address),
+                            ("RATE_RESET_ACCOUNT", self.rate_reset_account),
+                            ("RATE_RESET_ADDRESS", self.rate_reset_address)):
             try:
                 parse_many(rates)
             except ValueError as exc:
@@ -179,6 +202,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         rate_sign_in_account=env.get("RATE_SIGN_IN_ACCOUNT") or defaults.rate_sign_in_account,
         rate_sign_in_address=env.get("RATE_SIGN_IN_ADDRESS") or defaults.rate_sign_in_address,
         rate_register_address=env.get("RATE_REGISTER_ADDRESS") or defaults.rate_register_address,
+        rate_reset_account=env.get("RATE_RESET_ACCOUNT") or defaults.rate_reset_account,
+        rate_reset_address=env.get("RATE_RESET_ADDRESS") or defaults.rate_reset_address,
+        trusted_proxies=parse_networks(env.get("TRUSTED_PROXIES") or ""),
         smtp_host=env.get("SMTP_HOST") or None,
         smtp_port=int(env.get("SMTP_PORT") or defaults.smtp_port),
         smtp_user=env.get("SMTP_USER") or None,

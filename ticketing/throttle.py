@@ -7,7 +7,9 @@ Rules (each a list of windows, the longer ones acting as backoff):
 * sign-in per account: failed attempts only, so the right password still works for its owner
   while a guesser is slowed down; a success does not reset the count (a guesser who found it
   is no reason to forgive the others);
-* sign-in per address and registration per address: every attempt.
+* sign-in per address and registration per address: every attempt;
+* forgotten-password links per account and per address: every request (each one mails the
+  account's owner, so an unthrottled form is a mail bomb aimed at them, and an address probe).
 A refusal is `rate_limited` (HTTP 429) with `retry_after` seconds; the API sends Retry-After.
 """
 
@@ -29,7 +31,7 @@ from ticketing.settings import get_settings
 
 T = TypeVar("T")
 # The API routes that answer 429 `rate_limited` (for the OpenAPI document).
-THROTTLED_PATHS = frozenset({"/api/v1/auth/token", "/api/v1/auth/register"})
+THROTTLED_PATHS = frozenset({"/api/v1/auth/token", "/api/v1/auth/register", "/api/v1/auth/password-reset"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Rules:
     sign_in_per_account: str = "5/minute;20/hour;60/day"
     sign_in_per_address: str = "30/minute;300/hour"
     register_per_address: str = "10/minute;50/hour"
+    reset_per_account: str = "3/10 minutes;10/day"
+    reset_per_address: str = "10/minute;50/hour"
 
 
 def rate_limited(retry_after: int) -> ServiceError:
@@ -53,6 +57,8 @@ class Throttle:
         self._account = parse_many(rules.sign_in_per_account)
         self._address = parse_many(rules.sign_in_per_address)
         self._register = parse_many(rules.register_per_address)
+        self._reset_account = parse_many(rules.reset_per_account)
+        self._reset_address = parse_many(rules.reset_per_address)
 
     def before_sign_in(self, *, email: str, address: str) -> None:
         """Count the attempt against the address; refuse it when the address or the account
@@ -67,6 +73,13 @@ class Throttle:
 
     def before_register(self, *, address: str) -> None:
         self._hit("register-address", address or "unknown", self._register)
+
+    def before_password_reset(self, *, email: str, address: str) -> None:
+        """Count a request for a reset link against the address and the account (the same for
+        an unknown email: the answer must not tell them apart)."""
+        self._refuse_if_spent("reset-account", _account_key(email), self._reset_account)
+        self._hit("reset-address", address or "unknown", self._reset_address)
+        self._hit("reset-account", _account_key(email), self._reset_account)
 
     def _hit(self, scope: str, key: str, items: list[RateLimitItem]) -> None:
         self._refuse_if_spent(scope, key, items)
@@ -109,7 +122,8 @@ def get_throttle() -> Throttle:
     global _throttle
     if _throttle is None:
         settings = get_settings()
-        rules = Rules(settings.rate_sign_in_account, settings.rate_sign_in_address, settings.rate_register_address)
+        rules = Rules(settings.rate_sign_in_account, settings.rate_sign_in_address, settings.rate_register_address,
+                      settings.rate_reset_account, settings.rate_reset_address)
         _throttle = Throttle(rules, settings.redis_url or "memory://")
     return _throttle
 

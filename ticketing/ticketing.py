@@ -10,6 +10,8 @@ from ticketing.components.seat_map import early_fetch
 from ticketing.jobs.worker import run_jobs
 from ticketing.pages.auth import login_page, register_page
 from ticketing.pages.broker import inventory_page, orders_page, suppliers_page
+from ticketing.pages.broker_order import purchase_order_page
+from ticketing.pages.broker_pricing import pricing_page
 from ticketing.pages.broker_profit import profit_page
 from ticketing.pages.cart import cart_page
 from ticketing.pages.console.attendees import attendees_page
@@ -35,6 +37,8 @@ from ticketing.pages.venues import venues_page
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState
 from ticketing.state.broker import BrokerState, InventoryState, OrdersState, SuppliersState
+from ticketing.state.broker_order import OrderDetailState
+from ticketing.state.broker_pricing import PricingState
 from ticketing.state.broker_profit import ProfitState
 from ticketing.state.broker_seats import SeatBuyState
 from ticketing.state.cart import CartState
@@ -49,6 +53,7 @@ from ticketing.state.console.setup import SetupState
 from ticketing.state.dashboard import DashboardState
 from ticketing.state.door import DoorEventsState, DoorState
 from ticketing.state.event_page import EventPageState
+from ticketing.state.failures import page_exception_handler
 from ticketing.state.events import EventsState
 from ticketing.state.live import bind_app, hub
 from ticketing.state.orgs import OrgState
@@ -56,6 +61,7 @@ from ticketing.state.password_reset import PasswordResetState
 from ticketing.state.payment import PaymentState
 from ticketing.state.seat_admin import SeatAdminState
 from ticketing.state.seat_links import SeatLinksState
+from ticketing.state.org_live import org_fanout
 from ticketing.state.seat_live import seat_fanout
 from ticketing.state.seat_map import SeatMapState
 from ticketing.state.tickets import OrderState, TicketsState
@@ -74,6 +80,7 @@ app = rx.App(
     api_transformer=api_app,
     # At the top: at the bottom of a phone a toast covers the form button that was just pressed.
     toaster=rx.toast.provider(position="top-center", close_button=True),
+    backend_exception_handler=page_exception_handler,
 )
 
 app.add_page(index_page, route="/", title="Ticketing — events and tickets",
@@ -119,10 +126,13 @@ for _page, _suffix, _title, _load in (
     (suppliers_page, "suppliers", "Suppliers", SuppliersState.load),
     (orders_page, "orders", "Purchase orders", OrdersState.load),
     (inventory_page, "inventory", "Inventory", InventoryState.load),
+    (pricing_page, "pricing", "Retail prices", PricingState.load),
     (profit_page, "profit", "Profit", ProfitState.load),
 ):
     app.add_page(_page, route=f"/manage/broker/{_suffix}", title=f"{_title} — Ticketing",
                  on_load=[AuthState.require_staff, BrokerState.clear_notes, _load])
+app.add_page(purchase_order_page, route="/manage/broker/orders/[po_id]", title="Purchase order — Ticketing",
+             on_load=[AuthState.require_staff, BrokerState.clear_notes, OrderDetailState.load])
 app.add_page(login_page, route="/login", title="Sign in — Ticketing", on_load=AuthState.check_session)
 app.add_page(register_page, route="/register", title="Create account — Ticketing", on_load=AuthState.check_session)
 app.add_page(forgot_password_page, route="/forgot-password", title="Forgot password — Ticketing")
@@ -140,3 +150,4 @@ bind_app(app)
 app.register_lifespan_task(hub.run)
 app.register_lifespan_task(run_jobs)  # the job worker: mails, refunds, the sweeper (ticketing/jobs/)
 app.register_lifespan_task(seat_fanout.run)
+app.register_lifespan_task(org_fanout.run)  # live figures of organization pages (broker Profit)

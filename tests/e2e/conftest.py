@@ -105,7 +105,9 @@ def app_url(database: str, localstripe) -> str:
     port = free_port()
     # Production-like: Redis for Reflex state and the live-update bus, two worker processes.
     ensure_redis()
-    env = app_env(port, DATABASE_URL=database, REDIS_URL=E2E_REDIS_URL, GRANIAN_WORKERS="2")
+    # TRUSTED_PROXIES: the nginx of test_proxy_address.py, in front of this app, names its clients.
+    env = app_env(port, DATABASE_URL=database, REDIS_URL=E2E_REDIS_URL, GRANIAN_WORKERS="2",
+                  TRUSTED_PROXIES="127.0.0.1")
     app = RunningApp(port, env, ARTIFACTS / "e2e-app.log")
     try:
         app.wait_ready(START_TIMEOUT)

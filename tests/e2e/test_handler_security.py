@@ -16,14 +16,18 @@ from tests.builders import make_workshop
 from tests.e2e.ws_tab import Tab, handler_name
 from tests.payments_helpers import make_shop, order_for
 from ticketing.db import session_scope
-from ticketing.models import Event, EventSession, TicketType, User
+from ticketing.models import Event, EventSession, Organization, TicketType, User, Venue
 from ticketing.models.base import utcnow
 from ticketing.services.accounts import accounts
 from ticketing.services.accounts.tokens import issue_token
 from ticketing.state import auth as auth_state
 from ticketing.state.auth import AuthState
+from ticketing.state.cart import CartState
 from ticketing.state.console.sessions import SessionsState
 from ticketing.state.console.setup import SetupState
+from ticketing.state.orgs import OrgState
+from ticketing.state.password_reset import PasswordResetState
+from ticketing.state.seat_admin import SeatAdminState
 from ticketing.state.tickets import TicketsState
 from ticketing.state.venues import VenueState
 
@@ -36,17 +40,24 @@ def run(coro) -> object:
         return pool.submit(asyncio.run, coro).result()
 
 
-async def status_of_headers_only(base_url: str, path: str, headers: dict[str, str]) -> int:
-    """Send a POST's headers and not one byte of its body: the status the server answers with
-    (a server that wanted the body would wait for it and time out)."""
+async def answer_to_headers_only(base_url: str, path: str, headers: dict[str, str]) -> str:
+    """Send a POST's headers and not one byte of its body: the whole answer, as text (a server
+    that wanted the body would wait for it and time out)."""
     host, port = base_url.split("//", 1)[1].split(":")
     reader, writer = await asyncio.open_connection(host, int(port))
     head = f"POST {path} HTTP/1.1\r\nhost: {host}:{port}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     writer.write((head + "\r\n").encode())
     await writer.drain()
-    status_line = await asyncio.wait_for(reader.readline(), 30)
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    body = await asyncio.wait_for(reader.readexactly(length), 30)
     writer.close()
-    return int(status_line.split()[1])
+    return (head + body).decode(errors="replace")
+
+
+async def status_of_headers_only(base_url: str, path: str, headers: dict[str, str]) -> int:
+    return int((await answer_to_headers_only(base_url, path, headers)).split()[1])
 
 
 def token_for(user_id: uuid.UUID) -> str:
@@ -141,18 +152,50 @@ def test_an_anonymous_cover_upload_is_refused_before_its_body_is_read(app_url):
         headers = {"reflex-client-token": tab.client_token,
                    "reflex-event-handler": handler_name(SetupState, "upload_cover")}
         png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-        big = await status_of_headers_only(app_url, "/_upload", {**headers, "content-length": str(7 * 1024 * 1024),
-                                           "content-type": "multipart/form-data; boundary=x"})
-        async with httpx.AsyncClient(base_url=app_url, timeout=60) as http:
-            small = await http.post("/_upload", headers=headers, files={"files": ("c.png", png, "image/png")})
+        multipart = {"content-type": "multipart/form-data; boundary=x"}
+        big = await status_of_headers_only(app_url, "/_upload", {**headers, **multipart,
+                                                                 "content-length": str(7 * 1024 * 1024)})
+        # Small, from nobody: refused on its headers alone (the server does not wait for the body).
+        small = await status_of_headers_only(app_url, "/_upload", {**headers, **multipart, "content-length": "200"})
+        forged = await status_of_headers_only(app_url, "/_upload", {**headers, **multipart, "content-length": "200",
+                                                                    "authorization": "Bearer forged.token.here"})
+        answer = await answer_to_headers_only(app_url, "/_upload", {**headers, **multipart, "content-length": "200"})
         text = await tab.quiet(2)
         await tab.close()
-        return big, small.status_code, text
+        return big, small, forged, answer, text
 
-    big, small, text = run(journey())
-    assert big == 413
+    big, small, forged, answer, text = run(journey())
+    assert (big, small, forged) == (413, 401, 401)
+    assert "application/problem+json" in answer and '"code": "not_authenticated"' in answer
     assert "Cover image saved" not in text
-    assert small in (202, 400)  # accepted for the background handler, which refuses before reading
+    with session_scope(readonly=True) as db:
+        assert not db.get(Event, w.event_id).cover_image
+
+
+def test_another_organizations_owner_cannot_upload_a_cover(app_url):
+    """A valid token gets past the gate; the handler checks the role before reading the file."""
+    with session_scope() as db:
+        w = make_workshop(db)
+        other = make_workshop(db)
+    token = token_for(other.owner_id)
+
+    async def journey() -> tuple[int, str]:
+        tab = Tab(app_url)
+        await tab.open(f"/manage/events/{w.event_id}/setup", {"event_id": str(w.event_id)}, auth_token=token)
+        await tab.quiet()
+        before = len(tab.frames)
+        headers = {"reflex-client-token": tab.client_token, "authorization": f"Bearer {token}",
+                   "reflex-event-handler": handler_name(SetupState, "upload_cover")}
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+        async with httpx.AsyncClient(base_url=app_url, timeout=60) as http:
+            sent = await http.post("/_upload", headers=headers, files={"files": ("c.png", png, "image/png")})
+        await tab.wait_for("No such event", since=before)
+        text = await tab.quiet(2)
+        await tab.close()
+        return sent.status_code, text
+
+    status, text = run(journey())
+    assert status in (202, 400) and "Cover image saved" not in text
     with session_scope(readonly=True) as db:
         assert not db.get(Event, w.event_id).cover_image
 
@@ -181,3 +224,126 @@ def test_the_sign_in_page_is_throttled_and_says_so(app_url):
 
     last, _ = run(journey())
     assert "Too many attempts" in last and '"signed_in_rx_state_": true' not in last
+
+
+async def refusals(tab: Tab, calls: list[tuple[object, str, dict]], needle: str) -> list[str]:
+    """Send each call; the frames each one answered with, once `needle` shows in them."""
+    answers = []
+    for state_cls, handler, payload in calls:
+        before = len(tab.frames)
+        await tab.send(state_cls, handler, **payload)
+        answers.append(await tab.wait_for(needle, since=before))
+    return answers
+
+
+def test_anonymous_calls_outside_the_console_are_refused_and_say_so(app_url):
+    """Venues, seat maps, organizations, tickets, the cart: each privileged handler called with
+    no token says "not signed in" (it returned silently before) and changes nothing."""
+    with session_scope() as db:
+        w = make_workshop(db)
+    slug = f"anon-{uuid.uuid4().hex[:8]}"
+    calls = [
+        (VenueState, "create", {}),
+        (VenueState, "seat", {}),
+        (VenueState, "export", {"venue_id": str(uuid.uuid4())}),
+        (OrgState, "create_org", {"form": {"name": "Anonymous Inc", "slug": slug}}),
+        (OrgState, "add_member", {"form": {"email": "someone@example.com", "role": "owner"}}),
+        (SeatAdminState, "apply", {"action": "block"}),
+        (SeatAdminState, "choose", {"idxs": [1, 2]}),
+        (TicketsState, "confirm_cancel", {}),
+        (TicketsState, "transfer", {"form": {"name": "Mallory", "email": "m@example.com"}}),
+        (CartState, "checkout", {"form": {}}),
+        (CartState, "release", {}),
+    ]
+
+    async def journey() -> list[str]:
+        tab = Tab(app_url)
+        await tab.open("/manage/venues")
+        await tab.quiet()
+        answers = await refusals(tab, calls, "not signed in")
+        await tab.close()
+        return answers
+
+    answers = run(journey())
+    assert len(answers) == len(calls)
+    with session_scope(readonly=True) as db:
+        assert db.exec(select(Organization).where(Organization.slug == slug)).first() is None
+        assert db.exec(select(Venue).where(Venue.organization_id == w.org_id)).first() is None
+
+
+def test_a_seat_map_refused_at_load_says_so_when_acted_on(app_url):
+    """Another organization's staff: the map is not shown, and a bulk action on it says there
+    is no such map (it returned silently before)."""
+    with session_scope() as db:
+        w = make_workshop(db)
+        other = make_workshop(db)
+    token = token_for(other.owner_id)
+
+    async def journey() -> str:
+        tab = Tab(app_url)
+        path = f"/manage/events/{w.event_id}/seats/{w.day1}"
+        await tab.open(path, {"event_id": str(w.event_id), "session_id": str(w.day1)}, auth_token=token)
+        await tab.quiet()
+        before = len(tab.frames)
+        await tab.send(SeatAdminState, "apply", action="block")
+        text = await tab.wait_for("No such seat map", since=before)
+        await tab.close()
+        return text
+
+    assert "seat(s) blocked" not in run(journey())
+
+
+def test_text_with_control_characters_is_refused_on_the_page_like_in_the_api(app_url):
+    """The services' text rule, through a page: a NUL in a title and an escape sequence in a
+    name are refused with a message, and nothing is stored."""
+    with session_scope() as db:
+        w = make_workshop(db)
+    token = token_for(w.owner_id)
+    email = f"esc-{uuid.uuid4().hex[:8]}@example.com"
+
+    async def journey() -> tuple[str, str]:
+        tab = Tab(app_url)
+        await tab.open(f"/manage/events/{w.event_id}/setup", {"event_id": str(w.event_id)}, auth_token=token)
+        await tab.quiet()
+        before = len(tab.frames)
+        await tab.send(SetupState, "save_details", form={"title": "Hi\x00jack", "location": "x", "category": "",
+                                                          "timezone": "UTC", "description": ""})
+        details = await tab.wait_for("control characters", since=before)
+        await tab.close()
+        signup = Tab(app_url)
+        await signup.open("/register")
+        await signup.quiet()
+        await signup.send(AuthState, "register", form={"email": email, "name": "Eve\x1b[2J",
+                                                        "password": "a long passphrase",
+                                                        "password_confirm": "a long passphrase"})
+        register = await signup.wait_for("control characters")
+        await signup.close()
+        return details, register
+
+    details, register = run(journey())
+    assert "Details saved" not in details and '"signed_in_rx_state_": true' not in register
+    with session_scope(readonly=True) as db:
+        assert db.get(Event, w.event_id).title == "Rope Workshop"
+        assert db.exec(select(User).where(User.email == email)).first() is None
+
+
+def test_the_forgot_password_page_is_throttled_and_says_so(app_url):
+    """Reset links per account (3 in 10 minutes by default): the fourth request is refused with
+    the wait, and no fourth mail goes out."""
+    email = f"forgot-{uuid.uuid4().hex[:10]}@example.com"
+
+    async def journey() -> str:
+        tab = Tab(app_url)
+        await tab.open("/forgot-password")
+        await tab.quiet()
+        for _ in range(3):
+            before = len(tab.frames)
+            await tab.send(PasswordResetState, "request_link", form={"email": email})
+            await tab.wait_for(email, since=before)
+        before = len(tab.frames)
+        await tab.send(PasswordResetState, "request_link", form={"email": email})
+        text = await tab.wait_for("Too many attempts", since=before)
+        await tab.close()
+        return text
+
+    assert "seconds" in run(journey())

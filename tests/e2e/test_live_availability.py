@@ -4,54 +4,14 @@ across worker processes (the e2e app runs with Redis and two workers)."""
 from __future__ import annotations
 
 import re
-import uuid
-from datetime import datetime, timedelta, timezone
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.app_api import AppApi, published_event, units_left
 from tests.e2e.conftest import VIEWPORTS, snapshot
 
 pytestmark = pytest.mark.e2e
-
-
-class AppApi:
-    """The running app's JSON API over real HTTP (so its workers publish the live deltas)."""
-
-    def __init__(self, base: str) -> None:
-        self.http = httpx.Client(base_url=base + "/api/v1", timeout=15)
-
-    def account(self) -> dict:
-        email = f"live-{uuid.uuid4().hex[:8]}@example.com"
-        r = self.http.post("/auth/register", json={"email": email, "password": "long password", "name": "Lee"})
-        assert r.status_code == 201, r.text
-        token = self.http.post("/auth/token", json={"email": email, "password": "long password"}).json()
-        return {"Authorization": f"Bearer {token['access_token']}"}
-
-    def call(self, method: str, path: str, headers: dict, **kw) -> httpx.Response:
-        r = self.http.request(method, path, headers=headers, **kw)
-        assert r.status_code < 300, f"{method} {path}: {r.status_code} {r.text}"
-        return r
-
-
-def _published_event(api: AppApi, capacity: int) -> tuple[str, str]:
-    owner = api.account()
-    org = api.call("POST", "/orgs", owner, json={"name": "Live Hall", "slug": f"live-{uuid.uuid4().hex[:6]}"}).json()
-    event = api.call("POST", f"/orgs/{org['id']}/events", owner, json={
-        "title": "Open Rehearsal", "description": "Watch the band rehearse.", "location": "Hall 2",
-        "timezone": "Europe/Berlin",
-    }).json()
-    start = datetime.now(timezone.utc) + timedelta(days=5)
-    session = api.call("POST", f"/events/{event['id']}/sessions", owner, json={
-        "name": "Evening", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(),
-        "capacity": capacity,
-    }).json()
-    ticket = api.call("POST", f"/events/{event['id']}/ticket-types", owner, json={
-        "name": "Standing", "price": "12.00", "currency": "EUR", "session_ids": [session["id"]],
-    }).json()
-    api.call("POST", f"/events/{event['id']}/publish", owner)
-    return event["id"], ticket["id"]
 
 
 def _open(browser: Browser, base: str, event_id: str, viewport: str) -> Page:
@@ -62,26 +22,22 @@ def _open(browser: Browser, base: str, event_id: str, viewport: str) -> Page:
     return page
 
 
-def _units_left(page: Page, ticket_id: str):
-    return page.locator(f"[data-ticket-type='{ticket_id}'] .units-left")
-
-
 def test_a_purchase_changes_other_pages_without_reload(browser: Browser, app_url: str):
     api = AppApi(app_url)
-    event_id, ticket_id = _published_event(api, capacity=10)
+    event_id, ticket_id = published_event(api, capacity=10)
     watchers = [_open(browser, app_url, event_id, "desktop"), _open(browser, app_url, event_id, "phone")]
     for page in watchers:
-        expect(_units_left(page, ticket_id)).to_have_text("10")
+        expect(units_left(page, ticket_id)).to_have_text("10")
 
     buyer = api.account()
     hold = api.call("POST", f"/events/{event_id}/holds", buyer,
                     json={"items": [{"ticket_type_id": ticket_id, "quantity": 3}]}).json()
     for page in watchers:
-        expect(_units_left(page, ticket_id)).to_have_text("7", timeout=5000)
+        expect(units_left(page, ticket_id)).to_have_text("7", timeout=5000)
 
     api.call("DELETE", f"/holds/{hold['id']}", buyer)  # changed their mind: places come back
     for page in watchers:
-        expect(_units_left(page, ticket_id)).to_have_text("10", timeout=5000)
+        expect(units_left(page, ticket_id)).to_have_text("10", timeout=5000)
 
     last_buyer = api.account()
     api.call("POST", f"/events/{event_id}/holds", last_buyer,
@@ -98,7 +54,7 @@ def test_a_purchase_changes_other_pages_without_reload(browser: Browser, app_url
 
 def test_a_purchase_on_one_worker_reaches_pages_on_another(browser: Browser, app_url: str):
     api = AppApi(app_url)
-    event_id, ticket_id = _published_event(api, capacity=50)
+    event_id, ticket_id = published_event(api, capacity=50)
     pages: list[Page] = []
     workers: set[str] = set()
     for _ in range(8):  # each new tab lands on some worker; collect tabs until two workers serve them
@@ -119,7 +75,7 @@ def test_a_purchase_on_one_worker_reaches_pages_on_another(browser: Browser, app
         api_workers.add(r.headers["x-worker"])
         left -= 2
         for page in pages:
-            expect(_units_left(page, ticket_id)).to_have_text(str(left), timeout=5000)
+            expect(units_left(page, ticket_id)).to_have_text(str(left), timeout=5000)
     # The pages sit on two workers, so every sale reached at least one page through another
     # worker's listener (Redis pub/sub), whichever worker answered it.
     assert api_workers

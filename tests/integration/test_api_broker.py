@@ -4,6 +4,8 @@ input as problem+json, and tenant isolation on every route."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 
 import pytest
@@ -227,3 +229,21 @@ def test_analytics_over_http_json_and_csv(http, agency):
     problem(http.get(f"/orgs/{se.org_id}/analytics/profit?from=2030-01-01T00:00:00", token=owner), 422,
             "invalid_window")
     problem(http.get(f"/orgs/{se.org_id}/analytics/inventory?format=xml", token=owner), 422, "invalid_format")
+
+
+def test_the_analytics_csv_makes_formula_looking_names_inert(http, agency):
+    """Issue 16: a supplier named like a formula is written as text in the CSV (and the JSON keeps
+    the name as it is)."""
+    from tests.broker_builders import bought
+
+    se, owner = agency, agency.extra["tokens"]["owner"]
+    supplier_id = str(se.extra["suppliers"]["Venue"])
+    formula = '=HYPERLINK("http://evil.example","open")'
+    r = http.patch(f"/orgs/{se.org_id}/suppliers/{supplier_id}", token=owner, json={"name": formula})
+    assert r.status_code == 200, r.text
+    bought(se, seats=[0], cost="30.00")
+    r = http.get(f"/orgs/{se.org_id}/analytics/profit?group_by=supplier&format=csv", token=owner)
+    cells = [c for row in csv.reader(io.StringIO(r.text)) for c in row]
+    assert "'" + formula in cells and not any(c.startswith("=") for c in cells)
+    rows = http.get(f"/orgs/{se.org_id}/analytics/profit?group_by=supplier", token=owner).json()
+    assert formula in [row["label"] for row in rows]

@@ -25,7 +25,7 @@ from typing import Any
 import psycopg
 
 from tests.conftest import migrate
-from tests.integration.test_bus import OwnRedis
+from tests.services import OwnRedis
 from tests.integration.test_claim_counters import shop
 from tests.own_postgres import OwnPostgres
 from ticketing.bus import RedisBus, set_bus

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -26,7 +28,8 @@ def strict():
 
     def install(**rules: str) -> Throttle:
         throttle = Throttle(Rules(**{"sign_in_per_account": LOOSE, "sign_in_per_address": LOOSE,
-                                     "register_per_address": LOOSE, **rules}))
+                                     "register_per_address": LOOSE, "reset_per_account": LOOSE,
+                                     "reset_per_address": LOOSE, **rules}))
         set_throttle(throttle)
         return throttle
 
@@ -89,6 +92,71 @@ def test_registrations_from_one_address_are_throttled_and_the_refused_one_create
     rate_limited(api.post("/auth/register", json={"email": emails[2], "password": "a long passphrase", "name": "R"}))
     with session_scope(readonly=True) as db:
         assert db.exec(select(User).where(User.email == emails[2])).first() is None
+
+
+def ask_reset(api, email: str, headers: dict[str, str] | None = None):
+    return api.post("/auth/password-reset", json={"email": email}, headers=headers or {})
+
+
+def outbox_mails_to(email: str) -> int:
+    from ticketing.settings import get_settings
+
+    outbox = Path(get_settings().outbox_dir)
+    return sum(email in p.read_text(errors="replace") for p in outbox.glob("*.eml")) if outbox.exists() else 0
+
+
+def test_reset_links_are_throttled_per_account_and_the_refused_one_mails_nothing(api, strict):
+    user = api.register()
+    strict(reset_per_account="2/minute")
+    assert [ask_reset(api, user["email"]).status_code for _ in range(2)] == [202, 202]
+    sent = outbox_mails_to(user["email"])
+    assert sent >= 2
+    rate_limited(ask_reset(api, user["email"]))
+    assert outbox_mails_to(user["email"]) == sent
+    # An unknown address is counted the same way (the answers must not tell them apart).
+    nobody = f"nobody-{uuid.uuid4().hex[:8]}@example.com"
+    assert [ask_reset(api, nobody).status_code for _ in range(2)] == [202, 202]
+    rate_limited(ask_reset(api, nobody))
+    # Per account: another account from the same address still gets its link.
+    assert ask_reset(api, api.register()["email"]).status_code == 202
+
+
+def test_reset_links_are_throttled_per_address(api, strict):
+    strict(reset_per_address="2/minute")
+    emails = [f"reset-{uuid.uuid4().hex[:8]}@example.com" for _ in range(3)]
+    assert [ask_reset(api, e).status_code for e in emails[:2]] == [202, 202]
+    rate_limited(ask_reset(api, emails[2]))
+
+
+def test_forwarded_addresses_count_only_from_a_trusted_proxy(strict, monkeypatch):
+    """Without TRUSTED_PROXIES a client cannot dodge the per-address limit by writing another
+    X-Real-IP / X-Forwarded-For each time; behind a trusted proxy each client has its own count."""
+    from fastapi.testclient import TestClient
+
+    from ticketing import client_address
+    from ticketing.api import app
+    from ticketing.settings import get_settings, parse_networks
+
+    def ask(client: TestClient, headers: dict[str, str]):
+        return client.post("/api/v1/auth/password-reset", headers=headers,
+                           json={"email": f"fwd-{uuid.uuid4().hex[:8]}@example.com"})
+
+    strict(reset_per_address="1/minute")
+    proxy = TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 50000))
+    assert ask(proxy, {"X-Real-IP": "203.0.113.1"}).status_code == 202
+    rate_limited(ask(proxy, {"X-Real-IP": "203.0.113.2", "X-Forwarded-For": "203.0.113.3"}))  # not trusted
+
+    trusting = replace(get_settings(), trusted_proxies=parse_networks("127.0.0.1, 10.0.0.0/8"))
+    monkeypatch.setattr(client_address, "get_settings", lambda: trusting)
+    assert ask(proxy, {"X-Real-IP": "203.0.113.4"}).status_code == 202
+    # The last X-Forwarded-For entry is the one the proxy appended; those before it are the client's.
+    assert ask(proxy, {"X-Forwarded-For": "198.51.100.9, 203.0.113.5"}).status_code == 202
+    rate_limited(ask(proxy, {"X-Forwarded-For": "203.0.113.5"}))
+    rate_limited(ask(proxy, {"X-Real-IP": "not an address", "X-Forwarded-For": "203.0.113.5"}))
+    # A peer outside TRUSTED_PROXIES is its own address whatever it writes.
+    stranger = TestClient(app, raise_server_exceptions=False, client=("192.0.2.50", 50000))
+    assert ask(stranger, {"X-Real-IP": "203.0.113.4"}).status_code == 202
+    rate_limited(ask(stranger, {"X-Real-IP": "203.0.113.99"}))
 
 
 def test_with_redis_every_worker_shares_the_counts():

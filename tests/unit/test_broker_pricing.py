@@ -8,9 +8,11 @@ from sqlmodel import select
 
 from tests.broker_builders import bought, make_broker_event, sell
 from tests.builders import T0, error_of, in_tx, load
+from tests.factories import make_user
 from ticketing.db import session_scope
 from ticketing.models import TicketSale, TicketType
-from ticketing.services.broker import inventory, pricing
+from ticketing.services.broker import inventory, price_list, pricing
+from ticketing.services.errors import ServiceError
 
 
 @pytest.mark.parametrize(("minor", "rounding", "currency", "expected"), [
@@ -86,3 +88,49 @@ def test_a_fixed_markup_on_general_admission(se):
 def test_bad_rules_are_refused(se, kw, code):
     assert error_of(pricing.set_retail_rule, user_id=se.owner_id, event_id=se.event_id,
                     ticket_type_id=se.extra["ga_type"], now=T0, **kw).code == code
+
+
+@pytest.mark.parametrize(("cost", "mode", "amount", "rounding", "expected"), [
+    (3000, "markup_percent", "25", "none", 3750),
+    (3333, "markup_percent", "12.5", "ninety_nine", 3799),
+    (3000, "markup_fixed", "7.50", "whole", 3800),
+    (None, "fixed", "59.00", "none", 5900),    # a fixed price needs no cost
+    (None, "markup_percent", "25", "none", None),  # nothing owned yet: nothing to mark up
+])
+def test_the_console_preview_gives_the_price_the_rule_will_set(cost, mode, amount, rounding, expected):
+    assert pricing.quote_retail(cost_minor=cost, currency="EUR", mode=mode, amount=amount,
+                                rounding=rounding) == expected
+
+
+@pytest.mark.parametrize(("mode", "amount", "rounding", "code"), [
+    ("markup_percent", "lots", "none", "invalid_markup"),
+    ("markup_percent", "12.345", "none", "invalid_markup"),
+    ("markup_fixed", "-1", "none", "invalid_markup"),
+    ("fixed", "abc", "none", "invalid_price"),
+    ("discount", "10", "none", "invalid_rule"),
+    ("markup_percent", "10", "sometimes", "invalid_rounding"),
+])
+def test_the_preview_refuses_what_saving_would_refuse(mode, amount, rounding, code):
+    with pytest.raises(ServiceError) as exc:
+        pricing.quote_retail(cost_minor=3000, currency="EUR", mode=mode, amount=amount, rounding=rounding)
+    assert exc.value.code == code
+
+
+def test_the_price_list_shows_each_type_with_its_levels_rule_cost_basis_and_final_price():
+    with session_scope() as db:
+        se = make_broker_event(db)
+        stranger = make_user(db).id
+    bought(se, seats=[0, 1], cost="30.00", quantity=5, ga_cost="12.00")
+    in_tx(pricing.set_retail_rule, user_id=se.owner_id, event_id=se.event_id, price_level_id=se.levels["Front"],
+          markup_percent="50", rounding="ninety_nine", now=T0)
+    with session_scope(readonly=True) as db:
+        rows = price_list.retail_price_list(db=db, user_id=se.owner_id, organization_id=se.org_id)
+        by_name = {r.ticket_type.name: r for r in rows}
+        front, standing = by_name[next(n for n in by_name if n != "Standing")], by_name["Standing"]
+        assert front.levels == ["Front"] and standing.levels == []
+        assert (front.price.rule.mode, front.price.cost_basis_minor, front.price.price_minor) == (
+            "markup_percent", 3000, 4599)
+        assert (standing.price.rule, standing.price.cost_basis_minor, standing.price.price_minor) == (None, 1200, 2000)
+        with pytest.raises(ServiceError) as exc:
+            price_list.retail_price_list(db=db, user_id=stranger, organization_id=se.org_id)
+        assert exc.value.code == "not_found"

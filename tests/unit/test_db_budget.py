@@ -13,7 +13,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tests.conftest import TEST_DATABASE_URL
 from ticketing.db import session_scope
-from ticketing.db_budget import default_budget, is_transient, pool_shape, read_server_limits, worker_count
+from ticketing.db_budget import (default_budget, is_transient, pool_shape, read_server_limits, transient_kind,
+                                 worker_count)
 from ticketing.services.errors import ServiceError
 from ticketing.state import calls
 
@@ -59,7 +60,7 @@ def test_transient_failures_and_bugs_are_told_apart():
     assert not is_transient(ValueError("a bug"))
 
 
-def test_a_bug_in_a_scope_stays_itself_and_a_transient_failure_becomes_busy():
+def test_a_bug_in_a_scope_stays_itself_and_a_transient_failure_becomes_busy(caplog):
     with pytest.raises(ProgrammingError):
         with session_scope() as db:
             db.execute(text("SELECT no_such_column FROM sessions"))
@@ -68,6 +69,16 @@ def test_a_bug_in_a_scope_stays_itself_and_a_transient_failure_becomes_busy():
             db.execute(text("SELECT 1"))
             raise OperationalError("stmt", {}, type("E", (Exception,), {"sqlstate": "55P03"})())
     assert (busy.value.code, busy.value.status) == ("busy", 503)
+    assert "busy: lock timeout" in caplog.text  # the log says why buyers were asked to retry
+
+
+def test_each_transient_failure_is_named_for_the_log():
+    def failing(state: str) -> Exception:
+        return OperationalError("stmt", {}, type("E", (Exception,), {"sqlstate": state})())
+
+    assert transient_kind(PoolTimeout("QueuePool limit reached")) == "no pooled connection in time"
+    assert [transient_kind(failing(s)) for s in ("55P03", "40P01", "40001", "53300", "08006")] == [
+        "lock timeout", "deadlock", "serialization failure", "too many clients", "connection failed"]
 
 
 def test_a_page_call_is_tried_again_while_busy_then_says_so_calmly(monkeypatch):

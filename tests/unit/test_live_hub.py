@@ -267,3 +267,22 @@ def test_checkins_leave_pages_without_door_figures_alone(world):
         assert world.loads == 0 and world.frames == []
 
     run(scenario())
+
+
+def test_a_tab_registering_after_a_sale_it_did_not_read_is_caught_up_at_once(world):
+    """The page read version 4; a sale (version 5) was announced before the tab registered:
+    without a catch-up the tab would show the old figures until the next sale."""
+
+    async def scenario():
+        hub = world.hub()
+        await hub.handle(delta(5, 15))  # nobody watches yet: only remembered
+        world.version, world.count = 5, 15
+        hub.watch("tab-a", "e1", "customer", 4)
+        await asyncio.sleep(0)  # the catch-up task runs
+        assert world.loads == 1 and last(world, "tab-a")["count"] == 15
+
+        hub.watch("tab-b", "e1", "customer", 5)  # read the newest version: nothing to do
+        await asyncio.sleep(0)
+        assert world.loads == 1 and not [f for f in world.frames if f[0] == "tab-b"]
+
+    run(scenario())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import csv
 import io
+import uuid
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,50 @@ def test_the_report_csv_is_formula_escaped_too():
     report = in_tx(sales_report.event_report, user_id=w.owner_id, event_id=w.event_id, now=T0)
     cells = [c for row in csv.reader(io.StringIO(sales_report.report_csv(report))) for c in row]
     assert "'=HYPERLINK(\"http://evil\")" in cells and not any(c.startswith("=") for c in cells)
+
+
+CSV_HELPER = Path(ticketing.__file__).parent / "services" / "reporting" / "csv_cells.py"
+
+
+def _csv_writers_outside_the_helper() -> list[str]:
+    """Modules that write CSV themselves (the csv module, or a text/csv body not made by a
+    function of a module that uses csv_text)."""
+    found = []
+    for path in sorted(Path(ticketing.__file__).parent.rglob("*.py")):
+        if path == CSV_HELPER:
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import) and any(a.name == "csv" for a in node.names) or (
+                    isinstance(node, ast.ImportFrom) and node.module == "csv"):
+                found.append(f"{path.name}: imports csv")
+            elif isinstance(node, ast.Attribute) and node.attr in ("writer", "DictWriter", "writerow", "writerows"):
+                found.append(f"{path.name}:{node.lineno}: .{node.attr}")
+    return found
+
+
+def test_every_csv_is_written_through_the_formula_escaping_helper():
+    """Attendees, reports, promo codes, the ledger and the broker's analytics (API and page):
+    no module writes CSV but csv_cells, so every cell goes through spreadsheet_cell."""
+    assert _csv_writers_outside_the_helper() == []
+
+
+def test_the_ledger_csv_is_formula_escaped():
+    from tests.factories import make_org
+    from ticketing.services.ledger import reports
+    from ticketing.services.ledger.journal import credit, debit, post_entry
+
+    formula = "=cmd|' /C calc'!A0"
+    with session_scope() as db:
+        owner = make_buyers(db, 1)[0]
+        org = make_org(db, owner=owner, now=T0).id
+        post_entry(db=db, organization_id=org, event_id=None, kind="payment", memo=formula, cause="test",
+                   source_type="payment", source_id=f"pi_{uuid.uuid4().hex[:8]}", at=T0,
+                   lines=[debit("stripe_balance", "EUR", 1250), credit("ticket_revenue", "EUR", 1250)])
+    text = in_tx(reports.entries_csv, user_id=owner.id, organization_id=org)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == reports.CSV_HEADER and text.endswith("\r\n")
+    assert {r[4] for r in rows[1:]} == {"'" + formula} and "12.50" in rows[1]
 
 
 def test_csv_text_writes_rows():

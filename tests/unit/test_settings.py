@@ -154,3 +154,18 @@ def test_only_the_apps_own_origin_may_call_the_backend():
     assert allowed_origins("https://tickets.example/", development=False) == ["https://tickets.example"]
     assert set(allowed_origins("http://localhost:3000", development=True)) == {
         "http://localhost:3000", "http://127.0.0.1:3000"}
+
+
+def test_trusted_proxies_default_to_none_and_bad_entries_are_refused():
+    import ipaddress
+
+    assert load_settings({"TICKETING_ENV": "development"}).trusted_proxies == ()
+    got = load_settings({"TICKETING_ENV": "development", "TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8"}).trusted_proxies
+    assert got == (ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("10.0.0.0/8"))
+    with pytest.raises(SettingsError, match="TRUSTED_PROXIES"):
+        load_settings({"TICKETING_ENV": "development", "TRUSTED_PROXIES": "nginx.local"})
+
+
+def test_reset_link_rates_are_checked_like_the_others():
+    with pytest.raises(SettingsError, match="RATE_RESET_ACCOUNT"):
+        load_settings({"TICKETING_ENV": "development", "RATE_RESET_ACCOUNT": "often"})

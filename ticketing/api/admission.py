@@ -13,12 +13,14 @@ no CPU, and the pool wait stays short for the requests that are in.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from typing import Any
 
 from ticketing.api.problems import problem
 from ticketing.db_budget import BUSY_MESSAGE
 
+log = logging.getLogger(__name__)
 PER_CONNECTION = 2  # in-flight requests per pooled connection: one in the database, one in Python
 
 
@@ -54,6 +56,7 @@ class AdmissionGate:
             try:
                 await asyncio.wait_for(gate.acquire(), self.timeout_s)
             except TimeoutError:
+                log.warning("busy: waited %.0f s in the admission queue", self.timeout_s)
                 response = problem(503, "busy", BUSY_MESSAGE)
                 await response(scope, receive, send)
                 return

@@ -28,7 +28,7 @@ from ticketing.api import (
     webhooks,
 )
 from ticketing.api.admission import AdmissionGate
-from ticketing.api.guards import BodyLimit, SecurityHeaders
+from ticketing.api.guards import BodyLimit, SecurityHeaders, UploadGate
 from ticketing.api.openapi_doc import document_problems
 from ticketing.api.problems import install_problem_handlers
 from ticketing.jobs.worker import run_jobs
@@ -54,6 +54,7 @@ def create_api() -> FastAPI:
     # A stampede waits its turn at the door (no thread, no connection) rather than in the pool.
     api.add_middleware(AdmissionGate, prefix=PREFIX)
     api.add_middleware(WorkerHeader)
+    api.add_middleware(UploadGate)  # an anonymous upload is refused before its body is read
     # Outermost (added last): mounted into Reflex, this app wraps the pages and /_upload too.
     api.add_middleware(SecurityHeaders, settings=get_settings())
     api.add_middleware(BodyLimit)

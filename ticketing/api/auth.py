@@ -7,9 +7,11 @@ import uuid
 from fastapi import APIRouter, Depends, Request, Response
 
 from ticketing.api.deps import current_user_id
-from ticketing.api.schemas import RegisterIn, TokenIn, TokenOut, UserOut
+from ticketing.api.schemas import PasswordResetIn, RegisterIn, TokenIn, TokenOut, UserOut
+from ticketing.client_address import client_address
 from ticketing.db import session_scope
 from ticketing.models.base import utcnow
+from ticketing.notifications.account_mail import mail_reset_link
 from ticketing.services.accounts import accounts
 from ticketing.services.accounts.tokens import issue_token
 from ticketing.settings import get_settings
@@ -18,16 +20,15 @@ from ticketing.throttle import get_throttle, guarded_sign_in
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-def client_address(request: Request) -> str:
-    """The caller's address as the server saw it (behind a proxy, run the server with its
-    forwarded-address option so this is the client's, not the proxy's)."""
-    return request.client.host if request.client else ""
+def request_address(request: Request) -> str:
+    """The caller's address: the connection's, or the one a trusted proxy names."""
+    return client_address(request.client.host if request.client else "", request.headers)
 
 
 @router.post("/register", status_code=201, response_model=UserOut)
 def register(body: RegisterIn, request: Request) -> UserOut:
     """429 `rate_limited` (with Retry-After) past the registrations allowed per address."""
-    get_throttle().before_register(address=client_address(request))
+    get_throttle().before_register(address=request_address(request))
     with session_scope() as db:
         user = accounts.register_user(db=db, email=body.email, password=body.password, name=body.name, now=utcnow())
         return UserOut(id=user.id, email=user.email, name=user.name)
@@ -42,8 +43,19 @@ def token(body: TokenIn, request: Request) -> TokenOut:
         with session_scope() as db:
             return accounts.sign_in(db=db, email=body.email, password=body.password, now=utcnow())[1]
 
-    access_token = guarded_sign_in(email=body.email, address=client_address(request), attempt=attempt)
+    access_token = guarded_sign_in(email=body.email, address=request_address(request), attempt=attempt)
     return TokenOut(access_token=access_token, expires_in=get_settings().jwt_ttl_minutes * 60)
+
+
+@router.post("/password-reset", status_code=202, response_class=Response)
+def request_password_reset(body: PasswordResetIn, request: Request) -> Response:
+    """Mail a reset link to the account with this email. 202 whether or not it exists (addresses
+    cannot be probed); 429 `rate_limited` (with Retry-After) past the requests allowed per
+    account or per address."""
+    get_throttle().before_password_reset(email=body.email, address=request_address(request))
+    with session_scope() as db:
+        mail_reset_link(db=db, email=body.email, now=utcnow())
+    return Response(status_code=202)
 
 
 @router.post("/sign-out-everywhere", status_code=204, response_class=Response)

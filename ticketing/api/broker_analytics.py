@@ -4,8 +4,6 @@ unsold inventory with its age; supplier payables; revenue forecast. JSON, or CSV
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import datetime
 from typing import Any
@@ -19,6 +17,7 @@ from ticketing.models.base import utcnow
 from ticketing.services.broker import analytics, outlook
 from ticketing.services.errors import invalid
 from ticketing.services.money import format_minor
+from ticketing.services.reporting.csv_cells import csv_text
 
 router = APIRouter(tags=["broker analytics"])
 FORMATS = ("json", "csv")
@@ -45,12 +44,9 @@ def _answer(rows: list[dict[str, Any]], fmt: str, name: str) -> Response:
         raise invalid("invalid_format", "format is json or csv.", field="format")
     if fmt == "json":
         return JSONResponse(rows)
-    out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+    # Labels are organizers' and suppliers' names: written through the formula-escaping helper.
+    text = csv_text([list(rows[0]), *(list(r.values()) for r in rows)]) if rows else ""
+    return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 

@@ -1,14 +1,19 @@
 """ASGI guards around the whole backend (the API, and the Reflex app mounted inside it): request
-body caps, and the security headers of every response.
+body caps, the caller of an upload, and the security headers of every response.
 
 Plain ASGI middlewares, like WorkerHeader: Starlette's BaseHTTPMiddleware would stream every
 response through a task (see app.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from urllib.parse import urlsplit
 
+from ticketing.api.deps import bearer_token
+from ticketing.models.base import utcnow
+from ticketing.services.accounts import accounts
+from ticketing.services.errors import ServiceError
 from ticketing.settings import Settings
 
 KB, MB = 1024, 1024 * 1024
@@ -28,15 +33,19 @@ def body_limit(path: str) -> int:
     return next(limit for prefix, limit in BODY_LIMITS if path.startswith(prefix))
 
 
-def _too_large(limit: int) -> tuple[dict, dict]:
-    body = json.dumps({
-        "type": "https://ticketing.example/problems/body_too_large", "title": "Content Too Large", "status": 413,
-        "code": "body_too_large", "detail": f"The request body is larger than {limit // KB} KB.",
-    }).encode()
-    start = {"type": "http.response.start", "status": 413,
+def _problem(status: int, code: str, title: str, detail: str) -> tuple[dict, dict]:
+    """A problem+json answer as ASGI messages; the connection closes (a body the client may
+    still be sending is never read)."""
+    body = json.dumps({"type": f"https://ticketing.example/problems/{code}", "title": title, "status": status,
+                       "code": code, "detail": detail}).encode()
+    start = {"type": "http.response.start", "status": status,
              "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
                          (b"connection", b"close")]}
     return start, {"type": "http.response.body", "body": body}
+
+
+def _too_large(limit: int) -> tuple[dict, dict]:
+    return _problem(413, "body_too_large", "Content Too Large", f"The request body is larger than {limit // KB} KB.")
 
 
 class BodyLimit:
@@ -81,6 +90,30 @@ class BodyLimit:
             await send(message)
 
         await self.app(scope, counted_receive, guarded_send)
+
+
+class UploadGate:
+    """Refuse an upload (POST /_upload) from a caller without a valid token before one byte of
+    its body is read: 401 problem+json `not_authenticated`. The page sends its token in the
+    Authorization header (rx.upload_files_chunk's extra headers); the handler then checks the
+    caller's role in the event's organization, still before reading, as every handler does."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "POST" or not scope.get("path", "").startswith("/_upload"):
+            await self.app(scope, receive, send)
+            return
+        authorization = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
+        try:
+            await asyncio.to_thread(accounts.user_id_from_token, token=bearer_token(authorization), now=utcnow())
+        except ServiceError as exc:
+            for message in _problem(401, "not_authenticated", "Unauthorized",
+                                    f"{exc.message} Uploads need a signed-in caller."):
+                await send(message)
+            return
+        await self.app(scope, receive, send)
 
 
 def _origin(url: str | None) -> str:
@@ -147,4 +180,12 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+
+def nginx_header_lines(settings: Settings, indent: str = "") -> str:
+    """The same headers as nginx `add_header` lines, for the files nginx serves itself (the
+    built frontend, deploy/cluster): one policy, whoever answers."""
+    return "\n".join(f'{indent}add_header {name.decode()} "{value.decode()}" always;'
+                     for name, value in security_headers(settings))
 

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ticketing.db_budget import BUSY_MESSAGE, is_transient
+from ticketing.db_budget import BUSY_MESSAGE, is_transient, transient_kind
 from ticketing.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         # A database failure a retry may get past (pool exhausted, connection lost, server
         # restarting) that no scope turned into `busy` yet: still a 503, never a 500.
         if is_transient(exc):
+            log.warning("busy: %s", transient_kind(exc))
             return problem(503, "busy", BUSY_MESSAGE)
         # A bug: logged with an id the client can quote; the client gets no stack trace.
         given = request.headers.get("x-request-id", "")

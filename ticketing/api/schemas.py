@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-# Control characters (but tab and line breaks, which descriptions use), DEL, C1 controls, and
-# UTF-16 surrogates: JSON can carry a lone "\ud800", which no UTF-8 column can store.
-BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+from ticketing.services.text_rules import has_bad_text
 
 
 def _check_text(value: Any, where: str) -> None:
     if isinstance(value, str):
-        if BAD_TEXT.search(value):
+        if has_bad_text(value):
             raise PydanticCustomError("invalid_text", "{where} contains control characters or a broken character",
                                       {"where": where or "text"})
     elif isinstance(value, dict):
@@ -56,6 +53,10 @@ class UserOut(BaseModel):
 class TokenIn(Strict):
     email: str = Field(max_length=254)
     password: str = Field(max_length=1024)
+
+
+class PasswordResetIn(Strict):
+    email: str = Field(max_length=254)
 
 
 class TokenOut(BaseModel):

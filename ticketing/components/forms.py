@@ -6,7 +6,8 @@ import reflex as rx
 
 
 def text_field(label: str, name: str, *, type: str = "text", autocomplete: str = "", required: bool = True,
-               placeholder: str = "", hint: str = "", on_change=None) -> rx.Component:
+               placeholder: str = "", hint: str = "", on_change=None, value=None) -> rx.Component:
+    """`value`: the field's starting text (an edit form; give the form a key to refill it)."""
     field_id = f"field-{name}"
     return rx.vstack(
         rx.el.label(label, html_for=field_id, class_name="field-label"),
@@ -20,6 +21,7 @@ def text_field(label: str, name: str, *, type: str = "text", autocomplete: str =
             size="3",
             width="100%",
             **({"on_change": on_change} if on_change is not None else {}),
+            **({"default_value": value} if value is not None else {}),
         ),
         rx.cond(hint != "", rx.text(hint, size="1", color=rx.color("gray", 11))),
         spacing="1",

@@ -9,7 +9,8 @@ from ticketing.components.forms import card, text_field
 from ticketing.components.layout import guarded, page_shell
 from ticketing.state.broker import KINDS, InventoryState, OrdersState, SuppliersState
 
-TABS = [("suppliers", "Suppliers"), ("orders", "Purchase orders"), ("inventory", "Inventory"), ("profit", "Profit")]
+TABS = [("suppliers", "Suppliers"), ("orders", "Purchase orders"), ("inventory", "Inventory"),
+        ("pricing", "Retail prices"), ("profit", "Profit")]
 MUTED = rx.color("gray", 11)
 
 
@@ -40,6 +41,17 @@ def _table(headers: list[str], rows: rx.Var, cells, table_id: str) -> rx.Compone
     ), width="100%", overflow_x="auto")
 
 
+def choice(label: str, field: str, options: dict[str, str], **props) -> rx.Component:
+    """A labelled select of fixed options {value: text}; `props` go to the select (name and
+    default_value in a form, or value and on_change)."""
+    return rx.vstack(
+        rx.el.label(label, html_for=f"field-{field}", class_name="field-label"),
+        rx.select.root(rx.select.trigger(id=f"field-{field}", width="100%"),
+                       rx.select.content(*[rx.select.item(text, value=key) for key, text in options.items()]),
+                       size="3", **props),
+        spacing="1", width="100%")
+
+
 def _select(name: str, label: str, options: rx.Var, value_key: str = "id", text_key: str = "name") -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=f"field-{name}", class_name="field-label"),
@@ -51,28 +63,46 @@ def _select(name: str, label: str, options: rx.Var, value_key: str = "id", text_
     )
 
 
+def _supplier_form() -> rx.Component:
+    S, E = SuppliersState, SuppliersState.editing
+    editing = E.contains("id")
+    return card(rx.form(rx.vstack(
+        rx.heading(rx.cond(editing, "Edit " + E["name"].to(str), "New supplier"), size="4", as_="h2",
+                   id="supplier-form-title"),
+        text_field("Name", "name", value=E["name"].to(str)),
+        choice("Kind", "kind", KINDS, name="kind",
+               default_value=rx.cond(editing, E["kind_value"].to(str), "venue_owner")),
+        text_field("Contact person", "contact_name", required=False, value=E["contact_name"].to(str)),
+        rx.hstack(text_field("Email", "email", type="email", required=False, value=E["email"].to(str)),
+                  text_field("Phone", "phone", required=False, value=E["phone"].to(str)), width="100%"),
+        rx.hstack(text_field("Payment terms (days)", "payment_terms_days", required=False, placeholder="30",
+                             value=E["payment_terms_days"].to(str)),
+                  text_field("Credit limit", "credit_limit", required=False, placeholder="e.g. 5000.00",
+                             value=E["credit_limit"].to(str)), width="100%"),
+        text_field("Notes", "notes", required=False, value=E["notes"].to(str)),
+        rx.hstack(
+            rx.button(rx.cond(editing, "Save changes", "Add supplier"), type="submit", id="add-supplier"),
+            rx.cond(editing, rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                       on_click=S.stop_editing, id="cancel-supplier-edit")),
+            spacing="2"),
+        spacing="3", width="100%", align="start",
+    ), on_submit=S.save, reset_on_submit=True, key=E["id"].to(str)))
+
+
 def suppliers_page() -> rx.Component:
     S = SuppliersState
-    form = card(rx.form(rx.vstack(
-        rx.heading("New supplier", size="4", as_="h2"),
-        text_field("Name", "name"),
-        rx.vstack(rx.el.label("Kind", html_for="field-kind", class_name="field-label"),
-                  rx.select(KINDS, name="kind", default_value="venue_owner", id="field-kind"), spacing="1"),
-        text_field("Contact person", "contact_name", required=False),
-        text_field("Email", "email", type="email", required=False),
-        text_field("Payment terms (days)", "payment_terms_days", required=False, placeholder="30"),
-        text_field("Credit limit", "credit_limit", required=False, placeholder="e.g. 5000.00"),
-        rx.button("Add supplier", type="submit", id="add-supplier"),
-        spacing="3", width="100%", align="start",
-    ), on_submit=S.create, reset_on_submit=True))
-    table = _table(["Supplier", "Kind", "Email", "Terms", "Active", ""], S.suppliers, lambda s: [
+    table = _table(["Supplier", "Kind", "Email", "Terms", "Credit limit", "Active", ""], S.suppliers, lambda s: [
         rx.table.cell(rx.text(s["name"], weight="medium")), rx.table.cell(s["kind"]), rx.table.cell(s["email"]),
-        rx.table.cell(s["terms"]), rx.table.cell(s["active"]),
-        rx.table.cell(rx.cond(s["active"] == "yes", rx.button("Deactivate", size="1", variant="soft",
-                                                              color_scheme="red", on_click=S.deactivate(s["id"]))))],
+        rx.table.cell(s["terms"]), rx.table.cell(s["limit"]), rx.table.cell(s["active"]),
+        rx.table.cell(rx.hstack(
+            rx.button("Edit", size="1", variant="soft", on_click=S.edit(s["id"]), class_name="supplier-edit"),
+            rx.cond(s["active"] == "yes",
+                    rx.button("Deactivate", size="1", variant="soft", color_scheme="red",
+                              on_click=S.deactivate(s["id"])),
+                    rx.button("Reactivate", size="1", variant="soft", on_click=S.reactivate(s["id"]))),
+            spacing="1", white_space="nowrap"))],
         "suppliers")
-    return broker_shell("suppliers", S, rx.grid(card(table), form, columns=rx.breakpoints(initial="1", md="2"),
-                                                spacing="4", width="100%"))
+    return broker_shell("suppliers", S, card(table), rx.box(_supplier_form(), max_width="40rem", width="100%"))
 
 
 def _order_actions(o: rx.Var[dict]) -> rx.Component:
@@ -91,7 +121,8 @@ def _order_actions(o: rx.Var[dict]) -> rx.Component:
 def orders_page() -> rx.Component:
     O = OrdersState
     table = _table(["Number", "Supplier", "Event", "Units", "Status", "Cost", "Paid", "Owed", ""], O.orders, lambda o: [
-        rx.table.cell(rx.text(o["number"], weight="medium")), rx.table.cell(o["supplier"]),
+        rx.table.cell(rx.link(o["number"], href="/manage/broker/orders/" + o["id"], weight="medium",
+                              class_name="po-open")), rx.table.cell(o["supplier"]),
         rx.table.cell(o["event"]), rx.table.cell(o["units"]),
         rx.table.cell(rx.badge(o["status"], variant="soft")), rx.table.cell(o["total"]),
         rx.table.cell(o["paid"], " ", rx.badge(o["payment"], size="1", variant="outline")), rx.table.cell(o["owed"]),

@@ -1,10 +1,11 @@
 """Broker console: Profit — revenue, cost and profit by event, supplier or price level (chart,
-table, CSV), supplier payables and the revenue forecast; refreshed live while open."""
+table, CSV), supplier payables and the revenue forecast; pushed live while open (state/broker_profit.py)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from ticketing.components.availability import live_indicator
 from ticketing.components.forms import card
 from ticketing.pages.broker import MUTED, _table, broker_shell
 from ticketing.pages.dashboard import stat
@@ -50,6 +51,7 @@ def profit_page() -> rx.Component:
         rx.select(["event", "supplier", "price_level"], value=P.group_by, on_change=P.set_group, size="2",
                   aria_label="Group by", id="profit-group"),
         rx.spacer(),
+        live_indicator(P.live),
         rx.button(rx.icon("download", size=16), "Download CSV", variant="soft", on_click=P.export_csv,
                   id="profit-csv"),
         width="100%", align="center", wrap="wrap",
@@ -65,9 +67,10 @@ def profit_page() -> rx.Component:
                 stat("Unsold owned", T["unsold"], id="stat-unsold"),
                 columns=rx.breakpoints(initial="2", md="5"), spacing="3", width="100%",
             ),
-            width="100%", on_mount=P.watch, on_unmount=P.stop,
+            width="100%", on_unmount=P.leave,
         ),
         card(rx.vstack(controls, _chart(), rows, spacing="3", width="100%")),
+        rx.cond(~P.live, rx.moment(interval=10_000, on_change=P.refresh, display="none")),
         rx.grid(
             card(rx.vstack(rx.heading("Owed to suppliers", size="4", as_="h2"), payables, width="100%")),
             card(rx.vstack(rx.heading("Forecast", size="4", as_="h2"),

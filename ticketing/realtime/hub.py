@@ -16,20 +16,18 @@ costs each tab at most 1 / PUSH_INTERVAL frames a second instead of one per purc
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ticketing.bus import get_bus
-
-log = logging.getLogger(__name__)
+from ticketing.realtime.listener import follow_bus
 
 GAP_WAIT = 0.2  # seconds to wait for an out-of-order delta before reloading a snapshot
 PUSH_INTERVAL = 0.05  # seconds between two pushes of one event to its tabs (see above)
 DOOR_VIEWS = frozenset({"door", "dashboard"})  # the views showing check-ins
+HEARD_LIMIT = 10_000  # events whose last version this worker remembers (see `watch`)
 
 
 @dataclass
@@ -68,17 +66,23 @@ class LiveHub:
         self._tabs: dict[str, dict[str, str]] = defaultdict(dict)  # event_id -> {token: view}
         self._event_of: dict[str, str] = {}  # token -> event_id
         self._events: dict[str, Watched] = {}
+        self._heard: dict[str, int] = {}  # event_id -> newest version a delta announced
         self.delivered = 0  # frames sent (for benchmarks)
         self.last_fanout_at = 0.0
 
     # Registry -------------------------------------------------------------------------------
-    def watch(self, token: str, event_id: str, view: str) -> None:
+    def watch(self, token: str, event_id: str, view: str, version: int | None = None) -> None:
+        """Register a tab that shows `event_id` as of `version` (what its page just read).
+        A sale whose delta arrived between that read and this call would otherwise stay
+        unseen by the tab until the next one: the tab is caught up at once instead."""
         self.unwatch(token)
         self._tabs[event_id][token] = view
         self._event_of[token] = event_id
         watched = self._events.setdefault(event_id, Watched())
         if view not in watched.payloads:
             watched.model = None  # a view we do not compute yet: the next delta reloads
+        if version is not None and self._heard.get(event_id, -1) > version:
+            asyncio.get_running_loop().create_task(self._reload(event_id))
 
     def unwatch(self, token: str) -> None:
         event_id = self._event_of.pop(token, None)
@@ -105,11 +109,7 @@ class LiveHub:
     # Listener -------------------------------------------------------------------------------
     async def run(self) -> None:
         """The worker's one subscription (a lifespan task): never returns while the app runs."""
-        async for message in get_bus().listen():
-            try:
-                await self.handle(message)
-            except Exception:  # one bad message must not stop live updates for everyone
-                log.exception("live update handling failed")
+        await follow_bus(self.handle, "live update handling")
 
     async def handle(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
@@ -129,10 +129,13 @@ class LiveHub:
 
     async def _on_delta(self, delta: dict[str, Any]) -> None:
         event_id = str(delta.get("event_id"))
+        version = int(delta.get("version", 0))
+        if len(self._heard) >= HEARD_LIMIT and event_id not in self._heard:
+            self._heard.clear()  # forgetting only costs a catch-up that `watch` would have done
+        self._heard[event_id] = max(version, self._heard.get(event_id, -1))
         watched = self._events.get(event_id)
         if watched is None or not self._tabs.get(event_id):
             return
-        version = int(delta.get("version", 0))
         if watched.model is None or delta.get("structure") or watched.reloading:
             await self._reload(event_id)
             return

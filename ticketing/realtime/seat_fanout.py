@@ -11,14 +11,11 @@ No database work here: the delta composed in the committing transaction is all i
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ticketing.bus import get_bus
-
-log = logging.getLogger(__name__)
+from ticketing.realtime.listener import follow_bus
 
 RECENT = 4  # versions repeated in each frame
 # (tokens, view, {var: value}) -> the tokens that are gone (not connected to this worker).
@@ -55,11 +52,7 @@ class SeatFanout:
 
     async def run(self) -> None:
         """The worker's subscription (a lifespan task)."""
-        async for message in get_bus().listen():
-            try:
-                await self.handle(message)
-            except Exception:  # one bad message must not stop the maps
-                log.exception("seat map update failed")
+        await follow_bus(self.handle, "seat map update")
 
     async def handle(self, message: dict[str, Any]) -> None:
         kind = message.get("type")

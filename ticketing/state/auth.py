@@ -14,6 +14,7 @@ import uuid
 from urllib.parse import quote
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from ticketing.db import session_scope
 from ticketing.models.base import utcnow
@@ -21,13 +22,26 @@ from ticketing.services.accounts import accounts, organizations
 from ticketing.services.accounts.tokens import issue_token, token_expiry
 from ticketing.services.errors import ServiceError
 from ticketing.settings import get_settings
-from ticketing.state.calls import form_text, in_transaction
+from ticketing.state.calls import form_text, in_transaction, page_client_address
 from ticketing.throttle import get_throttle, guarded_sign_in
 
 SAFE_NEXT_PREFIXES = ("/",)
 # How stale the check of a tab's token version may be: a sign-out everywhere reaches every open
 # tab within this many seconds, and a busy tab costs one small read per interval, not per event.
 RECHECK_SECONDS = 5.0
+# What every handler answers a caller without a valid token (none, expired, signed out
+# everywhere): the refusal, said, never a success message.
+NOT_SIGNED_IN = "You are not signed in (or your session ended): nothing was changed. Please sign in again."
+
+
+def not_signed_in() -> ServiceError:
+    """The refusal of a handler called without a valid token, for handlers that show refusals."""
+    return ServiceError("not_authenticated", NOT_SIGNED_IN)
+
+
+def say_not_signed_in() -> EventSpec:
+    """The refusal as a toast, for handlers that return early (one toast however many calls)."""
+    return rx.toast.error(NOT_SIGNED_IN, id="not-signed-in")
 
 
 def _ttl_seconds() -> float:
@@ -169,7 +183,7 @@ class AuthState(rx.State):
 
         try:
             # Throttled like the API's sign-in: the page is the same password-guessing door.
-            token = await asyncio.to_thread(guarded_sign_in, email=email, address=self.router.session.client_ip,
+            token = await asyncio.to_thread(guarded_sign_in, email=email, address=page_client_address(self),
                                             attempt=attempt)
         except ServiceError as exc:
             self.form_error, self.busy = exc.message, False
@@ -197,7 +211,7 @@ class AuthState(rx.State):
             return accounts.sign_in(db=db, email=email, password=password, now=utcnow())
 
         try:
-            await asyncio.to_thread(get_throttle().before_register, address=self.router.session.client_ip)
+            await asyncio.to_thread(get_throttle().before_register, address=page_client_address(self))
             _user, token = await in_transaction(work)
         except ServiceError as exc:
             self.form_error, self.busy = exc.message, False

@@ -20,11 +20,13 @@ from ticketing.services.broker import inventory, modes, outlook, purchase_orders
 from ticketing.services.broker.flags import seated_ticket_type_ids
 from ticketing.services.broker.purchase_orders import LineIn
 from ticketing.services.errors import ServiceError
-from ticketing.state.auth import AuthState
+from ticketing.services.money import from_minor
+from ticketing.state.auth import NOT_SIGNED_IN, AuthState
 from ticketing.state.calls import form_text, in_transaction
 
 T = TypeVar("T")
-KINDS = ["event_organizer", "venue_owner", "promoter", "production_company"]
+KINDS = {"venue_owner": "Venue owner", "event_organizer": "Event organizer", "promoter": "Promoter",
+         "production_company": "Production company"}
 
 
 class BrokerState(rx.State):
@@ -32,6 +34,7 @@ class BrokerState(rx.State):
 
     error: str = ""
     message: str = ""
+    _error_code: str = ""  # the stable code of the last refusal (what a page reacts to)
 
     @rx.event
     def clear_notes(self):
@@ -44,17 +47,27 @@ class BrokerState(rx.State):
         user_id = await auth._current_user_id()
         org = auth.current_org.get("id", "")
         if user_id is None or not org:
-            self.error = "Sign in as a member of an organization."
+            self.error = NOT_SIGNED_IN if user_id is None else "Sign in as a member of an organization."
             return None
         try:
             return await in_transaction(lambda db: work(db, user_id, uuid.UUID(org)), readonly=readonly)
         except ServiceError as exc:
-            self.error, self.message = exc.message, ""
+            self.error, self.message, self._error_code = exc.message, "", exc.code
             return None
+
+
+def _supplier_row(s) -> dict[str, str]:
+    return {"id": str(s.id), "name": s.name, "kind": s.kind.replace("_", " "), "kind_value": s.kind,
+            "contact_name": s.contact_name, "email": s.email, "phone": s.phone,
+            "payment_terms_days": str(s.payment_terms_days), "terms": f"{s.payment_terms_days} days",
+            "credit_limit": "" if s.credit_limit_minor is None else str(from_minor(s.credit_limit_minor, s.currency)),
+            "limit": "—" if s.credit_limit_minor is None else money(s.credit_limit_minor, s.currency),
+            "notes": s.notes, "active": "yes" if s.is_active else "no"}
 
 
 class SuppliersState(BrokerState):
     suppliers: list[dict[str, str]] = []
+    editing: dict[str, str] = {}  # the supplier in the form; {} while it adds a new one
 
     @rx.event
     async def load(self):
@@ -62,35 +75,61 @@ class SuppliersState(BrokerState):
                                readonly=True)
         if rows is not None:
             self.error = ""
-            self.suppliers = [{"id": str(s.id), "name": s.name, "kind": s.kind.replace("_", " "),
-                               "email": s.email, "terms": f"{s.payment_terms_days} days",
-                               "active": "yes" if s.is_active else "no"} for s in rows]
+            self.suppliers = [_supplier_row(s) for s in rows]
 
     @rx.event
-    async def create(self, form: dict):
-        values = {k: form_text(form, k) for k in ("name", "kind", "email", "contact_name")}
+    def edit(self, supplier_id: str):
+        """Fill the form with a listed supplier (saving re-checks everything on the server)."""
+        self.editing = next((s for s in self.suppliers if s["id"] == supplier_id), {})
+        self.error = self.message = ""
+
+    @rx.event
+    def stop_editing(self):
+        self.editing = {}
+
+    @rx.event
+    async def save(self, form: dict):
+        """Add a supplier, or change the one being edited."""
+        values = {k: form_text(form, k) for k in ("name", "kind", "email", "contact_name", "phone", "notes")}
         terms = form_text(form, "payment_terms_days") or "30"
         if not terms.isdigit():
             self.error = "Payment terms are a whole number of days."
-            return
+            return None
         limit = form_text(form, "credit_limit") or None
-        made = await self._run(lambda db, uid, org: suppliers.create_supplier(
-            db=db, user_id=uid, organization_id=org, now=utcnow(), payment_terms_days=int(terms), credit_limit=limit,
-            **values))
-        if made is not None:
-            self.error, self.message = "", f"{made.name} added."
-            return SuppliersState.load
+        editing = self.editing.get("id", "")
+        if editing:
+            sid = uuid.UUID(editing)
+            saved = await self._run(lambda db, uid, org: suppliers.update_supplier(
+                db=db, user_id=uid, supplier_id=sid, payment_terms_days=int(terms), credit_limit=limit, **values))
+        else:
+            saved = await self._run(lambda db, uid, org: suppliers.create_supplier(
+                db=db, user_id=uid, organization_id=org, now=utcnow(), payment_terms_days=int(terms),
+                credit_limit=limit, **values))
+        if saved is None:
+            return None
+        self.error, self.message = "", f"{saved.name} {'saved' if editing else 'added'}."
+        self.editing = {}
+        return SuppliersState.load
 
-    @rx.event
-    async def deactivate(self, supplier_id: str):
+    async def _set_active(self, supplier_id: str, active: bool):
         try:
             sid = uuid.UUID(supplier_id)
         except ValueError:
-            return
-        done = await self._run(lambda db, uid, org: suppliers.deactivate_supplier(db=db, user_id=uid, supplier_id=sid))
+            return None
+        done = await self._run(lambda db, uid, org: suppliers.update_supplier(db=db, user_id=uid, supplier_id=sid,
+                                                                              is_active=active))
         if done is not None:
-            self.error, self.message = "", f"{done.name} deactivated."
+            self.error, self.message = "", f"{done.name} {'reactivated' if active else 'deactivated'}."
             return SuppliersState.load
+        return None
+
+    @rx.event
+    async def deactivate(self, supplier_id: str):
+        return await self._set_active(supplier_id, False)
+
+    @rx.event
+    async def reactivate(self, supplier_id: str):
+        return await self._set_active(supplier_id, True)
 
 
 def _po_row(v: purchase_orders.PurchaseOrderView) -> dict[str, str]:

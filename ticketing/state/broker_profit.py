@@ -1,39 +1,24 @@
 """Profit page of the broker console: profit and margin by event, supplier or price level,
-supplier payables and the revenue forecast, refreshed every few seconds while the page is open
-(the figures are sums over the sales table: cheap to read again, always exact)."""
+supplier payables and the revenue forecast. Live: the tab registers with the worker's
+organization fan-out, which reloads the figures when any event of the organization changes (a
+sale, a hold, a purchase order) and pushes them; while the bus is down the page polls."""
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import io
 import uuid
 from typing import Any
 
 import reflex as rx
 
-from ticketing.formatting import money
-from ticketing.models.base import utcnow
-from ticketing.services.broker import analytics, outlook
+from ticketing.realtime.org_views import PROFIT, profit_figures, profit_view
+from ticketing.services.broker import analytics
 from ticketing.services.errors import ServiceError
 from ticketing.services.money import from_minor
-from ticketing.state.auth import AuthState
+from ticketing.services.reporting.csv_cells import csv_text
+from ticketing.state.auth import NOT_SIGNED_IN, AuthState
 from ticketing.state.calls import in_transaction
-
-REFRESH_SECONDS = 3
-WATCH_LIMIT = 1200  # refreshes (an hour) before a forgotten tab stops asking
-
-
-def _signed(minor: int, currency: str) -> str:
-    return ("−" if minor < 0 else "") + money(abs(minor), currency)
-
-
-def _figures(db, user_id: uuid.UUID, org: uuid.UUID, group_by: str) -> dict[str, Any]:
-    now = utcnow()
-    rows = analytics.profit(db=db, user_id=user_id, organization_id=org, now=now, group_by=group_by)
-    payables = outlook.supplier_payables(db=db, user_id=user_id, organization_id=org, now=now)
-    forecast = outlook.revenue_forecast(db=db, user_id=user_id, organization_id=org, now=now)
-    return {"rows": rows, "payables": payables, "forecast": forecast}
+from ticketing.state.live import register_view
+from ticketing.state.org_live import org_fanout
 
 
 class ProfitState(rx.State):
@@ -43,57 +28,40 @@ class ProfitState(rx.State):
     totals: dict[str, str] = {}
     payables: list[dict[str, str]] = []
     forecast: list[dict[str, str]] = []
+    live: bool = True
     error: str = ""
     message: str = ""
-    _watching: int = 0
 
-    async def _caller(self) -> tuple[uuid.UUID | None, str]:
+    async def _read(self) -> tuple[uuid.UUID, uuid.UUID, dict[str, Any]] | None:
+        """(user, organization, figures) as the verified caller; None (error set) if refused."""
         auth = await self.get_state(AuthState)
-        return await auth._current_user_id(), auth.current_org.get("id", "")
-
-    def _show(self, figures: dict[str, Any]) -> None:
-        rows = figures["rows"]
-        self.rows = [{"label": r.label, "bought": r.bought, "sold": r.sold, "held": r.held, "returned": r.returned,
-                      "unsold": r.unsold, "revenue": money(r.revenue, r.currency), "cost": money(r.cost, r.currency),
-                      "profit": _signed(r.profit, r.currency),
-                      "margin": "—" if r.margin is None else f"{r.margin} %",
-                      "sell_through": "—" if r.sell_through is None else f"{r.sell_through} %"} for r in rows]
-        self.chart = [{"label": r.label[:24], "revenue": float(from_minor(r.revenue, r.currency)),
-                       "cost": float(from_minor(r.cost, r.currency)),
-                       "profit": float(from_minor(r.profit, r.currency))} for r in rows]
-        cur = rows[0].currency if rows else "EUR"
-        same = all(r.currency == cur for r in rows)
-        revenue, cost = sum(r.revenue for r in rows), sum(r.cost for r in rows)
-        net = revenue - sum(r.discounts for r in rows)
-        profit = net - sum(r.fees for r in rows) - cost
-        self.totals = {"revenue": money(revenue, cur) if same else "—", "profit": _signed(profit, cur) if same else "—",
-                       "margin": f"{analytics.percent(profit, net)} %" if net and same else "—",
-                       "sold": str(sum(r.sold for r in rows)), "unsold": str(sum(r.unsold for r in rows))}
-        self.payables = [{"supplier": p.supplier_name, "number": p.number, "owed": money(p.owed_minor, p.currency),
-                          "due": p.due_on.isoformat(), "overdue": "overdue" if p.overdue else ""}
-                         for p in figures["payables"]]
-        self.forecast = [{"event": f.event_title, "sold": str(f.sold), "pace": f"{f.pace_per_day}/day",
-                          "days": str(f.days_left), "projected": str(f.projected_units),
-                          "revenue": money(f.forecast_revenue_minor, f.currency),
-                          "profit": _signed(f.forecast_profit_minor, f.currency)} for f in figures["forecast"]]
-
-    @staticmethod
-    async def _read(user_id: uuid.UUID | None, org: str, group_by: str) -> tuple[dict[str, Any] | None, str]:
-        """(figures, "") or (None, why not); touches no state (background tasks call it unlocked)."""
+        user_id, org = await auth._current_user_id(), auth.current_org.get("id", "")
         if user_id is None or not org:
-            return None, "Sign in as a member of an organization."
+            self.error = NOT_SIGNED_IN if user_id is None else "Sign in as a member of an organization."
+            return None
+        org_id, group_by = uuid.UUID(org), self.group_by
         try:
-            return await in_transaction(lambda db: _figures(db, user_id, uuid.UUID(org), group_by),
-                                        readonly=True), ""
+            figures = await in_transaction(lambda db: profit_figures(db, user_id=user_id, organization_id=org_id,
+                                                                     group_by=group_by), readonly=True)
         except ServiceError as exc:
-            return None, exc.message
+            self.error = exc.message
+            return None
+        self.error = ""
+        return user_id, org_id, figures
 
     @rx.event
     async def load(self):
-        user_id, org = await self._caller()
-        figures, self.error = await self._read(user_id, org, self.group_by)
-        if figures is not None:
-            self._show(figures)
+        """on_load: figures now, then live pushes while the tab stays."""
+        read = await self._read()
+        if read is None:
+            org_fanout.unwatch(self.router.session.client_token)
+            return
+        user_id, org_id, figures = read
+        for name, value in profit_view(figures).items():
+            setattr(self, name, value)
+        self.live = org_fanout.bus_up
+        org_fanout.watch(self.router.session.client_token, org_id=str(org_id), view=PROFIT, param=self.group_by,
+                         user_id=str(user_id))
 
     @rx.event
     async def set_group(self, value: str):
@@ -103,44 +71,32 @@ class ProfitState(rx.State):
         return None
 
     @rx.event
-    def stop(self):
-        self._watching += 1  # any running watch loop sees a newer number and ends
+    def leave(self):
+        """on_unmount: stop receiving this organization's figures."""
+        org_fanout.unwatch(self.router.session.client_token)
 
-    @rx.event(background=True)
-    async def watch(self):
-        """Refresh the figures while the page is open: sales show up within seconds."""
-        async with self:
-            self._watching += 1
-            mine = self._watching
-        for _ in range(WATCH_LIMIT):
-            await asyncio.sleep(REFRESH_SECONDS)
-            async with self:
-                if self._watching != mine:
-                    return
-                user_id, org = await self._caller()
-                group_by = self.group_by
-            figures, error = await self._read(user_id, org, group_by)
-            async with self:
-                if self._watching != mine:
-                    return
-                self.error = error
-                if figures is not None:
-                    self._show(figures)
+    @rx.event
+    async def refresh(self):
+        """Polled every 10 s while live updates are paused."""
+        if not self.live:
+            return ProfitState.load
+        return None
 
     @rx.event
     async def export_csv(self):
-        user_id, org = await self._caller()
-        figures, self.error = await self._read(user_id, org, self.group_by)
-        if figures is None:
+        read = await self._read()
+        if read is None:
             return None
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([self.group_by, "currency", "bought", "sold", "held", "returned", "unsold", "revenue",
-                         "discounts", "fees", "cost", "profit", "margin_percent", "sell_through_percent"])
-        for r in figures["rows"]:
-            writer.writerow([r.label, r.currency, r.bought, r.sold, r.held, r.returned, r.unsold,
-                             from_minor(r.revenue, r.currency), from_minor(r.discounts, r.currency),
-                             from_minor(r.fees, r.currency), from_minor(r.cost, r.currency),
-                             ("-" if r.profit < 0 else "") + str(from_minor(abs(r.profit), r.currency)),
-                             r.margin if r.margin is not None else "", r.sell_through or ""])
-        return rx.download(data=out.getvalue(), filename=f"profit-by-{self.group_by}.csv", mime_type="text/csv")
+        header = [self.group_by, "currency", "bought", "sold", "held", "returned", "unsold", "revenue",
+                  "discounts", "fees", "cost", "profit", "margin_percent", "sell_through_percent"]
+        rows = [[r.label, r.currency, r.bought, r.sold, r.held, r.returned, r.unsold,
+                 from_minor(r.revenue, r.currency), from_minor(r.discounts, r.currency),
+                 from_minor(r.fees, r.currency), from_minor(r.cost, r.currency),
+                 ("-" if r.profit < 0 else "") + str(from_minor(abs(r.profit), r.currency)),
+                 r.margin if r.margin is not None else "", r.sell_through or ""] for r in read[2]["rows"]]
+        # Labels are event, supplier and price-level names: formula-looking ones are made inert.
+        return rx.download(data=csv_text([header, *rows]), filename=f"profit-by-{self.group_by}.csv",
+                           mime_type="text/csv")
+
+
+register_view(PROFIT, ProfitState)

@@ -16,7 +16,7 @@ from ticketing.services.broker.flags import is_broker_event
 from ticketing.services.broker.purchase_orders import LineIn
 from ticketing.services.catalog.catalog_common import event_for_role
 from ticketing.services.errors import ServiceError
-from ticketing.state.auth import AuthState
+from ticketing.state.auth import NOT_SIGNED_IN, AuthState, say_not_signed_in
 from ticketing.state.calls import form_text, in_transaction
 from ticketing.state.seat_admin import SeatAdminState
 
@@ -59,7 +59,10 @@ class SeatBuyState(rx.State):
     async def buy(self, form: dict):
         """Draft a purchase order for the selected seats (confirmed at once when ticked)."""
         user_id, admin, idxs = await self._context()
-        if user_id is None or not admin._session_id:
+        if user_id is None:
+            admin.error, admin.message = NOT_SIGNED_IN, ""
+            return say_not_signed_in()
+        if not admin._session_id:
             return None
         if not idxs:
             admin.error = "Select the seats to buy on the map first."
@@ -99,7 +102,10 @@ class SeatBuyState(rx.State):
     async def give_back(self):
         """Return the selected unsold seats to the supplier(s) they were bought from."""
         user_id, admin, idxs = await self._context()
-        if user_id is None or not admin._session_id or not idxs:
+        if user_id is None:
+            admin.error, admin.message = NOT_SIGNED_IN, ""
+            return say_not_signed_in()
+        if not admin._session_id or not idxs:
             admin.error = "Select the seats to return on the map first."
             return None
         session_id = uuid.UUID(admin._session_id)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session
 
+from ticketing.client_address import client_address
 from ticketing.db import session_scope
 from ticketing.services.errors import ServiceError
 
@@ -53,3 +54,10 @@ def form_text(form: dict[str, Any], name: str) -> str:
     """A form field as a stripped string (absent or non-string -> "")."""
     value = form.get(name, "")
     return value.strip() if isinstance(value, str) else ""
+
+
+def page_client_address(state: Any) -> str:
+    """The address of the browser behind a handler's websocket (the connection's, or the one a
+    trusted proxy names), for the throttle."""
+    router = state.router
+    return client_address(router.session.client_ip, router.headers.raw_headers)

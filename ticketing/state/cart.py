@@ -7,6 +7,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from ticketing.formatting import money, session_dates
 from ticketing.jobs.queue import enqueue
@@ -15,7 +16,7 @@ from ticketing.services.errors import ServiceError
 from ticketing.services.promotions.hold_codes import apply_to_hold
 from ticketing.services.sales import holds, orders, ticket_holders
 from ticketing.services.sales.order_views import HoldView, ItemLine, hold_view
-from ticketing.state.auth import AuthState
+from ticketing.state.auth import NOT_SIGNED_IN, AuthState, say_not_signed_in
 from ticketing.state.calls import form_text, in_transaction
 from ticketing.state.promo import CODES, promo_message
 
@@ -150,17 +151,20 @@ class CartState(rx.State):
         code = self.promo_input.strip()
         if not code:
             self.promo_error = "Type your code first."
-            return
-        await self._change_code(code)
+            return None
+        return await self._change_code(code)
 
     @rx.event
     async def remove_code(self):
-        await self._change_code(None)
+        return await self._change_code(None)
 
-    async def _change_code(self, code: str | None) -> None:
+    async def _change_code(self, code: str | None) -> EventSpec | None:
         user_id, hold_id = await self._user(), self._hold_id()
-        if user_id is None or hold_id is None:
-            return
+        if user_id is None:
+            self.promo_error = NOT_SIGNED_IN
+            return say_not_signed_in()
+        if hold_id is None:
+            return None
 
         def work(db):
             apply_to_hold(db=db, hold_id=hold_id, user_id=user_id, code=code, now=utcnow())
@@ -170,9 +174,10 @@ class CartState(rx.State):
             view = await in_transaction(work)
         except ServiceError as exc:
             self.promo_error = promo_message(exc) if exc.code in CODES else exc.message
-            return
+            return None
         self.promo_error, self.promo_input, self.promo_open = "", "", False
         self._show(view)
+        return None
 
     @rx.event
     def tick(self):
@@ -186,7 +191,10 @@ class CartState(rx.State):
     @rx.event
     async def release(self):
         user_id, hold_id = await self._user(), self._hold_id()
-        if user_id is None or hold_id is None:
+        if user_id is None:
+            self.error = NOT_SIGNED_IN
+            return say_not_signed_in()
+        if hold_id is None:
             return
         try:
             await in_transaction(lambda db: holds.release_hold(db=db, hold_id=hold_id, user_id=user_id, now=utcnow()))
@@ -200,7 +208,11 @@ class CartState(rx.State):
     async def checkout(self, form: dict):
         """Turn the hold into an order (an expired one is re-taken if its places are still free)."""
         user_id, hold_id = await self._user(), self._hold_id()
-        if user_id is None or hold_id is None:
+        if user_id is None:
+            self.error = NOT_SIGNED_IN
+            yield say_not_signed_in()
+            return
+        if hold_id is None:
             return
         attendees = None
         if self.attendee_slots:

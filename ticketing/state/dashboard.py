@@ -12,7 +12,7 @@ from ticketing.services.door import door
 from ticketing.services.errors import ServiceError
 from ticketing.services.reporting import reports
 from ticketing.services.sales import availability
-from ticketing.state.auth import AuthState
+from ticketing.state.auth import NOT_SIGNED_IN, AuthState
 from ticketing.state.calls import in_transaction
 from ticketing.state.live import LiveEventMixin, register_view
 
@@ -38,6 +38,7 @@ class DashboardState(LiveEventMixin, rx.State):
             self.error = "No such event."
             return
         if user_id is None:
+            self.error = NOT_SIGNED_IN
             return
 
         def work(db):

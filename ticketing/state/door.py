@@ -15,7 +15,7 @@ from ticketing.realtime.views import door_view
 from ticketing.services import catalog
 from ticketing.services.door import admission, door
 from ticketing.services.errors import ServiceError
-from ticketing.state.auth import AuthState
+from ticketing.state.auth import NOT_SIGNED_IN, AuthState
 from ticketing.state.calls import in_transaction
 from ticketing.state.live import LiveEventMixin, register_view
 
@@ -79,6 +79,7 @@ class DoorState(LiveEventMixin, rx.State):
         auth = await self.get_state(AuthState)
         user_id = await auth._current_user_id()
         if user_id is None:
+            self.error = NOT_SIGNED_IN
             return
         event_id = self._route_event_id()
         if event_id is None:

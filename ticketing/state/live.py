@@ -108,7 +108,7 @@ class LiveEventMixin(rx.State, mixin=True):
 
     def _watch(self, event_id: uuid.UUID, view: str, version: int) -> None:
         self.version, self.live = version, hub.bus_up
-        hub.watch(self.router.session.client_token, str(event_id), view)
+        hub.watch(self.router.session.client_token, str(event_id), view, version)
 
     @rx.event
     def leave(self):

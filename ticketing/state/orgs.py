@@ -13,7 +13,7 @@ from ticketing.services import catalog
 from ticketing.services.accounts import organizations
 from ticketing.services.errors import ServiceError
 from ticketing.services.reporting.failed_jobs import list_failed_jobs
-from ticketing.state.auth import AuthState
+from ticketing.state.auth import NOT_SIGNED_IN, AuthState, say_not_signed_in
 from ticketing.state.calls import form_text, in_transaction
 
 # What each job does, in the organizer's words.
@@ -71,7 +71,7 @@ class OrgState(rx.State):
         """on_load of /orgs (after the staff guard)."""
         user_id, auth = await self._caller()
         if user_id is None or not auth.current_org["id"]:
-            self.members = []
+            self.members, self.member_error = [], NOT_SIGNED_IN if user_id is None else ""
             return
         org_id = uuid.UUID(auth.current_org["id"])
 
@@ -113,7 +113,8 @@ class OrgState(rx.State):
         yield
         user_id, auth = await self._caller()
         if user_id is None:
-            self.busy = False
+            self.form_error, self.busy = NOT_SIGNED_IN, False
+            yield say_not_signed_in()
             yield rx.redirect("/login?next=/orgs/new")
             return
         name, slug = form_text(form, "name"), form_text(form, "slug")
@@ -134,8 +135,12 @@ class OrgState(rx.State):
     async def add_member(self, form: dict):
         self.member_error = ""
         user_id, auth = await self._caller()
-        if user_id is None or not auth.current_org["id"]:
-            return rx.redirect("/login?next=/orgs")
+        if user_id is None:
+            self.member_error = NOT_SIGNED_IN
+            return [say_not_signed_in(), rx.redirect("/login?next=/orgs")]
+        if not auth.current_org["id"]:
+            self.member_error = "Choose an organization first."
+            return None
         org_id = uuid.UUID(auth.current_org["id"])
         email, role = form_text(form, "email"), form_text(form, "role") or "organizer"
         try:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
-from ticketing.db import on_commit
 from ticketing.models.base import utcnow
 from ticketing.notifications import account_mail
 from ticketing.services.accounts import password_reset
 from ticketing.services.errors import ServiceError
-from ticketing.state.calls import form_text, in_transaction
+from ticketing.state.calls import form_text, in_transaction, page_client_address
+from ticketing.throttle import get_throttle
 
 
 class PasswordResetState(rx.State):
@@ -32,15 +34,14 @@ class PasswordResetState(rx.State):
             return
         self.busy, self.error = True, ""
         yield
-
-        def work(db):
-            found = password_reset.reset_link_token(db=db, email=email, now=utcnow())
-            if found is not None:
-                user, token = found
-                to, name = user.email, user.name
-                on_commit(db, lambda: account_mail.send_password_reset(email=to, name=name, token=token))
-
-        await in_transaction(work)
+        try:
+            # Throttled like the API's: each request mails the account's owner.
+            await asyncio.to_thread(get_throttle().before_password_reset, email=email,
+                                    address=page_client_address(self))
+            await in_transaction(lambda db: account_mail.mail_reset_link(db=db, email=email, now=utcnow()))
+        except ServiceError as exc:
+            self.busy, self.error = False, exc.message
+            return
         self.busy, self.sent_to = False, email
 
     @rx.event

@@ -20,7 +20,7 @@ from ticketing.payments import intents
 from ticketing.services.errors import ServiceError
 from ticketing.services.sales.order_views import order_view
 from ticketing.settings import get_settings
-from ticketing.state.auth import AuthState
+from ticketing.state.auth import AuthState, not_signed_in, say_not_signed_in
 from ticketing.state.calls import in_transaction
 from ticketing.state.cart import clock, line_fields, seconds_left
 
@@ -133,7 +133,10 @@ class PaymentState(rx.State):
         """Charge the tokenized card (Stripe round trips: outside the state lock)."""
         async with self:
             user_id, order_id = await self._user(), self._param_id()
-        if user_id is None or order_id is None:
+            if user_id is None:
+                self._refused(not_signed_in())
+                return say_not_signed_in()
+        if order_id is None:
             return
         try:
             result = await asyncio.to_thread(intents.pay_with_card, order_id=order_id, user_id=user_id,
@@ -159,7 +162,10 @@ class PaymentState(rx.State):
         """After 3-D Secure in the browser: ask Stripe how it went."""
         async with self:
             user_id, order_id = await self._user(), self._param_id()
-        if user_id is None or order_id is None:
+            if user_id is None:
+                self._refused(not_signed_in())
+                return say_not_signed_in()
+        if order_id is None:
             return
         try:
             applied = await asyncio.to_thread(intents.sync_payment, order_id=order_id, user_id=user_id)

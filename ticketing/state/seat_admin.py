@@ -18,7 +18,7 @@ from ticketing.services.catalog.catalog_common import event_for_role
 from ticketing.services.errors import ServiceError
 from ticketing.services.seating import seat_map, seating
 from ticketing.services.seating.seat_status import CODE_NAMES, code_sql
-from ticketing.state.auth import AuthState
+from ticketing.state.auth import NOT_SIGNED_IN, AuthState, say_not_signed_in
 from ticketing.state.calls import in_transaction
 from ticketing.state.live import register_view
 from ticketing.state.seat_live import seat_fanout
@@ -26,6 +26,7 @@ from ticketing.state.seat_map import ids_from_route, map_urls
 
 MAX_SELECTION = seating.MAX_BULK
 REASONS = [r.value for r in HoldReason]
+NO_MAP = "No such seat map: nothing was changed."
 ACTION_DONE = {"hold": "held back", "block": "blocked", "release": "released to sale", "own": "marked owned",
                "disown": "marked not owned", "return": "marked returned", "price": "re-priced"}
 
@@ -67,7 +68,7 @@ class SeatAdminState(rx.State):
         ids = ids_from_route(self)
         user_id = await self._user()
         if ids is None or user_id is None:
-            self.missing = True
+            self.missing, self.error = True, NOT_SIGNED_IN if user_id is None else ""
             return
         event_id, session_id = ids
 
@@ -110,7 +111,10 @@ class SeatAdminState(rx.State):
     @rx.event
     async def choose(self, idxs: list):
         """The map's selection changed."""
-        if not self._session_id or await self._user() is None:
+        if await self._user() is None:
+            self.error = NOT_SIGNED_IN
+            return say_not_signed_in()
+        if not self._session_id:
             return
         self._selected = clean_selection(idxs)
         self.selected_count = len(self._selected)
@@ -121,7 +125,10 @@ class SeatAdminState(rx.State):
     async def focus(self, idx: int):
         """A seat was clicked: show who has it."""
         user_id = await self._user()
-        if user_id is None or not isinstance(idx, int) or not self._session_id:
+        if user_id is None:
+            self.error = NOT_SIGNED_IN
+            return say_not_signed_in()
+        if not isinstance(idx, int) or not self._session_id:
             return
         event_id, session_id = uuid.UUID(self._event_id), uuid.UUID(self._session_id)
         try:
@@ -150,8 +157,12 @@ class SeatAdminState(rx.State):
     async def apply(self, action: str):
         """One bulk action on the selected seats, all or nothing."""
         user_id = await self._user()
-        if user_id is None or not self._session_id:
-            return
+        if user_id is None:
+            self.error, self.message = NOT_SIGNED_IN, ""
+            return say_not_signed_in()
+        if not self._session_id:  # the map was refused at load (another organization's, or none)
+            self.error, self.message = NO_MAP, ""
+            return rx.toast.error(NO_MAP)
         if not self._selected:
             self.error = "Select seats on the map first (Shift+drag or the box tool selects many)."
             return

@@ -20,7 +20,7 @@ from ticketing.services.errors import ServiceError
 from ticketing.services.sales import holds
 from ticketing.services.sales.availability import visible_event
 from ticketing.services.seating import seat_map, seat_sales
-from ticketing.state.auth import AuthState
+from ticketing.state.auth import NOT_SIGNED_IN, AuthState, say_not_signed_in
 from ticketing.state.calls import in_transaction
 from ticketing.state.live import register_view
 from ticketing.state.seat_live import seat_fanout
@@ -235,7 +235,10 @@ class SeatMapState(rx.State):
     async def release(self):
         """Give the held seats back."""
         user_id = await (await self.get_state(AuthState))._current_user_id()
-        if user_id is None or not self.hold:
+        if user_id is None:
+            self.error = NOT_SIGNED_IN
+            return say_not_signed_in()
+        if not self.hold:
             return
         hold_id = uuid.UUID(self.hold["id"])
         try:

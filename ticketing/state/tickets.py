@@ -20,7 +20,7 @@ from ticketing.services.errors import ServiceError
 from ticketing.services.sales import ticket_holders
 from ticketing.services.sales.order_views import OrderView, my_orders, order_calendar, order_view
 from ticketing.services.sales.ticket_file import order_tickets_pdf
-from ticketing.state.auth import AuthState
+from ticketing.state.auth import NOT_SIGNED_IN, AuthState, say_not_signed_in
 from ticketing.state.calls import form_text, in_transaction
 
 REFUND_REASONS = {"cancellation": "Cancelled tickets", "late_payment": "Payment arrived too late",
@@ -86,7 +86,7 @@ async def _ticket_file(state: rx.State, order_id: str):
     thread; the service checks that the caller may have it); a refusal says why."""
     user_id = await _user_id(state)
     if user_id is None:
-        return rx.toast.error("Sign in again to download your tickets.")
+        return say_not_signed_in()
     try:
         order_id = uuid.UUID(str(order_id))
     except ValueError:
@@ -156,7 +156,11 @@ class TicketsState(rx.State):
     async def confirm_cancel(self):
         user_id = await _user_id(self)
         order_id, ticket_id = self._cancel
-        if user_id is None or not order_id:
+        if user_id is None:
+            self.cancel_open, self.error = False, NOT_SIGNED_IN
+            yield say_not_signed_in()
+            return
+        if not order_id:
             return
         self.busy = True
         yield
@@ -189,7 +193,10 @@ class TicketsState(rx.State):
     @rx.event
     async def transfer(self, form: dict):
         user_id = await _user_id(self)
-        if user_id is None or not self._transfer:
+        if user_id is None:
+            self.transfer_open, self.error = False, NOT_SIGNED_IN
+            return say_not_signed_in()
+        if not self._transfer:
             return
         ticket_id, name, email = uuid.UUID(self._transfer), form_text(form, "name"), form_text(form, "email")
 
@@ -211,7 +218,7 @@ class TicketsState(rx.State):
     async def download_calendar(self, order_id: str):
         user_id = await _user_id(self)
         if user_id is None:
-            return
+            return say_not_signed_in()
         try:
             ics = await in_transaction(lambda db: order_calendar(db=db, order_id=uuid.UUID(order_id), user_id=user_id,
                                                                  now=utcnow()), readonly=True)
@@ -275,7 +282,9 @@ class OrderState(rx.State):
     @rx.event
     async def download_calendar(self):
         user_id, order_id = await _user_id(self), self._order_id()
-        if user_id is None or order_id is None:
+        if user_id is None:
+            return say_not_signed_in()
+        if order_id is None:
             return
         ics = await in_transaction(lambda db: order_calendar(db=db, order_id=order_id, user_id=user_id, now=utcnow()),
                                    readonly=True)

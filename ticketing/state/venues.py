@@ -17,7 +17,7 @@ from ticketing.services import catalog
 from ticketing.services.catalog import console_catalog
 from ticketing.services.errors import ServiceError
 from ticketing.services.seating import layouts, seating, venues
-from ticketing.state.auth import AuthState
+from ticketing.state.auth import NOT_SIGNED_IN, AuthState, say_not_signed_in
 from ticketing.state.calls import in_transaction
 
 EXAMPLE = json.dumps(THEATRE, indent=2)
@@ -48,6 +48,7 @@ class VenueState(rx.State):
         """on_load (after the staff guard)."""
         user_id, org = await self._caller()
         if user_id is None or not org:
+            self.error = NOT_SIGNED_IN if user_id is None else "Choose an organization first."
             return
         org_id = uuid.UUID(org)
 
@@ -88,7 +89,12 @@ class VenueState(rx.State):
     async def create(self):
         """A new venue from the generator spec or the pasted layout document."""
         user_id, org = await self._caller()
-        if user_id is None or not org:
+        if user_id is None:
+            self.error, self.message = NOT_SIGNED_IN, ""
+            yield say_not_signed_in()
+            return
+        if not org:
+            self.error, self.message = "Choose an organization first.", ""
             return
         try:
             doc: Any = json.loads(self.document)
@@ -121,7 +127,7 @@ class VenueState(rx.State):
         """Download the venue's layout document."""
         user_id, _org = await self._caller()
         if user_id is None:
-            return
+            return say_not_signed_in()
         try:
             vid = uuid.UUID(venue_id)
             venue, doc = await in_transaction(lambda db: _export(db, user_id, vid), readonly=True)
@@ -141,7 +147,7 @@ class VenueState(rx.State):
         except ValueError:
             return rx.toast.error("No such session.")
         if user_id is None:
-            return rx.toast.error("You are not signed in: please sign in again.")
+            return say_not_signed_in()
         try:  # through the role check: another organization's session (or its drafts) stays unseen
             rows = await in_transaction(lambda db: console_catalog.session_ticket_types(
                 db=db, user_id=user_id, event_id=event_id, session_id=session_id), readonly=True)
@@ -164,7 +170,8 @@ class VenueState(rx.State):
         """Seat the chosen session in the chosen venue, then open its seat map."""
         user_id, _org = await self._caller()
         if user_id is None:
-            return
+            self.error = NOT_SIGNED_IN
+            return say_not_signed_in()
         try:
             event_id, session_id = (uuid.UUID(p) for p in self.session_key.split("/"))
             venue_id, type_id = uuid.UUID(self.venue_id), uuid.UUID(self.ticket_type_id)

@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 import reflex as rx
 
 from ticketing.components.console import confirm, console_page, field, input_, publish_button, section
+from ticketing.state.auth import AuthState
 from ticketing.state.console.base import ConsoleState
 from ticketing.state.console.setup import SetupState
 
@@ -145,7 +146,9 @@ def _cover() -> rx.Component:
             multiple=False,
             max_files=1,
             max_size=5 * 1024 * 1024,
-            on_drop=SetupState.upload_cover(rx.upload_files_chunk(upload_id=UPLOAD_ID)),
+            # The token rides along: the server refuses an anonymous upload before reading it.
+            on_drop=SetupState.upload_cover(rx.upload_files_chunk(
+                upload_id=UPLOAD_ID, extra_headers={"authorization": "Bearer " + AuthState.token})),
             class_name="dropzone",
         ), "Cover image file"),
         rx.cond(E["cover"], rx.text(E["cover"], color=rx.color("red", 11), size="1", role="alert")),

@@ -15,6 +15,7 @@ from ticketing.services.accounts.password_rules import check_new_password
 from ticketing.services.accounts.passwords import hash_password, needs_rehash, verify_password
 from ticketing.services.accounts.tokens import issue_token, read_token
 from ticketing.services.errors import ServiceError, invalid
+from ticketing.services.text_rules import check_text
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -26,7 +27,7 @@ def normalize_email(email: str) -> str:
 def register_user(*, db: Session, email: str, password: str, name: str, now: datetime) -> User:
     """Create an account; `email_taken` when the address is already registered."""
     email = normalize_email(email)
-    name = name.strip()
+    name = check_text(name.strip(), field="name", label="Your name")  # before the costly hashing
     if not EMAIL_RE.match(email) or len(email) > 254:
         raise invalid("invalid_email", "Enter a valid email address.", field="email")
     check_new_password(password, email=email, name=name)

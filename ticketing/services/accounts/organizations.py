@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -21,6 +22,7 @@ from ticketing.services.errors import ServiceError, invalid, not_found
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 STAFF_ROLES = frozenset({Role.owner, Role.organizer, Role.door})
 MANAGER_ROLES = frozenset({Role.owner, Role.organizer})
+T = TypeVar("T")
 
 
 def create_organization(*, db: Session, user_id: uuid.UUID, name: str, slug: str, now: datetime) -> Organization:
@@ -63,9 +65,26 @@ def require_role(
     Not a member at all -> `not_found` (the organization's existence is not revealed);
     a member with another role -> `forbidden`.
     """
+    return _checked_role(db, user_id=user_id, organization_id=organization_id, roles=roles, what="organization")
+
+
+def row_for_role(db: Session, model: type[T], row_id: uuid.UUID, *, user_id: uuid.UUID, what: str,
+                 roles: Iterable[Role] = MANAGER_ROLES) -> T:
+    """The row of `model` (anything owned by an organization) when the caller has one of `roles`
+    in its organization. Unknown id or a caller outside the organization -> not_found(what), so
+    a stranger cannot tell the two apart; a member with another role -> forbidden."""
+    row = db.get(model, row_id)
+    if row is None:
+        raise not_found(what)
+    _checked_role(db, user_id=user_id, organization_id=row.organization_id, roles=roles, what=what)
+    return row
+
+
+def _checked_role(db: Session, *, user_id: uuid.UUID, organization_id: uuid.UUID, roles: Iterable[Role],
+                  what: str) -> Role:
     role = membership_role(db=db, user_id=user_id, organization_id=organization_id)
     if role is None:
-        raise not_found("organization")
+        raise not_found(what)
     if role not in set(roles):
         raise ServiceError("forbidden", "Your role in this organization does not allow this.", status=403)
     return role
@@ -121,3 +140,14 @@ def list_members(*, db: Session, user_id: uuid.UUID, organization_id: uuid.UUID)
         .order_by(User.name)
     ).all()
     return [(user, Role(role)) for user, role in rows]
+
+
+def members_with_role(*, db: Session, organization_id: uuid.UUID, user_ids: Iterable[uuid.UUID],
+                      roles: Iterable[Role] = MANAGER_ROLES) -> set[uuid.UUID]:
+    """Those of `user_ids` who have one of `roles` in the organization (one query for many)."""
+    ids = list(user_ids)
+    if not ids:
+        return set()
+    return set(db.exec(select(Membership.user_id).where(
+        Membership.organization_id == organization_id, Membership.user_id.in_(ids),
+        Membership.role.in_([r.value for r in roles]))).all())

@@ -134,6 +134,23 @@ def _value(mode: str, *, price: str | None, markup_percent: str | None, markup_f
                       field=field) from exc
 
 
+AMOUNT_FIELDS = {"fixed": "price", "markup_percent": "markup_percent", "markup_fixed": "markup_fixed"}
+
+
+def quote_retail(*, cost_minor: int | None, currency: str, mode: str, amount: str, rounding: str) -> int | None:
+    """The final price a rule would give for a cost basis, saving nothing (the console's preview);
+    None for a markup while nothing is owned. 422 as set_retail_rule."""
+    if mode not in MODES:
+        raise invalid("invalid_rule", f"The rule is one of {', '.join(MODES)}.", field="mode")
+    if rounding not in ROUNDINGS:
+        raise invalid("invalid_rounding", f"rounding is one of {', '.join(ROUNDINGS)}.", field="rounding")
+    given = {field: None for field in AMOUNT_FIELDS.values()} | {AMOUNT_FIELDS[mode]: amount}
+    value = _value(mode, currency=currency, **given)
+    if mode != "fixed" and cost_minor is None:
+        return None
+    return retail_from_cost(cost_minor or 0, mode=mode, value=value, rounding=rounding, currency=currency)
+
+
 def set_retail_rule(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: datetime,
                     ticket_type_id: uuid.UUID | None = None, price_level_id: uuid.UUID | None = None,
                     price: str | None = None, markup_percent: str | None = None, markup_fixed: str | None = None,

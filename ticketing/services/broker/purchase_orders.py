@@ -30,6 +30,7 @@ from ticketing.models import (
     TicketType,
 )
 from ticketing.services.broker.flags import is_broker_event, seated_ticket_type_ids
+from ticketing.services.accounts.organizations import row_for_role
 from ticketing.services.broker.suppliers import require_manager
 from ticketing.services.catalog.catalog_common import UNSET
 from ticketing.services.errors import ServiceError, invalid, not_found
@@ -79,16 +80,7 @@ def payment_status(po: PurchaseOrder) -> str:
 
 
 def order_for_manager(db: Session, *, user_id: uuid.UUID, po_id: uuid.UUID) -> PurchaseOrder:
-    po = db.get(PurchaseOrder, po_id)
-    if po is None:
-        raise not_found("purchase order")
-    try:
-        require_manager(db, user_id=user_id, organization_id=po.organization_id)
-    except ServiceError as exc:
-        if exc.code == "not_found":
-            raise not_found("purchase order") from exc
-        raise
-    return po
+    return row_for_role(db, PurchaseOrder, po_id, user_id=user_id, what="purchase order")
 
 
 def check_version(po: PurchaseOrder, version: int | None) -> None:

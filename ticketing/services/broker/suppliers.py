@@ -11,9 +11,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ticketing.models import PurchaseOrder, PurchaseOrderStatus, Role, Supplier, SupplierKind
-from ticketing.services.accounts.organizations import MANAGER_ROLES, require_role
+from ticketing.services.accounts.organizations import MANAGER_ROLES, require_role, row_for_role
 from ticketing.services.catalog.catalog_common import UNSET
-from ticketing.services.errors import ServiceError, invalid, not_found
+from ticketing.services.errors import ServiceError, invalid
 from ticketing.services.money import MoneyError, normalize_currency, parse_amount
 
 KINDS = tuple(k.value for k in SupplierKind)
@@ -28,16 +28,7 @@ def require_manager(db: Session, *, user_id: uuid.UUID, organization_id: uuid.UU
 
 
 def supplier_for_manager(db: Session, *, user_id: uuid.UUID, supplier_id: uuid.UUID) -> Supplier:
-    supplier = db.get(Supplier, supplier_id)
-    if supplier is None:
-        raise not_found("supplier")
-    try:
-        require_manager(db, user_id=user_id, organization_id=supplier.organization_id)
-    except ServiceError as exc:
-        if exc.code == "not_found":
-            raise not_found("supplier") from exc
-        raise
-    return supplier
+    return row_for_role(db, Supplier, supplier_id, user_id=user_id, what="supplier")
 
 
 def _text(value: Any, *, field: str, max_len: int, required: bool = False) -> str:

@@ -30,8 +30,9 @@ from ticketing.models import (
     TicketTypeSession,
 )
 from ticketing.services import live_changes
-from ticketing.services.accounts.organizations import MANAGER_ROLES, STAFF_ROLES, membership_role
+from ticketing.services.accounts.organizations import MANAGER_ROLES, STAFF_ROLES, membership_role, row_for_role
 from ticketing.services.errors import ServiceError, invalid, not_found
+from ticketing.services.text_rules import check_text
 
 
 class Unset:
@@ -91,15 +92,7 @@ def event_for_role(
     Unknown event or a caller outside the organization -> not_found("event"); other role ->
     forbidden.
     """
-    event = db.get(Event, event_id)
-    if event is None:
-        raise not_found("event")
-    role = membership_role(db=db, user_id=user_id, organization_id=event.organization_id)
-    if role is None:
-        raise not_found("event")
-    if role not in set(roles):
-        raise ServiceError("forbidden", "Your role in this organization does not allow this.", status=403)
-    return event
+    return row_for_role(db, Event, event_id, user_id=user_id, what="event", roles=roles)
 
 
 def viewer_role(db: Session, *, event: Event, user_id: uuid.UUID | None) -> Role | None:
@@ -211,10 +204,11 @@ def ever_ordered(db: Session, ticket_type_ids: Collection[uuid.UUID]) -> bool:
 
 
 def clean_text(value: Any, *, field: str, code: str, min_len: int, max_len: int, label: str) -> str:
-    """Stripped text within the length limits, else 422 `code`."""
+    """Stripped text within the length limits, else 422 `code` (`invalid_text` for control
+    characters)."""
     if not isinstance(value, str):
         raise invalid(code, f"{label} must be text.", field=field)
-    text = value.strip()
+    text = check_text(value.strip(), field=field, label=label)
     if not min_len <= len(text) <= max_len:
         need = f"{min_len}-{max_len}" if min_len else f"up to {max_len}"
         raise invalid(code, f"{label} must be {need} characters long.", field=field)

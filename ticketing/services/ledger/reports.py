@@ -3,8 +3,6 @@ filters, and the CSV an accountant imports (one row per line). Owners and organi
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from ticketing.models.ledger import ACCOUNT_NAMES, KIND_NAMES, Account
 from ticketing.services.accounts.organizations import require_role
 from ticketing.services.errors import invalid, not_found
 from ticketing.services.money import format_minor
+from ticketing.services.reporting.csv_cells import csv_text
 
 FINANCE_ROLES = (Role.owner, Role.organizer)
 # Accounts whose normal balance is a credit (revenue, liabilities, contra-expenses).
@@ -204,18 +203,15 @@ def entries_csv(*, db: Session, user_id: uuid.UUID, organization_id: uuid.UUID, 
                 date_to: datetime | None = None, event_id: uuid.UUID | None = None, kind: str | None = None) -> str:
     """Every line of the filtered entries as CSV: one row per line, amounts in major units with a
     dot, the entry's source as reference (e.g. `payment:pi_123`)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    rows: list[list[str]] = [CSV_HEADER]
     offset = 0
     while True:
         page = list_entries(db=db, user_id=user_id, organization_id=organization_id, date_from=date_from,
                             date_to=date_to, event_id=event_id, kind=kind, limit=MAX_PAGE, offset=offset)
-        for e in page:
-            for x in e.lines:
-                writer.writerow([e.at.isoformat(), str(e.id), f"{e.source_type}:{e.source_id}", e.kind, e.memo,
-                                 x.account, format_minor(x.debit, x.currency) if x.debit else "",
-                                 format_minor(x.credit, x.currency) if x.credit else "", x.currency])
+        rows.extend([e.at.isoformat(), str(e.id), f"{e.source_type}:{e.source_id}", e.kind, e.memo,
+                     x.account, format_minor(x.debit, x.currency) if x.debit else "",
+                     format_minor(x.credit, x.currency) if x.credit else "", x.currency]
+                    for e in page for x in e.lines)
         if len(page) < MAX_PAGE:
-            return out.getvalue()
+            return csv_text(rows)  # memos carry people's text: formula-looking cells made inert
         offset += MAX_PAGE

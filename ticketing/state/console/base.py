@@ -24,7 +24,7 @@ from ticketing.services.catalog import console_catalog
 from ticketing.services.catalog.event_cancellation import cancel_event_with_orders
 from ticketing.services.errors import ServiceError, not_found
 from ticketing.services.sales.availability import EventInputs
-from ticketing.state.auth import AuthState
+from ticketing.state.auth import AuthState, not_signed_in
 from ticketing.state.calls import in_transaction
 from ticketing.state.live import hub, register_view
 
@@ -98,8 +98,7 @@ class ConsoleState(rx.State):
         if user_id is None or event_id is None:
             self.missing = True
             if user_id is None:
-                raise ServiceError("not_authenticated", "You are not signed in (or your session ended): "
-                                   "nothing was changed. Please sign in again.")
+                raise not_signed_in()
             raise not_found("event")
         return await in_transaction(lambda db: work(db, user_id, event_id), readonly=readonly)
 
@@ -113,7 +112,7 @@ class ConsoleState(rx.State):
         for name, value in figures.items():
             setattr(live, name, value)
         live.version, live.live = event.version, hub.bus_up
-        hub.watch(self.router.session.client_token, str(event.id), "console")
+        hub.watch(self.router.session.client_token, str(event.id), "console", event.version)
 
     async def _load_builder(self) -> console_catalog.Builder | None:
         """Read the builder view and show its header; a refusal shows "not found"."""

@@ -44,6 +44,9 @@ def _end_of_day(text: str) -> datetime | None:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=timezone.utc) - timedelta(microseconds=1)
 
 
+NO_BOOKS = "Sign in as an owner or organizer of an organization to see its books."
+
+
 class FinanceState(rx.State):
     org_name: str = ""
     accounts: list[dict[str, str]] = []
@@ -71,7 +74,7 @@ class FinanceState(rx.State):
     async def _call(self, work) -> Any:
         who = await self._who()
         if who is None:
-            self.error = "Sign in as an owner or organizer of an organization to see its books."
+            self.error = NO_BOOKS
             return None
         try:
             return await in_transaction(lambda db: work(db, *who), readonly=True)
@@ -173,8 +176,11 @@ class FinanceState(rx.State):
         """Compare the last 30 days with Stripe now (Stripe is slow: off the state lock)."""
         async with self:
             who = await self._who()
-            if who is None or self.reconciling:
-                return
+            if who is None:
+                self.error = NO_BOOKS
+                return rx.toast.error(NO_BOOKS)
+            if self.reconciling:
+                return None
             self.reconciling, self.error = True, ""
         end = utcnow()
         try:
