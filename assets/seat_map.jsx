@@ -471,6 +471,13 @@ export function SeatMap(props) {
         const p = screenOf(i);
         return { x: rect.left + p.x, y: rect.top + p.y, visible: p.x >= 0 && p.y >= 0 && p.x <= rect.width && p.y <= rect.height };
       },
+      // Section names drawn in the last frame, as boxes in page coordinates.
+      sectionLabels: () => {
+        const rect = canvasRef.current.getBoundingClientRect();
+        return (S.sectionLabels || []).map((b) => ({ ...b, x: b.x + rect.left, y: b.y + rect.top }));
+      },
+      get seatRadius() { return S.L ? S.L.radius * S.view.scale : 0; },
+      get canvasBox() { const r = canvasRef.current.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; },
       zoomTo: (i, px) => { S.view.scale = Math.min(limits().max, px / S.L.radius); centreOn([i], false); },
       redraw: () => draw(),
     };

@@ -103,10 +103,12 @@ export function decodeLayout(L) {
   const st = L.stage || { x: 0, y: 0, label: "Stage" };
   const secCentre = L.sections.map(() => [0, 0, 0]);
   const secTop = L.sections.map(() => Infinity); // the section's top edge: its label goes above it
+  const secBottom = L.sections.map(() => -Infinity); // ... or below it, when above would cover seats
   for (let i = 0; i < n; i++) {
     const si = L.rows[rowOf[i]][0], s = secCentre[si];
     s[0] += xs[i]; s[1] += ys[i]; s[2] += 1;
     if (ys[i] < secTop[si]) secTop[si] = ys[i];
+    if (ys[i] > secBottom[si]) secBottom[si] = ys[i];
   }
   return {
     n, xs, ys, rowOf, rowStart, pos, level, num: L.num, type: L.type, rows: L.rows, sections: L.sections,
@@ -114,6 +116,7 @@ export function decodeLayout(L) {
     bounds: [Math.min(bx0, st.x - 300), Math.min(by0, st.y - 200), Math.max(bx1, st.x + 300), Math.max(by1, st.y)],
     secCentre: secCentre.map(([x, y, c]) => [c ? x / c : 0, c ? y / c : 0]),
     secTop: secTop.map((y) => (Number.isFinite(y) ? y : 0)),
+    secBottom: secBottom.map((y) => (Number.isFinite(y) ? y : 0)),
   };
 }
 

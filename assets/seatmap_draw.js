@@ -3,7 +3,7 @@
 // are big enough; organizer holds and blocks as rings and crosses. Tiny seats (the whole venue
 // in view) are squares of a few pixels written straight into the canvas's pixels: a path of
 // 20,000 rectangles took most of the first frame.
-import { AVAILABLE, HELD } from "./seatmap_data.js";
+import { AVAILABLE, HELD, seatGrid } from "./seatmap_data.js";
 
 const rgbCache = new Map();
 
@@ -164,6 +164,7 @@ export function drawMap(canvas, S) {
       ctx.fillText(String(L.num[i]), x * scale + tx, y * scale + ty + 0.5);
     }
   }
+  S.sectionLabels = []; // what the last frame wrote as section names (read by tests through __seatmaps)
   if (r >= 3) {
     // Row labels keep a readable size at any zoom (never below 11 px), on a white halo; a row
     // whose first seat is off screen to the left gets its label at the map's left edge.
@@ -185,21 +186,29 @@ export function drawMap(canvas, S) {
   } else {
     ctx.font = "600 12px system-ui, sans-serif";
     ctx.textAlign = "center";
+    ctx.textBaseline = "middle"; // the box below is the text's, whatever an earlier frame set
     ctx.lineWidth = 3;
     ctx.strokeStyle = "rgba(255,255,255,0.9)";
     ctx.fillStyle = "#1e293b";
-    // Zoomed far out (a phone showing a whole arena) neighbouring labels would overlap: a label
-    // that would cover one already drawn is left out until the user zooms in.
+    // A section's name goes above its first row, or below its last when another section's seats
+    // are right above it; never on seats. Zoomed far out (a phone showing a whole arena) a name
+    // that would still cover seats or a name already drawn is left out until the user zooms in.
     const placed = [];
     L.sections.forEach((name, si) => {
       const [cx] = L.secCentre[si];
-      // Above the section's first row, not on its centre: a label never hides the seats.
-      const top = L.secTop ? L.secTop[si] : L.secCentre[si][1];
-      const px = cx * scale + tx, py = (top - L.radius) * scale + ty - 9, half = ctx.measureText(name).width / 2 + 3;
-      if (placed.some(([qx, qy, qh]) => Math.abs(px - qx) < half + qh && Math.abs(py - qy) < 15)) return;
+      const half = ctx.measureText(name).width / 2 + 3, centre = cx * scale + tx;
+      if (centre < 0 || centre > w) return; // the section is mostly off screen
+      const px = Math.min(Math.max(centre, half + 2), w - half - 2); // whole, inside the map
+      const above = ((L.secTop ? L.secTop[si] : L.secCentre[si][1]) - L.radius) * scale + ty - 9;
+      const below = ((L.secBottom ? L.secBottom[si] : L.secCentre[si][1]) + L.radius) * scale + ty + 9;
+      const py = [above, below].find((y) => y >= 10 && y <= h - 10
+        && !placed.some(([qx, qy, qh]) => Math.abs(px - qx) < half + qh && Math.abs(y - qy) < 16)
+        && !coversSeats(L, S.view, px - half, y - 8, px + half, y + 8, r));
+      if (py === undefined) return;
       placed.push([px, py, half]);
       ctx.strokeText(name, px, py);
       ctx.fillText(name, px, py);
+      S.sectionLabels.push({ name, x: px - half, y: py - 8, w: 2 * half, h: 16, size: 12 });
     });
   }
   // Keyboard cursor.
@@ -219,4 +228,20 @@ export function drawMap(canvas, S) {
     ctx.fillRect(Math.min(ax, bx), Math.min(ay, by), Math.abs(bx - ax), Math.abs(by - ay));
     ctx.strokeRect(Math.min(ax, bx), Math.min(ay, by), Math.abs(bx - ax), Math.abs(by - ay));
   }
+}
+
+// Whether any seat (drawn `r` px around its centre) touches the screen box (x0, y0)-(x1, y1):
+// a look in the cells of the hit-testing grid under the box.
+function coversSeats(L, view, x0, y0, x1, y1, r) {
+  const { scale, tx, ty } = view;
+  const wx0 = (x0 - r - tx) / scale, wx1 = (x1 + r - tx) / scale;
+  const wy0 = (y0 - r - ty) / scale, wy1 = (y1 + r - ty) / scale;
+  const grid = seatGrid(L);
+  for (let cx = Math.floor(wx0 / L.cell); cx <= Math.floor(wx1 / L.cell); cx++) {
+    for (let cy = Math.floor(wy0 / L.cell); cy <= Math.floor(wy1 / L.cell); cy++) {
+      const list = grid.get(cx * 1000003 + cy);
+      if (list && list.some((i) => L.xs[i] >= wx0 && L.xs[i] <= wx1 && L.ys[i] >= wy0 && L.ys[i] <= wy1)) return true;
+    }
+  }
+  return false;
 }

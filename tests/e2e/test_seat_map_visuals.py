@@ -13,7 +13,7 @@ from sqlmodel import select
 from tests.e2e.conftest import snapshot
 from tests.factories import make_org
 from ticketing.db import session_scope
-from ticketing.demo_seating import seated_event
+from ticketing.demo_seating import THEATRE, seated_event
 from ticketing.models import EventSeat, Seat, User
 from ticketing.services.seating import seating
 
@@ -64,3 +64,47 @@ def test_legend_and_phone_sheet(page: Page, viewport: str, show: dict):
         page.screenshot(path=str(snapshot(page, f"seatmap-sheet-{viewport}")).replace(".png", "-viewport.png"))
     else:
         expect(sheet).to_be_hidden()
+
+
+@pytest.fixture
+def theatre(api) -> str:
+    owner = api.register(name="Theo Theatre")
+    with session_scope() as db:
+        owner_row = db.get(User, uuid.UUID(owner["id"]))
+        event, session = seated_event(db, owner=owner_row, org=make_org(db, owner=owner_row),
+                                      title=f"Labels {uuid.uuid4().hex[:4]}", layout=THEATRE,
+                                      starts_at=datetime.now(timezone.utc) + timedelta(days=9),
+                                      bands=[("All", "30.00", "#2563eb", None)])
+        return f"/events/{event.id}/seats/{session.id}"
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+
+
+def test_section_labels_are_readable_and_cover_no_seat(page: Page, viewport: str, theatre: str):
+    """Zoomed out far enough for section names (seats under 3 px), every name drawn sits in the
+    map at a readable size, covers no seat (boxes included) and no other name."""
+    page.goto(theatre)
+    page.wait_for_function(f"window.__seatmaps && window.__seatmaps['{MAP}'] && window.__seatmaps['{MAP}'].ready")
+    m = f"window.__seatmaps['{MAP}']"
+    middle = page.evaluate(f"{m}.find('Stalls', 'H', '10')")
+    assert middle >= 0
+    for radius_px in (2.4, 1.5):  # the whole theatre in view, then further out
+        page.evaluate(f"{m}.zoomTo({middle}, {radius_px}); {m}.redraw()")
+        labels = page.evaluate(f"{m}.sectionLabels()")
+        radius = page.evaluate(f"{m}.seatRadius")
+        canvas = page.evaluate(f"{m}.canvasBox")
+        seats = page.evaluate(f"Array.from({{length: {m}.count}}, (_, i) => {m}.screenPoint(i))")
+        assert 0 < radius < 3
+        names = {b["name"] for b in labels}
+        assert {"Stalls", "Circle"} <= names, names
+        for box in labels:
+            assert box["size"] >= 12
+            assert canvas["x"] <= box["x"] and box["x"] + box["w"] <= canvas["x"] + canvas["w"], box
+            assert canvas["y"] <= box["y"] and box["y"] + box["h"] <= canvas["y"] + canvas["h"], box
+            covered = [p for p in seats if _overlap(box, {"x": p["x"] - radius, "y": p["y"] - radius,
+                                                          "w": 2 * radius, "h": 2 * radius})]
+            assert not covered, (box, covered[:3])
+        assert not [(a["name"], b["name"]) for i, a in enumerate(labels) for b in labels[i + 1:] if _overlap(a, b)]
+    snapshot(page, f"seatmap-section-labels-{viewport}")

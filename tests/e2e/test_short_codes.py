@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -13,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.checkin_helpers import LiveEvent, buy_live, make_live_event
 from tests.e2e.conftest import VIEWPORTS, sign_in_as, snapshot
 from tests.e2e.test_door_journey import PASSWORD, answer, dismiss, open_scanner, sign_in, type_code
+from tests.pdf_text import pdf_pages
 from ticketing.db import session_scope
 from ticketing.models import User
 from ticketing.models.base import utcnow
@@ -41,6 +43,13 @@ def test_the_code_under_the_qr_is_typed_at_the_door(page: Page, viewport: str, b
     expect(codes).to_have_text([display(ada.short_code), display(grace.short_code)])
     expect(codes.first).to_have_text(re.compile(r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$"))
     snapshot(page, f"short-codes-my-tickets-{viewport}")
+    # The ticket file: a PDF page per ticket with its holder and the same short code.
+    with page.expect_download() as download:
+        page.locator(".pdf-button").first.click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    pages = pdf_pages(Path(download.value.path()).read_bytes())
+    assert [display(ada.short_code) in pages[0], display(grace.short_code) in pages[1]] == [True, True]
+    assert "Ada Lovelace" in pages[0] and "Grace Hopper" in pages[1]
 
     door = browser.new_context(viewport=VIEWPORTS[viewport], base_url=app_url, is_mobile=viewport == "phone",
                                has_touch=viewport == "phone")

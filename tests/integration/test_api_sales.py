@@ -15,6 +15,7 @@ from sqlmodel import func, select
 from tests.api_client import Api
 from tests.builders import make_buyers, make_event, make_session, make_ticket_type
 from tests.factories import make_org
+from tests.pdf_text import pdf_pages
 from tests.spies import record_outcomes
 from ticketing.db import session_scope
 from ticketing.models import Event, EventStatus, Hold, Order, PlaceClaim, SessionPrerequisite, TicketType, User
@@ -348,6 +349,18 @@ def test_free_order_confirms_at_once(http, shop):
     assert (order["status"], order["total"], order["payment"], order["payment_due_at"]) == (
         "confirmed", "0.00", None, None)
     assert {t["status"] for t in order["tickets"]} == {"valid"}
+
+
+def test_the_ticket_file_is_a_pdf_for_the_buyer_only(http, shop):
+    h = hold(http, shop, free=2).json()
+    order = http.post(f"/holds/{h['id']}/checkout", token=shop["a"]["token"], json={}).json()
+    r = http.get(f"/orders/{order['id']}/tickets.pdf", token=shop["a"]["token"])
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert 'filename="ticket-' in r.headers["content-disposition"]
+    pages = pdf_pages(r.content)
+    assert len(pages) == 2 and all(order["number"] in page for page in pages)
+    problem(http.get(f"/orders/{order['id']}/tickets.pdf", token=shop["b"]["token"]), 404, "not_found")
+    assert http.get(f"/orders/{order['id']}/tickets.pdf").status_code == 401
 
 
 def test_expired_hold_checkout(http, shop):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -9,9 +10,11 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from tests.builders import T0, error_of, in_tx, load, make_buyers, make_workshop
+from tests.pdf_text import pdf_pages
 from ticketing.db import session_scope
 from ticketing.models import Event, EventSession, Hold, Order, PlaceClaim, Ticket, TicketType
-from ticketing.services.sales import cancellation, holds, orders, sweeper, ticket_holders
+from ticketing.services.door import short_codes
+from ticketing.services.sales import cancellation, holds, orders, sweeper, ticket_file, ticket_holders
 from ticketing.services.sales.availability import event_availability
 from ticketing.services.sales.ticket_holders import Attendee
 
@@ -349,3 +352,65 @@ def test_list_orders_newest_first_and_only_mine(ws):
         assert error_of(orders.get_order, order_id=first.id, user_id=b).code == "not_found"
     with session_scope(readonly=True) as db:
         assert db.exec(select(func.count()).select_from(Ticket)).one() == 3
+
+
+def _draws(seed, n):
+    rng = random.Random(seed)
+    return ["".join(rng.choice(short_codes.ALPHABET) for _ in range(short_codes.LENGTH)) for _ in range(n)]
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["on_counters", "exact_after_expiry"])
+def test_a_short_code_taken_in_the_event_is_drawn_again_at_checkout(ws, monkeypatch, late):
+    a, b = ws.extra["buyers"][:2]
+    first, second = _draws(7, 2)
+    monkeypatch.setattr(short_codes, "_random", random.Random(7))
+    taken_code = tickets_of(buy(ws, a, [(ws.day1_pass, 1)]).id)[0].short_code
+    assert taken_code == first
+    monkeypatch.setattr(short_codes, "_random", random.Random(7))  # the same draw again: a collision
+    # Checked out an hour after the hold expired, the order takes the exact path (not the counters').
+    h = hold(ws, b, [(ws.day1_pass, 2)])
+    order = in_tx(orders.checkout, hold_id=h.id, user_id=b, attendees=None, now=T0 + (60 * MIN if late else MIN))
+    codes = sorted(t.short_code for t in tickets_of(order.id))
+    assert first not in codes and len(set(codes)) == 2 and second in codes
+
+
+def test_a_short_code_taken_in_the_event_is_drawn_again_on_transfer(ws, monkeypatch):
+    a, b = ws.extra["buyers"][:2]
+    first, second = _draws(7, 2)
+    monkeypatch.setattr(short_codes, "_random", random.Random(7))
+    buy(ws, a, [(ws.day1_pass, 1)])
+    monkeypatch.setattr(short_codes, "_random", random.Random(99))
+    mine = tickets_of(buy(ws, b, [(ws.day1_pass, 1)]).id)[0]
+    monkeypatch.setattr(short_codes, "_random", random.Random(7))
+    in_tx(ticket_holders.transfer_ticket, ticket_id=mine.id, user_id=b, name="Friend", email="f@example.com", now=T0)
+    moved = load(Ticket, mine.id)
+    assert (moved.short_code, moved.holder_name, moved.code_version) == (second, "Friend", 2)
+
+
+def test_short_codes_give_up_busy_when_every_draw_collides(ws, monkeypatch):
+    a, b = ws.extra["buyers"][:2]
+    monkeypatch.setattr(short_codes, "new_short_code", lambda: "AAAAABBBBB")
+    buy(ws, a, [(ws.day1_pass, 1)])
+    h = hold(ws, b, [(ws.day1_pass, 1)])
+    err = error_of(orders.checkout, hold_id=h.id, user_id=b, attendees=None, now=T0)
+    assert err.code == "busy"
+
+
+def test_the_ticket_file_is_for_the_buyer_and_the_organizer_once_tickets_are_valid(ws):
+    a, b = ws.extra["buyers"][:2]
+    paid = buy(ws, a, [(ws.weekend, 2)], attendees=[Attendee("Ada Lovelace", ""), Attendee("Grace Hopper", "")])
+    unpaid = buy(ws, a, [(ws.day1_pass, 1)], confirm=False)
+    for caller in (a, ws.owner_id):
+        file = in_tx(ticket_file.order_tickets_pdf, order_id=paid.id, user_id=caller, now=T0)
+        assert file.filename == f"ticket-{paid.number}-2.pdf"
+        pages = pdf_pages(file.data)
+        assert len(pages) == 2 and "Ada Lovelace" in pages[0] and "Grace Hopper" in pages[1]
+        assert "Day 2 - Advanced Techniques" in pages[0] and "Day 3 - Practice & Integration" in pages[0]
+        assert "General admission" in pages[0] and "Rope Workshop" in pages[0]
+        codes = [t.short_code for t in tickets_of(paid.id)]
+        assert short_codes.display(codes[0]) in pages[0] and short_codes.display(codes[1]) in pages[1]
+    one = tickets_of(paid.id)[1]
+    file = in_tx(ticket_file.order_tickets_pdf, order_id=paid.id, user_id=a, now=T0, ticket_id=one.id)
+    assert len(pdf_pages(file.data)) == 1 and "Grace Hopper" in pdf_pages(file.data)[0]
+    assert error_of(ticket_file.order_tickets_pdf, order_id=paid.id, user_id=b, now=T0).code == "not_found"
+    assert error_of(ticket_file.order_tickets_pdf, order_id=unpaid.id, user_id=a, now=T0).code == "no_valid_tickets"

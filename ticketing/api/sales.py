@@ -39,7 +39,7 @@ from ticketing.models.base import utcnow
 from ticketing.payments import intents, refunds
 from ticketing.services.accounts import accounts
 from ticketing.services.errors import ServiceError
-from ticketing.services.sales import holds, idempotency, orders, ticket_holders
+from ticketing.services.sales import holds, idempotency, orders, ticket_file, ticket_holders
 from ticketing.services.sales.availability import event_availability, visible_event
 from ticketing.services.waiting_room import rooms
 
@@ -225,6 +225,20 @@ def get_order(order_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)
     with session_scope(readonly=True) as db:
         out = orders_out(db, [orders.get_order(db=db, order_id=order_id, user_id=user_id)], utcnow())[0]
     return JSONResponse(with_payment(out.model_dump(mode="json"), user_id))
+
+
+@router.get("/orders/{order_id}/tickets.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "One A4 page per valid ticket"}})
+def order_tickets_pdf(order_id: uuid.UUID, ticket_id: uuid.UUID | None = None,
+                      user_id: uuid.UUID = Depends(current_user_id)) -> Response:
+    """The ticket file: the order's valid tickets (or the one `ticket_id`) as a PDF with each
+    ticket's seat, sessions, holder, QR code and short code; for the buyer, or an owner or
+    organizer of the event. Made on demand."""
+    with session_scope(readonly=True) as db:
+        file = ticket_file.order_tickets_pdf(db=db, order_id=order_id, user_id=user_id, now=utcnow(),
+                                             ticket_id=ticket_id)
+    return Response(file.data, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{file.filename}"'})
 
 
 @router.get("/me/orders", response_model=list[OrderOut])

@@ -30,7 +30,7 @@ def broker_shell(active: str, state: type, *children: rx.Component) -> rx.Compon
                                                 id="broker-message")),
         *children,
         spacing="4", width="100%",
-    )))
+    )))  # the header's width, as every other page
 
 
 def _table(headers: list[str], rows: rx.Var, cells, table_id: str) -> rx.Component:

@@ -90,6 +90,10 @@ def order_card(o: rx.Var[dict], actions: bool = True) -> rx.Component:
                         rx.button(rx.icon("calendar-plus", size=14), "Add to calendar", size="2", variant="soft",
                                   on_click=TicketsState.download_calendar(o["id"].to(str)) if actions
                                   else OrderState.download_calendar, class_name="calendar-button")),
+                rx.cond(o["printable"].to(bool),
+                        rx.button(rx.icon("file-down", size=14), "Download tickets (PDF)", size="2", variant="soft",
+                                  on_click=TicketsState.download_tickets(o["id"].to(str)) if actions
+                                  else OrderState.download_tickets, class_name="pdf-button")),
                 rx.cond(o["can_cancel_all"].to(bool) & actions,
                         rx.button("Cancel order", size="2", variant="ghost", color_scheme="red",
                                   on_click=TicketsState.ask_cancel(o["id"].to(str), ""), class_name="cancel-order")),

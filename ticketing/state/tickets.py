@@ -19,6 +19,7 @@ from ticketing.services.door.ticket_files import qr_svg_data_uri
 from ticketing.services.errors import ServiceError
 from ticketing.services.sales import ticket_holders
 from ticketing.services.sales.order_views import OrderView, my_orders, order_calendar, order_view
+from ticketing.services.sales.ticket_file import order_tickets_pdf
 from ticketing.state.auth import NOT_SIGNED_IN, AuthState, say_not_signed_in
 from ticketing.state.calls import form_text, in_transaction
 
@@ -64,6 +65,7 @@ def order_fields(view: OrderView) -> dict[str, Any]:
                        "on its way" if r.status == "pending" else "we are looking into it")
                     for r in view.refunds],
         "payment_error": view.payment_error,
+        "printable": any(t["status"] == "valid" for t in tickets),
     }
 
 
@@ -77,6 +79,24 @@ def _ticket_words(t: dict[str, Any]) -> str:
 
 async def _user_id(state: rx.State) -> uuid.UUID | None:
     return await (await state.get_state(AuthState))._current_user_id()
+
+
+async def _ticket_file(state: rx.State, order_id: str):
+    """The order's ticket PDF as a download for the signed-in caller (made now, in a worker
+    thread; the service checks that the caller may have it); a refusal says why."""
+    user_id = await _user_id(state)
+    if user_id is None:
+        return say_not_signed_in()
+    try:
+        order_id = uuid.UUID(str(order_id))
+    except ValueError:
+        return rx.toast.error("No such order.")
+    try:
+        file = await in_transaction(lambda db: order_tickets_pdf(db=db, order_id=order_id, user_id=user_id,
+                                                                 now=utcnow()), readonly=True)
+    except ServiceError as exc:
+        return rx.toast.error(exc.message)
+    return rx.download(data=file.data, filename=file.filename, mime_type="application/pdf")
 
 
 class TicketsState(rx.State):
@@ -208,6 +228,10 @@ class TicketsState(rx.State):
         return rx.download(data=ics, filename=f"{order['number'] if order else 'tickets'}.ics",
                            mime_type="text/calendar")
 
+    @rx.event
+    async def download_tickets(self, order_id: str):
+        return await _ticket_file(self, order_id)
+
 
 class OrderState(rx.State):
     """The confirmation page of one order; waits for Stripe's word while a payment settles."""
@@ -265,3 +289,7 @@ class OrderState(rx.State):
         ics = await in_transaction(lambda db: order_calendar(db=db, order_id=order_id, user_id=user_id, now=utcnow()),
                                    readonly=True)
         return rx.download(data=ics, filename=f"{self.order.get('number', 'tickets')}.ics", mime_type="text/calendar")
+
+    @rx.event
+    async def download_tickets(self):
+        return await _ticket_file(self, str(self._order_id()))

@@ -29,6 +29,7 @@ from ticketing.models import (
     TicketType,
     TicketTypeSession,
 )
+from ticketing.services import live_changes
 from ticketing.services.accounts.organizations import MANAGER_ROLES, STAFF_ROLES, membership_role, row_for_role
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.text_rules import check_text
@@ -129,6 +130,34 @@ def ensure_not_cancelled(event: Event) -> None:
         raise ServiceError("event_cancelled", "This event is cancelled; its catalog can no longer change.")
 
 
+def locked_event(db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, live: bool = True) -> Event:
+    """The event (owner/organizer) under its row lock; with `live`, 409 event_cancelled for a
+    cancelled one."""
+    event = lock_event(db, event_for_role(db, event_id=event_id, user_id=user_id))
+    if live:
+        ensure_not_cancelled(event)
+    return event
+
+
+def save_structure(db: Session, *rows: Any, event_id: uuid.UUID) -> None:
+    """Write the rows and bump the event's version as a change of its structure (what is on
+    sale and how): live pages reload it."""
+    for row in rows:
+        db.add(row)
+    db.flush()
+    live_changes.bump_event_version(db=db, event_id=event_id, structure=True)
+
+
+def ensure_unique_name(db: Session, model: type[EventSession] | type[TicketType], *, event_id: uuid.UUID, name: str,
+                       what: str, except_id: uuid.UUID | None = None) -> None:
+    """409 duplicate_name when another session (or ticket type) of the event has the name."""
+    query = select(model.id).where(model.event_id == event_id, model.name == name)
+    if except_id is not None:
+        query = query.where(model.id != except_id)
+    if db.exec(query.limit(1)).first() is not None:
+        raise ServiceError("duplicate_name", f"This event already has a {what} called {name!r}.", field="name")
+
+
 def session_of_event(db: Session, *, event: Event, session_id: uuid.UUID) -> EventSession:
     """The event's session, not_found for any other id (including other events' sessions)."""
     session = db.get(EventSession, session_id)
@@ -184,6 +213,11 @@ def clean_text(value: Any, *, field: str, code: str, min_len: int, max_len: int,
         need = f"{min_len}-{max_len}" if min_len else f"up to {max_len}"
         raise invalid(code, f"{label} must be {need} characters long.", field=field)
     return text
+
+
+def clean_name(value: Any, *, label: str) -> str:
+    """A session's or ticket type's name: 1-120 characters, else 422 invalid_name."""
+    return clean_text(value, field="name", code="invalid_name", min_len=1, max_len=120, label=label)
 
 
 def int_in_range(value: Any, *, field: str, code: str, low: int, high: int, label: str) -> int:

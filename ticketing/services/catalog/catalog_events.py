@@ -19,7 +19,6 @@ from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from ticketing.models import Event, EventSession, EventStatus, Order, OrderStatus, TicketType
-from ticketing.services import live_changes
 from ticketing.services.accounts.organizations import MANAGER_ROLES, STAFF_ROLES, require_role
 from ticketing.services.catalog.catalog_common import (
     UNSET,
@@ -32,9 +31,16 @@ from ticketing.services.catalog.catalog_common import (
     int_in_range,
     is_public,
     lock_event,
+    locked_event,
+    save_structure,
     viewer_role,
 )
 from ticketing.services.errors import ServiceError, invalid, not_found
+
+# The event's fields that create_event and update_event take, in that order.
+EVENT_FIELDS = ("title", "description", "location", "category", "timezone", "hold_minutes", "payment_minutes",
+                "max_tickets_per_order", "one_ticket_per_attendee", "attendee_names", "allow_cancellation",
+                "cancellation_deadline_hours", "cancellation_fee_percent")
 
 # (low, high) of every integer setting; the code of a refusal is "invalid_<name>".
 INT_SETTINGS: dict[str, tuple[int, int, str]] = {
@@ -93,6 +99,11 @@ def _clean_timezone(value: Any) -> str:
     raise invalid("invalid_timezone", "Use an IANA time zone such as Europe/Berlin.", field="timezone")
 
 
+def _fields_of(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The event fields among a use case's arguments (its locals() on entry)."""
+    return {name: arguments[name] for name in EVENT_FIELDS}
+
+
 def create_event(
     *,
     db: Session,
@@ -115,14 +126,7 @@ def create_event(
 ) -> Event:
     """A new draft event of the organization (owner/organizer)."""
     require_role(db=db, user_id=user_id, organization_id=organization_id, roles=MANAGER_ROLES)
-    given = {
-        "title": title, "description": description, "location": location, "category": category,
-        "timezone": timezone, "hold_minutes": hold_minutes, "payment_minutes": payment_minutes,
-        "max_tickets_per_order": max_tickets_per_order, "one_ticket_per_attendee": one_ticket_per_attendee,
-        "attendee_names": attendee_names,
-        "allow_cancellation": allow_cancellation, "cancellation_deadline_hours": cancellation_deadline_hours,
-        "cancellation_fee_percent": cancellation_fee_percent,
-    }
+    given = _fields_of(locals())
     values = {name: _clean_field(name, value) for name, value in given.items()}
     event = Event(organization_id=organization_id, status=EventStatus.draft.value, created_at=now, **values)
     db.add(event)
@@ -154,15 +158,8 @@ def update_event(
 
     Settings apply to holds and orders made from now on; existing ones keep their deadlines.
     """
+    given = _fields_of(locals())
     event = event_for_role(db, event_id=event_id, user_id=user_id)
-    given = {
-        "title": title, "description": description, "location": location, "category": category,
-        "timezone": timezone, "hold_minutes": hold_minutes, "payment_minutes": payment_minutes,
-        "max_tickets_per_order": max_tickets_per_order, "one_ticket_per_attendee": one_ticket_per_attendee,
-        "attendee_names": attendee_names,
-        "allow_cancellation": allow_cancellation, "cancellation_deadline_hours": cancellation_deadline_hours,
-        "cancellation_fee_percent": cancellation_fee_percent,
-    }
     changes = {name: _clean_field(name, value) for name, value in given.items() if value is not UNSET}
     if not changes:
         return event
@@ -170,10 +167,8 @@ def update_event(
     ensure_not_cancelled(event)
     for name, value in changes.items():
         setattr(event, name, value)
-    db.add(event)
-    db.flush()
     # Settings such as max tickets per order change what can be bought: live pages reload.
-    live_changes.bump_event_version(db=db, event_id=event.id, structure=True)
+    save_structure(db, event, event_id=event.id)
     return event
 
 
@@ -185,9 +180,7 @@ def publish_event(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: 
     something to buy. Publishing a published event changes nothing; a cancelled event cannot
     come back (409 event_cancelled).
     """
-    event = event_for_role(db, event_id=event_id, user_id=user_id)
-    lock_event(db, event)
-    ensure_not_cancelled(event)
+    event = locked_event(db, event_id=event_id, user_id=user_id)
     if event.status == EventStatus.published.value:
         return event
     upcoming = db.exec(
@@ -203,9 +196,7 @@ def publish_event(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: 
     if active is None:
         raise ServiceError("no_active_ticket_types", "Add an active ticket type before publishing.")
     event.status = EventStatus.published.value
-    db.add(event)
-    db.flush()
-    live_changes.bump_event_version(db=db, event_id=event.id, structure=True)
+    save_structure(db, event, event_id=event.id)
     return event
 
 
@@ -217,9 +208,7 @@ def unpublish_event(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now
     need their event page, so stop sales by deactivating ticket types, or cancel the event.
     Unpublishing a draft changes nothing; a cancelled event stays cancelled (409).
     """
-    event = event_for_role(db, event_id=event_id, user_id=user_id)
-    lock_event(db, event)
-    ensure_not_cancelled(event)
+    event = locked_event(db, event_id=event_id, user_id=user_id)
     if event.status == EventStatus.draft.value:
         return event
     live_order = db.exec(
@@ -234,9 +223,7 @@ def unpublish_event(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now
             "Deactivate its ticket types to stop sales, or cancel the event.",
         )
     event.status = EventStatus.draft.value
-    db.add(event)
-    db.flush()
-    live_changes.bump_event_version(db=db, event_id=event.id, structure=True)
+    save_structure(db, event, event_id=event.id)
     return event
 
 
@@ -246,14 +233,11 @@ def cancel_event(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, now: d
     Existing orders are left as they are for the orders service to cancel and refund;
     cancelling a cancelled event changes nothing.
     """
-    event = event_for_role(db, event_id=event_id, user_id=user_id)
-    lock_event(db, event)
+    event = locked_event(db, event_id=event_id, user_id=user_id, live=False)
     if event.status == EventStatus.cancelled.value:
         return event
     event.status = EventStatus.cancelled.value
-    db.add(event)
-    db.flush()
-    live_changes.bump_event_version(db=db, event_id=event.id, structure=True)
+    save_structure(db, event, event_id=event.id)
     return event
 
 

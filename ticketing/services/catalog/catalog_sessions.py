@@ -19,17 +19,18 @@ from sqlmodel import Session, select
 
 from ticketing.db import lock_rows
 from ticketing.models import EventSession, SessionPrerequisite, TicketType, TicketTypeSession
-from ticketing.services import live_changes
 from ticketing.services.catalog.catalog_common import (
     UNSET,
     SessionView,
     Unset,
     aware,
-    clean_text,
+    clean_name,
     ensure_not_cancelled,
+    ensure_unique_name,
     event_for_role,
     ever_ordered,
     int_in_range,
+    save_structure,
     session_of_event,
     session_view,
     sessions_of_event,
@@ -39,10 +40,6 @@ from ticketing.services.sales import usage
 from ticketing.services.seating.seat_claims import refuse_capacity_edit
 
 MAX_CAPACITY = 1_000_000
-
-
-def _clean_name(name: Any) -> str:
-    return clean_text(name, field="name", code="invalid_name", min_len=1, max_len=120, label="The session name")
 
 
 def _clean_capacity(capacity: Any) -> int:
@@ -57,14 +54,6 @@ def _check_times(starts_at: Any, ends_at: Any) -> tuple[datetime, datetime]:
     if starts_at >= ends_at:
         raise invalid("invalid_times", "The session must end after it starts.", field="ends_at")
     return starts_at, ends_at
-
-
-def _ensure_unique_name(db: Session, *, event_id: uuid.UUID, name: str, except_id: uuid.UUID | None = None) -> None:
-    query = select(EventSession.id).where(EventSession.event_id == event_id, EventSession.name == name)
-    if except_id is not None:
-        query = query.where(EventSession.id != except_id)
-    if db.exec(query.limit(1)).first() is not None:
-        raise ServiceError("duplicate_name", f"This event already has a session called {name!r}.", field="name")
 
 
 def _flush_named(db: Session, name: str) -> None:
@@ -138,13 +127,13 @@ def create_session(
     """
     event = event_for_role(db, event_id=event_id, user_id=user_id)
     ensure_not_cancelled(event)
-    name = _clean_name(name)
+    name = clean_name(name, label="The session name")
     starts_at, ends_at = _check_times(starts_at, ends_at)
     capacity = _clean_capacity(capacity)
     prerequisites = sessions_of_event(
         db, event=event, session_ids=prerequisite_session_ids, what="Prerequisites"
     )
-    _ensure_unique_name(db, event_id=event.id, name=name)
+    ensure_unique_name(db, EventSession, event_id=event.id, name=name, what="session")
     session = EventSession(
         event_id=event.id, name=name, starts_at=starts_at, ends_at=ends_at, capacity=capacity, created_at=now
     )
@@ -152,7 +141,7 @@ def create_session(
     _flush_named(db, name)
     # A new session has no dependents yet, so its prerequisites cannot form a loop.
     _replace_prerequisites(db, session.id, prerequisites)
-    live_changes.bump_event_version(db=db, event_id=event.id, structure=True)
+    save_structure(db, event_id=event.id)
     return session_view(db, session)
 
 
@@ -178,7 +167,7 @@ def update_session(
     event = event_for_role(db, event_id=event_id, user_id=user_id)
     session = session_of_event(db, event=event, session_id=session_id)
     ensure_not_cancelled(event)
-    new_name = _clean_name(name) if name is not UNSET else UNSET
+    new_name = clean_name(name, label="The session name") if name is not UNSET else UNSET
     new_capacity = _clean_capacity(capacity) if capacity is not UNSET else UNSET
     new_prerequisites: list[uuid.UUID] | Unset = UNSET
     if prerequisite_session_ids is not UNSET:
@@ -204,14 +193,14 @@ def update_session(
             )
         session.capacity = new_capacity
     if new_name is not UNSET and new_name != session.name:
-        _ensure_unique_name(db, event_id=event.id, name=new_name, except_id=session.id)
+        ensure_unique_name(db, EventSession, event_id=event.id, name=new_name, what="session", except_id=session.id)
         session.name = new_name
     session.starts_at, session.ends_at = new_starts, new_ends
     db.add(session)
     _flush_named(db, session.name)
     if new_prerequisites is not UNSET:
         _replace_prerequisites(db, session.id, new_prerequisites)
-    live_changes.bump_event_version(db=db, event_id=event.id, structure=True)
+    save_structure(db, event_id=event.id)
     return session_view(db, session)
 
 
@@ -250,6 +239,5 @@ def delete_session(
     if orphans:
         db.exec(sql_delete(TicketType).where(TicketType.id.in_(orphans)))
     db.delete(session)  # prerequisites and expired claims go with it (ON DELETE CASCADE)
-    db.flush()
-    live_changes.bump_event_version(db=db, event_id=event.id, structure=True)
+    save_structure(db, event_id=event.id)
 

@@ -20,18 +20,21 @@ from sqlmodel import Session, select
 
 from ticketing.db import lock_rows
 from ticketing.models import Event, EventSession, TicketType, TicketTypeSession
-from ticketing.services import live_changes, money
+from ticketing.services import money
 from ticketing.services.broker.flags import is_broker_event
 from ticketing.services.catalog.catalog_common import (
     UNSET,
     TicketTypeView,
     Unset,
     aware,
+    clean_name,
     clean_text,
     ensure_not_cancelled,
+    ensure_unique_name,
     event_for_role,
     ever_ordered,
     int_in_range,
+    save_structure,
     session_ids_by_ticket_type,
     sessions_of_event,
     ticket_type_of_event,
@@ -113,18 +116,6 @@ def _ensure_currency_matches(db: Session, event: Event, currency: str, except_id
         )
 
 
-def _ensure_unique_name(db: Session, event: Event, name: str, except_id: uuid.UUID | None = None) -> None:
-    query = select(TicketType.id).where(TicketType.event_id == event.id, TicketType.name == name)
-    if except_id is not None:
-        query = query.where(TicketType.id != except_id)
-    if db.exec(query.limit(1)).first() is not None:
-        raise ServiceError("duplicate_name", f"This event already has a ticket type called {name!r}.", field="name")
-
-
-def _clean_name(name: Any) -> str:
-    return clean_text(name, field="name", code="invalid_name", min_len=1, max_len=120, label="The ticket type name")
-
-
 def _clean_description(description: Any) -> str:
     return clean_text(
         description, field="description", code="invalid_description", min_len=0, max_len=1000, label="The description"
@@ -165,7 +156,7 @@ def create_ticket_type(
     """
     event = event_for_role(db, event_id=event_id, user_id=user_id)
     ensure_not_cancelled(event)
-    name = _clean_name(name)
+    name = clean_name(name, label="The ticket type name")
     description = _clean_description(description)
     currency = _clean_currency(currency)
     price_minor = _price_minor(price, currency)
@@ -180,7 +171,7 @@ def create_ticket_type(
         sort_order = 0 if last is None else int(last) + 1
     sort_order = _clean_sort_order(sort_order)
     _ensure_currency_matches(db, event, currency)
-    _ensure_unique_name(db, event, name)
+    ensure_unique_name(db, TicketType, event_id=event.id, name=name, what="ticket type")
     if is_broker_event(db, event.id):
         max_quantity = 0  # broker mode: a new type sells only the places purchase orders bring
     ticket_type = TicketType(
@@ -193,8 +184,7 @@ def create_ticket_type(
     db.flush()
     for session_id in included:
         db.add(TicketTypeSession(ticket_type_id=ticket_type.id, session_id=session_id))
-    db.flush()
-    live_changes.bump_event_version(db=db, event_id=event.id, structure=True)
+    save_structure(db, event_id=event.id)
     return ticket_type_view(db, ticket_type)
 
 
@@ -228,7 +218,7 @@ def update_ticket_type(
     event = event_for_role(db, event_id=event_id, user_id=user_id)
     ticket_type = ticket_type_of_event(db, event=event, ticket_type_id=ticket_type_id)
     ensure_not_cancelled(event)
-    new_name = _clean_name(name) if name is not UNSET else UNSET
+    new_name = clean_name(name, label="The ticket type name") if name is not UNSET else UNSET
     new_description = _clean_description(description) if description is not UNSET else UNSET
     new_currency = _clean_currency(currency) if currency is not UNSET else ticket_type.currency
     new_quota = _clean_quota(max_quantity) if max_quantity is not UNSET else UNSET
@@ -277,7 +267,8 @@ def update_ticket_type(
         ticket_type.max_per_order if max_per_order is UNSET else max_per_order,
     )
     if new_name is not UNSET and new_name != ticket_type.name:
-        _ensure_unique_name(db, event, new_name, except_id=ticket_type.id)
+        ensure_unique_name(db, TicketType, event_id=event.id, name=new_name, what="ticket type",
+                           except_id=ticket_type.id)
         ticket_type.name = new_name
     if new_description is not UNSET:
         ticket_type.description = new_description
@@ -290,13 +281,11 @@ def update_ticket_type(
     ticket_type.currency, ticket_type.price_minor = new_currency, price_minor
     ticket_type.sale_starts_at, ticket_type.sale_ends_at = window
     ticket_type.min_per_order, ticket_type.max_per_order = limits
-    db.add(ticket_type)
     if sessions_change:
         db.exec(sql_delete(TicketTypeSession).where(TicketTypeSession.ticket_type_id == ticket_type.id))
         for session_id in new_sessions:
             db.add(TicketTypeSession(ticket_type_id=ticket_type.id, session_id=session_id))
-    db.flush()
-    live_changes.bump_event_version(db=db, event_id=event.id, structure=True)
+    save_structure(db, ticket_type, event_id=event.id)
     return ticket_type_view(db, ticket_type)
 
 

@@ -22,8 +22,12 @@ from ticketing.models import (
     TicketType,
     TicketTypeSession,
 )
-from ticketing.services import live_changes
-from ticketing.services.catalog.catalog_common import ensure_not_cancelled, event_for_role, prerequisites_by_session
+from ticketing.services.catalog.catalog_common import (
+    ensure_not_cancelled,
+    event_for_role,
+    prerequisites_by_session,
+    save_structure,
+)
 from ticketing.services.errors import invalid, not_found
 from ticketing.services.sales import usage
 from ticketing.services.sales.availability import EventAvailability, compute_availability, load_inputs
@@ -105,8 +109,7 @@ def move_ticket_type(
         if ticket_type.sort_order != position:
             ticket_type.sort_order = position
             db.add(ticket_type)
-    db.flush()
-    live_changes.bump_event_version(db=db, event_id=event.id, structure=True)
+    save_structure(db, event_id=event.id)
 
 
 def session_ticket_types(

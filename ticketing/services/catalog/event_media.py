@@ -16,8 +16,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from ticketing.models import Event
-from ticketing.services import live_changes
-from ticketing.services.catalog.catalog_common import ensure_not_cancelled, event_for_role
+from ticketing.services.catalog.catalog_common import ensure_not_cancelled, event_for_role, save_structure
 from ticketing.services.errors import invalid
 
 MAX_COVER_BYTES = 5 * 1024 * 1024
@@ -67,9 +66,7 @@ def set_cover_image(
         partial.write_bytes(data)
         partial.replace(target)  # atomic: a reader never sees half an image
     event.cover_image = name
-    db.add(event)
-    db.flush()
-    live_changes.bump_event_version(db=db, event_id=event.id, structure=True)
+    save_structure(db, event, event_id=event.id)
     return event
 
 
@@ -79,7 +76,5 @@ def remove_cover_image(*, db: Session, user_id: uuid.UUID, event_id: uuid.UUID, 
     ensure_not_cancelled(event)
     if event.cover_image:
         event.cover_image = ""
-        db.add(event)
-        db.flush()
-        live_changes.bump_event_version(db=db, event_id=event.id, structure=True)
+        save_structure(db, event, event_id=event.id)
     return event

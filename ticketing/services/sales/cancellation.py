@@ -191,7 +191,7 @@ def cancel_order(
 
     for ticket in chosen:
         ticket.status = TicketStatus.cancelled.value
-        reissue_code(ticket)  # the code in the guest's hands is now refused at the door
+        reissue_code(db, ticket)  # the code in the guest's hands is now refused at the door
         db.add(ticket)
     db.flush()
     seat_claims.free_ticket_seats(db, ticket_ids=[t.id for t in chosen], now=now)

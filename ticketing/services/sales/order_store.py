@@ -140,11 +140,16 @@ i AS (
 ),
 tk AS (
     INSERT INTO tickets (id, order_id, order_item_id, ticket_type_id, event_id, holder_name, holder_email, code,
-                         code_version, status, created_at)
-    SELECT x.id, o.id, x.line_id, x.type_id, %(event_id)s, x.name, x.email, x.code, 1, 'pending', %(now)s
+                         code_version, short_code, status, created_at)
+    SELECT x.id, o.id, x.line_id, x.type_id, %(event_id)s, x.name, x.email, x.code, 1, x.short_code, 'pending',
+           %(now)s
     FROM o, unnest(%(ticket_ids)s::uuid[], %(ticket_lines)s::uuid[], %(ticket_types)s::uuid[],
-                   %(ticket_names)s::text[], %(ticket_emails)s::text[], %(ticket_codes)s::text[])
-         AS x(id, line_id, type_id, name, email, code)
+                   %(ticket_names)s::text[], %(ticket_emails)s::text[], %(ticket_codes)s::text[],
+                   %(ticket_short_codes)s::text[])
+         AS x(id, line_id, type_id, name, email, code, short_code)
+    -- A short code already the event's skips its ticket; the caller inserts it with a new one.
+    ON CONFLICT (event_id, short_code) DO NOTHING
+    RETURNING id
 ),
 c AS (
     UPDATE place_claims SET hold_id = NULL, order_id = (SELECT id FROM o), expires_at = %(due)s
@@ -165,19 +170,22 @@ SELECT (SELECT number FROM o), (SELECT version FROM e),
        (SELECT json_agg(json_build_array(id, 's', sold, claimed_pending, claimed_held)) FROM s),
        (SELECT json_agg(json_build_array(id, 't', sold, claimed_pending, claimed_held)) FROM t
         WHERE id IN (SELECT ticket_type_id FROM cl)),
-       (SELECT json_agg(json_build_array(session_id, ticket_type_id, quantity)) FROM c)
+       (SELECT json_agg(json_build_array(session_id, ticket_type_id, quantity)) FROM c),
+       (SELECT array_agg(id) FROM tk)
 """
 
 
 @dataclass(frozen=True)
 class Converted:
-    """The order's number and the event version it made, and the live delta's figures
-    {id: (sold, pending, held)} after the move."""
+    """The order's number and the event version it made, the live delta's figures
+    {id: (sold, pending, held)} after the move, and the tickets written (a ticket whose short
+    code collided is not)."""
 
     number: str
     version: int
     sessions: dict[uuid.UUID, tuple[int, int, int]]
     quotas: dict[uuid.UUID, tuple[int, int, int]]
+    ticket_ids: frozenset[uuid.UUID]
 
 
 def convert(raw: psycopg.Connection, *, order: dict[str, Any], lines: list[dict[str, Any]],
@@ -187,7 +195,7 @@ def convert(raw: psycopg.Connection, *, order: dict[str, Any], lines: list[dict[
     array literals; text (holder names may hold commas and quotes) as lists psycopg adapts."""
     params = convert_params(order=order, lines=lines, tickets=tickets, now=now)
     with busy_on_lock():
-        number, version, sessions, types, moved = raw.execute(_CONVERT, params, prepare=True).fetchone()
+        number, version, sessions, types, moved, ticket_ids = raw.execute(_CONVERT, params, prepare=True).fetchone()
     if number is None:
         return None
     held_to_pending: dict[uuid.UUID, int] = {}
@@ -203,7 +211,8 @@ def convert(raw: psycopg.Connection, *, order: dict[str, Any], lines: list[dict[
             out[key] = (sold, pending + n, held - n)
         return out
 
-    return Converted(number=number, version=version, sessions=after(sessions), quotas=after(types))
+    return Converted(number=number, version=version, sessions=after(sessions), quotas=after(types),
+                     ticket_ids=frozenset(ticket_ids or ()))
 
 
 def convert_params(*, order: dict[str, Any], lines: list[dict[str, Any]], tickets: list[dict[str, Any]],
@@ -221,5 +230,5 @@ def convert_params(*, order: dict[str, Any], lines: list[dict[str, Any]], ticket
         "ticket_lines": pg_array([x["order_item_id"] for x in tickets]),
         "ticket_types": pg_array([x["ticket_type_id"] for x in tickets]),
         "ticket_names": [x["holder_name"] for x in tickets], "ticket_emails": [x["holder_email"] for x in tickets],
-        "ticket_codes": [x["code"] for x in tickets],
+        "ticket_codes": [x["code"] for x in tickets], "ticket_short_codes": [x["short_code"] for x in tickets],
     }

@@ -173,6 +173,11 @@ def order_view(*, db: Session, order_id: uuid.UUID, user_id: uuid.UUID, now: dat
     order = db.get(Order, order_id)
     if order is None or order.user_id != user_id:
         raise not_found("order")
+    return view_of(db, order, now)
+
+
+def view_of(db: Session, order: Order, now: datetime) -> OrderView:
+    """The order as its buyer sees it (the caller has checked who may see it)."""
     return _views(db, [order], now)[0]
 
 

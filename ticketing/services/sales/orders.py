@@ -38,7 +38,7 @@ from ticketing.models import (
 )
 from ticketing.models.base import new_id
 from ticketing.services.broker import sale_costs
-from ticketing.services.door.short_codes import new_short_code
+from ticketing.services.door import short_codes
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.live_changes import stage_counts
 from ticketing.services.presales import access as presale_access
@@ -198,8 +198,10 @@ def checkout(
     claims = [] if order.total_minor == 0 else claim_rows(
         db, event_id=order.event_id, quantities=quantities, sessions_of=sessions_of, types=types,
         expires_at=order.payment_due_at, order_id=order.id)
-    # The order with its lines, tickets and claims in one statement on PostgreSQL.
-    insert_rows(db, [(Order, [order.model_dump()]), (OrderItem, lines), (Ticket, tickets), (PlaceClaim, claims)])
+    # The order with its lines and claims in one statement on PostgreSQL, then its tickets (whose
+    # short codes may collide and be drawn again).
+    insert_rows(db, [(Order, [order.model_dump()]), (OrderItem, lines), (PlaceClaim, claims)])
+    short_codes.insert_tickets(db, tickets)
     make_transient_to_detached(order)
     db.add(order)  # the persistent row it now is (no second INSERT)
     if hold.promo_code_id is not None:  # the code's use now lives with the order
@@ -246,7 +248,7 @@ def _lines_and_tickets(
                 "id": ticket_id, "order_id": order_id, "order_item_id": line["id"],
                 "ticket_type_id": item.ticket_type_id, "event_id": event_id, "holder_name": name,
                 "holder_email": email, "code": new_ticket_code(ticket_id), "code_version": 1,
-                "short_code": new_short_code(), "status": TicketStatus.pending.value, "created_at": now,
+                "short_code": short_codes.new_short_code(), "status": TicketStatus.pending.value, "created_at": now,
             })
     return lines, tickets
 
@@ -281,6 +283,8 @@ def _checkout_on_counters(db: Session, *, hold_id: uuid.UUID, user_id: uuid.UUID
     converted = order_store.convert(raw, order=values, lines=lines, tickets=tickets, now=now)
     if converted is None:
         return None
+    # The statement skipped any ticket whose short code was taken: those go in with new codes.
+    short_codes.insert_tickets(db, [t for t in tickets if t["id"] not in converted.ticket_ids])
     order = as_loaded(Order, **values, number=converted.number)
     make_transient_to_detached(order)
     db.add(order)  # the persistent row the statement wrote (no second INSERT)

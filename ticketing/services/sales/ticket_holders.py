@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from ticketing.models import Event, EventSession, Order, OrderStatus, SeatedSession, Ticket, TicketStatus
 from ticketing.services.accounts.accounts import EMAIL_RE, normalize_email
 from ticketing.services.door import ticket_codes
-from ticketing.services.door.short_codes import new_short_code
+from ticketing.services.door.short_codes import reissue_short_code
 from ticketing.services.errors import ServiceError, invalid, not_found
 from ticketing.services.sales.places import lock_fresh
 
@@ -30,12 +30,13 @@ def new_ticket_code(ticket_id: uuid.UUID, version: int = 1) -> str:
     return ticket_codes.issue_code(ticket_id, version)
 
 
-def reissue_code(ticket: Ticket) -> None:
+def reissue_code(db: Session, ticket: Ticket) -> None:
     """Bump the ticket's code version, sign a new code and draw a new short code: every older
     code is now `revoked` at the door (the caller holds the ticket's row lock)."""
     ticket.code_version += 1
     ticket.code = new_ticket_code(ticket.id, ticket.code_version)
-    ticket.short_code = new_short_code()
+    db.add(ticket)
+    reissue_short_code(db, ticket)
 
 
 def holders_for(attendees: Sequence[Attendee] | None, units: int, buyer: tuple[str, str]) -> list[tuple[str, str]]:
@@ -88,7 +89,7 @@ def transfer_ticket(
         raise ServiceError("not_transferable", "Only live tickets can be transferred.")
     holder_name, holder_email = named(Attendee(name=name, email=email))
     ticket.holder_name, ticket.holder_email = holder_name, holder_email
-    reissue_code(ticket)
+    reissue_code(db, ticket)
     db.add(ticket)
     db.flush()
     return ticket

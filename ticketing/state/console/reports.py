@@ -9,6 +9,7 @@ import reflex as rx
 
 from ticketing.formatting import local_time, money
 from ticketing.models.base import utcnow
+from ticketing.services.catalog import console_catalog
 from ticketing.services.errors import ServiceError
 from ticketing.services.money import from_minor
 from ticketing.services.reporting import sales_report
@@ -46,15 +47,15 @@ class ReportsState(ConsoleState):
 
     @rx.event
     async def load(self):
-        if await self._load_builder() is None:
-            return
+        # The header's builder view and the report in one transaction (one thread hop).
         try:
-            report = await self._report()
-        except ServiceError as exc:
-            self.error = exc.message
+            builder, report = await self._run(lambda db, uid, eid: (
+                console_catalog.builder_view(db=db, user_id=uid, event_id=eid, now=utcnow()),
+                sales_report.event_report(db=db, user_id=uid, event_id=eid, now=utcnow())), readonly=True)
+        except ServiceError:
+            self.missing, self.loaded = True, False
             return
-        if report is None:
-            return
+        await self._show_builder(builder)
         cur, tz = report.currency, report.event.timezone
         self.error = ""
         self.stats = {
