@@ -14,6 +14,14 @@ S = ReportsState.stats
 STILL = {"is_animation_active": False}
 
 
+def _drawn_later(chart: rx.Component, height: int | rx.Var) -> rx.Component:
+    """The chart once the figures are on screen (ReportsState.charts): drawing a few dozen bars
+    costs the browser far more than the tables, so the tables come first; a box of the chart's
+    height holds its place meanwhile, so nothing moves when it appears."""
+    return rx.cond(ReportsState.charts, chart, rx.box(height=rx.Var.create(height).to(str) + "px", width="100%",
+                                                      class_name="chart-pending"))
+
+
 def _empty(text: str) -> rx.Component:
     return rx.text(text, size="2", color=rx.color("gray", 11))
 
@@ -21,7 +29,7 @@ def _empty(text: str) -> rx.Component:
 def _by_day() -> rx.Component:
     return rx.cond(
         ReportsState.by_day.length() > 0,
-        rx.recharts.composed_chart(
+        _drawn_later(rx.recharts.composed_chart(
             rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
             rx.recharts.x_axis(data_key="day"),
             rx.recharts.y_axis(y_axis_id="left", allow_decimals=False, width=32),
@@ -33,7 +41,7 @@ def _by_day() -> rx.Component:
             rx.recharts.line(data_key="revenue", name="Revenue", y_axis_id="right", stroke=rx.color("green", 9),
                              stroke_width=2, **STILL),
             data=ReportsState.by_day, height=240, width="100%",
-        ),
+        ), 240),
         _empty("No paid orders yet."),
     )
 
@@ -55,7 +63,9 @@ def _by_type() -> rx.Component:
         layout="vertical", data=ReportsState.by_type, height=rx.cond(ReportsState.by_type.length() > 6, 360, 220),
         width="100%",
     )
-    return rx.vstack(chart, rx.box(table, width="100%", overflow_x="auto"), spacing="3", width="100%")
+    height = rx.cond(ReportsState.by_type.length() > 6, 360, 220)
+    return rx.vstack(_drawn_later(chart, height), rx.box(table, width="100%", overflow_x="auto"), spacing="3",
+                     width="100%")
 
 
 def _sessions() -> rx.Component:
@@ -82,7 +92,8 @@ def _sessions() -> rx.Component:
             rx.table.cell(s["rate"].to(str) + " %")))),
         size="1", width="100%", id="by-session",
     )
-    return rx.vstack(chart, rx.box(table, width="100%", overflow_x="auto"), spacing="3", width="100%")
+    return rx.vstack(_drawn_later(chart, 260), rx.box(table, width="100%", overflow_x="auto"), spacing="3",
+                     width="100%")
 
 
 def reports_page() -> rx.Component:

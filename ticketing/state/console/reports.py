@@ -36,6 +36,7 @@ class ReportsState(ConsoleState):
     by_day: list[dict[str, Any]] = []
     sessions: list[dict[str, Any]] = []
     error: str = ""
+    charts: bool = False  # drawn after the figures (pages/console/reports.py)
 
     async def _report(self) -> sales_report.Report | None:
         try:
@@ -79,6 +80,13 @@ class ReportsState(ConsoleState):
              "utilisation": s.utilisation, "checked_in": s.checked_in, "rate": s.checkin_rate}
             for s in report.sessions
         ]
+        if not self.charts:
+            return ReportsState.draw_charts
+
+    @rx.event
+    def draw_charts(self):
+        """Once the figures are on screen: the charts (a second render, so the tables come first)."""
+        self.charts = True
 
     @rx.event
     async def export_csv(self):
