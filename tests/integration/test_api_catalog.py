@@ -244,6 +244,8 @@ def test_event_lifecycle_errors(api, owner, event):
     r = api.patch(f"/events/{event['id']}", token=token, json={"title": "Pottery days", "hold_minutes": 30})
     assert r.status_code == 200 and (r.json()["title"], r.json()["hold_minutes"]) == ("Pottery days", 30)
     problem(api.patch(f"/events/{event['id']}", token=token, json={"hold_minutes": 121}), 422, "invalid_hold_minutes")
+    r = api.patch(f"/events/{event['id']}", token=token, json={"offer_minutes": 45})  # waiting-list offers
+    assert r.status_code == 200 and r.json()["offer_minutes"] == 45
     problem(api.patch(f"/events/{event['id']}", token=token, json={"timezone": "Mars/Base"}), 422, "invalid_timezone")
 
     r = api.post(f"/events/{event['id']}/cancel", token=token)

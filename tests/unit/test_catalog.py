@@ -132,6 +132,7 @@ def test_create_event_is_a_draft_with_default_settings(db, owner, org):
     event = catalog.create_event(db=db, user_id=owner.id, organization_id=org.id, title="  Jazz night ", now=NOW)
     assert event.status == "draft" and event.title == "Jazz night" and event.organization_id == org.id
     assert (event.hold_minutes, event.payment_minutes, event.max_tickets_per_order) == (15, 15, 10)
+    assert event.offer_minutes == 30  # a waiting-list offer's hold
     assert event.timezone == "UTC" and event.created_at == NOW and event.version == 0
     assert event.allow_cancellation and not event.one_ticket_per_attendee
 
@@ -157,6 +158,8 @@ def test_create_event_is_a_draft_with_default_settings(db, owner, org):
         ("max_tickets_per_order", 101, "invalid_max_tickets_per_order"),
         ("cancellation_deadline_hours", -1, "invalid_cancellation_deadline_hours"),
         ("cancellation_fee_percent", 101, "invalid_cancellation_fee_percent"),
+        ("offer_minutes", 4, "invalid_offer_minutes"),
+        ("offer_minutes", 1441, "invalid_offer_minutes"),
         ("one_ticket_per_attendee", "yes", "invalid_one_ticket_per_attendee"),
     ],
 )
@@ -172,8 +175,10 @@ def test_create_event_accepts_the_settings_range_edges(db, owner, org):
         db=db, user_id=owner.id, organization_id=org.id, title="Edges", now=NOW, timezone="America/New_York",
         hold_minutes=120, payment_minutes=1440, max_tickets_per_order=100, one_ticket_per_attendee=True,
         allow_cancellation=False, cancellation_deadline_hours=0, cancellation_fee_percent=100, category="Music",
+        offer_minutes=1440,
     )
     assert (event.hold_minutes, event.timezone, event.cancellation_fee_percent) == (120, "America/New_York", 100)
+    assert event.offer_minutes == 1440
 
 
 def test_only_owners_and_organizers_create_events(db, owner, org):

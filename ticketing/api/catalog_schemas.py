@@ -68,6 +68,7 @@ class EventIn(Strict):
     allow_cancellation: bool = True
     cancellation_deadline_hours: int = 24
     cancellation_fee_percent: int = 0
+    offer_minutes: int = Field(default=30, description="How long a waiting-list offer holds its places.")
 
 
 class EventPatch(PatchBody):
@@ -84,6 +85,7 @@ class EventPatch(PatchBody):
     allow_cancellation: bool | None = None
     cancellation_deadline_hours: int | None = None
     cancellation_fee_percent: int | None = None
+    offer_minutes: int | None = None
 
 
 class SessionIn(Strict):
@@ -183,6 +185,7 @@ class EventOut(BaseModel):
     allow_cancellation: bool
     cancellation_deadline_hours: int
     cancellation_fee_percent: int
+    offer_minutes: int
     created_at: UtcTime
     sessions: list[SessionOut]
     ticket_types: list[TicketTypeOut]
@@ -239,7 +242,7 @@ def event_out(detail: EventDetail) -> EventOut:
         payment_minutes=e.payment_minutes, max_tickets_per_order=e.max_tickets_per_order,
         one_ticket_per_attendee=e.one_ticket_per_attendee, attendee_names=e.attendee_names,
         allow_cancellation=e.allow_cancellation, cancellation_deadline_hours=e.cancellation_deadline_hours,
-        cancellation_fee_percent=e.cancellation_fee_percent, created_at=e.created_at,
+        cancellation_fee_percent=e.cancellation_fee_percent, offer_minutes=e.offer_minutes, created_at=e.created_at,
         sessions=[session_out(s) for s in detail.sessions],
         ticket_types=[ticket_type_out(t) for t in detail.ticket_types],
     )

@@ -171,7 +171,9 @@ def _settings_form() -> rx.Component:
                 _number("Cart hold (minutes)", "hold_minutes", 1, 120, "How long places stay in a cart."),
                 _number("Time to pay (minutes)", "payment_minutes", 1, 1440, "After checkout, before the order lapses."),
                 _number("Max tickets per order", "max_tickets_per_order", 1, 100, "Across all ticket types."),
-                columns=rx.breakpoints(initial="1", sm="3"), spacing="3", width="100%",
+                _number("Waiting-list offer (minutes)", "offer_minutes", 5, 1440,
+                        "How long places offered to the next in line stay theirs."),
+                columns=rx.breakpoints(initial="1", sm="2", md="4"), spacing="3", width="100%",
             ),
             rx.el.label(
                 rx.hstack(rx.switch(name="one_ticket_per_attendee", default_checked=SetupState.one_per_attendee,

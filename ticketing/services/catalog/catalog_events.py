@@ -40,7 +40,7 @@ from ticketing.services.errors import ServiceError, invalid, not_found
 # The event's fields that create_event and update_event take, in that order.
 EVENT_FIELDS = ("title", "description", "location", "category", "timezone", "hold_minutes", "payment_minutes",
                 "max_tickets_per_order", "one_ticket_per_attendee", "attendee_names", "allow_cancellation",
-                "cancellation_deadline_hours", "cancellation_fee_percent")
+                "cancellation_deadline_hours", "cancellation_fee_percent", "offer_minutes")
 
 # (low, high) of every integer setting; the code of a refusal is "invalid_<name>".
 INT_SETTINGS: dict[str, tuple[int, int, str]] = {
@@ -49,6 +49,7 @@ INT_SETTINGS: dict[str, tuple[int, int, str]] = {
     "max_tickets_per_order": (1, 100, "Max tickets per order"),
     "cancellation_deadline_hours": (0, 8760, "Cancellation deadline (hours)"),
     "cancellation_fee_percent": (0, 100, "Cancellation fee (%)"),
+    "offer_minutes": (5, 1440, "Waiting-list offer (minutes)"),
 }
 TEXT_FIELDS: dict[str, tuple[int, int, str]] = {
     "title": (1, 200, "The title"),
@@ -123,6 +124,7 @@ def create_event(
     allow_cancellation: bool = True,
     cancellation_deadline_hours: int = 24,
     cancellation_fee_percent: int = 0,
+    offer_minutes: int = 30,
 ) -> Event:
     """A new draft event of the organization (owner/organizer)."""
     require_role(db=db, user_id=user_id, organization_id=organization_id, roles=MANAGER_ROLES)
@@ -153,6 +155,7 @@ def update_event(
     allow_cancellation: bool | Unset = UNSET,
     cancellation_deadline_hours: int | Unset = UNSET,
     cancellation_fee_percent: int | Unset = UNSET,
+    offer_minutes: int | Unset = UNSET,
 ) -> Event:
     """Change the given fields of an event that is not cancelled; all or nothing.
 

@@ -13,7 +13,7 @@ from ticketing.state.console.base import ConsoleState, field_errors
 
 TOO_BIG = "The image is larger than 5 MB; please use a smaller one."
 INT_FIELDS = ("hold_minutes", "payment_minutes", "max_tickets_per_order", "cancellation_deadline_hours",
-              "cancellation_fee_percent")
+              "cancellation_fee_percent", "offer_minutes")
 
 
 def _int(form: dict, name: str) -> int | str:
