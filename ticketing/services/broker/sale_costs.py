@@ -33,6 +33,7 @@ from ticketing.models import (
     TicketSeat,
     TicketStatus,
 )
+from ticketing.services.ledger import broker_postings
 from ticketing.services.promotions.discounts import ticket_shares
 
 OWNING = (PurchaseOrderStatus.confirmed.value, PurchaseOrderStatus.partially_received.value,
@@ -114,6 +115,7 @@ def record_sale_costs(db: Session, *, order: Order, now: datetime) -> int:
                                **values))
     db.add_all(rows)
     db.flush()
+    broker_postings.post_cost_of_sale(db=db, order=order, sales=rows, at=now, cause=f"order:{order.number}")
     return len(rows)
 
 
