@@ -212,6 +212,31 @@ def test_a_dashboard_refund_racing_our_pending_refunds_is_posted_and_reconciles(
     assert_books_balance(org)
 
 
+def test_the_daily_reconciliation_is_a_periodic_job_that_keeps_its_result():
+    from ticketing.jobs.queue import enqueue, new_app
+    from ticketing.jobs.tasks import RECONCILE_CRON
+
+    registered = {task.task.name: task.cron for task in new_app().periodic_registry.periodic_tasks.values()}
+    assert registered["reconcile_books"] == RECONCILE_CRON
+    shop = make_shop()
+    org = org_of(shop.event_id)
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    with session_scope() as db:  # yesterday, a movement Stripe never made
+        post_entry(db=db, organization_id=org, event_id=shop.event_id, kind="refund", memo="planted",
+                   source_type="refund", source_id=str(uuid.uuid4()), cause="test", at=today - timedelta(hours=12),
+                   stripe_ref="txn_planted", lines=[debit("refunds", "EUR", 700), credit("stripe_balance", "EUR", 700)])
+    with session_scope() as db:  # as procrastinate's periodic deferrer queues it when the cron is due
+        enqueue(db, "reconcile_books", timestamp=int(utcnow().timestamp()))
+    run_pending_jobs()
+
+    token, api = owner_token(org), Api()
+    last = api.get(f"/orgs/{org}/ledger/reconciliations/latest", token=token).json()
+    day = "%Y-%m-%dT00:00:00Z"
+    assert (last["period_from"], last["period_to"]) == ((today - timedelta(days=1)).strftime(day), today.strftime(day))
+    assert [(d["kind"], d["ledger_net"]) for d in last["differences"]] == [("missing_at_stripe", "-7.00")]
+    assert last["ran_at"] >= today.strftime(day)
+
+
 def test_the_ledger_api_for_owners_only_with_problem_json():
     api = Api()
     owner = api.register(name="Owner")
