@@ -99,12 +99,12 @@ def _reconciliation() -> rx.Component:
                 _muted(rx.text.span("Last run ", F.recon["ran_at"], " for ", F.recon["period"], ": ",
                                     F.recon["matched"], " Stripe movements match, ", F.recon["count"],
                                     " differences."), id="recon-summary"),
-                _muted("Checked by itself every day at 03:30 UTC for the day before."),
                 rx.cond(F.differences.length() > 0, rx.box(diffs, width="100%", overflow_x="auto")),
                 spacing="2", width="100%",
             ),
             _muted("Never run yet."),
         ),
+        _muted("Stripe is checked by itself every day at 03:30 UTC for the day before.", id="recon-schedule"),
         spacing="3", width="100%",
     )
 
