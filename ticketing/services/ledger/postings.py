@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ticketing.models import Event, Order, OrderItem, Payment, Refund
+from ticketing.models import Event, Order, OrderItem, Payment, Refund, Ticket, TicketStatus
 from ticketing.models.ledger import Account, EntryKind
 from ticketing.services.ledger.journal import EntrySpec, credit, debit, post_entry, posted_kinds, write_entries
 
@@ -31,9 +31,12 @@ def organization_of_event(db: Session, event_id: uuid.UUID) -> uuid.UUID:
 
 
 def _organization_and_list_price(db: Session, order: Order) -> tuple[uuid.UUID, int]:
-    """Both in one read: this runs in every paid checkout's confirming transaction."""
-    items = (select(func.coalesce(func.sum(OrderItem.quantity * OrderItem.unit_price_minor), 0))
-             .where(OrderItem.order_id == order.id).scalar_subquery())
+    """Both in one read: this runs in every paid checkout's confirming transaction. The list
+    price is that of the tickets still in the order (one cancelled before payment is neither
+    revenue nor a discount)."""
+    items = (select(func.coalesce(func.sum(OrderItem.unit_price_minor), 0))
+             .join(Ticket, Ticket.order_item_id == OrderItem.id)
+             .where(Ticket.order_id == order.id, Ticket.status != TicketStatus.cancelled.value).scalar_subquery())
     org, gross = db.connection().execute(select(Event.organization_id, items).where(Event.id == order.event_id)).one()
     return org, int(gross or 0)
 
