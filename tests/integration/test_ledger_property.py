@@ -151,8 +151,11 @@ class LedgerMachine(RuleBasedStateMachine):
             refund = stripe_api.client().v1.refunds.create(params={"payment_intent": payment.id, "amount": amount})
         except stripe.InvalidRequestError:  # nothing left to refund at Stripe
             return
-        charge = refund.to_dict()["charge"]
-        self._deliver(stripe_event("charge.refunded", {"id": charge, "object": "charge"}))
+        made = refund.to_dict()
+        self._deliver(stripe_event("charge.refunded", {"id": made["charge"], "object": "charge"}))
+        with session_scope(readonly=True) as db:  # recorded as Stripe made it, whatever of ours is pending
+            recorded = db.exec(select(Refund).where(Refund.stripe_refund_id == made["id"])).one()
+        assert (recorded.amount_minor, recorded.status) == (amount, "succeeded")
 
     @rule()
     def cancel_event(self):

@@ -42,12 +42,16 @@ def _organization_and_list_price(db: Session, order: Order) -> tuple[uuid.UUID, 
 
 
 def book_payment(*, db: Session, order: Order, payment: Payment, fee: int | None, stripe_ref: str | None,
-                 at: datetime, cause: str, first_success: bool = False) -> list[uuid.UUID]:
+                 at: datetime, cause: str, first_success: bool = False,
+                 payment_posted: bool = False) -> list[uuid.UUID]:
     """Money in, posted once: the payment (Dr stripe_balance what was charged, Cr ticket_revenue
     the list price, Dr discounts the difference) and, once Stripe reports it, its fee (Dr
-    stripe_fees, Cr stripe_balance). A replay costs one indexed read; `first_success` (the
-    caller holds the payment's lock and saw it not succeeded yet, so nothing of it can be
-    posted) saves even that on the paying path."""
+    stripe_fees, Cr stripe_balance). What the caller knows under the payment's lock saves the
+    look-up of what is posted: `first_success` (not succeeded yet, so nothing of it is posted:
+    the paying path) or `payment_posted` (succeeded already, so its payment entry is; with no
+    fee reported there is nothing to do: a replayed webhook). Otherwise one indexed read."""
+    if payment_posted and not fee:
+        return []
     posted = set() if first_success else posted_kinds(db, source_type="payment", source_id=payment.id)
     want_payment = EntryKind.payment.value not in posted
     want_fee = bool(fee) and EntryKind.stripe_fee.value not in posted

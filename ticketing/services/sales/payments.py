@@ -220,10 +220,12 @@ def _book_money_in(db: Session, *, order: Order, payment: Payment, intent: Inten
     """The ledger's side of a succeeded payment, in this transaction: the payment and, once
     Stripe reports it, its fee. Both post once, whatever the number of deliveries."""
     # Entries of a payment are only ever posted in the transaction that marks it succeeded (and
-    # by the backfill, of succeeded ones): an open or failed payment, locked here, has none.
+    # by the backfill, of succeeded ones): an open or failed payment, locked here, has none, and
+    # a succeeded one has its payment entry (only its fee may be missing).
     first = payment.status in (PaymentStatus.open.value, PaymentStatus.failed.value)
     postings.book_payment(db=db, order=order, payment=payment, fee=intent.fee, stripe_ref=intent.balance_txn or None,
-                          at=now, cause=cause, first_success=first)
+                          at=now, cause=cause, first_success=first,
+                          payment_posted=payment.status == PaymentStatus.succeeded.value)
 
 
 def _confirm_or_refund(db: Session, *, order: Order, payment: Payment, now: datetime) -> Applied:
