@@ -38,7 +38,7 @@ def _apply(order: Order, *, fee: int | None, txn: str = "", intent_id: str = "pi
 def test_a_discounted_order_posts_list_price_and_discount_and_a_late_fee_once():
     org, owner, event_id, order = _order()
     with session_scope() as db:  # 40.00 at list price, sold for 36.00 (a promotion)
-        db.exec(update(Order).where(Order.id == order.id).values(total_minor=3600))
+        db.exec(update(Order).where(Order.id == order.id).values(total_minor=3600, discount_minor=400))
     order = load(Order, order.id)
     assert _apply(order, fee=None) == "confirmed"  # Stripe has no balance transaction yet
     assert kinds(org) == {"payment": 1}
