@@ -145,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         "BENCH_PSYCOPG_URL": f"{server}/{db_name}",
         "DATABASE_URL": f"{server.replace('postgresql://', 'postgresql+psycopg://')}/{db_name}",
         "STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}", "STRIPE_SECRET_KEY": "sk_test_bench",
-        "STRIPE_WEBHOOK_SECRET": "whsec_bench_" + uuid.uuid4().hex, "TICKETING_ENV": "test",
+        "STRIPE_WEBHOOK_SECRET": "whsec_bench_" + uuid.uuid4().hex,
+        "TICKETING_ENV": "development",  # placeholder secrets are fine on a bench
         "MAIL_OUTBOX_DIR": f"/tmp/{db_name}-outbox"})
     os.environ.setdefault("JWT_SECRET", "bench-" + uuid.uuid4().hex)
     os.environ.pop("REDIS_URL", None)

@@ -19,6 +19,7 @@ from ticketing.models import (
     EventStatus,
     Organization,
     SessionPrerequisite,
+    Ticket,
     TicketType,
     TicketTypeSession,
     User,
@@ -156,3 +157,15 @@ def load(model: type[T], row_id: uuid.UUID, url: str | None = None) -> T:
         row = db.exec(select(model).where(model.id == row_id)).one()
         db.expunge(row)
         return row
+
+
+def cancel_choice(order_id: uuid.UUID, partial: bool) -> list[uuid.UUID] | None:
+    """What a property test's cancel rule cancels: the order's first ticket still valid when
+    `partial` (None, the whole order, when none is left), else the whole order (None)."""
+    if not partial:
+        return None
+    with session_scope(readonly=True) as db:
+        live = db.exec(select(Ticket.id).where(Ticket.order_id == order_id, Ticket.status != "cancelled")
+                       .order_by(Ticket.id)).all()
+    return live[:1] or None
+

@@ -17,6 +17,7 @@ from pathlib import Path
 import stripe
 from sqlalchemy import update
 
+from tests.api_client import Api
 from tests.builders import make_buyers, make_event, make_session, make_ticket_type
 from tests.factories import make_org
 from tests.jobs_helpers import settle_jobs
@@ -30,6 +31,7 @@ from ticketing.settings import get_settings
 
 VISA = "4242424242424242"
 DECLINED = "4000000000000341"  # localstripe: attaches, then the charge is declined
+WEBHOOK_PATH = "/api/v1/webhooks/stripe"
 
 
 @dataclass
@@ -91,6 +93,37 @@ def expire_order(order_id: uuid.UUID) -> None:
         db.exec(update(PlaceClaim).where(PlaceClaim.order_id == order_id).values(expires_at=past))
 
 
+def place_taken_meanwhile(shop: Shop, order: Order, *, quantity: int = 1) -> str:
+    """A late payment whose places are gone: the order's intent is opened, its deadline passes,
+    someone else holds its places, then the card is charged at Stripe (we are not told yet)."""
+    intent_id = open_intent(order)
+    expire_order(order.id)
+    with session_scope() as db:
+        holds.hold_tickets(db=db, event_id=shop.event_id, user_id=shop.other_id, items=[(shop.type_id, quantity)],
+                           now=utcnow())
+    return pay_at_stripe_only(order, intent_id=intent_id)
+
+
+def charge_of(intent_id: str) -> str:
+    """The id of the intent's charge at Stripe."""
+    charge = stripe_api.client().v1.payment_intents.retrieve(intent_id).to_dict()["latest_charge"]
+    return charge if isinstance(charge, str) else charge["id"]
+
+
+def deliver(event: dict, **sign) -> str:
+    """POST one signed Stripe event to the webhook; the outcome it answers (200 expected)."""
+    r = post_webhook(event, **sign)
+    assert r.status_code == 200, r.text
+    return r.json()["outcome"]
+
+
+def post_webhook(event: dict, **sign):
+    """POST one signed Stripe event to the webhook; the response, whatever it is."""
+    payload, header = signed(event, **sign)
+    return Api().client.post(WEBHOOK_PATH, content=payload,
+                             headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+
+
 def signed(event: dict, *, secret: str | None = None, at: int | None = None) -> tuple[bytes, str]:
     """A webhook payload and its Stripe-Signature header, signed as Stripe signs them."""
     payload = json.dumps(event).encode()
@@ -103,6 +136,12 @@ def signed(event: dict, *, secret: str | None = None, at: int | None = None) -> 
 def stripe_event(event_type: str, obj: dict, event_id: str | None = None) -> dict:
     return {"id": event_id or f"evt_{uuid.uuid4().hex[:14]}", "object": "event", "type": event_type,
             "api_version": "2017-08-15", "created": int(time.time()), "data": {"object": obj}}
+
+
+def intent_event(kind: str, intent_id: str, event_id: str | None = None) -> dict:
+    """payment_intent.<kind>; its object is stale on purpose: the handler re-fetches the intent."""
+    return stripe_event(f"payment_intent.{kind}", {"id": intent_id, "object": "payment_intent", "status": "stale"},
+                        event_id)
 
 
 def outbox(to: str | None = None) -> list[Message]:

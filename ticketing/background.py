@@ -1,14 +1,17 @@
 """Periodic work of an app process on the embedded SQLite default (jobs/worker.py runs it there;
-on PostgreSQL the sweeper and the refund pass are procrastinate periodic jobs: jobs/tasks.py)."""
+on PostgreSQL the sweeper, the refund pass and the daily reconciliation are procrastinate
+periodic jobs: jobs/tasks.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timedelta
 
 from ticketing.db import session_scope
 from ticketing.jobs.waitlist_offers import offer_freed_places
 from ticketing.models.base import utcnow
+from ticketing.payments.reconcile import reconcile_past_days
 from ticketing.payments.refunds import send_pending_refunds
 from ticketing.services.errors import ServiceError
 from ticketing.services.sales.sweeper import sweep
@@ -17,6 +20,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_EVERY = 5.0  # seconds: how soon pages see an expired cart's places come back
 REFUNDS_EVERY = 60.0  # seconds: refunds Stripe could not take at once are sent again
+RECONCILE_AT = timedelta(hours=3, minutes=30)  # UTC time of day, as jobs/tasks.py RECONCILE_CRON
 
 
 def sweep_once() -> int:
@@ -51,3 +55,21 @@ async def retry_refunds_periodically(interval: float = REFUNDS_EVERY) -> None:
             await asyncio.to_thread(send_pending_refunds)
         except Exception:
             log.exception("refund retry failed")
+
+
+def seconds_until_reconciliation(now: datetime) -> float:
+    """How long until the next daily reconciliation (RECONCILE_AT, UTC)."""
+    due = now.replace(hour=0, minute=0, second=0, microsecond=0) + RECONCILE_AT
+    if due <= now:
+        due += timedelta(days=1)
+    return (due - now).total_seconds()
+
+
+async def reconcile_daily() -> None:
+    """Yesterday's books against Stripe, once a day (the result is kept for the Finance page)."""
+    while True:
+        await asyncio.sleep(seconds_until_reconciliation(utcnow()))
+        try:
+            await asyncio.to_thread(reconcile_past_days, 1)
+        except Exception:
+            log.exception("daily reconciliation failed")

@@ -51,6 +51,7 @@ def test_organizer_reads_the_books_and_downloads_the_csv(page: Page, viewport: s
         ("stripe_fee", "stripe_balance", "", "1.45"), ("stripe_fee", "stripe_fees", "1.45", "")]
     assert all(r["reference"].split(":")[0] in ("payment", "refund") and r["date"] for r in rows)
 
+    expect(page.locator("#recon-schedule")).to_contain_text("every day at 03:30 UTC")
     page.locator("#run-reconciliation").click()
     expect(page.locator("#recon-summary")).to_contain_text("2 Stripe movements match, 0 differences",
                                                            timeout=20_000)

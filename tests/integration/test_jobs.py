@@ -19,13 +19,14 @@ from tests.api_client import Api
 from tests.builders import make_buyers
 from tests.jobs_helpers import backends_waiting_on_a_lock, queued
 from tests.payments_helpers import (
-    expire_order,
+    charge_of,
+    deliver,
+    intent_event,
     make_shop,
-    open_intent,
     order_for,
     outbox,
     pay_at_stripe_only,
-    signed,
+    place_taken_meanwhile,
     stripe_event,
 )
 from ticketing.db import get_engine, lock_rows, session_scope
@@ -36,24 +37,9 @@ from ticketing.models import Event, JobFailure, Membership, Order, Refund, Role,
 from ticketing.models.base import utcnow
 from ticketing.payments import intents, stripe_api
 from ticketing.services.accounts.tokens import issue_token
-from ticketing.services.sales import holds
 from ticketing.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("localstripe")
-PATH = "/api/v1/webhooks/stripe"
-
-
-def deliver(event: dict) -> str:
-    """POST one signed Stripe event to the webhook; the outcome it answers."""
-    payload, header = signed(event)
-    r = Api().client.post(PATH, content=payload, headers={"Stripe-Signature": header,
-                                                          "Content-Type": "application/json"})
-    assert r.status_code == 200, r.text
-    return r.json()["outcome"]
-
-
-def intent_event(kind: str, intent_id: str, event_id: str | None = None) -> dict:
-    return stripe_event(f"payment_intent.{kind}", {"id": intent_id, "object": "payment_intent"}, event_id)
 
 
 def token_for(user_id: uuid.UUID) -> str:
@@ -112,12 +98,7 @@ def test_a_webhook_arriving_before_the_payments_commit_then_twice_and_out_of_ord
 def test_a_late_payment_told_twice_at_once_and_out_of_order_is_refunded_once():
     shop = make_shop(capacity=1)
     order = order_for(shop)
-    intent_id = open_intent(order)
-    expire_order(order.id)
-    with session_scope() as db:  # the only place went to someone else meanwhile
-        holds.hold_tickets(db=db, event_id=shop.event_id, user_id=shop.other_id, items=[(shop.type_id, 1)],
-                           now=utcnow())
-    pay_at_stripe_only(order, intent_id=intent_id)
+    intent_id = place_taken_meanwhile(shop, order)  # the only place went to someone else meanwhile
 
     answers: list[str] = []
     both = [threading.Thread(target=lambda: answers.append(deliver(intent_event("succeeded", intent_id))))
@@ -132,8 +113,7 @@ def test_a_late_payment_told_twice_at_once_and_out_of_order_is_refunded_once():
     assert len(queued("refund")) == 1 and len(queued("payment_refunded_notice")) == 3
     run_pending_jobs()  # the refund goes to Stripe, the buyer is told (once: one mail per purpose)
 
-    charge = stripe_api.client().v1.payment_intents.retrieve(intent_id).to_dict()["latest_charge"]
-    charge_id = charge if isinstance(charge, str) else charge["id"]
+    charge_id = charge_of(intent_id)
     assert deliver(stripe_event("charge.refunded", {"id": charge_id, "object": "charge"})) == "refund_recorded"
     deliver(intent_event("succeeded", intent_id))  # the same news again, after the refund
     with session_scope(readonly=True) as db:

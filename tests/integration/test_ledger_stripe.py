@@ -15,12 +15,11 @@ from tests.api_client import Api
 from tests.ledger_helpers import account_net, assert_books_balance, entries, kinds, org_of, owner_of
 from tests.payments_helpers import (
     VISA,
-    expire_order,
+    charge_of,
+    deliver,
     make_shop,
-    open_intent,
     order_for,
-    pay_at_stripe_only,
-    signed,
+    place_taken_meanwhile,
     stripe_event,
 )
 from tests.stripe_server import tokenize_card
@@ -32,11 +31,10 @@ from ticketing.payments import intents, reconcile, refunds, stripe_api
 from ticketing.services.catalog.event_cancellation import cancel_event_with_orders
 from ticketing.services.ledger.journal import credit, debit, post_entry
 from ticketing.services.reporting import sales_report
-from ticketing.services.sales import holds, orders
+from ticketing.services.sales import orders
 from ticketing.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("localstripe")
-PATH = "/api/v1/webhooks/stripe"
 
 
 def fee(amount: int) -> int:
@@ -49,11 +47,24 @@ def pay(shop, order) -> None:
     assert intents.pay_with_card(order_id=order.id, user_id=order.user_id, token_id=token).status == "succeeded"
 
 
-def webhook(client, event: dict):
-    payload, header = signed(event)
-    r = client.post(PATH, content=payload, headers={"Stripe-Signature": header, "Content-Type": "application/json"})
-    assert r.status_code == 200, r.text
-    return r.json()["outcome"]
+def cancel_first_ticket(order, *, user_id, send: bool = True) -> None:
+    """The buyer cancels the order's first ticket still valid; its refund is a job queued with the
+    cancellation, run at once unless `send` is false (then the refund stays pending)."""
+    with session_scope() as db:
+        first = next(t.id for t in orders.order_tickets(db=db, order_id=order.id) if t.status != "cancelled")
+    with session_scope() as db:
+        refunds.cancel_order_with_refund(db=db, order_id=order.id, user_id=user_id, ticket_ids=[first], now=utcnow())
+    if send:
+        run_pending_jobs()
+
+
+def owner_token(org) -> str:
+    from ticketing.models import User
+    from ticketing.services.accounts.tokens import issue_token
+
+    with session_scope(readonly=True) as db:
+        owner = db.get(User, owner_of(org))
+        return issue_token(user_id=owner.id, token_version=owner.token_version, now=utcnow())
 
 
 def test_a_card_payment_posts_the_payment_and_stripes_fee_once():
@@ -70,37 +81,27 @@ def test_a_card_payment_posts_the_payment_and_stripes_fee_once():
     txn = stripe_api.client().v1.balance_transactions.retrieve(payment.stripe_ref).to_dict()
     assert (txn["amount"], txn["fee"], txn["net"]) == (5000, 100, 4900)  # what Stripe reported, posted
 
-    client = Api().client
     event = stripe_event("payment_intent.succeeded", {"id": payment.source_id, "object": "payment_intent"})
-    assert webhook(client, event) == "already_confirmed"
-    assert webhook(client, event) == "duplicate"  # the same delivery twice
+    assert deliver(event) == "already_confirmed"
+    assert deliver(event) == "duplicate"  # the same delivery twice
     second = stripe_event("payment_intent.succeeded", {"id": payment.source_id, "object": "payment_intent"})
-    assert webhook(client, second) == "already_confirmed"  # another event, same payment
+    assert deliver(second) == "already_confirmed"  # another event, same payment
     assert kinds(org) == {"payment": 1, "stripe_fee": 1}
     assert_books_balance(org)
 
 
 def test_refunds_of_every_path_post_and_the_books_balance():
     shop = make_shop(capacity=4, cancellation_fee_percent=10)
-    org, owner = org_of(shop.event_id), None
+    org = org_of(shop.event_id)
     owner = owner_of(org)
     # 1. the buyer cancels one of two tickets: 90% of 25.00 back
     first = order_for(shop, quantity=2)
     pay(shop, first)
-    with session_scope() as db:
-        tickets = [t.id for t in orders.order_tickets(db=db, order_id=first.id)]
-    with session_scope() as db:
-        refunds.cancel_order_with_refund(db=db, order_id=first.id, user_id=shop.buyer_id, ticket_ids=tickets[:1],
-                                         now=utcnow())
+    cancel_first_ticket(first, user_id=shop.buyer_id, send=False)
     # 2. a late payment whose places are gone: refunded in full by the webhook's path
-    late = order_for(shop, user_id=shop.other_id, quantity=2)
-    intent_id = open_intent(late)
-    expire_order(late.id)
-    with session_scope() as db:
-        holds.hold_tickets(db=db, event_id=shop.event_id, user_id=owner, items=[(shop.type_id, 3)], now=utcnow())
-    pay_at_stripe_only(late, intent_id=intent_id)
-    client = Api().client
-    assert webhook(client, stripe_event("payment_intent.succeeded", {"id": intent_id})) == "refund_late_payment"
+    late = order_for(shop, user_id=shop.buyer_id, quantity=2)
+    intent_id = place_taken_meanwhile(shop, late, quantity=3)
+    assert deliver(stripe_event("payment_intent.succeeded", {"id": intent_id})) == "refund_late_payment"
     # 3. the organizer cancels the event: what is left of the first order comes back
     with session_scope() as db:
         cancel_event_with_orders(db=db, user_id=owner, event_id=shop.event_id, now=utcnow(),
@@ -125,20 +126,19 @@ def test_a_payout_webhook_posts_once_and_a_failed_payout_is_reversed():
     shop = make_shop()
     org = org_of(shop.event_id)
     pay(shop, order_for(shop))
-    client = Api().client
     payout = stripe_api.client().v1.payouts.create(
         params={"amount": 1000, "currency": "eur", "metadata": {"organization_id": str(org)}}).to_dict()
     stripe_api.client().v1.payouts.update(payout["id"], params={"status": "paid"})
     paid = stripe_event("payout.paid", {"id": payout["id"], "object": "payout"})
-    assert webhook(client, paid) == "payout_posted"
-    assert webhook(client, paid) == "duplicate"
-    assert webhook(client, stripe_event("payout.paid", {"id": payout["id"]})) == "payout_already_posted"
+    assert deliver(paid) == "payout_posted"
+    assert deliver(paid) == "duplicate"
+    assert deliver(stripe_event("payout.paid", {"id": payout["id"]})) == "payout_already_posted"
     assert account_net(org)["bank"] == 1000
     stranger = stripe_api.client().v1.payouts.create(params={"amount": 500, "currency": "eur"}).to_dict()
     stripe_api.client().v1.payouts.update(stranger["id"], params={"status": "paid"})
-    assert webhook(client, stripe_event("payout.paid", {"id": stranger["id"]})) == "payout_unassigned"
+    assert deliver(stripe_event("payout.paid", {"id": stranger["id"]})) == "payout_unassigned"
     stripe_api.client().v1.payouts.update(payout["id"], params={"status": "failed"})
-    assert webhook(client, stripe_event("payout.failed", {"id": payout["id"]})) == "payout_reversed"
+    assert deliver(stripe_event("payout.failed", {"id": payout["id"]})) == "payout_reversed"
     assert account_net(org)["bank"] == 0 and kinds(org)["reversal"] == 1
     assert_books_balance(org)
 
@@ -149,12 +149,7 @@ def test_reconciliation_matches_stripe_and_lists_planted_differences():
     org = org_of(shop.event_id)
     order = order_for(shop, quantity=2)
     pay(shop, order)
-    with session_scope() as db:
-        tickets = [t.id for t in orders.order_tickets(db=db, order_id=order.id)]
-    with session_scope() as db:
-        refunds.cancel_order_with_refund(db=db, order_id=order.id, user_id=shop.buyer_id, ticket_ids=tickets[:1],
-                                         now=utcnow())
-    run_pending_jobs()  # the refund is a job queued with the cancellation
+    cancel_first_ticket(order, user_id=shop.buyer_id)
     end = utcnow() + timedelta(minutes=5)
     clean = reconcile.reconcile(organization_id=org, date_from=start, date_to=end)
     assert (clean.matched, clean.differences) == (2, [])  # the charge (net of fee) and the refund
@@ -177,6 +172,69 @@ def test_reconciliation_matches_stripe_and_lists_planted_differences():
     assert got == [("amount_differs", 5000 - 100 + 50, 5000 - 100), ("missing_at_stripe", -700, 0),
                    ("missing_in_ledger", 0, -300)]
     assert found.matched == 1  # the cancellation's refund still matches
+
+
+def test_a_dashboard_refund_racing_our_pending_refunds_is_posted_and_reconciles():
+    """charge.refunded arrives while refunds of ours are pending: one not sent yet (its job has
+    not run), one Stripe made whose job has not recorded Stripe's answer. The dashboard's refund
+    is posted with its own amount, ours with theirs, each once; Stripe and the ledger agree."""
+    start = utcnow() - timedelta(minutes=5)
+    shop = make_shop(capacity=3)
+    org = org_of(shop.event_id)
+    order = order_for(shop, quantity=3)
+    pay(shop, order)
+    cancel_first_ticket(order, user_id=shop.buyer_id, send=False)  # 25.00 owed, not sent
+    (payment, _), *_ = entries(org)
+    stripe_api.client().v1.refunds.create(params={"payment_intent": payment.source_id, "amount": 300})
+    assert deliver(stripe_event("charge.refunded", {"id": charge_of(payment.source_id)})) == "refund_recorded"
+    assert account_net(org)["refunds"] == 300  # the dashboard's refund, though ours is pending
+
+    cancel_first_ticket(order, user_id=shop.buyer_id, send=False)  # a second one: Stripe makes it...
+    with session_scope(readonly=True) as db:
+        second = db.exec(select(Refund).where(Refund.reason == "cancellation").order_by(Refund.created_at)).all()[1]
+    stripe_api.create_refund(payment_intent_id=payment.source_id, amount_minor=second.amount_minor,
+                             refund_id=second.id)
+    # ...and tells us by webhook before the job records its answer.
+    assert deliver(stripe_event("charge.refunded", {"id": charge_of(payment.source_id)})) == "refund_recorded"
+    with session_scope(readonly=True) as db:
+        assert db.get(Refund, second.id).status == "succeeded"
+    run_pending_jobs()  # the first is sent now; the second's job finds it done
+    assert deliver(stripe_event("charge.refunded", {"id": charge_of(payment.source_id)})) == "refund_recorded"
+
+    with session_scope(readonly=True) as db:
+        done = db.exec(select(Refund)).all()
+    assert sorted((r.reason, r.amount_minor, r.status) for r in done) == [
+        ("cancellation", 2500, "succeeded"), ("cancellation", 2500, "succeeded"), ("external", 300, "succeeded")]
+    assert kinds(org)["refund"] == 3 and account_net(org)["refunds"] == 5300
+    assert stripe_api.retrieve_charge(charge_of(payment.source_id))[1] == 5300
+    found = reconcile.reconcile(organization_id=org, date_from=start, date_to=utcnow() + timedelta(minutes=5))
+    assert (found.matched, found.differences) == (4, [])
+    assert_books_balance(org)
+
+
+def test_the_daily_reconciliation_is_a_periodic_job_that_keeps_its_result():
+    from ticketing.jobs.queue import enqueue, new_app
+    from ticketing.jobs.tasks import RECONCILE_CRON
+
+    registered = {task.task.name: task.cron for task in new_app().periodic_registry.periodic_tasks.values()}
+    assert registered["reconcile_books"] == RECONCILE_CRON
+    shop = make_shop()
+    org = org_of(shop.event_id)
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    with session_scope() as db:  # yesterday, a movement Stripe never made
+        post_entry(db=db, organization_id=org, event_id=shop.event_id, kind="refund", memo="planted",
+                   source_type="refund", source_id=str(uuid.uuid4()), cause="test", at=today - timedelta(hours=12),
+                   stripe_ref="txn_planted", lines=[debit("refunds", "EUR", 700), credit("stripe_balance", "EUR", 700)])
+    with session_scope() as db:  # as procrastinate's periodic deferrer queues it when the cron is due
+        enqueue(db, "reconcile_books", timestamp=int(utcnow().timestamp()))
+    run_pending_jobs()
+
+    token, api = owner_token(org), Api()
+    last = api.get(f"/orgs/{org}/ledger/reconciliations/latest", token=token).json()
+    day = "%Y-%m-%dT00:00:00Z"
+    assert (last["period_from"], last["period_to"]) == ((today - timedelta(days=1)).strftime(day), today.strftime(day))
+    assert [(d["kind"], d["ledger_net"]) for d in last["differences"]] == [("missing_at_stripe", "-7.00")]
+    assert last["ran_at"] >= today.strftime(day)
 
 
 def test_the_ledger_api_for_owners_only_with_problem_json():
@@ -202,29 +260,19 @@ def test_the_ledger_api_for_owners_only_with_problem_json():
 
 
 def test_the_books_through_the_api_after_a_purchase_and_a_refund():
-    from ticketing.models import User
-    from ticketing.services.accounts.tokens import issue_token
-
     shop = make_shop(capacity=3, cancellation_fee_percent=10)
     org = org_of(shop.event_id)
     order = order_for(shop, quantity=2)
     pay(shop, order)
-    with session_scope() as db:
-        tickets = [t.id for t in orders.order_tickets(db=db, order_id=order.id)]
-    with session_scope() as db:
-        refunds.cancel_order_with_refund(db=db, order_id=order.id, user_id=shop.buyer_id, ticket_ids=tickets[:1],
-                                         now=utcnow())
-    run_pending_jobs()  # the refund is a job queued with the cancellation
-    with session_scope(readonly=True) as db:
-        owner = db.get(User, owner_of(org))
-        token = issue_token(user_id=owner.id, token_version=owner.token_version, now=utcnow())
+    cancel_first_ticket(order, user_id=shop.buyer_id)
+    token = owner_token(org)
     api, base = Api(), f"/orgs/{org}/ledger"
 
     summary = api.get(f"{base}/events/{shop.event_id}/summary", token=token).json()
     assert summary == {"event_id": str(shop.event_id), "gross": "50.00", "discounts": "0.00", "refunds": "22.50",
                        "fees": "1.00", "cost_of_tickets": "0.00", "net": "26.50", "currency": "EUR"}
     with session_scope(readonly=True) as db:  # the console's Reports take the same figures from the ledger
-        report = sales_report.event_report(db=db, user_id=owner.id, event_id=shop.event_id, now=utcnow())
+        report = sales_report.event_report(db=db, user_id=owner_of(org), event_id=shop.event_id, now=utcnow())
     assert (report.gross_minor, report.refunds_minor, report.fees_minor, report.net_after_fees_minor) == (
         5000, 2250, 100, 2650)
     assert "Stripe fees,1.00" in sales_report.report_csv(report)

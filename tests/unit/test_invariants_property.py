@@ -26,7 +26,7 @@ from hypothesis.stateful import (
 )
 from sqlmodel import select
 
-from tests.builders import T0, make_buyers, make_event, make_session, make_ticket_type
+from tests.builders import T0, cancel_choice, make_buyers, make_event, make_session, make_ticket_type
 from tests.factories import make_org
 from ticketing.db import session_scope
 from ticketing.models import (
@@ -130,12 +130,7 @@ class CapacityMachine(RuleBasedStateMachine):
     @rule(placed=orders, partial=st.booleans(), by_organizer=st.booleans())
     def cancel(self, placed, partial, by_organizer):
         order_id, buyer = placed
-        ticket_ids = None
-        if partial:
-            with session_scope(readonly=True) as db:
-                live = db.exec(select(Ticket.id).where(Ticket.order_id == order_id, Ticket.status != "cancelled")
-                               .order_by(Ticket.id)).all()
-            ticket_ids = live[:1] or None
+        ticket_ids = cancel_choice(order_id, partial)
         self._call(cancellation.cancel_order, CANCEL_REFUSALS, order_id=order_id, ticket_ids=ticket_ids,
                    user_id=self.owner if by_organizer else buyer, by_organizer=by_organizer)
 

@@ -12,7 +12,7 @@ from tests.ledger_helpers import account_net, assert_books_balance, kinds
 from ticketing.db import session_scope
 from ticketing.models import Order, Payment, RefundReason
 from ticketing.services.ledger import reports
-from ticketing.services.sales import holds, orders, payments
+from ticketing.services.sales import cancellation, holds, orders, payments
 
 
 def _order(quantity: int = 2):
@@ -38,7 +38,7 @@ def _apply(order: Order, *, fee: int | None, txn: str = "", intent_id: str = "pi
 def test_a_discounted_order_posts_list_price_and_discount_and_a_late_fee_once():
     org, owner, event_id, order = _order()
     with session_scope() as db:  # 40.00 at list price, sold for 36.00 (a promotion)
-        db.exec(update(Order).where(Order.id == order.id).values(total_minor=3600))
+        db.exec(update(Order).where(Order.id == order.id).values(total_minor=3600, discount_minor=400))
     order = load(Order, order.id)
     assert _apply(order, fee=None) == "confirmed"  # Stripe has no balance transaction yet
     assert kinds(org) == {"payment": 1}
@@ -74,4 +74,16 @@ def test_a_refund_posts_when_stripe_made_it_with_the_fee_it_gave_back():
                     amount_minor=500, reason=RefundReason.cancellation, now=T0)
     in_tx(payments.complete_refund, refund_id=refused.id, now=T0, error="charge disputed")
     assert kinds(org)["refund"] == 1  # a refund Stripe refused moved no money
+    assert_books_balance(org)
+
+
+def test_a_ticket_cancelled_before_payment_is_neither_revenue_nor_discount():
+    org, owner, event_id, order = _order()
+    with session_scope() as db:  # one of the two tickets cancelled while the order waits for payment
+        first = orders.order_tickets(db=db, order_id=order.id)[0].id
+        cancellation.cancel_order(db=db, order_id=order.id, user_id=order.user_id, ticket_ids=[first], now=T0)
+    order = load(Order, order.id)
+    assert order.total_minor == 2000
+    assert _apply(order, fee=55, txn="txn_1") == "confirmed"
+    assert account_net(org) == {"stripe_balance": 2000 - 55, "ticket_revenue": -2000, "stripe_fees": 55}
     assert_books_balance(org)

@@ -1,5 +1,5 @@
 """The jobs: confirmation and ticket mails, refund mails, refunds and other Stripe follow-ups,
-the sweeper. Each is safe to run twice: mails go out once per purpose (sent_mail.py), refunds
+the sweeper, the daily reconciliation with Stripe. Each is safe to run twice: mails go out once per purpose (sent_mail.py), refunds
 carry their row id as Stripe's idempotency key, the sweeper only tidies what is expired.
 
 Importing this module registers the functions for the in-process runner (SQLite); `register`
@@ -23,7 +23,7 @@ from ticketing.models import Order, OrderStatus, RefundStatus, Ticket
 from ticketing.models.base import utcnow
 from ticketing.jobs.waitlist_offers import offer_freed_places
 from ticketing.notifications import order_mail, waitlist_mail
-from ticketing.payments import refunds, stripe_api
+from ticketing.payments import reconcile, refunds, stripe_api
 from ticketing.services.errors import ServiceError
 from ticketing.services.sales.sweeper import sweep as sweep_expired
 
@@ -36,6 +36,7 @@ RETRY_DELAYS = (2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 RETRY = RetryStrategy(max_attempts=len(RETRY_DELAYS), exponential_wait=2)
 SWEEP_CRON = "* * * * * */5"  # every 5 s (6th field: seconds): pages see freed places soon
 REFUNDS_CRON = "* * * * *"  # every minute: refunds recorded but never sent (a lost job)
+RECONCILE_CRON = "30 3 * * *"  # every day at 03:30 UTC: yesterday's books against Stripe's
 
 
 class NotDoneYet(Exception):
@@ -109,6 +110,13 @@ def retry_pending_refunds(**_: Any) -> int:
     return refunds.send_pending_refunds()
 
 
+def reconcile_books(**_: Any) -> int:
+    """Yesterday's books of every organization against Stripe's balance transactions; each
+    result is kept (the organizer's Finance page shows the last and when it ran). Returns how
+    many organizations were checked."""
+    return len(reconcile.reconcile_past_days(1))
+
+
 # name -> function: what `enqueue(db, name, ...)` may name.
 JOBS: dict[str, Callable[..., Any]] = {
     "order_confirmation": order_confirmation,
@@ -121,6 +129,7 @@ JOBS: dict[str, Callable[..., Any]] = {
 PERIODIC: dict[str, tuple[str, Callable[..., Any]]] = {
     "sweep": (SWEEP_CRON, sweep),
     "retry_pending_refunds": (REFUNDS_CRON, retry_pending_refunds),
+    "reconcile_books": (RECONCILE_CRON, reconcile_books),
 }
 LOCAL_TASKS.update({name: (func, RETRY_DELAYS) for name, func in JOBS.items()})
 

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from procrastinate import App
 from procrastinate.exceptions import ConnectorException
 
-from ticketing.background import retry_refunds_periodically, sweep_periodically
+from ticketing.background import reconcile_daily, retry_refunds_periodically, sweep_periodically
 from ticketing.jobs.queue import new_app, uses_queue, wait_in_process_jobs
 from ticketing.settings import get_settings
 
@@ -64,7 +64,7 @@ async def run_jobs(*, standalone: bool = False) -> None:
     database restarted, its connections cut) starts again, so one outage never leaves a process
     without a worker."""
     if not uses_queue():
-        await asyncio.gather(sweep_periodically(), retry_refunds_periodically())
+        await asyncio.gather(sweep_periodically(), retry_refunds_periodically(), reconcile_daily())
         return
     if not (standalone or get_settings().jobs_in_app):
         log.info("JOBS_IN_APP is false: this process queues jobs, separate workers run them")

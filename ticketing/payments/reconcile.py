@@ -1,8 +1,9 @@
 """The reconciliation job: Stripe's balance transactions for a period, read through the SDK,
 compared with each organization's ledger (services/ledger/reconciliation.py), the result kept.
 
-Run it for yesterday from a scheduler (`python -m ticketing.payments.reconcile`), or for any
-period from the console or `POST /orgs/{org_id}/ledger/reconciliations`.
+The job queue runs it every day for the day before (jobs/tasks.py `reconcile_books`; on SQLite
+the app's background loop). Run it by hand for past days (`python -m ticketing.payments.reconcile
+--days N`), or for any period from the console or `POST /orgs/{org_id}/ledger/reconciliations`.
 """
 
 from __future__ import annotations
@@ -79,12 +80,17 @@ def reconcile_all(date_from: datetime, date_to: datetime) -> list[Reconciliation
     return done
 
 
+def reconcile_past_days(days: int = 1, now: datetime | None = None) -> list[Reconciliation]:
+    """The whole UTC days before today (the daily job: yesterday), for every organization."""
+    today = (now or utcnow()).replace(hour=0, minute=0, second=0, microsecond=0)
+    return reconcile_all(today - timedelta(days=days), today)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=int, default=1, help="how many whole UTC days before today")
     args = parser.parse_args()
-    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    for row in reconcile_all(today - timedelta(days=args.days), today):
+    for row in reconcile_past_days(args.days):
         print(f"{row.organization_id}: {row.matched} matched, {len(row.differences)} differences")
 
 

@@ -104,6 +104,7 @@ def _reconciliation() -> rx.Component:
             ),
             _muted("Never run yet."),
         ),
+        _muted("Stripe is checked by itself every day at 03:30 UTC for the day before.", id="recon-schedule"),
         spacing="3", width="100%",
     )
 

@@ -36,6 +36,7 @@ from ticketing.services.broker import pricing
 from ticketing.services.broker.purchase_orders import check_version, lines_of, order_for_manager, touch
 from ticketing.services.broker.sale_costs import sold_by_line
 from ticketing.services.errors import ServiceError, invalid
+from ticketing.services.ledger import broker_postings
 from ticketing.services.sales import usage
 from ticketing.services.sales.places import lock_fresh
 from ticketing.services.seating.seat_map import seat_label
@@ -137,6 +138,7 @@ def confirm_purchase_order(*, db: Session, user_id: uuid.UUID, po_id: uuid.UUID,
     po.status = PurchaseOrderStatus.confirmed.value
     po.approved_by, po.approved_at = user_id, now
     _finish(db, po, types=types, sessions=sessions, capacity=capacity, now=now)
+    broker_postings.post_purchase_order(db=db, po=po, at=now, cause=f"user:{user_id}")
     return po
 
 
@@ -267,7 +269,10 @@ def return_inventory(*, db: Session, user_id: uuid.UUID, po_id: uuid.UUID, now: 
         ga[ticket_type_id] = quantity
     if not ids and not ga:
         raise invalid("nothing_to_return", "Give seat_ids or a quantity to return.")
+    before = po.returned_cost_minor
     _give_back(db, po, seat_ids=ids, ga=ga, now=now, returned=True)
+    broker_postings.post_stock_returned(db=db, po=po, amount=po.returned_cost_minor - before, at=now,
+                                        cause=f"user:{user_id}")
     return po
 
 
@@ -299,6 +304,8 @@ def cancel_purchase_order(*, db: Session, user_id: uuid.UUID, po_id: uuid.UUID, 
                 ga[lv.line.ticket_type_id] = ga.get(lv.line.ticket_type_id, 0) + lv.line.quantity \
                     - lv.line.returned_quantity
         _give_back(db, po, seat_ids=seat_ids, ga=ga, now=now, returned=False)
+        broker_postings.post_stock_returned(db=db, po=po, amount=po.total_cost_minor - po.returned_cost_minor, at=now,
+                                            cause=f"user:{user_id}", cancelled=True)
     po.status = PurchaseOrderStatus.cancelled.value
     po.cancelled_at = now
     touch(po, now)

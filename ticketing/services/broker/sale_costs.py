@@ -33,6 +33,7 @@ from ticketing.models import (
     TicketSeat,
     TicketStatus,
 )
+from ticketing.services.ledger import broker_postings
 from ticketing.services.promotions.ticket_prices import ticket_prices
 
 OWNING = (PurchaseOrderStatus.confirmed.value, PurchaseOrderStatus.partially_received.value,
@@ -114,4 +115,5 @@ def record_sale_costs(db: Session, *, order: Order, now: datetime) -> int:
                                **values))
     db.add_all(rows)
     db.flush()
+    broker_postings.post_cost_of_sale(db=db, order=order, sales=rows, at=now, cause=f"order:{order.number}")
     return len(rows)

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from ticketing.models import PurchaseOrder, PurchaseOrderStatus, SupplierPayment
 from ticketing.services.broker.purchase_orders import order_for_manager, touch
 from ticketing.services.errors import ServiceError, invalid
+from ticketing.services.ledger import broker_postings
 from ticketing.services.money import MoneyError, format_minor, parse_amount
 from ticketing.services.sales.places import lock_fresh
 
@@ -50,6 +51,7 @@ def pay_supplier(*, db: Session, user_id: uuid.UUID, po_id: uuid.UUID, amount: s
     touch(po, now)
     db.add_all([payment, po])
     db.flush()
+    broker_postings.post_supplier_payment(db=db, po=po, payment=payment, cause=f"user:{user_id}")
     return payment
 
 

@@ -19,43 +19,67 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ticketing.models import Event, Order, OrderItem, Payment, Refund
+from ticketing.models import Event, Order, OrderItem, Payment, Refund, Ticket, TicketStatus
 from ticketing.models.ledger import Account, EntryKind
 from ticketing.services.ledger.journal import EntrySpec, credit, debit, post_entry, posted_kinds, write_entries
 
 
+# event id -> organization id: an event never moves to another organization, so every posting of
+# a process after the first for an event reads nothing for it (bounded: cleared when full).
+_ORGANIZATION_OF_EVENT: dict[uuid.UUID, uuid.UUID] = {}
+_KEEP_EVENTS = 10_000
+
+
 def organization_of_event(db: Session, event_id: uuid.UUID) -> uuid.UUID:
-    event = db.get(Event, event_id)
-    assert event is not None, event_id
-    return event.organization_id
+    org = _ORGANIZATION_OF_EVENT.get(event_id)
+    if org is None:
+        org = db.connection().execute(select(Event.organization_id).where(Event.id == event_id)).scalar_one()
+        if len(_ORGANIZATION_OF_EVENT) >= _KEEP_EVENTS:
+            _ORGANIZATION_OF_EVENT.clear()
+        _ORGANIZATION_OF_EVENT[event_id] = org
+    return org
 
 
-def _organization_and_list_price(db: Session, order: Order) -> tuple[uuid.UUID, int]:
-    """Both in one read: this runs in every paid checkout's confirming transaction."""
-    items = (select(func.coalesce(func.sum(OrderItem.quantity * OrderItem.unit_price_minor), 0))
-             .where(OrderItem.order_id == order.id).scalar_subquery())
-    org, gross = db.connection().execute(select(Event.organization_id, items).where(Event.id == order.event_id)).one()
-    return org, int(gross or 0)
+def _list_price(db: Session, order: Order) -> int:
+    """What the tickets still in the order cost at list price (one cancelled before payment is
+    neither revenue nor a discount)."""
+    total = db.connection().execute(
+        select(func.coalesce(func.sum(OrderItem.unit_price_minor), 0))
+        .join(Ticket, Ticket.order_item_id == OrderItem.id)
+        .where(Ticket.order_id == order.id, Ticket.status != TicketStatus.cancelled.value)).scalar_one()
+    return int(total or 0)
+
+
+def _gross(db: Session, order: Order, amount: int) -> int:
+    """The revenue of a payment: the order's own payment at list price when the order was
+    discounted (the difference is the discount); any other payment, or an order without a
+    discount (its total is its list price), as charged. Only discounted orders read."""
+    if amount != order.total_minor or not (order.discount_minor or order.promo_code_id):
+        return amount
+    return max(amount, _list_price(db, order))
 
 
 def book_payment(*, db: Session, order: Order, payment: Payment, fee: int | None, stripe_ref: str | None,
-                 at: datetime, cause: str, first_success: bool = False) -> list[uuid.UUID]:
+                 at: datetime, cause: str, first_success: bool = False,
+                 payment_posted: bool = False) -> list[uuid.UUID]:
     """Money in, posted once: the payment (Dr stripe_balance what was charged, Cr ticket_revenue
     the list price, Dr discounts the difference) and, once Stripe reports it, its fee (Dr
-    stripe_fees, Cr stripe_balance). A replay costs one indexed read; `first_success` (the
-    caller holds the payment's lock and saw it not succeeded yet, so nothing of it can be
-    posted) saves even that on the paying path."""
+    stripe_fees, Cr stripe_balance). What the caller knows under the payment's lock saves the
+    look-up of what is posted: `first_success` (not succeeded yet, so nothing of it is posted:
+    the paying path) or `payment_posted` (succeeded already, so its payment entry is; with no
+    fee reported there is nothing to do: a replayed webhook). Otherwise one indexed read."""
+    if payment_posted and not fee:
+        return []
     posted = set() if first_success else posted_kinds(db, source_type="payment", source_id=payment.id)
     want_payment = EntryKind.payment.value not in posted
     want_fee = bool(fee) and EntryKind.stripe_fee.value not in posted
     if not (want_payment or want_fee):
         return []
-    org, listed = _organization_and_list_price(db, order)
+    org = organization_of_event(db, order.event_id)
     amount, currency = payment.amount_minor, payment.currency
     specs = []
     if want_payment:
-        # The order's own payment carries its discount; a second or changed one is revenue as charged.
-        gross = max(amount, listed) if amount == order.total_minor else amount
+        gross = _gross(db, order, amount)
         specs.append(EntrySpec(
             org, order.event_id, EntryKind.payment.value, f"Payment of order {order.number}", "payment", payment.id,
             cause, at, [debit(Account.stripe_balance.value, currency, amount),

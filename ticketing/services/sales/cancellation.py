@@ -23,6 +23,7 @@ from ticketing.models import (
 )
 from ticketing.services.accounts.organizations import MANAGER_ROLES, require_role
 from ticketing.services.errors import ServiceError, invalid, not_found
+from ticketing.services.ledger import broker_postings
 from ticketing.services.presales import access as presale_access
 from ticketing.services.promotions import redemptions
 from ticketing.services.promotions.ticket_prices import ticket_prices
@@ -195,6 +196,8 @@ def cancel_order(
         db.add(ticket)
     db.flush()
     seat_claims.free_ticket_seats(db, ticket_ids=[t.id for t in chosen], now=now)
+    broker_postings.post_cost_returned(db=db, order=order, ticket_ids=[t.id for t in chosen], at=now,
+                                       cause=f"user:{user_id}")
     remaining = db.exec(
         select(func.count()).select_from(Ticket).where(
             Ticket.order_id == order.id, Ticket.status != TicketStatus.cancelled.value

@@ -220,10 +220,12 @@ def _book_money_in(db: Session, *, order: Order, payment: Payment, intent: Inten
     """The ledger's side of a succeeded payment, in this transaction: the payment and, once
     Stripe reports it, its fee. Both post once, whatever the number of deliveries."""
     # Entries of a payment are only ever posted in the transaction that marks it succeeded (and
-    # by the backfill, of succeeded ones): an open or failed payment, locked here, has none.
+    # by the backfill, of succeeded ones): an open or failed payment, locked here, has none, and
+    # a succeeded one has its payment entry (only its fee may be missing).
     first = payment.status in (PaymentStatus.open.value, PaymentStatus.failed.value)
     postings.book_payment(db=db, order=order, payment=payment, fee=intent.fee, stripe_ref=intent.balance_txn or None,
-                          at=now, cause=cause, first_success=first)
+                          at=now, cause=cause, first_success=first,
+                          payment_posted=payment.status == PaymentStatus.succeeded.value)
 
 
 def _confirm_or_refund(db: Session, *, order: Order, payment: Payment, now: datetime) -> Applied:
@@ -314,36 +316,46 @@ class StripeRefund:
 
 def record_refunded_total(*, db: Session, payment_intent_id: str, amount_refunded: int, now: datetime,
                           cause: str = "stripe", stripe_refunds: Sequence[StripeRefund] = ()) -> Applied:
-    """charge.refunded: Stripe's total refunded on the payment. Refunds we asked for and Stripe
-    confirmed are marked done; a refund made elsewhere (the Stripe dashboard) is recorded and
-    posted, one per Stripe refund we do not know (with its balance transaction, for the
-    reconciliation), or as one amount when Stripe did not list them."""
+    """charge.refunded: what Stripe refunded on the payment.
+
+    With Stripe's list of refunds (the webhook reads it), each listed refund is matched to ours
+    by id: one of ours still pending (its job has not heard Stripe's answer yet) is completed
+    here with its balance transaction; any other is a refund made elsewhere (the Stripe
+    dashboard), recorded and posted with its own amount. Refunds we owe but never sent are not
+    at Stripe, so they never hide one made elsewhere. Without a list, only the total is known:
+    what Stripe refunded beyond ours (confirmed or pending) is recorded as one amount."""
     payment = lock_fresh(db, Payment, [payment_intent_id]).get(payment_intent_id)  # type: ignore[list-item]
     if payment is None:
         return Applied("unknown_order")
     ours = list(db.exec(select(Refund).where(Refund.payment_id == payment.id).order_by(Refund.created_at)).all())
-    confirmed = 0
-    for refund in ours:
-        if refund.status == RefundStatus.succeeded.value:
-            confirmed += refund.amount_minor
-    extra = amount_refunded - confirmed - sum(r.amount_minor for r in ours if r.status == RefundStatus.pending.value)
-    known = {r.stripe_refund_id for r in ours if r.stripe_refund_id} | {str(r.id) for r in ours}
-    unknown = [x for x in stripe_refunds if x.id not in known and x.our_refund_id not in known]
-    if extra > 0 and not unknown:
-        unknown = [StripeRefund(id="", amount=extra)]
     order = db.get(Order, payment.order_id)
-    for made in unknown:
-        amount = min(made.amount, extra)
-        if amount <= 0:
-            break
-        extra -= amount
-        refund = Refund(order_id=payment.order_id, payment_id=payment.id, amount_minor=amount, currency=payment.currency,
-                        reason="external", status=RefundStatus.succeeded.value, stripe_refund_id=made.id or None,
-                        created_at=now, completed_at=now)
-        db.add(refund)
-        postings.post_refund(db=db, refund=refund, order=order, at=now, cause=cause, stripe_ref=made.balance_txn,
-                             fee_returned=made.fee_returned)
+    if stripe_refunds:
+        by_key = {r.stripe_refund_id: r for r in ours if r.stripe_refund_id} | {str(r.id): r for r in ours}
+        for made in stripe_refunds:
+            mine = by_key.get(made.id) or by_key.get(made.our_refund_id)
+            if mine is None:
+                _record_external_refund(db, order=order, payment=payment, amount=made.amount, made=made, now=now,
+                                        cause=cause)
+            elif mine.status == RefundStatus.pending.value:
+                complete_refund(db=db, refund_id=mine.id, now=now, stripe_refund_id=made.id,
+                                balance_txn=made.balance_txn, fee_returned=made.fee_returned, cause=cause)
+        return Applied("refund_recorded", payment.order_id)
+    known = sum(r.amount_minor for r in ours if r.status != RefundStatus.failed.value)
+    if amount_refunded > known:
+        _record_external_refund(db, order=order, payment=payment, amount=amount_refunded - known,
+                                made=StripeRefund(id="", amount=amount_refunded - known), now=now, cause=cause)
     return Applied("refund_recorded", payment.order_id)
+
+
+def _record_external_refund(db: Session, *, order: Order, payment: Payment, amount: int, made: StripeRefund,
+                            now: datetime, cause: str) -> None:
+    """A refund Stripe made that we did not ask for: recorded as done, and posted."""
+    refund = Refund(order_id=payment.order_id, payment_id=payment.id, amount_minor=amount, currency=payment.currency,
+                    reason="external", status=RefundStatus.succeeded.value, stripe_refund_id=made.id or None,
+                    created_at=now, completed_at=now)
+    db.add(refund)
+    postings.post_refund(db=db, refund=refund, order=order, at=now, cause=cause, stripe_ref=made.balance_txn,
+                         fee_returned=made.fee_returned)
 
 
 def complete_refund(
