@@ -2,7 +2,7 @@
 supplier), its cost moved to cost of tickets when tickets sell and back when they are cancelled,
 returns and cancelled orders no longer owed, supplier payments out of the bank. After every
 step the books agree with the broker's own records (stock left at cost, what is owed, the cost
-of valid tickets sold) and every entry balances. The backfill of migration 0018_ledger_broker
+of valid tickets sold) and every entry balances. The backfill of migration 0021_ledger_broker
 posts the same books for records made before broker mode posted."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from ticketing.services.ledger import reports
 from ticketing.services.sales import cancellation, orders
 
 MIN = timedelta(minutes=1)
-MIGRATION = os.path.join(os.path.dirname(__file__), "..", "..", "alembic", "versions", "0018_ledger_broker.py")
+MIGRATION = os.path.join(os.path.dirname(__file__), "..", "..", "alembic", "versions", "0021_ledger_broker.py")
 
 
 @pytest.fixture
