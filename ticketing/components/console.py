@@ -18,8 +18,8 @@ TABS = (
     ("promotions", "Promo codes", "ticket-percent", "/promo-codes"),
     ("presales", "Presales", "key-round", "/presales"),
     ("waitlist", "Waiting lists", "list-ordered", "/waitlist"),
+    ("waiting-room", "Waiting room", "hourglass", "/waiting-room"),
     ("reports", "Reports", "chart-column", "/reports"),
-    ("waiting-room", "Waiting room", "users", "/waiting-room"),
     ("live", "Live", "activity", ""),
 )
 STATUS_COLORS = {"draft": "gray", "published": "green", "cancelled": "red"}
