@@ -295,7 +295,7 @@ def test_the_books_through_the_api_after_a_purchase_and_a_refund():
     assert len(rows) == 1 + 6  # one row per line: 3 entries of 2 lines
     assert any(r.endswith(",stripe_fees,1.00,,EUR") and ",payment:pi_" in r for r in rows)
 
-    assert api.get(f"{base}/reconciliations/latest", token=token).json() is None
+    # (The daily job may have run for this organization already: it reconciles every one with books.)
     period = {"from": (utcnow() - timedelta(hours=1)).isoformat(), "to": (utcnow() + timedelta(hours=1)).isoformat()}
     ran = api.post(f"{base}/reconciliations", token=token, params=period)
     assert ran.status_code == 201 and (ran.json()["matched"], ran.json()["differences"]) == (2, [])

@@ -87,6 +87,7 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
         figures[str(t.id)] = {
             "available": t.available,
             "is_available": t.is_available,
+            "reason": t.reason or "",  # the waiting list and presale codes go by it
             "reason_label": REASON_LABELS.get(t.reason or "", ""),
             "note": (
                 "No seats left in this category" if t.seated and t.reason == "session_full"
