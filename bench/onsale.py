@@ -7,15 +7,26 @@ at the end), publishes one event with PLACES places, and runs CUSTOMERS simulate
 speak the pages' real websocket protocol through the balancer, as the compiled frontend does:
 
   arrive     connect the websocket; hydrate_and_load rides in the CONNECT packet with the
-             customer's token (the browser's localStorage) and runs the event page's on_load
-  (a waiting room's "wait in the queue until admitted" step goes here: see buy())
+             customer's token (the browser's localStorage) and runs the event page's on_load;
+             with --waiting-room that on_load redirects to /events/<id>/queue: the event page's
+             leave (on_unmount), on_load_internal for the queue (WaitingRoomState.load) until the
+             page shows a place in line (position and estimated wait); from then on the page's
+             WaitingRoomState.refresh every 3 s, as its rx.moment sends it
+  queue      (--waiting-room) from the opening until the refresh that lets the tab in redirects
+             it to /events/<id> with its admission (kept in the tab's state as the tk_admission
+             localStorage var), then on_load_internal for the event page and its snapshot
   pick       EventPageState.change_quantity(+1): the page's "+" button
   hold       EventPageState.buy -> the redirect to /cart/<hold>, or a clean refusal
   checkout   leave (the page's on_unmount), on_load_internal for /cart/<hold> (a client-side
              navigation), CartState.checkout -> the redirect to /pay/<order>
 
 Everyone arrives first (spread over --arrival-seconds), then the sale opens at one instant and
-every customer clicks within --reaction-seconds. Customers who lose stay on the page, watching.
+every customer clicks within --reaction-seconds (with --waiting-room: of being let in). With
+--waiting-room RATE the organizer switches the event's room on before anyone arrives
+(PATCH /api/v1/events/<id>/waiting-room, RATE a minute, the sale announced after the arrivals, so
+every arrival draws a random place) and opens the sale at the opening (the same PATCH with
+opens_at = then); every app process's pacer (a lifespan task, jobs/waiting_rooms.py) lets the
+queue in. Customers who lose stay on the page, watching.
 Customers run in --procs client processes (asyncio, python-socketio), so the client's own CPU
 does not delay what it measures more than it must.
 
@@ -24,10 +35,18 @@ connected customer (INFO used_memory before the customers and once all have the 
 and MEMORY USAGE of one customer's keys); bytes pushed per purchase to each watching tab; the
 time from each commit (the delta's "at", read from the bus) to every watching tab's push showing
 it (p50/p95/p99); the app's CPU per page event; the load average; and the database check
-(orders = places, oversold 0).
+(orders = places, oversold 0). With --waiting-room also: arrival -> a place shown, for every
+customer; the opening -> admission; the admissions a minute while the queue drained (the
+organizer's GET .../waiting-room once a second: from the first sample with anyone let in to the
+last with anyone waiting) against RATE (target within 10%); the queue's length over time; and the
+hold's p50/p95/p99 for admitted customers (target p99 < 100 ms).
+
+Bounded: every step waits at most --timeout, the queue at most the time the whole queue takes at
+RATE plus --timeout; the cluster, its database and its Redis are removed at the end.
 
     . scripts/env.sh && python bench/onsale.py                       # 2,000 customers, 500 places
     . scripts/env.sh && python bench/onsale.py --customers 200 --places 50 --procs 1
+    . scripts/env.sh && python bench/onsale.py --customers 300 --places 100 --waiting-room 600 --procs 1
 """
 
 from __future__ import annotations
