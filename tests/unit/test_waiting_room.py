@@ -312,3 +312,12 @@ def test_page_holds_are_not_counted_as_arrivals_but_api_arrivals_are(sale, monke
         rooms.count_arrival(event_id=sale["event"], now=T0)
     assert _code(lambda: rooms.require_admission(event_id=sale["event"], user_id=sale["buyers"][0], token=None,
                                                  now=T0)) == "admission_required"
+
+
+def test_a_surge_of_api_holds_for_an_unknown_event_switches_nothing(monkeypatch):
+    settings = dataclasses.replace(get_settings(), waiting_room_auto_arrivals=1)
+    monkeypatch.setattr(rooms, "get_settings", lambda: settings)
+    queue, unknown = DatabaseQueue(), uuid.uuid4()
+    for _ in range(3):
+        rooms.count_arrival(event_id=unknown, now=T0, queue=queue)
+    assert not rooms.room_is_on(unknown)

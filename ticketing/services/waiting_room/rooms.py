@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ticketing.db import autocommit_connection, busy_error, is_lock_error, session_scope, set_lock_timeout
 from ticketing.models import TicketType, WaitingRoom
@@ -314,6 +314,8 @@ def count_arrival(*, event_id: uuid.UUID, now: datetime, queue: QueueStore | Non
                 _switch_on(room, opens_at=now, now=now, auto_started=True)
             db.add(room)
     except ServiceError:  # busy: the next surging second tries again
+        return
+    except IntegrityError:  # no such event (an API hold for an unknown id): it is answered 404
         return
     forget_room_flag(event_id)
 
