@@ -809,6 +809,14 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     await asyncio.sleep(1.0)  # the last saves land
     mem1 = redis_memory(cluster.redis_url)
     census = key_census(cluster.redis_url)
+    heartbeat_cpu = None
+    if room:  # before the opening the queue pages' refreshes are all the app does
+        from ticketing.state.waiting_room import POLL_MS
+
+        beat_s = 3 * POLL_MS / 1000
+        cpu_a = cpu_seconds(cluster.instance_pids())
+        await asyncio.sleep(beat_s)
+        heartbeat_cpu = (cpu_seconds(cluster.instance_pids()) - cpu_a, arrived * beat_s / (POLL_MS / 1000), beat_s)
     load_at_sale = os.getloadavg()
     log(f"{arrived} customers have the page open ({arrive_s:.1f} s); the sale opens")
     t_sale = time.time() + 0.5
@@ -867,6 +875,11 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     room_ok = True
     if room:
         room_ok = room_figures(args, records, room_samples, t_sale)
+        if heartbeat_cpu is not None:
+            cpu, refreshes, span = heartbeat_cpu
+            print(f"  the queue pages' refreshes before the opening: {cpu:.1f} s of app CPU in {span:.0f} s for about "
+                  f"{refreshes:.0f} refreshes ({1000 * cpu / max(1, refreshes):.1f} ms each; "
+                  f"{cpu / span:.2f} cores for {arrived} waiting tabs)")
         late += sum(1 for r in records if r["place"] is None or r["phases"].get("arrive", 99) > 30)
     holds_t = sorted(r["clicked"] + r["phases"].get("pick", 0) + r["phases"]["hold"] for r in records
                      if "hold" in r["phases"] and r["outcome"] == "winner")
