@@ -929,7 +929,8 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     # Page events of the sale: pick, buy, and at checkout leave + on_load_internal + checkout.
     events = sum(("pick" in r["phases"]) + ("hold" in r["phases"]) + 3 * ("checkout" in r["phases"]) for r in records)
     print(f"\napp CPU (all instances): {cpu1 - cpu0:.1f} s for {arrived} arrivals "
-          f"({1000 * (cpu1 - cpu0) / max(1, arrived):.1f} ms each: hydrate + on_load), {cpu2 - cpu1:.1f} s for the sale "
+          f"({1000 * (cpu1 - cpu0) / max(1, arrived):.1f} ms each: hydrate + on_load"
+          f"{', and the queue pages and their refreshes meanwhile' if room else ''}), {cpu2 - cpu1:.1f} s for the sale "
           f"({events} page events and {n_frames} pushes: {1000 * (cpu2 - cpu1) / max(1, events):.1f} ms per event)")
 
     check = database_check(event_id)
