@@ -7,15 +7,26 @@ at the end), publishes one event with PLACES places, and runs CUSTOMERS simulate
 speak the pages' real websocket protocol through the balancer, as the compiled frontend does:
 
   arrive     connect the websocket; hydrate_and_load rides in the CONNECT packet with the
-             customer's token (the browser's localStorage) and runs the event page's on_load
-  (a waiting room's "wait in the queue until admitted" step goes here: see buy())
+             customer's token (the browser's localStorage) and runs the event page's on_load;
+             with --waiting-room that on_load redirects to /events/<id>/queue: the event page's
+             leave (on_unmount), on_load_internal for the queue (WaitingRoomState.load) until the
+             page shows a place in line (position and estimated wait); from then on the page's
+             WaitingRoomState.refresh every 3 s, as its rx.moment sends it
+  queue      (--waiting-room) from the opening until the refresh that lets the tab in redirects
+             it to /events/<id> with its admission (kept in the tab's state as the tk_admission
+             localStorage var), then on_load_internal for the event page and its snapshot
   pick       EventPageState.change_quantity(+1): the page's "+" button
   hold       EventPageState.buy -> the redirect to /cart/<hold>, or a clean refusal
   checkout   leave (the page's on_unmount), on_load_internal for /cart/<hold> (a client-side
              navigation), CartState.checkout -> the redirect to /pay/<order>
 
 Everyone arrives first (spread over --arrival-seconds), then the sale opens at one instant and
-every customer clicks within --reaction-seconds. Customers who lose stay on the page, watching.
+every customer clicks within --reaction-seconds (with --waiting-room: of being let in). With
+--waiting-room RATE the organizer switches the event's room on before anyone arrives
+(PATCH /api/v1/events/<id>/waiting-room, RATE a minute, the sale announced after the arrivals, so
+every arrival draws a random place) and opens the sale at the opening (the same PATCH with
+opens_at = then); every app process's pacer (a lifespan task, jobs/waiting_rooms.py) lets the
+queue in. Customers who lose stay on the page, watching.
 Customers run in --procs client processes (asyncio, python-socketio), so the client's own CPU
 does not delay what it measures more than it must.
 
@@ -24,10 +35,18 @@ connected customer (INFO used_memory before the customers and once all have the 
 and MEMORY USAGE of one customer's keys); bytes pushed per purchase to each watching tab; the
 time from each commit (the delta's "at", read from the bus) to every watching tab's push showing
 it (p50/p95/p99); the app's CPU per page event; the load average; and the database check
-(orders = places, oversold 0).
+(orders = places, oversold 0). With --waiting-room also: arrival -> a place shown, for every
+customer; the opening -> admission; the admissions a minute while the queue drained (the
+organizer's GET .../waiting-room once a second: from the first sample with anyone let in to the
+last with anyone waiting) against RATE (target within 10%); the queue's length over time; and the
+hold's p50/p95/p99 for admitted customers (target p99 < 100 ms).
+
+Bounded: every step waits at most --timeout, the queue at most the time the whole queue takes at
+RATE plus --timeout; the cluster, its database and its Redis are removed at the end.
 
     . scripts/env.sh && python bench/onsale.py                       # 2,000 customers, 500 places
     . scripts/env.sh && python bench/onsale.py --customers 200 --places 50 --procs 1
+    . scripts/env.sh && python bench/onsale.py --customers 300 --places 100 --waiting-room 600 --procs 1
 """
 
 from __future__ import annotations
@@ -65,7 +84,7 @@ MARK = "_rx_state_"
 VERSION_RE = re.compile(r'"version_rx_state_":(\d+)')
 REDIRECT_RE = re.compile(r'"/(cart|pay)/([0-9a-f-]{36})"')
 JWT_SECRET = "bench-onsale-" + secrets.token_urlsafe(24)
-PHASES = ("arrive", "pick", "hold", "checkout")
+PHASES = ("arrive", "queue", "pick", "hold", "checkout")  # queue: with --waiting-room only
 WEB_WORKDIR = ROOT / ".web-onsale"
 
 
@@ -188,9 +207,10 @@ DESCRIPTION = (
 TYPES = [("Standing", "25.00"), ("Standing, early entry", "39.00"), ("Balcony", "45.00"), ("Accessible", "25.00")]
 
 
-def publish_event(cluster: Cluster, places: int) -> tuple[str, list[str]]:
+def publish_event(cluster: Cluster, places: int) -> tuple[str, list[str], dict[str, str]]:
     """One owner registers through the API and publishes an event with one session of `places`
-    places and four ticket types sharing them; returns (event id, ticket type ids)."""
+    places and four ticket types sharing them; returns (event id, ticket type ids, the owner's
+    authorization header)."""
     import httpx
 
     api = httpx.Client(base_url=cluster.url + "/api/v1", timeout=60)
@@ -217,7 +237,48 @@ def publish_event(cluster: Cluster, places: int) -> tuple[str, list[str]]:
         "name": name, "price": price, "currency": "EUR", "session_ids": [session["id"]]})["id"]
         for name, price in TYPES]
     call("POST", f"/events/{event['id']}/publish", owner)
-    return event["id"], types
+    return event["id"], types, owner
+
+
+def configure_room(cluster: Cluster, event_id: str, owner: dict[str, str], **body: Any) -> dict[str, Any]:
+    """What the organizer's console does: PATCH /events/<id>/waiting-room."""
+    import httpx
+
+    r = httpx.patch(f"{cluster.url}/api/v1/events/{event_id}/waiting-room", headers=owner, json=body, timeout=60)
+    if r.status_code >= 300:
+        raise RuntimeError(f"PATCH waiting-room: {r.status_code} {r.text}")
+    return r.json()
+
+
+async def watch_room(cluster: Cluster, event_id: str, owner: dict[str, str], samples: list, stop: asyncio.Event) -> None:
+    """The organizer's view of the room once a second: (time, waiting, admitted so far)."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=cluster.url, headers=owner, timeout=10) as api:
+        while not stop.is_set():
+            try:
+                r = await api.get(f"/api/v1/events/{event_id}/waiting-room")
+                if r.status_code == 200:
+                    room = r.json()
+                    samples.append((time.time(), int(room["waiting"]), int(room["admitted_total"])))
+            except httpx.HTTPError:
+                pass  # a missed sample; the next one comes
+            try:
+                await asyncio.wait_for(stop.wait(), 1.0)
+            except asyncio.TimeoutError:
+                pass
+
+
+def drain_rate(samples: list[tuple[float, int, int]]) -> tuple[float, float] | None:
+    """Admissions per minute while the queue drained: between the first sample with anyone let
+    in and the last with anyone still waiting (the pacer owed admissions all along); and that
+    period's length in seconds."""
+    first = next((i for i, (_t, _w, a) in enumerate(samples) if a > 0), None)
+    last = max((i for i, (_t, w, _a) in enumerate(samples) if w > 0), default=None)
+    if first is None or last is None or last <= first:
+        return None
+    (t0, _w0, a0), (t1, _w1, a1) = samples[first], samples[last]
+    return (a1 - a0) * 60 / (t1 - t0), t1 - t0
 
 
 def make_customers(n: int) -> list[str]:
@@ -257,9 +318,10 @@ def state_names() -> dict[str, str]:
     from ticketing.state.auth import AuthState
     from ticketing.state.cart import CartState
     from ticketing.state.event_page import EventPageState
+    from ticketing.state.waiting_room import WaitingRoomState
 
     return {"auth": AuthState.get_full_name(), "event": EventPageState.get_full_name(),
-            "cart": CartState.get_full_name(),
+            "cart": CartState.get_full_name(), "room": WaitingRoomState.get_full_name(),
             "on_load": f"{OnLoadInternalState.get_full_name()}.on_load_internal",
             "hydrate": "reflex___state____state.hydrate_and_load"}
 
@@ -276,6 +338,8 @@ class Plan:
     arrival: float
     schema: str | None = None  # what the compiled frontend sends on connect (see frontend_handshake)
     hashes: list[str] | None = None
+    room: bool = False  # the event's waiting room is on: customers queue first
+    queue_timeout: float = 0.0  # how long a customer may wait in the queue (--waiting-room)
 
 
 @dataclass
@@ -297,6 +361,8 @@ class Customer:
     clicked: float = 0.0
     answered: float = 0.0
     watching: bool = False
+    place: tuple[int, str] | None = None  # (position, estimated wait) the queue page first showed
+    admitted: float = 0.0  # when the queue page sent this tab to the event page
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     sio: Any = None
     router: dict[str, Any] = field(default_factory=dict)
@@ -331,8 +397,8 @@ class Customer:
     def var(self, state: str, name: str, default: Any = None) -> Any:
         return self.vars.get(self.plan.names[state].rsplit(".", 1)[-1], {}).get(name, default)
 
-    async def until(self, test, what: str) -> Any:
-        deadline = time.monotonic() + self.plan.timeout
+    async def until(self, test, what: str, seconds: float | None = None) -> Any:
+        deadline = time.monotonic() + (self.plan.timeout if seconds is None else seconds)
         while True:
             if self.toasts:
                 raise Failure(self.toasts[-1])
@@ -381,8 +447,54 @@ class Customer:
         except Exception as exc:  # noqa: BLE001 - the handshake's failure is the result
             status = re.search(r"\b([45]\d\d)\b", str(exc))
             raise Failure(f"connect_{status.group(1)}" if status else "connect_failed", str(exc)[:200]) from None
+        if self.plan.room:
+            await self.until(lambda: self._took(f"/events/{p.event_id}/queue"), "queue_redirect")
+            await self.queue()
+            return
+        await self._event_shown()
+
+    async def _event_shown(self) -> None:
         await self.until(lambda: self.var("event", "version", 0) > 0 and self.var("event", "ticket_types"), "open")
         self.watch_from, self.watching = time.time(), True
+
+    # The waiting room (--waiting-room) ------------------------------------------------------
+    async def queue(self) -> None:
+        """Follow the event page's redirect to /events/<id>/queue (a client-side navigation:
+        on_load_internal runs WaitingRoomState.load) until the page shows a place in line."""
+        p = self.plan
+        await self.send(f"{p.names['event']}.leave")  # the event page's on_unmount
+        self.route(f"/events/{p.event_id}/queue", {"event_id": p.event_id})
+        await self.send(p.names["on_load"])
+        await self.until(lambda: self.var("room", "state") == "waiting" and self.var("room", "position", 0) > 0
+                         and self.var("room", "wait_text"), "queue_place")
+        self.place = (int(self.var("room", "position")), str(self.var("room", "wait_text")))
+
+    async def heartbeat(self) -> None:
+        """The queue page's rx.moment: WaitingRoomState.refresh every POLL_MS while it is open
+        (it keeps the place and brings the admission)."""
+        from ticketing.state.waiting_room import POLL_MS
+
+        while not self.admitted and self.sio is not None and self.sio.connected:
+            await asyncio.sleep(POLL_MS / 1000)
+            if not self.admitted:
+                await self.send(f"{self.plan.names['room']}.refresh")
+
+    async def wait_for_turn(self) -> None:
+        """Until the queue page sends the tab back to the event page with its admission; then
+        that page's on_load (a client-side navigation) and its snapshot."""
+        p = self.plan
+        await self.until(lambda: self._took(f"/events/{p.event_id}"), "queue", p.queue_timeout)
+        self.admitted = time.time()
+        self.route(f"/events/{p.event_id}", {"event_id": p.event_id})
+        await self.send(p.names["on_load"])
+        await self._event_shown()
+
+    def _took(self, path: str) -> bool:
+        """Whether the server redirected this tab to `path` (the redirect is then consumed)."""
+        if path in self.redirects:
+            self.redirects.remove(path)
+            return True
+        return False
 
     async def pick(self) -> None:
         """The "+" button of the ticket type."""
@@ -450,8 +562,7 @@ async def timed(c: Customer, phase: str, step) -> Any:
 
 
 async def buy(c: Customer) -> None:
-    """The sale, once the customer clicks: each step a phase. A waiting room's step (wait in the
-    queue until admitted) goes before pick, and its name into PHASES."""
+    """The sale, once the customer clicks: each step a phase."""
     await timed(c, "pick", c.pick())
     cart = await timed(c, "hold", c.hold())
     await timed(c, "checkout", c.checkout(cart))
@@ -518,6 +629,12 @@ async def run_customers(plan: Plan, tokens: list[str], ready, go, seed: int) -> 
     async def sale(c: Customer) -> None:
         if c.outcome:
             return
+        if plan.room:  # in line until admitted, then the event page opens again
+            try:
+                await timed(c, "queue", c.wait_for_turn())
+            except Failure as exc:
+                c.outcome, c.answered = f"error:{exc.kind}", time.time()
+                return
         await asyncio.sleep(rnd.uniform(0, plan.reaction))
         c.clicked = time.time()
         try:
@@ -531,7 +648,14 @@ async def run_customers(plan: Plan, tokens: list[str], ready, go, seed: int) -> 
             log(f"client error: {exc!r}")
         c.answered = time.time()
 
-    await asyncio.gather(*(arrive(c) for c in customers))
+    beats: list[asyncio.Task] = []
+
+    async def arrive_and_wait(c: Customer) -> None:
+        await arrive(c)
+        if plan.room and not c.outcome:
+            beats.append(asyncio.create_task(c.heartbeat()))
+
+    await asyncio.gather(*(arrive_and_wait(c) for c in customers))
     ready.put((len([c for c in customers if not c.outcome]), time.monotonic() - t0))
     while go.value == 0:
         await asyncio.sleep(0.02)
@@ -543,8 +667,11 @@ async def run_customers(plan: Plan, tokens: list[str], ready, go, seed: int) -> 
     for c in customers:
         if c.watching:
             c.watch_until = time.time()
+    for beat in beats:
+        beat.cancel()
     out = [{"outcome": c.outcome, "phases": c.phases, "pushes": c.pushes, "from": c.watch_from,
-            "until": c.watch_until, "clicked": c.clicked, "answered": c.answered, "token": c.client_token}
+            "until": c.watch_until, "clicked": c.clicked, "answered": c.answered, "token": c.client_token,
+            "place": c.place, "admitted": c.admitted}
            for c in customers]
     await asyncio.gather(*(c.close() for c in customers))
     await http.close()
@@ -642,12 +769,21 @@ def database_check(event_id: str) -> dict[str, int]:
 # Main ---------------------------------------------------------------------------------------
 async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     app_settings(cluster)
-    event_id, ticket_ids = publish_event(cluster, args.places)
+    event_id, ticket_ids, owner = publish_event(cluster, args.places)
+    room = args.waiting_room > 0
+    if room:
+        # On before anyone arrives, the sale announced after the arrivals: everyone who comes
+        # before it gets a random place; at the sale the organizer opens it (below).
+        announced = datetime.now(timezone.utc) + timedelta(seconds=args.arrival_seconds + 300)
+        configure_room(cluster, event_id, owner, enabled=True, rate_per_minute=args.waiting_room,
+                       opens_at=announced.isoformat())
     tokens = make_customers(args.customers)
     names = state_names()
     schema, hashes = frontend_handshake()
+    # A customer may wait until the whole queue has drained at the configured rate, and a step more.
+    queue_bound = 60 * args.customers / args.waiting_room + args.timeout if room else 0.0
     plan = Plan(cluster.url, event_id, ticket_ids, names, args.timeout, args.reaction_seconds, args.arrival_seconds,
-                schema, hashes)
+                schema, hashes, room=room, queue_timeout=queue_bound)
     log(f"event {event_id} published with {args.places} places; {len(tokens)} customers")
 
     commits: dict[int, float] = {}
@@ -673,13 +809,28 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     await asyncio.sleep(1.0)  # the last saves land
     mem1 = redis_memory(cluster.redis_url)
     census = key_census(cluster.redis_url)
+    heartbeat_cpu = None
+    if room:  # before the opening the queue pages' refreshes are all the app does
+        from ticketing.state.waiting_room import POLL_MS
+
+        beat_s = 3 * POLL_MS / 1000
+        cpu_a = cpu_seconds(cluster.instance_pids())
+        await asyncio.sleep(beat_s)
+        heartbeat_cpu = (cpu_seconds(cluster.instance_pids()) - cpu_a, arrived * beat_s / (POLL_MS / 1000), beat_s)
     load_at_sale = os.getloadavg()
     log(f"{arrived} customers have the page open ({arrive_s:.1f} s); the sale opens")
     t_sale = time.time() + 0.5
+    room_samples: list[tuple[float, int, int]] = []
+    room_stop = asyncio.Event()
+    watcher = None
+    if room:
+        configure_room(cluster, event_id, owner, enabled=True,
+                       opens_at=datetime.fromtimestamp(t_sale, timezone.utc).isoformat())
+        watcher = asyncio.create_task(watch_room(cluster, event_id, owner, room_samples, room_stop))
     go.value = t_sale
     mem_peak = mem1["used_memory"]
     done = 0
-    deadline = time.monotonic() + args.reaction_seconds + 4 * args.timeout + 60
+    deadline = time.monotonic() + args.reaction_seconds + 4 * args.timeout + 60 + queue_bound
     while done < len(procs) and time.monotonic() < deadline:
         try:
             await loop.run_in_executor(None, lambda: ready.get(timeout=2))
@@ -700,6 +851,9 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
         p.join(timeout=30)
     stop.set()
     await tap
+    room_stop.set()
+    if watcher is not None:
+        await watcher
 
     # Figures ------------------------------------------------------------------------------
     outcomes = Counter(r["outcome"] or "unanswered" for r in records)
@@ -712,10 +866,21 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
           f"{os.cpu_count()} CPUs; client processes: {args.procs}")
     print("\nper phase (wall time seen by the customer):")
     for phase in PHASES:
+        if phase == "queue" and not room:
+            continue
         print(f"  {phase:9s} {spread([r['phases'][phase] for r in records if phase in r['phases']])}")
     print(f"  {'answered':9s} {spread(answered)}   (click -> winner or clean refusal)")
     late = sum(1 for a in answered if a > 30)
     print(f"  answered after 30 s: {late};  never answered: {outcomes.get('unanswered', 0)}")
+    room_ok = True
+    if room:
+        room_ok = room_figures(args, records, room_samples, t_sale)
+        if heartbeat_cpu is not None:
+            cpu, refreshes, span = heartbeat_cpu
+            print(f"  the queue pages' refreshes before the opening: {cpu:.1f} s of app CPU in {span:.0f} s for about "
+                  f"{refreshes:.0f} refreshes ({1000 * cpu / max(1, refreshes):.1f} ms each; "
+                  f"{cpu / span:.2f} cores for {arrived} waiting tabs)")
+        late += sum(1 for r in records if r["place"] is None or r["phases"].get("arrive", 99) > 30)
     holds_t = sorted(r["clicked"] + r["phases"].get("pick", 0) + r["phases"]["hold"] for r in records
                      if "hold" in r["phases"] and r["outcome"] == "winner")
     if len(holds_t) > 1:
@@ -764,7 +929,8 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     # Page events of the sale: pick, buy, and at checkout leave + on_load_internal + checkout.
     events = sum(("pick" in r["phases"]) + ("hold" in r["phases"]) + 3 * ("checkout" in r["phases"]) for r in records)
     print(f"\napp CPU (all instances): {cpu1 - cpu0:.1f} s for {arrived} arrivals "
-          f"({1000 * (cpu1 - cpu0) / max(1, arrived):.1f} ms each: hydrate + on_load), {cpu2 - cpu1:.1f} s for the sale "
+          f"({1000 * (cpu1 - cpu0) / max(1, arrived):.1f} ms each: hydrate + on_load"
+          f"{', and the queue pages and their refreshes meanwhile' if room else ''}), {cpu2 - cpu1:.1f} s for the sale "
           f"({events} page events and {n_frames} pushes: {1000 * (cpu2 - cpu1) / max(1, events):.1f} ms per event)")
 
     check = database_check(event_id)
@@ -772,11 +938,49 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
           f"sold {check['sold']} pending {check['pending']} held {check['held']}, oversold {check['oversold']}")
     print(f"  winners seen by the customers: {len(winners)}; winners = capacity: "
           f"{'yes' if check['orders'] == check['capacity'] == len(winners) else 'NO'}")
-    ok = (check["oversold"] == 0 and not errors and late == 0)
+    ok = (check["oversold"] == 0 and not errors and late == 0 and room_ok)
     print("\ntargets: zero 5xx/errors {} | oversold 0 {} | answered within 30 s {} | push p95 < 250 ms {}".format(
         "yes" if not errors else "NO", "yes" if check["oversold"] == 0 else "NO", "yes" if late == 0 else "NO",
         ("yes" if lat and pct(lat, 95) < 0.25 else "NO") if lat else "-"))
     return 0 if ok else 1
+
+
+def room_figures(args: argparse.Namespace, records: list[dict[str, Any]], samples: list[tuple[float, int, int]],
+                 t_sale: float) -> bool:
+    """The waiting room's figures (--waiting-room): places given at arrival, the drain against
+    the configured rate, the queue over time, holds of admitted customers. Whether its targets
+    were met."""
+    placed = [r for r in records if r["place"] is not None]
+    arrival = [r["phases"]["arrive"] for r in placed]
+    print(f"\nwaiting room (configured {args.waiting_room} a minute):")
+    print(f"  arrival -> a place in line shown (position and estimate): {spread(arrival)}")
+    late = sum(1 for a in arrival if a > 30)
+    print(f"    {len(placed)} of {len(records)} customers got a place; after 30 s: {late}; e.g. "
+          + "; ".join(f"#{pos} '{wait}'" for pos, wait in sorted(r["place"] for r in placed[:3])))
+    waits = [r["admitted"] - t_sale for r in records if r["admitted"]]
+    if waits:
+        print(f"  the sale -> the tab sent to the event page: min {min(waits):.1f} s, median "
+              f"{statistics.median(waits):.1f} s, max {max(waits):.1f} s ({len(waits)} admitted)")
+    rate = drain_rate(samples)
+    within = rate is not None and abs(rate[0] - args.waiting_room) <= 0.1 * args.waiting_room
+    if rate is None:
+        print("  drain: too few samples with people waiting and let in to measure a rate")
+    else:
+        print(f"  drain: {rate[0]:.0f} admitted a minute over {rate[1]:.1f} s of draining "
+              f"({100 * (rate[0] / args.waiting_room - 1):+.1f}% of the configured rate; target within 10%)")
+    drained = next((i for i, (_t, w, _a) in enumerate(samples) if w == 0 and _a > 0), len(samples) - 1)
+    if samples:  # about eight samples from the sale until the queue was empty
+        until = samples[:drained + 1]
+        step = max(1, len(until) // 8)
+        shown = until[::step] + ([until[-1]] if (len(until) - 1) % step else [])
+        print("  queue over time (s after the sale: waiting / let in): "
+              + ", ".join(f"{max(0.0, t - t_sale):.0f}: {w}/{a}" for t, w, a in shown))
+    holds = [r["phases"]["hold"] for r in records if "hold" in r["phases"] and r["admitted"]]
+    fast = bool(holds) and pct(holds, 99) < 0.1
+    print(f"  hold, admitted customers: {spread(holds)}  (target p99 < 100 ms: {'yes' if fast else 'NO'})")
+    print(f"targets (room): drain within 10% {'yes' if within else 'NO'} | hold p99 < 100 ms "
+          f"{'yes' if fast else 'NO'} | a place within 30 s of arrival {'yes' if not late and len(placed) == len(records) else 'NO'}")
+    return within and fast
 
 
 def main() -> int:
@@ -790,6 +994,8 @@ def main() -> int:
     ap.add_argument("--reaction-seconds", type=float, default=2.0, help="clicks spread over this time at the opening")
     ap.add_argument("--timeout", type=float, default=30.0, help="per step, and the answer target")
     ap.add_argument("--grace", type=float, default=2.0, help="seconds for the last pushes after the sale")
+    ap.add_argument("--waiting-room", type=int, default=0, metavar="RATE",
+                    help="switch the event's waiting room on, letting RATE customers in a minute (0: no room)")
     args = ap.parse_args()
     cluster = Cluster(args.instances, args.workers)
     try:

@@ -257,3 +257,67 @@ def test_a_surge_room_closes_itself_once_calm_and_empty(sale, monkeypatch):
     assert rooms.room_is_on(sale["event"])  # the surge was a minute ago
     admit(sale, queue, T0 + pacing.AUTO_OFF_AFTER + timedelta(seconds=1))
     assert not rooms.room_is_on(sale["event"])
+
+
+# --- the hold path's cost: the room's switch as last read, at most ROOM_FLAG_SECONDS old -------
+
+
+def _switch_on_elsewhere(event_id, now):
+    """The room switched on by another app process: this process's copy is not forgotten."""
+    with session_scope() as db:
+        db.add(WaitingRoom(event_id=event_id, enabled=True, rate_per_minute=60, opens_at=now, paced_at=now,
+                           updated_at=now))
+
+
+def test_a_room_switched_on_elsewhere_refuses_holds_within_the_bound(sale):
+    buyer = sale["buyers"][0]
+    rooms.require_admission(event_id=sale["event"], user_id=buyer, token=None, now=T0)  # no room: read, kept
+    _switch_on_elsewhere(sale["event"], T0)
+    # Within the bound this process may still answer with what it read at T0 ...
+    rooms.require_admission(event_id=sale["event"], user_id=buyer, token=None,
+                            now=T0 + timedelta(seconds=rooms.ROOM_FLAG_SECONDS / 2))
+    # ... and from the bound on it refuses every hold without an admission.
+    assert _code(lambda: rooms.require_admission(
+        event_id=sale["event"], user_id=buyer, token=None,
+        now=T0 + timedelta(seconds=rooms.ROOM_FLAG_SECONDS))) == "admission_required"
+
+
+def test_a_page_load_reads_the_switch_afresh_for_the_holds_that_follow(sale):
+    buyer = sale["buyers"][0]
+    rooms.require_admission(event_id=sale["event"], user_id=buyer, token=None, now=T0)
+    _switch_on_elsewhere(sale["event"], T0)
+    assert rooms.note_arrival(event_id=sale["event"], now=T0 + timedelta(milliseconds=100),
+                              queue=DatabaseQueue()) is True
+    assert _code(lambda: rooms.require_admission(event_id=sale["event"], user_id=buyer, token=None,
+                                                 now=T0 + timedelta(milliseconds=200))) == "admission_required"
+
+
+def test_a_clock_that_went_back_reads_the_switch_again(sale):
+    buyer = sale["buyers"][0]
+    rooms.require_admission(event_id=sale["event"], user_id=buyer, token=None, now=T0)
+    _switch_on_elsewhere(sale["event"], T0)
+    assert _code(lambda: rooms.require_admission(event_id=sale["event"], user_id=buyer, token=None,
+                                                 now=T0 - timedelta(milliseconds=1))) == "admission_required"
+
+
+def test_page_holds_are_not_counted_as_arrivals_but_api_arrivals_are(sale, monkeypatch):
+    settings = dataclasses.replace(get_settings(), waiting_room_auto_arrivals=2)
+    monkeypatch.setattr(rooms, "get_settings", lambda: settings)
+    queue = DatabaseQueue()
+    monkeypatch.setattr(rooms, "get_queue", lambda: queue)
+    for buyer in sale["buyers"][:10]:  # holds from pages whose load was counted: no surge of their own
+        rooms.require_admission(event_id=sale["event"], user_id=buyer, token=None, now=T0)
+    assert not rooms.room_is_on(sale["event"])
+    for _ in range(3):  # API holds are arrivals: the third in one second switches the room on
+        rooms.count_arrival(event_id=sale["event"], now=T0)
+    assert _code(lambda: rooms.require_admission(event_id=sale["event"], user_id=sale["buyers"][0], token=None,
+                                                 now=T0)) == "admission_required"
+
+
+def test_a_surge_of_api_holds_for_an_unknown_event_switches_nothing(monkeypatch):
+    settings = dataclasses.replace(get_settings(), waiting_room_auto_arrivals=1)
+    monkeypatch.setattr(rooms, "get_settings", lambda: settings)
+    queue, unknown = DatabaseQueue(), uuid.uuid4()
+    for _ in range(3):
+        rooms.count_arrival(event_id=unknown, now=T0, queue=queue)
+    assert not rooms.room_is_on(unknown)

@@ -148,8 +148,11 @@ async def needs_queue(state: rx.State, event_id: uuid.UUID, user_id: uuid.UUID |
     """Whether this tab must go through the event's queue before holding: the room is on and
     the tab has no valid admission of this account to this event (checked on the server)."""
     token = await admission_of(state, event_id)
-    if user_id is None:
-        return await off_loop(lambda: rooms.note_arrival(event_id=event_id, now=utcnow()))
+    # The page load is where a customer arrives (the surge rule's count), and it reads the
+    # room's switch afresh: the holds that follow on this process ask what it read.
+    on = await off_loop(lambda: rooms.note_arrival(event_id=event_id, now=utcnow()))
+    if not on or user_id is None:
+        return on
     try:
         await off_loop(lambda: rooms.require_admission(event_id=event_id, user_id=user_id, token=token, now=utcnow()))
     except ServiceError as exc:

@@ -19,7 +19,7 @@ from ticketing.db import session_scope
 from ticketing.models import WaitingRoom
 from ticketing.services.errors import ServiceError
 from ticketing.services.waiting_room.queue_store import QueueStore, get_queue
-from ticketing.services.waiting_room.rooms import admission_minutes, lock_room
+from ticketing.services.waiting_room.rooms import admission_minutes, forget_room_flag, lock_room
 from ticketing.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ def admit_due(*, db: Session, event_id: uuid.UUID, now: datetime, queue: QueueSt
     if room.auto_started and not let_in and queue.waiting(db, event_id=event_id) == 0 and (
             room.last_surge_at is None or room.last_surge_at < now - AUTO_OFF_AFTER):
         room.enabled, room.auto_started = False, False
+        forget_room_flag(event_id)
     db.add(room)
     return len(let_in)
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ticketing.db import autocommit_connection, busy_error, is_lock_error, session_scope, set_lock_timeout
 from ticketing.models import TicketType, WaitingRoom
@@ -133,6 +134,7 @@ def configure_room(
     room.updated_at = now
     db.add(room)
     db.flush()
+    forget_room_flag(event_id)
     return overview(db, room=room, event_id=event_id, queue=queue)
 
 
@@ -221,13 +223,25 @@ def leave_queue(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, queue: 
     (queue or get_queue()).leave(db, event_id=event_id, user_id=user_id)
 
 
-# --- the hold path --------------------------------------------------------------------------
+# --- the hold path ---------------------------------------------------------------------------
 
 _ROOM_ON = "SELECT enabled FROM waiting_rooms WHERE event_id = %s"
 
+# How old this process's knowledge of a room's switch may be when a hold asks. Why a second is
+# acceptable: the room paces load, it guards no invariant (capacity is counted under the hold's
+# locks whatever the room says), and the surge rule that switches it on itself counts whole
+# seconds. A page load of the event reads the switch afresh, and a process that switches a room
+# forgets what it knew at once, so only a tab opened before the switch, holding within the
+# second, on another process, is answered by the old state.
+ROOM_FLAG_SECONDS = 1.0
+_MAX_FLAGS = 10_000
+_flags: dict[uuid.UUID, tuple[float, bool]] = {}  # event id -> (read at, epoch seconds; on)
+_flags_lock = threading.Lock()
+
 
 def room_is_on(event_id: uuid.UUID) -> bool:
-    """Whether holds of this event need an admission: one read (autocommit on PostgreSQL)."""
+    """Whether holds of this event need an admission, read now: one read (autocommit on
+    PostgreSQL)."""
     with autocommit_connection() as raw:
         if raw is not None:
             row = raw.execute(_ROOM_ON, (event_id,), prepare=True).fetchone()
@@ -237,27 +251,61 @@ def room_is_on(event_id: uuid.UUID) -> bool:
         return bool(room and room.enabled)
 
 
+def _read_flag(event_id: uuid.UUID, now: datetime) -> bool:
+    on = room_is_on(event_id)
+    with _flags_lock:
+        if len(_flags) >= _MAX_FLAGS:
+            _flags.clear()  # events nobody asked about for a while; each costs one read again
+        _flags[event_id] = (now.timestamp(), on)
+    return on
+
+
+def room_needs_admission(event_id: uuid.UUID, *, now: datetime) -> bool:
+    """Whether holds of this event need an admission, as this process last read it: at most
+    ROOM_FLAG_SECONDS before `now`, else read again. The hold path's question: an event that
+    never had a room costs no read per hold."""
+    with _flags_lock:
+        known = _flags.get(event_id)
+    if known is not None and 0 <= now.timestamp() - known[0] < ROOM_FLAG_SECONDS:
+        return known[1]
+    return _read_flag(event_id, now)
+
+
+def forget_room_flag(event_id: uuid.UUID) -> None:
+    """This process switched the room: the next hold reads the switch again."""
+    with _flags_lock:
+        _flags.pop(event_id, None)
+
+
 def require_admission(*, event_id: uuid.UUID, user_id: uuid.UUID, token: str | None, now: datetime) -> None:
-    """Before a hold (an arrival, for the surge rule): nothing while the event's room is off;
-    else a valid admission of this account to this event, refused 403 `admission_required`,
+    """Before a hold: nothing while the event's room is off (room_needs_admission); else a valid
+    admission of this account to this event, refused 403 `admission_required`,
     `admission_invalid`, `admission_wrong_event` or `admission_expired`."""
-    if note_arrival(event_id=event_id, now=now):
+    if room_needs_admission(event_id, now=now):
         check_admission_token(token, event_id=event_id, user_id=user_id, now=now)
 
 
 def note_arrival(*, event_id: uuid.UUID, now: datetime, queue: QueueStore | None = None) -> bool:
-    """Count a customer arriving at the event (page opened, hold asked): past the surge
-    threshold in one second, the room switches itself on (unless the organizer forbade it).
-    Whether the room is on afterwards; a failing counter (Redis down) never stops a sale."""
+    """A customer opens the event's page: count the arrival (count_arrival), and whether the
+    room is on, read afresh (and remembered for this process's holds)."""
+    count_arrival(event_id=event_id, now=now, queue=queue)
+    return _read_flag(event_id, now)
+
+
+def count_arrival(*, event_id: uuid.UUID, now: datetime, queue: QueueStore | None = None) -> None:
+    """Count a customer arriving at the event (a page opened, an API hold, which may come
+    without any read before it): past `waiting_room_auto_arrivals` in one second, the room
+    switches itself on (unless the organizer forbade it). A failing counter (Redis down) never
+    stops a sale."""
     threshold = get_settings().waiting_room_auto_arrivals
     if threshold <= 0:
-        return room_is_on(event_id)
+        return
     try:
         arrivals = (queue or get_queue()).count_arrival(event_id=event_id, now=now)
     except ServiceError:  # busy: Redis is down; the room stays as it is
-        return room_is_on(event_id)
+        return
     if arrivals != threshold + 1:  # once per surging second, not once per arrival
-        return room_is_on(event_id)
+        return
     try:
         with session_scope() as db:
             room = _locked_room(db, event_id, now)
@@ -265,9 +313,11 @@ def note_arrival(*, event_id: uuid.UUID, now: datetime, queue: QueueStore | None
             if not room.enabled and room.auto:
                 _switch_on(room, opens_at=now, now=now, auto_started=True)
             db.add(room)
-            return room.enabled
     except ServiceError:  # busy: the next surging second tries again
-        return room_is_on(event_id)
+        return
+    except IntegrityError:  # no such event (an API hold for an unknown id): it is answered 404
+        return
+    forget_room_flag(event_id)
 
 
 def admission_minutes() -> timedelta:
