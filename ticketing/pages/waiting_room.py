@@ -8,7 +8,7 @@ import reflex as rx
 from ticketing.components.forms import card
 from ticketing.components.layout import guarded, page_shell
 from ticketing.settings import get_settings
-from ticketing.state.waiting_room import POLL_MS, WaitingRoomState
+from ticketing.state.waiting_room import WaitingRoomState
 
 S = WaitingRoomState
 
@@ -47,7 +47,7 @@ def _place() -> rx.Component:
                                           width="100%")),
         rx.button("Leave the queue", on_click=S.leave, variant="ghost", color_scheme="gray", size="2",
                   id="queue-leave"),
-        rx.moment(interval=POLL_MS, on_change=S.refresh, display="none"),
+        rx.moment(interval=S.poll_ms, on_change=S.refresh, display="none"),
         align="center", spacing="4", width="100%",
     )
 
