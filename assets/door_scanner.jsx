@@ -11,6 +11,7 @@ import { BrowserQRCodeReader } from "@zxing/browser";
 import { ResultScreen, feedback, fromServer } from "./door_answer.jsx";
 import { decideOffline, indexList, newNonce, readCode, readShortCode, storage } from "./door_offline.js";
 import { SearchPanel } from "./door_search.jsx";
+import "./qr_finder_patterns.js"; // zxing otherwise misses about one ticket QR in twelve
 
 const REQUEST_TIMEOUT_MS = 5000;
 const LIST_EVERY_MS = 60000;
