@@ -194,7 +194,7 @@ def event_page() -> rx.Component:
                 rx.heading("Tickets", size="5", as_="h2"),
                 rx.box(rx.foreach(EventPageState.ticket_types, lambda t: _ticket_type(with_access(with_figures(t)))),
                        width="100%", id="ticket-types"),
-                rx.cond(EventPageState.event["status"] == "published", access_box()),
+                rx.cond((EventPageState.event["status"] == "published") & EventPageState.asks_access_code, access_box()),
                 waitlist_follower(EventPageState.version),
                 rx.cond(EventPageState.order_full & EventPageState.sells_quantities,
                         rx.text("That is the most one order can have (", EventPageState.max_per_order.to(str),
