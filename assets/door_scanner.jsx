@@ -430,7 +430,9 @@ export function DoorScanner({ eventId, apiUrl, token, defaultSessionId, onSessio
 
       <div className="door-foot" id="door-device">
         This phone: {admittedHere} admitted
-        {index ? ` · list of ${index.tickets.size} tickets from ${listTime}` : " · loading the ticket list…"}
+        {index
+          ? ` · list of ${index.tickets.size} ticket${index.tickets.size === 1 ? "" : "s"} from ${listTime}`
+          : " · loading the ticket list…"}
       </div>
 
       {shown ? <ResultScreen shown={shown} onClose={() => setShown(null)} /> : null}

@@ -254,6 +254,8 @@ def test_door_pages_and_the_organizers_conflicts(page: Page, viewport: str, live
     page.locator("#door-events a").first.click()
     expect(page.locator("#door-scanner")).to_have_attribute("data-ready", "true", timeout=30_000)
     expect(page.locator("#door-history [data-result]")).to_have_count(2)
+    expect(page.get_by_text("1 offline conflict: the organizer sees them")).to_be_visible()
+    expect(page.locator("#door-device")).to_contain_text("list of 1 ticket from")
     snapshot(page, f"door-page-{viewport}")
 
     page.context.clear_cookies()

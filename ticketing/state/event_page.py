@@ -96,7 +96,7 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
         """"Have an access code?" only where one matters: a ticket type reserved to a presale,
         or a code already given (typed, or from a link)."""
         return bool(self.access_code or self.access_error or self.access_note) or any(
-            t.get("reason") == "presale_only" for t in self.ticket_types)
+            f.get("reason") == "presale_only" for f in self.figures.values())  # live figures carry the reason
 
     @rx.var
     def basket_count(self) -> int:
