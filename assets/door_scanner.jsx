@@ -11,6 +11,7 @@ import { BrowserQRCodeReader } from "@zxing/browser";
 import { ResultScreen, feedback, fromServer } from "./door_answer.jsx";
 import { decideOffline, indexList, newNonce, readCode, readShortCode, storage } from "./door_offline.js";
 import { SearchPanel } from "./door_search.jsx";
+import "./qr_finder_patterns.js"; // zxing otherwise misses about one ticket QR in twelve
 
 const REQUEST_TIMEOUT_MS = 5000;
 const LIST_EVERY_MS = 60000;
@@ -429,7 +430,9 @@ export function DoorScanner({ eventId, apiUrl, token, defaultSessionId, onSessio
 
       <div className="door-foot" id="door-device">
         This phone: {admittedHere} admitted
-        {index ? ` · list of ${index.tickets.size} tickets from ${listTime}` : " · loading the ticket list…"}
+        {index
+          ? ` · list of ${index.tickets.size} ticket${index.tickets.size === 1 ? "" : "s"} from ${listTime}`
+          : " · loading the ticket list…"}
       </div>
 
       {shown ? <ResultScreen shown={shown} onClose={() => setShown(null)} /> : null}

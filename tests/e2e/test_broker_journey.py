@@ -93,7 +93,7 @@ def customer_buys(browser: Browser, app_url: str, viewport: str, agency: dict, s
         expect(buyer.locator(".selected-seat")).to_have_count(1)
         expect(buyer.locator("#total")).to_have_text("€45.00")
         buyer.locator("#hold-seats").click()
-        expect(buyer.locator("#hold-panel")).to_contain_text("1 seat(s) held for you")
+        expect(buyer.locator("#hold-panel")).to_contain_text("1 seat held for you")
         buyer.locator("#to-checkout").click()
         buyer.locator("#checkout-button").click()
         expect(buyer.locator("#card-element input[data-field='number']")).to_be_visible()

@@ -102,24 +102,53 @@ def test_typed_code_is_admitted_once_and_counters_go_live(page: Page, viewport: 
     assert grace.id not in {c.ticket_id for c in checkins(event)}
 
 
+# Ticket-shaped codes (not ours) whose QR @zxing/library's own finder-pattern selection misses at
+# 6 px a module: a false 1:1:3:1:1 run in the data is taken for a corner, or ends the scan before
+# the real bottom-left corner is reached (assets/qr_finder_patterns.js). About one random ticket
+# code in twelve was like these, which made this test fail now and then.
+MISSED_BY_STOCK_ZXING = [
+    "B0ETdRrIwhXnKS-NOmfgxju0HwpahlkA_bhEyPq2KiC6J4o7jAnDkWvif-ufnJ8Jyd0_pVioC7eMrMRNLiJi9nFvwiBshGCgbpF1QAOZO4c6-eOi-28",
+    "T9_2DqS2_3uGe5N3FXLM54XD-CT61E6zApLKfVv9Hj-pcIh_rkwkKoN4H4rwfX-ZfY3l3GUIDrxq-7ABwy4NKTaKPNf0WBhS2kDMd1eOJbJChQSQY38",
+    "TxG2ap0Z_3Vfe8yefMgp5PFhkqzrliQ8bGx7v3le34kNJdTY25YcxnzFF6qn9XLC_6YEHxK8ncdxVUPXt5A-S5NONUtKjoZH3FIfkU_AhUS4B3tfCUE",
+    "h9HVjAG7kCeSbaGjyAm0iN7GVRcI1S6nBovnKf1k1GXMHgayLDFrRSPt52jRNv38SG2GSG6o9aqAmL5OMer3ah4vBPRU-SUNxfL2T0Vxzr5vdQeROeI",
+    "4gO9HVFjORbEmtLX_uLunqwVssizd50IRdOU6NS0Zrd4sKwMacfjZ_NktrGjH_uOoxkKU7lkUq--526lxNtCcVLfh4yM5QKrCjnMUEJBm3RKorv45JM",
+]
+
+
+def scan_photo(page: Page, path) -> None:
+    page.set_input_files("#door-photo", str(path))
+
+
+def qr_photo(tmp_path, text: str):
+    path = tmp_path / f"qr-{uuid.uuid4().hex[:8]}.png"
+    segno.make(text, error="m", micro=False).save(str(path), scale=6, border=4)
+    return path
+
+
 @phone_only
 def test_a_qr_photo_is_decoded_in_the_browser(page: Page, viewport: str, live, tmp_path):
     event, steward, _owner = live
-    (pass_holder,) = buy_live(event, event.both_days, ["Katherine Johnson"])
-    qr = tmp_path / "ticket.png"
-    segno.make(pass_holder.code, error="m").save(str(qr), scale=6, border=4)
+    names = ["Katherine Johnson", "Dorothy Vaughan", "Mary Jackson", "Annie Easley", "Melba Mouton",
+             "Christine Darden"]
+    holders = buy_live(event, event.both_days, names)
     blank = tmp_path / "blank.png"
     blank.write_bytes(_white_png())
     sign_in(page, steward)
     open_scanner(page, event)
 
-    page.set_input_files("#door-photo", str(qr))
-    expect(answer(page, "admitted")).to_contain_text("Katherine Johnson")
-    dismiss(page)
-    page.set_input_files("#door-photo", str(blank))
+    for name, ticket in zip(names, holders):  # six codes: each run tries six fresh QR codes
+        scan_photo(page, qr_photo(tmp_path, ticket.code))
+        expect(answer(page, "admitted")).to_contain_text(name)
+        dismiss(page)
+    for text in MISSED_BY_STOCK_ZXING:  # read from the photo, sent, and refused by the server
+        scan_photo(page, qr_photo(tmp_path, text))
+        expect(answer(page, "unknown_code")).to_contain_text("Unknown ticket")
+        dismiss(page)
+    scan_photo(page, blank)
     expect(answer(page, "no_code")).to_contain_text("No QR code found")
     dismiss(page)
-    assert [(c.ticket_id, c.session_id) for c in checkins(event)] == [(pass_holder.id, event.today)]
+    admitted = sorted((c.ticket_id, c.session_id) for c in checkins(event))
+    assert admitted == sorted((t.id, event.today) for t in holders)
 
 
 @phone_only
@@ -225,6 +254,8 @@ def test_door_pages_and_the_organizers_conflicts(page: Page, viewport: str, live
     page.locator("#door-events a").first.click()
     expect(page.locator("#door-scanner")).to_have_attribute("data-ready", "true", timeout=30_000)
     expect(page.locator("#door-history [data-result]")).to_have_count(2)
+    expect(page.get_by_text("1 offline conflict: the organizer sees them")).to_be_visible()
+    expect(page.locator("#door-device")).to_contain_text("list of 1 ticket from")
     snapshot(page, f"door-page-{viewport}")
 
     page.context.clear_cookies()

@@ -37,12 +37,20 @@ def fan_presale(event_id, type_id, code: str) -> None:
 def test_a_presale_bought_with_an_access_code_while_it_is_locked_without(page: Page, viewport: str):
     customer = customer_with_shop(page)
     shop = customer.shop
-    fan_presale(shop.event_id, shop.type_id, "FANS-2030")
     row = page.locator(f"[data-ticket-type='{shop.type_id}']")
+    page.goto(f"/events/{shop.event_id}")
+    expect(row.locator(".qty-plus")).to_be_visible()
+    expect(page.locator("#access-toggle")).to_have_count(0)  # no presale: nothing to unlock
+    linked = page.context.new_page()  # another tab (its own page state): a code from a link is answered
+    linked.goto(f"/events/{shop.event_id}?access_code=nope")
+    expect(linked.locator("#access-error")).to_contain_text("isn't valid for this event")
+    linked.close()
 
+    fan_presale(shop.event_id, shop.type_id, "FANS-2030")
     page.goto(f"/events/{shop.event_id}")
     expect(row.locator(".reason")).to_have_text("Presale: access code needed")
     expect(row.locator(".qty-plus")).to_have_count(0)
+    expect(page.locator("#access-toggle")).to_be_visible()
     snapshot(page, f"presale-locked-{viewport}")
 
     page.locator("#access-toggle").click()

@@ -26,8 +26,12 @@ def test_discover_hold_pay_and_see_tickets(page: Page, viewport: str):
 
     plus = page.locator(f"[data-ticket-type='{customer.shop.type_id}'] .qty-plus")
     plus.click()
+    expect(page.locator("#basket-count")).to_have_text("1 ticket")
     plus.click()
+    expect(page.locator("#basket-count")).to_have_text("2 tickets")
     expect(page.locator("#basket-total")).to_have_text("€50.00")
+    expect(page.locator("#promo-toggle")).to_have_text("Have a promo code?")
+    expect(page.locator("#access-toggle")).to_have_count(0)  # no presale on this event
     snapshot(page, f"buy-event-{viewport}")
     page.locator("#buy-button").click()
 
@@ -55,7 +59,10 @@ def test_discover_hold_pay_and_see_tickets(page: Page, viewport: str):
 
     page.locator("#my-tickets-link").click()
     expect(page).to_have_url(re.compile(r"/tickets/?$"))
-    expect(page.locator(f"#orders [data-order='{order.id}'] img.ticket-qr")).to_have_count(2)
+    qr = page.locator(f"#orders [data-order='{order.id}'] img.ticket-qr")
+    expect(qr).to_have_count(2)
+    # Four pixels a module (49 with the quiet zone): big enough for a door camera off a phone screen.
+    assert qr.first.bounding_box()["width"] >= 196
     expect(page.locator(f"[data-order='{order.id}'] .order-status")).to_have_text("Confirmed")
     snapshot(page, f"buy-my-tickets-{viewport}")
 

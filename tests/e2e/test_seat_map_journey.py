@@ -99,7 +99,7 @@ def test_a_holds_seats_b_sees_them_held_then_free_again_when_the_hold_expires(br
         expect(a.locator("#total")).to_have_text("€60.00")
         snapshot(a, "seatmap-a-selected-desktop")
         a.locator("#hold-seats").click()
-        expect(a.locator("#hold-panel")).to_contain_text("2 seat(s) held for you")
+        expect(a.locator("#hold-panel")).to_contain_text("2 seats held for you")
 
         # B never reloads: the seats turn held on its map through the pushed delta.
         wait_status(b, chosen, "Held", timeout=10_000)

@@ -57,7 +57,7 @@ def test_legend_and_phone_sheet(page: Page, viewport: str, show: dict):
     if viewport == "phone":
         page.evaluate("window.scrollTo(0, 0)")
         expect(sheet).to_be_visible()
-        expect(sheet).to_contain_text("1 seat(s)")
+        expect(sheet).to_contain_text("1 seat")
         expect(sheet).to_contain_text("€20.00")
         box = sheet.bounding_box()
         assert box["y"] + box["height"] <= page.viewport_size["height"] + 1, box  # on screen, not below the fold

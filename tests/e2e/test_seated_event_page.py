@@ -60,6 +60,10 @@ def test_each_category_shows_its_free_seats_live_and_leads_to_the_map(page: Page
     expect(page.locator("#buy-button")).to_have_count(0)
     expect(page.locator(".qty-plus")).to_have_count(0)
     expect(page.locator("#seated-note")).to_be_visible()
+    for row in (stalls, circle):  # the session's name fits its column and the figures beside it never overlap
+        sessions = row.locator(".type-sessions")
+        assert sessions.evaluate("e => e.scrollWidth <= e.clientWidth")
+        assert not _overlap(sessions.bounding_box(), row.locator(".type-figures").bounding_box())
     snapshot(page, f"seated-event-page-{viewport}")
 
     # Someone else holds three circle seats through the API: the figure drops without a reload.
@@ -73,3 +77,8 @@ def test_each_category_shows_its_free_seats_live_and_leads_to_the_map(page: Page
 
     circle.locator(".choose-seats").click()
     expect(page).to_have_url(re.compile(rf"/events/{show['event']}/seats/{show['session']}"))
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])

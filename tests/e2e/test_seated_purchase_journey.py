@@ -73,7 +73,7 @@ def test_seats_and_dates_follow_the_tickets_from_map_to_mail(page: Page, viewpor
     page.goto(seated["url"])
     _pick(page, "A", (8, 9))
     page.locator("#hold-seats").click()
-    expect(page.locator("#hold-panel")).to_contain_text("2 seat(s) held for you")
+    expect(page.locator("#hold-panel")).to_contain_text("2 seats held for you")
     # Our own hold is announced as ours, and no "seat was just taken" alarm follows it.
     announce = page.locator(f"#{MAP} .seatmap-announce")
     expect(announce).to_have_text("2 seats held for you")

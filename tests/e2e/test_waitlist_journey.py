@@ -60,7 +60,7 @@ def test_join_the_waiting_list_get_the_offer_live_and_buy(page: Page, browser: B
         cancellation.cancel_order(db=db, order_id=theirs.id, user_id=shop.other_id, now=utcnow())
     offer = row.locator(".waitlist-offer")
     expect(offer).to_be_visible(timeout=30_000)  # pushed: the page was not reloaded
-    expect(offer).to_contain_text("1 ticket(s) held for you")
+    expect(offer).to_contain_text("1 ticket held for you")
     snapshot(page, f"waitlist-offer-{viewport}")
     expect(console.locator(".wl-status")).to_contain_text("Offered", timeout=15_000)
     snapshot(console, f"waitlist-console-{viewport}")

@@ -11,7 +11,7 @@ import reflex as rx
 def code_box(*, id_prefix: str, is_open: rx.Var[bool], value: rx.Var[str], on_change: Any, on_apply: Any,
              on_toggle: Any, error: rx.Var[str], note: rx.Var[str] | None = None, on_remove: Any = None,
              can_open: rx.Var[bool] | bool = True, placeholder: str = "Promo code", apply_label: str = "Apply",
-             toggle: tuple[str, str] = ("ticket-percent", "Have a code?"),
+             toggle: tuple[str, str] = ("ticket-percent", "Have a promo code?"),
              note_icon: str = "circle-check") -> rx.Component:
     """A link (`toggle`: icon, words) that opens a field (Enter or the apply button applies the
     code: a form of its own, never the page's checkout), why a code is refused, and, given `note`,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ticketing.components.on_change import on_change as version_changed
+from ticketing.components.words import count_of
 from ticketing.state.waitlist import WaitlistState
 
 SOLD_OUT_REASONS = ("session_full", "quota_reached")
@@ -18,7 +19,7 @@ def _entry(e: rx.Var[dict]) -> rx.Component:
         e["state"].to(str),
         ("offered", rx.callout.root(
             rx.callout.icon(rx.icon("party-popper")),
-            rx.callout.text(rx.text.strong(e["quantity"], " ticket(s) held for you until ", e["until"]),
+            rx.callout.text(rx.text.strong(count_of(e["quantity"], "ticket"), " held for you until ", e["until"]),
                             " — places freed up and you were next in line."),
             rx.hstack(rx.link(rx.button("Check out now", size="2"), href="/cart/" + e["hold_id"].to(str),
                               class_name="waitlist-checkout"),
@@ -28,7 +29,7 @@ def _entry(e: rx.Var[dict]) -> rx.Component:
         ("waiting", rx.callout.root(
             rx.callout.icon(rx.icon("list-ordered")),
             rx.callout.text("You are ", rx.text.strong("#", e["position"]), " on the waiting list for ",
-                            e["quantity"], " ticket(s). When places free up we hold them for you and mail you."),
+                            count_of(e["quantity"], "ticket"), ". When places free up we hold them for you and mail you."),
             leave, color_scheme="indigo", variant="surface", size="1", width="100%", class_name="waitlist-waiting",
         )),
         ("bought", rx.text("You got these tickets through the waiting list.", size="1",

@@ -9,6 +9,7 @@ from reflex.components.core.banner import has_connection_errors
 from ticketing.components.availability import live_indicator
 from ticketing.components.door_scanner import door_scanner
 from ticketing.components.layout import guarded, page_shell
+from ticketing.components.words import count_of
 from ticketing.state.auth import AuthState
 from ticketing.state.door import DoorEventsState, DoorState
 
@@ -126,7 +127,7 @@ def _side() -> rx.Component:
         ),
         rx.cond(
             DoorState.conflicts > 0,
-            rx.callout(DoorState.conflicts.to(str) + " offline conflict(s): the organizer sees them on the dashboard.",
+            rx.callout(count_of(DoorState.conflicts, "offline conflict") + ": the organizer sees them on the dashboard.",
                        icon="triangle-alert", color_scheme="amber", size="1", width="100%"),
         ),
         rx.vstack(

@@ -10,6 +10,7 @@ from ticketing.components.forms import card
 from ticketing.components.layout import page_shell
 from ticketing.components.seat_links import seating_links
 from ticketing.components.waitlist import waitlist_follower, waitlist_line
+from ticketing.components.words import count_of
 from ticketing.state.event_page import EventPageState
 
 
@@ -104,7 +105,7 @@ def promo_box() -> rx.Component:
     return code_box(id_prefix="promo", is_open=s.promo_open, value=s.promo_code, on_change=s.set_promo_code,
                     on_apply=s.apply_code, on_toggle=s.toggle_promo, error=s.promo_error, note=s.promo_note,
                     on_remove=s.remove_code, placeholder="Promo code", apply_label="Apply",
-                    toggle=("ticket-percent", "Have a code?"), note_icon="circle-check")
+                    toggle=("ticket-percent", "Have a promo code?"), note_icon="circle-check")
 
 
 def access_box() -> rx.Component:
@@ -150,7 +151,8 @@ def buy_bar() -> rx.Component:
         ),
         rx.hstack(
             rx.vstack(
-                rx.text(EventPageState.basket_count.to(str), " ticket(s)", size="2", color=rx.color("gray", 11)),
+                rx.text(count_of(EventPageState.basket_count, "ticket"), size="2", color=rx.color("gray", 11),
+                        id="basket-count"),
                 rx.text(EventPageState.basket_total, size="5", weight="bold", id="basket-total"),
                 rx.cond(EventPageState.promo_discount != "",
                         rx.text("You save ", EventPageState.promo_discount, size="2", color=rx.color("green", 11),
@@ -194,7 +196,7 @@ def event_page() -> rx.Component:
                 rx.heading("Tickets", size="5", as_="h2"),
                 rx.box(rx.foreach(EventPageState.ticket_types, lambda t: _ticket_type(with_access(with_figures(t)))),
                        width="100%", id="ticket-types"),
-                rx.cond(EventPageState.event["status"] == "published", access_box()),
+                rx.cond((EventPageState.event["status"] == "published") & EventPageState.asks_access_code, access_box()),
                 waitlist_follower(EventPageState.version),
                 rx.cond(EventPageState.order_full & EventPageState.sells_quantities,
                         rx.text("That is the most one order can have (", EventPageState.max_per_order.to(str),

@@ -8,6 +8,7 @@ from ticketing.components.forms import card
 from ticketing.components.layout import page_shell
 from ticketing.components.code_box import code_box
 from ticketing.components.seat_map import after_seat_map, seat_map
+from ticketing.components.words import count_of
 from ticketing.state.auth import AuthState
 from ticketing.state.seat_map import SeatMapState
 
@@ -138,7 +139,7 @@ def _hold() -> rx.Component:
     return rx.callout.root(
         rx.callout.icon(rx.icon("timer")),
         rx.callout.text(
-            rx.text(rx.text.strong(h["seats"], " seat(s) held for you"), " until ", h["until"], " · ", h["total"]),
+            rx.text(rx.text.strong(count_of(h["seats"], "seat"), " held for you"), " until ", h["until"], " · ", h["total"]),
         ),
         rx.hstack(
             rx.link(rx.button("Continue to checkout", size="2"), href="/cart/" + h["id"].to(str), id="to-checkout"),
@@ -175,7 +176,7 @@ def _sheet() -> rx.Component:
             rx.cond(
                 S.has_selection,
                 rx.hstack(
-                    rx.vstack(rx.text(S.selected.length().to(str), " seat(s)", size="2", weight="medium"),
+                    rx.vstack(rx.text(count_of(S.selected.length(), "seat"), size="2", weight="medium"),
                               rx.text(S.total, size="3", weight="bold"), spacing="0"),
                     rx.spacer(),
                     rx.button(rx.cond(AuthState.signed_in, "Hold seats", "Sign in to hold"), on_click=S.hold_selected,
@@ -183,7 +184,7 @@ def _sheet() -> rx.Component:
                     align="center", width="100%",
                 ),
                 rx.hstack(
-                    rx.text(S.hold["seats"], " seat(s) held · ", S.hold["total"], size="2", weight="medium"),
+                    rx.text(count_of(S.hold["seats"], "seat"), " held · ", S.hold["total"], size="2", weight="medium"),
                     rx.spacer(),
                     rx.link(rx.button("Checkout", size="3"), href="/cart/" + S.hold["id"].to(str), id="sheet-checkout"),
                     align="center", width="100%",

@@ -92,6 +92,13 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
         return any(not t.get("seated") for t in self.ticket_types)
 
     @rx.var
+    def asks_access_code(self) -> bool:
+        """"Have an access code?" only where one matters: a ticket type reserved to a presale,
+        or a code already given (typed, or from a link)."""
+        return bool(self.access_code or self.access_error or self.access_note) or any(
+            f.get("reason") == "presale_only" for f in self.figures.values())  # live figures carry the reason
+
+    @rx.var
     def basket_count(self) -> int:
         return sum(self.quantities.values())
 

@@ -140,7 +140,8 @@ class TicketsState(rx.State):
             return
         back = sum(t["refund_minor"] for t in chosen)
         what = (f"this ticket ({_ticket_words(chosen[0])})" if ticket_id
-                else f"all {len(chosen)} ticket(s) of order {order['number']}")
+                else f"all {len(chosen)} tickets of order {order['number']}" if len(chosen) > 1
+                else f"the ticket of order {order['number']}")
         money_back = (f"You get {chosen[0]['refund'] if len(chosen) == 1 else money(back, 'EUR')} back on your card."
                       if order["status"] == "confirmed" else "Nothing was paid yet, so nothing is charged.")
         if order["status"] == "confirmed" and len(chosen) > 1:
