@@ -1,6 +1,6 @@
-"""Presales: create one (window, reserved ticket types, quota, release at the end), give it
-access codes (typed or generated, with a use limit), end it or change its release, and see
-each code's uses and the tickets taken, refreshed live."""
+"""Presales: create one (window, reserved ticket types: the ones ticked or all, quota, release
+at the end), give it access codes (typed or generated, with a use limit), end it or change its
+release, and see each code's uses and the tickets taken, refreshed live."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ticketing.services.local_times import local_input, parse_local_input
 from ticketing.services.presales import setup
 from ticketing.state.calls import form_text, form_whole
 from ticketing.state.console.base import ConsoleState, FollowVersionMixin
+from ticketing.state.console.sessions import checked_ids
 
 STATUS_LABELS = {"upcoming": "Upcoming", "on": "On now", "over": "Over"}
 
@@ -24,30 +25,31 @@ STATUS_LABELS = {"upcoming": "Upcoming", "on": "On now", "over": "Over"}
 class PresalesState(FollowVersionMixin, ConsoleState):
     presales: list[dict[str, Any]] = []
     ticket_types: list[dict[str, str]] = []
-    scope: str = "all"  # "all" or one ticket type id
     error: str = ""
     code_error: str = ""
     notice: str = ""
 
-    @rx.event
-    def set_scope(self, value: str):
-        self.scope = value
-
     def _show(self, views: list[setup.PresaleView]) -> None:
-        tz, names = self.timezone, {t["id"]: t["name"] for t in self.ticket_types}
+        tz = self.timezone
         self.presales = [
             {"id": str(v.presale.id), "name": v.presale.name, "status": v.status,
              "status_label": STATUS_LABELS[v.status],
              "window": " – ".join(local_input(at, tz).replace("T", " ") for at in (v.presale.starts_at,
                                                                                  v.presale.ends_at)),
-             "block": (f"{len(v.presale.seat_ids)} seats" if v.presale.seat_ids
-                       else ", ".join(names.get(t, "?") for t in v.presale.ticket_type_ids)
-                       if v.presale.ticket_type_ids else "All ticket types"),
+             "block": self._block(v.presale),
              "sold": f"{v.sold} / {v.presale.quota}" if v.presale.quota is not None else str(v.sold),
              "release": v.presale.release_at_end,
              "codes": [{"code": c.code.code, "uses": f"{c.uses} / {c.code.max_uses}"} for c in v.codes]}
             for v in views
         ]
+
+    def _block(self, presale: Any) -> str:
+        """What the presale reserves, its ticket types in the event's order."""
+        if presale.seat_ids:
+            return f"{len(presale.seat_ids)} seats"
+        if not presale.ticket_type_ids:
+            return "All ticket types"
+        return ", ".join(t["name"] for t in self.ticket_types if t["id"] in presale.ticket_type_ids)
 
     @rx.event
     async def load(self):
@@ -93,7 +95,8 @@ class PresalesState(FollowVersionMixin, ConsoleState):
                 "name": form_text(form, "name"),
                 "starts_at": parse_local_input(form_text(form, "starts_at"), tz, field="starts_at"),
                 "ends_at": parse_local_input(form_text(form, "ends_at"), tz, field="ends_at"),
-                "ticket_type_ids": [uuid.UUID(self.scope)] if self.scope not in ("", "all") else None,
+                # The ticked types (none ticked: every type); the service checks they are the event's.
+                "ticket_type_ids": checked_ids(form, "type_") or None,
                 "quota": form_whole(form, "quota", "Quota"),
                 "release_at_end": bool(form.get("release_at_end")),
             }
