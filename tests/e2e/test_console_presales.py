@@ -11,6 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import snapshot
 from tests.e2e.console_helpers import event_on_sale, open_console, organizer, sign_in_as
 
@@ -42,6 +43,7 @@ def test_create_a_presale_add_codes_watch_uses_and_end_it(page: Page, viewport: 
     reserved.get_by_role("checkbox", name="Standard").click()
     reserved.get_by_role("checkbox", name="Balcony").check()
     expect(reserved.get_by_role("checkbox", name="Family")).not_to_be_checked()
+    assert_accessible(page, "the Presales tab with its form filled in")
     page.locator("#presale-create").click()
     card = page.locator(".presale", has_text="Fan club")
     expect(card.locator(".presale-status")).to_have_text("On now")

@@ -16,7 +16,7 @@ from ticketing.services.errors import ServiceError
 from ticketing.services.local_times import local_input, parse_local_input
 from ticketing.services.presales import setup
 from ticketing.state.calls import form_text, form_whole
-from ticketing.state.console.base import ConsoleState, FollowVersionMixin
+from ticketing.state.console.base import ConsoleState, FollowVersionMixin, type_choices
 from ticketing.state.console.sessions import checked_ids
 
 STATUS_LABELS = {"upcoming": "Upcoming", "on": "On now", "over": "Over"}
@@ -51,31 +51,17 @@ class PresalesState(FollowVersionMixin, ConsoleState):
             return "All ticket types"
         return ", ".join(t["name"] for t in self.ticket_types if t["id"] in presale.ticket_type_ids)
 
-    @rx.event
-    async def load(self):
-        builder = await self._load_builder()
-        if builder is None:
-            return
-        self.ticket_types = [{"id": str(t.id), "name": t.name} for t in builder.ticket_types]
-        await self.refresh()
+    def _take_builder(self, builder) -> None:
+        self.ticket_types = type_choices(builder)
 
-    @rx.event
-    async def refresh(self):
-        await self._note_version()
-        try:
-            views = await self._run(lambda db, uid, eid: setup.list_presales(db=db, user_id=uid, event_id=eid,
-                                                                             now=utcnow()), readonly=True)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
-        if views is not None:
-            self._show(views)
+    def _read(self, db, user_id, event_id) -> list[setup.PresaleView]:
+        return setup.list_presales(db=db, user_id=user_id, event_id=event_id, now=utcnow())
 
     async def _change(self, work, notice: str, error_field: str = "error") -> None:
         """Run a change, then show the presales as they are now (or why it was refused)."""
         def run(db, user_id, event_id):
             work(db, user_id, event_id)
-            return setup.list_presales(db=db, user_id=user_id, event_id=event_id, now=utcnow())
+            return self._read(db, user_id, event_id)
 
         try:
             views = await self._run(run)
