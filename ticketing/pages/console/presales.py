@@ -17,13 +17,12 @@ def _field(label: str, control: rx.Component) -> rx.Component:
 
 def _reserved_types() -> rx.Component:
     """One labelled checkbox per ticket type, grouped under a legend; none ticked reserves all."""
-    def box(t: rx.Var[dict]) -> rx.Component:
-        return rx.el.label(rx.hstack(rx.checkbox(name="type_" + t["id"].to(str), class_name="presale-type"),
-                                     rx.text(t["name"], size="2"), align="center", spacing="2"))
-
     return rx.el.fieldset(
         rx.el.legend("Reserved tickets", class_name="field-label"),
-        rx.flex(rx.foreach(S.ticket_types, box), wrap="wrap", gap="0.5rem 1rem"),
+        # rx.checkbox with its text is one <label> around the box and the name: the box's name.
+        rx.flex(rx.foreach(S.ticket_types, lambda t: rx.checkbox(t["name"].to(str), name="type_" + t["id"].to(str),
+                                                                 class_name="presale-type")),
+                wrap="wrap", gap="0.5rem 1rem"),
         rx.text("None ticked: every ticket type. A block of seats is reserved through the API.", size="1",
                 color=rx.color("gray", 11)),
         id="presale-types", border="none", padding="0", margin="0", min_width="0", width="100%",
