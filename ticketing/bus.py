@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import redis
 import redis.asyncio as aioredis
 
-from ticketing.settings import get_settings
+from ticketing.process_wide import ProcessWide
 
 log = logging.getLogger(__name__)
 
@@ -126,22 +126,14 @@ class RedisBus:
                     pass
 
 
-_bus: Bus | None = None
-_bus_lock = threading.Lock()
+_bus: ProcessWide[Bus] = ProcessWide(redis=RedisBus, embedded=InProcessBus)
 
 
 def get_bus() -> Bus:
     """The process-wide bus chosen by settings (REDIS_URL set -> Redis)."""
-    global _bus
-    with _bus_lock:
-        if _bus is None:
-            url = get_settings().redis_url
-            _bus = RedisBus(url) if url else InProcessBus()
-        return _bus
+    return _bus.get()
 
 
 def set_bus(bus: Bus | None) -> None:
     """Replace the process-wide bus (tests, benchmarks)."""
-    global _bus
-    with _bus_lock:
-        _bus = bus
+    _bus.set(bus)

@@ -1,5 +1,6 @@
-"""Journey: an organizer creates a presale in the console's Presales tab, gives it a typed and
-generated access codes, sees a customer's use of a code appear live, and ends the presale."""
+"""Journey: an organizer creates a presale of two of the event's three ticket types in the
+console's Presales tab, gives it a typed and generated access codes, sees a customer's use of a
+code appear live, and ends the presale."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import snapshot
 from tests.e2e.console_helpers import event_on_sale, open_console, organizer, sign_in_as
 
@@ -18,9 +20,13 @@ pytestmark = pytest.mark.e2e
 
 def test_create_a_presale_add_codes_watch_uses_and_end_it(page: Page, viewport: str, api, app_url: str):
     owner = organizer(api)
-    event_id, _session_id, ticket_id = event_on_sale(
+    event_id, session_id, ticket_id = event_on_sale(
         api, owner, title="Fan Night", session_name="Evening", days_ahead=12, hours=3, capacity=40,
         type_name="Standard", price="30.00")
+    types = {"Standard": ticket_id}
+    for name, price in (("Balcony", "40.00"), ("Family", "20.00")):
+        types[name] = api.post(f"/events/{event_id}/ticket-types", token=owner["token"], json={
+            "name": name, "price": price, "currency": "EUR", "session_ids": [session_id]}).json()["id"]
     sign_in_as(page, owner["token"])
     open_console(page, event_id, "presales")
     expect(page.get_by_text("No presales yet.")).to_be_visible()
@@ -31,10 +37,21 @@ def test_create_a_presale_add_codes_watch_uses_and_end_it(page: Page, viewport: 
     page.locator("#presale-starts").fill((now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
     page.locator("#presale-ends").fill((now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
     page.locator("#presale-quota").fill("20")
+    # The reserved ticket types: checkboxes named by the types, in a group of their own.
+    reserved = page.get_by_role("group", name="Reserved tickets")
+    expect(reserved.get_by_role("checkbox")).to_have_count(3)
+    reserved.get_by_role("checkbox", name="Standard").click()
+    reserved.get_by_role("checkbox", name="Balcony").check()
+    expect(reserved.get_by_role("checkbox", name="Family")).not_to_be_checked()
+    assert_accessible(page, "the Presales tab with its form filled in")
     page.locator("#presale-create").click()
     card = page.locator(".presale", has_text="Fan club")
     expect(card.locator(".presale-status")).to_have_text("On now")
     expect(card.locator(".presale-sold")).to_have_text("0 / 20")
+    expect(card).to_contain_text("Reserved: Standard, Balcony")
+    expect(reserved.get_by_role("checkbox", name="Standard")).not_to_be_checked()  # the form is reset
+    closed = {t["id"]: t["reason"] for t in api.get(f"/events/{event_id}/availability").json()["ticket_types"]}
+    assert closed == {types["Standard"]: "presale_only", types["Balcony"]: "presale_only", types["Family"]: None}
 
     card.locator("input[name='codes']").fill("FANS-1")
     card.locator("input[name='count']").fill("2")
@@ -59,5 +76,5 @@ def test_create_a_presale_add_codes_watch_uses_and_end_it(page: Page, viewport: 
 
     card.locator(".presale-end").click()
     expect(card.locator(".presale-status")).to_have_text("Over")
-    r = api.get(f"/events/{event_id}/availability")
-    assert r.json()["ticket_types"][0]["reason"] != "presale_only"  # released: on general sale
+    reasons = {t["reason"] for t in api.get(f"/events/{event_id}/availability").json()["ticket_types"]}
+    assert "presale_only" not in reasons  # released: on general sale

@@ -1,7 +1,8 @@
 """Real parallel transactions on PostgreSQL: waiting-list offers made by several passes at once
 while orders are cancelled, holds released, other holds lapse, the sweeper runs and direct
-buyers try to take the freed places. Never offered twice, never oversold, and freed places go
-to the list: the control takes the list's gate away and shows direct buyers then win them."""
+buyers try to take the freed places (and the lapsed holders to re-take theirs at checkout). Never
+offered twice, never oversold, and freed places go to the list: the control takes the list's gate
+away and shows direct buyers then win them."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from tests.builders import T0, in_tx, make_buyers, make_event, make_session, make_ticket_type
+from tests.builders import T0, error_of, in_tx, make_buyers, make_event, make_session, make_ticket_type
 from tests.factories import make_org
 from tests.integration.test_concurrency_pg import retrying
 from ticketing.db import session_scope
-from ticketing.models import EntryStatus, EventSession, Hold, HoldStatus, WaitlistEntry
+from ticketing.models import EntryStatus, EventSession, Hold, HoldStatus, Order, OrderStatus, WaitlistEntry
 from ticketing.services.errors import ServiceError
-from ticketing.services.sales import cancellation, holds, orders, usage, waitlist, waitlist_offers
+from ticketing.services.sales import cancellation, holds, orders, usage, waitlist, waitlist_gate, waitlist_offers
 from ticketing.services.sales.sweeper import sweep
 
 pytestmark = pytest.mark.postgres
@@ -46,8 +47,7 @@ def build() -> dict:
     for user in data["cancellers"]:
         order = in_tx(orders.checkout, hold_id=take(user, T0).id, user_id=user, attendees=None, now=T0)
         data["orders"][user] = order.id
-    for user in data["lapsers"]:
-        take(user, T0)
+    data["lapsed"] = {user: take(user, T0).id for user in data["lapsers"]}
     data["holds"] = {user: take(user, T0 + timedelta(minutes=10)).id for user in data["releasers"]}
     for i, user in enumerate(data["waiters"]):
         in_tx(waitlist.join_waitlist, event_id=event.id, user_id=user, ticket_type_id=ga.id, quantity=1,
@@ -56,9 +56,11 @@ def build() -> dict:
 
 
 def race(data: dict) -> Counter:
-    """Everything at once, at RACE: cancellations, releases, a sweep, six offer passes, direct buyers."""
+    """Everything at once, at RACE: cancellations, releases, a sweep, six offer passes, direct
+    buyers, and the lapsed holders checking out their expired holds."""
     jobs = ([("cancel", u) for u in data["cancellers"]] + [("release", u) for u in data["releasers"]]
-            + [("offers", None)] * 6 + [("sweep", None)] + [("buy", u) for u in data["direct"]])
+            + [("offers", None)] * 6 + [("sweep", None)] + [("buy", u) for u in data["direct"]]
+            + [("retake", u) for u in data["lapsers"]])
     start = threading.Barrier(len(jobs))
 
     def run(job) -> str:
@@ -70,6 +72,12 @@ def race(data: dict) -> Counter:
             retrying(holds.release_hold, hold_id=data["holds"][user], user_id=user, now=RACE)
         elif kind == "sweep":
             retrying(sweep, now=RACE)
+        elif kind == "retake":
+            try:
+                retrying(orders.checkout, hold_id=data["lapsed"][user], user_id=user, attendees=None, now=RACE)
+            except ServiceError as exc:
+                return f"retake:{exc.code}"
+            return "retake:won"
         elif kind == "offers":
             while retrying(waitlist_offers.offer_next, event_id=data["event"], ticket_type_id=data["ga"], now=RACE):
                 pass
@@ -98,7 +106,7 @@ def test_offers_race_cancellations_lapses_and_direct_buyers():
     data = build()
     outcome = race(data)
     check_never_oversold(data)
-    assert outcome["buy:won"] == 0, outcome  # the freed places were the list's
+    assert outcome["buy:won"] == 0 and outcome["retake:won"] == 0, outcome  # the freed places were the list's
     with session_scope(readonly=True) as db:
         entries = db.exec(select(WaitlistEntry).order_by(WaitlistEntry.created_at)).all()
         offered = [e for e in entries if e.status == EntryStatus.offered.value]
@@ -113,10 +121,32 @@ def test_offers_race_cancellations_lapses_and_direct_buyers():
 
 
 def test_control_without_the_gate_direct_buyers_take_the_freed_places(monkeypatch):
-    monkeypatch.setattr(holds, "refuse_while_waiting", lambda db, type_ids: None)
+    monkeypatch.setattr(waitlist_gate, "waiting_type", lambda db, type_ids: None)
     data = build()
     outcome = race(data)
     check_never_oversold(data)  # the places' locks still hold: only the list loses
     with session_scope(readonly=True) as db:
         offered = db.exec(select(WaitlistEntry).where(WaitlistEntry.status == EntryStatus.offered.value)).all()
-    assert outcome["buy:won"] > 0 and len(offered) == CAPACITY - outcome["buy:won"], outcome
+    won = outcome["buy:won"] + outcome["retake:won"]
+    assert won > 0 and len(offered) == CAPACITY - won, outcome
+
+
+def test_a_lapsed_hold_re_taken_at_checkout_does_not_jump_the_list():
+    """One lapsed holder at a time, nothing racing: while anyone waits, the expired hold is not
+    re-taken (409 `hold_expired`, reason `waiting_list`) and nothing changes; once nobody waits,
+    the same re-take succeeds (the places were free all along: only the list refused)."""
+    data = build()
+    lapser = data["lapsers"][0]
+    refused = error_of(orders.checkout, hold_id=data["lapsed"][lapser], user_id=lapser, attendees=None, now=RACE)
+    assert (refused.code, refused.extra.get("reason")) == ("hold_expired", "waiting_list"), refused
+    with session_scope(readonly=True) as db:
+        assert db.get(Hold, data["lapsed"][lapser]).status == HoldStatus.active.value
+        assert db.exec(select(Order).where(Order.hold_id == data["lapsed"][lapser])).first() is None
+        # Nobody waits any more: the places are the lapsed holder's to re-take again.
+        waiting = db.exec(select(WaitlistEntry.id, WaitlistEntry.user_id)).all()
+    for entry_id, user in waiting:
+        in_tx(waitlist.leave_waitlist, entry_id=entry_id, user_id=user, now=RACE)
+    in_tx(orders.checkout, hold_id=data["lapsed"][lapser], user_id=lapser, attendees=None, now=RACE)
+    with session_scope(readonly=True) as db:
+        order = db.exec(select(Order).where(Order.hold_id == data["lapsed"][lapser])).one()
+        assert order.status == OrderStatus.confirmed.value

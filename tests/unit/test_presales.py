@@ -5,6 +5,7 @@ return to general sale, seat blocks."""
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
 from sqlmodel import select
@@ -12,12 +13,13 @@ from sqlmodel import select
 from tests.builders import T0, error_of, in_tx, make_buyers, make_workshop
 from tests.seating_builders import make_seated_event
 from ticketing.db import session_scope
-from ticketing.models import PresaleUse
+from ticketing.models import Event, PresaleUse
+from ticketing.realtime import views
 from ticketing.services.presales import access, setup
 from ticketing.services.sales import cancellation, holds, orders
 from ticketing.services.sales.availability import event_availability
 from ticketing.services.seating import seat_map, seat_sales
-from ticketing.services.seating.seat_status import AVAILABLE, BLOCKED
+from ticketing.services.seating.seat_status import AVAILABLE, BLOCKED, HELD
 
 H = timedelta(hours=1)
 START, END = T0 - H, T0 + 2 * H
@@ -234,3 +236,54 @@ def test_the_seat_map_shows_a_block_blocked_to_others_and_free_to_a_code_holder(
     assert {statuses()[i] for i in block} == {str(BLOCKED)}
     assert {statuses("c-row")[i] for i in block} == {str(AVAILABLE)}
     assert {statuses(now=END + H)[i] for i in block} == {str(AVAILABLE)}  # released at its end
+
+
+def test_availability_counts_a_seat_block_as_the_seat_map_shows_it():
+    """The free seats availability reports for a seated type are the seats the caller's map
+    shows free: without the code the block's free seats are not counted (on a read and in the
+    live view), with it they are, and after a released block's end for everyone."""
+    with session_scope() as db:
+        se = make_seated_event(db)
+        buyer, fan = (u.id for u in make_buyers(db, 2))
+    stalls = se.types["Standard"]
+    block = [se.idx("Stalls", "D", n) for n in (1, 2, 3)]
+    p = in_tx(setup.create_presale, user_id=se.owner_id, event_id=se.event_id, now=T0,
+              fields={"name": "Back row", "starts_at": START, "ends_at": END, "release_at_end": True,
+                      "seat_ids": se.ids(*block)})
+    in_tx(setup.add_codes, user_id=se.owner_id, event_id=se.event_id, presale_id=p.id, codes=["D-ROW"], max_uses=5,
+          now=T0)
+    in_tx(seat_sales.hold_seats, event_id=se.event_id, session_id=se.session_id, user_id=buyer,
+          idxs=[se.idx("Stalls", "A", 1)], now=T0)  # a seat outside the block, taken: counted by both
+
+    def free_on_map(code=None, now=T0):
+        with session_scope(readonly=True) as db:
+            seated = seat_map.seated_session(db, event_id=se.event_id, session_id=se.session_id)
+            closed = access.locked_idxs(db, event_id=se.event_id, session_id=se.session_id, access_code=code, now=now)
+            return seat_map.close_seats(seat_map.status_snapshot(db, seated=seated, now=now), closed)["statuses"].count(
+                str(AVAILABLE))
+
+    def counted(code=None, now=T0):
+        with session_scope(readonly=True) as db:
+            rows = event_availability(db=db, event_id=se.event_id, access_code=code, now=now).ticket_types
+        return next(r.available for r in rows if r.id == stalls)
+
+    seats = len(se.seat_ids)
+    assert counted() == free_on_map() == seats - 1 - len(block)
+    assert counted("d-row") == free_on_map("d-row") == seats - 1
+    # Released at its end (and A 1's hold has lapsed by then).
+    assert counted(now=END + H) == free_on_map(now=END + H) == seats
+    # The live view (what the event page is pushed) counts as a caller without the code.
+    with patch.object(views, "utcnow", return_value=T0):
+        _, model, out = views.build_snapshot(se.event_id, frozenset({"customer"}))
+        assert out["customer"]["figures"][str(stalls)]["available"] == seats - 1 - len(block)
+        # A seat of the block taken by a code holder, as the delta reports it: one fewer free in
+        # the block, none fewer outside it.
+        in_tx(seat_sales.hold_seats, event_id=se.event_id, session_id=se.session_id,
+              user_id=fan, idxs=block[:1], now=T0, access_code="d-row")
+        with session_scope(readonly=True) as db:
+            version = db.get(Event, se.event_id).version
+        delta = {"version": version, "seats": {str(se.session_id): [[block[0], HELD]]}}
+        _, pushed = views.apply_delta(model, delta, frozenset({"customer"}))
+        assert pushed["customer"]["figures"][str(stalls)]["available"] == seats - 1 - len(block)
+    assert counted() == free_on_map() == seats - 1 - len(block)
+    assert counted("d-row") == free_on_map("d-row") == seats - 2

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ticketing.realtime.listener import follow_bus
+from ticketing.realtime.listener import BusFollower
 
 RELOAD_INTERVAL = 1.0  # seconds between two reloads of one organization page's figures
 MAX_KNOWN_EVENTS = 20_000  # event -> organization answers kept before starting afresh
@@ -41,14 +41,16 @@ class _Pending:
     again: bool = False  # a change arrived while reloading
 
 
-class OrgFanout:
+class OrgFanout(BusFollower):
+    what = "organization figures update"
+
     def __init__(self, *, load: Loader, org_of_event: OrgOfEvent, emit: Emitter,
                  interval: float = RELOAD_INTERVAL) -> None:
+        super().__init__()
         self._load = load
         self._org_of_event = org_of_event
         self._emit = emit
         self.interval = interval
-        self.bus_up = True
         self._tabs: dict[Key, dict[str, str]] = defaultdict(dict)  # key -> {token: user id}
         self._key_of: dict[str, Key] = {}  # token -> key
         self._orgs: dict[str, set[Key]] = defaultdict(set)  # organization -> watched keys
@@ -84,23 +86,18 @@ class OrgFanout:
     def watchers(self, org_id: str) -> int:
         return sum(len(self._tabs.get(k, {})) for k in self._orgs.get(org_id, ()))
 
-    # Listener -------------------------------------------------------------------------------
-    async def run(self) -> None:
-        """The worker's subscription (a lifespan task)."""
-        await follow_bus(self.handle, "organization figures update")
+    # Listener (BusFollower) -----------------------------------------------------------------
+    async def _went_down(self) -> None:
+        await self._broadcast({"live": False})
 
-    async def handle(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "bus_down":
-            self.bus_up = False
-            await self._broadcast({"live": False})
-        elif kind == "bus_up":
-            was_down, self.bus_up = not self.bus_up, True
-            if was_down:  # sales may have gone unheard meanwhile
-                for key in list(self._tabs):
-                    await self._changed(key)
-            await self._broadcast({"live": True})
-        elif kind == "delta" and self._orgs:
+    async def _came_back(self, was_down: bool) -> None:
+        if was_down:  # sales may have gone unheard meanwhile
+            for key in list(self._tabs):
+                await self._changed(key)
+        await self._broadcast({"live": True})
+
+    async def _heard(self, message: dict[str, Any]) -> None:
+        if message.get("type") == "delta" and self._orgs:
             org_id = await self._organization(str(message.get("event_id")))
             for key in list(self._orgs.get(org_id or "", ())):
                 await self._changed(key)

@@ -15,21 +15,23 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ticketing.realtime.listener import follow_bus
+from ticketing.realtime.listener import BusFollower
 
 RECENT = 4  # versions repeated in each frame
 # (tokens, view, {var: value}) -> the tokens that are gone (not connected to this worker).
 Emitter = Callable[[list[str], str, dict[str, Any]], Awaitable[list[str]]]
 
 
-class SeatFanout:
+class SeatFanout(BusFollower):
+    what = "seat map update"
+
     def __init__(self, *, emit: Emitter, var: str = "seat_delta") -> None:
+        super().__init__()
         self._emit = emit
         self._var = var
         self._tabs: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)  # event -> token -> (session, view)
         self._event_of: dict[str, str] = {}
         self._recent: dict[str, list[tuple[int, dict[str, list[list[int]]]]]] = {}
-        self.bus_up = True
         self.frames = 0  # frames sent (benchmarks)
 
     def watch(self, token: str, event_id: str, session_id: str, view: str) -> None:
@@ -50,20 +52,16 @@ class SeatFanout:
     def watchers(self, event_id: str) -> int:
         return len(self._tabs.get(event_id, {}))
 
-    async def run(self) -> None:
-        """The worker's subscription (a lifespan task)."""
-        await follow_bus(self.handle, "seat map update")
+    # Listener (BusFollower) -----------------------------------------------------------------
+    async def _went_down(self) -> None:
+        await self._broadcast({"live": False})
 
-    async def handle(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "bus_down":
-            self.bus_up = False
-            await self._broadcast({"live": False})
-        elif kind == "bus_up":
-            was_down, self.bus_up = not self.bus_up, True
-            if was_down:  # deltas may have been lost meanwhile: maps take a fresh snapshot
-                await self._broadcast({"live": True, "reload": True})
-        elif kind == "delta":
+    async def _came_back(self, was_down: bool) -> None:
+        if was_down:  # deltas may have been lost meanwhile: maps take a fresh snapshot
+            await self._broadcast({"live": True, "reload": True})
+
+    async def _heard(self, message: dict[str, Any]) -> None:
+        if message.get("type") == "delta":
             await self._on_delta(message)
 
     async def _on_delta(self, delta: dict[str, Any]) -> None:

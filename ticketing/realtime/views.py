@@ -19,11 +19,12 @@ from ticketing.formatting import date_range, local_time, money
 from ticketing.models import Event
 from ticketing.models.base import utcnow
 from ticketing.services.door import door
+from ticketing.services.presales.access import seat_blocks
 from ticketing.services.reporting.reports import SalesSummary, event_sales
 from ticketing.services.sales import usage
 from ticketing.services.sales.availability import EventAvailability, EventInputs, compute_availability, load_inputs
 from ticketing.services.sales.usage import Usage
-from ticketing.services.seating.seat_counts import SessionSeats, free_of, load_session_seats
+from ticketing.services.seating.seat_counts import SessionSeats, block_free_of, free_of, load_session_seats
 
 STATUS_LABELS = {
     "available": "Available",
@@ -248,11 +249,11 @@ def build_snapshot(event_id: uuid.UUID, views: frozenset[str]) -> tuple[int, Liv
             inputs,
             usage.session_usage(db=db, sessions=inputs.sessions, now=now),
             usage.ticket_type_usage(db=db, ticket_types=inputs.types, now=now),
-            load_session_seats(db, event_id=event_id, now=now),
+            load_session_seats(db, event_id=event_id, now=now, blocks=seat_blocks(inputs.presales)),
         )
         version = inputs.event.version
         avail = compute_availability(inputs, model.session_used, model.type_used, version=version, now=now,
-                                     seat_free=free_of(model.seats))
+                                     seat_free=free_of(model.seats), block_free=block_free_of(model.seats))
         out: dict[str, dict[str, Any]] = {}
         if "customer" in views:
             out["customer"] = customer_view(avail, inputs.event)
@@ -299,7 +300,7 @@ def apply_delta(
             return None  # a session seated since the snapshot, or seats we never saw
     updated = LiveModel(model.inputs, sessions, quotas, model.seats)
     avail = compute_availability(model.inputs, sessions, quotas, version=int(delta["version"]), now=utcnow(),
-                                 seat_free=free_of(model.seats))
+                                 seat_free=free_of(model.seats), block_free=block_free_of(model.seats))
     out: dict[str, dict[str, Any]] = {}
     if "customer" in views:
         out["customer"] = customer_view(avail, model.inputs.event)

@@ -15,6 +15,21 @@ def _field(label: str, control: rx.Component) -> rx.Component:
     return rx.vstack(rx.text(label, size="2", weight="medium"), control, spacing="1", width="100%")
 
 
+def _reserved_types() -> rx.Component:
+    """One labelled checkbox per ticket type, grouped under a legend; none ticked reserves all."""
+    return rx.el.fieldset(
+        rx.el.legend("Reserved tickets", class_name="field-label"),
+        # rx.checkbox with its text is one <label> around the box and the name: the box's name.
+        rx.flex(rx.foreach(S.ticket_types, lambda t: rx.checkbox(t["name"].to(str), name="type_" + t["id"].to(str),
+                                                                 class_name="presale-type")),
+                wrap="wrap", gap="0.5rem 1rem"),
+        rx.text("None ticked: every ticket type. A block of seats is reserved through the API.", size="1",
+                color=rx.color("gray", 11)),
+        id="presale-types", border="none", padding="0", margin="0", min_width="0", width="100%",
+        display="flex", flex_direction="column", gap="0.25rem",
+    )
+
+
 def _create() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -25,15 +40,11 @@ def _create() -> rx.Component:
                                           aria_label="Presale starts", id="presale-starts")),
                 _field("Ends", rx.input(name="ends_at", type="datetime-local", required=True,
                                         aria_label="Presale ends", id="presale-ends")),
-                _field("Reserved tickets", rx.select.root(
-                    rx.select.trigger(aria_label="Reserved tickets", id="presale-scope", width="100%"),
-                    rx.select.content(rx.select.item("All ticket types", value="all"),
-                                      rx.foreach(S.ticket_types, lambda t: rx.select.item(t["name"], value=t["id"]))),
-                    value=S.scope, on_change=S.set_scope)),
                 _field("Quota", rx.input(name="quota", placeholder="No limit", inputmode="numeric",
                                          aria_label="Quota", id="presale-quota")),
                 columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
             ),
+            _reserved_types(),
             rx.checkbox("After the presale, unsold tickets go on general sale", name="release_at_end",
                         default_checked=True, id="presale-release"),
             form_error(S.error),

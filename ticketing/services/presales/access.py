@@ -202,13 +202,23 @@ class CallerView:
             return ("presale_only" if now < p.ends_at else "sale_ended"), p.id
         return None
 
+    def closed_blocks(self, now: datetime) -> list[Presale]:
+        """The presales whose seat blocks are closed to this caller."""
+        return [p for p in self.presales
+                if p.seat_ids and reserved(p, now) and not (self.unlocked is not None and self.unlocked.id == p.id)]
+
     def locked_seats(self, now: datetime) -> set[str]:
         """Event seat ids (strings) of seat blocks closed to this caller."""
-        out: set[str] = set()
-        for p in self.presales:
-            if p.seat_ids and reserved(p, now) and not (self.unlocked is not None and self.unlocked.id == p.id):
-                out.update(p.seat_ids)
-        return out
+        return {seat for p in self.closed_blocks(now) for seat in p.seat_ids}
+
+
+def seat_blocks(presales: Collection[Presale]) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+    """{event seat id: ids of the presales whose seat blocks hold it}, for the seat counts."""
+    out: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for p in presales:
+        for seat in p.seat_ids or ():
+            out.setdefault(uuid.UUID(seat), set()).add(p.id)
+    return {seat: frozenset(ids) for seat, ids in out.items()}
 
 
 def apply_presales(rows: list, view: CallerView, now: datetime) -> list:

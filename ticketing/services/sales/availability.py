@@ -16,10 +16,10 @@ from sqlmodel import Session, select
 from ticketing.models import Event, EventSession, EventStatus, Presale, TicketType
 from ticketing.services.catalog.catalog_common import is_public, viewer_role
 from ticketing.services.errors import not_found
-from ticketing.services.presales.access import CallerView, apply_presales, caller_view, event_presales
+from ticketing.services.presales.access import CallerView, apply_presales, caller_view, event_presales, seat_blocks
 from ticketing.services.sales import usage
 from ticketing.services.sales.places import places_left, quota_left, sessions_of_types
-from ticketing.services.seating.seat_counts import SeatFree, free_seats_by_type
+from ticketing.services.seating.seat_counts import BlockFree, SeatFree, free_block_seats, free_seats_by_type, open_seats
 
 FILLING_UP = 0.70  # share of capacity taken
 NEARLY_FULL = 0.90
@@ -161,8 +161,9 @@ def event_availability(*, db: Session, event_id: uuid.UUID, now: datetime,
     session_used = usage.session_usage(db=db, sessions=inputs.sessions, now=now)
     type_used = usage.ticket_type_usage(db=db, ticket_types=inputs.types, now=now)
     seat_free = free_seats_by_type(db, event_id=event_id, now=now)
+    block_free = free_block_seats(db, blocks=seat_blocks(inputs.presales), now=now)
     return compute_availability(inputs, session_used, type_used, version=inputs.event.version, now=now,
-                                seat_free=seat_free, caller=caller)
+                                seat_free=seat_free, block_free=block_free, caller=caller)
 
 
 def compute_availability(
@@ -173,13 +174,18 @@ def compute_availability(
     version: int,
     now: datetime,
     seat_free: SeatFree | None = None,
+    block_free: BlockFree | None = None,
     caller: CallerView | None = None,
 ) -> EventAvailability:
     """Availability from the catalog and the usage figures alone (no database): live listeners
     recompute it from the usage a delta carries. In a seated session (`seat_free`) a ticket type
-    has only the free seats of its own price levels, not every place of the session. `caller`:
-    the presales as one caller meets them (default: a caller without an access code)."""
-    seat_free = seat_free or {}
+    has only the free seats of its own price levels, not every place of the session, less the
+    free seats of presale blocks closed to the caller (`block_free`: what the caller's seat map
+    shows blocked). `caller`: the presales as one caller meets them (default: a caller without
+    an access code)."""
+    caller = caller or CallerView(list(inputs.presales), None, None)
+    closed = {p.id for p in caller.closed_blocks(now)}
+    seat_free = open_seats(seat_free or {}, block_free or {}, closed)
     event, sessions, types, sessions_of = inputs.event, inputs.sessions, inputs.types, inputs.sessions_of
     session_rows: list[SessionAvailability] = []
     left_by_session: dict[uuid.UUID, int] = {}
@@ -221,7 +227,6 @@ def compute_availability(
                 seated_session_ids=tuple(sid for sid in included if sid in seat_free),
             )
         )
-    caller = caller or CallerView(list(inputs.presales), None, None)
     return EventAvailability(
         event_id=event.id, version=version, as_of=now, sessions=session_rows,
         ticket_types=apply_presales(type_rows, caller, now) if caller.presales else type_rows,

@@ -61,6 +61,7 @@ from ticketing.services.sales.places import (
     sessions_of_types,
 )
 from ticketing.services.sales.ticket_holders import Attendee, holders_for, new_ticket_code
+from ticketing.services.sales.waitlist_gate import refuse_while_waiting
 from ticketing.services.seating import seat_claims
 
 # An expired hold can still be checked out (re-taken at today's price) for this long; after
@@ -160,6 +161,9 @@ def checkout(
             if reason is not None:
                 raise ServiceError("hold_expired", "Your hold has expired and these tickets are no longer on sale.",
                                    ticket_type_id=type_id, reason=reason)
+        # Re-taken, it is a new hold: freed places go to the waiting list first.
+        refuse_while_waiting(db, type_ids=sorted(quantities), error_code="hold_expired",
+                             message="Your hold has expired and its places go to the waiting list first.")
     check_places(db, sessions=sessions, types=types, quantities=quantities, sessions_of=sessions_of, now=now,
                  error_code="hold_expired")
     prices = {i.ticket_type_id: i.unit_price_minor if live else types[i.ticket_type_id].price_minor for i in items}

@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 
 from ticketing.models import WaitingRoomEntry
 from ticketing.services.errors import ServiceError
-from ticketing.settings import get_settings
+from ticketing.process_wide import ProcessWide
 
 KEY_TTL_SECONDS = 2 * 24 * 3600  # a queue nobody touches for two days is forgotten
 
@@ -249,22 +249,14 @@ class DatabaseQueue:
             return self._arrivals[(event_id, second)]
 
 
-_queue: QueueStore | None = None
-_queue_lock = threading.Lock()
+_queue: ProcessWide[QueueStore] = ProcessWide(redis=RedisQueue, embedded=DatabaseQueue)
 
 
 def get_queue() -> QueueStore:
     """The process-wide queue store chosen as the bus is (REDIS_URL set -> Redis)."""
-    global _queue
-    with _queue_lock:
-        if _queue is None:
-            url = get_settings().redis_url
-            _queue = RedisQueue(url) if url else DatabaseQueue()
-        return _queue
+    return _queue.get()
 
 
 def set_queue(queue: QueueStore | None) -> None:
     """Replace the process-wide queue store (tests)."""
-    global _queue
-    with _queue_lock:
-        _queue = queue
+    _queue.set(queue)

@@ -215,16 +215,45 @@ class EditDialogMixin(rx.State, mixin=True):
 
 class FollowVersionMixin(rx.State, mixin=True):
     """A console tab whose figures are read on the server (not pushed): promo codes, presales,
-    waiting lists. `follow_live` (wired with `components.console.live_refresh`) reads them again
-    (`refresh`) when the event's version, bumped by every hold, order and offer, has moved since
-    they were read; `refresh` records that version first (`_note_version`)."""
+    waiting lists. A tab says what it reads (`_read(db, user_id, event_id)`, in one read-only
+    transaction) and how it shows it (`_show(figures)`); `load` shows the event's header (and
+    `_take_builder` keeps what the tab needs of the catalog), then `refresh` reads and shows.
+    `follow_live` (wired with `components.console.live_refresh`) refreshes when the event's
+    version, bumped by every hold, order and offer, has moved since the figures were read."""
 
     _read_at_version: int | None = -1
 
-    async def _note_version(self) -> None:
-        event_id = self._url_event_id()
-        if event_id is not None:
-            self._read_at_version = await in_transaction(lambda db: event_version(db, event_id), readonly=True)
+    def _read(self, db: Any, user_id: uuid.UUID, event_id: uuid.UUID) -> Any:
+        raise NotImplementedError
+
+    def _show(self, figures: Any) -> None:
+        raise NotImplementedError
+
+    def _take_builder(self, builder: console_catalog.Builder) -> None:
+        """What the tab keeps of the catalog read at load (nothing unless it says so)."""
+
+    @rx.event
+    async def load(self):
+        builder = await self._load_builder()
+        if builder is None:
+            return
+        self._take_builder(builder)
+        await self.refresh()
+
+    @rx.event
+    async def refresh(self):
+        """The figures again, with the version they were read at (read first: never older)."""
+        def work(db, user_id, event_id):
+            return event_version(db, event_id), self._read(db, user_id, event_id)
+
+        try:
+            read = await self._run(work, readonly=True)
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        if read is not None:
+            self._read_at_version, figures = read
+            self._show(figures)
 
     @rx.event
     async def follow_live(self, _version: Any = None):
@@ -235,3 +264,7 @@ class FollowVersionMixin(rx.State, mixin=True):
         if version is not None and version != self._read_at_version:
             await self.refresh()
 
+
+def type_choices(builder: console_catalog.Builder) -> list[dict[str, str]]:
+    """The event's ticket types as a form lists them."""
+    return [{"id": str(t.id), "name": t.name} for t in builder.ticket_types]

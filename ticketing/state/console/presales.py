@@ -1,6 +1,6 @@
-"""Presales: create one (window, reserved ticket types, quota, release at the end), give it
-access codes (typed or generated, with a use limit), end it or change its release, and see
-each code's uses and the tickets taken, refreshed live."""
+"""Presales: create one (window, reserved ticket types: the ones ticked or all, quota, release
+at the end), give it access codes (typed or generated, with a use limit), end it or change its
+release, and see each code's uses and the tickets taken, refreshed live."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from ticketing.services.errors import ServiceError
 from ticketing.services.local_times import local_input, parse_local_input
 from ticketing.services.presales import setup
 from ticketing.state.calls import form_text, form_whole
-from ticketing.state.console.base import ConsoleState, FollowVersionMixin
+from ticketing.state.console.base import ConsoleState, FollowVersionMixin, type_choices
+from ticketing.state.console.sessions import checked_ids
 
 STATUS_LABELS = {"upcoming": "Upcoming", "on": "On now", "over": "Over"}
 
@@ -24,56 +25,43 @@ STATUS_LABELS = {"upcoming": "Upcoming", "on": "On now", "over": "Over"}
 class PresalesState(FollowVersionMixin, ConsoleState):
     presales: list[dict[str, Any]] = []
     ticket_types: list[dict[str, str]] = []
-    scope: str = "all"  # "all" or one ticket type id
     error: str = ""
     code_error: str = ""
     notice: str = ""
 
-    @rx.event
-    def set_scope(self, value: str):
-        self.scope = value
-
     def _show(self, views: list[setup.PresaleView]) -> None:
-        tz, names = self.timezone, {t["id"]: t["name"] for t in self.ticket_types}
+        tz = self.timezone
         self.presales = [
             {"id": str(v.presale.id), "name": v.presale.name, "status": v.status,
              "status_label": STATUS_LABELS[v.status],
              "window": " – ".join(local_input(at, tz).replace("T", " ") for at in (v.presale.starts_at,
                                                                                  v.presale.ends_at)),
-             "block": (f"{len(v.presale.seat_ids)} seats" if v.presale.seat_ids
-                       else ", ".join(names.get(t, "?") for t in v.presale.ticket_type_ids)
-                       if v.presale.ticket_type_ids else "All ticket types"),
+             "block": self._block(v.presale),
              "sold": f"{v.sold} / {v.presale.quota}" if v.presale.quota is not None else str(v.sold),
              "release": v.presale.release_at_end,
              "codes": [{"code": c.code.code, "uses": f"{c.uses} / {c.code.max_uses}"} for c in v.codes]}
             for v in views
         ]
 
-    @rx.event
-    async def load(self):
-        builder = await self._load_builder()
-        if builder is None:
-            return
-        self.ticket_types = [{"id": str(t.id), "name": t.name} for t in builder.ticket_types]
-        await self.refresh()
+    def _block(self, presale: Any) -> str:
+        """What the presale reserves, its ticket types in the event's order."""
+        if presale.seat_ids:
+            return f"{len(presale.seat_ids)} seats"
+        if not presale.ticket_type_ids:
+            return "All ticket types"
+        return ", ".join(t["name"] for t in self.ticket_types if t["id"] in presale.ticket_type_ids)
 
-    @rx.event
-    async def refresh(self):
-        await self._note_version()
-        try:
-            views = await self._run(lambda db, uid, eid: setup.list_presales(db=db, user_id=uid, event_id=eid,
-                                                                             now=utcnow()), readonly=True)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
-        if views is not None:
-            self._show(views)
+    def _take_builder(self, builder) -> None:
+        self.ticket_types = type_choices(builder)
+
+    def _read(self, db, user_id, event_id) -> list[setup.PresaleView]:
+        return setup.list_presales(db=db, user_id=user_id, event_id=event_id, now=utcnow())
 
     async def _change(self, work, notice: str, error_field: str = "error") -> None:
         """Run a change, then show the presales as they are now (or why it was refused)."""
         def run(db, user_id, event_id):
             work(db, user_id, event_id)
-            return setup.list_presales(db=db, user_id=user_id, event_id=event_id, now=utcnow())
+            return self._read(db, user_id, event_id)
 
         try:
             views = await self._run(run)
@@ -93,7 +81,8 @@ class PresalesState(FollowVersionMixin, ConsoleState):
                 "name": form_text(form, "name"),
                 "starts_at": parse_local_input(form_text(form, "starts_at"), tz, field="starts_at"),
                 "ends_at": parse_local_input(form_text(form, "ends_at"), tz, field="ends_at"),
-                "ticket_type_ids": [uuid.UUID(self.scope)] if self.scope not in ("", "all") else None,
+                # The ticked types (none ticked: every type); the service checks they are the event's.
+                "ticket_type_ids": checked_ids(form, "type_") or None,
                 "quota": form_whole(form, "quota", "Quota"),
                 "release_at_end": bool(form.get("release_at_end")),
             }

@@ -15,7 +15,7 @@ from ticketing.services.local_times import local_input, parse_local_input
 from ticketing.services.promotions import codes
 from ticketing.services.promotions.codes import CodeTerms
 from ticketing.state.calls import form_text, form_whole
-from ticketing.state.console.base import ConsoleState, FollowVersionMixin
+from ticketing.state.console.base import ConsoleState, FollowVersionMixin, type_choices
 
 KINDS = [("percent", "% off"), ("fixed", "Amount off each ticket"), ("free", "Free (comp)"),
          ("buy_x_get_y", "Buy X get Y")]
@@ -44,9 +44,11 @@ class PromoCodesState(FollowVersionMixin, ConsoleState):
     def set_scope(self, value: str):
         self.scope = value
 
-    async def _views(self) -> list[codes.CodeView] | None:
-        return await self._run(lambda db, uid, eid: codes.list_codes(db=db, user_id=uid, event_id=eid, now=utcnow()),
-                               readonly=True)
+    def _read(self, db, user_id, event_id) -> list[codes.CodeView]:
+        return codes.list_codes(db=db, user_id=user_id, event_id=event_id, now=utcnow())
+
+    def _take_builder(self, builder) -> None:
+        self.ticket_types = type_choices(builder)
 
     def _show(self, views: list[codes.CodeView]) -> None:
         tz = self.timezone
@@ -61,26 +63,6 @@ class PromoCodesState(FollowVersionMixin, ConsoleState):
              "batch": v.code.batch or ""}
             for v in views
         ]
-
-    @rx.event
-    async def load(self):
-        builder = await self._load_builder()
-        if builder is None:
-            return
-        self.ticket_types = [{"id": str(t.id), "name": t.name} for t in builder.ticket_types]
-        await self.refresh()
-
-    @rx.event
-    async def refresh(self):
-        """The figures again."""
-        await self._note_version()
-        try:
-            views = await self._views()
-        except ServiceError as exc:
-            self.error = exc.message
-            return
-        if views is not None:
-            self._show(views)
 
     def _terms(self, form: dict[str, Any], kind: str, code: str, currency: str) -> CodeTerms:
         value = codes.parse_value(kind, form_text(form, "value"), currency) if kind in ("percent", "fixed") else None
@@ -101,7 +83,7 @@ class PromoCodesState(FollowVersionMixin, ConsoleState):
             currency = codes.event_currency(db, event_id)
             terms = self._terms(form, self.kind, form_text(form, "code"), currency)
             codes.create_code(db=db, user_id=user_id, event_id=event_id, terms=terms, now=utcnow())
-            return codes.list_codes(db=db, user_id=user_id, event_id=event_id, now=utcnow())
+            return self._read(db, user_id, event_id)
 
         try:
             views = await self._run(work)
@@ -153,7 +135,7 @@ class PromoCodesState(FollowVersionMixin, ConsoleState):
     @rx.event
     async def export_csv(self):
         try:
-            views = await self._views()
+            views = await self._run(self._read, readonly=True)
         except ServiceError as exc:
             return rx.toast.error(exc.message)
         if views is not None:

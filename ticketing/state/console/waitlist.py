@@ -12,9 +12,7 @@ from ticketing.formatting import local_time
 from ticketing.jobs.queue import enqueue
 from ticketing.models.base import utcnow
 from ticketing.services.errors import ServiceError
-from ticketing.services.promotions.codes import event_version
 from ticketing.services.sales import waitlist, waitlist_offers
-from ticketing.state.calls import in_transaction
 from ticketing.state.console.base import ConsoleState, FollowVersionMixin
 
 # The organizer's words for an entry's status (the customer reads "Tickets held for you").
@@ -28,29 +26,13 @@ class WaitlistConsoleState(FollowVersionMixin, ConsoleState):
     error: str = ""
     notice: str = ""
 
-    @rx.event
-    async def load(self):
-        builder = await self._load_builder()
-        if builder is None:
-            return
-        await self.refresh()
+    def _read(self, db, user_id, event_id) -> tuple[list[waitlist.EntryView], set[uuid.UUID]]:
+        return (waitlist.event_waitlist(db=db, event_id=event_id, user_id=user_id, now=utcnow()),
+                waitlist.closed_types(db, event_id=event_id))
 
-    @rx.event
-    async def refresh(self):
+    def _show(self, figures: tuple[list[waitlist.EntryView], set[uuid.UUID]]) -> None:
+        views, closed = figures
         tz = self.timezone
-
-        def work(db, user_id, event_id):
-            version = event_version(db, event_id)
-            views = waitlist.event_waitlist(db=db, event_id=event_id, user_id=user_id, now=utcnow())
-            closed = waitlist.closed_types(db, event_id=event_id)
-            return version, views, closed
-
-        try:
-            version, views, closed = await self._run(work, readonly=True)
-        except ServiceError as exc:
-            self.error = exc.message
-            return
-        self._read_at_version = version
         self.entries = [
             {"id": str(v.entry.id), "type_id": str(v.entry.ticket_type_id), "type": v.ticket_type_name,
              "position": str(v.position or "—"), "customer": v.customer, "quantity": str(v.entry.quantity),
