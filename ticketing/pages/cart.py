@@ -49,7 +49,7 @@ def _attendees() -> rx.Component:
 
 
 def _promo() -> rx.Component:
-    """"Have a code?" to put one on the hold (the code on it shows in the discount row)."""
+    """"Have a promo code?" to put one on the hold (the code on it shows in the discount row)."""
     s = CartState
     return code_box(id_prefix="cart-promo", is_open=s.promo_open, value=s.promo_input,
                     on_change=s.set_promo_input, on_apply=s.apply_code, on_toggle=s.toggle_promo,

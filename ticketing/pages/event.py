@@ -100,7 +100,7 @@ def _picker(t: rx.Var[dict], qty: rx.Var[int]) -> rx.Component:
 
 
 def promo_box() -> rx.Component:
-    """"Have a code?": a link that opens a field; the code's effect or why it is refused."""
+    """"Have a promo code?": a link that opens a field; the code's effect or why it is refused."""
     s = EventPageState
     return code_box(id_prefix="promo", is_open=s.promo_open, value=s.promo_code, on_change=s.set_promo_code,
                     on_apply=s.apply_code, on_toggle=s.toggle_promo, error=s.promo_error, note=s.promo_note,

@@ -76,7 +76,7 @@ class CartState(rx.State):
     remaining: int = 0  # seconds, from the server's clock at the last tick
     error: str = ""
     busy: bool = False
-    # The promo code on the hold (one per order) and its discount; "Have a code?" to add one.
+    # The promo code on the hold (one per order) and its discount; "Have a promo code?" to add one.
     promo_code: str = ""
     discount: str = ""
     promo_open: bool = False

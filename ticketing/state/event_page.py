@@ -69,7 +69,7 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
     buy_error: str = ""
     buying: bool = False
     max_per_order: int = 10
-    # "Have a code?" (PromoFieldMixin): checked against the basket as it changes.
+    # "Have a promo code?" (PromoFieldMixin): checked against the basket as it changes.
     promo_discount: str = ""  # the basket's discount, formatted ("" when none)
     _promo_discount_minor: int = 0
     # "Have an access code?": a presale's code (or ?access_code=); the types it opens, with the

@@ -26,7 +26,7 @@ def promo_message(exc: ServiceError) -> str:
 
 
 class PromoFieldMixin(rx.State, mixin=True):
-    """"Have a code?" on a page that holds tickets (event page, seat map): the code typed or
+    """"Have a promo code?" on a page that holds tickets (event page, seat map): the code typed or
     from `?code=`, checked by the page's `_check_code`, and given to the hold."""
 
     promo_open: bool = False
@@ -60,7 +60,7 @@ class PromoFieldMixin(rx.State, mixin=True):
         raise NotImplementedError
 
     def _prefill_code(self) -> bool:
-        """A link with `?code=` fills in "Have a code?"; True when it brought a new code."""
+        """A link with `?code=` fills in "Have a promo code?"; True when it brought a new code."""
         prefill = str(self.router.url.query_parameters.get("code", "") or "").strip()[:64]
         if not prefill or prefill == self.promo_code:
             return False

@@ -200,7 +200,7 @@ def release_for_order(db: Session, order_id: uuid.UUID) -> None:
 
 def validate_code(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID | None, code: str,
                   items: Sequence[tuple[uuid.UUID, int]], now: datetime) -> tuple[Quote, list[Line], str]:
-    """What the code would do to these tickets at today's prices (the "Have a code?" check),
+    """What the code would do to these tickets at today's prices (the "Have a promo code?" check),
     taking no use: (quote, lines, currency). 404 for a ticket type not of this event, 422
     `invalid_quantity` for a quantity that is not a whole number from 1 to 1000."""
     quantities: dict[uuid.UUID, int] = {}
