@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import reflex as rx
+# Loaded now rather than by the first event whose payload is a dict (a checkout's form): Reflex
+# imports it there, with alembic, mako and pygments, about a second of one worker's event loop
+# at the busiest moment of an on-sale (bench/onsale.py profile).
+import reflex.model  # noqa: F401
 
 from ticketing.api import app as api_app
 from ticketing.components.page_leave import page_leave_guard
