@@ -111,8 +111,9 @@ app.add_page(seat_admin_page, route="/manage/events/[event_id]/seats/[session_id
              on_load=[AuthState.require_staff, SeatAdminState.load, SeatBuyState.load])
 app.add_page(venues_page, route="/manage/venues", title="Venues — Ticketing",
              on_load=[AuthState.require_staff, VenueState.load])
+# CartState.load guards the page itself, with its reads outside the tab's lock (cart.py).
 app.add_page(cart_page, route="/cart/[hold_id]", title="Your tickets — Ticketing",
-             on_load=[AuthState.require_signed_in, CartState.load])
+             on_load=CartState.load)
 app.add_page(payment_page, route="/pay/[order_id]", title="Payment — Ticketing",
              on_load=[AuthState.require_signed_in, PaymentState.load])
 app.add_page(order_page, route="/orders/[order_id]", title="Your order — Ticketing",
