@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import reflex as rx
+# Loaded now rather than by the first event whose payload is a dict (a checkout's form): Reflex
+# imports it there, with alembic, mako and pygments, about a second of one worker's event loop
+# at the busiest moment of an on-sale (bench/onsale.py profile).
+import reflex.model  # noqa: F401
 
 from ticketing.api import app as api_app
 from ticketing.components.page_leave import page_leave_guard
@@ -107,8 +111,9 @@ app.add_page(seat_admin_page, route="/manage/events/[event_id]/seats/[session_id
              on_load=[AuthState.require_staff, SeatAdminState.load, SeatBuyState.load])
 app.add_page(venues_page, route="/manage/venues", title="Venues — Ticketing",
              on_load=[AuthState.require_staff, VenueState.load])
+# CartState.load guards the page itself, with its reads outside the tab's lock (cart.py).
 app.add_page(cart_page, route="/cart/[hold_id]", title="Your tickets — Ticketing",
-             on_load=[AuthState.require_signed_in, CartState.load])
+             on_load=CartState.load)
 app.add_page(payment_page, route="/pay/[order_id]", title="Payment — Ticketing",
              on_load=[AuthState.require_signed_in, PaymentState.load])
 app.add_page(order_page, route="/orders/[order_id]", title="Your order — Ticketing",

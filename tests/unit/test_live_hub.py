@@ -36,9 +36,10 @@ class World:
         self.frames += [(token, view, values) for token in tokens if token in self.connected]
         return [token for token in tokens if token not in self.connected]
 
-    def hub(self, push_interval: float = 0.0, delta_keys: dict[str, tuple[str, ...]] | None = None) -> LiveHub:
+    def hub(self, push_interval: float = 0.0, delta_keys: dict[str, tuple[str, ...]] | None = None,
+            frames_per_second: float = float("inf")) -> LiveHub:
         return LiveHub(load_snapshot=self.load_snapshot, apply_delta=self.apply_delta, emit=self.emit,
-                       push_interval=push_interval, delta_keys=delta_keys)
+                       push_interval=push_interval, delta_keys=delta_keys, frames_per_second=frames_per_second)
 
 
 def delta(version: int, count: int, **extra: Any) -> dict[str, Any]:
@@ -239,6 +240,32 @@ def test_a_burst_of_deltas_is_merged_into_one_push_per_interval(world):
         pushed = [v["version"] for t, _, v in world.frames if t == "tab-a"]
         assert pushed == [2, 10]  # one push carrying the latest figures
         assert last(world, "tab-a") == {"count": 10, "title": "Gig", "version": 10, "live": True}
+
+    run(scenario())
+
+
+def test_the_push_interval_grows_with_the_tabs_a_worker_serves(world):
+    """Frames a second stay bounded: 40 tabs at 200 frames a second are one push per 0.2 s."""
+
+    async def scenario():
+        hub = world.hub(push_interval=0.01, frames_per_second=200)
+        hub.watch("tab-a", "e1", "customer")
+        assert hub.interval() == 0.01  # one tab: the shortest interval
+        for n in range(39):
+            hub.watch(f"tab-{n}", "e2", "customer")  # tabs of another event count too
+        assert hub.interval() == pytest.approx(0.2)
+        await known_at(hub, world, 1, 1)
+        await asyncio.sleep(0.21)
+        await hub.handle(delta(2, 2))  # after a quiet spell: at once
+        assert last(world, "tab-a")["version"] == 2
+        await hub.handle(delta(3, 3))
+        await asyncio.sleep(0.05)  # the short interval has passed, the adapted one not
+        assert last(world, "tab-a")["version"] == 2
+        await asyncio.sleep(0.2)
+        assert last(world, "tab-a")["version"] == 3  # merged and pushed once the interval is up
+        for n in range(39):
+            hub.unwatch(f"tab-{n}")
+        assert hub.interval() == 0.01
 
     run(scenario())
 

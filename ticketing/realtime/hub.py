@@ -12,6 +12,12 @@ that follow within PUSH_INTERVAL are merged into one push at the end of that int
 push carries the whole current figures, so merging loses nothing, and a stampede of purchases
 costs each tab at most 1 / PUSH_INTERVAL frames a second instead of one per purchase.
 
+The interval grows with the number of tabs this worker serves, so that the worker sends at most
+FRAMES_PER_SECOND frames a second whatever the crowd: every frame costs the worker about 0.1 ms
+of CPU (one websocket write per tab), and 500 tabs at a 50 ms interval were 10,000 frames a
+second, the whole CPU, during an on-sale (bench/onsale.py). With few tabs it stays at
+PUSH_INTERVAL; with 500 tabs on one worker a tab gets a push every 200 ms at most.
+
 A push after a delta carries only the vars a delta can change (`delta_keys` per view: the event
 page's figures, not its lists of names and prices); one after a snapshot carries whole views.
 """
@@ -29,6 +35,7 @@ from ticketing.realtime.listener import follow_bus
 
 GAP_WAIT = 0.2  # seconds to wait for an out-of-order delta before reloading a snapshot
 PUSH_INTERVAL = 0.05  # seconds between two pushes of one event to its tabs (see above)
+FRAMES_PER_SECOND = 2500  # the most frames a second one worker's pushes should cost (see above)
 DOOR_VIEWS = frozenset({"door", "dashboard"})  # the views showing check-ins
 HEARD_LIMIT = 10_000  # events whose last version this worker remembers (see `watch`)
 
@@ -61,13 +68,15 @@ Emitter = Callable[[list[str], str, dict[str, Any]], Awaitable[list[str]]]
 
 class LiveHub:
     def __init__(self, *, load_snapshot: SnapshotLoader, apply_delta: DeltaApplier, emit: Emitter,
-                 push_interval: float = PUSH_INTERVAL, delta_keys: dict[str, tuple[str, ...]] | None = None) -> None:
+                 push_interval: float = PUSH_INTERVAL, frames_per_second: float = FRAMES_PER_SECOND,
+                 delta_keys: dict[str, tuple[str, ...]] | None = None) -> None:
         self._load_snapshot = load_snapshot
         # view -> the vars a delta can change (pushed alone); other views always go out whole
         self._delta_keys = delta_keys or {}
         self._apply_delta = apply_delta
         self._emit = emit
-        self.push_interval = push_interval
+        self.push_interval = push_interval  # the shortest interval (few tabs)
+        self.frames_per_second = frames_per_second
         self.bus_up = True
         self._tabs: dict[str, dict[str, str]] = defaultdict(dict)  # event_id -> {token: view}
         self._event_of: dict[str, str] = {}  # token -> event_id
@@ -111,6 +120,11 @@ class LiveHub:
 
     def watchers(self, event_id: str) -> int:
         return len(self._tabs.get(event_id, {}))
+
+    def interval(self) -> float:
+        """Seconds between two pushes of one event: PUSH_INTERVAL, or longer when this worker
+        serves so many tabs that its pushes would exceed FRAMES_PER_SECOND."""
+        return max(self.push_interval, len(self._event_of) / self.frames_per_second)
 
     # Listener -------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -224,7 +238,7 @@ class LiveHub:
         if getattr(watched, timer) is not None:
             return  # already due: it will see these figures too
         loop = asyncio.get_running_loop()
-        wait = watched.pushed_at + self.push_interval - loop.time()
+        wait = watched.pushed_at + self.interval() - loop.time()
         if wait <= 0:
             await action(event_id)
             return

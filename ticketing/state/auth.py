@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
@@ -55,6 +57,69 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+# (user, renewed token or None, memberships) of a valid token.
+Session = tuple[Any, str | None, list[dict[str, str]]]
+
+
+async def read_session(token: str) -> Session | None:
+    """Who `token` belongs to (signature, expiry, token version checked in the database), a
+    renewed token when it is past half its life, and the user's memberships; None if invalid."""
+
+    def load(db):
+        now = utcnow()
+        user = accounts.user_from_token(db=db, token=token, now=now)
+        orgs = organizations.list_memberships(db=db, user_id=user.id)
+        # Renewed while the user is active: a token past half its life is replaced.
+        issued = None
+        if token_expiry(token) - now.timestamp() < _ttl_seconds() / 2:
+            issued = issue_token(user_id=user.id, token_version=user.token_version, now=now)
+        return user, issued, [{"id": str(o.id), "name": o.name, "slug": o.slug, "role": r.value}
+                              for o, r in orgs]
+
+    try:
+        return await in_transaction(load, readonly=True)
+    except ServiceError:
+        return None
+
+
+@dataclass
+class Caller:
+    """Who calls a background handler, checked as `AuthState._current_user_id()` does but with
+    the database read (when the tab's last check is stale) outside the tab's state lock: at an
+    on-sale peak the read waits for a connection behind the holds, and a lock held meanwhile
+    expired (bench/onsale.py). Taken inside `async with self` (`caller_of`), asked outside
+    (`caller_user_id`), and the read remembered inside the handler's next `async with self`
+    (`remember_caller`). Plain functions: a method here would look like a client-callable one."""
+
+    token: str
+    fresh: uuid.UUID | None  # the user, when the tab's last check is recent enough
+    session: Session | None = None
+    checked: bool = False  # the database was read (its answer is for the tab to remember)
+
+
+async def caller_of(state: rx.State) -> Caller:
+    auth = await state.get_state(AuthState)
+    return Caller(auth.token, auth._fresh_user_id())
+
+
+async def caller_user_id(caller: Caller) -> uuid.UUID | None:
+    """The verified user (a database read when the tab's last check is stale), or None."""
+    if caller.fresh is not None:
+        return caller.fresh
+    if not caller.checked:
+        caller.session, caller.checked = await read_session(caller.token), True
+    return caller.session[0].id if caller.session else None
+
+
+async def remember_caller(state: rx.State, caller: Caller) -> None:
+    """Keep the read's answer in the tab's AuthState (renewed token, memberships; signed out if
+    refused), unless the tab signed in or out meanwhile."""
+    if caller.checked:
+        auth = await state.get_state(AuthState)
+        if auth.token == caller.token:
+            auth._apply_session(caller.token, caller.session)
+
+
 class AuthState(rx.State):
     token: str = rx.LocalStorage("", name="tk_token", sync=True)
     current_org_id: str = rx.LocalStorage("", name="tk_org")
@@ -89,36 +154,32 @@ class AuthState(rx.State):
         parts = self.user_name.split()
         return "".join(p[0] for p in parts[:2]).upper() or "?"
 
-    async def _current_user_id(self) -> uuid.UUID | None:
-        """The verified user behind the browser's token, or None (and the tab is signed out):
-        the expiry is checked on every call, the token version every RECHECK_SECONDS."""
+    def _fresh_user_id(self) -> uuid.UUID | None:
+        """The user if this tab's last full check is recent enough to trust without a read."""
         now = time.time()
         if (self.token and self.token == self._verified_token and self._uid
                 and now < self._expires_at and now - self._verified_at < RECHECK_SECONDS):
             return uuid.UUID(self._uid)
+        return None
+
+    async def _current_user_id(self) -> uuid.UUID | None:
+        """The verified user behind the browser's token, or None (and the tab is signed out):
+        the expiry is checked on every call, the token version every RECHECK_SECONDS."""
+        fresh = self._fresh_user_id()
+        if fresh is not None:
+            return fresh
         await self._load_session()
         return uuid.UUID(self._uid) if self._uid else None
 
     async def _load_session(self) -> None:
-        token = self.token
+        self._apply_session(self.token, await read_session(self.token))
 
-        def load(db):
-            now = utcnow()
-            user = accounts.user_from_token(db=db, token=token, now=now)
-            orgs = organizations.list_memberships(db=db, user_id=user.id)
-            # Renewed while the user is active: a token past half its life is replaced.
-            expires_at = token_expiry(token)
-            issued = None
-            if expires_at - now.timestamp() < _ttl_seconds() / 2:
-                issued = issue_token(user_id=user.id, token_version=user.token_version, now=now)
-            return user, issued, [{"id": str(o.id), "name": o.name, "slug": o.slug, "role": r.value}
-                                  for o, r in orgs]
-
-        try:
-            user, renewed, memberships = await in_transaction(load, readonly=True)
-        except ServiceError:
+    def _apply_session(self, token: str, session: Session | None) -> None:
+        """Remember what `read_session(token)` found (None: the tab is signed out)."""
+        if session is None:
             self._clear()
             return
+        user, renewed, memberships = session
         if renewed is not None:
             token = self.token = renewed
         self._uid, self._verified_token = str(user.id), token

@@ -16,7 +16,8 @@ from ticketing.services.errors import ServiceError
 from ticketing.services.promotions.hold_codes import apply_to_hold
 from ticketing.services.sales import holds, orders, ticket_holders
 from ticketing.services.sales.order_views import HoldView, ItemLine, hold_view
-from ticketing.state.auth import NOT_SIGNED_IN, AuthState, say_not_signed_in
+from ticketing.state.auth import (NOT_SIGNED_IN, AuthState, caller_of, caller_user_id, remember_caller,
+                                  say_not_signed_in)
 from ticketing.state.calls import form_text, in_transaction
 from ticketing.state.promo import CODES, promo_message
 
@@ -98,24 +99,33 @@ class CartState(rx.State):
     async def _user(self) -> uuid.UUID | None:
         return await (await self.get_state(AuthState))._current_user_id()
 
-    @rx.event
+    @rx.event(background=True)
     async def load(self):
-        user_id, hold_id = await self._user(), self._hold_id()
-        if user_id is None:
-            return rx.redirect(f"/login?next={quote(self.router.url.path)}")
-        self.error, self.busy = "", False
-        if hold_id is None:
-            self.status = "missing"
-            return
-        try:
-            view = await in_transaction(lambda db: hold_view(db=db, hold_id=hold_id, user_id=user_id, now=utcnow()),
-                                        readonly=True)
-        except ServiceError:
-            self.status = "missing"
-            return
-        if view.state == "converted" and view.order_id is not None:
-            return rx.redirect(f"/pay/{view.order_id}")
-        self._show(view)
+        """on_load (and the page's guard: a visitor who is not signed in goes to sign in). The
+        reads run outside the tab's state lock, as checkout does: at an on-sale peak they wait
+        behind the holds for a database connection, and the cart's lock expired meanwhile."""
+        async with self:
+            caller, hold_id, path = await caller_of(self), self._hold_id(), self.router.url.path
+            self.error, self.busy = "", False
+        user_id = await caller_user_id(caller)
+        view, missing = None, user_id is None or hold_id is None
+        if not missing:
+            try:
+                view = await in_transaction(lambda db: hold_view(db=db, hold_id=hold_id, user_id=user_id,
+                                                                 now=utcnow()), readonly=True)
+            except ServiceError:
+                missing = True
+        async with self:
+            await remember_caller(self, caller)
+            if user_id is None:
+                return rx.redirect(f"/login?next={quote(path)}")
+            if missing:
+                self.status = "missing"
+                return None
+            if view.state == "converted" and view.order_id is not None:
+                return rx.redirect(f"/pay/{view.order_id}")
+            self._show(view)
+            return None
 
     def _show(self, view: HoldView) -> None:
         h = view.hold
@@ -207,12 +217,10 @@ class CartState(rx.State):
     @rx.event(background=True)
     async def checkout(self, form: dict):
         """Turn the hold into an order (an expired one is re-taken if its places are still free).
-        The database work runs outside the tab's state lock, as the event page's hold does."""
+        The database work (and the check of who is buying) runs outside the tab's state lock,
+        as the event page's hold does."""
         async with self:
-            user_id, hold_id = await self._user(), self._hold_id()
-            if user_id is None:
-                self.error = NOT_SIGNED_IN
-                return say_not_signed_in()
+            caller, hold_id = await caller_of(self), self._hold_id()
             if hold_id is None:
                 return
             attendees = None
@@ -223,10 +231,17 @@ class CartState(rx.State):
                 if self.first_is_me:  # the buyer's own name and email, as the server knows them
                     attendees[0] = ticket_holders.Attendee(name=self._buyer[0], email=self._buyer[1])
             self.busy, self.error = True, ""
+        user_id = await caller_user_id(caller)
+        if user_id is None:
+            async with self:
+                await remember_caller(self, caller)
+                self.busy, self.error = False, NOT_SIGNED_IN
+                return say_not_signed_in()
         try:
             order = await in_transaction(lambda db: checkout_and_mail(db, hold_id, user_id, attendees))
         except ServiceError as exc:
             async with self:
+                await remember_caller(self, caller)
                 self.busy = False
                 if exc.code == "hold_converted" and exc.extra.get("order_id"):
                     return rx.redirect(f"/pay/{exc.extra['order_id']}")
@@ -235,5 +250,6 @@ class CartState(rx.State):
                 self.error = exc.message
                 return
         async with self:
+            await remember_caller(self, caller)
             self.busy = False
             return rx.redirect(f"/orders/{order.id}" if order.status == "confirmed" else f"/pay/{order.id}")

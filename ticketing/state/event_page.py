@@ -20,7 +20,7 @@ from ticketing.services.promotions import codes as promo_codes
 from ticketing.services.promotions import redemptions
 from ticketing.services.sales import availability, holds
 from ticketing.services.waiting_room import rooms
-from ticketing.state.auth import AuthState
+from ticketing.state.auth import AuthState, caller_of, caller_user_id, remember_caller
 from ticketing.state.calls import in_transaction, off_loop
 from ticketing.state.live import LiveEventMixin, register_view
 from ticketing.state.presale_access import CODES as ACCESS_CODES
@@ -205,26 +205,31 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
     async def buy(self):
         """Hold the chosen tickets (prices are locked by the server), then go to the cart. The
         hold's database work runs outside the tab's state lock: at an on-sale peak it waits its
-        turn for a connection, and a lock held meanwhile expired (bench/onsale.py)."""
+        turn for a connection, and a lock held meanwhile expired (bench/onsale.py); so does
+        the check of who is buying when it needs a read."""
         async with self:
-            auth = await self.get_state(AuthState)
-            user_id = await auth._current_user_id()
+            caller = await caller_of(self)
             event_id = self._route_event_id()
             if event_id is None:
                 return
-            if user_id is None:
-                return rx.redirect(f"/login?next={quote(f'/events/{event_id}')}")
             try:
                 items = [(uuid.UUID(t), int(q)) for t, q in self.quantities.items() if q > 0]
             except ValueError:
                 items = []
-            if not items:
-                self.buy_error = "Choose at least one ticket."
-                return
-            self.buying, self.buy_error = True, ""
+            if items:
+                self.buying, self.buy_error = True, ""
             code = self.promo_code.strip() or None
             access = self.access_code.strip() or None
             admission = await admission_of(self, event_id)
+        user_id = await caller_user_id(caller)
+        if user_id is None or not items:
+            async with self:
+                await remember_caller(self, caller)
+                self.buying = False
+                if user_id is None:
+                    return rx.redirect(f"/login?next={quote(f'/events/{event_id}')}")
+                self.buy_error = "Choose at least one ticket."
+                return
         try:
             # A transaction of its own (nothing else is written with the hold): on PostgreSQL
             # a hold on the claim counters is then one statement (docs/decisions.md).
@@ -236,8 +241,10 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
             hold, _lines = await off_loop(hold_now)
         except ServiceError as exc:
             async with self:
+                await remember_caller(self, caller)
                 return self._refused(exc, event_id)
         async with self:
+            await remember_caller(self, caller)
             self.buying, self.quantities = False, {}
             self.promo_code, self.promo_note, self.promo_discount, self._promo_discount_minor = "", "", "", 0
             return rx.redirect(f"/cart/{hold.id}")
