@@ -102,7 +102,7 @@ app.add_page(index_page, route="/", title="Ticketing — events and tickets",
 app.add_page(event_page, route="/events/[event_id]", title="Event — Ticketing",
              on_load=[AuthState.check_session, EventPageState.load, SeatLinksState.load, WaitlistState.load])
 app.add_page(waiting_room_page, route="/events/[event_id]/queue", title="Waiting room — Ticketing",
-             on_load=[AuthState.require_signed_in, WaitingRoomState.load])
+             on_load=WaitingRoomState.load)  # it guards the page itself
 app.add_page(seat_map_page, route="/events/[event_id]/seats/[session_id]", title="Choose seats — Ticketing",
              on_load=[AuthState.check_session, SeatMapState.load])
 app.add_page(dashboard_page, route="/manage/events/[event_id]", title="Live dashboard — Ticketing",

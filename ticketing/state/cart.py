@@ -221,8 +221,6 @@ class CartState(rx.State):
         as the event page's hold does."""
         async with self:
             caller, hold_id = await caller_of(self), self._hold_id()
-            if hold_id is None:
-                return
             attendees = None
             if self.attendee_slots:
                 attendees = [ticket_holders.Attendee(name=form_text(form, f"name_{i}"),
@@ -237,6 +235,11 @@ class CartState(rx.State):
                 await remember_caller(self, caller)
                 self.busy, self.error = False, NOT_SIGNED_IN
                 return say_not_signed_in()
+        if hold_id is None:  # not on a cart page: nothing to buy (a stranger is told so above)
+            async with self:
+                await remember_caller(self, caller)
+                self.busy = False
+                return
         try:
             order = await in_transaction(lambda db: checkout_and_mail(db, hold_id, user_id, attendees))
         except ServiceError as exc:

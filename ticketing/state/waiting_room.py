@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
+from urllib.parse import quote
 
 import reflex as rx
 
@@ -18,7 +19,7 @@ from ticketing.services.accounts.tokens import token_expiry
 from ticketing.settings import get_settings
 from ticketing.services.errors import ServiceError
 from ticketing.services.waiting_room import rooms
-from ticketing.state.auth import AuthState
+from ticketing.state.auth import AuthState, caller_of, caller_user_id, remember_caller
 from ticketing.state.calls import in_transaction, off_loop
 
 ADMISSION_CODES = frozenset({"admission_required", "admission_invalid", "admission_wrong_event", "admission_expired"})
@@ -86,26 +87,41 @@ class WaitingRoomState(rx.State):
         tokens[str(event_id)] = token
         self.admissions = json.dumps(tokens, separators=(",", ":"))
 
-    async def _take_place(self):
+    async def _take_place(self, *, first: bool):
         """Join (or keep the place, which marks it seen) and show it; let the customer in when
-        admitted, or when the room is off."""
-        event_id = self._event_id()
-        user_id = await (await self.get_state(AuthState))._current_user_id()
-        if event_id is None:
-            self.state = "missing"
-            return None
-        if user_id is None:
-            return None  # the page guard sends them to sign in
-        try:
-            status = await in_transaction(lambda db: rooms.join_queue(db=db, event_id=event_id, user_id=user_id,
-                                                                       now=utcnow()))
-        except ServiceError as exc:
-            if exc.code == "not_found":
+        admitted, or when the room is off. A background handler's body: the reads run outside
+        the tab's state lock, as the cart's do (at an on-sale peak they wait for a database
+        connection, and a lock held meanwhile expired: bench/onsale.py --waiting-room)."""
+        async with self:
+            if not first and self.state != "waiting":
+                return None
+            caller, event_id, path = await caller_of(self), self._event_id(), self.router.url.path
+            if first:
+                self.state = ""
+        user_id = await caller_user_id(caller)
+        title, status, error = None, None, ""
+        if event_id is not None and user_id is not None:
+            try:
+                if first:
+                    title = await in_transaction(lambda db: rooms.event_title(db=db, event_id=event_id),
+                                                 readonly=True)
+                status = await in_transaction(lambda db: rooms.join_queue(db=db, event_id=event_id,
+                                                                           user_id=user_id, now=utcnow()))
+            except ServiceError as exc:
+                error = "missing" if exc.code == "not_found" else exc.message
+        async with self:
+            await remember_caller(self, caller)
+            if user_id is None:
+                return rx.redirect(f"/login?next={quote(path)}")
+            if event_id is None or error == "missing":
                 self.state = "missing"
-            else:
-                self.error = exc.message
-            return None
-        self.error = ""
+                return None
+            if title is not None:
+                self.event_title = title
+            self.error = error
+            return self._show(event_id, status) if status is not None else None
+
+    def _show(self, event_id: uuid.UUID, status: rooms.QueueStatus):
         if status.state == "admitted" and status.admission_token:
             self._keep(event_id, status.admission_token)
             self.state = "admitted"
@@ -121,26 +137,16 @@ class WaitingRoomState(rx.State):
             if opens_in > 0 else ""
         return None
 
-    @rx.event
+    @rx.event(background=True)
     async def load(self):
-        """on_load: take a place (or find the one this account has) and show it."""
-        event_id = self._event_id()
-        self.state = ""
-        if event_id is not None:
-            try:
-                self.event_title = await in_transaction(lambda db: rooms.event_title(db=db, event_id=event_id),
-                                                        readonly=True)
-            except ServiceError:
-                self.state = "missing"
-                return None
-        return await self._take_place()
+        """on_load (and the page's guard: a visitor who is not signed in goes to sign in): take
+        a place (or find the one this account has) and show it."""
+        return await self._take_place(first=True)
 
-    @rx.event
+    @rx.event(background=True)
     async def refresh(self):
         """Every few seconds while the page is open: the place is kept, the position updated."""
-        if self.state == "waiting":
-            return await self._take_place()
-        return None
+        return await self._take_place(first=False)
 
     @rx.event
     async def leave(self):
