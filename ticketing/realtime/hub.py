@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ticketing.realtime.listener import follow_bus
+from ticketing.realtime.listener import BusFollower
 
 GAP_WAIT = 0.2  # seconds to wait for an out-of-order delta before reloading a snapshot
 PUSH_INTERVAL = 0.05  # seconds between two pushes of one event to its tabs (see above)
@@ -66,7 +66,7 @@ DeltaApplier = Callable[[Any, dict[str, Any], frozenset[str]], tuple[Any, Views]
 Emitter = Callable[[list[str], str, dict[str, Any]], Awaitable[list[str]]]
 
 
-class LiveHub:
+class LiveHub(BusFollower):
     def __init__(self, *, load_snapshot: SnapshotLoader, apply_delta: DeltaApplier, emit: Emitter,
                  push_interval: float = PUSH_INTERVAL, frames_per_second: float = FRAMES_PER_SECOND,
                  delta_keys: dict[str, tuple[str, ...]] | None = None) -> None:
@@ -77,11 +77,11 @@ class LiveHub:
         self._emit = emit
         self.push_interval = push_interval  # the shortest interval (few tabs)
         self.frames_per_second = frames_per_second
-        self.bus_up = True
+        super().__init__()  # bus_up
         self._tabs: dict[str, dict[str, str]] = defaultdict(dict)  # event_id -> {token: view}
         self._event_of: dict[str, str] = {}  # token -> event_id
         self._events: dict[str, Watched] = {}
-        self._heard: dict[str, int] = {}  # event_id -> newest version a delta announced
+        self._announced: dict[str, int] = {}  # event_id -> newest version a delta announced
         self.delivered = 0  # frames sent (for benchmarks)
         self.last_fanout_at = 0.0
 
@@ -96,7 +96,7 @@ class LiveHub:
         watched = self._events.setdefault(event_id, Watched())
         if view not in watched.payloads:
             watched.model = None  # a view we do not compute yet: the next delta reloads
-        if version is not None and self._heard.get(event_id, -1) > version:
+        if version is not None and self._announced.get(event_id, -1) > version:
             asyncio.get_running_loop().create_task(self._reload(event_id))
 
     def unwatch(self, token: str) -> None:
@@ -126,23 +126,19 @@ class LiveHub:
         serves so many tabs that its pushes would exceed FRAMES_PER_SECOND."""
         return max(self.push_interval, len(self._event_of) / self.frames_per_second)
 
-    # Listener -------------------------------------------------------------------------------
-    async def run(self) -> None:
-        """The worker's one subscription (a lifespan task): never returns while the app runs."""
-        await follow_bus(self.handle, "live update handling")
+    # Listener (BusFollower) ----------------------------------------------------------------
+    async def _went_down(self) -> None:
+        await self._broadcast_status()
 
-    async def handle(self, message: dict[str, Any]) -> None:
+    async def _came_back(self, was_down: bool) -> None:
+        if was_down:  # anything may have changed while we were deaf
+            for event_id in list(self._tabs):
+                await self._reload(event_id)
+        await self._broadcast_status()
+
+    async def _heard(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
-        if kind == "bus_down":
-            self.bus_up = False
-            await self._broadcast_status()
-        elif kind == "bus_up":
-            was_down, self.bus_up = not self.bus_up, True
-            if was_down:  # anything may have changed while we were deaf
-                for event_id in list(self._tabs):
-                    await self._reload(event_id)
-            await self._broadcast_status()
-        elif kind == "delta":
+        if kind == "delta":
             await self._on_delta(message)
         elif kind == "checkins":
             await self._on_checkins(str(message.get("event_id")))
@@ -150,9 +146,9 @@ class LiveHub:
     async def _on_delta(self, delta: dict[str, Any]) -> None:
         event_id = str(delta.get("event_id"))
         version = int(delta.get("version", 0))
-        if len(self._heard) >= HEARD_LIMIT and event_id not in self._heard:
-            self._heard.clear()  # forgetting only costs a catch-up that `watch` would have done
-        self._heard[event_id] = max(version, self._heard.get(event_id, -1))
+        if len(self._announced) >= HEARD_LIMIT and event_id not in self._announced:
+            self._announced.clear()  # forgetting only costs a catch-up that `watch` would have done
+        self._announced[event_id] = max(version, self._announced.get(event_id, -1))
         watched = self._events.get(event_id)
         if watched is None or not self._tabs.get(event_id):
             return
