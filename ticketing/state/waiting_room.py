@@ -102,11 +102,11 @@ class WaitingRoomState(rx.State):
         title, status, error = None, None, ""
         if event_id is not None and user_id is not None:
             try:
-                if first:
-                    title = await in_transaction(lambda db: rooms.event_title(db=db, event_id=event_id),
-                                                 readonly=True)
-                status = await in_transaction(lambda db: rooms.join_queue(db=db, event_id=event_id,
-                                                                           user_id=user_id, now=utcnow()))
+                def take(db):  # the title once, on the page's load; one transaction either way
+                    title = rooms.event_title(db=db, event_id=event_id) if first else None
+                    return title, rooms.join_queue(db=db, event_id=event_id, user_id=user_id, now=utcnow())
+
+                title, status = await in_transaction(take)
             except ServiceError as exc:
                 error = "missing" if exc.code == "not_found" else exc.message
         async with self:
