@@ -105,8 +105,8 @@ def promo_box() -> rx.Component:
     """"Have a promo code?": a link that opens a field; the code's effect or why it is refused."""
     s = EventPageState
     return code_box(id_prefix="promo", is_open=s.promo_open, value=s.promo_code, on_change=s.set_promo_code,
-                    on_apply=s.apply_code(BASKET.shown()), on_toggle=s.toggle_promo, error=s.promo_error, note=s.promo_note,
-                    on_remove=s.remove_code, placeholder="Promo code", apply_label="Apply",
+                    on_apply=s.apply_code(BASKET.shown()), on_toggle=s.toggle_promo, error=s.promo_error,
+                    note=s.promo_note, on_remove=s.remove_code, placeholder="Promo code", apply_label="Apply",
                     toggle=("ticket-percent", "Have a promo code?"), note_icon="circle-check")
 
 
