@@ -930,9 +930,10 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     print(f"  bytes pushed per purchase per watching tab: {total_b / purchases / max(1, tabs_watching):.0f} B"
           f"  ({total_b / max(1, pairs):.0f} B per commit per tab; {watch_s:.0f} tab-seconds watched)")
 
-    # Page events of the sale: buy, and at checkout leave + on_load_internal + checkout ("+" sends
-    # none: the basket is the browser's).
-    events = sum(("hold" in r["phases"]) + 3 * ("checkout" in r["phases"]) for r in records)
+    # Page events of the sale: buy (sent by every customer whose page still offered a ticket at
+    # the click: the "pick" phase, which sends none itself, the basket being the browser's) and at
+    # checkout leave + on_load_internal + checkout.
+    events = sum(("pick" in r["phases"]) + 3 * ("checkout" in r["phases"]) for r in records)
     print(f"\napp CPU (all instances): {cpu1 - cpu0:.1f} s for {arrived} arrivals "
           f"({1000 * (cpu1 - cpu0) / max(1, arrived):.1f} ms each: hydrate + on_load"
           f"{', and the queue pages and their refreshes meanwhile' if room else ''}), {cpu2 - cpu1:.1f} s for the sale "
