@@ -101,6 +101,15 @@ def test_the_basket_shows_and_sends_at_most_what_is_left_after_a_live_push(page:
     expect(page.locator("#basket-total")).to_have_text("€25.00")
     snapshot(page, f"basket-clamped-{viewport}")
 
+    # A refused hold (here a code that does not exist) leaves the basket as it was.
+    page.locator("#promo-toggle").click()
+    page.locator("#promo-input").fill("NO-SUCH-CODE")
+    page.locator("#buy-button").click()
+    expect(page.locator("#buy-error")).to_contain_text("Your code could not be used")
+    expect(row.locator(".qty-value")).to_have_text("1")
+    assert holds_of(customer.shop.buyer_id) == []
+    page.locator("#promo-input").fill("")
+
     page.locator("#buy-button").click()
     expect(page.locator("#order-total")).to_have_text("€25.00")
     (hold,) = holds_of(customer.shop.buyer_id)
