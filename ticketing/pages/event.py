@@ -8,12 +8,16 @@ from ticketing.components.availability import live_indicator, session_card, tick
 from ticketing.components.basket import BasketView
 from ticketing.components.code_box import code_box
 from ticketing.components.forms import card
+from ticketing.components.hold_button import hold_button
 from ticketing.components.layout import page_shell
 from ticketing.components.on_change import on_change
 from ticketing.components.seat_links import seating_links
 from ticketing.components.waitlist import waitlist_follower, waitlist_line
 from ticketing.components.words import count_of
-from ticketing.state.event_page import EventPageState
+from ticketing.state.auth import AuthState
+from ticketing.state.basket import basket
+from ticketing.state.event_page import HOLD_REFUSALS_WORDED_HERE, EventPageState
+from ticketing.state.waiting_room import WaitingRoomState
 
 
 def _missing() -> rx.Component:
@@ -160,36 +164,28 @@ def discount_follower() -> rx.Component:
 
 
 def buy_bar() -> rx.Component:
-    """Total of the chosen tickets and the button that holds them (with the basket)."""
+    """Total of the chosen tickets and the button that holds them: the browser holds its basket
+    through the JSON API (components/hold_button.py), no Reflex event."""
+    s = EventPageState
     return rx.vstack(
         promo_box(),
         discount_follower(),
-        rx.cond(
-            EventPageState.buy_error != "",
-            rx.callout(EventPageState.buy_error, icon="triangle-alert", color_scheme="red", role="alert",
-                       id="buy-error", width="100%"),
-        ),
-        rx.hstack(
+        hold_button(
             rx.vstack(
                 rx.text(count_of(BASKET.count(), "ticket"), size="2", color=rx.color("gray", 11),
                         id="basket-count"),
                 rx.text(BASKET.total(), size="5", weight="bold", id="basket-total"),
-                rx.cond(EventPageState.promo_discount != "",
-                        rx.text("You save ", EventPageState.promo_discount, size="2", color=rx.color("green", 11),
+                rx.cond(s.promo_discount != "",
+                        rx.text("You save ", s.promo_discount, size="2", color=rx.color("green", 11),
                                 id="basket-discount")),
                 spacing="0",
             ),
-            rx.spacer(),
-            rx.button(
-                rx.cond(EventPageState.buying, rx.spinner(size="2"), rx.icon("shopping-cart", size=18)),
-                "Reserve tickets",
-                on_click=EventPageState.buy(BASKET.shown()),
-                size="3",
-                disabled=(BASKET.count() == 0) | EventPageState.buying,
-                id="buy-button",
-            ),
-            width="100%",
-            align="center",
+            event_id=s.event["id"].to(str), basket=BASKET.shown(), promo_code=s.promo_code,
+            access_code=s.access_code, auth_token=AuthState.token, admissions=WaitingRoomState.admissions,
+            keeps_code=(s.promo_code != "") | (s.buy_error != ""), server_message=s.buy_error,
+            server_codes=HOLD_REFUSALS_WORDED_HERE,
+            on_empty_basket=basket.set_value({}), on_forget=s.held, on_go=lambda path: rx.redirect(path),
+            on_refused=s.hold_refused,
         ),
         rx.text("Your tickets are held for a few minutes while you check out.", size="1",
                 color=rx.color("gray", 11)),

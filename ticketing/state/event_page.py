@@ -18,18 +18,22 @@ from ticketing.services import catalog
 from ticketing.services.errors import ServiceError
 from ticketing.services.promotions import codes as promo_codes
 from ticketing.services.promotions import redemptions
-from ticketing.services.sales import availability, holds
-from ticketing.services.waiting_room import rooms
+from ticketing.services.sales import availability
 from ticketing.state.basket import BasketError, basket_items
-from ticketing.state.basket import basket as browser_basket
-from ticketing.state.auth import AuthState, caller_of, caller_user_id, remember_caller
-from ticketing.state.calls import in_transaction, off_loop
+from ticketing.state.auth import AuthState
+from ticketing.state.calls import in_transaction
 from ticketing.state.live import LiveEventMixin, register_view
 from ticketing.state.presale_access import CODES as ACCESS_CODES
 from ticketing.state.presale_access import access_message
+from ticketing.state.promo import CODES as PROMO_CODES
 from ticketing.state.promo import PromoFieldMixin, promo_message
 from ticketing.state.shared_snapshot import SharedSnapshot
-from ticketing.state.waiting_room import ADMISSION_CODES, admission_of, needs_queue, queue_url
+from ticketing.state.waiting_room import needs_queue, queue_url
+
+# Refusals of the browser's hold that the server words, by the code's box (hold_refused); the
+# browser words every other one itself (assets/hold_button.jsx). `presale_quota`: a 409
+# quota_reached whose reason is the presale's quota.
+HOLD_REFUSALS_WORDED_HERE = sorted(PROMO_CODES | ACCESS_CODES | {"presale_quota"})
 
 
 def type_rules(detail: catalog.EventDetail) -> tuple[dict[str, str], dict[str, int]]:
@@ -66,9 +70,10 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
     figures: dict[str, dict[str, Any]] = {}  # by session / ticket type id: places left, bands (pushed live)
     missing: bool = False
     worker: str = ""  # the worker process serving this tab (shown as a data attribute)
-    # The buyer's basket lives in the browser (state/basket.py): sent with "Reserve tickets".
+    # The buyer's basket lives in the browser (state/basket.py); "Reserve tickets" holds it
+    # through the JSON API from the browser (components/hold_button.py). The server's words for
+    # a refused promo or access code (hold_refused); the browser words the other refusals.
     buy_error: str = ""
-    buying: bool = False
     max_per_order: int = 10
     # "Have a promo code?" (PromoFieldMixin): checked against the basket as it changes.
     promo_discount: str = ""  # the basket's discount, formatted ("" when none)
@@ -195,77 +200,46 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
             self.promo_discount_minor = quote.discount_minor
             self.promo_discount = money(quote.discount_minor, currency)
 
-    @rx.event(background=True)
-    async def buy(self, basket: dict[str, Any] | None = None):
-        """Hold the browser's basket (read in full first: state/basket.py; prices are the
-        server's, locked by the hold), then go to the cart. The hold's database work runs
-        outside the tab's state lock: at an on-sale peak it waits its turn for a connection, and
-        a lock held meanwhile expired (bench/onsale.py); so does the check of who is buying when
-        it needs a read."""
-        async with self:
-            caller = await caller_of(self)
-            event_id = self._route_event_id()
-            if event_id is None:
-                return
-            try:
-                items, refused = basket_items(basket, known=self._prices, max_per_order=self.max_per_order), ""
-            except BasketError as exc:
-                items, refused = [], str(exc)
-            if items:
-                self.buying, self.buy_error = True, ""
-            code = self.promo_code.strip() or None
-            access = self.access_code.strip() or None
-            admission = await admission_of(self, event_id)
-        user_id = await caller_user_id(caller)
-        if user_id is None or not items:
-            async with self:
-                await remember_caller(self, caller)
-                self.buying = False
-                if user_id is None:
-                    return rx.redirect(f"/login?next={quote(f'/events/{event_id}')}")
-                self.buy_error = refused  # nothing is held
-                return
-        try:
-            # A transaction of its own (nothing else is written with the hold): on PostgreSQL
-            # a hold on the claim counters is then one statement (docs/decisions.md).
-            def hold_now():
-                rooms.require_admission(event_id=event_id, user_id=user_id, token=admission, now=utcnow())
-                return holds.place_hold(event_id=event_id, user_id=user_id, items=items, now=utcnow(),
-                                        promo_code=code, access_code=access)
+    @rx.event
+    def held(self):
+        """The browser held the basket through the API (components/hold_button.py) and opens its
+        cart: the applied promo code (taken by the hold) and an earlier refusal start again
+        empty. Sent only when the page has either; it changes nothing else."""
+        self.promo_code, self.promo_note, self.promo_error = "", "", ""
+        self._forget_discount()
+        self.buy_error = ""
 
-            hold, _lines = await off_loop(hold_now)
-        except ServiceError as exc:
-            async with self:
-                await remember_caller(self, caller)
-                return self._refused(exc, event_id)
-        async with self:
-            await remember_caller(self, caller)
-            self.buying = False
-            self.promo_code, self.promo_note, self.promo_discount, self.promo_discount_minor = "", "", "", 0
-            # Held: the browser's basket starts again empty (after a refusal it stays as it was).
-            return [browser_basket.push({}), rx.redirect(f"/cart/{hold.id}")]
-
-    def _refused(self, exc: ServiceError, event_id: uuid.UUID):
-        """Why the hold was refused, in the page's words (a redirect when one is already held,
-        or when the waiting room is on: through the queue first)."""
-        self.buying = False
-        if exc.code in ADMISSION_CODES:
-            self.buy_error = exc.message
-            return rx.redirect(queue_url(event_id))
-        if self._code_refused(exc):  # the tickets are not held: say what is wrong with the code
+    @rx.event
+    async def hold_refused(self, code: str, basket: dict[str, Any] | None = None):
+        """The browser's hold was refused for its promo or access code (HOLD_REFUSALS_WORDED_HERE):
+        the code's box says why, in the server's words, the code checked again as "Apply" and
+        "Unlock" check it. Whatever a client sends, only these messages change."""
+        code = str(code)
+        if code in PROMO_CODES:
+            await self._apply(basket)  # the box says what is wrong with the code for this basket
+            if not self.promo_error:  # it passes now (e.g. a use came free meanwhile): the hold's reason
+                self._code_refused(ServiceError(code, ""))
+            self.promo_open = True
             self.buy_error = "Your code could not be used: fix or remove it to reserve."
-            return None
-        if exc.code in ACCESS_CODES or exc.extra.get("reason") == "presale_quota":
-            self.access_open, self.access_note, self.access_error = True, "", access_message(exc)
+        elif code in ACCESS_CODES or code == "presale_quota":
+            self.access_open, self.access_note = True, ""
+            self.access_error = access_message(await self._access_refusal(code))
             self.buy_error = "These tickets need a valid presale access code."
-            return None
-        if exc.code == "active_hold_exists":
-            self.buy_error = "You already have tickets on hold for this event."
-            return rx.redirect(f"/cart/{exc.extra['hold_id']}")
-        self.buy_error = exc.message
-        if exc.code in ("insufficient_capacity", "quota_reached"):
-            self.buy_error += " Someone was quicker: choose fewer tickets or another option."
-        return None
+
+    async def _access_refusal(self, code: str) -> ServiceError:
+        """Why the typed access code was refused, read again as the page's load reads it; the
+        hold's reason (`code`) when the code itself still opens its presale."""
+        event_id, access = self._route_event_id(), self.access_code.strip() or None
+        if event_id is not None and access is not None:
+            try:
+                await in_transaction(lambda db: availability.event_availability(
+                    db=db, event_id=event_id, now=utcnow(), access_code=access), readonly=True)
+            except ServiceError as exc:
+                return exc
+        if code == "presale_quota":
+            return ServiceError("quota_reached", "Not that many tickets are left in this presale: choose fewer.",
+                                reason="presale_quota")
+        return ServiceError(code, "")
 
     @rx.event
     async def load(self):
