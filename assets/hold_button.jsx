@@ -47,6 +47,14 @@ function itemsOf(basket) {
     .map(([ticket_type_id, quantity]) => ({ ticket_type_id, quantity }));
 }
 
+// What a code box's field shows now (`id`), else the page's value: a typed code reaches the
+// server's state, and this component's props, a round trip after the keystroke (and the field
+// sends it only when it loses focus to the click), but the click sends what the customer sees.
+function typed(id, fromPage) {
+  const field = id ? document.getElementById(id) : null;
+  return (field && typeof field.value === "string" ? field.value : fromPage || "").trim();
+}
+
 // The server's code for a refusal its page words by a code box (presale quota apart from others).
 function boxCode(problem) {
   if (problem.code === "quota_reached" && problem.reason === "presale_quota") return "presale_quota";
@@ -54,7 +62,7 @@ function boxCode(problem) {
 }
 
 export function HoldButton({
-  eventId, basket, promoCode, accessCode, authToken, admissions, keepsCode, serverMessage, serverCodes,
+  eventId, basket, promoCode, accessCode, promoField, accessField, authToken, admissions, keepsCode, serverMessage, serverCodes,
   onEmptyBasket, onForget, onGo, onRefused, children,
 }) {
   const [busy, setBusy] = useState(false);
@@ -100,7 +108,7 @@ export function HoldButton({
     if (authToken) headers.Authorization = `Bearer ${authToken}`;
     const admission = admissionFor(admissions, eventId);
     if (admission) headers["Admission-Token"] = admission;
-    const body = { items, promo_code: (promoCode || "").trim() || null, access_code: (accessCode || "").trim() || null };
+    const body = { items, promo_code: typed(promoField, promoCode) || null, access_code: typed(accessField, accessCode) || null };
     try {
       const res = await fetch(apiUrl(`/api/v1/events/${eventId}/holds`), {
         method: "POST", headers, body: JSON.stringify(body), cache: "no-store", signal: controller.current.signal,

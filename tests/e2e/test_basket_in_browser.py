@@ -1,7 +1,8 @@
 """Journey: the event page's basket lives in the browser. "+" and "−" send nothing to the server
 (the page's websocket stays silent) while the count, the total and the limits (the order's
-maximum, what is left, pushed live) follow in the browser; "Reserve tickets" sends the basket as
-shown. A script posing as the page that sends a forged basket is told why and holds nothing."""
+maximum, what is left, pushed live) follow in the browser; "Reserve tickets" holds the basket as
+shown through the JSON API. A script posing as the page that sends forged baskets and refusals
+to its handlers is told why and holds nothing."""
 
 from __future__ import annotations
 
@@ -71,12 +72,17 @@ def test_plus_and_minus_stay_in_the_browser_within_the_order_maximum(page: Page,
     page.wait_for_timeout(500)
     assert sent[before:] == []  # six clicks, not one event to the server
 
+    holds_posted = []
+    page.on("request", lambda r: holds_posted.append(r.post_data_json) if r.url.endswith("/holds") else None)
     page.locator("#buy-button").click()
     expect(page.locator("#cart-title")).to_have_text(customer.title)
     expect(page.locator("#order-total")).to_have_text("€100.00")
     (hold,) = holds_of(customer.shop.buyer_id)
     assert hold.total_minor == 10_000
-    assert any("buy" in frame and "basket" in frame for frame in sent[before:])  # the basket went with it
+    # The basket went to the API; the page's events were only leaving it and opening the cart.
+    assert holds_posted == [{"items": [{"ticket_type_id": str(customer.shop.type_id), "quantity": 4}],
+                             "promo_code": None, "access_code": None}]
+    assert not any("event_page_state" in frame and "event_page_state.leave" not in frame for frame in sent[before:])
     page.go_back()  # the held basket is emptied in the browser
     expect(row.locator(".qty-value")).to_have_text("0")
 
@@ -106,6 +112,7 @@ def test_the_basket_shows_and_sends_at_most_what_is_left_after_a_live_push(page:
     page.locator("#promo-input").fill("NO-SUCH-CODE")
     page.locator("#buy-button").click()
     expect(page.locator("#buy-error")).to_contain_text("Your code could not be used")
+    expect(page.locator("#promo-error")).to_contain_text("isn't valid for this event")  # the box says why
     expect(row.locator(".qty-value")).to_have_text("1")
     assert holds_of(customer.shop.buyer_id) == []
     page.locator("#promo-input").fill("")
@@ -122,18 +129,19 @@ def run(coro) -> object:
         return pool.submit(asyncio.run, coro).result()
 
 
-def test_a_forged_basket_is_refused_with_a_message_and_holds_nothing(app_url: str):
+def test_forged_baskets_and_refusals_sent_to_the_page_change_only_its_messages(app_url: str):
+    """The page's handlers that read a basket (a promo code's quote) or a refusal (the hold's,
+    from the browser) are callable by any script: they answer with words and hold nothing."""
     shop, elsewhere = make_shop(capacity=20, max_tickets_per_order=5), make_shop(capacity=20)
     ours, theirs = str(shop.type_id), str(elsewhere.type_id)
     forged = [
         # (No two in a row with the same answer: each one is a change the page is sent.)
         ({str(uuid.uuid4()): 1}, "not sold on this page"),  # no such ticket type
         ({ours: -2}, "cannot be negative"),
+        ({ours: 1.5}, "whole number"),
         ({theirs: 1}, "not sold on this page"),  # another event's
         ({ours: 10**12}, "At most 5 tickets per order"),
         ({ours: "2"}, "whole number"),
-        ({}, "Choose at least one ticket"),
-        ({ours: 1.5}, "whole number"),
         ([ours, 1], "could not be read"),
     ]
 
@@ -143,11 +151,17 @@ def test_a_forged_basket_is_refused_with_a_message_and_holds_nothing(app_url: st
                        auth_token=token_for(shop.buyer_id))
         await tab.wait_for("Quartet")
         await tab.quiet()
+        await tab.send(EventPageState, "set_promo_code", value="SOME-CODE")
         answers = []
         for basket, words in forged:
             before = len(tab.frames)
-            await tab.send(EventPageState, "buy", basket=basket)
+            await tab.send(EventPageState, "apply_code", basket=basket)
             answers.append(await tab.wait_for(words, since=before, timeout=20))
+        for code, basket in [("code_used_up", {ours: 1}), ("access_code_required", {ours: 3}),
+                             ("insufficient_capacity", {ours: 2}), (["not", "a", "code"], "nor a basket")]:
+            await tab.send(EventPageState, "hold_refused", code=code, basket=basket)
+        await tab.send(EventPageState, "held")
+        await tab.quiet()
         await tab.close()
         return answers
 

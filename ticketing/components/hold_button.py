@@ -20,6 +20,8 @@ class HoldButton(rx.Component):
     basket: rx.Var[dict[str, int]]  # the basket as shown ({ticket type id: quantity})
     promo_code: rx.Var[str]
     access_code: rx.Var[str]
+    promo_field: rx.Var[str]  # the ids of the code boxes' fields: what they show is what is sent
+    access_field: rx.Var[str]
     auth_token: rx.Var[str]  # the signed-in customer's bearer token
     admissions: rx.Var[str]  # the tk_admission localStorage map {event id: admission}, as JSON text
     keeps_code: rx.Var[bool]  # the server's page has a code or a refusal to forget once held

@@ -181,7 +181,7 @@ def buy_bar() -> rx.Component:
                 spacing="0",
             ),
             event_id=s.event["id"].to(str), basket=BASKET.shown(), promo_code=s.promo_code,
-            access_code=s.access_code, auth_token=AuthState.token, admissions=WaitingRoomState.admissions,
+            access_code=s.access_code, promo_field="promo-input", access_field="access-input", auth_token=AuthState.token, admissions=WaitingRoomState.admissions,
             keeps_code=(s.promo_code != "") | (s.buy_error != ""), server_message=s.buy_error,
             server_codes=HOLD_REFUSALS_WORDED_HERE,
             on_empty_basket=basket.set_value({}), on_forget=s.held, on_go=lambda path: rx.redirect(path),
