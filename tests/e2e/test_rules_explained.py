@@ -4,6 +4,7 @@ another is said so next to the ticket types it concerns, per-type and per-order 
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -60,3 +61,7 @@ def test_prerequisites_and_maximums_are_shown_and_plus_stops(page: Page, viewpor
     row["both"].locator(".qty-minus").click()
     expect(row["two"].locator(".qty-plus")).to_be_enabled()
     expect(page.locator("#order-max-note")).to_have_count(0)
+
+    # Not signed in: "Reserve tickets" asks the API, which sends the visitor to sign in first.
+    page.locator("#buy-button").click()
+    expect(page).to_have_url(re.compile(rf"/login\?next=/events/{course['event']}$"))
