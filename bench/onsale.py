@@ -18,9 +18,17 @@ speak the pages' real websocket protocol through the balancer, as the compiled f
   pick       the page's "+" button: the basket lives in the browser, so no event is sent; the
              customer checks the figure the page shows (places left) and puts one ticket in
              its basket, as the page's own script does
-  hold       EventPageState.buy(basket) -> the redirect to /cart/<hold>, or a clean refusal
-  checkout   leave (the page's on_unmount), on_load_internal for /cart/<hold> (a client-side
-             navigation), CartState.checkout -> the redirect to /pay/<order>
+  hold       "Reserve tickets" as the page's component sends it (assets/hold_button.jsx): an HTTP
+             POST /api/v1/events/<id>/holds through the balancer with the customer's bearer token
+             (and, once let in by a waiting room, its admission from the tk_admission map, the
+             waiting-room state's `admissions` var) -> 201 and the cart, or a clean refusal (409
+             no places: sold out; 503/429: busy, as the page says it); no Reflex event. A 403
+             admission_* (the room is on, perhaps switched on by the surge rule at this very
+             peak) is an answer too, a place in the queue (`queued`): the customer then follows
+             the queue page's protocol (below, as --waiting-room customers do) until let in or
+             the queue's bound, and picks and holds again
+  checkout   leave (the page's on_unmount), on_load_internal for /cart/<hold> (the component's
+             client-side navigation), CartState.checkout -> the redirect to /pay/<order>
 
 Everyone arrives first (spread over --arrival-seconds), then the sale opens at one instant and
 every customer clicks within --reaction-seconds (with --waiting-room: of being let in). With
@@ -357,7 +365,7 @@ class Customer:
     toasts: list[str] = field(default_factory=list)
     pushes: list[tuple[float, int, int]] = field(default_factory=list)  # (time, bytes, version) while watching
     phases: dict[str, float] = field(default_factory=dict)
-    outcome: str = ""  # winner | sold_out | refused:<msg> | error:<kind>
+    outcome: str = ""  # winner | sold_out | refused:<msg> | error:<kind> (queued: still in line at the end)
     watch_from: float = 0.0
     watch_until: float = 0.0
     basket: dict[str, int] = field(default_factory=dict)  # the page's basket, kept in the browser
@@ -367,6 +375,9 @@ class Customer:
     place: tuple[int, str] | None = None  # (position, estimated wait) the queue page first showed
     admitted: float = 0.0  # when the queue page sent this tab to the event page
     refreshes: list[float] = field(default_factory=list)  # when the queue page asked again
+    queued: float = 0.0  # when a hold was answered 403 admission_* (a place in the queue)
+    hold_answers: list[str] = field(default_factory=list)  # each hold's HTTP status ("network": none)
+    http: Any = None  # the tab's HTTP client (the page's fetch), an aiohttp session
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     sio: Any = None
     router: dict[str, Any] = field(default_factory=dict)
@@ -439,6 +450,7 @@ class Customer:
         if p.schema:
             auth["state_schema"] = p.schema
         self.sio = client_cls(self, reconnection=False, http_session=http_session)
+        self.http = http_session
 
         @self.sio.on("event", namespace=NAMESPACE)
         async def _on_event(update):
@@ -512,13 +524,55 @@ class Customer:
         self.basket = {self.ticket_id: 1}
 
     async def hold(self) -> str:
-        """"Reserve": the hold and the redirect to the cart, or the page's refusal."""
-        self.vars.get(self.plan.names["event"].rsplit(".", 1)[-1], {}).pop("buy_error", None)
-        await self.send(f"{self.plan.names['event']}.buy", basket=self.basket)
-        cart = await self.until(lambda: self._redirect("cart") or self.var("event", "buy_error"), "hold")
-        if not cart.startswith("/cart/"):
-            raise Answered("sold_out" if "quicker" in cart or "sold out" in cart.lower() else f"refused:{cart[:60]}")
-        return cart
+        """"Reserve tickets": the page's component POSTs the basket to the JSON API itself
+        (bearer token; this event's admission when the tab has one) and opens the cart, or says
+        the refusal. Raises Queued for a 403 admission_* (the page goes to the queue)."""
+        import aiohttp
+
+        p = self.plan
+        headers = {"Authorization": f"Bearer {self.auth_token}"}
+        try:
+            admission = json.loads(self.var("room", "admissions") or "{}").get(p.event_id)
+        except (ValueError, AttributeError):
+            admission = None
+        if admission:
+            headers["Admission-Token"] = admission
+        body = {"items": [{"ticket_type_id": t, "quantity": q} for t, q in self.basket.items()],
+                "promo_code": None, "access_code": None}
+        try:
+            async with self.http.post(f"{p.url}/api/v1/events/{p.event_id}/holds", json=body, headers=headers,
+                                      timeout=aiohttp.ClientTimeout(total=p.timeout)) as r:
+                status = r.status
+                try:
+                    answer = await r.json(content_type=None)
+                except ValueError:
+                    answer = {}
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            self.hold_answers.append("network")
+            raise Failure("hold_network") from None
+        self.hold_answers.append(str(status))
+        code = str((answer or {}).get("code", ""))
+        if status == 201:
+            return f"/cart/{answer['id']}"
+        if status == 403 and code.startswith("admission_"):
+            raise Queued(code)
+        if code == "active_hold_exists":  # the page opens that cart
+            return f"/cart/{answer['hold_id']}"
+        if code in ("insufficient_capacity", "quota_reached"):
+            raise Answered("sold_out")
+        if status == 429 or status >= 500:  # "The sale is very busy: nothing was held."
+            raise Failure(f"hold_{status}")
+        raise Answered(f"refused:{code or status}")
+
+    async def requeue(self) -> None:
+        """After a 403 admission_* the page goes to the queue (a client-side navigation): the
+        queue page's place, its heartbeat, until it sends the tab back with an admission."""
+        await self.queue()
+        beat = asyncio.create_task(self.heartbeat())
+        try:
+            await self.wait_for_turn()
+        finally:
+            beat.cancel()
 
     async def checkout(self, cart_path: str) -> None:
         """Client-side navigation to the cart (the event page unmounts), then "Check out"."""
@@ -557,6 +611,10 @@ class Answered(Exception):
     """A clean answer that is not a purchase (sold out, a refusal the page words)."""
 
 
+class Queued(Exception):
+    """A hold answered 403 admission_*: the waiting room is on, the page goes to the queue."""
+
+
 async def timed(c: Customer, phase: str, step) -> Any:
     t0 = time.monotonic()
     out = await step
@@ -565,9 +623,21 @@ async def timed(c: Customer, phase: str, step) -> Any:
 
 
 async def buy(c: Customer) -> None:
-    """The sale, once the customer clicks: each step a phase."""
+    """The sale, once the customer clicks: each step a phase. A hold answered with a place in
+    the queue (the room is on) is the customer's answer; then the queue until let in, and the
+    same steps again (a second place in the queue is a failure)."""
     await timed(c, "pick", c.pick())
-    cart = await timed(c, "hold", c.hold())
+    try:
+        cart = await timed(c, "hold", c.hold())
+    except Queued:
+        c.queued = c.answered = time.time()
+        c.outcome = "queued"
+        await timed(c, "queue", c.requeue())
+        await timed(c, "pick", c.pick())
+        try:
+            cart = await timed(c, "hold", c.hold())
+        except Queued as again:
+            raise Failure(f"queued_again_{again}") from None
     await timed(c, "checkout", c.checkout(cart))
     c.outcome = "winner"
 
@@ -645,11 +715,12 @@ async def run_customers(plan: Plan, tokens: list[str], ready, go, seed: int) -> 
         except Answered as ans:
             c.outcome = str(ans)
         except Failure as exc:
-            c.outcome = f"error:{exc.kind}"
+            # In line (a place in the queue was the answer) until the queue's bound: it stays queued.
+            c.outcome = "queued" if c.queued and exc.kind == "timeout_queue" else f"error:{exc.kind}"
         except Exception as exc:  # noqa: BLE001 - a client-side surprise is an error too
             c.outcome = f"error:client_{type(exc).__name__}"
             log(f"client error: {exc!r}")
-        c.answered = time.time()
+        c.answered = c.answered or time.time()  # a place in the queue answered the click
 
     beats: list[asyncio.Task] = []
 
@@ -674,7 +745,8 @@ async def run_customers(plan: Plan, tokens: list[str], ready, go, seed: int) -> 
         beat.cancel()
     out = [{"outcome": c.outcome, "phases": c.phases, "pushes": c.pushes, "from": c.watch_from,
             "until": c.watch_until, "clicked": c.clicked, "answered": c.answered, "token": c.client_token,
-            "place": c.place, "admitted": c.admitted, "refreshes": c.refreshes}
+            "place": c.place, "admitted": c.admitted, "refreshes": c.refreshes, "queued": c.queued,
+            "hold_answers": c.hold_answers}
            for c in customers]
     await asyncio.gather(*(c.close() for c in customers))
     await http.close()
@@ -783,8 +855,11 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     tokens = make_customers(args.customers)
     names = state_names()
     schema, hashes = frontend_handshake()
-    # A customer may wait until the whole queue has drained at the configured rate, and a step more.
-    queue_bound = 60 * args.customers / args.waiting_room + args.timeout if room else 0.0
+    # A customer may wait until the whole queue has drained at the configured rate (a room the
+    # surge rule switched on lets in WAITING_ROOM_RATE a minute), and a step more.
+    from ticketing.settings import get_settings
+
+    queue_bound = 60 * args.customers / (args.waiting_room if room else get_settings().waiting_room_rate) + args.timeout
     plan = Plan(cluster.url, event_id, ticket_ids, names, args.timeout, args.reaction_seconds, args.arrival_seconds,
                 schema, hashes, room=room, queue_timeout=queue_bound)
     log(f"event {event_id} published with {args.places} places; {len(tokens)} customers")
@@ -869,7 +944,7 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
           f"{os.cpu_count()} CPUs; client processes: {args.procs}")
     print("\nper phase (wall time seen by the customer):")
     for phase in PHASES:
-        if phase == "queue" and not room:
+        if phase == "queue" and not any("queue" in r["phases"] for r in records):
             continue
         print(f"  {phase:9s} {spread([r['phases'][phase] for r in records if phase in r['phases']])}")
     print(f"  {'answered':9s} {spread(answered)}   (click -> winner or clean refusal)")
@@ -885,8 +960,8 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
                   f"{refreshes:.0f} refreshes ({1000 * cpu / max(1, refreshes):.1f} ms each; "
                   f"{cpu / span:.2f} cores for {arrived} waiting tabs)")
         late += sum(1 for r in records if r["place"] is None or r["phases"].get("arrive", 99) > 30)
-    holds_t = sorted(r["clicked"] + r["phases"].get("pick", 0) + r["phases"]["hold"] for r in records
-                     if "hold" in r["phases"] and r["outcome"] == "winner")
+    holds_t = sorted((r["admitted"] if r["queued"] else r["clicked"]) + r["phases"].get("pick", 0)
+                     + r["phases"]["hold"] for r in records if "hold" in r["phases"] and r["outcome"] == "winner")
     if len(holds_t) > 1:
         span = holds_t[-1] - holds_t[0] or 1e-9
         print(f"\nholds per second: {len(holds_t) / span:.0f} ({len(holds_t)} holds in {span:.1f} s)")
@@ -894,6 +969,15 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
         ospan = orders_t[-1] - orders_t[0] or 1e-9
         print(f"orders per second: {len(orders_t) / ospan:.0f} ({len(orders_t)} orders in {ospan:.1f} s)")
     print("\noutcomes: " + ", ".join(f"{k} {v}" for k, v in outcomes.most_common()))
+    queued = [r for r in records if r["queued"]]
+    answers = Counter(a for r in records for a in r["hold_answers"])
+    print(f"holds (HTTP POST .../holds, no page event): {sum(answers.values())}, by status: "
+          + (", ".join(f"{k} {v}" for k, v in answers.most_common()) or "none"))
+    if queued:
+        then = Counter(r["outcome"] for r in queued)
+        print(f"queued: {len(queued)} holds answered with a place in the queue (403 admission_*: the room "
+              f"{'was' if room else 'switched itself'} on), the first {min(r['queued'] for r in queued) - t_sale:.1f} s "
+              f"after the sale; then: " + ", ".join(f"{k} {v}" for k, v in then.most_common()))
     print("errors by kind: " + (", ".join(f"{k} {v}" for k, v in errors.most_common()) or "none"))
     for what, n in cluster.server_errors().most_common(6):
         print(f"  logged by the instances: {n} x {what}")
@@ -930,10 +1014,11 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     print(f"  bytes pushed per purchase per watching tab: {total_b / purchases / max(1, tabs_watching):.0f} B"
           f"  ({total_b / max(1, pairs):.0f} B per commit per tab; {watch_s:.0f} tab-seconds watched)")
 
-    # Page events of the sale: buy (sent by every customer whose page still offered a ticket at
-    # the click: the "pick" phase, which sends none itself, the basket being the browser's) and at
-    # checkout leave + on_load_internal + checkout.
-    events = sum(("pick" in r["phases"]) + 3 * ("checkout" in r["phases"]) for r in records)
+    # Page events of the sale: at checkout leave + on_load_internal + checkout (pick sends none,
+    # the basket being the browser's; the hold is an HTTP request, counted above); a customer
+    # answered with a place in the queue also sends leave + on_load_internal for the queue page,
+    # its refreshes and on_load_internal for the event page once let in.
+    events = sum(3 * ("checkout" in r["phases"]) + (3 + len(r["refreshes"])) * bool(r["queued"]) for r in records)
     print(f"\napp CPU (all instances): {cpu1 - cpu0:.1f} s for {arrived} arrivals "
           f"({1000 * (cpu1 - cpu0) / max(1, arrived):.1f} ms each: hydrate + on_load"
           f"{', and the queue pages and their refreshes meanwhile' if room else ''}), {cpu2 - cpu1:.1f} s for the sale "
