@@ -366,6 +366,9 @@ class Customer:
     pushes: list[tuple[float, int, int]] = field(default_factory=list)  # (time, bytes, version) while watching
     phases: dict[str, float] = field(default_factory=dict)
     outcome: str = ""  # winner | sold_out | refused:<msg> | error:<kind> (queued: still in line at the end)
+    queued: float = 0.0  # when a hold was answered 403 admission_* (a place in the queue)
+    hold_answers: list[str] = field(default_factory=list)  # each hold's HTTP status ("network": none)
+    http: Any = None  # the tab's HTTP client (the page's fetch), an aiohttp session
     watch_from: float = 0.0
     watch_until: float = 0.0
     basket: dict[str, int] = field(default_factory=dict)  # the page's basket, kept in the browser
@@ -375,9 +378,6 @@ class Customer:
     place: tuple[int, str] | None = None  # (position, estimated wait) the queue page first showed
     admitted: float = 0.0  # when the queue page sent this tab to the event page
     refreshes: list[float] = field(default_factory=list)  # when the queue page asked again
-    queued: float = 0.0  # when a hold was answered 403 admission_* (a place in the queue)
-    hold_answers: list[str] = field(default_factory=list)  # each hold's HTTP status ("network": none)
-    http: Any = None  # the tab's HTTP client (the page's fetch), an aiohttp session
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     sio: Any = None
     router: dict[str, Any] = field(default_factory=dict)
