@@ -40,7 +40,8 @@ queue in. Customers who lose stay on the page, watching.
 Customers run in --procs client processes (asyncio, python-socketio), so the client's own CPU
 does not delay what it measures more than it must.
 
-Prints: per phase p50/p95/p99; holds and orders per second; errors by kind; Redis memory per
+Prints: per phase p50/p95/p99; holds and orders per second; the holds by HTTP status, and the
+customers answered with a place in the queue (`queued`) and what became of them; errors by kind; Redis memory per
 connected customer (INFO used_memory before the customers and once all have the page open,
 and MEMORY USAGE of one customer's keys); bytes pushed per purchase to each watching tab; the
 time from each commit (the delta's "at", read from the bus) to every watching tab's push showing
