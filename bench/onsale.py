@@ -566,9 +566,16 @@ class Customer:
         raise Answered(f"refused:{code or status}")
 
     async def requeue(self) -> None:
-        """After a 403 admission_* the page goes to the queue (a client-side navigation): the
-        queue page's place, its heartbeat, until it sends the tab back with an admission."""
-        await self.queue()
+        """After a 403 admission_* the page goes to the queue (a client-side navigation: the
+        event page's leave, on_load_internal for the queue page): its place, or at once the
+        redirect back when the pacer let the customer in meanwhile; then the queue page's
+        heartbeat until it sends the tab back with an admission."""
+        p = self.plan
+        await self.send(f"{p.names['event']}.leave")
+        self.route(f"/events/{p.event_id}/queue", {"event_id": p.event_id})
+        await self.send(p.names["on_load"])
+        await self.until(lambda: self.var("room", "state") == "waiting" or f"/events/{p.event_id}" in self.redirects,
+                         "queue_place")
         beat = asyncio.create_task(self.heartbeat())
         try:
             await self.wait_for_turn()
