@@ -128,3 +128,24 @@ def test_an_admission_that_does_not_hold_leads_to_the_queue(page: Page, viewport
     (request,) = requests
     assert request["headers"]["admission-token"] == forged[str(event_id)]
     assert holds_of(customer.shop.buyer_id) == []
+
+
+def test_unreachable_says_busy_once_and_a_double_click_holds_once(page: Page, viewport: str):
+    customer = customer_with_shop(page, capacity=10)
+    requests = hold_requests(page)
+    page.goto(f"/events/{customer.shop.event_id}")
+    page.locator(f"[data-ticket-type='{customer.shop.type_id}'] .qty-plus").click()
+    # The network drops the request (the balancer unreachable): said once, never retried by itself.
+    page.route("**/api/v1/events/*/holds", lambda route: route.abort())
+    page.locator("#buy-button").click()
+    expect(page.locator("#buy-error")).to_have_text("The sale is very busy: nothing was held. Try again in a moment.")
+    expect(page.locator("#buy-button")).to_be_enabled()
+    page.wait_for_timeout(1000)
+    assert len(requests) == 1
+    snapshot(page, f"reserve-busy-{viewport}")
+
+    page.unroute("**/api/v1/events/*/holds")
+    page.locator("#buy-button").dblclick()  # one request at a time
+    expect(page.locator("#cart-title")).to_have_text(customer.title)
+    assert len(requests) == 2
+    assert len(holds_of(customer.shop.buyer_id)) == 1
