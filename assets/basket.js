@@ -2,7 +2,7 @@
 // it without a server event (at an on-sale every page event costs the app 15-20 ms of CPU, and
 // 2,000 "+" clicks at once waited seconds; bench/README.md). These pure functions keep it within
 // what the page shows (the live figures pushed by the hub, each type's own maximum, the order's
-// maximum); the server validates the basket again when "Reserve tickets" sends it.
+// maximum); the API validates the basket again when "Reserve tickets" holds it (hold_button.jsx).
 //
 // `page` is what the page already has: {ticket_types, figures (the live figures by id, pushed by
 // the hub), presale_open (what a checked access code opens: {type id: most units}), type_max

@@ -1,6 +1,6 @@
 """The event page's basket, kept in the browser: a client-side var ({ticket type id: quantity})
 and what the page shows of it, computed by assets/basket.js. "+" and "−" change it with no
-server event; "Reserve tickets" sends it (the server validates it: ticketing/state/basket.py)."""
+server event; "Reserve tickets" holds it through the JSON API (components/hold_button.py)."""
 
 from __future__ import annotations
 

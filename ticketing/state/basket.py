@@ -1,8 +1,9 @@
 """The event page's basket ({ticket type id: quantity}) lives in the browser: "+" and "−" change
 a client-side var without a server event (each page event costs the app 15-20 ms of CPU; at an
-on-sale 2,000 "+" clicks at once waited p50 13.2 s for their answer: bench/README.md). The page
-sends the basket with "Reserve tickets" (and to quote a promo code); any client may send
-anything, so it is read here in full before the hold recounts it under lock."""
+on-sale 2,000 "+" clicks at once waited p50 13.2 s for their answer: bench/README.md). "Reserve
+tickets" holds it through the JSON API (components/hold_button.py), which validates its body;
+the page sends it to the server to quote a promo code, and any client may send anything, so
+it is read here in full before the quote."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 from reflex.experimental.client_state import ClientStateVar
 
 # The browser's basket, shared by every component of the page that reads or sets it
-# (ticketing/components/basket.py shows it); `basket.push({})` from a handler empties it.
+# (ticketing/components/basket.py shows it); "Reserve tickets" empties it once held.
 basket = ClientStateVar.create("ticket_basket", default={})
 
 # More lines than any event lists ticket types: a bigger basket is not a page's.
