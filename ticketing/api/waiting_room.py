@@ -54,8 +54,11 @@ def join(event_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)) -> 
 
 @router.get(ROOM + "/me", response_model=rooms.QueueStatus)
 def my_place(event_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)) -> rooms.QueueStatus:
-    """The caller's place, estimated wait, or admission. Ask every few seconds: a place nobody
-    asks about for the grace period (3 minutes by default) is given up."""
+    """The caller's place, estimated wait, or admission. Ask again after `ask_again_seconds`
+    (3 s near the front, up to 30 s far back: a quarter of the wait for the turn once the sale
+    is open) until `state` is `admitted`; a place nobody asks about for the grace period
+    (3 minutes by default) is given up. `wait_seconds` counts the `opens_in_seconds` left until
+    the sale opens (the server's clock). `absent`: not in the queue (join again)."""
     with session_scope() as db:
         return rooms.queue_status(db=db, event_id=event_id, user_id=user_id, now=utcnow())
 
