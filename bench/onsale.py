@@ -706,12 +706,12 @@ async def run_customers(plan: Plan, tokens: list[str], ready, go, seed: int) -> 
             beats.append(asyncio.create_task(c.heartbeat(http)))
 
     await asyncio.gather(*(arrive_and_wait(c) for c in customers))
-    ready.put((len([c for c in customers if not c.outcome]), time.monotonic() - t0))
+    ready.put((len([c for c in customers if not c.outcome]), time.monotonic() - t0, time.process_time()))
     while go.value == 0:
         await asyncio.sleep(0.02)
     await asyncio.sleep(max(0.0, go.value - time.time()))
     await asyncio.gather(*(sale(c) for c in customers))
-    ready.put((0, time.monotonic() - t0))
+    ready.put((0, time.monotonic() - t0, time.process_time()))
     while go.value > 0:  # the parent says when the last pushes have had their time
         await asyncio.sleep(0.05)
     for c in customers:
@@ -859,10 +859,10 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
         p.start()
         procs.append(p)
     loop = asyncio.get_running_loop()
-    arrived, arrive_s = 0, 0.0
+    arrived, arrive_s, client_cpu1 = 0, 0.0, 0.0
     for _ in procs:
-        n, s = await loop.run_in_executor(None, ready.get)
-        arrived, arrive_s = arrived + n, max(arrive_s, s)
+        n, s, c = await loop.run_in_executor(None, ready.get)
+        arrived, arrive_s, client_cpu1 = arrived + n, max(arrive_s, s), client_cpu1 + c
     cpu1, t_cpu1 = cpu_seconds(cluster.instance_pids()), time.time()
     await asyncio.sleep(1.0)  # the last saves land
     mem1 = redis_memory(cluster.redis_url)
@@ -889,13 +889,15 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     mem_peak = mem1["used_memory"]
     done = 0
     deadline = time.monotonic() + args.reaction_seconds + 4 * args.timeout + 60 + queue_bound
+    client_cpu2, t_go = 0.0, time.time()
     while done < len(procs) and time.monotonic() < deadline:
         try:
-            await loop.run_in_executor(None, lambda: ready.get(timeout=2))
+            client_cpu2 += (await loop.run_in_executor(None, lambda: ready.get(timeout=2)))[2]
             done += 1
         except Exception:  # noqa: BLE001 - queue.Empty: not yet
             pass
         mem_peak = max(mem_peak, redis_used(cluster.redis_url))
+    t_done = time.time()
     if done < len(procs):
         log("some customers were still waiting at the deadline")
     await asyncio.sleep(args.grace)
@@ -921,7 +923,9 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     print(f"\n== On-sale through the pages: {args.customers} customers, {args.places} places, "
           f"{args.instances} instances x {args.workers} workers behind nginx ==")
     print(f"load average at the sale {load_at_sale[0]:.2f} (1 min), after {load_after[0]:.2f}; "
-          f"{os.cpu_count()} CPUs; client processes: {args.procs}")
+          f"{os.cpu_count()} CPUs; client processes: {args.procs}, their CPU: {client_cpu1:.1f} s until everyone "
+          f"had the page open, {client_cpu2 - client_cpu1:.1f} s from then until the last answer "
+          f"({t_done - t_go:.0f} s)")
     print("\nper phase (wall time seen by the customer):")
     for phase in PHASES:
         if phase == "queue" and not room:
