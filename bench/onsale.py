@@ -20,8 +20,10 @@ speak the pages' real websocket protocol through the balancer, as the compiled f
              tab's state) and redirects to /events/<id>; then on_load_internal for the event
              page and its snapshot. Like the component, it hands over again only if no redirect
              came (10 s, 20 s, ... later) and backs off on 503/429/network errors
-  pick       EventPageState.change_quantity(+1): the page's "+" button
-  hold       EventPageState.buy -> the redirect to /cart/<hold>, or a clean refusal
+  pick       the page's "+" button: the basket lives in the browser, so no event is sent; the
+             customer checks the figure the page shows (places left) and puts one ticket in
+             its basket, as the page's own script does
+  hold       EventPageState.buy(basket) -> the redirect to /cart/<hold>, or a clean refusal
   checkout   leave (the page's on_unmount), on_load_internal for /cart/<hold> (a client-side
              navigation), CartState.checkout -> the redirect to /pay/<order>
 
@@ -364,6 +366,7 @@ class Customer:
     outcome: str = ""  # winner | sold_out | refused:<msg> | error:<kind>
     watch_from: float = 0.0
     watch_until: float = 0.0
+    basket: dict[str, int] = field(default_factory=dict)  # the page's basket, kept in the browser
     clicked: float = 0.0
     answered: float = 0.0
     watching: bool = False
@@ -547,21 +550,18 @@ class Customer:
         return False
 
     async def pick(self) -> None:
-        """The "+" button of the ticket type."""
+        """The "+" button of the ticket type: in the browser only (assets/basket.js), within the
+        places left that the page shows (its last load and the live pushes since)."""
         rows = {t["id"]: t for t in self.var("event", "ticket_types", [])}  # figures inline before issue 21
         shown = (self.var("event", "figures") or {}).get(self.ticket_id) or rows.get(self.ticket_id, {})
-        if not shown.get("is_available"):
-            raise Answered("sold_out")  # the page already says so
-        self.vars.get(self.plan.names["event"].rsplit(".", 1)[-1], {}).pop("quantities", None)
-        await self.send(f"{self.plan.names['event']}.change_quantity", type_id=self.ticket_id, delta=1)
-        got = await self.until(lambda: self.var("event", "quantities") is not None, "pick")
-        if not (self.var("event", "quantities") or {}).get(self.ticket_id):
-            raise Answered("sold_out")  # nothing left to pick by this tab's last load
+        if not shown.get("is_available") or int(shown.get("available") or 0) < 1:
+            raise Answered("sold_out")  # the page already says so ("+" is not shown)
+        self.basket = {self.ticket_id: 1}
 
     async def hold(self) -> str:
         """"Reserve": the hold and the redirect to the cart, or the page's refusal."""
         self.vars.get(self.plan.names["event"].rsplit(".", 1)[-1], {}).pop("buy_error", None)
-        await self.send(f"{self.plan.names['event']}.buy")
+        await self.send(f"{self.plan.names['event']}.buy", basket=self.basket)
         cart = await self.until(lambda: self._redirect("cart") or self.var("event", "buy_error"), "hold")
         if not cart.startswith("/cart/"):
             raise Answered("sold_out" if "quicker" in cart or "sold out" in cart.lower() else f"refused:{cart[:60]}")
@@ -994,17 +994,20 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     print(f"  bytes pushed per purchase per watching tab: {total_b / purchases / max(1, tabs_watching):.0f} B"
           f"  ({total_b / max(1, pairs):.0f} B per commit per tab; {watch_s:.0f} tab-seconds watched)")
 
-    # Page events of the sale: pick, buy, and at checkout leave + on_load_internal + checkout;
-    # with the room also each queue page's hand-overs (refresh) and the event page's on_load
-    # once let in. The queue pages' polls meanwhile are HTTP requests, counted apart.
-    events = sum(("pick" in r["phases"]) + ("hold" in r["phases"]) + 3 * ("checkout" in r["phases"])
+    # Page events of the sale: buy (sent by every customer whose page still offered a ticket at
+    # the click: the "pick" phase, which sends none itself, the basket being the browser's) and at
+    # checkout leave + on_load_internal + checkout; with the room also each queue page's
+    # hand-overs (refresh) and the event page's on_load once let in. The queue pages' polls
+    # meanwhile are HTTP requests, counted apart.
+    events = sum(("pick" in r["phases"]) + 3 * ("checkout" in r["phases"])
                  + sum(1 for t in r.get("handovers", []) if t >= t_cpu1) + bool(r["admitted"]) for r in records)
     sale_polls = sum(1 for r in records for t in r.get("polls", []) if t >= t_cpu1)
     print(f"\napp CPU (all instances): {cpu1 - cpu0:.1f} s for {arrived} arrivals "
           f"({1000 * (cpu1 - cpu0) / max(1, arrived):.1f} ms each: hydrate + on_load"
           f"{', and the queue pages and their polls meanwhile' if room else ''}), {cpu2 - cpu1:.1f} s for the sale "
           f"({events} page events{f', {sale_polls} queue polls' if room else ''} and {n_frames} pushes: "
-          f"{1000 * (cpu2 - cpu1) / max(1, events):.1f} ms per event)")
+          f"{1000 * (cpu2 - cpu1) / max(1, events):.1f} ms per event, "
+          f"{events / max(1, arrived):.2f} events and {1000 * (cpu2 - cpu1) / max(1, arrived):.1f} ms per customer)")
     if room and per_poll is not None:
         print(f"  without the queue polls' share (at {1000 * per_poll:.1f} ms each, as before the opening): "
               f"{1000 * max(0.0, cpu2 - cpu1 - sale_polls * per_poll) / max(1, events):.1f} ms per page event")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ticketing.services.money import format_minor
+from ticketing.services.money import exponent, format_minor
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "CAD": "CA$", "AUD": "A$"}
 
@@ -15,6 +15,13 @@ def money(minor: int, currency: str) -> str:
     amount = format_minor(minor, currency)
     symbol = SYMBOLS.get(currency.upper())
     return f"{symbol}{amount}" if symbol else f"{amount} {currency.upper()}"
+
+
+def money_form(currency: str) -> dict[str, str | int]:
+    """How `money` writes the currency, for a page that totals prices in the browser
+    (assets/basket.js): {"prefix": "€", "suffix": "", "decimals": 2}."""
+    symbol = SYMBOLS.get(currency.upper())
+    return {"prefix": symbol or "", "suffix": "" if symbol else f" {currency.upper()}", "decimals": exponent(currency)}
 
 
 def local_time(moment: datetime, timezone: str) -> datetime:

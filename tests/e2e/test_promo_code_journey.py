@@ -52,6 +52,13 @@ def test_buy_with_a_percentage_code(page: Page, viewport: str):
     page.locator("#promo-apply").click()
     expect(page.locator("#basket-total")).to_have_text("€40.00")
     expect(page.locator("#promo-error")).to_have_count(0)
+    # The basket is the browser's; with a code applied each change asks the server for its discount.
+    page.locator(f"[data-ticket-type='{customer.shop.type_id}'] .qty-minus").click()
+    expect(page.locator("#basket-discount")).to_contain_text("€5.00")
+    expect(page.locator("#basket-total")).to_have_text("€20.00")
+    plus.click()
+    expect(page.locator("#basket-discount")).to_contain_text("€10.00")
+    expect(page.locator("#basket-total")).to_have_text("€40.00")
     snapshot(page, f"promo-event-{viewport}")
     page.locator("#buy-button").click()
 

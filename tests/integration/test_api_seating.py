@@ -54,7 +54,7 @@ def theatre():
 
 
 @pytest.fixture
-def http():
+def http(localstripe):  # checkouts create PaymentIntents: this test must not rely on another starting it
     return Api()
 
 

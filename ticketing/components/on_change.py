@@ -10,7 +10,7 @@ class OnChange(rx.Component):
     tag = "OnChange"
     is_default = False
 
-    value: rx.Var[int]
+    value: rx.Var[int | str]  # a version, or a value as JSON text
 
     on_change: rx.EventHandler[lambda value: [value]]
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from ticketing.components.availability import live_indicator, session_card, ticket_type_row
+from ticketing.components.basket import BasketView
 from ticketing.components.code_box import code_box
 from ticketing.components.forms import card
 from ticketing.components.layout import page_shell
+from ticketing.components.on_change import on_change
 from ticketing.components.seat_links import seating_links
 from ticketing.components.waitlist import waitlist_follower, waitlist_line
 from ticketing.components.words import count_of
@@ -65,7 +67,7 @@ def _ticket_type(t: rx.Var[dict]) -> rx.Component:
 def quantity_picker(t: rx.Var[dict]) -> rx.Component:
     """− n + for one ticket type; hidden when it cannot be bought; seated ones are bought by
     choosing seats on the map instead."""
-    qty = EventPageState.quantities.get(t["id"].to(str), 0).to(int)
+    qty = BASKET.quantity(t["id"].to(str))
     return rx.cond(
         t["seated"].to(bool),
         rx.cond(t["is_available"].to(bool),
@@ -80,15 +82,15 @@ def _picker(t: rx.Var[dict], qty: rx.Var[int]) -> rx.Component:
     return rx.cond(
         t["is_available"].to(bool),
         rx.hstack(
-            rx.icon_button(rx.icon("minus", size=16), on_click=EventPageState.change_quantity(t["id"].to(str), -1),
+            rx.icon_button(rx.icon("minus", size=16), on_click=BASKET.change(t["id"].to(str), -1),
                            variant="soft", size="2", disabled=qty == 0,
                            aria_label="One less: " + t["name"].to(str), class_name="qty-minus"),
             rx.text(qty.to(str), weight="bold", min_width="1.5rem", text_align="center", class_name="qty-value",
                     aria_live="polite", aria_label=qty.to(str) + " × " + t["name"].to(str)),
-            rx.icon_button(rx.icon("plus", size=16), on_click=EventPageState.change_quantity(t["id"].to(str), 1),
+            rx.icon_button(rx.icon("plus", size=16), on_click=BASKET.change(t["id"].to(str), 1),
                            variant="soft", size="2", aria_label="One more: " + t["name"].to(str),
                            # The order's maximum, the type's own maximum, or what is left: no more.
-                           disabled=EventPageState.order_full | (qty >= t["available"].to(int)) | (
+                           disabled=BASKET.full() | (qty >= t["available"].to(int)) | (
                                (EventPageState.type_max.get(t["id"].to(str), 0).to(int) > 0)
                                & (qty >= EventPageState.type_max.get(t["id"].to(str), 0).to(int))),
                            class_name="qty-plus"),
@@ -103,8 +105,8 @@ def promo_box() -> rx.Component:
     """"Have a promo code?": a link that opens a field; the code's effect or why it is refused."""
     s = EventPageState
     return code_box(id_prefix="promo", is_open=s.promo_open, value=s.promo_code, on_change=s.set_promo_code,
-                    on_apply=s.apply_code, on_toggle=s.toggle_promo, error=s.promo_error, note=s.promo_note,
-                    on_remove=s.remove_code, placeholder="Promo code", apply_label="Apply",
+                    on_apply=s.apply_code(BASKET.shown()), on_toggle=s.toggle_promo, error=s.promo_error,
+                    note=s.promo_note, on_remove=s.remove_code, placeholder="Promo code", apply_label="Apply",
                     toggle=("ticket-percent", "Have a promo code?"), note_icon="circle-check")
 
 
@@ -133,6 +135,15 @@ def with_access(t: rx.Var[dict]) -> rx.Var[dict]:
                    row).to(dict)
 
 
+# The basket lives in the browser ("+" and "−" send nothing to the server): what it shows, from
+# what the page already has.
+BASKET = BasketView(
+    page=rx.Var.create({"ticket_types": EventPageState.ticket_types, "figures": EventPageState.figures,
+                        "presale_open": EventPageState.presale_open, "type_max": EventPageState.type_max,
+                        "max_per_order": EventPageState.max_per_order}),
+    discount_minor=EventPageState.promo_discount_minor, money_form=EventPageState.money_form)
+
+
 def rule_note(text: rx.Var[str]) -> rx.Component:
     """A ticket type's rules in words (prerequisites, per-order limits), before a hold refuses."""
     return rx.cond(text != "", rx.hstack(rx.icon("info", size=14, flex_shrink="0", margin_top="2px", aria_hidden="true"),
@@ -140,10 +151,19 @@ def rule_note(text: rx.Var[str]) -> rx.Component:
                                          color=rx.color("indigo", 11), class_name="type-rule"))
 
 
+def discount_follower() -> rx.Component:
+    """While a promo code is applied, each change of the basket asks the server for its discount
+    (the only time a "+" or "−" sends an event)."""
+    s = EventPageState
+    return rx.cond((s.promo_code != "") & ((s.promo_note != "") | (s.promo_error != "")),
+                   on_change(value=BASKET.shown().to_string(), on_change=s.quote_basket(BASKET.shown())))
+
+
 def buy_bar() -> rx.Component:
-    """Total of the chosen tickets and the button that holds them."""
+    """Total of the chosen tickets and the button that holds them (with the basket)."""
     return rx.vstack(
         promo_box(),
+        discount_follower(),
         rx.cond(
             EventPageState.buy_error != "",
             rx.callout(EventPageState.buy_error, icon="triangle-alert", color_scheme="red", role="alert",
@@ -151,9 +171,9 @@ def buy_bar() -> rx.Component:
         ),
         rx.hstack(
             rx.vstack(
-                rx.text(count_of(EventPageState.basket_count, "ticket"), size="2", color=rx.color("gray", 11),
+                rx.text(count_of(BASKET.count(), "ticket"), size="2", color=rx.color("gray", 11),
                         id="basket-count"),
-                rx.text(EventPageState.basket_total, size="5", weight="bold", id="basket-total"),
+                rx.text(BASKET.total(), size="5", weight="bold", id="basket-total"),
                 rx.cond(EventPageState.promo_discount != "",
                         rx.text("You save ", EventPageState.promo_discount, size="2", color=rx.color("green", 11),
                                 id="basket-discount")),
@@ -163,9 +183,9 @@ def buy_bar() -> rx.Component:
             rx.button(
                 rx.cond(EventPageState.buying, rx.spinner(size="2"), rx.icon("shopping-cart", size=18)),
                 "Reserve tickets",
-                on_click=EventPageState.buy,
+                on_click=EventPageState.buy(BASKET.shown()),
                 size="3",
-                disabled=(EventPageState.basket_count == 0) | EventPageState.buying,
+                disabled=(BASKET.count() == 0) | EventPageState.buying,
                 id="buy-button",
             ),
             width="100%",
@@ -198,7 +218,7 @@ def event_page() -> rx.Component:
                        width="100%", id="ticket-types"),
                 rx.cond((EventPageState.event["status"] == "published") & EventPageState.asks_access_code, access_box()),
                 waitlist_follower(EventPageState.version),
-                rx.cond(EventPageState.order_full & EventPageState.sells_quantities,
+                rx.cond(BASKET.full() & EventPageState.sells_quantities,
                         rx.text("That is the most one order can have (", EventPageState.max_per_order.to(str),
                                 " tickets).", size="1", color=rx.color("amber", 11), id="order-max-note",
                                 padding_top="0.5rem")),

@@ -7,16 +7,11 @@ from the bus is applied once per worker and the result is pushed to every watchi
 frontend-only state update: the same frame for every tab, no per-tab database work, one
 socket.io emit per view (the frame is encoded once, whatever the number of tabs).
 
-Pushes are throttled per event: the first change after a quiet spell goes out at once, changes
-that follow within PUSH_INTERVAL are merged into one push at the end of that interval. Each
-push carries the whole current figures, so merging loses nothing, and a stampede of purchases
-costs each tab at most 1 / PUSH_INTERVAL frames a second instead of one per purchase.
-
-The interval grows with the number of tabs this worker serves, so that the worker sends at most
-FRAMES_PER_SECOND frames a second whatever the crowd: every frame costs the worker about 0.1 ms
-of CPU (one websocket write per tab), and 500 tabs at a 50 ms interval were 10,000 frames a
-second, the whole CPU, during an on-sale (bench/onsale.py). With few tabs it stays at
-PUSH_INTERVAL; with 500 tabs on one worker a tab gets a push every 200 ms at most.
+Pushes are paced per event (realtime/pacing.py): the first change after a quiet spell goes out
+at once, changes that follow within the interval are merged into one push at its end. Each push
+carries the whole current figures, so merging loses nothing, and a stampede of purchases costs
+each tab at most one frame per interval. The interval grows with the number of tabs this worker
+serves (`interval_for`): with 500 tabs on one worker a tab gets a push every 200 ms at most.
 
 A push after a delta carries only the vars a delta can change (`delta_keys` per view: the event
 page's figures, not its lists of names and prices); one after a snapshot carries whole views.
@@ -32,10 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ticketing.realtime.listener import BusFollower
+from ticketing.realtime.pacing import FRAMES_PER_SECOND, PUSH_INTERVAL, Pacer, interval_for
 
 GAP_WAIT = 0.2  # seconds to wait for an out-of-order delta before reloading a snapshot
-PUSH_INTERVAL = 0.05  # seconds between two pushes of one event to its tabs (see above)
-FRAMES_PER_SECOND = 2500  # the most frames a second one worker's pushes should cost (see above)
 DOOR_VIEWS = frozenset({"door", "dashboard"})  # the views showing check-ins
 HEARD_LIMIT = 10_000  # events whose last version this worker remembers (see `watch`)
 
@@ -51,9 +45,7 @@ class Watched:
     reloading: bool = False
     reload_again: bool = False
     gap_timer: asyncio.TimerHandle | None = None
-    pushed_at: float = 0.0  # loop time of the last push
-    push_timer: asyncio.TimerHandle | None = None  # a merged push waiting for its turn
-    door_timer: asyncio.TimerHandle | None = None  # a reload for new check-ins waiting its turn
+    pacer: Pacer = field(default_factory=Pacer)  # pushes, and reloads for new check-ins, paced
     whole: bool = True  # the next push carries whole views (a snapshot was loaded), not deltas
 
 
@@ -111,9 +103,10 @@ class LiveHub(BusFollower):
     def _forget(self, event_id: str) -> None:
         self._tabs.pop(event_id, None)
         watched = self._events.pop(event_id, None)
-        for timer in (watched.gap_timer, watched.push_timer, watched.door_timer) if watched else ():
-            if timer is not None:
-                timer.cancel()
+        if watched is not None:
+            watched.pacer.cancel()
+            if watched.gap_timer is not None:
+                watched.gap_timer.cancel()
 
     def _views(self, event_id: str) -> frozenset[str]:
         return frozenset(self._tabs.get(event_id, {}).values())
@@ -124,7 +117,7 @@ class LiveHub(BusFollower):
     def interval(self) -> float:
         """Seconds between two pushes of one event: PUSH_INTERVAL, or longer when this worker
         serves so many tabs that its pushes would exceed FRAMES_PER_SECOND."""
-        return max(self.push_interval, len(self._event_of) / self.frames_per_second)
+        return interval_for(len(self._event_of), self.push_interval, self.frames_per_second)
 
     # Listener (BusFollower) ----------------------------------------------------------------
     async def _went_down(self) -> None:
@@ -188,7 +181,7 @@ class LiveHub(BusFollower):
         at most once per push interval, however many gates are scanning."""
         watched = self._events.get(event_id)
         if watched is not None and self._views(event_id) & DOOR_VIEWS:
-            await self._when_due(event_id, watched, "door_timer", self._reload)
+            await watched.pacer.when_due(self.interval(), lambda: self._reload(event_id), timer="door")
 
     async def _gap_expired(self, event_id: str) -> None:
         watched = self._events.get(event_id)
@@ -225,32 +218,13 @@ class LiveHub(BusFollower):
     # Fan-out --------------------------------------------------------------------------------
     async def _push(self, event_id: str, watched: Watched) -> None:
         """Fan out now, or once the push interval since the last push has passed."""
-        await self._when_due(event_id, watched, "push_timer", self._fan_out)
-
-    async def _when_due(self, event_id: str, watched: Watched, timer: str,
-                        action: Callable[[str], Awaitable[None]]) -> None:
-        """Run `action` now if the last push is a push interval old, else once it is; a call
-        while one is already scheduled (watched.<timer>) is merged into it."""
-        if getattr(watched, timer) is not None:
-            return  # already due: it will see these figures too
-        loop = asyncio.get_running_loop()
-        wait = watched.pushed_at + self.interval() - loop.time()
-        if wait <= 0:
-            await action(event_id)
-            return
-
-        def due() -> None:
-            setattr(watched, timer, None)
-            if self._events.get(event_id) is watched:
-                asyncio.ensure_future(action(event_id))
-
-        setattr(watched, timer, loop.call_later(wait, due))
+        await watched.pacer.when_due(self.interval(), lambda: self._fan_out(event_id))
 
     async def _fan_out(self, event_id: str) -> None:
         watched = self._events.get(event_id)
         if watched is None:
             return
-        watched.pushed_at = asyncio.get_running_loop().time()
+        watched.pacer.mark()
         by_view: dict[str, list[str]] = defaultdict(list)
         for token, view in self._tabs.get(event_id, {}).items():
             if view in watched.payloads:

@@ -5,20 +5,20 @@ Sales, holds and purchase orders change one event each and publish a delta on th
 channel (ticketing.services.live_changes). The figures of an organization page span all its
 events, so a delta of any of them reloads the figures once per (organization, view, parameter),
 and the same frame goes to every tab showing them. Reloads read the database (sums over the
-sales table): the first change after a quiet spell reloads at once, changes within
-RELOAD_INTERVAL of a reload are merged into one more reload at the end of that interval, so a
-stampede of sales costs one query per interval, not one per sale.
+sales table), paced (realtime/pacing.py): the first change after a quiet spell reloads at once,
+changes within RELOAD_INTERVAL of a reload are merged into one more reload at the end of that
+interval, so a stampede of sales costs one query per interval, not one per sale.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ticketing.realtime.listener import BusFollower
+from ticketing.realtime.pacing import Pacer
 
 RELOAD_INTERVAL = 1.0  # seconds between two reloads of one organization page's figures
 MAX_KNOWN_EVENTS = 20_000  # event -> organization answers kept before starting afresh
@@ -35,8 +35,7 @@ Emitter = Callable[[list[str], str, dict[str, Any]], Awaitable[list[str]]]
 
 @dataclass
 class _Pending:
-    reloaded_at: float = -1e9  # loop time of the last reload
-    timer: asyncio.TimerHandle | None = None  # a merged reload waiting for its turn
+    pacer: Pacer = field(default_factory=Pacer)
     running: bool = False
     again: bool = False  # a change arrived while reloading
 
@@ -76,8 +75,8 @@ class OrgFanout(BusFollower):
         if not tabs:
             self._tabs.pop(key, None)
             pending = self._pending.pop(key, None)
-            if pending is not None and pending.timer is not None:
-                pending.timer.cancel()
+            if pending is not None:
+                pending.pacer.cancel()
             keys = self._orgs.get(key[0], set())
             keys.discard(key)
             if not keys:
@@ -116,25 +115,12 @@ class OrgFanout(BusFollower):
         if pending.running:
             pending.again = True
             return
-        if pending.timer is not None:
-            return  # already due: it will read these changes too
-        loop = asyncio.get_running_loop()
-        wait = pending.reloaded_at + self.interval - loop.time()
-        if wait <= 0:
-            await self._reload(key, pending)
-            return
-
-        def due() -> None:
-            pending.timer = None
-            if self._pending.get(key) is pending:
-                asyncio.ensure_future(self._reload(key, pending))
-
-        pending.timer = loop.call_later(wait, due)
+        await pending.pacer.when_due(self.interval, lambda: self._reload(key, pending))
 
     async def _reload(self, key: Key, pending: _Pending) -> None:
         pending.running = True
         try:
-            pending.reloaded_at = asyncio.get_running_loop().time()
+            pending.pacer.mark()
             values = await self._values(key)
         finally:
             pending.running = False

@@ -1,12 +1,18 @@
 """Live seat maps: one listener per worker forwarding seat-status deltas to the tabs showing a map.
 
 A map tab loads the layout and a status snapshot over HTTP, then only receives small frames:
-`{"d": [[version, [[seat idx, code], ...]], ...]}` with the last few versions of its event (the
-seats of its own session only, [] for versions that changed none of them), so a tab whose
-browser merged two quick updates into one still sees every version. The map itself detects a
-version gap and fetches a new snapshot; `{"layout": version}` asks it to reload the layout
-(its seats were re-priced), `{"live": false}` says the bus is down (it then polls the snapshot).
-No database work here: the delta composed in the committing transaction is all it needs.
+`{"d": [[version, [[seat idx, code], ...]], ...]}` with the versions of its event since the last
+frame and the few before them (the seats of its own session only, [] for versions that changed
+none of them), so a tab whose browser merged two quick updates into one still sees every
+version. The map itself detects a version gap and fetches a new snapshot; `{"layout": version}`
+asks it to reload the layout (its seats were re-priced), `{"live": false}` says the bus is down
+(it then polls the snapshot). No database work here: the delta composed in the committing
+transaction is all it needs.
+
+Frames are paced per event as the live hub's are (realtime/pacing.py): at an on-sale of a seated
+event every purchase changes seats, and a frame per change to every map tab was a frame per
+commit per tab; now a tab gets at most one frame per interval, carrying every version since
+the last (up to KEEP of them: beyond that the map sees a gap and loads a snapshot).
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ticketing.realtime.listener import BusFollower
+from ticketing.realtime.pacing import FRAMES_PER_SECOND, PUSH_INTERVAL, Pacer, interval_for
 
-RECENT = 4  # versions repeated in each frame
+RECENT = 4  # versions already sent, repeated in each frame
+KEEP = 64  # versions one frame carries at most
 # (tokens, view, {var: value}) -> the tokens that are gone (not connected to this worker).
 Emitter = Callable[[list[str], str, dict[str, Any]], Awaitable[list[str]]]
 
@@ -25,13 +33,15 @@ Emitter = Callable[[list[str], str, dict[str, Any]], Awaitable[list[str]]]
 class SeatFanout(BusFollower):
     what = "seat map update"
 
-    def __init__(self, *, emit: Emitter, var: str = "seat_delta") -> None:
+    def __init__(self, *, emit: Emitter, var: str = "seat_delta", push_interval: float = PUSH_INTERVAL,
+                 frames_per_second: float = FRAMES_PER_SECOND) -> None:
         super().__init__()
         self._emit = emit
         self._var = var
+        self.push_interval, self.frames_per_second = push_interval, frames_per_second
         self._tabs: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)  # event -> token -> (session, view)
         self._event_of: dict[str, str] = {}
-        self._recent: dict[str, list[tuple[int, dict[str, list[list[int]]]]]] = {}
+        self._events: dict[str, _Event] = {}
         self.frames = 0  # frames sent (benchmarks)
 
     def watch(self, token: str, event_id: str, session_id: str, view: str) -> None:
@@ -47,10 +57,15 @@ class SeatFanout(BusFollower):
         tabs.pop(token, None)
         if not tabs:
             self._tabs.pop(event_id, None)
-            self._recent.pop(event_id, None)
+            event = self._events.pop(event_id, None)
+            if event is not None:
+                event.pacer.cancel()
 
     def watchers(self, event_id: str) -> int:
         return len(self._tabs.get(event_id, {}))
+
+    def interval(self) -> float:
+        return interval_for(len(self._event_of), self.push_interval, self.frames_per_second)
 
     # Listener (BusFollower) -----------------------------------------------------------------
     async def _went_down(self) -> None:
@@ -66,21 +81,34 @@ class SeatFanout(BusFollower):
 
     async def _on_delta(self, delta: dict[str, Any]) -> None:
         event_id = str(delta.get("event_id"))
-        tabs = self._tabs.get(event_id)
-        if not tabs:
+        if not self._tabs.get(event_id):
             return
+        event = self._events.setdefault(event_id, _Event())
         version = int(delta.get("version", 0))
-        relayout = set(delta.get("layouts") or [])
-        recent = self._recent.setdefault(event_id, [])
-        if any(v == version for v, _ in recent):
+        if any(v == version for v, _ in event.recent):
             return
-        recent.append((version, delta.get("seats") or {}))
-        recent.sort(key=lambda item: item[0])
-        del recent[:-RECENT]
+        event.recent.append((version, delta.get("seats") or {}))
+        event.recent.sort(key=lambda item: item[0])
+        del event.recent[:-KEEP]
+        event.relayout.update((s, version) for s in delta.get("layouts") or [])
+        await event.pacer.when_due(self.interval(), lambda: self._push(event_id))
+
+    async def _push(self, event_id: str) -> None:
+        """One frame per tab: the versions since the last frame and RECENT before them."""
+        event = self._events.get(event_id)
+        if event is None:
+            return
+        event.pacer.mark()
+        fresh = sum(1 for v, _ in event.recent if v > event.sent)
+        recent = event.recent[-(fresh + RECENT):]
+        relayout = {}
+        for session_id, version in event.relayout:
+            relayout[session_id] = max(version, relayout.get(session_id, version))
+        event.sent, event.relayout = max(event.sent, recent[-1][0]), set()
 
         def frame(session_id: str) -> dict[str, Any]:
             if session_id in relayout:
-                return {"layout": version}
+                return {"layout": relayout[session_id]}
             return {"d": [[v, seats.get(session_id, [])] for v, seats in recent]}
 
         await self._send(event_id, frame)
@@ -99,3 +127,13 @@ class SeatFanout(BusFollower):
     async def _broadcast(self, frame: dict[str, Any]) -> None:
         for event_id in list(self._tabs):
             await self._send(event_id, lambda _session: frame)
+
+
+class _Event:
+    """What one worker knows of one event's seat changes."""
+
+    def __init__(self) -> None:
+        self.recent: list[tuple[int, dict[str, list[list[int]]]]] = []  # (version, seats by session), at most KEEP
+        self.sent = -1  # the newest version pushed
+        self.relayout: set[tuple[str, int]] = set()  # (session, version) re-priced since the last frame
+        self.pacer = Pacer()

@@ -81,6 +81,7 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
             "id": str(t.id),
             "name": t.name,
             "price": money(t.price_minor, t.currency),
+            "price_minor": t.price_minor,  # the basket's total is shown by the browser (assets/basket.js)
             "seated": t.seated,
             "seat_href": f"/events/{event.id}/seats/{t.seated_session_ids[0]}" if t.seated else "",
             "sessions": ", ".join(names[s] for s in sorted(t.session_ids, key=lambda x: order.get(x, 0)) if s in names),

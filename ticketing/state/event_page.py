@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from ticketing.formatting import date_range, money
+from ticketing.formatting import date_range, money, money_form
 from ticketing.models import Organization
 from ticketing.models.base import utcnow
 from ticketing.realtime.views import customer_view
@@ -20,6 +20,8 @@ from ticketing.services.promotions import codes as promo_codes
 from ticketing.services.promotions import redemptions
 from ticketing.services.sales import availability, holds
 from ticketing.services.waiting_room import rooms
+from ticketing.state.basket import BasketError, basket_items
+from ticketing.state.basket import basket as browser_basket
 from ticketing.state.auth import AuthState, caller_of, caller_user_id, remember_caller
 from ticketing.state.calls import in_transaction, off_loop
 from ticketing.state.live import LiveEventMixin, register_view
@@ -56,7 +58,7 @@ def type_rules(detail: catalog.EventDetail) -> tuple[dict[str, str], dict[str, i
 class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
     # The same for every tab of the event: pickled once (state/shared_snapshot.py), not per tab.
     _shared_fields: ClassVar[tuple[str, ...]] = ("event", "sessions", "ticket_types", "figures", "rules", "type_max",
-                                                 "_prices")
+                                                 "money_form", "_prices")
 
     event: dict[str, str] = {}
     sessions: list[dict[str, Any]] = []
@@ -64,14 +66,13 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
     figures: dict[str, dict[str, Any]] = {}  # by session / ticket type id: places left, bands (pushed live)
     missing: bool = False
     worker: str = ""  # the worker process serving this tab (shown as a data attribute)
-    # The buyer's basket on this page: {ticket_type_id: quantity}; prices are shown, never sent.
-    quantities: dict[str, int] = {}
+    # The buyer's basket lives in the browser (state/basket.py): sent with "Reserve tickets".
     buy_error: str = ""
     buying: bool = False
     max_per_order: int = 10
     # "Have a promo code?" (PromoFieldMixin): checked against the basket as it changes.
     promo_discount: str = ""  # the basket's discount, formatted ("" when none)
-    _promo_discount_minor: int = 0
+    promo_discount_minor: int = 0  # the same, taken off the total the browser shows
     # "Have an access code?": a presale's code (or ?access_code=); the types it opens, with the
     # most it allows of each ({type id: units}): live pushes carry the view without a code, the
     # page lays this over it.
@@ -83,6 +84,7 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
     _access_from_link: str = ""
     rules: dict[str, str] = {}  # per ticket type: prerequisites and per-order limits, in words
     type_max: dict[str, int] = {}  # per ticket type: the most one order may have (0 = the event's)
+    money_form: dict[str, Any] = {}  # how the browser writes the basket's total (formatting.money_form)
     _prices: dict[str, int] = {}
     _currency: str = "EUR"
 
@@ -97,15 +99,6 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
         or a code already given (typed, or from a link)."""
         return bool(self.access_code or self.access_error or self.access_note) or any(
             f.get("reason") == "presale_only" for f in self.figures.values())  # live figures carry the reason
-
-    @rx.var
-    def basket_count(self) -> int:
-        return sum(self.quantities.values())
-
-    @rx.var
-    def basket_total(self) -> str:
-        total = sum(self._prices.get(t, 0) * q for t, q in self.quantities.items())
-        return money(max(0, total - self._promo_discount_minor), self._currency)
 
     @rx.event
     def toggle_access(self):
@@ -138,15 +131,47 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
                             else f"{self.access_code.upper()}: accepted")
 
     def _forget_discount(self) -> None:
-        self._promo_discount_minor, self.promo_discount = 0, ""
+        self.promo_discount_minor, self.promo_discount = 0, ""
 
-    async def _check_code(self) -> None:
-        """The code's effect on the basket as it is now, or why it is refused."""
+    def _basket_or_none(self, sent: Any) -> list[tuple[uuid.UUID, int]]:
+        """The basket sent to quote a code: its items, none when it is empty (BasketError when
+        it cannot be read)."""
+        if not sent:
+            return []
+        return basket_items(sent, known=self._prices, max_per_order=self.max_per_order)
+
+    @rx.event
+    async def apply_code(self, basket: dict[str, Any] | None = None):
+        """Check the typed code against the browser's basket (the hold takes it for real)."""
+        await self._apply(basket)
+
+    @rx.event
+    async def quote_basket(self, basket: dict[str, Any] | None = None):
+        """The basket changed in the browser while a code is applied: the discount follows it.
+        (The page sends this only then; without a checked code it changes nothing.)"""
+        if self.promo_code and (self.promo_note or self.promo_error):
+            await self._apply(basket)
+
+    async def _apply(self, basket: Any) -> None:
+        self.promo_code = self.promo_code.strip()
+        if not self.promo_code:
+            self.promo_error = "Type your code first."
+            return
+        try:
+            items = self._basket_or_none(basket)
+        except BasketError as exc:
+            self.promo_note, self.promo_error = "", str(exc)
+            self._forget_discount()
+            return
+        await self._check_code(items)
+
+    async def _check_code(self, items: list[tuple[uuid.UUID, int]] | None = None) -> None:
+        """The code's effect on `items` (the basket as sent), or why it is refused."""
         event_id = self._route_event_id()
         if event_id is None or not self.promo_code:
             return
         user_id = await (await self.get_state(AuthState))._current_user_id()
-        items = [(uuid.UUID(t), int(q)) for t, q in self.quantities.items() if q > 0]
+        items = list(items or [])
         code, currency = self.promo_code, self._currency
 
         def work(db):
@@ -156,7 +181,7 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
                                                                  code=code, items=items, now=utcnow())
             return quote.code, quote, quoted_in
 
-        self._promo_discount_minor, self.promo_discount = 0, ""
+        self.promo_discount_minor, self.promo_discount = 0, ""
         try:
             found, quote, currency = await in_transaction(work, readonly=True)
         except ServiceError as exc:
@@ -167,55 +192,25 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
         if quote is None:
             self.promo_note += " — choose your tickets; it is applied when you reserve them."
         elif quote.discount_minor:
-            self._promo_discount_minor = quote.discount_minor
+            self.promo_discount_minor = quote.discount_minor
             self.promo_discount = money(quote.discount_minor, currency)
 
-    @rx.var
-    def order_full(self) -> bool:
-        return sum(self.quantities.values()) >= self.max_per_order
-
-    def _limit(self, type_id: str) -> int:
-        # From this tab's last load (live pushes update only the browser): a guide for the
-        # pickers; the hold itself recounts under lock and says when places ran out.
-        own = self.type_max.get(type_id, 0)
-        shown = self.figures.get(type_id)
-        if shown is None:
-            return 0
-        left = int(shown["available"]) if shown["is_available"] else 0
-        return min(left, own) if own else left
-
-    @rx.event
-    async def change_quantity(self, type_id: str, delta: int):
-        """The − / + buttons: keep each line within what is left and the order maximum."""
-        current = self.quantities.get(type_id, 0)
-        wanted = max(0, min(current + int(delta), self._limit(type_id)))
-        if delta > 0 and self.basket_count - current + wanted > self.max_per_order:
-            self.buy_error = f"At most {self.max_per_order} tickets per order."
-            return
-        quantities = dict(self.quantities)
-        if wanted:
-            quantities[type_id] = wanted
-        else:
-            quantities.pop(type_id, None)
-        self.quantities, self.buy_error = quantities, ""
-        if self.promo_code and (self.promo_note or self.promo_error):
-            await self._check_code()  # the discount follows the basket
-
     @rx.event(background=True)
-    async def buy(self):
-        """Hold the chosen tickets (prices are locked by the server), then go to the cart. The
-        hold's database work runs outside the tab's state lock: at an on-sale peak it waits its
-        turn for a connection, and a lock held meanwhile expired (bench/onsale.py); so does
-        the check of who is buying when it needs a read."""
+    async def buy(self, basket: dict[str, Any] | None = None):
+        """Hold the browser's basket (read in full first: state/basket.py; prices are the
+        server's, locked by the hold), then go to the cart. The hold's database work runs
+        outside the tab's state lock: at an on-sale peak it waits its turn for a connection, and
+        a lock held meanwhile expired (bench/onsale.py); so does the check of who is buying when
+        it needs a read."""
         async with self:
             caller = await caller_of(self)
             event_id = self._route_event_id()
             if event_id is None:
                 return
             try:
-                items = [(uuid.UUID(t), int(q)) for t, q in self.quantities.items() if q > 0]
-            except ValueError:
-                items = []
+                items, refused = basket_items(basket, known=self._prices, max_per_order=self.max_per_order), ""
+            except BasketError as exc:
+                items, refused = [], str(exc)
             if items:
                 self.buying, self.buy_error = True, ""
             code = self.promo_code.strip() or None
@@ -228,7 +223,7 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
                 self.buying = False
                 if user_id is None:
                     return rx.redirect(f"/login?next={quote(f'/events/{event_id}')}")
-                self.buy_error = "Choose at least one ticket."
+                self.buy_error = refused  # nothing is held
                 return
         try:
             # A transaction of its own (nothing else is written with the hold): on PostgreSQL
@@ -245,9 +240,10 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
                 return self._refused(exc, event_id)
         async with self:
             await remember_caller(self, caller)
-            self.buying, self.quantities = False, {}
-            self.promo_code, self.promo_note, self.promo_discount, self._promo_discount_minor = "", "", "", 0
-            return rx.redirect(f"/cart/{hold.id}")
+            self.buying = False
+            self.promo_code, self.promo_note, self.promo_discount, self.promo_discount_minor = "", "", "", 0
+            # Held: the browser's basket starts again empty (after a refusal it stays as it was).
+            return [browser_basket.push({}), rx.redirect(f"/cart/{hold.id}")]
 
     def _refused(self, exc: ServiceError, event_id: uuid.UUID):
         """Why the hold was refused, in the page's words (a redirect when one is already held,
@@ -327,7 +323,7 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
         self._prices = {str(t.id): t.price_minor for t in avail.ticket_types}
         self._currency = avail.ticket_types[0].currency if avail.ticket_types else "EUR"
         self.max_per_order = e.max_tickets_per_order
-        self.quantities = {k: v for k, v in self.quantities.items() if k in self._prices}
+        self.money_form = money_form(self._currency)
         self.sessions, self.ticket_types, self.figures = view["sessions"], view["ticket_types"], view["figures"]
         self.rules, self.type_max = type_rules(detail)
         await self._share()
