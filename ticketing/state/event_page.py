@@ -22,7 +22,7 @@ from ticketing.services.sales import availability, holds
 from ticketing.services.waiting_room import rooms
 from ticketing.state.basket import BasketError, basket_items
 from ticketing.state.basket import basket as browser_basket
-from ticketing.state.auth import AuthState, caller_of, caller_user_id, remember_caller
+from ticketing.state.auth import AuthState, caller_of, caller_user_id, locked_as
 from ticketing.state.calls import in_transaction, off_loop
 from ticketing.state.live import LiveEventMixin, register_view
 from ticketing.state.presale_access import CODES as ACCESS_CODES
@@ -218,8 +218,7 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
             admission = await admission_of(self, event_id)
         user_id = await caller_user_id(caller)
         if user_id is None or not items:
-            async with self:
-                await remember_caller(self, caller)
+            async with locked_as(self, caller):
                 self.buying = False
                 if user_id is None:
                     return rx.redirect(f"/login?next={quote(f'/events/{event_id}')}")
@@ -235,11 +234,9 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
 
             hold, _lines = await off_loop(hold_now)
         except ServiceError as exc:
-            async with self:
-                await remember_caller(self, caller)
+            async with locked_as(self, caller):
                 return self._refused(exc, event_id)
-        async with self:
-            await remember_caller(self, caller)
+        async with locked_as(self, caller):
             self.buying = False
             self.promo_code, self.promo_note, self.promo_discount, self.promo_discount_minor = "", "", "", 0
             # Held: the browser's basket starts again empty (after a refusal it stays as it was).

@@ -18,7 +18,7 @@ from ticketing.models.base import utcnow
 from ticketing.services.accounts.tokens import token_expiry
 from ticketing.services.errors import ServiceError
 from ticketing.services.waiting_room import rooms
-from ticketing.state.auth import AuthState, caller_of, caller_user_id, remember_caller
+from ticketing.state.auth import AuthState, caller_of, caller_user_id, locked_as
 from ticketing.state.calls import in_transaction, off_loop
 
 ADMISSION_CODES = frozenset({"admission_required", "admission_invalid", "admission_wrong_event", "admission_expired"})
@@ -102,8 +102,7 @@ class WaitingRoomState(rx.State):
                 title, status = await in_transaction(take)
             except ServiceError as exc:
                 error = "missing" if exc.code == "not_found" else exc.message
-        async with self:
-            await remember_caller(self, caller)
+        async with locked_as(self, caller):
             if user_id is None:
                 return rx.redirect(f"/login?next={quote(path)}")
             if event_id is None or error == "missing":
