@@ -11,10 +11,15 @@ speak the pages' real websocket protocol through the balancer, as the compiled f
              with --waiting-room that on_load redirects to /events/<id>/queue: the event page's
              leave (on_unmount), on_load_internal for the queue (WaitingRoomState.load) until the
              page shows a place in line (position and estimated wait); from then on the page's
-             WaitingRoomState.refresh every `poll_ms` (3-30 s), as its rx.moment sends it
-  queue      (--waiting-room) from the opening until the refresh that lets the tab in redirects
-             it to /events/<id> with its admission (kept in the tab's state as the tk_admission
-             localStorage var), then on_load_internal for the event page and its snapshot
+             component (assets/queue_place.jsx) asks GET /api/v1/events/<id>/waiting-room/me
+             itself, with the customer's bearer token, every `ask_again_seconds` of the last
+             answer (3-30 s): plain HTTP through the balancer, no Reflex event
+  queue      (--waiting-room) from the opening until an answer says `admitted` (or `open`): the
+             component hands over to the page once (WaitingRoomState.refresh, over the
+             websocket), which keeps the admission (the tk_admission localStorage var, in the
+             tab's state) and redirects to /events/<id>; then on_load_internal for the event
+             page and its snapshot. Like the component, it hands over again only if no redirect
+             came (10 s, 20 s, ... later) and backs off on 503/429/network errors
   pick       the page's "+" button: the basket lives in the browser, so no event is sent; the
              customer checks the figure the page shows (places left) and puts one ticket in
              its basket, as the page's own script does
@@ -25,7 +30,7 @@ speak the pages' real websocket protocol through the balancer, as the compiled f
              no places: sold out; 503/429: busy, as the page says it); no Reflex event. A 403
              admission_* (the room is on, perhaps switched on by the surge rule at this very
              peak) is an answer too, a place in the queue (`queued`): the customer then follows
-             the queue page's protocol (below, as --waiting-room customers do) until let in or
+             the queue page's protocol (above, as --waiting-room customers do) until let in or
              the queue's bound, and picks and holds again
   checkout   leave (the page's on_unmount), on_load_internal for /cart/<hold> (the component's
              client-side navigation), CartState.checkout -> the redirect to /pay/<order>
@@ -47,7 +52,8 @@ and MEMORY USAGE of one customer's keys); bytes pushed per purchase to each watc
 time from each commit (the delta's "at", read from the bus) to every watching tab's push showing
 it (p50/p95/p99); the app's CPU per page event; the load average; and the database check
 (orders = places, oversold 0). With --waiting-room also: arrival -> a place shown, for every
-customer; the opening -> admission; the admissions a minute while the queue drained (the
+customer; the queue pages' polls (HTTP) and hand-overs (Reflex events), and the app CPU per
+poll before the opening; the opening -> admission; the admissions a minute while the queue drained (the
 organizer's GET .../waiting-room once a second: from the first sample with anyone let in to the
 last with anyone waiting) against RATE (target within 10%); the queue's length over time; and the
 hold's p50/p95/p99 for admitted customers (target p99 < 100 ms).
@@ -378,7 +384,10 @@ class Customer:
     watching: bool = False
     place: tuple[int, str] | None = None  # (position, estimated wait) the queue page first showed
     admitted: float = 0.0  # when the queue page sent this tab to the event page
-    refreshes: list[float] = field(default_factory=list)  # when the queue page asked again
+    cadence: float = 3.0  # seconds until the queue page asks again (the last answer's ask_again_seconds)
+    polls: list[float] = field(default_factory=list)  # when the queue page asked the API (GET .../me)
+    poll_failures: list[str] = field(default_factory=list)  # "503", "429", "network", ...
+    handovers: list[float] = field(default_factory=list)  # when it sent WaitingRoomState.refresh
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     sio: Any = None
     router: dict[str, Any] = field(default_factory=dict)
@@ -482,20 +491,58 @@ class Customer:
         await self.send(f"{p.names['event']}.leave")  # the event page's on_unmount
         self.route(f"/events/{p.event_id}/queue", {"event_id": p.event_id})
         await self.send(p.names["on_load"])
-        await self.until(lambda: self.var("room", "state") == "waiting" and self.var("room", "position", 0) > 0
-                         and self.var("room", "wait_text"), "queue_place")
-        self.place = (int(self.var("room", "position")), str(self.var("room", "wait_text")))
+        await self.until(lambda: self.var("room", "state") == "waiting"
+                         and (self.var("room", "place") or {}).get("position"), "queue_place")
+        from ticketing.state.waiting_room import wait_words
 
-    async def heartbeat(self) -> None:
-        """The queue page's rx.moment: WaitingRoomState.refresh every `poll_ms` (the page's var:
-        3 s near the front, up to 30 s further back) while it is open (it keeps the place and
-        brings the admission)."""
-        from ticketing.state.waiting_room import POLL_MS
+        place = self.var("room", "place")
+        self.place = (int(place["position"]), wait_words(place.get("wait_seconds")))
+        self.cadence = float(place.get("ask_again_seconds") or 3)
 
+    async def heartbeat(self, http) -> None:
+        """The queue page's component (assets/queue_place.jsx): GET .../waiting-room/me with the
+        customer's bearer token after the last answer's `ask_again_seconds` (3 s near the front,
+        up to 30 s further back; it keeps the place); hands over to WaitingRoomState.refresh when
+        the answer needs the page (admitted, open, absent, 401, 404), again only after 10, 20,
+        40, 60 s without a redirect; backs off on 503/429/network errors."""
+        import random
+
+        import aiohttp
+
+        url = f"{self.plan.url}/api/v1/events/{self.plan.event_id}/waiting-room/me"
+        headers = {"Authorization": f"Bearer {self.auth_token}"}
+        failures, handed_at, gap = 0, 0.0, 0.0
+        delay = self.cadence
         while not self.admitted and self.sio is not None and self.sio.connected:
-            await asyncio.sleep(int(self.var("room", "poll_ms", POLL_MS)) / 1000)
-            if not self.admitted:
-                self.refreshes.append(time.time())
+            await asyncio.sleep(delay * (1 + random.random() * 0.1))
+            if self.admitted:
+                return
+            delay, hand_over = self.cadence, False
+            self.polls.append(time.time())
+            try:
+                async with http.get(url, headers=headers, timeout=aiohttp.ClientTimeout(total=self.plan.timeout)) as r:
+                    if r.status == 200:
+                        answer = await r.json()
+                        failures = 0
+                        if answer.get("state") == "waiting":
+                            self.cadence = delay = float(answer.get("ask_again_seconds") or 3)
+                        else:
+                            hand_over = True
+                    elif r.status == 429 or r.status >= 500:
+                        failures += 1
+                        self.poll_failures.append(str(r.status))
+                        delay = max(self.cadence, min(60.0, self.cadence * 2 ** failures),
+                                    float(r.headers.get("Retry-After") or 0))
+                    else:
+                        self.poll_failures.append(str(r.status))
+                        hand_over = True
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                failures += 1
+                self.poll_failures.append("network")
+                delay = max(self.cadence, min(60.0, self.cadence * 2 ** failures))
+            if hand_over and time.time() - handed_at >= gap and not self.admitted:
+                handed_at, gap = time.time(), min(60.0, max(10.0, gap * 2))
+                self.handovers.append(handed_at)
                 await self.send(f"{self.plan.names['room']}.refresh")
 
     async def wait_for_turn(self) -> None:
@@ -576,7 +623,9 @@ class Customer:
         await self.send(p.names["on_load"])
         await self.until(lambda: self.var("room", "state") == "waiting" or f"/events/{p.event_id}" in self.redirects,
                          "queue_place")
-        beat = asyncio.create_task(self.heartbeat())
+        self.cadence = float((self.var("room", "place") or {}).get("ask_again_seconds") or 3)
+        self.admitted = 0.0  # (an admission that no longer holds) until let in again
+        beat = asyncio.create_task(self.heartbeat(self.http))
         try:
             await self.wait_for_turn()
         finally:
@@ -735,15 +784,15 @@ async def run_customers(plan: Plan, tokens: list[str], ready, go, seed: int) -> 
     async def arrive_and_wait(c: Customer) -> None:
         await arrive(c)
         if plan.room and not c.outcome:
-            beats.append(asyncio.create_task(c.heartbeat()))
+            beats.append(asyncio.create_task(c.heartbeat(http)))
 
     await asyncio.gather(*(arrive_and_wait(c) for c in customers))
-    ready.put((len([c for c in customers if not c.outcome]), time.monotonic() - t0))
+    ready.put((len([c for c in customers if not c.outcome]), time.monotonic() - t0, time.process_time()))
     while go.value == 0:
         await asyncio.sleep(0.02)
     await asyncio.sleep(max(0.0, go.value - time.time()))
     await asyncio.gather(*(sale(c) for c in customers))
-    ready.put((0, time.monotonic() - t0))
+    ready.put((0, time.monotonic() - t0, time.process_time()))
     while go.value > 0:  # the parent says when the last pushes have had their time
         await asyncio.sleep(0.05)
     for c in customers:
@@ -753,8 +802,8 @@ async def run_customers(plan: Plan, tokens: list[str], ready, go, seed: int) -> 
         beat.cancel()
     out = [{"outcome": c.outcome, "phases": c.phases, "pushes": c.pushes, "from": c.watch_from,
             "until": c.watch_until, "clicked": c.clicked, "answered": c.answered, "token": c.client_token,
-            "place": c.place, "admitted": c.admitted, "refreshes": c.refreshes, "queued": c.queued,
-            "hold_answers": c.hold_answers}
+            "place": c.place, "admitted": c.admitted, "polls": c.polls, "poll_failures": c.poll_failures,
+            "handovers": c.handovers, "queued": c.queued, "hold_answers": c.hold_answers}
            for c in customers]
     await asyncio.gather(*(c.close() for c in customers))
     await http.close()
@@ -881,25 +930,32 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     shares = [tokens[i::args.procs] for i in range(args.procs)]
     mem0 = redis_memory(cluster.redis_url)
     pids = cluster.instance_pids()
+    idle_cores = None
+    if room:  # what the instances spend with nobody there (pacers, job workers, the bus): the polls' baseline
+        from ticketing.services.waiting_room.rooms import ASK_SOONEST_SECONDS
+
+        cpu_i, t_i = cpu_seconds(pids), time.time()
+        await asyncio.sleep(5 * ASK_SOONEST_SECONDS)
+        idle_cores = (cpu_seconds(pids) - cpu_i) / (time.time() - t_i)
     cpu0 = cpu_seconds(pids)
     for i, share in enumerate(shares):
         p = ctx.Process(target=client_process, args=(plan, share, ready, go, results, i), daemon=True)
         p.start()
         procs.append(p)
     loop = asyncio.get_running_loop()
-    arrived, arrive_s = 0, 0.0
+    arrived, arrive_s, client_cpu1 = 0, 0.0, 0.0
     for _ in procs:
-        n, s = await loop.run_in_executor(None, ready.get)
-        arrived, arrive_s = arrived + n, max(arrive_s, s)
-    cpu1 = cpu_seconds(cluster.instance_pids())
+        n, s, c = await loop.run_in_executor(None, ready.get)
+        arrived, arrive_s, client_cpu1 = arrived + n, max(arrive_s, s), client_cpu1 + c
+    cpu1, t_cpu1 = cpu_seconds(cluster.instance_pids()), time.time()
     await asyncio.sleep(1.0)  # the last saves land
     mem1 = redis_memory(cluster.redis_url)
     census = key_census(cluster.redis_url)
     heartbeat_cpu = None
-    if room:  # before the opening the queue pages' refreshes are all the app does
-        from ticketing.state.waiting_room import POLL_MS
+    if room:  # before the opening the queue pages' polls are all the app does
+        from ticketing.services.waiting_room.rooms import ASK_SOONEST_SECONDS
 
-        beat_s = 5 * POLL_MS / 1000  # the refreshes sent meanwhile are counted from the records
+        beat_s = 5 * ASK_SOONEST_SECONDS  # the polls sent meanwhile are counted from the records
         cpu_a, t_a = cpu_seconds(cluster.instance_pids()), time.time()
         await asyncio.sleep(beat_s)
         heartbeat_cpu = (cpu_seconds(cluster.instance_pids()) - cpu_a, (t_a, time.time()), beat_s)
@@ -917,13 +973,15 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     mem_peak = mem1["used_memory"]
     done = 0
     deadline = time.monotonic() + args.reaction_seconds + 4 * args.timeout + 60 + queue_bound
+    client_cpu2, t_go = 0.0, time.time()
     while done < len(procs) and time.monotonic() < deadline:
         try:
-            await loop.run_in_executor(None, lambda: ready.get(timeout=2))
+            client_cpu2 += (await loop.run_in_executor(None, lambda: ready.get(timeout=2)))[2]
             done += 1
         except Exception:  # noqa: BLE001 - queue.Empty: not yet
             pass
         mem_peak = max(mem_peak, redis_used(cluster.redis_url))
+    t_done = time.time()
     if done < len(procs):
         log("some customers were still waiting at the deadline")
     await asyncio.sleep(args.grace)
@@ -949,7 +1007,9 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     print(f"\n== On-sale through the pages: {args.customers} customers, {args.places} places, "
           f"{args.instances} instances x {args.workers} workers behind nginx ==")
     print(f"load average at the sale {load_at_sale[0]:.2f} (1 min), after {load_after[0]:.2f}; "
-          f"{os.cpu_count()} CPUs; client processes: {args.procs}")
+          f"{os.cpu_count()} CPUs; client processes: {args.procs}, their CPU: {client_cpu1:.1f} s until everyone "
+          f"had the page open, {client_cpu2 - client_cpu1:.1f} s from then until the last answer "
+          f"({t_done - t_go:.0f} s)")
     print("\nper phase (wall time seen by the customer):")
     for phase in PHASES:
         if phase == "queue" and not any("queue" in r["phases"] for r in records):
@@ -958,15 +1018,20 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
     print(f"  {'answered':9s} {spread(answered)}   (click -> winner or clean refusal)")
     late = sum(1 for a in answered if a > 30)
     print(f"  answered after 30 s: {late};  never answered: {outcomes.get('unanswered', 0)}")
-    room_ok = True
+    room_ok, per_poll = True, None
     if room:
         room_ok = room_figures(args, records, room_samples, t_sale)
         if heartbeat_cpu is not None:
             cpu, (t_a, t_b), span = heartbeat_cpu
-            refreshes = sum(1 for r in records for t in r["refreshes"] if t_a <= t < t_b)
-            print(f"  the queue pages' refreshes before the opening: {cpu:.1f} s of app CPU in {span:.0f} s for about "
-                  f"{refreshes:.0f} refreshes ({1000 * cpu / max(1, refreshes):.1f} ms each; "
+            polls = sum(1 for r in records for t in r["polls"] if t_a <= t < t_b)
+            per_poll = cpu / max(1, polls)
+            print(f"  the queue pages' polls (GET .../waiting-room/me) before the opening: {cpu:.1f} s of app CPU in "
+                  f"{span:.0f} s for about {polls:.0f} polls ({1000 * per_poll:.1f} ms each; "
                   f"{cpu / span:.2f} cores for {arrived} waiting tabs)")
+            if idle_cores is not None:
+                net = max(0.0, cpu - idle_cores * span) / max(1, polls)
+                print(f"    less the instances' idle CPU ({idle_cores:.2f} cores with nobody there): "
+                      f"{1000 * net:.1f} ms per poll")
         late += sum(1 for r in records if r["place"] is None or r["phases"].get("arrive", 99) > 30)
     holds_t = sorted((r["admitted"] if r["queued"] else r["clicked"]) + r["phases"].get("pick", 0)
                      + r["phases"]["hold"] for r in records if "hold" in r["phases"] and r["outcome"] == "winner")
@@ -1023,15 +1088,22 @@ async def sale(args: argparse.Namespace, cluster: Cluster) -> int:
           f"  ({total_b / max(1, pairs):.0f} B per commit per tab; {watch_s:.0f} tab-seconds watched)")
 
     # Page events of the sale: at checkout leave + on_load_internal + checkout (pick sends none,
-    # the basket being the browser's; the hold is an HTTP request, counted above); a customer
-    # answered with a place in the queue also sends leave + on_load_internal for the queue page,
-    # its refreshes and on_load_internal for the event page once let in.
-    events = sum(3 * ("checkout" in r["phases"]) + (3 + len(r["refreshes"])) * bool(r["queued"]) for r in records)
+    # the basket being the browser's; the hold is an HTTP request, counted apart); with the room
+    # also each queue page's hand-overs (refresh) and the event page's on_load once let in, and
+    # for a customer a hold sent to the queue the event page's leave and the queue page's
+    # on_load_internal. The queue pages' polls meanwhile are HTTP requests, counted apart.
+    events = sum(3 * ("checkout" in r["phases"]) + 2 * bool(r["queued"])
+                 + sum(1 for t in r.get("handovers", []) if t >= t_cpu1) + bool(r["admitted"]) for r in records)
+    sale_polls = sum(1 for r in records for t in r.get("polls", []) if t >= t_cpu1)
     print(f"\napp CPU (all instances): {cpu1 - cpu0:.1f} s for {arrived} arrivals "
           f"({1000 * (cpu1 - cpu0) / max(1, arrived):.1f} ms each: hydrate + on_load"
-          f"{', and the queue pages and their refreshes meanwhile' if room else ''}), {cpu2 - cpu1:.1f} s for the sale "
-          f"({events} page events and {n_frames} pushes: {1000 * (cpu2 - cpu1) / max(1, events):.1f} ms per event, "
+          f"{', and the queue pages and their polls meanwhile' if room else ''}), {cpu2 - cpu1:.1f} s for the sale "
+          f"({events} page events{f', {sale_polls} queue polls' if room else ''} and {n_frames} pushes: "
+          f"{1000 * (cpu2 - cpu1) / max(1, events):.1f} ms per event, "
           f"{events / max(1, arrived):.2f} events and {1000 * (cpu2 - cpu1) / max(1, arrived):.1f} ms per customer)")
+    if room and per_poll is not None:
+        print(f"  without the queue polls' share (at {1000 * per_poll:.1f} ms each, as before the opening): "
+              f"{1000 * max(0.0, cpu2 - cpu1 - sale_polls * per_poll) / max(1, events):.1f} ms per page event")
 
     check = database_check(event_id)
     print(f"\ndatabase: capacity {check['capacity']}, orders {check['orders']} from {check['buyers']} buyers, "
@@ -1061,6 +1133,12 @@ def room_figures(args: argparse.Namespace, records: list[dict[str, Any]], sample
     if waits:
         print(f"  the sale -> the tab sent to the event page: min {min(waits):.1f} s, median "
               f"{statistics.median(waits):.1f} s, max {max(waits):.1f} s ({len(waits)} admitted)")
+    polls = sum(len(r["polls"]) for r in records)
+    failures = Counter(k for r in records for k in r["poll_failures"])
+    print(f"  queue pages: {polls} polls of GET .../waiting-room/me (HTTP, bearer token), "
+          f"{sum(len(r['handovers']) for r in records)} hand-overs to the page (WaitingRoomState.refresh over the "
+          f"websocket) for {len(waits)} let in; failed polls: "
+          + (", ".join(f"{k} {v}" for k, v in failures.most_common()) or "none"))
     rate = drain_rate(samples)
     within = rate is not None and abs(rate[0] - args.waiting_room) <= 0.1 * args.waiting_room
     if rate is None:

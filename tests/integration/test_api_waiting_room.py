@@ -16,7 +16,7 @@ from ticketing.db import session_scope
 from ticketing.models import User, WaitingRoom
 from ticketing.models.base import utcnow
 from ticketing.services.accounts.tokens import issue_token
-from ticketing.services.waiting_room import pacing
+from ticketing.services.waiting_room import pacing, rooms
 from ticketing.services.waiting_room.admission_tokens import issue_admission
 
 ROOM = "/events/{}/waiting-room"
@@ -105,3 +105,27 @@ def test_the_admission_problems_are_in_the_openapi(api: Api):
 def test_an_unknown_event_has_no_queue(api: Api, gig):
     who = gig["buyers"][0]
     assert api.post(ROOM.format(uuid.uuid4()) + "/join", token=who["token"]).status_code == 404
+
+
+def test_the_answer_says_when_to_ask_again_by_the_turn_not_the_opening(api: Api, gig):
+    owner, (ada, bob, cy) = gig["owner"], gig["buyers"]
+    room = ROOM.format(gig["event"])
+    opens = utcnow() + timedelta(minutes=10)
+    assert api.patch(room, token=owner["token"], json={"enabled": True, "rate_per_minute": 1,
+                                                       "opens_at": opens.isoformat()}).status_code == 200
+    for who in (ada, bob, cy):  # before the opening: random places 1-3, one a minute after it
+        api.post(room + "/join", token=who["token"])
+    answers = sorted((api.get(room + "/me", token=who["token"]).json() for who in (ada, bob, cy)),
+                     key=lambda a: a["position"])
+    assert [a["position"] for a in answers] == [1, 2, 3]
+    for a in answers:
+        assert 590 <= a["opens_in_seconds"] <= 600
+        assert a["wait_seconds"] - a["opens_in_seconds"] in (a["position"] * 60 - 1, a["position"] * 60)
+    # A quarter of the wait for the turn (the ten minutes to the opening do not count), 3-30 s.
+    assert [a["ask_again_seconds"] for a in answers] == [15, 30, 30]
+    assert [a["ask_again_seconds"] for a in answers] == [rooms.ask_again_seconds(a["position"] * 60) for a in answers]
+
+    doc = api.get("/openapi.json").json()
+    fields = doc["components"]["schemas"]["QueueStatus"]["properties"]
+    assert {"ask_again_seconds", "opens_in_seconds"} <= set(fields)
+    assert "ask_again_seconds" in doc["paths"]["/api/v1/events/{event_id}/waiting-room/me"]["get"]["description"]

@@ -182,14 +182,12 @@ def test_the_estimated_wait_counts_the_time_to_the_sale_and_the_rate():
 
 
 def test_the_queue_page_asks_less_often_the_further_back_it_is(monkeypatch):
-    from ticketing.state import waiting_room as page
-
-    assert page.ask_again_ms(0) == page.ask_again_ms(12) == page.POLL_MS  # near the front: every 3 s
-    assert page.ask_again_ms(40) == 10_000  # a quarter of the wait: the turn is seen at most a quarter late
-    assert page.ask_again_ms(3600) == page.SLOWEST_POLL_MS
+    assert rooms.ask_again_seconds(0) == rooms.ask_again_seconds(12) == rooms.ASK_SOONEST_SECONDS  # near the front
+    assert rooms.ask_again_seconds(40) == 10  # a quarter of the wait: the turn is seen at most a quarter late
+    assert rooms.ask_again_seconds(3600) == rooms.ASK_LATEST_SECONDS
     short_grace = dataclasses.replace(get_settings(), waiting_room_grace_seconds=45)
-    monkeypatch.setattr(page, "get_settings", lambda: short_grace)
-    assert page.ask_again_ms(3600) == 15_000  # never so seldom that the place lapses between two asks
+    monkeypatch.setattr(rooms, "get_settings", lambda: short_grace)
+    assert rooms.ask_again_seconds(3600) == 15  # never so seldom that the place lapses between two asks
 
 
 # --- admission tokens -----------------------------------------------------------------------

@@ -7,11 +7,12 @@ from __future__ import annotations
 import uuid
 from fastapi import APIRouter, Depends, Response
 
-from ticketing.api.deps import current_user_id
+from ticketing.api.deps import current_user_id, token_claims
 from ticketing.api.catalog_schemas import TimeIn
 from ticketing.api.schemas import Strict
 from ticketing.db import session_scope
 from ticketing.models.base import utcnow
+from ticketing.services.accounts import accounts
 from ticketing.services.waiting_room import rooms
 
 router = APIRouter(tags=["waiting room"])
@@ -53,9 +54,16 @@ def join(event_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)) -> 
 
 
 @router.get(ROOM + "/me", response_model=rooms.QueueStatus)
-def my_place(event_id: uuid.UUID, user_id: uuid.UUID = Depends(current_user_id)) -> rooms.QueueStatus:
-    """The caller's place, estimated wait, or admission. Ask every few seconds: a place nobody
-    asks about for the grace period (3 minutes by default) is given up."""
+def my_place(event_id: uuid.UUID, caller: tuple[uuid.UUID, int] = Depends(token_claims)) -> rooms.QueueStatus:
+    """The caller's place, estimated wait, or admission. Ask again after `ask_again_seconds`
+    (3 s near the front, up to 30 s far back: a quarter of the wait for the turn once the sale
+    is open) until `state` is `admitted`; a place nobody asks about for the grace period
+    (3 minutes by default) is given up. `wait_seconds` counts the `opens_in_seconds` left until
+    the sale opens (the server's clock). `absent`: not in the queue (join again)."""
+    # Every queue page asks this every few seconds: the token's signature is checked without
+    # a trip through the thread pool (token_claims), its version here, in the route's one trip.
+    user_id, token_version = caller
+    accounts.check_token_version(user_id, token_version)
     with session_scope() as db:
         return rooms.queue_status(db=db, event_id=event_id, user_id=user_id, now=utcnow())
 

@@ -1,5 +1,7 @@
 """The waiting room of an event: the customer's place in line and the estimated wait, live,
-until they are let in (then straight to the event page to choose tickets)."""
+until they are let in (then straight to the event page to choose tickets). The page's load takes
+the place (WaitingRoomState.load); from then on its component asks the JSON API itself
+(components/queue_place.py) and hands over to WaitingRoomState.refresh when the turn comes."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ import reflex as rx
 
 from ticketing.components.forms import card
 from ticketing.components.layout import guarded, page_shell
+from ticketing.components.queue_place import queue_place
 from ticketing.settings import get_settings
+from ticketing.state.auth import AuthState
 from ticketing.state.waiting_room import WaitingRoomState
 
 S = WaitingRoomState
@@ -27,19 +31,7 @@ def _place() -> rx.Component:
     return rx.vstack(
         rx.badge(rx.icon("users", size=14), "Waiting room", variant="soft", size="2"),
         rx.heading(S.event_title, size="6", as_="h1", text_align="center", id="queue-event"),
-        rx.cond(S.opens_text != "",
-                rx.callout(S.opens_text + " Everyone who arrives before then gets a place drawn at random: "
-                           "there is no advantage in coming early.", icon="clock", color_scheme="indigo",
-                           width="100%", id="queue-opens")),
-        rx.vstack(
-            rx.text("Your place in line", size="2", color=rx.color("gray", 11)),
-            rx.text(S.position.to(str), size="9", weight="bold", id="queue-position", class_name="queue-position"),
-            rx.text("of ", S.waiting.to(str), " waiting", size="2", color=rx.color("gray", 11), id="queue-waiting"),
-            align="center", spacing="1", aria_live="polite",
-        ),
-        rx.hstack(rx.icon("hourglass", size=16), rx.text("Estimated wait: ", rx.text.strong(S.wait_text),
-                                                           id="queue-wait"),
-                  align="center", spacing="2"),
+        queue_place(event_id=S.place_event_id, place=S.place, auth_token=AuthState.token, on_hand_over=S.refresh),
         rx.text("When it is your turn this page takes you to the tickets by itself. Keep it open: if you close "
                 f"it, your place is kept for {grace_minutes} minutes.", size="2", color=rx.color("gray", 11),
                 text_align="center"),
@@ -47,7 +39,6 @@ def _place() -> rx.Component:
                                           width="100%")),
         rx.button("Leave the queue", on_click=S.leave, variant="ghost", color_scheme="gray", size="2",
                   id="queue-leave"),
-        rx.moment(interval=S.poll_ms, on_change=S.refresh, display="none"),
         align="center", spacing="4", width="100%",
     )
 

@@ -9,7 +9,9 @@ RECHECK_SECONDS per tab; a token past half its life is renewed while the user is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -88,8 +90,9 @@ class Caller:
     the database read (when the tab's last check is stale) outside the tab's state lock: at an
     on-sale peak the read waits for a connection behind the holds, and a lock held meanwhile
     expired (bench/onsale.py). Taken inside `async with self` (`caller_of`), asked outside
-    (`caller_user_id`), and the read remembered inside the handler's next `async with self`
-    (`remember_caller`). Plain functions: a method here would look like a client-callable one."""
+    (`caller_user_id`), and the read remembered each time the handler takes the lock again
+    (`async with locked_as(self, caller)`). Plain functions: a method here would look like a
+    client-callable one."""
 
     token: str
     fresh: uuid.UUID | None  # the user, when the tab's last check is recent enough
@@ -118,6 +121,15 @@ async def remember_caller(state: rx.State, caller: Caller) -> None:
         auth = await state.get_state(AuthState)
         if auth.token == caller.token:
             auth._apply_session(caller.token, caller.session)
+
+
+@contextlib.asynccontextmanager
+async def locked_as(state: rx.State, caller: Caller) -> AsyncIterator[None]:
+    """`async with self` in a background handler whose caller was checked outside the lock, the
+    check remembered (`remember_caller`)."""
+    async with state:
+        await remember_caller(state, caller)
+        yield
 
 
 class AuthState(rx.State):

@@ -16,7 +16,7 @@ from ticketing.services.errors import ServiceError
 from ticketing.services.promotions.hold_codes import apply_to_hold
 from ticketing.services.sales import holds, orders, ticket_holders
 from ticketing.services.sales.order_views import HoldView, ItemLine, hold_view
-from ticketing.state.auth import (NOT_SIGNED_IN, AuthState, caller_of, caller_user_id, remember_caller,
+from ticketing.state.auth import (NOT_SIGNED_IN, AuthState, caller_of, caller_user_id, locked_as,
                                   say_not_signed_in)
 from ticketing.state.calls import form_text, in_transaction
 from ticketing.state.promo import CODES, promo_message
@@ -115,8 +115,7 @@ class CartState(rx.State):
                                                                  now=utcnow()), readonly=True)
             except ServiceError:
                 missing = True
-        async with self:
-            await remember_caller(self, caller)
+        async with locked_as(self, caller):
             if user_id is None:
                 return rx.redirect(f"/login?next={quote(path)}")
             if missing:
@@ -231,20 +230,17 @@ class CartState(rx.State):
             self.busy, self.error = True, ""
         user_id = await caller_user_id(caller)
         if user_id is None:
-            async with self:
-                await remember_caller(self, caller)
+            async with locked_as(self, caller):
                 self.busy, self.error = False, NOT_SIGNED_IN
                 return say_not_signed_in()
         if hold_id is None:  # not on a cart page: nothing to buy (a stranger is told so above)
-            async with self:
-                await remember_caller(self, caller)
+            async with locked_as(self, caller):
                 self.busy = False
                 return
         try:
             order = await in_transaction(lambda db: checkout_and_mail(db, hold_id, user_id, attendees))
         except ServiceError as exc:
-            async with self:
-                await remember_caller(self, caller)
+            async with locked_as(self, caller):
                 self.busy = False
                 if exc.code == "hold_converted" and exc.extra.get("order_id"):
                     return rx.redirect(f"/pay/{exc.extra['order_id']}")
@@ -252,7 +248,6 @@ class CartState(rx.State):
                     self.status = "gone"
                 self.error = exc.message
                 return
-        async with self:
-            await remember_caller(self, caller)
+        async with locked_as(self, caller):
             self.busy = False
             return rx.redirect(f"/orders/{order.id}" if order.status == "confirmed" else f"/pay/{order.id}")

@@ -16,19 +16,18 @@ import reflex as rx
 
 from ticketing.models.base import utcnow
 from ticketing.services.accounts.tokens import token_expiry
-from ticketing.settings import get_settings
 from ticketing.services.errors import ServiceError
 from ticketing.services.waiting_room import rooms
-from ticketing.state.auth import AuthState, caller_of, caller_user_id, remember_caller
+from ticketing.state.auth import AuthState, caller_of, caller_user_id, locked_as
 from ticketing.state.calls import in_transaction, off_loop
 
 ADMISSION_CODES = frozenset({"admission_required", "admission_invalid", "admission_wrong_event", "admission_expired"})
-POLL_MS = 3000  # the queue page asks this often near the front: its place's heartbeat and position
-SLOWEST_POLL_MS = 30_000  # and at least this often further back (the place is kept for minutes)
 
 
 def wait_words(seconds: int | None) -> str:
-    """An estimated wait in words: "less than a minute", "about 4 minutes", "about 1 h 20 min"."""
+    """An estimated wait in words: "less than a minute", "about 4 minutes", "about 1 h 20 min".
+    The queue page's component words the figures it fetches itself the same way
+    (assets/queue_words.js; tests/unit/test_queue_words.py holds the two together)."""
     if seconds is None:
         return ""
     if seconds < 60:
@@ -39,15 +38,10 @@ def wait_words(seconds: int | None) -> str:
     return f"about {minutes // 60} h {minutes % 60:02d} min"
 
 
-def ask_again_ms(turn_in_seconds: int) -> int:
-    """How soon the queue page asks again: a quarter of the wait for its turn (so the turn is
-    seen at most a quarter late), between POLL_MS and SLOWEST_POLL_MS. The asking is the queue's
-    main cost (bench/onsale.py --waiting-room: 7.4 ms of app CPU each, 2,000 tabs asking every
-    3 s were about 5 cores); customers far back learn their position less often and lose
-    nothing. The time until the opening does not count: an opening moved earlier is seen as
-    soon as the customer's own place would be."""
-    slowest = min(SLOWEST_POLL_MS, get_settings().waiting_room_grace_seconds * 1000 // 3)  # the place is kept
-    return max(POLL_MS, min(slowest, turn_in_seconds * 1000 // 4))
+def queue_figures(status: rooms.QueueStatus) -> dict[str, int | None]:
+    """The figures of a place the queue page shows, under the names of the API's answer."""
+    return {"position": status.position or 0, "waiting": status.waiting, "wait_seconds": status.wait_seconds,
+            "opens_in_seconds": status.opens_in_seconds, "ask_again_seconds": status.ask_again_seconds}
 
 
 def queue_url(event_id: uuid.UUID | str) -> str:
@@ -58,11 +52,10 @@ class WaitingRoomState(rx.State):
     admissions: str = rx.LocalStorage("", name="tk_admission")
     event_title: str = ""
     state: str = ""  # "" while loading, waiting, admitted, missing
-    position: int = 0
-    waiting: int = 0
-    wait_text: str = ""
-    poll_ms: int = POLL_MS  # see ask_again_ms()
-    opens_text: str = ""  # before the sale opens: how long until then
+    # The place as the page's load (or a hand-over) found it, the API's figures (queue_figures):
+    # from then on the page's component asks the API itself (components/queue_place.py).
+    place: dict[str, int | None] = {}
+    place_event_id: str = ""  # whose queue the place is in (the route's event_id is the root state's)
     error: str = ""
 
     def _event_id(self) -> uuid.UUID | None:
@@ -109,8 +102,7 @@ class WaitingRoomState(rx.State):
                 title, status = await in_transaction(take)
             except ServiceError as exc:
                 error = "missing" if exc.code == "not_found" else exc.message
-        async with self:
-            await remember_caller(self, caller)
+        async with locked_as(self, caller):
             if user_id is None:
                 return rx.redirect(f"/login?next={quote(path)}")
             if event_id is None or error == "missing":
@@ -128,13 +120,7 @@ class WaitingRoomState(rx.State):
             return rx.redirect(f"/events/{event_id}")
         if status.state == "open":
             return rx.redirect(f"/events/{event_id}")
-        now = utcnow()
-        self.state, self.position, self.waiting = "waiting", status.position or 0, status.waiting
-        self.wait_text = wait_words(status.wait_seconds)
-        opens_in = (status.opens_at - now).total_seconds() if status.opens_at else 0
-        self.poll_ms = ask_again_ms(int((status.wait_seconds or 0) - max(0.0, opens_in)))
-        self.opens_text = f"The sale opens in {wait_words(int(opens_in)).removeprefix('about ')}." \
-            if opens_in > 0 else ""
+        self.state, self.place, self.place_event_id = "waiting", queue_figures(status), str(event_id)
         return None
 
     @rx.event(background=True)
@@ -145,7 +131,10 @@ class WaitingRoomState(rx.State):
 
     @rx.event(background=True)
     async def refresh(self):
-        """Every few seconds while the page is open: the place is kept, the position updated."""
+        """The page's component hands over to this when the API's answer needs the server's
+        page (admitted or open: keep the admission and go to the event; absent: take a place
+        again; signed out: sign in; unknown event: "not available"). Keeps the place, updates
+        the position; does nothing unless the page is showing a place."""
         return await self._take_place(first=False)
 
     @rx.event

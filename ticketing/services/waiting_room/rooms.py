@@ -30,13 +30,17 @@ from ticketing.services.waiting_room.queue_store import QueueStore, get_queue
 from ticketing.settings import get_settings
 
 MAX_RATE_PER_MINUTE = 600_000
+ASK_SOONEST_SECONDS = 3  # a queue page near the front asks this often: its place's heartbeat and position
+ASK_LATEST_SECONDS = 30  # and at least this often further back (the place is kept for minutes)
 _draw = random.SystemRandom()  # a place drawn for an early arrival cannot be predicted
 
 
 @dataclass(frozen=True)
 class QueueStatus:
     """What a customer's queue page shows. `state`: "open" (no room: buy), "waiting",
-    "admitted" (with the token to present when holding) or "absent" (not in the queue)."""
+    "admitted" (with the token to present when holding) or "absent" (not in the queue).
+    `opens_in_seconds`: until the sale opens, by the server's clock (0 once open);
+    `ask_again_seconds`: when the page should ask again (ask_again_seconds())."""
 
     state: str
     position: int | None = None
@@ -45,6 +49,8 @@ class QueueStatus:
     opens_at: datetime | None = None
     admission_token: str | None = None
     admitted_until: datetime | None = None
+    opens_in_seconds: int = 0
+    ask_again_seconds: int = ASK_SOONEST_SECONDS
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,17 @@ def estimated_wait(position: int, *, rate_per_minute: int, opens_at: datetime, n
     opens, when it has not yet)."""
     before_open = max(0.0, (opens_at - now).total_seconds())
     return int(before_open + math.ceil(position * 60 / max(1, rate_per_minute)))
+
+
+def ask_again_seconds(turn_in_seconds: int) -> int:
+    """How soon a queue page (or any client) should ask for its place again: a quarter of the
+    wait for its turn (so the turn is seen at most a quarter late), between ASK_SOONEST_SECONDS
+    and ASK_LATEST_SECONDS, and never so seldom that the place lapses between two asks (a third
+    of the grace period). Asking is the queue's main cost: customers far back learn their
+    position less often and lose nothing. The time until the opening does not count: an
+    opening moved earlier is seen as soon as the customer's own place would be."""
+    latest = min(ASK_LATEST_SECONDS, get_settings().waiting_room_grace_seconds // 3)
+    return max(ASK_SOONEST_SECONDS, min(latest, turn_in_seconds // 4))
 
 
 def _on_sale_at(db: Session, event_id: uuid.UUID, now: datetime) -> datetime:
@@ -178,17 +195,20 @@ def _switch_on(room: WaitingRoom, *, opens_at: datetime, now: datetime, auto_sta
 def _status(db: Session, *, room: WaitingRoom, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime,
             queue: QueueStore) -> QueueStatus:
     place = queue.place(db, event_id=event_id, user_id=user_id, now=now)
+    opens_in = max(0, math.ceil((room.opens_at - now).total_seconds()))
     if place is None:
-        return QueueStatus(state="absent", waiting=queue.waiting(db, event_id=event_id), opens_at=room.opens_at)
+        return QueueStatus(state="absent", waiting=queue.waiting(db, event_id=event_id), opens_at=room.opens_at,
+                           opens_in_seconds=opens_in)
     if place.admitted_until is not None:
         token = issue_admission(event_id=event_id, user_id=user_id, expires_at=place.admitted_until, now=now)
         return QueueStatus(state="admitted", opens_at=room.opens_at, admission_token=token,
                            admitted_until=place.admitted_until)
     position = place.position or 1
+    wait = estimated_wait(position, rate_per_minute=room.rate_per_minute, opens_at=room.opens_at, now=now)
+    turn_in = estimated_wait(position, rate_per_minute=room.rate_per_minute, opens_at=now, now=now)  # once open
     return QueueStatus(state="waiting", position=position, waiting=queue.waiting(db, event_id=event_id),
-                       opens_at=room.opens_at,
-                       wait_seconds=estimated_wait(position, rate_per_minute=room.rate_per_minute,
-                                                   opens_at=room.opens_at, now=now))
+                       opens_at=room.opens_at, wait_seconds=wait, opens_in_seconds=opens_in,
+                       ask_again_seconds=ask_again_seconds(turn_in))
 
 
 def join_queue(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime,
