@@ -13,12 +13,31 @@ from sqlmodel import select
 from tests.e2e.conftest import sign_in_as
 from tests.payments_helpers import Shop, make_shop
 from ticketing.db import session_scope
-from ticketing.models import Order, StripeEvent, User
+from ticketing.models import Hold, Order, StripeEvent, User
 from ticketing.models.base import utcnow
 from ticketing.services.accounts.tokens import issue_token
 
 VISA = "4242424242424242"
 DECLINED = "4000000000000341"
+
+
+def token_for(user_id: uuid.UUID) -> str:
+    """A fresh bearer token of the user, as the browser keeps it after signing in."""
+    with session_scope(readonly=True) as db:
+        return issue_token(user_id=user_id, token_version=db.get(User, user_id).token_version, now=utcnow())
+
+
+def holds_of(user_id: uuid.UUID) -> list[Hold]:
+    with session_scope(readonly=True) as db:
+        return list(db.exec(select(Hold).where(Hold.user_id == user_id)).all())
+
+
+def events_sent(page: Page) -> list[str]:
+    """Every socket.io event the page sends from now on (engine.io pongs are not events)."""
+    sent: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(str(payload))
+                                          if str(payload).startswith("42") else None))
+    return sent
 
 
 @dataclass

@@ -12,43 +12,23 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import select
 
 from tests.e2e.app_api import AppApi
-from tests.e2e.buying import customer_with_shop
+from tests.e2e.buying import customer_with_shop, events_sent, holds_of, token_for
 from tests.e2e.conftest import snapshot
 from tests.e2e.ws_tab import Tab
 from tests.payments_helpers import make_shop
-from ticketing.db import session_scope
-from ticketing.models import Hold, User
-from ticketing.models.base import utcnow
-from ticketing.services.accounts.tokens import issue_token
 from ticketing.state.event_page import EventPageState
 
 pytestmark = pytest.mark.e2e
 
 
-def token_for(user_id: uuid.UUID) -> str:
-    with session_scope(readonly=True) as db:
-        return issue_token(user_id=user_id, token_version=db.get(User, user_id).token_version, now=utcnow())
 
-
-def holds_of(user_id: uuid.UUID) -> list[Hold]:
-    with session_scope(readonly=True) as db:
-        return list(db.exec(select(Hold).where(Hold.user_id == user_id)).all())
-
-
-def count_events_sent(page: Page) -> list[str]:
-    """Every socket.io event the page sends from now on (engine.io pongs are not events)."""
-    sent: list[str] = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(str(payload))
-                                          if str(payload).startswith("42") else None))
-    return sent
 
 
 def test_plus_and_minus_stay_in_the_browser_within_the_order_maximum(page: Page, viewport: str):
     customer = customer_with_shop(page, capacity=10)  # 25.00 each, at most 5 per order
-    sent = count_events_sent(page)
+    sent = events_sent(page)
     page.goto(f"/events/{customer.shop.event_id}")
     row = page.locator(f"[data-ticket-type='{customer.shop.type_id}']")
     expect(row.locator(".units-left")).to_have_text("10")

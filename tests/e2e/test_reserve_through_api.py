@@ -16,34 +16,18 @@ from sqlmodel import select
 
 from tests.builders import make_ticket_type
 from tests.e2e.app_api import AppApi
-from tests.e2e.buying import customer_with_shop
+from tests.e2e.buying import customer_with_shop, events_sent, holds_of, token_for
 from tests.e2e.conftest import E2E_REDIS_URL, snapshot
 from ticketing.db import session_scope
-from ticketing.models import Event, EventSession, Hold, Membership, User
+from ticketing.models import Event, EventSession, Membership
 from ticketing.models.base import utcnow
-from ticketing.services.accounts.tokens import issue_token
 from ticketing.services.waiting_room import rooms
 from ticketing.services.waiting_room.queue_store import RedisQueue
 
 pytestmark = pytest.mark.e2e
 
 
-def token_for(user_id: uuid.UUID) -> str:
-    with session_scope(readonly=True) as db:
-        return issue_token(user_id=user_id, token_version=db.get(User, user_id).token_version, now=utcnow())
 
-
-def holds_of(user_id: uuid.UUID) -> list[Hold]:
-    with session_scope(readonly=True) as db:
-        return list(db.exec(select(Hold).where(Hold.user_id == user_id)).all())
-
-
-def events_sent(page: Page) -> list[str]:
-    """Every socket.io event the page sends from now on (engine.io pongs are not events)."""
-    sent: list[str] = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(str(payload))
-                                          if str(payload).startswith("42") else None))
-    return sent
 
 
 def hold_requests(page: Page) -> list[dict]:
