@@ -16,19 +16,12 @@
 import React, { useEffect, useRef, useState } from "react";
 import { Button, Callout, Flex, Spinner } from "@radix-ui/themes"; // the page's own Radix Themes
 import { ShoppingCart, TriangleAlert } from "lucide-react"; // rx.icon's library
-import { getBackendURL } from "$/utils/state";
+import { apiUrl } from "./api_url.js";
 
 const BUSY = "The sale is very busy: nothing was held. Try again in a moment.";
 const QUICKER = " Someone was quicker: choose fewer tickets or another option.";
 const ON_HOLD = "You already have tickets on hold for this event.";
 
-function apiUrl(path) {
-  try {
-    return new URL(path, getBackendURL().origin).toString();
-  } catch (e) {
-    return path;
-  }
-}
 
 // This event's admission from the browser's map {event id: token}, when it has one.
 function admissionFor(admissions, eventId) {

@@ -15,7 +15,7 @@
 import React, { useEffect, useRef, useState } from "react";
 import { Callout, Flex, Strong, Text } from "@radix-ui/themes"; // the page's own Radix Themes
 import { Clock, Hourglass } from "lucide-react"; // rx.icon's library
-import { getBackendURL } from "$/utils/state";
+import { apiUrl } from "./api_url.js";
 import { opensWords, waitWords } from "./queue_words.js";
 
 const SOONEST_MS = 3000; // the server's smallest cadence, used until an answer names one
@@ -25,13 +25,6 @@ const LONGEST_HAND_OVER_GAP_MS = 60000;
 const HAND_OVER_STATES = new Set(["admitted", "open", "absent"]);
 const GRAY = { color: "var(--gray-11)" };
 
-function apiUrl(path) {
-  try {
-    return new URL(path, getBackendURL().origin).toString();
-  } catch (e) {
-    return path;
-  }
-}
 
 function cadenceOf(figures) {
   const s = Number(figures && figures.ask_again_seconds);
