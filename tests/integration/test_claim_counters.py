@@ -72,13 +72,46 @@ def test_a_simple_hold_is_granted_on_the_counters_and_they_follow_its_life(takes
     assert counters(TicketType, s["type"]) == (0, 0) and load(TicketType, s["type"]).sold == 3
 
 
-def test_the_counters_refuse_when_full_and_the_refusal_is_the_exact_one(takes):
-    s = shop(capacity=4)
+@pytest.fixture
+def exact_holds(monkeypatch):
+    """The outcomes of holds._hold_exactly (the locked recount) in this test, in order."""
+    return record_outcomes(monkeypatch, holds, "_hold_exactly", lambda hold: "granted")
+
+
+def exact_refusal(**hold_args) -> ServiceError:
+    """What the exact path alone answers for the same basket, in a transaction rolled back."""
+    with pytest.raises(ServiceError) as refused, session_scope() as db:
+        holds._hold_exactly(db=db, seat_ids=(), reclaim=True, **hold_args)
+    return refused.value
+
+
+@pytest.mark.parametrize("quota, asked, code, extra", [
+    (None, 2, "insufficient_capacity", lambda s: {"session_id": s["day"], "available": 1}),
+    (3, 1, "quota_reached", lambda s: {"ticket_type_id": s["type"], "available": 0}),
+])
+def test_the_counters_refuse_when_full_finally_without_the_exact_path(takes, exact_holds, quota, asked, code,
+                                                                      extra):
+    """No room, and no expired claim on the short counters: the refusal is final and the same as
+    the exact path's (code, words, details), and no lock is taken by a recount."""
+    s = shop(capacity=4, quota=quota)
     a, b = s["buyers"][:2]
     in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=a, items=[(s["type"], 3)], now=T0)
-    err = error_of(holds.hold_tickets, event_id=s["event_id"], user_id=b, items=[(s["type"], 2)], now=T0)
-    assert takes == ["granted", "short"]
-    assert err.code == "insufficient_capacity" and err.extra == {"session_id": s["day"], "available": 1}
+    basket = {"event_id": s["event_id"], "user_id": b, "now": T0}
+    err = error_of(holds.hold_tickets, items=[(s["type"], asked)], **basket)
+    assert takes == ["granted", "full"] and exact_holds == []
+    assert err.code == code and err.extra == extra(s)
+    exact = exact_refusal(quantities={s["type"]: asked}, **basket)
+    assert (err.code, err.message, err.extra) == (exact.code, exact.message, exact.extra)
+
+
+def test_a_buyer_with_an_active_hold_is_refused_by_the_exact_path_which_knows_why(takes, exact_holds):
+    """Full, but the buyer holds places already: only the exact path may give their hold back or
+    say it is in the way, so the counters' refusal is not final."""
+    s = shop(capacity=3)
+    a = s["buyers"][0]
+    in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=a, items=[(s["type"], 3)], now=T0)
+    err = error_of(holds.hold_tickets, event_id=s["event_id"], user_id=a, items=[(s["type"], 1)], now=T0)
+    assert takes == ["granted", "short"] and err.code == "active_hold_exists"
 
 
 def test_expired_claims_weigh_on_the_counters_until_the_exact_path_reclaims_them(takes):
@@ -89,7 +122,7 @@ def test_expired_claims_weigh_on_the_counters_until_the_exact_path_reclaims_them
     in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=a, items=[(s["type"], 2)], now=T0)
     later = T0 + timedelta(minutes=16)
     in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=b, items=[(s["type"], 1)], now=later)
-    assert takes == ["granted", "short"]
+    assert takes == ["granted", "short"]  # not final: the counter counts an expired claim
     assert counters(EventSession, s["day"]) == claim_sums(s["day"]) == (1, 0)  # A's expired claim is gone
     in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=c, items=[(s["type"], 1)], now=later)
     assert takes[-1] == "granted"  # back on the counters
@@ -292,11 +325,11 @@ def test_place_hold_commits_a_hold_on_the_counters_by_itself_and_publishes_its_f
     assert load(Hold, hold.id).status == "active" and counters(EventSession, s["day"]) == claim_sums(s["day"]) == (2, 0)
     (delta,) = [m for m in bus.messages if m["type"] == "delta"]
     assert delta["sessions"] == {str(s["day"]): [0, 0, 2]} and delta["quotas"] == {str(s["type"]): [0, 0, 2]}
-    # Refused by the counters: the exact path answers, in a transaction of its own.
+    # Refused by the counters, finally: the statement's answer, no transaction after it.
     with pytest.raises(ServiceError) as refused:
         holds.place_hold(event_id=s["event_id"], user_id=b, items=[(s["type"], 5)], now=T0)
     err = refused.value
-    assert takes[-1] == "short" and err.code == "quota_reached" and err.extra["available"] == 4
+    assert takes[-1] == "full" and err.code == "quota_reached" and err.extra["available"] == 4
     with pytest.raises(ServiceError) as refused:
         holds.place_hold(event_id=s["event_id"], user_id=a, items=[(s["type"], 1)], now=T0)
     err = refused.value

@@ -13,8 +13,12 @@ SQL on a psycopg connection (the caller's transaction, or autocommit), no ORM ro
   raise the counters) and bump the event's version, all in that one statement. The partial
   unique index on active holds refuses a second one.
 
-The counters include claims that expired but are not deleted yet, so a refusal here is not
-final: the caller then takes the exact, locked recount.
+The counters include claims that expired but are not deleted yet, so a refusal here is final
+only when none of the counters that are short counts such a claim (`full`); else the caller
+takes the exact, locked recount, which deletes them (`short`). Why the distinction: after a
+sell-out every buyer is refused, and on the exact path each refusal held the session's lock
+through several round trips from a busy worker, so the refusals and the winners' checkouts
+queued behind each other (bench/onsale.py: 10 holds a second, checkouts after 30 s).
 """
 
 from __future__ import annotations
@@ -141,24 +145,30 @@ _TAKE = """
 WITH locked AS MATERIALIZED (
     -- The buyer's revision is -1 when the caller's token is no longer theirs (signed out
     -- everywhere): then nothing is written, and the caller answers invalid_token.
+    -- `stale`: the row's counters still count a claim that has expired (only the exact path
+    -- deletes those), so a refusal for lack of room there is not final.
     SELECT * FROM (SELECT id, 'u' AS kind, 0 AS room, false AS closed,
                           CASE WHEN token_version = COALESCE(%(token_version)s::int, token_version)
                                THEN 0 ELSE -1 END AS revision,
-                          0 AS sold, 0 AS pending, 0 AS held
+                          0 AS sold, 0 AS pending, 0 AS held, false AS stale, '' AS name
                    FROM users WHERE id = %(user_id)s FOR NO KEY UPDATE) u
     UNION ALL
     -- The buyer's active hold, if any, before the sessions (a checkout of it locks it, then
     -- them): then the insert below does nothing and the caller takes the exact path.
-    SELECT * FROM (SELECT id, 'h', 0, false, 0, 0, 0, 0
+    SELECT * FROM (SELECT id, 'h', 0, false, 0, 0, 0, 0, false, ''
                    FROM holds WHERE user_id = %(user_id)s AND event_id = %(event_id)s AND status = 'active'
                    FOR UPDATE) h
     UNION ALL
     SELECT * FROM (SELECT id, 's', capacity - sold - claimed_held - claimed_pending, status = 'cancelled', 0,
-                          sold, claimed_pending, claimed_held
+                          sold, claimed_pending, claimed_held,
+                          EXISTS (SELECT 1 FROM place_claims c WHERE c.session_id = sessions.id
+                                  AND c.expires_at <= %(created_at)s), name
                    FROM sessions WHERE id = ANY(%(session_ids)s::uuid[]) ORDER BY id FOR NO KEY UPDATE) s
     UNION ALL
     SELECT * FROM (SELECT id, 't', COALESCE(max_quantity - sold - claimed_held - claimed_pending, 2147483647),
-                          false, revision, sold, claimed_pending, claimed_held
+                          false, revision, sold, claimed_pending, claimed_held,
+                          EXISTS (SELECT 1 FROM place_claims c WHERE c.ticket_type_id = ticket_types.id
+                                  AND c.expires_at <= %(created_at)s), name
                    FROM ticket_types WHERE id = ANY(%(type_ids)s::uuid[]) ORDER BY id FOR NO KEY UPDATE) t
 ),
 ok AS MATERIALIZED (
@@ -206,7 +216,9 @@ e AS (
     RETURNING version
 )
 SELECT (SELECT same FROM ok), (SELECT room FROM ok), (SELECT count(*) FROM h), (SELECT version FROM e),
-       (SELECT json_agg(json_build_array(id, kind, sold, pending, held)) FROM locked WHERE kind IN ('s', 't')),
+       (SELECT json_agg(json_build_array(id, kind, sold, pending, held, room, stale, name)) FROM locked
+        WHERE kind IN ('s', 't')),
+       EXISTS (SELECT 1 FROM locked WHERE kind = 'h'),
        (SELECT revision FROM locked WHERE kind = 'u'),
        set_config('synchronous_commit', COALESCE(%(commit_mode)s, current_setting('synchronous_commit')), true)
 """
@@ -295,17 +307,32 @@ def forget_code(event_id: uuid.UUID, code_key: str) -> None:
         _CODES.pop((event_id, code_key), None)
 
 
+@dataclass(frozen=True, slots=True)
+class Shortage:
+    """The first row a refused basket does not fit in, in the exact path's order of checks
+    (quotas, then sessions, each by id): kind 't' (a ticket type's quota) or 's' (a session)."""
+
+    kind: str
+    row_id: uuid.UUID
+    name: str
+    left: int
+
+
 @dataclass(frozen=True)
 class Taken:
     """The outcome of take: `granted`, or why not (`stale_token`: the caller's token version is
     not the buyer's; `changed`: a ticket type was edited, a session cancelled or a row deleted
-    since read_basket, or someone waits for one of the types; `short`: a counter says there is no room; `conflict`: the buyer has an
+    since read_basket, or someone waits for one of the types; `full`: no room, and final: no
+    counter that is short counts an expired claim, the buyer has no active hold to give back and
+    no promo code is involved, so the exact path would refuse the same (`shortage`); `short`: no
+    room on the counters, which the exact path's recount may find; `conflict`: the buyer has an
     active hold)."""
 
     outcome: str
     version: int | None = None
     # {row id: (kind 's'|'t', sold, pending, held)} as locked, before this hold's claims
     counts: dict[uuid.UUID, tuple[str, int, int, int]] | None = None
+    shortage: Shortage | None = None
 
 
 def take(raw: psycopg.Connection, *, hold: Hold, lines: list[HoldItem], session_need: dict[uuid.UUID, int],
@@ -347,7 +374,8 @@ def take(raw: psycopg.Connection, *, hold: Hold, lines: list[HoldItem], session_
         params.update({"code_id": code.id, "code_revision": code.revision, "discount_minor": hold.discount_minor,
                        "line_discounts": pg_array([x.discount_minor for x in lines]), "redemption_id": uuid.uuid4()})
     with busy_on_lock():
-        same, room, inserted, version, counts, buyer, _ = raw.execute(statement, params, prepare=True).fetchone()
+        same, room, inserted, version, counts, has_hold, buyer, _ = raw.execute(statement, params,
+                                                                             prepare=True).fetchone()
     if token_version is not None and buyer != 0:
         return Taken("stale_token")
     if not same:
@@ -356,9 +384,17 @@ def take(raw: psycopg.Connection, *, hold: Hold, lines: list[HoldItem], session_
             forget_code(hold.event_id, code.code.lower())
         return Taken("changed")
     if not room:
-        return Taken("short")
+        rows = {uuid.UUID(row_id): (kind, left, stale, name)
+                for row_id, kind, _sold, _pending, _held, left, stale, name in counts}
+        short = [(t, quantities[t]) for t in type_ids if types[t].max_quantity is not None]
+        short += [(s, session_need[s]) for s in session_ids]
+        short = [row_id for row_id, need in short if rows[row_id][1] < need]
+        if code is not None or has_hold or not short or any(rows[r][2] for r in short):
+            return Taken("short")
+        kind, left, _stale, name = rows[short[0]]
+        return Taken("full", shortage=Shortage(kind, short[0], name, max(0, left)))
     if not inserted:
         return Taken("conflict")
     return Taken("granted", version, {uuid.UUID(row_id): (kind, sold, pending, held)
-                                      for row_id, kind, sold, pending, held in counts})
+                                      for row_id, kind, sold, pending, held, *_ in counts})
 

@@ -44,6 +44,8 @@ from ticketing.services.sales.places import (
     lock_capacity,
     lock_fresh,
     lock_user,
+    places_refusal,
+    quota_refusal,
     reclaim_expired,
     session_demand,
     sessions_of_types,
@@ -105,6 +107,8 @@ def hold_tickets(
     if raw is not None and not seat_ids and access_code is None:
         granted = _grant_on_counters(raw, event_id=event_id, user_id=user_id, quantities=quantities, now=now,
                                      promo_code=promo_code)
+    if isinstance(granted, ServiceError):
+        raise granted
     if isinstance(granted, _Granted):
         hold = granted.hold
         stage_counts(db, event_id=event_id, version=granted.version, at=now, sessions=granted.sessions,
@@ -148,6 +152,8 @@ def place_hold(
         publish_counts(event_id=event_id, version=granted.version, at=now, sessions=granted.sessions,
                        quotas=granted.quotas)
         return granted.hold, granted.lines
+    if isinstance(granted, ServiceError):  # refused on the counters, finally (the token was checked there)
+        raise granted
     if token_version is not None and granted is None:  # else the statement has checked it
         check_token_version(user_id, token_version)
     with session_scope() as db:
@@ -245,9 +251,10 @@ class _Granted:
 def _grant_on_counters(
     raw: psycopg.Connection, *, event_id: uuid.UUID, user_id: uuid.UUID, quantities: dict[uuid.UUID, int],
     now: datetime, asynchronous: bool = False, token_version: int | None = None, promo_code: str | None = None,
-) -> _Granted | str | None:
-    """The hold, written on the claim counters (hold_store); else why not (a Taken outcome), or
-    None when this basket needs the exact path: an event not on sale or not visible, an unknown
+) -> _Granted | ServiceError | str | None:
+    """The hold, written on the claim counters (hold_store); else the final refusal for lack of
+    room (`full`: returned, the caller raises it), why not (a Taken outcome), or None when this
+    basket needs the exact path: an event not on sale or not visible, an unknown
     ticket type, seats, prerequisites, the one-ticket-per-attendee rule. A buyer's active hold
     (to close or refuse) is a `conflict`. Rule violations raise as on the exact path."""
     basket = hold_store.basket(raw, event_id=event_id, type_ids=sorted(quantities))
@@ -284,6 +291,10 @@ def _grant_on_counters(
                             claims=claims, asynchronous=asynchronous, token_version=token_version, code=code)
     if taken.outcome == "stale_token":
         raise stale_token()
+    if taken.outcome == "full":  # the refusal the exact path would give, without its locks
+        short = taken.shortage
+        refuse = quota_refusal if short.kind == "t" else places_refusal
+        return refuse(short.row_id, short.name, short.left)
     if taken.outcome != "granted":
         return taken.outcome
     counts = taken.counts

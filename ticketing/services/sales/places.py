@@ -239,21 +239,23 @@ def check_places(
     for type_id in sorted(quantities):
         left = quota_left(types[type_id], type_used[type_id])
         if left is not None and quantities[type_id] > left:
-            raise ServiceError(
-                error_code or "quota_reached",
-                f"Only {left} more '{types[type_id].name}' ticket(s) can be sold.",
-                ticket_type_id=type_id,
-                available=left,
-            )
+            raise quota_refusal(type_id, types[type_id].name, left, error_code)
     for session_id in sorted(need):
         left = places_left(sessions[session_id], session_used[session_id])
         if need[session_id] > left:
-            raise ServiceError(
-                error_code or "insufficient_capacity",
-                f"'{sessions[session_id].name}' has only {left} place(s) left.",
-                session_id=session_id,
-                available=left,
-            )
+            raise places_refusal(session_id, sessions[session_id].name, left, error_code)
+
+
+def quota_refusal(type_id: uuid.UUID, name: str, left: int, error_code: str | None = None) -> ServiceError:
+    """409 `quota_reached`: the ticket type's quota has fewer than asked `left`."""
+    return ServiceError(error_code or "quota_reached", f"Only {left} more '{name}' ticket(s) can be sold.",
+                        ticket_type_id=type_id, available=left)
+
+
+def places_refusal(session_id: uuid.UUID, name: str, left: int, error_code: str | None = None) -> ServiceError:
+    """409 `insufficient_capacity`: the session has fewer places than asked `left`."""
+    return ServiceError(error_code or "insufficient_capacity", f"'{name}' has only {left} place(s) left.",
+                        session_id=session_id, available=left)
 
 
 def write_claims(
