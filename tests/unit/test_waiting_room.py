@@ -323,6 +323,35 @@ def test_page_holds_are_not_counted_as_arrivals_but_api_arrivals_are(sale, monke
                                                  now=T0)) == "admission_required"
 
 
+def test_arrivals_count_customers_not_requests(sale, queue):
+    """An account is one arrival however often it loads the page or holds within the memory;
+    visitors who are not signed in count at every load."""
+    event, (ann, bob) = sale["event"], sale["buyers"][:2]
+    assert [queue.count_arrival(event_id=event, now=T0, user_id=ann) for _ in range(3)] == [1, 0, 0]
+    assert queue.count_arrival(event_id=event, now=T0, user_id=bob) == 2
+    assert [queue.count_arrival(event_id=event, now=T0) for _ in range(2)] == [3, 4]
+    other = uuid.uuid4()  # another event: Ann arrives there for the first time
+    assert queue.count_arrival(event_id=other, now=T0, user_id=ann) == 1
+
+
+def test_customers_who_wait_on_the_page_do_not_surge_when_they_click(sale, queue, monkeypatch):
+    """The opening's clicks come from customers whose page loads were counted: no surge, however
+    many click in one second; as many new customers arriving in one second do surge."""
+    settings = dataclasses.replace(get_settings(), waiting_room_auto_arrivals=3)
+    monkeypatch.setattr(rooms, "get_settings", lambda: settings)
+    monkeypatch.setattr(rooms, "get_queue", lambda: queue)
+    early, late = sale["buyers"][:10], sale["buyers"][10:14]
+    for k, buyer in enumerate(early):  # one page load every other second
+        rooms.note_arrival(event_id=sale["event"], now=T0 + timedelta(seconds=2 * k), user_id=buyer)
+    opening = T0 + timedelta(minutes=30)
+    for buyer in early:  # all ten click "Reserve" (an API hold) within the opening's second
+        rooms.count_arrival(event_id=sale["event"], now=opening, user_id=buyer)
+    assert not rooms.room_is_on(sale["event"])
+    for buyer in late:  # four new customers in one second
+        rooms.count_arrival(event_id=sale["event"], now=opening, user_id=buyer)
+    assert rooms.room_is_on(sale["event"])
+
+
 def test_a_surge_of_api_holds_for_an_unknown_event_switches_nothing(monkeypatch):
     settings = dataclasses.replace(get_settings(), waiting_room_auto_arrivals=1)
     monkeypatch.setattr(rooms, "get_settings", lambda: settings)

@@ -135,8 +135,9 @@ def create_hold(
     them first: anyone else gets 409 `insufficient_capacity` with `reason: "waiting_list"`."""
     user_id, token_version = caller
     items = [(i.ticket_type_id, i.quantity) for i in body.items]
-    # An API client may hold without reading anything first: its arrival is counted here.
-    rooms.count_arrival(event_id=event_id, now=utcnow())
+    # An API client may hold without reading anything first: its arrival is counted here (a
+    # page's "Reserve tickets" was counted at the page's load: once per account).
+    rooms.count_arrival(event_id=event_id, now=utcnow(), user_id=user_id)
     rooms.require_admission(event_id=event_id, user_id=user_id, token=admission_token, now=utcnow())
     if idempotency_key is None:  # nothing else to write with it: a transaction of its own
         now = utcnow()

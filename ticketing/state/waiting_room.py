@@ -160,7 +160,7 @@ async def needs_queue(state: rx.State, event_id: uuid.UUID, user_id: uuid.UUID |
     token = await admission_of(state, event_id)
     # The page load is where a customer arrives (the surge rule's count), and it reads the
     # room's switch afresh: the holds that follow on this process ask what it read.
-    on = await off_loop(lambda: rooms.note_arrival(event_id=event_id, now=utcnow()))
+    on = await off_loop(lambda: rooms.note_arrival(event_id=event_id, now=utcnow(), user_id=user_id))
     if not on or user_id is None:
         return on
     try:

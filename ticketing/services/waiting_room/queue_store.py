@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 import redis
@@ -30,6 +30,21 @@ from ticketing.services.errors import ServiceError
 from ticketing.process_wide import ProcessWide
 
 KEY_TTL_SECONDS = 2 * 24 * 3600  # a queue nobody touches for two days is forgotten
+# The surge rule counts customers, not requests: an account that opened the event's page (or
+# held through the API) within this time has arrived already, and its next page load or hold
+# (the click at the opening, after minutes on the page) is not a new arrival.
+ARRIVAL_MEMORY = timedelta(hours=1)
+
+# KEYS: the second's counter, the account's "met" key ("" without an account); ARGV: memory
+# in seconds. One round trip: count the account once, then the second.
+_COUNT_ARRIVAL = """
+if KEYS[2] ~= '' and not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then
+  return 0
+end
+local n = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], 5)
+return n
+"""
 
 
 @dataclass(frozen=True)
@@ -56,7 +71,11 @@ class QueueStore(Protocol):
 
     def clear(self, db: Session, *, event_id: uuid.UUID) -> None: ...
 
-    def count_arrival(self, *, event_id: uuid.UUID, now: datetime) -> int: ...
+    def count_arrival(self, *, event_id: uuid.UUID, now: datetime, user_id: uuid.UUID | None = None) -> int:
+        """Count an arrival in `now`'s second and return that second's count; 0 (not counted)
+        when the account arrived at this event within ARRIVAL_MEMORY. Without an account, every
+        call counts."""
+        ...
 
 
 @contextmanager
@@ -83,6 +102,7 @@ class RedisQueue:
 
     def __init__(self, url: str) -> None:
         self._client = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        self._count = self._client.register_script(_COUNT_ARRIVAL)
 
     @staticmethod
     def _keys(event_id: uuid.UUID) -> tuple[str, str, str]:
@@ -161,13 +181,11 @@ class RedisQueue:
         with _busy_when_down():
             self._client.delete(*self._keys(event_id))
 
-    def count_arrival(self, *, event_id: uuid.UUID, now: datetime) -> int:
+    def count_arrival(self, *, event_id: uuid.UUID, now: datetime, user_id: uuid.UUID | None = None) -> int:
         with _busy_when_down():
             key = f"tk:wr:{event_id}:arr:{int(_epoch(now))}"
-            pipe = self._client.pipeline(transaction=False)
-            pipe.incr(key)
-            pipe.expire(key, 5)
-            return int(pipe.execute()[0])
+            met = f"tk:wr:{event_id}:met:{user_id}" if user_id is not None else ""
+            return int(self._count(keys=[key, met], args=[int(ARRIVAL_MEMORY.total_seconds())]))
 
 
 class DatabaseQueue:
@@ -177,6 +195,7 @@ class DatabaseQueue:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._arrivals: Counter[tuple[uuid.UUID, int]] = Counter()
+        self._met: dict[tuple[uuid.UUID, uuid.UUID], float] = {}  # (event, account) -> counted at
 
     @staticmethod
     def _entry(db: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> WaitingRoomEntry | None:
@@ -240,9 +259,17 @@ class DatabaseQueue:
     def clear(self, db: Session, *, event_id: uuid.UUID) -> None:
         db.execute(delete(WaitingRoomEntry).where(WaitingRoomEntry.event_id == event_id))
 
-    def count_arrival(self, *, event_id: uuid.UUID, now: datetime) -> int:
+    def count_arrival(self, *, event_id: uuid.UUID, now: datetime, user_id: uuid.UUID | None = None) -> int:
         second = int(_epoch(now))
         with self._lock:
+            if user_id is not None:
+                memory = ARRIVAL_MEMORY.total_seconds()
+                met = self._met.get((event_id, user_id))
+                if met is not None and 0 <= second - met < memory:
+                    return 0
+                if len(self._met) > 100_000:
+                    self._met = {k: t for k, t in self._met.items() if second - t < memory}
+                self._met[(event_id, user_id)] = second
             if len(self._arrivals) > 10_000:  # old seconds are never read again
                 self._arrivals = Counter({k: v for k, v in self._arrivals.items() if k[1] >= second - 5})
             self._arrivals[(event_id, second)] += 1

@@ -305,23 +305,26 @@ def require_admission(*, event_id: uuid.UUID, user_id: uuid.UUID, token: str | N
         check_admission_token(token, event_id=event_id, user_id=user_id, now=now)
 
 
-def note_arrival(*, event_id: uuid.UUID, now: datetime, queue: QueueStore | None = None) -> bool:
+def note_arrival(*, event_id: uuid.UUID, now: datetime, queue: QueueStore | None = None,
+                 user_id: uuid.UUID | None = None) -> bool:
     """A customer opens the event's page: count the arrival (count_arrival), and whether the
     room is on, read afresh (and remembered for this process's holds)."""
-    count_arrival(event_id=event_id, now=now, queue=queue)
+    count_arrival(event_id=event_id, now=now, queue=queue, user_id=user_id)
     return _read_flag(event_id, now)
 
 
-def count_arrival(*, event_id: uuid.UUID, now: datetime, queue: QueueStore | None = None) -> None:
+def count_arrival(*, event_id: uuid.UUID, now: datetime, queue: QueueStore | None = None,
+                  user_id: uuid.UUID | None = None) -> None:
     """Count a customer arriving at the event (a page opened, an API hold, which may come
-    without any read before it): past `waiting_room_auto_arrivals` in one second, the room
+    without any read before it), once per account within ARRIVAL_MEMORY (a visitor who is not
+    signed in counts at every load): past `waiting_room_auto_arrivals` in one second, the room
     switches itself on (unless the organizer forbade it). A failing counter (Redis down) never
     stops a sale."""
     threshold = get_settings().waiting_room_auto_arrivals
     if threshold <= 0:
         return
     try:
-        arrivals = (queue or get_queue()).count_arrival(event_id=event_id, now=now)
+        arrivals = (queue or get_queue()).count_arrival(event_id=event_id, now=now, user_id=user_id)
     except ServiceError:  # busy: Redis is down; the room stays as it is
         return
     if arrivals != threshold + 1:  # once per surging second, not once per arrival
