@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import update
 
-from tests.e2e.buying import customer_with_shop, orders_of, reserve
+from tests.e2e.buying import customer_with_shop, events_sent, orders_of, reserve
 from tests.e2e.conftest import snapshot
 from ticketing.db import session_scope
 from ticketing.models import Hold, Order, PlaceClaim
@@ -41,6 +41,23 @@ def test_hold_expires_mid_checkout_and_can_be_taken_again(page: Page, viewport: 
     page.locator("#retake-button").click()  # the place is still free: re-taken, on to payment
     expect(page).to_have_url(re.compile(r"/pay/"))
     expect(page.locator("#pay-button")).to_be_visible()
+
+
+def test_the_cart_counts_down_in_the_browser_without_asking_the_server(page: Page, viewport: str):
+    """The countdown runs in the page from the seconds the server gave at the load: nothing goes
+    to the server while it counts (a Reflex event a second per cart cost the app at an on-sale)."""
+    customer = customer_with_shop(page)
+    reserve(page, customer, 1)
+    sent = events_sent(page)
+    page.reload()
+    countdown = page.locator("#countdown")
+    expect(countdown).to_contain_text(re.compile(r"1[45]:\d\d left"))
+    expect(page.locator("#checkout-button")).to_be_visible()
+    page.wait_for_timeout(500)  # the load's own events are out
+    before, first = len(sent), countdown.inner_text()
+    page.wait_for_timeout(2500)
+    assert countdown.inner_text() != first  # it counted
+    assert len(sent) == before, sent[before:]
 
 
 def test_time_to_pay_runs_out(page: Page, viewport: str):

@@ -58,22 +58,6 @@ def promo_row(code: rx.Var[str], discount: rx.Var[str]) -> rx.Component:
     )
 
 
-def countdown_badge(text: rx.Var[str], seconds: rx.Var[int], label: str = "left") -> rx.Component:
-    """mm:ss left, turning red in the last minute."""
-    return rx.badge(
-        rx.icon("timer", size=14),
-        text,
-        " ",
-        label,
-        color_scheme=rx.cond(seconds < 60, "red", "indigo"),
-        variant="soft",
-        size="3",
-        id="countdown",
-        role="timer",
-        aria_live="off",
-    )
-
-
 def notice(title: str | rx.Var, body: str | rx.Var, color: str, icon: str, **props) -> rx.Component:
     """A callout with a bold title and a sentence that says what to do next."""
     return rx.callout.root(

@@ -6,7 +6,8 @@ import reflex as rx
 
 from ticketing.components.forms import card, form_error
 from ticketing.components.layout import guarded, page_shell
-from ticketing.components.orders import countdown_badge, line_table, notice
+from ticketing.components.countdown import countdown
+from ticketing.components.orders import line_table, notice
 from ticketing.components.code_box import code_box
 from ticketing.state.cart import CartState
 
@@ -122,7 +123,8 @@ def _cart() -> rx.Component:
                 rx.vstack(rx.text("Your tickets", size="2", color=rx.color("gray", 11)),
                           rx.heading(CartState.event_title, size="5", as_="h1", id="cart-title"), spacing="1"),
                 rx.spacer(),
-                rx.cond(CartState.status == "active", countdown_badge(CartState.countdown, CartState.remaining)),
+                rx.cond(CartState.status == "active", countdown(remaining=CartState.remaining, until=CartState.deadline,
+                                                                label="left", on_expire=CartState.expire)),
                 width="100%",
                 align="start",
                 wrap="wrap",
@@ -160,8 +162,6 @@ def cart_page() -> rx.Component:
         guarded(
             rx.box(
                 rx.cond(CartState.status == "missing", missing, _cart()),
-                rx.cond(CartState.status == "active",
-                        rx.moment(interval=1000, on_change=CartState.tick, display="none")),
                 max_width="36rem",
                 margin_x="auto",
                 width="100%",

@@ -7,7 +7,8 @@ import reflex as rx
 
 from ticketing.components.forms import card
 from ticketing.components.layout import guarded, page_shell
-from ticketing.components.orders import countdown_badge, line_table, notice, promo_row
+from ticketing.components.countdown import countdown
+from ticketing.components.orders import line_table, notice, promo_row
 from ticketing.state.payment import PaymentState
 
 
@@ -72,7 +73,8 @@ def payment_page() -> rx.Component:
                           rx.heading(PaymentState.event_title, size="5", as_="h1"), spacing="1"),
                 rx.spacer(),
                 rx.cond((PaymentState.status == "ready") | (PaymentState.status == "paying"),
-                        countdown_badge(PaymentState.countdown, PaymentState.remaining, "to pay")),
+                        countdown(remaining=PaymentState.remaining, until=PaymentState.deadline, label="to pay",
+                                  on_expire=PaymentState.expire)),
                 width="100%", align="start", wrap="wrap", spacing="3",
             ),
             rx.cond((PaymentState.status == "ready") | (PaymentState.status == "paying"),
@@ -90,8 +92,6 @@ def payment_page() -> rx.Component:
         guarded(
             rx.box(
                 rx.cond(PaymentState.status == "missing", missing, body),
-                rx.cond(PaymentState.status == "ready",
-                        rx.moment(interval=1000, on_change=PaymentState.tick, display="none")),
                 max_width="36rem", margin_x="auto", width="100%",
             )
         )

@@ -29,10 +29,6 @@ def seconds_left(until: datetime | None, now: datetime) -> int:
     return max(0, int((until - now).total_seconds()))
 
 
-def clock(seconds: int) -> str:
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"
-
-
 def line_fields(line: ItemLine, currency: str, timezone: str, discount_minor: int = 0) -> dict[str, str]:
     """A cart or order line as display text: seats one per line, sessions with date and time, the
     line's promo discount ("" when none)."""
@@ -74,7 +70,8 @@ class CartState(rx.State):
     pay_minutes: int = 15  # the time to pay that checkout starts (the event's setting)
     first_is_me: bool = True  # "same as me": the first ticket in the buyer's name
     buyer_label: str = ""
-    remaining: int = 0  # seconds, from the server's clock at the last tick
+    remaining: int = 0  # seconds left by the server's clock at the load (the page counts down)
+    deadline: str = ""  # when the hold expires, as the server knows it
     error: str = ""
     busy: bool = False
     # The promo code on the hold (one per order) and its discount; "Have a promo code?" to add one.
@@ -85,10 +82,6 @@ class CartState(rx.State):
     promo_error: str = ""
     _expires_at: datetime | None = None
     _buyer: tuple[str, str] = ("", "")
-
-    @rx.var
-    def countdown(self) -> str:
-        return clock(self.remaining)
 
     def _hold_id(self) -> uuid.UUID | None:
         try:
@@ -141,6 +134,7 @@ class CartState(rx.State):
         self.pay_minutes = view.event.payment_minutes
         self._expires_at = h.expires_at
         self.remaining = seconds_left(h.expires_at, utcnow())
+        self.deadline = h.expires_at.isoformat() if h.expires_at else ""
 
     @rx.event
     def set_first_is_me(self, value: bool):
@@ -189,8 +183,8 @@ class CartState(rx.State):
         return None
 
     @rx.event
-    def tick(self):
-        """Once a second while the hold is live: the time left by the server's clock."""
+    def expire(self):
+        """The page's countdown reached zero: the time left by the server's clock decides."""
         if self.status != "active":
             return
         self.remaining = seconds_left(self._expires_at, utcnow())

@@ -22,7 +22,7 @@ from ticketing.services.sales.order_views import order_view
 from ticketing.settings import get_settings
 from ticketing.state.auth import AuthState, not_signed_in, say_not_signed_in
 from ticketing.state.calls import in_transaction
-from ticketing.state.cart import clock, line_fields, seconds_left
+from ticketing.state.cart import line_fields, seconds_left
 
 
 class PaymentState(rx.State):
@@ -34,17 +34,14 @@ class PaymentState(rx.State):
     lines: list[dict[str, str]] = []
     promo_code: str = ""
     discount: str = ""  # the promo code's, included in total
-    remaining: int = 0
+    remaining: int = 0  # seconds left to pay by the server's clock at the load (the page counts down)
+    deadline: str = ""  # when the time to pay ends, as the server knows it
     error: str = ""
     card_error: str = ""
     test_mode: bool = False
     pay_minutes: int = 15
     _due_at: datetime | None = None
     _order_id: str = ""
-
-    @rx.var
-    def countdown(self) -> str:
-        return clock(self.remaining)
 
     def _param_id(self) -> uuid.UUID | None:
         try:
@@ -82,6 +79,7 @@ class PaymentState(rx.State):
         self._due_at = o.payment_due_at
         self.pay_minutes = view.event.payment_minutes
         self.remaining = seconds_left(o.payment_due_at, utcnow())
+        self.deadline = o.payment_due_at.isoformat() if o.payment_due_at else ""
         self.test_mode = bool(get_settings().stripe_api_base)
         self.card_error = view.payment_error
         if view.state != "pending":
@@ -104,7 +102,8 @@ class PaymentState(rx.State):
             self.error = "The card form could not be loaded. Check your connection and reload the page."
 
     @rx.event
-    def tick(self):
+    def expire(self):
+        """The page's countdown reached zero: the time left by the server's clock decides."""
         if self.status != "ready":
             return
         self.remaining = seconds_left(self._due_at, utcnow())
