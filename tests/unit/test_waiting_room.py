@@ -323,6 +323,34 @@ def test_page_holds_are_not_counted_as_arrivals_but_api_arrivals_are(sale, monke
                                                  now=T0)) == "admission_required"
 
 
+def poll(sale, queue, user, now):
+    return in_tx(rooms.queue_status, event_id=sale["event"], user_id=user, now=now, queue=queue)
+
+
+def test_polls_read_a_published_events_room_at_most_once_a_second(sale, queue):
+    """Thousands of queue pages ask every few seconds: the room as this process read it within
+    ROOM_FLAG_SECONDS answers them; a change made by this process is seen by the next poll, one
+    made elsewhere within the second."""
+    buyer = sale["buyers"][0]
+    switch_on(sale, queue, rate=60)
+    join(sale, queue, buyer, T0)
+
+    def wait_at(rate, now):  # the first in line's wait
+        return rooms.estimated_wait(1, rate_per_minute=rate, opens_at=OPENS, now=now)
+
+    assert poll(sale, queue, buyer, T0).wait_seconds == wait_at(60, T0)
+    with session_scope() as db:  # the organizer's rate change, by another app process
+        room = db.get(WaitingRoom, sale["event"])
+        room.rate_per_minute = 6
+        db.add(room)
+    soon, later = T0 + timedelta(milliseconds=500), T0 + timedelta(seconds=1)
+    assert poll(sale, queue, buyer, soon).wait_seconds == wait_at(60, soon)
+    assert poll(sale, queue, buyer, later).wait_seconds == wait_at(6, later) != wait_at(60, later)
+    in_tx(rooms.configure_room, user_id=sale["owner"], event_id=sale["event"], now=T0, enabled=False,
+          rate_per_minute=None, opens_at=None, queue=queue)  # by this process: seen at once
+    assert poll(sale, queue, buyer, T0 + timedelta(seconds=1, milliseconds=100)).state == "open"
+
+
 def test_arrivals_count_customers_not_requests(sale, queue):
     """An account is one arrival however often it loads the page or holds within the memory;
     visitors who are not signed in count at every load."""

@@ -192,7 +192,7 @@ def _switch_on(room: WaitingRoom, *, opens_at: datetime, now: datetime, auto_sta
 # --- customers ------------------------------------------------------------------------------
 
 
-def _status(db: Session, *, room: WaitingRoom, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime,
+def _status(db: Session, *, room: WaitingRoom | RoomFacts, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime,
             queue: QueueStore) -> QueueStatus:
     place = queue.place(db, event_id=event_id, user_id=user_id, now=now)
     opens_in = max(0, math.ceil((room.opens_at - now).total_seconds()))
@@ -225,13 +225,45 @@ def join_queue(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, now: dat
     return _status(db, room=room, event_id=event_id, user_id=user_id, now=now, queue=queue)
 
 
+@dataclass(frozen=True, slots=True)
+class RoomFacts:
+    """What a queue page's poll reads of a room (the attribute names of models.WaitingRoom)."""
+
+    enabled: bool
+    opens_at: datetime
+    rate_per_minute: int
+
+
+# A published event's room as this process last read it for the queue pages' polls: (read at,
+# epoch seconds; the room, None when it has none). Why: thousands of tabs in line each ask every
+# few seconds, and the event and room reads were half of the route's own work. At most
+# ROOM_FLAG_SECONDS old, as the hold path's copy of the switch (and for the same reasons); a
+# process that changes a room forgets it at once; a draft (only staff may see it) is read each time.
+_poll_rooms: dict[uuid.UUID, tuple[float, RoomFacts | None]] = {}
+
+
+def _room_for_poll(db: Session, *, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> RoomFacts | None:
+    with _flags_lock:
+        known = _poll_rooms.get(event_id)
+    if known is not None and 0 <= now.timestamp() - known[0] < ROOM_FLAG_SECONDS:
+        return known[1]
+    event = visible_event(db=db, event_id=event_id, user_id=user_id)
+    room = room_of(db, event_id)
+    facts = None if room is None else RoomFacts(room.enabled, room.opens_at, room.rate_per_minute)
+    if event.status == "published":
+        with _flags_lock:
+            if len(_poll_rooms) >= _MAX_FLAGS:
+                _poll_rooms.clear()
+            _poll_rooms[event_id] = (now.timestamp(), facts)
+    return facts
+
+
 def queue_status(*, db: Session, event_id: uuid.UUID, user_id: uuid.UUID, now: datetime,
                  queue: QueueStore | None = None) -> QueueStatus:
     """The customer's place now; asking keeps the place (a page that stopped asking for the
-    grace period, a closed tab, loses it)."""
-    visible_event(db=db, event_id=event_id, user_id=user_id)
+    grace period, a closed tab, loses it). The event and its room as `_room_for_poll` knows them."""
     queue = queue or get_queue()
-    room = room_of(db, event_id)
+    room = _room_for_poll(db, event_id=event_id, user_id=user_id, now=now)
     if room is None or not room.enabled:
         return QueueStatus(state="open")
     queue.touch(db, event_id=event_id, user_id=user_id, now=now)
@@ -292,9 +324,10 @@ def room_needs_admission(event_id: uuid.UUID, *, now: datetime) -> bool:
 
 
 def forget_room_flag(event_id: uuid.UUID) -> None:
-    """This process switched the room: the next hold reads the switch again."""
+    """This process changed the room: the next hold and the next poll read it again."""
     with _flags_lock:
         _flags.pop(event_id, None)
+        _poll_rooms.pop(event_id, None)
 
 
 def require_admission(*, event_id: uuid.UUID, user_id: uuid.UUID, token: str | None, now: datetime) -> None:
