@@ -4,7 +4,10 @@ changes that follow within the interval are merged into one run at the end of th
 The interval grows with the tabs a worker serves (`interval_for`), so that its pushes cost at
 most FRAMES_PER_SECOND frames a second whatever the crowd: a frame costs the worker about 0.1 ms
 of CPU (one websocket write per tab), and 500 tabs at a 50 ms interval were 10,000 frames a
-second, the whole CPU, during an on-sale (bench/onsale.py).
+second, the whole CPU, during an on-sale (bench/onsale.py). 1,000 a second is a tenth of a core
+per worker: the local cluster runs four workers on two cores, and at 2,500 a second their pushes
+alone could take half the machine while the sale needed it (wave 2: 94 us of a worker's time
+per frame, measured with py-spy during the default on-sale).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 PUSH_INTERVAL = 0.05  # seconds between two pushes of one event to its tabs, with few tabs
-FRAMES_PER_SECOND = 2500  # the most frames a second one worker's pushes of one kind should cost
+FRAMES_PER_SECOND = 1000  # the most frames a second one worker's pushes of one kind should cost
 
 
 def interval_for(tabs: int, shortest: float = PUSH_INTERVAL, frames_per_second: float = FRAMES_PER_SECOND) -> float:
