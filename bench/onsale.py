@@ -33,7 +33,9 @@ speak the pages' real websocket protocol through the balancer, as the compiled f
              the queue page's protocol (above, as --waiting-room customers do) until let in or
              the queue's bound, and picks and holds again
   checkout   leave (the page's on_unmount), on_load_internal for /cart/<hold> (the component's
-             client-side navigation), CartState.checkout -> the redirect to /pay/<order>
+             client-side navigation), CartState.checkout -> the redirect to /pay/<order>;
+             printed whole and as its halves: `cart` (leave and the cart's load until it shows
+             the hold) and `pay` ("Check out" until the redirect)
 
 Everyone arrives first (spread over --arrival-seconds), then the sale opens at one instant and
 every customer clicks within --reaction-seconds (with --waiting-room: of being let in). With
@@ -101,7 +103,9 @@ MARK = "_rx_state_"
 VERSION_RE = re.compile(r'"version_rx_state_":(\d+)')
 REDIRECT_RE = re.compile(r'"/(cart|pay)/([0-9a-f-]{36})"')
 JWT_SECRET = "bench-onsale-" + secrets.token_urlsafe(24)
-PHASES = ("arrive", "queue", "pick", "hold", "checkout")  # queue: with --waiting-room only
+# queue: with --waiting-room only; cart and pay: the two halves of checkout (leave and the cart's
+# load until it shows the hold; "Check out" until the redirect to the payment page)
+PHASES = ("arrive", "queue", "pick", "hold", "checkout", "cart", "pay")
 WEB_WORKDIR = ROOT / ".web-onsale"
 
 
@@ -634,14 +638,18 @@ class Customer:
     async def checkout(self, cart_path: str) -> None:
         """Client-side navigation to the cart (the event page unmounts), then "Check out"."""
         hold_id = cart_path.rsplit("/", 1)[-1]
+        t0 = time.monotonic()
         await self.send(f"{self.plan.names['event']}.leave")
         self.watching, self.watch_until = False, time.time()
         self.route(cart_path, {"hold_id": hold_id})
         await self.send(self.plan.names["on_load"])
         await self.until(lambda: self.var("cart", "status") == "active", "cart")
+        t1 = time.monotonic()
+        self.phases["cart"] = t1 - t0
         self.vars.get(self.plan.names["cart"].rsplit(".", 1)[-1], {}).pop("error", None)
         await self.send(f"{self.plan.names['cart']}.checkout", form={})
         got = await self.until(lambda: self._redirect("pay") or self.var("cart", "error"), "checkout")
+        self.phases["pay"] = time.monotonic() - t1
         if not got.startswith("/pay/"):
             raise Answered(f"refused_checkout:{got[:60]}")
 
