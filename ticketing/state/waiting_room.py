@@ -18,7 +18,7 @@ from ticketing.models.base import utcnow
 from ticketing.services.accounts.tokens import token_expiry
 from ticketing.services.errors import ServiceError
 from ticketing.services.waiting_room import rooms
-from ticketing.state.auth import AuthState, caller_of, caller_user_id, locked_as
+from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction, off_loop
 
 ADMISSION_CODES = frozenset({"admission_required", "admission_invalid", "admission_wrong_event", "admission_expired"})
@@ -82,36 +82,38 @@ class WaitingRoomState(rx.State):
 
     async def _take_place(self, *, first: bool):
         """Join (or keep the place, which marks it seen) and show it; let the customer in when
-        admitted, or when the room is off. A background handler's body: the reads run outside
-        the tab's state lock, as the cart's do (at an on-sale peak they wait for a database
-        connection, and a lock held meanwhile expired: bench/onsale.py --waiting-room)."""
-        async with self:
-            if not first and self.state != "waiting":
-                return None
-            caller, event_id, path = await caller_of(self), self._event_id(), self.router.url.path
-            if first:
-                self.state = ""
-        user_id = await caller_user_id(caller)
-        title, status, error = None, None, ""
-        if event_id is not None and user_id is not None:
-            try:
-                def take(db):  # the title once, on the page's load; one transaction either way
-                    title = rooms.event_title(db=db, event_id=event_id) if first else None
-                    return title, rooms.join_queue(db=db, event_id=event_id, user_id=user_id, now=utcnow())
+        admitted, or when the room is off. The body of ordinary events, not background tasks: a
+        task's `async with self` waited for the lock of the page load that started it, and under
+        load that wait sometimes lasted until the lock's expiry (10 s), as the cart's did
+        (bench/onsale.py --waiting-room 600: arrival -> a place shown p95 10.9 s)."""
+        if not first and self.state != "waiting":
+            return None
+        event_id, path = self._event_id(), self.router.url.path
+        if first:
+            self.state = ""
+        user_id = await (await self.get_state(AuthState))._current_user_id()
+        if user_id is None:
+            return rx.redirect(f"/login?next={quote(path)}")
+        if event_id is None:
+            self.state = "missing"
+            return None
 
-                title, status = await in_transaction(take)
-            except ServiceError as exc:
-                error = "missing" if exc.code == "not_found" else exc.message
-        async with locked_as(self, caller):
-            if user_id is None:
-                return rx.redirect(f"/login?next={quote(path)}")
-            if event_id is None or error == "missing":
+        def take(db):  # the title once, on the page's load; one transaction either way
+            title = rooms.event_title(db=db, event_id=event_id) if first else None
+            return title, rooms.join_queue(db=db, event_id=event_id, user_id=user_id, now=utcnow())
+
+        try:
+            title, status = await in_transaction(take)
+        except ServiceError as exc:
+            if exc.code == "not_found":
                 self.state = "missing"
-                return None
-            if title is not None:
-                self.event_title = title
-            self.error = error
-            return self._show(event_id, status) if status is not None else None
+            else:
+                self.error = exc.message
+            return None
+        if title is not None:
+            self.event_title = title
+        self.error = ""
+        return self._show(event_id, status)
 
     def _show(self, event_id: uuid.UUID, status: rooms.QueueStatus):
         if status.state == "admitted" and status.admission_token:
@@ -123,13 +125,13 @@ class WaitingRoomState(rx.State):
         self.state, self.place, self.place_event_id = "waiting", queue_figures(status), str(event_id)
         return None
 
-    @rx.event(background=True)
+    @rx.event
     async def load(self):
         """on_load (and the page's guard: a visitor who is not signed in goes to sign in): take
         a place (or find the one this account has) and show it."""
         return await self._take_place(first=True)
 
-    @rx.event(background=True)
+    @rx.event
     async def refresh(self):
         """The page's component hands over to this when the API's answer needs the server's
         page (admitted or open: keep the admission and go to the event; absent: take a place
