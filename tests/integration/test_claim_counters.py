@@ -380,3 +380,16 @@ def test_only_a_hold_that_is_its_own_transaction_commits_asynchronously(monkeypa
     with get_engine().connect() as conn:
         assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
     assert counters(EventSession, s["day"]) == claim_sums(s["day"]) == (2, 0)
+
+
+@pytest.mark.parametrize("quota, left, words", [
+    (None, 0, "'Day' has no places left."), (None, 1, "'Day' has only 1 place left."),
+    (None, 2, "'Day' has only 2 places left."),
+    (3, 0, "No more 'Pass' tickets can be sold."), (3, 1, "Only 1 more 'Pass' ticket can be sold."),
+])
+def test_a_refusal_for_lack_of_room_counts_it_in_words(quota, left, words):
+    """What the API's `detail` and the event page say: no "place(s)"."""
+    s = shop(capacity=3, quota=quota)
+    in_tx(holds.hold_tickets, event_id=s["event_id"], user_id=s["buyers"][0], items=[(s["type"], 3 - left)], now=T0)
+    err = error_of(holds.hold_tickets, event_id=s["event_id"], user_id=s["buyers"][1], items=[(s["type"], 3)], now=T0)
+    assert (err.message, err.extra["available"]) == (words, left)

@@ -248,14 +248,16 @@ def check_places(
 
 def quota_refusal(type_id: uuid.UUID, name: str, left: int, error_code: str | None = None) -> ServiceError:
     """409 `quota_reached`: the ticket type's quota has fewer than asked `left`."""
-    return ServiceError(error_code or "quota_reached", f"Only {left} more '{name}' ticket(s) can be sold.",
-                        ticket_type_id=type_id, available=left)
+    words = (f"No more '{name}' tickets can be sold." if left == 0 else
+             f"Only {left} more '{name}' ticket{'' if left == 1 else 's'} can be sold.")
+    return ServiceError(error_code or "quota_reached", words, ticket_type_id=type_id, available=left)
 
 
 def places_refusal(session_id: uuid.UUID, name: str, left: int, error_code: str | None = None) -> ServiceError:
     """409 `insufficient_capacity`: the session has fewer places than asked `left`."""
-    return ServiceError(error_code or "insufficient_capacity", f"'{name}' has only {left} place(s) left.",
-                        session_id=session_id, available=left)
+    words = (f"'{name}' has no places left." if left == 0 else
+             f"'{name}' has only {left} place{'' if left == 1 else 's'} left.")
+    return ServiceError(error_code or "insufficient_capacity", words, session_id=session_id, available=left)
 
 
 def write_claims(
