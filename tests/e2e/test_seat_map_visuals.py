@@ -91,11 +91,13 @@ def test_section_labels_are_readable_and_cover_no_seat(page: Page, viewport: str
     middle = page.evaluate(f"{m}.find('Stalls', 'H', '10')")
     assert middle >= 0
     for radius_px in (2.4, 1.5):  # the whole theatre in view, then further out
-        page.evaluate(f"{m}.zoomTo({middle}, {radius_px}); {m}.redraw()")
-        labels = page.evaluate(f"{m}.sectionLabels()")
-        radius = page.evaluate(f"{m}.seatRadius")
-        canvas = page.evaluate(f"{m}.canvasBox")
-        seats = page.evaluate(f"Array.from({{length: {m}.count}}, (_, i) => {m}.screenPoint(i))")
+        # Drawn and read in one task: a layout shift or a resize between separate reads (a late
+        # font or a push redrawing the map) moved the canvas by a pixel between the labels' read
+        # and the seats', and a label touching no seat seemed to cover one (CI, once).
+        frame = page.evaluate(f"""() => {{ {m}.zoomTo({middle}, {radius_px}); {m}.redraw();
+            return {{ labels: {m}.sectionLabels(), radius: {m}.seatRadius, canvas: {m}.canvasBox,
+                      seats: Array.from({{length: {m}.count}}, (_, i) => {m}.screenPoint(i)) }}; }}""")
+        labels, radius, canvas, seats = frame["labels"], frame["radius"], frame["canvas"], frame["seats"]
         assert 0 < radius < 3
         names = {b["name"] for b in labels}
         assert {"Stalls", "Circle"} <= names, names
