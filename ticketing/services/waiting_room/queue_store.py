@@ -98,7 +98,8 @@ def _at(epoch: float) -> datetime:
 class RedisQueue:
     """Per event: `q` (sorted set user -> score), `seen` (sorted set user -> last seen, for
     dropping the absent in one range), `in` (hash user -> end of admission), `arr:<second>`
-    (arrivals counted per second, for the surge rule)."""
+    (arrivals counted per second, for the surge rule), `met:<user>` (this account arrived within
+    ARRIVAL_MEMORY: not counted again)."""
 
     def __init__(self, url: str) -> None:
         self._client = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
