@@ -83,9 +83,10 @@ class WaitingRoomState(rx.State):
     async def _take_place(self, *, first: bool):
         """Join (or keep the place, which marks it seen) and show it; let the customer in when
         admitted, or when the room is off. The body of ordinary events, not background tasks: a
-        task's `async with self` waited for the lock of the page load that started it, and under
-        load that wait sometimes lasted until the lock's expiry (10 s), as the cart's did
-        (bench/onsale.py --waiting-room 600: arrival -> a place shown p95 10.9 s)."""
+        task's `async with self` waits for the lock of the page load that started it, and under
+        load the cart's such wait sometimes lasted until the lock's expiry (10 s; CartState.load).
+        Here it made no measurable difference (bench/onsale.py --waiting-room 600: arrival -> a
+        place shown p95 10.9 s before, 10.2 s after; cause not found), but one lock is simpler."""
         if not first and self.state != "waiting":
             return None
         event_id, path = self._event_id(), self.router.url.path
