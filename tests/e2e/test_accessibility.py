@@ -14,6 +14,7 @@ from tests.e2e.axe import violations
 from tests.e2e.buying import VISA, customer_with_shop, fill_card, reserve
 from tests.e2e.conftest import VIEWPORTS, sign_in_as
 from tests.factories import make_org
+from tests.e2e.seat_page import wait_seat_page
 from ticketing.db import session_scope
 from ticketing.demo_seating import seated_event
 from ticketing.models import User
@@ -68,7 +69,7 @@ def test_no_axe_violations_on_the_main_pages(page: Page, viewport: str, browser:
                                       bands=[("Stalls", "30.00", "#2563eb", None)])
         event_id, session_id = event.id, session.id
     page.goto(f"/events/{event_id}/seats/{session_id}")
-    page.wait_for_function("window.__seatmaps && window.__seatmaps['seat-map'] && window.__seatmaps['seat-map'].ready")
+    wait_seat_page(page)
     _check(page, "seat map", found)
     page.goto(f"/manage/events/{event_id}/setup")
     expect(page.locator("#f-attendee_names")).to_be_visible()

@@ -15,6 +15,7 @@ from sqlmodel import select
 from tests.e2e.buying import VISA, fill_card
 from tests.e2e.conftest import VIEWPORTS, sign_in_as, snapshot
 from tests.factories import make_org
+from tests.e2e.seat_page import wait_seat_page
 from ticketing.db import session_scope
 from ticketing.demo_seating import seated_event
 from ticketing.models import PurchaseOrder, User
@@ -49,8 +50,7 @@ def agency(api) -> dict:
 
 
 def wait_ready(page: Page) -> None:
-    page.wait_for_function(f"window.__seatmaps && window.__seatmaps['{MAP}'] && window.__seatmaps['{MAP}'].ready",
-                           timeout=30_000)
+    wait_seat_page(page)
 
 
 def seat(page: Page, row: str, number: int) -> int:

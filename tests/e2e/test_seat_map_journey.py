@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from tests.e2e.conftest import VIEWPORTS, snapshot
 from tests.factories import make_org
+from tests.e2e.seat_page import wait_seat_page
 from ticketing.db import session_scope
 from ticketing.demo_seating import seated_event
 from ticketing.models import EventSeat, Hold, PlaceClaim, User
@@ -58,7 +59,7 @@ def sign_in(page: Page, account: dict, next_url: str) -> None:
 
 
 def wait_ready(page: Page) -> None:
-    page.wait_for_function(f"window.__seatmaps && window.__seatmaps['{MAP}'] && window.__seatmaps['{MAP}'].ready")
+    wait_seat_page(page)
 
 
 def seat(page: Page, section: str, row: str, number: int) -> int:

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from tests.e2e.conftest import snapshot
 from tests.factories import make_org
+from tests.e2e.seat_page import wait_seat_page
 from ticketing.db import session_scope
 from ticketing.demo_seating import THEATRE, seated_event
 from ticketing.models import EventSeat, Seat, User
@@ -42,7 +43,7 @@ def show(api) -> dict:
 
 def test_legend_and_phone_sheet(page: Page, viewport: str, show: dict):
     page.goto(show["url"])
-    page.wait_for_function(f"window.__seatmaps && window.__seatmaps['{MAP}'] && window.__seatmaps['{MAP}'].ready")
+    wait_seat_page(page)
     legend = page.locator(f"#{MAP} .seatmap-statuses")
     expect(legend.locator("[data-status='Sold'] .seatmap-dot--cross")).to_have_count(1)
     expect(legend.locator("[data-status='Not available']")).to_be_visible()
@@ -86,7 +87,7 @@ def test_section_labels_are_readable_and_cover_no_seat(page: Page, viewport: str
     """Zoomed out far enough for section names (seats under 3 px), every name drawn sits in the
     map at a readable size, covers no seat (boxes included) and no other name."""
     page.goto(theatre)
-    page.wait_for_function(f"window.__seatmaps && window.__seatmaps['{MAP}'] && window.__seatmaps['{MAP}'].ready")
+    wait_seat_page(page)
     m = f"window.__seatmaps['{MAP}']"
     middle = page.evaluate(f"{m}.find('Stalls', 'H', '10')")
     assert middle >= 0

@@ -17,6 +17,7 @@ from tests.e2e.buying import VISA, fill_card
 from tests.e2e.conftest import sign_in_as, snapshot
 from tests.factories import make_org
 from tests.payments_helpers import outbox
+from tests.e2e.seat_page import wait_seat_page
 from ticketing.db import session_scope
 from ticketing.demo_seating import seated_event
 from ticketing.models import User
@@ -56,7 +57,7 @@ def seated(api, page: Page) -> dict:
 
 
 def _pick(page: Page, row: str, numbers: tuple[int, ...]) -> None:
-    page.wait_for_function(f"window.__seatmaps && window.__seatmaps['{MAP}'] && window.__seatmaps['{MAP}'].ready")
+    wait_seat_page(page)
     for n in numbers:
         idx = page.evaluate(f"window.__seatmaps['{MAP}'].find('Stalls', '{row}', '{n}')")
         page.evaluate(f"window.__seatmaps['{MAP}'].zoomTo({idx}, 14)")

@@ -29,17 +29,21 @@ def _missing() -> rx.Component:
 
 
 def _header() -> rx.Component:
+    """The map is drawn from the URL before the page's state arrives, so every line here keeps its
+    height while empty (a no-break space): the map below does not jump when the details come in,
+    under a thumb about to tap a seat."""
     e = S.event
     return rx.vstack(
         rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Back to the event", size="2"), align="center",
                           spacing="1"), href="/events/" + e["id"].to(str), color=rx.color("gray", 11)),
-        rx.heading(e["title"], size="7", as_="h1", id="seat-title"),
-        rx.hstack(
-            rx.hstack(rx.icon("calendar", size=16), rx.text(e["session"], " · ", e["when"]), align="center",
-                      spacing="1"),
-            rx.cond(e["location"] != "", rx.hstack(rx.icon("map-pin", size=16), rx.text(e["location"]),
-                                                   align="center", spacing="1")),
-            color=rx.color("gray", 11), spacing="4", wrap="wrap",
+        rx.heading(rx.cond(e["title"], e["title"], "\u00a0"), size="7", as_="h1", id="seat-title"),
+        rx.vstack(
+            rx.hstack(rx.icon("calendar", size=16),
+                      rx.text(rx.cond(e["session"], e["session"].to(str) + " · " + e["when"].to(str), "\u00a0")),
+                      align="center", spacing="1"),
+            rx.hstack(rx.icon("map-pin", size=16), rx.text(rx.cond(e["location"], e["location"], "\u00a0")),
+                      align="center", spacing="1"),
+            color=rx.color("gray", 11), spacing="1",
         ),
         spacing="2",
         width="100%",

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import reflex as rx
 
 from ticketing.formatting import date_range, local_time, money
-from ticketing.models import EventSession
+from ticketing.models import EventSession, Venue
 from ticketing.models.base import utcnow
 from ticketing.services.errors import ServiceError
 from ticketing.services.promotions import codes as promo_codes
@@ -110,10 +110,12 @@ class SeatMapState(PromoFieldMixin, rx.State):
             session = db.get(EventSession, session_id)
             current = seat_sales.current_hold(db=db, event_id=event_id, session_id=session_id, user_id=user_id,
                                               now=utcnow()) if user_id else None
-            return event, session, current, seat_map.price_levels(db, event_id), seat_map.section_names(db, seated)
+            venue = db.get(Venue, seated.venue_id)
+            return (event, session, venue, current, seat_map.price_levels(db, event_id),
+                    seat_map.section_names(db, seated))
 
         try:
-            event, session, current, levels, sections = await in_transaction(work, readonly=True)
+            event, session, venue, current, levels, sections = await in_transaction(work, readonly=True)
         except ServiceError:
             self.missing = True
             return
@@ -123,7 +125,7 @@ class SeatMapState(PromoFieldMixin, rx.State):
             await self._check_code()
         self.event = {"id": str(event.id), "title": event.title, "session": session.name,
                       "when": date_range(session.starts_at, None, event.timezone),
-                      "location": event.location or "", "tz": event.timezone}
+                      "location": event.location or venue.name, "tz": event.timezone}
         # A presale's access code (?access_code= from the event page) opens its seat block.
         self._access_code = str(self.router.url.query_parameters.get("access_code", "") or "").strip()[:64]
         self.layout_url, self.status_url = map_urls(self._event_id, self._session_id, self._access_code)
