@@ -4,8 +4,8 @@
 // what the page shows (the live figures pushed by the hub, each type's own maximum, the order's
 // maximum); the API validates the basket again when "Reserve tickets" holds it (hold_button.jsx).
 //
-// `page` is what the page already has: {ticket_types, figures (the live figures by id, pushed by
-// the hub), presale_open (what a checked access code opens: {type id: most units}), type_max
+// `page` is what the page already has: {ticket_types (with their session_ids), figures (the live
+// figures of sessions and types by id, pushed by the hub), presale_open (what a checked access code opens: {type id: most units}), type_max
 // (each type's own maximum, 0 = none), max_per_order}.
 
 // A ticket type's most units in one basket now: what is left (a presale's types, with the code
@@ -26,17 +26,28 @@ function limitOf(page, typeId) {
 }
 
 // The basket as shown and sent: this page's types only, each line at most its limit, the whole
-// at most the order's maximum, no empty lines. A live push that lowers what is left lowers the
-// line shown (and sent) with it.
+// at most the order's maximum, and types that share a session (a day pass and that day's ticket)
+// within what that session has left between them; no empty lines. A live push that lowers what is
+// left lowers the line shown (and sent) with it.
 export function shownBasket(basket, page) {
   const shown = {};
   let room = Math.max(0, Math.floor(Number(page.max_per_order) || 0));
+  const sessionLeft = {};
+  const leftIn = (sessionId) => {
+    if (!(sessionId in sessionLeft)) {
+      const figures = (page.figures || {})[sessionId];
+      sessionLeft[sessionId] = figures ? Math.max(0, Math.floor(Number(figures.available) || 0)) : Infinity;
+    }
+    return sessionLeft[sessionId];
+  };
   for (const type of page.ticket_types || []) {
+    const sessions = type.session_ids || [];
     const wanted = Math.floor(Number((basket || {})[type.id]) || 0);
-    const quantity = Math.min(wanted, limitOf(page, type.id), room);
+    const quantity = Math.min(wanted, limitOf(page, type.id), room, ...sessions.map(leftIn));
     if (quantity > 0) {
       shown[type.id] = quantity;
       room -= quantity;
+      for (const sessionId of sessions) sessionLeft[sessionId] -= quantity;
     }
   }
   return shown;
@@ -57,14 +68,24 @@ export function basketTotal(shown, page, discountMinor, form) {
   return ((form || {}).prefix || "") + (total / 10 ** decimals).toFixed(decimals) + ((form || {}).suffix || "");
 }
 
-// The basket after "+" (delta 1) or "−" (delta -1) on one type, within the same limits.
+function sameBasket(a, b) {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+// The basket after "+" (delta 1) or "−" (delta -1) on one type: unchanged when the new basket
+// would not be shown whole (a limit, the order's maximum or a shared session's places).
 export function changedBasket(basket, page, typeId, delta) {
   const shown = shownBasket(basket, page);
-  const current = shown[typeId] || 0;
-  let wanted = Math.max(0, Math.min(current + delta, limitOf(page, typeId)));
-  if (basketCount(shown) - current + wanted > page.max_per_order) wanted = current;
   const next = { ...shown };
+  const wanted = Math.max(0, (shown[typeId] || 0) + delta);
   if (wanted > 0) next[typeId] = wanted;
   else delete next[typeId];
-  return next;
+  return sameBasket(shownBasket(next, page), next) ? next : shown;
+}
+
+// Whether "+" on this type would add one.
+export function canAdd(basket, page, typeId) {
+  const shown = shownBasket(basket, page);
+  return (changedBasket(basket, page, typeId, 1)[typeId] || 0) > (shown[typeId] || 0);
 }

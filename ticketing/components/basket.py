@@ -45,6 +45,10 @@ class BasketView:
         """The order's maximum is reached."""
         return self.count() >= self.page.to(dict)["max_per_order"].to(int)
 
+    def can_add(self, type_id: rx.Var[str]) -> rx.Var[bool]:
+        """"+" on this type would add one (its limits, the order's maximum, its sessions' places)."""
+        return _js("canAdd").call(basket.value, self.page, type_id).to(bool)
+
     def change(self, type_id: rx.Var[str], delta: int) -> rx.Var:
         """An on_click that adds (1) or takes away (-1) one of `type_id`, in the browser only."""
         return basket.set_value(_js("changedBasket").call(basket.value, self.page, type_id, delta))

@@ -94,9 +94,7 @@ def _picker(t: rx.Var[dict], qty: rx.Var[int]) -> rx.Component:
             rx.icon_button(rx.icon("plus", size=16), on_click=BASKET.change(t["id"].to(str), 1),
                            variant="soft", size="2", aria_label="One more: " + t["name"].to(str),
                            # The order's maximum, the type's own maximum, or what is left: no more.
-                           disabled=BASKET.full() | (qty >= t["available"].to(int)) | (
-                               (EventPageState.type_max.get(t["id"].to(str), 0).to(int) > 0)
-                               & (qty >= EventPageState.type_max.get(t["id"].to(str), 0).to(int))),
+                           disabled=~BASKET.can_add(t["id"].to(str)),
                            class_name="qty-plus"),
             spacing="2",
             align="center",

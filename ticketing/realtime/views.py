@@ -85,6 +85,7 @@ def customer_view(avail: EventAvailability, event: Event) -> dict[str, Any]:
             "seated": t.seated,
             "seat_href": f"/events/{event.id}/seats/{t.seated_session_ids[0]}" if t.seated else "",
             "sessions": ", ".join(names[s] for s in sorted(t.session_ids, key=lambda x: order.get(x, 0)) if s in names),
+            "session_ids": [str(s) for s in t.session_ids],  # types sharing a session share its places (basket.js)
         })
         figures[str(t.id)] = {
             "available": t.available,
