@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import redis
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
@@ -149,3 +150,30 @@ def test_before_the_sale_the_queue_page_says_when_it_opens(page: Page, viewport:
         buyer.token_version += 1
         db.add(buyer)
     expect(page).to_have_url(re.compile(r"/login\?next=.*queue"), timeout=40_000)
+
+
+def test_a_queue_page_that_cannot_take_a_place_says_so_and_takes_it_on_try_again(page: Page, viewport: str):
+    customer = customer_with_shop(page, capacity=10)
+    event_id, queue = customer.shop.event_id, RedisQueue(E2E_REDIS_URL)
+    with session_scope() as db:
+        org_id = db.get(Event, event_id).organization_id
+        owner_id = db.exec(select(Membership.user_id).where(Membership.organization_id == org_id)).first()
+        rooms.configure_room(db=db, user_id=owner_id, event_id=event_id, now=utcnow(), enabled=True,
+                             rate_per_minute=20, opens_at=utcnow() + timedelta(minutes=10), queue=queue)
+    # A fault in the queue's store for this event alone: its line is not a sorted set any more.
+    store = redis.Redis.from_url(E2E_REDIS_URL)
+    line = f"tk:wr:{event_id}:q"
+    store.set(line, "broken")
+    try:
+        page.goto(f"/events/{event_id}/queue")
+        expect(page.locator("#queue-error")).to_contain_text("Nothing was changed: please try once more")
+        expect(page.get_by_text("Finding your place")).to_have_count(0)
+        snapshot(page, f"waiting-room-failed-{viewport}")
+
+        store.delete(line)
+        page.locator("#queue-retry").click()
+        expect(page.locator("#queue-position")).to_have_text("1")
+        expect(page.locator("#queue-error")).to_have_count(0)
+        assert store.zcard(line) == 1
+    finally:
+        store.delete(line)

@@ -26,6 +26,19 @@ def _missing() -> rx.Component:
     )
 
 
+def _failed() -> rx.Component:
+    """The load could not take a place (busy, or a fault): say so, and let the customer ask again."""
+    return rx.vstack(
+        rx.badge(rx.icon("users", size=14), "Waiting room", variant="soft", size="2"),
+        rx.heading("We could not find your place in line", size="5", as_="h1", text_align="center"),
+        rx.callout(S.error, icon="triangle-alert", color_scheme="red", role="alert", width="100%", id="queue-error"),
+        rx.text("Nothing is lost by trying again: one place is kept per account.", size="2",
+                color=rx.color("gray", 11), text_align="center"),
+        rx.button(rx.icon("rotate-cw", size=16), "Try again", on_click=S.load, size="3", id="queue-retry"),
+        align="center", spacing="4", width="100%",
+    )
+
+
 def _place() -> rx.Component:
     grace_minutes = max(1, get_settings().waiting_room_grace_seconds // 60)
     return rx.vstack(
@@ -48,6 +61,7 @@ def waiting_room_page() -> rx.Component:
         S.state,
         ("missing", _missing()),
         ("waiting", _place()),
+        ("failed", _failed()),
         rx.center(rx.vstack(rx.spinner(size="3"), rx.text("Finding your place…", size="2"), align="center"),
                   padding="3rem"),
     )

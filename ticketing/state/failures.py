@@ -28,14 +28,19 @@ def is_transient_failure(exception: Exception) -> bool:
     return is_transient(exception)
 
 
-def page_exception_handler(exception: Exception) -> EventSpec:
+def failure_words(exception: Exception) -> str:
+    """What a page says of an unexpected failure: the calm "busy" note when trying again will
+    do, else a reference to the log entry this writes."""
     if is_transient_failure(exception):
         log.warning("page handler busy: %s: %s", type(exception).__name__, exception)
-        return rx.toast.warning(BUSY_MESSAGE, id="busy", position="top-center")
+        return BUSY_MESSAGE
     reference = uuid.uuid4().hex[:12]
     log.error("page handler failed, reference %s", reference, exc_info=exception)
-    return rx.toast.error(
-        "Something went wrong on our side. Please try again; if it happens again, "
-        f"quote reference {reference}.",
-        id="backend_error", position="top-center",
-    )
+    return f"Something went wrong on our side. Please try again; if it happens again, quote reference {reference}."
+
+
+def page_exception_handler(exception: Exception) -> EventSpec:
+    words = failure_words(exception)
+    if words == BUSY_MESSAGE:
+        return rx.toast.warning(words, id="busy", position="top-center")
+    return rx.toast.error(words, id="backend_error", position="top-center")

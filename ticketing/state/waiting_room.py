@@ -20,6 +20,7 @@ from ticketing.services.errors import ServiceError
 from ticketing.services.waiting_room import rooms
 from ticketing.state.auth import AuthState
 from ticketing.state.calls import in_transaction, off_loop
+from ticketing.state.failures import failure_words
 
 ADMISSION_CODES = frozenset({"admission_required", "admission_invalid", "admission_wrong_event", "admission_expired"})
 
@@ -51,7 +52,7 @@ def queue_url(event_id: uuid.UUID | str) -> str:
 class WaitingRoomState(rx.State):
     admissions: str = rx.LocalStorage("", name="tk_admission")
     event_title: str = ""
-    state: str = ""  # "" while loading, waiting, admitted, missing
+    state: str = ""  # "" while loading, waiting, admitted, missing, failed (the load could not take a place)
     # The place as the page's load (or a hand-over) found it, the API's figures (queue_figures):
     # from then on the page's component asks the API itself (components/queue_place.py).
     place: dict[str, int | None] = {}
@@ -108,8 +109,16 @@ class WaitingRoomState(rx.State):
         except ServiceError as exc:
             if exc.code == "not_found":
                 self.state = "missing"
+            elif first:
+                self.state, self.error = "failed", exc.message  # the page offers to try again
             else:
-                self.error = exc.message
+                self.error = exc.message  # under the place, still shown
+            return None
+        except Exception as exc:
+            if not first:
+                raise  # the place stays shown; the page's exception handler says it
+            # Else the page would stay on "Finding your place…": said there, with a logged reference.
+            self.state, self.error = "failed", failure_words(exc)
             return None
         if title is not None:
             self.event_title = title
