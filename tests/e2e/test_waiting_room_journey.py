@@ -119,14 +119,20 @@ def test_queue_let_in_and_buy(page: Page, viewport: str, browser: Browser, app_u
     assert not rooms.room_is_on(event_id)
 
 
-def test_before_the_sale_the_queue_page_says_when_it_opens(page: Page, viewport: str):
-    customer = customer_with_shop(page, capacity=10)
-    event_id, queue = customer.shop.event_id, RedisQueue(E2E_REDIS_URL)
+def room_opening_in_ten_minutes(event_id, queue) -> None:
+    """The event's room on, 20 a minute, the sale opening in 10 minutes (nobody is let in yet)."""
     with session_scope() as db:
         org_id = db.get(Event, event_id).organization_id
         owner_id = db.exec(select(Membership.user_id).where(Membership.organization_id == org_id)).first()
         rooms.configure_room(db=db, user_id=owner_id, event_id=event_id, now=utcnow(), enabled=True,
                              rate_per_minute=20, opens_at=utcnow() + timedelta(minutes=10), queue=queue)
+
+
+def test_before_the_sale_the_queue_page_says_when_it_opens(page: Page, viewport: str):
+    customer = customer_with_shop(page, capacity=10)
+    event_id, queue = customer.shop.event_id, RedisQueue(E2E_REDIS_URL)
+    room_opening_in_ten_minutes(event_id, queue)
+    with session_scope() as db:
         early = make_buyers(db, 3)
     join(event_id, early, queue)
 
@@ -154,12 +160,8 @@ def test_before_the_sale_the_queue_page_says_when_it_opens(page: Page, viewport:
 
 def test_a_queue_page_that_cannot_take_a_place_says_so_and_takes_it_on_try_again(page: Page, viewport: str):
     customer = customer_with_shop(page, capacity=10)
-    event_id, queue = customer.shop.event_id, RedisQueue(E2E_REDIS_URL)
-    with session_scope() as db:
-        org_id = db.get(Event, event_id).organization_id
-        owner_id = db.exec(select(Membership.user_id).where(Membership.organization_id == org_id)).first()
-        rooms.configure_room(db=db, user_id=owner_id, event_id=event_id, now=utcnow(), enabled=True,
-                             rate_per_minute=20, opens_at=utcnow() + timedelta(minutes=10), queue=queue)
+    event_id = customer.shop.event_id
+    room_opening_in_ten_minutes(event_id, RedisQueue(E2E_REDIS_URL))
     # A fault in the queue's store for this event alone: its line is not a sorted set any more.
     store = redis.Redis.from_url(E2E_REDIS_URL)
     line = f"tk:wr:{event_id}:q"
