@@ -8,6 +8,7 @@ import reflex as rx
 # at the busiest moment of an on-sale (bench/onsale.py profile).
 import reflex.model  # noqa: F401
 
+from ticketing import reflex_lock
 from ticketing.api import app as api_app
 from ticketing.components.page_leave import page_leave_guard
 from ticketing.components.seat_map import early_fetch
@@ -82,6 +83,7 @@ from ticketing.state.venues import VenueState
 from ticketing.state.waiting_room import WaitingRoomState
 
 get_settings()  # refuse to start with placeholder secrets in production
+reflex_lock.install()  # a cancelled event gives the tab's state lock back (ticketing/reflex_lock.py)
 
 app = rx.App(
     stylesheets=["/styles.css", "/seatmap.css", "/door.css"],
@@ -100,7 +102,7 @@ app = rx.App(
 app.add_page(index_page, route="/", title="Ticketing — events and tickets",
              on_load=[AuthState.check_session, EventsState.load_events])
 app.add_page(event_page, route="/events/[event_id]", title="Event — Ticketing",
-             on_load=[AuthState.check_session, EventPageState.load, SeatLinksState.load, WaitlistState.load])
+             on_load=[AuthState.check_session, EventPageState.load])  # it loads the page's other parts
 app.add_page(waiting_room_page, route="/events/[event_id]/queue", title="Waiting room — Ticketing",
              on_load=WaitingRoomState.load)  # it guards the page itself
 app.add_page(seat_map_page, route="/events/[event_id]/seats/[session_id]", title="Choose seats — Ticketing",

@@ -27,8 +27,10 @@ from ticketing.state.presale_access import CODES as ACCESS_CODES
 from ticketing.state.presale_access import access_message
 from ticketing.state.promo import CODES as PROMO_CODES
 from ticketing.state.promo import PromoFieldMixin, promo_message
+from ticketing.state.seat_links import SeatLinksState
 from ticketing.state.shared_snapshot import SharedSnapshot
 from ticketing.state.waiting_room import needs_queue, queue_url
+from ticketing.state.waitlist import WaitlistState
 
 # Refusals of the browser's hold that the server words, by the code's box (hold_refused); the
 # browser words every other one itself (assets/hold_button.jsx). `presale_quota`: a 409
@@ -308,7 +310,10 @@ class EventPageState(LiveEventMixin, PromoFieldMixin, SharedSnapshot, rx.State):
         # The tab's title names the event (the HTML served for links carries it too: api/share.py).
         # Set again shortly after: the router applies the route's static title once it renders.
         title = json.dumps(e.title + " — Ticketing")
-        return rx.call_script(f"[0, 300, 1200].forEach((ms) => setTimeout(() => {{ document.title = {title}; }}, ms))")
+        # The page's other parts (seat map links, waiting lists) load after this one, and only when
+        # the page is shown: a customer sent to the queue costs two page events instead of four.
+        return [rx.call_script(f"[0, 300, 1200].forEach((ms) => setTimeout(() => {{ document.title = {title}; }}, ms))"),
+                SeatLinksState.load, WaitlistState.load]
 
 
 register_view("customer", EventPageState)

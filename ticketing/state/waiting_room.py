@@ -87,7 +87,8 @@ class WaitingRoomState(rx.State):
         task's `async with self` waits for the lock of the page load that started it, and under
         load the cart's such wait sometimes lasted until the lock's expiry (10 s; CartState.load).
         Here it made no measurable difference (bench/onsale.py --waiting-room 600: arrival -> a
-        place shown p95 10.9 s before, 10.2 s after; cause not found), but one lock is simpler."""
+        place shown p95 10.9 s before, 10.2 s after: a lock left taken by a cancelled event, see
+        ticketing/reflex_lock.py), but one lock is simpler."""
         if not first and self.state != "waiting":
             return None
         event_id, path = self._event_id(), self.router.url.path
