@@ -5,8 +5,8 @@
 // maximum); the API validates the basket again when "Reserve tickets" holds it (hold_button.jsx).
 //
 // `page` is what the page already has: {ticket_types (with their session_ids), figures (the live
-// figures of sessions and types by id, pushed by the hub), presale_open (what a checked access code opens: {type id: most units}), type_max
-// (each type's own maximum, 0 = none), max_per_order}.
+// figures of sessions and types by id, pushed by the hub), presale_open (what a checked access
+// code opens: {type id: most units}), type_max (each type's own maximum, 0 = none), max_per_order}.
 
 // A ticket type's most units in one basket now: what is left (a presale's types, with the code
 // that opens them, within the code's quota: as with_access in ticketing/pages/event.py shows

@@ -41,6 +41,6 @@ def failure_words(exception: Exception) -> str:
 
 def page_exception_handler(exception: Exception) -> EventSpec:
     words = failure_words(exception)
-    if words == BUSY_MESSAGE:
+    if is_transient_failure(exception):
         return rx.toast.warning(words, id="busy", position="top-center")
     return rx.toast.error(words, id="backend_error", position="top-center")
